@@ -1,0 +1,290 @@
+//! The rules of the model, as checks with typed errors. Errors name fields and ids, never a
+//! person's name or a note's text, so they are safe to log.
+
+use thiserror::Error;
+
+use crate::ids::EducatorId;
+use crate::prompts::PromptPack;
+use crate::roster::{Educator, Family, School};
+use crate::visit::{Place, VisitOutcome, VisitPlan, VisitStatus};
+
+/// Longest short text (names, titles, place descriptions), in characters.
+pub const MAX_SHORT_TEXT: usize = 200;
+
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum ValidationError {
+    #[error("a visit needs at least two adults (this plan has {adults})")]
+    TooFewAdults { adults: usize },
+    #[error("a visit has at most three adults (this plan has {adults})")]
+    TooManyAdults { adults: usize },
+    #[error("a visit needs at least one educator")]
+    NoEducator,
+    #[error("educator {0} is listed twice on the visit")]
+    DuplicateEducator(EducatorId),
+    #[error("educator {0} is not known on this device")]
+    UnknownEducator(EducatorId),
+    #[error("educator {0} is not yet trained and needs a trained partner on the visit")]
+    UntrainedWithoutTrainedPartner(EducatorId),
+    #[error("the visit's end is before its start")]
+    EndBeforeStart,
+    #[error("a {status} visit needs a start and an end time")]
+    MissingTimes { status: &'static str },
+    #[error("a neutral place needs a short description (park, library, ...)")]
+    NeutralPlaceNeedsDescription,
+    #[error("the field `{field}` must not be empty")]
+    Empty { field: &'static str },
+    #[error("the field `{field}` is longer than {max} characters")]
+    TooLong { field: &'static str, max: usize },
+    #[error("educator {0} is not on this visit")]
+    NotOnVisit(EducatorId),
+    #[error("the partner's confirmation must come from the other educator, not the one who recorded the outcome")]
+    SelfConfirmation,
+    #[error("only a completed visit can be confirmed by the partner")]
+    ConfirmationBeforeCompletion,
+    #[error("the expected end of the visit is before its scheduled start")]
+    ExpectedEndBeforeStart,
+}
+
+fn short_text(field: &'static str, value: &str) -> Result<(), ValidationError> {
+    if value.trim().is_empty() {
+        return Err(ValidationError::Empty { field });
+    }
+    if value.chars().count() > MAX_SHORT_TEXT {
+        return Err(ValidationError::TooLong { field, max: MAX_SHORT_TEXT });
+    }
+    Ok(())
+}
+
+pub fn validate_school(school: &School) -> Result<(), ValidationError> {
+    short_text("name", &school.name)
+}
+
+pub fn validate_educator(educator: &Educator) -> Result<(), ValidationError> {
+    short_text("display_name", &educator.display_name)
+}
+
+pub fn validate_family(family: &Family) -> Result<(), ValidationError> {
+    short_text("display_name", &family.display_name)?;
+    for s in &family.students {
+        short_text("students.first_name", &s.first_name)?;
+    }
+    if let Some(c) = &family.contact
+        && c.rhythm.chars().count() > MAX_SHORT_TEXT
+    {
+        return Err(ValidationError::TooLong { field: "contact.rhythm", max: MAX_SHORT_TEXT });
+    }
+    Ok(())
+}
+
+pub fn validate_prompt_pack(pack: &PromptPack) -> Result<(), ValidationError> {
+    short_text("title", &pack.title)?;
+    for p in &pack.prompts {
+        if p.trim().is_empty() {
+            return Err(ValidationError::Empty { field: "prompts" });
+        }
+        if p.chars().count() > 4 * MAX_SHORT_TEXT {
+            return Err(ValidationError::TooLong { field: "prompts", max: 4 * MAX_SHORT_TEXT });
+        }
+    }
+    Ok(())
+}
+
+/// Checks a plan against the rules of the model. `roster` must hold every educator on the plan
+/// (the device's known educators); their training dates decide who may go with whom.
+pub fn validate_plan(plan: &VisitPlan, roster: &[Educator]) -> Result<(), ValidationError> {
+    if plan.educator_ids.is_empty() {
+        return Err(ValidationError::NoEducator);
+    }
+    for (i, id) in plan.educator_ids.iter().enumerate() {
+        if plan.educator_ids[..i].contains(id) {
+            return Err(ValidationError::DuplicateEducator(*id));
+        }
+    }
+    let adults = plan.adults();
+    if adults < 2 {
+        return Err(ValidationError::TooFewAdults { adults });
+    }
+    if adults > 3 {
+        return Err(ValidationError::TooManyAdults { adults });
+    }
+    if let Place::Neutral { description } = &plan.place {
+        if description.trim().is_empty() {
+            return Err(ValidationError::NeutralPlaceNeedsDescription);
+        }
+        short_text("place.description", description)?;
+    }
+    if plan.expected_end.is_some_and(|end| end < plan.scheduled_at) {
+        return Err(ValidationError::ExpectedEndBeforeStart);
+    }
+
+    let visit_day = plan.scheduled_at.day_utc();
+    let educators = plan
+        .educator_ids
+        .iter()
+        .map(|id| roster.iter().find(|e| e.id == *id).ok_or(ValidationError::UnknownEducator(*id)))
+        .collect::<Result<Vec<_>, _>>()?;
+    for e in &educators {
+        let has_trained_partner = educators.iter().any(|p| p.id != e.id && p.is_trained_on(visit_day));
+        if !e.is_trained_on(visit_day) && !has_trained_partner {
+            return Err(ValidationError::UntrainedWithoutTrainedPartner(e.id));
+        }
+    }
+    Ok(())
+}
+
+/// Checks an outcome against its plan: times in order, completed visits timed, and the partner's
+/// confirmation coming from the other educator on a completed visit.
+pub fn validate_outcome(plan: &VisitPlan, outcome: &VisitOutcome) -> Result<(), ValidationError> {
+    if let (Some(start), Some(end)) = (outcome.started_at, outcome.ended_at)
+        && end < start
+    {
+        return Err(ValidationError::EndBeforeStart);
+    }
+    if outcome.status == VisitStatus::Completed && (outcome.started_at.is_none() || outcome.ended_at.is_none()) {
+        return Err(ValidationError::MissingTimes { status: "completed" });
+    }
+    if let Some(by) = outcome.recorded_by
+        && !plan.educator_ids.contains(&by)
+    {
+        return Err(ValidationError::NotOnVisit(by));
+    }
+    if let Some(c) = &outcome.partner_confirmation {
+        if outcome.status != VisitStatus::Completed {
+            return Err(ValidationError::ConfirmationBeforeCompletion);
+        }
+        if !plan.educator_ids.contains(&c.educator_id) {
+            return Err(ValidationError::NotOnVisit(c.educator_id));
+        }
+        if outcome.recorded_by == Some(c.educator_id) {
+            return Err(ValidationError::SelfConfirmation);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::*;
+    use crate::prompts::Language;
+    use crate::roster::EducatorRole;
+    use crate::time::{Day, Timestamp};
+    use crate::visit::*;
+
+    fn educator(trained: Option<&str>) -> Educator {
+        Educator {
+            id: EducatorId::new(),
+            school_id: SchoolId::new(),
+            display_name: "E".into(),
+            role: EducatorRole::Teacher,
+            training_date: trained.and_then(Day::parse),
+        }
+    }
+
+    fn plan(educators: &[&Educator]) -> VisitPlan {
+        VisitPlan {
+            id: VisitId::new(),
+            family_id: FamilyId::new(),
+            school_id: SchoolId::new(),
+            visit_number: VisitNumber::First,
+            educator_ids: educators.iter().map(|e| e.id).collect(),
+            interpreter: None,
+            place: Place::Home,
+            scheduled_at: Timestamp::parse_rfc3339("2026-09-14T16:30:00Z").unwrap(),
+            family_agreement: None,
+            expected_end: None,
+        }
+    }
+
+    #[test]
+    fn a_trained_pair_is_valid() {
+        let (a, b) = (educator(Some("2026-06-01")), educator(Some("2026-06-01")));
+        assert_eq!(validate_plan(&plan(&[&a, &b]), &[a.clone(), b.clone()]), Ok(()));
+    }
+
+    #[test]
+    fn one_adult_is_too_few_but_a_separate_interpreter_counts() {
+        let a = educator(Some("2026-06-01"));
+        let mut p = plan(&[&a]);
+        assert_eq!(validate_plan(&p, std::slice::from_ref(&a)), Err(ValidationError::TooFewAdults { adults: 1 }));
+        p.interpreter = Some(Interpreter { language: Language::spanish(), kind: InterpreterKind::Separate });
+        assert_eq!(validate_plan(&p, std::slice::from_ref(&a)), Ok(()));
+        p.interpreter = Some(Interpreter { language: Language::spanish(), kind: InterpreterKind::Educator });
+        assert_eq!(validate_plan(&p, &[a]), Err(ValidationError::TooFewAdults { adults: 1 }));
+    }
+
+    #[test]
+    fn four_adults_are_too_many() {
+        let es: Vec<_> = (0..3).map(|_| educator(Some("2026-06-01"))).collect();
+        let mut p = plan(&es.iter().collect::<Vec<_>>());
+        assert_eq!(validate_plan(&p, &es), Ok(()));
+        p.interpreter = Some(Interpreter { language: Language::spanish(), kind: InterpreterKind::Separate });
+        assert_eq!(validate_plan(&p, &es), Err(ValidationError::TooManyAdults { adults: 4 }));
+    }
+
+    #[test]
+    fn untrained_educator_needs_a_trained_partner() {
+        let trained = educator(Some("2026-06-01"));
+        let untrained = educator(None);
+        let later = educator(Some("2026-12-01")); // trained only after the visit
+        let both_untrained = plan(&[&untrained, &later]);
+        assert_eq!(
+            validate_plan(&both_untrained, &[untrained.clone(), later.clone()]),
+            Err(ValidationError::UntrainedWithoutTrainedPartner(untrained.id))
+        );
+        let ok = plan(&[&untrained, &trained]);
+        assert_eq!(validate_plan(&ok, &[untrained, trained]), Ok(()));
+    }
+
+    #[test]
+    fn duplicate_and_unknown_educators_are_rejected() {
+        let a = educator(Some("2026-06-01"));
+        assert_eq!(validate_plan(&plan(&[&a, &a]), std::slice::from_ref(&a)), Err(ValidationError::DuplicateEducator(a.id)));
+        let b = educator(Some("2026-06-01"));
+        assert_eq!(validate_plan(&plan(&[&a, &b]), std::slice::from_ref(&a)), Err(ValidationError::UnknownEducator(b.id)));
+    }
+
+    #[test]
+    fn neutral_place_needs_a_description() {
+        let (a, b) = (educator(Some("2026-06-01")), educator(Some("2026-06-01")));
+        let mut p = plan(&[&a, &b]);
+        p.place = Place::Neutral { description: "  ".into() };
+        assert_eq!(validate_plan(&p, &[a.clone(), b.clone()]), Err(ValidationError::NeutralPlaceNeedsDescription));
+        p.place = Place::Neutral { description: "Library on 5th".into() };
+        assert_eq!(validate_plan(&p, &[a, b]), Ok(()));
+    }
+
+    #[test]
+    fn outcome_rules() {
+        let (a, b) = (educator(Some("2026-06-01")), educator(Some("2026-06-01")));
+        let p = plan(&[&a, &b]);
+        let t = |s: &str| Timestamp::parse_rfc3339(s);
+        let mut o = VisitOutcome::planned();
+        o.status = VisitStatus::Completed;
+        assert_eq!(validate_outcome(&p, &o), Err(ValidationError::MissingTimes { status: "completed" }));
+        o.started_at = t("2026-09-14T16:30:00Z");
+        o.ended_at = t("2026-09-14T16:00:00Z");
+        assert_eq!(validate_outcome(&p, &o), Err(ValidationError::EndBeforeStart));
+        o.ended_at = t("2026-09-14T17:05:00Z");
+        o.recorded_by = Some(a.id);
+        assert_eq!(validate_outcome(&p, &o), Ok(()));
+        o.partner_confirmation = Some(PartnerConfirmation { educator_id: a.id, confirmed_at: Timestamp::now() });
+        assert_eq!(validate_outcome(&p, &o), Err(ValidationError::SelfConfirmation));
+        let stranger = EducatorId::new();
+        o.partner_confirmation = Some(PartnerConfirmation { educator_id: stranger, confirmed_at: Timestamp::now() });
+        assert_eq!(validate_outcome(&p, &o), Err(ValidationError::NotOnVisit(stranger)));
+        o.partner_confirmation = Some(PartnerConfirmation { educator_id: b.id, confirmed_at: Timestamp::now() });
+        assert_eq!(validate_outcome(&p, &o), Ok(()));
+        o.status = VisitStatus::Cancelled;
+        assert_eq!(validate_outcome(&p, &o), Err(ValidationError::ConfirmationBeforeCompletion));
+    }
+
+    #[test]
+    fn errors_never_contain_names() {
+        let mut e = educator(None);
+        e.display_name = "Rosa Martinez".into();
+        let p = plan(&[&e, &educator(None)]);
+        let err = validate_plan(&p, &[e.clone()]).unwrap_err().to_string();
+        assert!(!err.contains("Rosa"), "{err}");
+    }
+}
