@@ -1,0 +1,34 @@
+//! homevisit records as Automerge documents.
+//!
+//! Every record people co-edit is one document, addressed by a [`DocId`] (`kind/uuid`). A visit is
+//! two documents so access can differ: its *log* (plan and outcome, which coordinators read) and its
+//! *notes* (notes and debrief, which belong to the pair). Free text is Automerge text indexed in
+//! UTF-16 code units, the unit Kotlin and Swift cursors count in.
+//!
+//! Document layout (schema version 2 for visit logs, 1 for the rest):
+//! ```text
+//! { schema_version: u64, kind: "visit-log", id: "<uuid>",
+//!   data: { ...the record, written with autosurgeon... } }          // record documents
+//! { schema_version: 1, kind: "visit-notes", id: "<visit uuid>",
+//!   channel: "text" | null, text: { hopes_and_dreams: Text, ... } }  // notes documents
+//! ```
+
+mod doc_id;
+mod error;
+mod notes;
+mod record;
+mod schema;
+mod skeleton;
+
+pub use automerge;
+pub use doc_id::{DocId, DocKind};
+pub use error::DocError;
+pub use notes::{note_text, read_notes, set_channel, set_note_text, splice_note};
+pub use record::{Record, create_record, prompt_pack_doc_id, read_record, write_record};
+pub use schema::{SCHEMA_KEY, current_version, upgrade};
+pub use skeleton::{create_notes, load, new_skeleton};
+
+/// The whole document as JSON (text as strings), for export and inspection.
+pub fn to_json(doc: &automerge::AutoCommit) -> serde_json::Value {
+    serde_json::to_value(automerge::AutoSerde::from(doc)).unwrap_or(serde_json::Value::Null)
+}

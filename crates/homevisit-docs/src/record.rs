@@ -1,0 +1,100 @@
+//! Records (schools, educators, families, visit logs, prompt packs) stored under the document's
+//! `data` key with autosurgeon, which writes only the fields that changed, so two partners editing
+//! different fields of a plan both keep their edits.
+
+use automerge::{ActorId, AutoCommit, ROOT};
+use autosurgeon::{Hydrate, Reconcile};
+use homevisit_model::validate::{validate_educator, validate_family, validate_outcome, validate_prompt_pack, validate_school};
+use homevisit_model::{Educator, Family, PromptPack, School, ValidationError, VisitLog};
+use uuid::Uuid;
+
+use crate::skeleton::new_skeleton;
+use crate::{DocError, DocId, DocKind};
+
+/// A record kept as its own document.
+pub trait Record: Reconcile + Hydrate {
+    const KIND: DocKind;
+    fn doc_id(&self) -> DocId;
+    /// Checks that need nothing but the record itself (cross-record rules live in the store).
+    fn validate(&self) -> Result<(), ValidationError>;
+}
+
+impl Record for School {
+    const KIND: DocKind = DocKind::School;
+    fn doc_id(&self) -> DocId {
+        DocId::new(Self::KIND, self.id.uuid())
+    }
+    fn validate(&self) -> Result<(), ValidationError> {
+        validate_school(self)
+    }
+}
+
+impl Record for Educator {
+    const KIND: DocKind = DocKind::Educator;
+    fn doc_id(&self) -> DocId {
+        DocId::new(Self::KIND, self.id.uuid())
+    }
+    fn validate(&self) -> Result<(), ValidationError> {
+        validate_educator(self)
+    }
+}
+
+impl Record for Family {
+    const KIND: DocKind = DocKind::Family;
+    fn doc_id(&self) -> DocId {
+        DocId::new(Self::KIND, self.id.uuid())
+    }
+    fn validate(&self) -> Result<(), ValidationError> {
+        validate_family(self)
+    }
+}
+
+impl Record for VisitLog {
+    const KIND: DocKind = DocKind::VisitLog;
+    fn doc_id(&self) -> DocId {
+        DocId::new(Self::KIND, self.plan.id.uuid())
+    }
+    fn validate(&self) -> Result<(), ValidationError> {
+        validate_outcome(&self.plan, &self.outcome)
+    }
+}
+
+/// Namespace for prompt-pack ids: one pack per (language, visit number), the same on every device.
+const PROMPT_PACK_NAMESPACE: Uuid = Uuid::from_u128(0x5c1f_4a8e_2b7d_4e11_9a63_0d2c_7f48_b915);
+
+impl Record for PromptPack {
+    const KIND: DocKind = DocKind::PromptPack;
+    fn doc_id(&self) -> DocId {
+        prompt_pack_doc_id(self.language.as_str(), self.visit_number.number())
+    }
+    fn validate(&self) -> Result<(), ValidationError> {
+        validate_prompt_pack(self)
+    }
+}
+
+/// The document id of the pack for a language and visit number.
+pub fn prompt_pack_doc_id(language: &str, visit_number: u8) -> DocId {
+    let name = format!("prompt-pack/{language}/{visit_number}");
+    DocId::new(DocKind::PromptPack, Uuid::new_v5(&PROMPT_PACK_NAMESPACE, name.as_bytes()))
+}
+
+/// A new document holding `value`, written by `actor`.
+pub fn create_record<T: Record>(value: &T, actor: &ActorId) -> Result<AutoCommit, DocError> {
+    value.validate()?;
+    let mut doc = new_skeleton(&value.doc_id());
+    doc.set_actor(actor.clone());
+    write_record(&mut doc, value)?;
+    Ok(doc)
+}
+
+pub fn read_record<T: Record>(doc: &AutoCommit) -> Result<T, DocError> {
+    Ok(autosurgeon::hydrate_prop(doc, ROOT, "data")?)
+}
+
+/// Writes `value` over the record, touching only what changed, and commits.
+pub fn write_record<T: Record>(doc: &mut AutoCommit, value: &T) -> Result<(), DocError> {
+    value.validate()?;
+    autosurgeon::reconcile_prop(doc, ROOT, "data", value)?;
+    doc.commit();
+    Ok(())
+}

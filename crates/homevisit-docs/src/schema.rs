@@ -1,0 +1,92 @@
+//! Schema versions inside each document, and the upgrade path between them.
+//!
+//! History:
+//! - visit-log v1 (the prototype format) stored the place as one string: `home`, `virtual`, or
+//!   `neutral:<description>`. v2 stores a structured [`Place`]. Upgrading writes only values derived
+//!   from the old document, so two devices that upgrade the same document concurrently write equal
+//!   values and the conflict resolves to the same content either way.
+//! - every other kind is at v1.
+
+use automerge::transaction::Transactable;
+use automerge::{AutoCommit, ObjType, ROOT, ReadDoc, ScalarValue, Value};
+use homevisit_model::Place;
+
+use crate::{DocError, DocKind};
+
+pub const SCHEMA_KEY: &str = "schema_version";
+
+/// The schema version this build writes for a kind.
+pub fn current_version(kind: DocKind) -> u64 {
+    match kind {
+        DocKind::VisitLog => 2,
+        _ => 1,
+    }
+}
+
+fn read_u64(doc: &AutoCommit, key: &str) -> Option<u64> {
+    match doc.get(ROOT, key).ok().flatten()? {
+        (Value::Scalar(s), _) => match s.as_ref() {
+            ScalarValue::Uint(n) => Some(*n),
+            ScalarValue::Int(n) => u64::try_from(*n).ok(),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+pub(crate) fn read_str(doc: &AutoCommit, obj: &automerge::ObjId, key: &str) -> Option<String> {
+    match doc.get(obj, key).ok().flatten()? {
+        (Value::Scalar(s), _) => match s.as_ref() {
+            ScalarValue::Str(s) => Some(s.to_string()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Checks that `doc` is a document of `kind` and brings it to the current schema version.
+/// Returns whether it changed (the caller then persists the upgrade change).
+pub fn upgrade(doc: &mut AutoCommit, kind: DocKind) -> Result<bool, DocError> {
+    let found = read_str(doc, &ROOT, "kind").unwrap_or_default();
+    if found != kind.as_str() {
+        return Err(DocError::WrongKind { expected: kind.as_str(), found });
+    }
+    let version = read_u64(doc, SCHEMA_KEY).ok_or(DocError::MissingSchema)?;
+    let supported = current_version(kind);
+    if version > supported {
+        return Err(DocError::NewerSchema { found: version, supported });
+    }
+    if version == supported {
+        return Ok(false);
+    }
+    if kind == DocKind::VisitLog && version < 2 {
+        visit_log_v1_to_v2(doc)?;
+    }
+    doc.put(ROOT, SCHEMA_KEY, supported)?;
+    doc.commit();
+    Ok(true)
+}
+
+fn visit_log_v1_to_v2(doc: &mut AutoCommit) -> Result<(), DocError> {
+    let shape = |what: &str| DocError::Shape(format!("visit-log v1 without {what}"));
+    let data = match doc.get(ROOT, "data")? {
+        Some((Value::Object(ObjType::Map), id)) => id,
+        _ => return Err(shape("data")),
+    };
+    let plan = match doc.get(&data, "plan")? {
+        Some((Value::Object(ObjType::Map), id)) => id,
+        _ => return Err(shape("a plan")),
+    };
+    let Some(old) = read_str(doc, &plan, "place") else {
+        // Already structured (a partner upgraded first and we merged): nothing to do.
+        return Ok(());
+    };
+    let place = match old.split_once(':') {
+        _ if old == "home" => Place::Home,
+        _ if old == "virtual" => Place::Virtual,
+        Some(("neutral", description)) => Place::Neutral { description: description.trim().to_string() },
+        _ => return Err(DocError::Shape("visit-log v1 place is not home, virtual or neutral:<description>".into())),
+    };
+    autosurgeon::reconcile_prop(doc, &plan, "place", &place)?;
+    Ok(())
+}

@@ -1,0 +1,76 @@
+//! Creating and loading documents.
+//!
+//! A new document starts with a *skeleton* change: schema version, kind, id and the empty
+//! containers (the `data` map, or the notes' text objects). That change is deterministic: its actor
+//! is derived from the document id and its time is zero, so two devices that create the same
+//! document produce the identical change, Automerge deduplicates it, and both sides' text lands in
+//! the *same* text objects instead of two rival ones where one partner's words would be hidden.
+
+use automerge::transaction::{CommitOptions, Transactable};
+use automerge::{ActorId, AutoCommit, LoadOptions, ObjType, ROOT, TextEncoding};
+use homevisit_model::{NoteField, VisitId};
+
+use crate::schema::{SCHEMA_KEY, current_version};
+use crate::{DocError, DocId, DocKind};
+
+/// Every document uses UTF-16 code units for text positions.
+pub(crate) const ENCODING: TextEncoding = TextEncoding::Utf16CodeUnit;
+
+fn skeleton_actor(id: &DocId) -> ActorId {
+    let mut bytes = Vec::with_capacity(17);
+    bytes.push(id.kind.code());
+    bytes.extend_from_slice(id.id.as_bytes());
+    ActorId::from(bytes)
+}
+
+/// A new document holding only its deterministic skeleton. The returned document has a random
+/// actor; a store replaces it with the device's actor.
+pub fn new_skeleton(id: &DocId) -> AutoCommit {
+    let mut doc = AutoCommit::new_with_encoding(ENCODING).with_actor(skeleton_actor(id));
+    let build = |doc: &mut AutoCommit| -> Result<(), automerge::AutomergeError> {
+        doc.put(ROOT, SCHEMA_KEY, current_version(id.kind))?;
+        doc.put(ROOT, "kind", id.kind.as_str())?;
+        doc.put(ROOT, "id", id.id.hyphenated().to_string())?;
+        if id.kind == DocKind::VisitNotes {
+            doc.put(ROOT, "channel", automerge::ScalarValue::Null)?;
+            let text = doc.put_object(ROOT, "text", ObjType::Map)?;
+            for field in NoteField::ALL {
+                doc.put_object(&text, field.key(), ObjType::Text)?;
+            }
+        } else {
+            doc.put_object(ROOT, "data", ObjType::Map)?;
+        }
+        Ok(())
+    };
+    build(&mut doc).expect("writing to a fresh document cannot fail");
+    doc.commit_with(CommitOptions::default().with_time(0));
+    doc.set_actor(ActorId::random());
+    doc
+}
+
+/// A visit's notes document: every note and debrief field as empty collaborative text.
+pub fn create_notes(visit: VisitId) -> AutoCommit {
+    new_skeleton(&DocId::new(DocKind::VisitNotes, visit.uuid()))
+}
+
+/// Loads a saved document (a snapshot, or a snapshot followed by changes) with UTF-16 text indexing.
+pub fn load(bytes: &[u8]) -> Result<AutoCommit, DocError> {
+    AutoCommit::load_with_options(bytes, LoadOptions::new().text_encoding(ENCODING)).map_err(DocError::Corrupt)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use uuid::Uuid;
+
+    #[test]
+    fn skeletons_of_the_same_document_are_identical_on_every_device() {
+        let id = DocId::new(DocKind::VisitNotes, Uuid::new_v4());
+        let mut a = new_skeleton(&id);
+        let mut b = new_skeleton(&id);
+        assert_eq!(a.get_heads(), b.get_heads());
+        assert_ne!(a.get_actor(), b.get_actor(), "each copy writes with its own actor afterwards");
+        let other = new_skeleton(&DocId::new(DocKind::VisitLog, id.id));
+        assert_ne!(other.clone().get_heads(), a.get_heads(), "the kind is part of the identity");
+    }
+}

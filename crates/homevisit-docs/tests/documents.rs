@@ -1,0 +1,178 @@
+//! Document shape, UTF-16 editing, typed errors and the schema upgrade path.
+
+use automerge::transaction::Transactable;
+use automerge::{ActorId, AutoCommit, ObjType, ROOT, ReadDoc};
+use homevisit_docs::*;
+use homevisit_model::*;
+
+fn plan() -> VisitPlan {
+    VisitPlan {
+        id: VisitId::new(),
+        family_id: FamilyId::new(),
+        school_id: SchoolId::new(),
+        visit_number: VisitNumber::First,
+        educator_ids: vec![EducatorId::new(), EducatorId::new()],
+        interpreter: None,
+        place: Place::Neutral { description: "Library on 5th".into() },
+        scheduled_at: Timestamp::parse_rfc3339("2026-09-14T16:30:00Z").unwrap(),
+        family_agreement: None,
+        expected_end: None,
+    }
+}
+
+fn log() -> VisitLog {
+    VisitLog { plan: plan(), outcome: VisitOutcome::planned() }
+}
+
+#[test]
+fn records_round_trip_through_save_and_load() {
+    let log = log();
+    let mut doc = create_record(&log, &ActorId::random()).unwrap();
+    let mut loaded = load(&doc.save()).unwrap();
+    assert_eq!(upgrade(&mut loaded, DocKind::VisitLog).unwrap(), false);
+    assert_eq!(read_record::<VisitLog>(&loaded).unwrap(), log);
+    let json = to_json(&loaded);
+    assert_eq!(json["kind"], "visit-log");
+    assert_eq!(json["schema_version"], 2);
+}
+
+#[test]
+fn partners_editing_different_plan_fields_both_keep_their_edit() {
+    let log = log();
+    let mut a = create_record(&log, &ActorId::random()).unwrap();
+    let mut b = a.fork().with_actor(ActorId::random());
+    let mut la = log.clone();
+    la.plan.scheduled_at = Timestamp::parse_rfc3339("2026-09-15T16:30:00Z").unwrap();
+    write_record(&mut a, &la).unwrap();
+    let mut lb = log.clone();
+    lb.outcome.status = VisitStatus::Confirmed;
+    write_record(&mut b, &lb).unwrap();
+    a.merge(&mut b).unwrap();
+    let merged: VisitLog = read_record(&a).unwrap();
+    assert_eq!(merged.plan.scheduled_at, la.plan.scheduled_at);
+    assert_eq!(merged.outcome.status, VisitStatus::Confirmed);
+}
+
+#[test]
+fn invalid_records_are_rejected_before_writing() {
+    let mut bad = log();
+    bad.outcome.started_at = Timestamp::parse_rfc3339("2026-09-14T17:00:00Z");
+    bad.outcome.ended_at = Timestamp::parse_rfc3339("2026-09-14T16:00:00Z");
+    let err = create_record(&bad, &ActorId::random()).unwrap_err();
+    assert!(matches!(err, DocError::Invalid(ValidationError::EndBeforeStart)), "{err:?}");
+}
+
+#[test]
+fn splices_count_utf16_units_like_kotlin_and_swift() {
+    let mut doc = create_notes(VisitId::new());
+    let f = NoteField::HopesAndDreams;
+    splice_note(&mut doc, f, 0, 0, "😀 niño").unwrap();
+    // In UTF-16 the emoji is 2 units, so "niño" starts at 3 (as String.length counts in Kotlin).
+    splice_note(&mut doc, f, 3, 0, "el ").unwrap();
+    assert_eq!(note_text(&doc, f).unwrap(), "😀 el niño");
+    // Delete "niño" (4 units) at the end.
+    splice_note(&mut doc, f, 6, 4, "futuro").unwrap();
+    assert_eq!(note_text(&doc, f).unwrap(), "😀 el futuro");
+}
+
+#[test]
+fn bad_splices_get_typed_errors_and_change_nothing() {
+    let mut doc = create_notes(VisitId::new());
+    let f = NoteField::NextSteps;
+    splice_note(&mut doc, f, 0, 0, "😀ab").unwrap();
+    let heads = doc.get_heads();
+    assert!(matches!(splice_note(&mut doc, f, 5, 0, "x"), Err(DocError::OutOfRange { len: 4, .. })));
+    assert!(matches!(splice_note(&mut doc, f, 2, 3, "x"), Err(DocError::OutOfRange { .. })));
+    assert!(matches!(splice_note(&mut doc, f, 1, 0, "x"), Err(DocError::SplitsCharacter { pos: 1, .. })));
+    assert!(matches!(splice_note(&mut doc, f, 0, 1, ""), Err(DocError::SplitsCharacter { pos: 1, .. })));
+    let huge = "x".repeat(NoteField::MAX_UTF16_LEN);
+    assert!(matches!(splice_note(&mut doc, f, 0, 0, &huge), Err(DocError::TooLong { .. })));
+    assert_eq!(doc.get_heads(), heads);
+    assert_eq!(note_text(&doc, f).unwrap(), "😀ab");
+}
+
+#[test]
+fn notes_read_back_with_channel() {
+    let mut doc = create_notes(VisitId::new());
+    set_note_text(&mut doc, NoteField::Invitation, "Literacy night, Oct 3").unwrap();
+    set_channel(&mut doc, Some(CommunicationChannel::Text)).unwrap();
+    let notes = read_notes(&load(&doc.save()).unwrap()).unwrap();
+    assert_eq!(notes.invitation, "Literacy night, Oct 3");
+    assert_eq!(notes.communication_channel, Some(CommunicationChannel::Text));
+    assert_eq!(notes.hopes_and_dreams, "");
+}
+
+/// A visit log as the v1 (prototype) schema wrote it: the place as one string.
+fn v1_visit_log(place: &str) -> (AutoCommit, VisitLog) {
+    let mut log = log();
+    log.plan.place = Place::Home;
+    let mut doc = create_record(&log, &ActorId::random()).unwrap();
+    let data = match doc.get(ROOT, "data").unwrap() {
+        Some((_, id)) => id,
+        None => unreachable!(),
+    };
+    let plan = match doc.get(&data, "plan").unwrap() {
+        Some((_, id)) => id,
+        None => unreachable!(),
+    };
+    doc.put(&plan, "place", place).unwrap();
+    doc.put(ROOT, SCHEMA_KEY, 1u64).unwrap();
+    doc.commit();
+    (doc, log)
+}
+
+#[test]
+fn visit_log_v1_upgrades_to_v2() {
+    for (old, new) in [
+        ("home", Place::Home),
+        ("virtual", Place::Virtual),
+        ("neutral: Riverside park", Place::Neutral { description: "Riverside park".into() }),
+    ] {
+        let (mut v1, mut expected) = v1_visit_log(old);
+        let mut doc = load(&v1.save()).unwrap();
+        assert!(read_record::<VisitLog>(&doc).is_err(), "v1 does not read as v2");
+        assert!(upgrade(&mut doc, DocKind::VisitLog).unwrap());
+        expected.plan.place = new;
+        assert_eq!(read_record::<VisitLog>(&doc).unwrap(), expected);
+        assert_eq!(to_json(&doc)["schema_version"], 2);
+        assert!(!upgrade(&mut doc, DocKind::VisitLog).unwrap(), "upgrading twice is a no-op");
+    }
+}
+
+#[test]
+fn two_devices_upgrading_concurrently_agree() {
+    let (mut v1, _) = v1_visit_log("neutral:Library");
+    let mut a = load(&v1.save()).unwrap().with_actor(ActorId::random());
+    let mut b = load(&v1.save()).unwrap().with_actor(ActorId::random());
+    upgrade(&mut a, DocKind::VisitLog).unwrap();
+    upgrade(&mut b, DocKind::VisitLog).unwrap();
+    a.merge(&mut b).unwrap();
+    let log: VisitLog = read_record(&a).unwrap();
+    assert_eq!(log.plan.place, Place::Neutral { description: "Library".into() });
+}
+
+#[test]
+fn newer_schema_and_wrong_kind_are_refused() {
+    let (mut doc, _) = v1_visit_log("home");
+    doc.put(ROOT, SCHEMA_KEY, 9u64).unwrap();
+    assert!(matches!(upgrade(&mut doc, DocKind::VisitLog), Err(DocError::NewerSchema { found: 9, supported: 2 })));
+    let mut notes = create_notes(VisitId::new());
+    assert!(matches!(upgrade(&mut notes, DocKind::VisitLog), Err(DocError::WrongKind { .. })));
+    let mut empty = AutoCommit::new();
+    empty.put_object(ROOT, "data", ObjType::Map).unwrap();
+    assert!(matches!(upgrade(&mut empty, DocKind::School), Err(DocError::WrongKind { .. })));
+}
+
+#[test]
+fn garbage_bytes_are_a_corrupt_error() {
+    assert!(matches!(load(b"definitely not automerge"), Err(DocError::Corrupt(_))));
+}
+
+#[test]
+fn prompt_pack_ids_are_the_same_everywhere() {
+    let packs = PromptPack::built_in();
+    assert_eq!(packs[0].doc_id(), prompt_pack_doc_id("en", 1));
+    assert_ne!(prompt_pack_doc_id("en", 1), prompt_pack_doc_id("es", 1));
+    let doc = create_record(&packs[2], &ActorId::random()).unwrap();
+    assert_eq!(read_record::<PromptPack>(&doc).unwrap(), packs[2]);
+}
