@@ -23,7 +23,7 @@ mod skeleton;
 pub use automerge;
 pub use doc_id::{DocId, DocKind};
 pub use error::DocError;
-pub use notes::{note_text, read_notes, set_channel, set_note_text, splice_note};
+pub use notes::{note_text, read_notes, set_channel, set_note_text, splice_note, write_notes};
 pub use record::{Record, create_record, prompt_pack_doc_id, read_record, write_record};
 pub use schema::{SCHEMA_KEY, current_version, upgrade};
 pub use skeleton::{create_notes, load, new_skeleton};

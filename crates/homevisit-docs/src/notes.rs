@@ -74,6 +74,21 @@ pub fn set_channel(doc: &mut AutoCommit, channel: Option<CommunicationChannel>) 
     Ok(())
 }
 
+/// Writes every field of `notes` (as diffs against what is there) and the channel, in one change.
+pub fn write_notes(doc: &mut AutoCommit, notes: &VisitNotes) -> Result<(), DocError> {
+    for field in NoteField::ALL {
+        let text = notes.field(field);
+        if text.encode_utf16().count() > NoteField::MAX_UTF16_LEN {
+            return Err(DocError::TooLong { field, max: NoteField::MAX_UTF16_LEN });
+        }
+        let obj = text_obj(doc, field)?;
+        doc.update_text(&obj, text)?;
+    }
+    autosurgeon::reconcile_prop(doc, ROOT, "channel", notes.communication_channel)?;
+    doc.commit();
+    Ok(())
+}
+
 pub fn read_notes(doc: &AutoCommit) -> Result<VisitNotes, DocError> {
     let mut notes = VisitNotes {
         communication_channel: autosurgeon::hydrate_prop(doc, ROOT, "channel")?,

@@ -19,6 +19,6 @@ pub use roster::{ContactPreference, Educator, EducatorRole, Family, Grade, Schoo
 pub use time::{Day, Timestamp};
 pub use validate::ValidationError;
 pub use visit::{
-    FamilyAgreement, Interpreter, PartnerConfirmation, Place, VisitLog, VisitNumber, VisitOutcome,
+    FamilyAgreement, Interpreter, InterpreterKind, PartnerConfirmation, Place, VisitLog, VisitNumber, VisitOutcome,
     VisitPlan, VisitStatus,
 };

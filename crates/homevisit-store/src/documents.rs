@@ -1,0 +1,291 @@
+//! Persisting documents: snapshot + change chunks, compaction, the in-memory cache, and isolating
+//! corrupt chunks.
+
+use automerge::{AutoCommit, ChangeHash};
+use homevisit_docs::{DocError, DocId, DocKind};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::error::{Result, StoreError};
+use crate::{Store, index, now_ms};
+
+/// Documents kept in memory between calls.
+const CACHE_CAPACITY: usize = 512;
+
+/// A stored change chunk that could not be read. Its document loads without it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CorruptChunk {
+    pub doc: DocId,
+    pub seq: i64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct IntegrityReport {
+    pub documents: usize,
+    pub corrupt_chunks: Vec<CorruptChunk>,
+    /// Documents whose snapshot itself is unreadable (nothing of them could be loaded).
+    pub unreadable: Vec<DocId>,
+}
+
+impl IntegrityReport {
+    pub fn is_clean(&self) -> bool {
+        self.corrupt_chunks.is_empty() && self.unreadable.is_empty()
+    }
+}
+
+pub(crate) fn encode_heads(mut heads: Vec<ChangeHash>) -> Vec<u8> {
+    heads.sort();
+    heads.iter().flat_map(|h| h.0).collect()
+}
+
+pub(crate) fn decode_heads(bytes: &[u8]) -> Vec<ChangeHash> {
+    bytes.chunks_exact(32).map(|c| ChangeHash(c.try_into().expect("chunks of 32"))).collect()
+}
+
+/// Loads a document from its snapshot and chunks. Unreadable chunks are skipped and pushed to
+/// `corrupt`; an unreadable snapshot is an error.
+fn load_from_disk(conn: &Connection, id: &DocId, corrupt: &mut Vec<CorruptChunk>) -> Result<AutoCommit> {
+    let key = id.to_string();
+    let snapshot: Vec<u8> = conn
+        .prepare_cached("SELECT snapshot FROM documents WHERE doc_id = ?1")?
+        .query_row([&key], |r| r.get(0))
+        .optional()?
+        .ok_or(StoreError::NotFound(*id))?;
+    let mut doc = homevisit_docs::load(&snapshot).map_err(StoreError::doc(*id))?;
+    let mut stmt = conn.prepare_cached("SELECT seq, data FROM doc_chunks WHERE doc_id = ?1 ORDER BY seq")?;
+    let mut rows = stmt.query([&key])?;
+    while let Some(row) = rows.next()? {
+        let (seq, data): (i64, Vec<u8>) = (row.get(0)?, row.get(1)?);
+        if doc.load_incremental(&data).is_err() {
+            corrupt.push(CorruptChunk { doc: *id, seq });
+        }
+    }
+    Ok(doc)
+}
+
+/// Appends `chunk` (the changes since the last persisted state) for a document, or folds
+/// everything into a new snapshot once the chunks outgrow it, and updates the query tables; all in
+/// the caller's transaction.
+fn persist_change(conn: &Connection, id: &DocId, doc: &mut AutoCommit, chunk: &[u8], had_corrupt: bool) -> Result<()> {
+    let key = id.to_string();
+    let heads = encode_heads(doc.get_heads());
+    let (snapshot_len, chunk_bytes, next_seq): (i64, i64, i64) = conn
+        .prepare_cached(
+            "SELECT snapshot_len, chunk_bytes,
+                    (SELECT coalesce(max(seq), 0) + 1 FROM doc_chunks WHERE doc_id = ?1)
+             FROM documents WHERE doc_id = ?1",
+        )?
+        .query_row([&key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?
+        .ok_or(StoreError::NotFound(*id))?;
+    if chunk_bytes + chunk.len() as i64 > snapshot_len {
+        let snapshot = doc.save();
+        if had_corrupt {
+            // Keep every chunk of a damaged document: nothing stored is ever thrown away.
+            conn.execute(
+                "INSERT OR IGNORE INTO quarantined_chunks (doc_id, seq, data, moved_at)
+                 SELECT doc_id, seq, data, ?2 FROM doc_chunks WHERE doc_id = ?1",
+                params![key, now_ms()],
+            )?;
+        }
+        conn.prepare_cached("DELETE FROM doc_chunks WHERE doc_id = ?1")?.execute([&key])?;
+        conn.prepare_cached(
+            "UPDATE documents SET snapshot = ?2, snapshot_len = ?3, chunk_bytes = 0, heads = ?4, updated_at = ?5
+             WHERE doc_id = ?1",
+        )?
+        .execute(params![key, snapshot, snapshot.len() as i64, heads, now_ms()])?;
+    } else {
+        conn.prepare_cached("INSERT INTO doc_chunks (doc_id, seq, data) VALUES (?1, ?2, ?3)")?
+            .execute(params![key, next_seq, chunk])?;
+        conn.prepare_cached(
+            "UPDATE documents SET chunk_bytes = chunk_bytes + ?2, heads = ?3, updated_at = ?4 WHERE doc_id = ?1",
+        )?
+        .execute(params![key, chunk.len() as i64, heads, now_ms()])?;
+    }
+    index::update(conn, id, doc)
+}
+
+fn insert_document(conn: &Connection, id: &DocId, doc: &mut AutoCommit) -> Result<()> {
+    let snapshot = doc.save();
+    let inserted = conn
+        .prepare_cached(
+            "INSERT INTO documents (doc_id, kind, snapshot, snapshot_len, chunk_bytes, heads, updated_at)
+             VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6) ON CONFLICT (doc_id) DO NOTHING",
+        )?
+        .execute(params![
+            id.to_string(),
+            id.kind.as_str(),
+            snapshot,
+            snapshot.len() as i64,
+            encode_heads(doc.get_heads()),
+            now_ms()
+        ])?;
+    if inserted == 0 {
+        return Err(StoreError::Database(format!("document {id} already exists")));
+    }
+    index::update(conn, id, doc)
+}
+
+impl Store {
+    /// Loads `id` into the cache (from disk if needed), upgrading its schema, and returns it.
+    fn cached(&mut self, id: &DocId) -> Result<&mut AutoCommit> {
+        if !self.cache.contains_key(id) {
+            let mut doc = load_from_disk(&self.conn, id, &mut self.corrupt)?;
+            doc.set_actor(self.actor.clone());
+            let before = doc.get_heads();
+            if homevisit_docs::upgrade(&mut doc, id.kind).map_err(StoreError::doc(*id))? {
+                let chunk = doc.save_after(&before);
+                let had_corrupt = self.has_corrupt(id);
+                let tx = self.conn.transaction()?;
+                persist_change(&tx, id, &mut doc, &chunk, had_corrupt)?;
+                tx.commit()?;
+            }
+            if self.cache.len() >= CACHE_CAPACITY {
+                self.cache.clear();
+            }
+            self.cache.insert(*id, doc);
+        }
+        Ok(self.cache.get_mut(id).expect("just inserted"))
+    }
+
+    fn has_corrupt(&self, id: &DocId) -> bool {
+        self.corrupt.iter().any(|c| c.doc == *id)
+    }
+
+    /// Reads a document.
+    pub(crate) fn read<R>(&mut self, id: &DocId, f: impl FnOnce(&AutoCommit) -> Result<R, DocError>) -> Result<R> {
+        let doc = self.cached(id)?;
+        f(doc).map_err(StoreError::doc(*id))
+    }
+
+    /// Applies `f` to a document and durably stores whatever it changed before returning.
+    /// If `f` fails, or the write fails, nothing is stored and the in-memory copy is dropped, so
+    /// memory never holds an edit the disk does not.
+    pub fn edit_document<R>(&mut self, id: &DocId, f: impl FnOnce(&mut AutoCommit) -> Result<R, DocError>) -> Result<R> {
+        let had_corrupt = self.has_corrupt(id);
+        self.cached(id)?;
+        let mut doc = self.cache.remove(id).expect("cached above");
+        let before = doc.get_heads();
+        let result = f(&mut doc).map_err(StoreError::doc(*id))?;
+        let chunk = doc.save_after(&before);
+        if !chunk.is_empty() {
+            let tx = self.conn.transaction()?;
+            persist_change(&tx, id, &mut doc, &chunk, had_corrupt)?;
+            tx.commit()?;
+        }
+        // Only a fully stored edit goes back into the cache; on any error above the in-memory
+        // copy is dropped and the next read reloads what is on disk.
+        self.cache.insert(*id, doc);
+        Ok(result)
+    }
+
+    /// Stores new documents in one transaction: all of them or none.
+    pub(crate) fn insert_documents(&mut self, docs: &mut [(DocId, AutoCommit)]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        for (id, doc) in docs.iter_mut() {
+            insert_document(&tx, id, doc)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn contains_document(&self, id: &DocId) -> Result<bool> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT 1 FROM documents WHERE doc_id = ?1")?
+            .query_row([id.to_string()], |_| Ok(()))
+            .optional()?
+            .is_some())
+    }
+
+    /// Merges Automerge bytes (a saved document or changes) received from elsewhere into the
+    /// document `id`, creating it if this device has never seen it. Returns whether anything changed.
+    pub fn merge_document_bytes(&mut self, id: &DocId, bytes: &[u8]) -> Result<bool> {
+        if self.contains_document(id)? {
+            return self.edit_document(id, |doc| {
+                let before = doc.get_heads();
+                doc.load_incremental(bytes).map_err(DocError::Corrupt)?;
+                Ok(doc.get_heads() != before)
+            });
+        }
+        let mut doc = homevisit_docs::load(bytes).map_err(StoreError::doc(*id))?;
+        homevisit_docs::upgrade(&mut doc, id.kind).map_err(StoreError::doc(*id))?;
+        doc.set_actor(self.actor.clone());
+        self.insert_documents(&mut [(*id, doc)])?;
+        Ok(true)
+    }
+
+    /// The document's full saved form (for export or to hand to a peer).
+    pub fn document_bytes(&mut self, id: &DocId) -> Result<Vec<u8>> {
+        Ok(self.cached(id)?.save())
+    }
+
+    /// The whole document as JSON.
+    pub fn document_json(&mut self, id: &DocId) -> Result<serde_json::Value> {
+        self.read(id, |doc| Ok(homevisit_docs::to_json(doc)))
+    }
+
+    pub fn document_heads(&self, id: &DocId) -> Result<Vec<ChangeHash>> {
+        let bytes: Vec<u8> = self
+            .conn
+            .prepare_cached("SELECT heads FROM documents WHERE doc_id = ?1")?
+            .query_row([id.to_string()], |r| r.get(0))
+            .optional()?
+            .ok_or(StoreError::NotFound(*id))?;
+        Ok(decode_heads(&bytes))
+    }
+
+    /// Every stored document id, optionally of one kind.
+    pub fn document_ids(&self, kind: Option<DocKind>) -> Result<Vec<DocId>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT doc_id FROM documents WHERE ?1 IS NULL OR kind = ?1 ORDER BY doc_id",
+        )?;
+        let ids = stmt
+            .query_map([kind.map(|k| k.as_str())], |r| r.get::<_, String>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(ids.iter().filter_map(|s| s.parse().ok()).collect())
+    }
+
+    /// Chunks found unreadable so far in this session.
+    pub fn corrupt_chunks(&self) -> &[CorruptChunk] {
+        &self.corrupt
+    }
+
+    /// Loads every document from disk and reports what could not be read.
+    pub fn check_integrity(&mut self) -> Result<IntegrityReport> {
+        let ids = self.document_ids(None)?;
+        let mut report = IntegrityReport { documents: ids.len(), ..Default::default() };
+        for id in ids {
+            match load_from_disk(&self.conn, &id, &mut report.corrupt_chunks) {
+                Ok(_) => {}
+                Err(StoreError::Document { .. }) => report.unreadable.push(id),
+                Err(e) => return Err(e),
+            }
+        }
+        for c in &report.corrupt_chunks {
+            if !self.corrupt.contains(c) {
+                self.corrupt.push(c.clone());
+            }
+        }
+        Ok(report)
+    }
+
+    /// Rebuilds every query table from the documents (after a migration or an index change).
+    /// Documents that cannot be read are left out of the tables and reported by `check_integrity`.
+    pub(crate) fn rebuild_query_tables(&mut self) -> Result<()> {
+        let ids = self.document_ids(None)?;
+        let tx = self.conn.transaction()?;
+        index::clear(&tx)?;
+        for id in ids {
+            let Ok(mut doc) = load_from_disk(&tx, &id, &mut self.corrupt) else { continue };
+            if homevisit_docs::upgrade(&mut doc, id.kind).is_err() {
+                continue;
+            }
+            match index::update(&tx, &id, &doc) {
+                Ok(()) | Err(StoreError::Document { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}

@@ -1,0 +1,111 @@
+//! Query tables: what screens and coordinators' reports need, derived from the documents and
+//! updated in the same transaction as every change.
+
+use automerge::AutoCommit;
+use homevisit_docs::{DocId, DocKind, Record, read_record};
+use homevisit_model::{Educator, Family, PromptPack, School, VisitLog};
+use rusqlite::{Connection, params};
+
+use crate::error::{Result, StoreError};
+
+pub(crate) fn clear(conn: &Connection) -> Result<()> {
+    conn.execute_batch(
+        "DELETE FROM school_index; DELETE FROM educator_index; DELETE FROM family_index;
+         DELETE FROM visit_index; DELETE FROM visit_educators; DELETE FROM prompt_pack_index;",
+    )?;
+    Ok(())
+}
+
+fn read<T: Record>(id: &DocId, doc: &AutoCommit) -> Result<T> {
+    read_record(doc).map_err(StoreError::doc(*id))
+}
+
+pub(crate) fn role_str(role: homevisit_model::EducatorRole) -> String {
+    serde_json::to_value(role).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
+}
+
+/// Brings the query tables in line with the current content of document `id`.
+pub(crate) fn update(conn: &Connection, id: &DocId, doc: &AutoCommit) -> Result<()> {
+    match id.kind {
+        DocKind::School => {
+            let s: School = read(id, doc)?;
+            conn.prepare_cached(
+                "INSERT INTO school_index (school_id, name) VALUES (?1, ?2)
+                 ON CONFLICT (school_id) DO UPDATE SET name = excluded.name",
+            )?
+            .execute(params![s.id.to_string(), s.name])?;
+        }
+        DocKind::Educator => {
+            let e: Educator = read(id, doc)?;
+            conn.prepare_cached(
+                "INSERT INTO educator_index (educator_id, school_id, display_name, role, training_date)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (educator_id) DO UPDATE SET school_id = excluded.school_id,
+                   display_name = excluded.display_name, role = excluded.role,
+                   training_date = excluded.training_date",
+            )?
+            .execute(params![
+                e.id.to_string(),
+                e.school_id.to_string(),
+                e.display_name,
+                role_str(e.role),
+                e.training_date.map(|d| d.to_string())
+            ])?;
+        }
+        DocKind::Family => {
+            let f: Family = read(id, doc)?;
+            conn.prepare_cached(
+                "INSERT INTO family_index (family_id, school_id, display_name, language) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (family_id) DO UPDATE SET school_id = excluded.school_id,
+                   display_name = excluded.display_name, language = excluded.language",
+            )?
+            .execute(params![f.id.to_string(), f.school_id.to_string(), f.display_name, f.preferred_language.as_str()])?;
+        }
+        DocKind::VisitLog => {
+            let log: VisitLog = read(id, doc)?;
+            let (p, o) = (&log.plan, &log.outcome);
+            let visit = p.id.to_string();
+            conn.prepare_cached(
+                "INSERT INTO visit_index (visit_id, family_id, school_id, scheduled_at, visit_number, status,
+                   place_kind, interpreter, started_at, ended_at, partner_confirmed)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                 ON CONFLICT (visit_id) DO UPDATE SET family_id = excluded.family_id,
+                   school_id = excluded.school_id, scheduled_at = excluded.scheduled_at,
+                   visit_number = excluded.visit_number, status = excluded.status,
+                   place_kind = excluded.place_kind, interpreter = excluded.interpreter,
+                   started_at = excluded.started_at, ended_at = excluded.ended_at,
+                   partner_confirmed = excluded.partner_confirmed",
+            )?
+            .execute(params![
+                visit,
+                p.family_id.to_string(),
+                p.school_id.to_string(),
+                p.scheduled_at.millis(),
+                p.visit_number.number(),
+                o.status.as_str(),
+                p.place.kind(),
+                p.interpreter.is_some(),
+                o.started_at.map(|t| t.millis()),
+                o.ended_at.map(|t| t.millis()),
+                o.partner_confirmation.is_some(),
+            ])?;
+            conn.prepare_cached("DELETE FROM visit_educators WHERE visit_id = ?1")?.execute([&visit])?;
+            let mut insert = conn.prepare_cached(
+                "INSERT OR IGNORE INTO visit_educators (visit_id, educator_id, position) VALUES (?1, ?2, ?3)",
+            )?;
+            for (i, e) in p.educator_ids.iter().enumerate() {
+                insert.execute(params![visit, e.to_string(), i as i64])?;
+            }
+        }
+        DocKind::PromptPack => {
+            let pack: PromptPack = read(id, doc)?;
+            conn.prepare_cached(
+                "INSERT INTO prompt_pack_index (language, visit_number, doc_id) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (language, visit_number) DO UPDATE SET doc_id = excluded.doc_id",
+            )?
+            .execute(params![pack.language.as_str(), pack.visit_number.number(), id.to_string()])?;
+        }
+        DocKind::VisitNotes => {}
+    }
+    Ok(())
+}

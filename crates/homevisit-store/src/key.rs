@@ -1,0 +1,51 @@
+use std::fmt;
+
+/// The 256-bit key that encrypts the store. On a phone it lives in the Android Keystore or iOS
+/// Keychain and is handed to the store at open; it is never written next to the database.
+/// It is used as a raw SQLCipher key (no passphrase derivation: it is already random).
+#[derive(Clone, PartialEq, Eq)]
+pub struct DbKey([u8; 32]);
+
+impl DbKey {
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        Self(bytes)
+    }
+
+    /// Parses 64 hex characters (surrounding whitespace ignored).
+    pub fn from_hex(hex_key: &str) -> Option<Self> {
+        let mut bytes = [0u8; 32];
+        hex::decode_to_slice(hex_key.trim(), &mut bytes).ok()?;
+        Some(Self(bytes))
+    }
+
+    /// A new random key from the operating system's generator.
+    pub fn generate() -> Result<Self, getrandom::Error> {
+        let mut bytes = [0u8; 32];
+        getrandom::fill(&mut bytes)?;
+        Ok(Self(bytes))
+    }
+
+    pub fn to_hex(&self) -> String {
+        hex::encode(self.0)
+    }
+}
+
+impl fmt::Debug for DbKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("DbKey(<redacted>)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_parse_from_hex_and_never_print() {
+        let k = DbKey::generate().unwrap();
+        assert_eq!(DbKey::from_hex(&k.to_hex()), Some(k.clone()));
+        assert_eq!(format!("{k:?}"), "DbKey(<redacted>)");
+        assert!(DbKey::from_hex("abcd").is_none());
+        assert!(DbKey::from_hex(&"zz".repeat(32)).is_none());
+    }
+}

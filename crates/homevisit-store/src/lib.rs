@@ -1,0 +1,126 @@
+//! The device's local store: every homevisit document, encrypted at rest with SQLCipher.
+//!
+//! - Each document is a compacted Automerge snapshot plus incremental change chunks; chunks are
+//!   folded into a new snapshot once they outgrow it. A chunk that fails to load is reported and
+//!   skipped (the rest of the document and every other document still load) and is moved to
+//!   `quarantined_chunks`, never deleted.
+//! - Query tables (today's visits, a family's visits, counts per school and educator, unsynced
+//!   documents) are kept current in the same transaction as each change, and rebuilt from the
+//!   documents when their layout changes.
+//! - Every accepted write is durable when the call returns: one SQLite transaction, WAL with
+//!   `synchronous=FULL`.
+//!
+//! The store owns the database file and nothing else: no network, no key storage, no UI.
+
+mod documents;
+mod error;
+mod export;
+mod index;
+mod key;
+mod migrations;
+mod queries;
+mod sync_state;
+mod visits;
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use automerge::{ActorId, AutoCommit};
+use homevisit_docs::DocId;
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
+
+pub use documents::{CorruptChunk, IntegrityReport};
+pub use error::{Result, StoreError};
+pub use key::DbKey;
+pub use migrations::LATEST as SCHEMA_VERSION;
+pub use queries::{EducatorCount, SchoolCount, VisitSummary};
+pub use visits::VisitImport;
+
+/// An open store. Not `Sync`: one writer per database; wrap it in a mutex to share.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+    /// This device's Automerge actor, the same for every document it edits.
+    actor: ActorId,
+    /// Recently used documents, so an edit does not reload its document from disk.
+    cache: HashMap<DocId, AutoCommit>,
+    /// Chunks found corrupt while loading documents in this session.
+    corrupt: Vec<CorruptChunk>,
+}
+
+const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
+
+/// Bump when the query tables' content changes: the next open rebuilds them from the documents.
+const INDEX_VERSION: i64 = 1;
+
+impl Store {
+    /// Opens (or creates) the encrypted store at `path` with `key`.
+    ///
+    /// A wrong key, or a file that is not a homevisit store, is [`StoreError::WrongKey`]; it never
+    /// opens as an empty store.
+    pub fn open(path: impl AsRef<Path>, key: &DbKey) -> Result<Store> {
+        let path = path.as_ref().to_path_buf();
+        if starts_with_plain_sqlite_header(&path) {
+            return Err(StoreError::Unencrypted);
+        }
+        let mut conn = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        // A raw 256-bit key (x'..' form): no passphrase derivation, the key is already random.
+        conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", key.to_hex()))?;
+        // The first read of the schema fails with SQLITE_NOTADB under a wrong key.
+        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        migrations::migrate(&mut conn)?;
+
+        let actor = device_actor(&conn)?;
+        let mut store = Store { conn, path, actor, cache: HashMap::new(), corrupt: Vec::new() };
+        let index_version: Option<i64> =
+            store.conn.query_row("SELECT value FROM meta WHERE key = 'index_version'", [], |r| r.get(0)).optional()?;
+        if index_version != Some(INDEX_VERSION) {
+            store.rebuild_query_tables()?;
+            store.conn.execute(
+                "INSERT INTO meta (key, value) VALUES ('index_version', ?1)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [INDEX_VERSION],
+            )?;
+        }
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// This device's Automerge actor id.
+    pub fn actor(&self) -> &ActorId {
+        &self.actor
+    }
+}
+
+fn starts_with_plain_sqlite_header(path: &Path) -> bool {
+    let mut header = [0u8; 16];
+    std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut header)).is_ok() && &header == SQLITE_HEADER
+}
+
+/// The device's actor id, made once per store.
+fn device_actor(conn: &Connection) -> Result<ActorId> {
+    let existing: Option<Vec<u8>> =
+        conn.query_row("SELECT value FROM meta WHERE key = 'actor_id'", [], |r| r.get(0)).optional()?;
+    if let Some(bytes) = existing {
+        return Ok(ActorId::from(bytes));
+    }
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|_| StoreError::Random)?;
+    conn.execute("INSERT INTO meta (key, value) VALUES ('actor_id', ?1)", [&bytes[..]])?;
+    Ok(ActorId::from(&bytes[..]))
+}
+
+pub(crate) fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}

@@ -1,0 +1,253 @@
+//! The domain operations screens call: roster records, planning visits, outcomes and the partner's
+//! confirmation, notes and debrief editing, prompt packs, bulk import. Each validates first and
+//! is durable when it returns.
+
+
+use automerge::AutoCommit;
+use homevisit_docs::{DocId, DocKind, Record, create_notes, create_record, read_record, write_record};
+use homevisit_model::validate::validate_plan;
+use homevisit_model::{
+    CommunicationChannel, Day, Educator, EducatorId, Family, FamilyId, Language, NoteField, PartnerConfirmation,
+    PromptPack, School, SchoolId, Timestamp, ValidationError, VisitId, VisitLog, VisitNotes, VisitNumber,
+    VisitOutcome, VisitPlan,
+};
+use rusqlite::OptionalExtension;
+
+use crate::Store;
+use crate::error::{Result, StoreError};
+
+/// One visit for [`Store::import_visits`]: its log and its notes.
+#[derive(Clone, Debug)]
+pub struct VisitImport {
+    pub log: VisitLog,
+    pub notes: VisitNotes,
+}
+
+fn log_id(visit: VisitId) -> DocId {
+    DocId::new(DocKind::VisitLog, visit.uuid())
+}
+
+fn notes_id(visit: VisitId) -> DocId {
+    DocId::new(DocKind::VisitNotes, visit.uuid())
+}
+
+impl Store {
+    /// Creates or updates a record document (only changed fields are written).
+    fn put_record<T: Record>(&mut self, value: &T) -> Result<()> {
+        let id = value.doc_id();
+        if self.contains_document(&id)? {
+            return self.edit_document(&id, |doc| write_record(doc, value));
+        }
+        let doc = create_record(value, &self.actor).map_err(StoreError::doc(id))?;
+        self.insert_documents(&mut [(id, doc)])
+    }
+
+    fn get_record<T: Record>(&mut self, id: DocId) -> Result<T> {
+        self.read(&id, |doc| read_record(doc))
+    }
+
+    pub fn put_school(&mut self, school: &School) -> Result<()> {
+        self.put_record(school)
+    }
+
+    pub fn put_educator(&mut self, educator: &Educator) -> Result<()> {
+        self.put_record(educator)
+    }
+
+    pub fn put_family(&mut self, family: &Family) -> Result<()> {
+        self.put_record(family)
+    }
+
+    pub fn school(&mut self, id: SchoolId) -> Result<School> {
+        self.get_record(DocId::new(DocKind::School, id.uuid()))
+    }
+
+    pub fn educator(&mut self, id: EducatorId) -> Result<Educator> {
+        self.get_record(DocId::new(DocKind::Educator, id.uuid()))
+    }
+
+    pub fn family(&mut self, id: FamilyId) -> Result<Family> {
+        self.get_record(DocId::new(DocKind::Family, id.uuid()))
+    }
+
+    /// Every school known on this device.
+    pub fn schools(&self) -> Result<Vec<School>> {
+        let mut stmt = self.conn.prepare_cached("SELECT school_id, name FROM school_index ORDER BY name")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, name) = row?;
+            if let Ok(id) = id.parse() {
+                out.push(School { id, name });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every educator known on this device, from the query table (no document is loaded).
+    pub fn educators(&self) -> Result<Vec<Educator>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT educator_id, school_id, display_name, role, training_date FROM educator_index ORDER BY display_name",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, Option<String>>(4)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, school, name, role, trained) = row?;
+            let (Ok(id), Ok(school_id), Ok(role)) =
+                (id.parse(), school.parse(), serde_json::from_value(serde_json::Value::String(role)))
+            else {
+                continue;
+            };
+            out.push(Educator { id, school_id, display_name: name, role, training_date: trained.and_then(|d| Day::parse(&d)) });
+        }
+        Ok(out)
+    }
+
+    /// Families known on this device: (id, school, display name), by name.
+    pub fn families(&self) -> Result<Vec<(FamilyId, SchoolId, String)>> {
+        let mut stmt =
+            self.conn.prepare_cached("SELECT family_id, school_id, display_name FROM family_index ORDER BY display_name")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (f, s, name) = row?;
+            if let (Ok(f), Ok(s)) = (f.parse(), s.parse()) {
+                out.push((f, s, name));
+            }
+        }
+        Ok(out)
+    }
+
+    fn check_plan(&self, plan: &VisitPlan, roster: &[Educator]) -> Result<()> {
+        validate_plan(plan, roster)?;
+        Ok(())
+    }
+
+    /// Plans a visit: its log (plan + "planned" outcome) and its empty notes, stored together.
+    pub fn plan_visit(&mut self, plan: &VisitPlan) -> Result<()> {
+        self.import_visits(&[VisitImport {
+            log: VisitLog { plan: plan.clone(), outcome: VisitOutcome::planned() },
+            notes: VisitNotes::default(),
+        }])
+    }
+
+    /// Stores many visits in one transaction: all of them or none. Each is validated like a plan.
+    pub fn import_visits(&mut self, visits: &[VisitImport]) -> Result<()> {
+        let roster = self.educators()?;
+        let mut docs: Vec<(DocId, AutoCommit)> = Vec::with_capacity(visits.len() * 2);
+        for v in visits {
+            self.check_plan(&v.log.plan, &roster)?;
+            let id = v.log.plan.id;
+            let log = create_record(&v.log, &self.actor).map_err(StoreError::doc(log_id(id)))?;
+            let mut notes = create_notes(id);
+            notes.set_actor(self.actor.clone());
+            if v.notes != VisitNotes::default() {
+                homevisit_docs::write_notes(&mut notes, &v.notes).map_err(StoreError::doc(notes_id(id)))?;
+            }
+            docs.push((log_id(id), log));
+            docs.push((notes_id(id), notes));
+        }
+        self.insert_documents(&mut docs)
+    }
+
+    /// Imports families and visits together (families first), in one transaction each.
+    pub fn import_families(&mut self, families: &[Family]) -> Result<()> {
+        let mut docs = Vec::with_capacity(families.len());
+        for f in families {
+            let id = f.doc_id();
+            docs.push((id, create_record(f, &self.actor).map_err(StoreError::doc(id))?));
+        }
+        self.insert_documents(&mut docs)
+    }
+
+    pub fn visit_log(&mut self, visit: VisitId) -> Result<VisitLog> {
+        self.get_record(log_id(visit))
+    }
+
+    /// Changes a visit's plan (time, place, partners, agreement...). The outcome is kept.
+    pub fn update_plan(&mut self, plan: &VisitPlan) -> Result<()> {
+        let roster = self.educators()?;
+        self.check_plan(plan, &roster)?;
+        self.edit_document(&log_id(plan.id), |doc| {
+            let mut log: VisitLog = read_record(doc)?;
+            log.plan = plan.clone();
+            write_record(doc, &log)
+        })
+    }
+
+    /// Records how the visit went. A change to the outcome clears an earlier partner confirmation
+    /// (the partner confirmed something else).
+    pub fn record_outcome(&mut self, visit: VisitId, outcome: &VisitOutcome) -> Result<()> {
+        self.edit_document(&log_id(visit), |doc| {
+            let mut log: VisitLog = read_record(doc)?;
+            let without_confirmation = |o: &VisitOutcome| VisitOutcome { partner_confirmation: None, ..o.clone() };
+            let mut next = outcome.clone();
+            if next.partner_confirmation.is_none() && without_confirmation(&log.outcome) == without_confirmation(&next) {
+                next.partner_confirmation = log.outcome.partner_confirmation.take();
+            }
+            log.outcome = next;
+            write_record(doc, &log)
+        })
+    }
+
+    /// The partner confirms the visit happened: the proof a stipend is paid on.
+    pub fn confirm_visit(&mut self, visit: VisitId, partner: EducatorId, at: Timestamp) -> Result<()> {
+        self.edit_document(&log_id(visit), |doc| {
+            let mut log: VisitLog = read_record(doc)?;
+            log.outcome.partner_confirmation = Some(PartnerConfirmation { educator_id: partner, confirmed_at: at });
+            write_record(doc, &log)
+        })
+    }
+
+    pub fn visit_notes(&mut self, visit: VisitId) -> Result<VisitNotes> {
+        self.read(&notes_id(visit), homevisit_docs::read_notes)
+    }
+
+    pub fn note(&mut self, visit: VisitId, field: NoteField) -> Result<String> {
+        self.read(&notes_id(visit), |doc| homevisit_docs::note_text(doc, field))
+    }
+
+    /// Deletes `delete` UTF-16 units at `pos` of a note field and inserts `text` there.
+    pub fn splice_note(&mut self, visit: VisitId, field: NoteField, pos: usize, delete: usize, text: &str) -> Result<()> {
+        self.edit_document(&notes_id(visit), |doc| homevisit_docs::splice_note(doc, field, pos, delete, text))
+    }
+
+    /// Sets a note field to `text` (stored as the minimal diff, so concurrent edits elsewhere survive).
+    pub fn set_note(&mut self, visit: VisitId, field: NoteField, text: &str) -> Result<()> {
+        self.edit_document(&notes_id(visit), |doc| homevisit_docs::set_note_text(doc, field, text))
+    }
+
+    pub fn set_communication_channel(&mut self, visit: VisitId, channel: Option<CommunicationChannel>) -> Result<()> {
+        self.edit_document(&notes_id(visit), |doc| homevisit_docs::set_channel(doc, channel))
+    }
+
+    /// Saves an edited prompt pack (a coordinator's change), synced like any document.
+    pub fn put_prompt_pack(&mut self, pack: &PromptPack) -> Result<()> {
+        self.put_record(pack)
+    }
+
+    /// The prompt pack for a language and visit: an edited pack if one is stored, else the
+    /// built-in one; a language with no pack falls back to its primary tag, then to English.
+    pub fn prompt_pack(&mut self, language: &Language, visit_number: VisitNumber) -> Result<PromptPack> {
+        let candidates = [language.as_str(), language.primary(), "en"];
+        for lang in candidates {
+            let stored: Option<String> = self
+                .conn
+                .prepare_cached("SELECT doc_id FROM prompt_pack_index WHERE language = ?1 AND visit_number = ?2")?
+                .query_row(rusqlite::params![lang, visit_number.number()], |r| r.get(0))
+                .optional()?;
+            if let Some(id) = stored.and_then(|s| s.parse::<DocId>().ok()) {
+                return self.get_record(id);
+            }
+            if let Some(p) =
+                PromptPack::built_in().into_iter().find(|p| p.language.as_str() == lang && p.visit_number == visit_number)
+            {
+                return Ok(p);
+            }
+        }
+        Err(StoreError::Invalid(ValidationError::Empty { field: "prompt pack" }))
+    }
+}
+
