@@ -1,7 +1,7 @@
 //! Persisting documents: snapshot + change chunks, compaction, the in-memory cache, and isolating
 //! corrupt chunks.
 
-use automerge::{AutoCommit, ChangeHash};
+use automerge::{AutoCommit, Change, ChangeHash};
 use homevisit_docs::{DocError, DocId, DocKind};
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -55,17 +55,20 @@ fn load_from_disk(conn: &Connection, id: &DocId, corrupt: &mut Vec<CorruptChunk>
     let mut rows = stmt.query([&key])?;
     while let Some(row) = rows.next()? {
         let (seq, data): (i64, Vec<u8>) = (row.get(0)?, row.get(1)?);
-        if doc.load_incremental(&data).is_err() {
+        // Each chunk is exactly one change; parsing verifies its checksum. (Automerge's own
+        // load_incremental skips unreadable data silently, which would hide damage.)
+        let applied = Change::try_from(&data[..]).ok().and_then(|change| doc.apply_changes([change]).ok());
+        if applied.is_none() {
             corrupt.push(CorruptChunk { doc: *id, seq });
         }
     }
     Ok(doc)
 }
 
-/// Appends `chunk` (the changes since the last persisted state) for a document, or folds
-/// everything into a new snapshot once the chunks outgrow it, and updates the query tables; all in
-/// the caller's transaction.
-fn persist_change(conn: &Connection, id: &DocId, doc: &mut AutoCommit, chunk: &[u8], had_corrupt: bool) -> Result<()> {
+/// Appends `changes` (those since the last persisted state, one chunk each) for a document, or
+/// folds everything into a new snapshot once the chunks outgrow it, and updates the query tables;
+/// all in the caller's transaction.
+fn persist_changes(conn: &Connection, id: &DocId, doc: &mut AutoCommit, changes: &mut [Change], had_corrupt: bool) -> Result<()> {
     let key = id.to_string();
     let heads = encode_heads(doc.get_heads());
     let (snapshot_len, chunk_bytes, next_seq): (i64, i64, i64) = conn
@@ -77,7 +80,9 @@ fn persist_change(conn: &Connection, id: &DocId, doc: &mut AutoCommit, chunk: &[
         .query_row([&key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?
         .ok_or(StoreError::NotFound(*id))?;
-    if chunk_bytes + chunk.len() as i64 > snapshot_len {
+    let chunks: Vec<Vec<u8>> = changes.iter_mut().map(|c| c.bytes().into_owned()).collect();
+    let added: i64 = chunks.iter().map(|c| c.len() as i64).sum();
+    if chunk_bytes + added > snapshot_len {
         let snapshot = doc.save();
         if had_corrupt {
             // Keep every chunk of a damaged document: nothing stored is ever thrown away.
@@ -94,12 +99,14 @@ fn persist_change(conn: &Connection, id: &DocId, doc: &mut AutoCommit, chunk: &[
         )?
         .execute(params![key, snapshot, snapshot.len() as i64, heads, now_ms()])?;
     } else {
-        conn.prepare_cached("INSERT INTO doc_chunks (doc_id, seq, data) VALUES (?1, ?2, ?3)")?
-            .execute(params![key, next_seq, chunk])?;
+        let mut insert = conn.prepare_cached("INSERT INTO doc_chunks (doc_id, seq, data) VALUES (?1, ?2, ?3)")?;
+        for (i, chunk) in chunks.iter().enumerate() {
+            insert.execute(params![key, next_seq + i as i64, chunk])?;
+        }
         conn.prepare_cached(
             "UPDATE documents SET chunk_bytes = chunk_bytes + ?2, heads = ?3, updated_at = ?4 WHERE doc_id = ?1",
         )?
-        .execute(params![key, chunk.len() as i64, heads, now_ms()])?;
+        .execute(params![key, added, heads, now_ms()])?;
     }
     index::update(conn, id, doc)
 }
@@ -133,10 +140,10 @@ impl Store {
             doc.set_actor(self.actor.clone());
             let before = doc.get_heads();
             if homevisit_docs::upgrade(&mut doc, id.kind).map_err(StoreError::doc(*id))? {
-                let chunk = doc.save_after(&before);
+                let mut changes = doc.get_changes(&before);
                 let had_corrupt = self.has_corrupt(id);
                 let tx = self.conn.transaction()?;
-                persist_change(&tx, id, &mut doc, &chunk, had_corrupt)?;
+                persist_changes(&tx, id, &mut doc, &mut changes, had_corrupt)?;
                 tx.commit()?;
             }
             if self.cache.len() >= CACHE_CAPACITY {
@@ -166,10 +173,10 @@ impl Store {
         let mut doc = self.cache.remove(id).expect("cached above");
         let before = doc.get_heads();
         let result = f(&mut doc).map_err(StoreError::doc(*id))?;
-        let chunk = doc.save_after(&before);
-        if !chunk.is_empty() {
+        let mut changes = doc.get_changes(&before);
+        if !changes.is_empty() {
             let tx = self.conn.transaction()?;
-            persist_change(&tx, id, &mut doc, &chunk, had_corrupt)?;
+            persist_changes(&tx, id, &mut doc, &mut changes, had_corrupt)?;
             tx.commit()?;
         }
         // Only a fully stored edit goes back into the cache; on any error above the in-memory
@@ -201,9 +208,11 @@ impl Store {
     /// document `id`, creating it if this device has never seen it. Returns whether anything changed.
     pub fn merge_document_bytes(&mut self, id: &DocId, bytes: &[u8]) -> Result<bool> {
         if self.contains_document(id)? {
+            // Strict load first: damaged bytes are refused whole instead of half-applied.
+            let mut incoming = homevisit_docs::load(bytes).map_err(StoreError::doc(*id))?;
             return self.edit_document(id, |doc| {
                 let before = doc.get_heads();
-                doc.load_incremental(bytes).map_err(DocError::Corrupt)?;
+                doc.merge(&mut incoming)?;
                 Ok(doc.get_heads() != before)
             });
         }

@@ -68,6 +68,8 @@ impl Store {
             &path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
+        // SQLCipher logs failed page decryption to stderr; the typed error below says it instead.
+        conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
         // A raw 256-bit key (x'..' form): no passphrase derivation, the key is already random.
         conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", key.to_hex()))?;
         // The first read of the schema fails with SQLITE_NOTADB under a wrong key.
