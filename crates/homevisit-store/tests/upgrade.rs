@@ -1,0 +1,114 @@
+//! Opening a file written by an older schema: the store migrates it, rebuilds its query tables
+//! from the documents, and upgrades old documents when they are first read.
+
+mod common;
+
+use automerge::transaction::Transactable;
+use automerge::{ActorId, AutoCommit, ROOT, ReadDoc};
+use chrono::{FixedOffset, NaiveDate};
+use common::*;
+use homevisit_docs::{DocId, DocKind, Record, SCHEMA_KEY, create_notes, create_record, write_notes};
+use homevisit_fixtures::demo;
+use homevisit_model::*;
+use homevisit_store::{Store, StoreError};
+use rusqlite::{Connection, params};
+
+/// The v1 schema exactly as the first release wrote it.
+const SCHEMA_V1: &str = include_str!("../migrations/001_documents.sql");
+
+fn open_raw(path: &std::path::Path) -> Connection {
+    let conn = Connection::open(path).unwrap();
+    conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", key(7).to_hex())).unwrap();
+    conn
+}
+
+fn insert_v1(conn: &Connection, id: &DocId, doc: &mut AutoCommit) {
+    let snapshot = doc.save();
+    let mut heads = doc.get_heads();
+    heads.sort();
+    let heads: Vec<u8> = heads.iter().flat_map(|h| h.0).collect();
+    conn.execute(
+        "INSERT INTO documents (doc_id, kind, snapshot, snapshot_len, chunk_bytes, heads, updated_at)
+         VALUES (?1, ?2, ?3, ?4, 0, ?5, 0)",
+        params![id.to_string(), id.kind.as_str(), snapshot, snapshot.len() as i64, heads],
+    )
+    .unwrap();
+}
+
+/// Rewrites a visit-log document into the v1 document schema (place as one string).
+fn to_v1_place(doc: &mut AutoCommit, place: &str) {
+    let (_, data) = doc.get(ROOT, "data").unwrap().unwrap();
+    let (_, plan) = doc.get(&data, "plan").unwrap().unwrap();
+    doc.put(&plan, "place", place).unwrap();
+    doc.put(ROOT, SCHEMA_KEY, 1u64).unwrap();
+    doc.commit();
+}
+
+#[test]
+fn a_v1_store_file_opens_migrated_with_its_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db_path(&dir);
+    let (day, offset) = (NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(), FixedOffset::west_opt(8 * 3600).unwrap());
+    let data = demo::data_set(day, offset);
+    let actor = ActorId::random();
+
+    // Write the file as the v1 store did: schema 1, documents only, no query tables.
+    let conn = open_raw(&path);
+    conn.execute_batch(SCHEMA_V1).unwrap();
+    conn.pragma_update(None, "user_version", 1).unwrap();
+    for s in &data.schools {
+        insert_v1(&conn, &s.doc_id(), &mut create_record(s, &actor).unwrap());
+    }
+    for e in &data.educators {
+        insert_v1(&conn, &e.doc_id(), &mut create_record(e, &actor).unwrap());
+    }
+    for f in &data.families {
+        insert_v1(&conn, &f.doc_id(), &mut create_record(f, &actor).unwrap());
+    }
+    let neutral_visit = data.visits.iter().find(|(l, _)| matches!(l.plan.place, Place::Neutral { .. })).unwrap().0.plan.id;
+    for (log, notes) in &data.visits {
+        let mut doc = create_record(log, &actor).unwrap();
+        if log.plan.id == neutral_visit {
+            let Place::Neutral { description } = &log.plan.place else { unreachable!() };
+            to_v1_place(&mut doc, &format!("neutral:{description}"));
+        }
+        insert_v1(&conn, &log.doc_id(), &mut doc);
+        let mut notes_doc = create_notes(log.plan.id);
+        write_notes(&mut notes_doc, notes).unwrap();
+        insert_v1(&conn, &DocId::new(DocKind::VisitNotes, log.plan.id.uuid()), &mut notes_doc);
+    }
+    drop(conn);
+
+    // The current store opens it: migrated, query tables rebuilt, everything readable.
+    let mut store = open(&path);
+    let version: i64 = open_raw(&path).query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    assert_eq!(version, homevisit_store::SCHEMA_VERSION);
+    assert_eq!(store.visits_on_day(day, offset).unwrap().len(), 3);
+    assert_eq!(store.educators().unwrap().len(), data.educators.len());
+    let lincoln = store.school_counts().unwrap().into_iter().find(|s| s.name == "Lincoln Elementary").unwrap();
+    assert_eq!((lincoln.families, lincoln.completed), (5, 2));
+    assert_eq!(store.visit_notes(data.visits[3].0.plan.id).unwrap(), data.visits[3].1);
+
+    // The v1 visit-log document reads as v2, and the upgrade is stored.
+    let expected = data.visits.iter().find(|(l, _)| l.plan.id == neutral_visit).unwrap().0.clone();
+    assert_eq!(store.visit_log(neutral_visit).unwrap(), expected);
+    drop(store);
+    let mut store = open(&path);
+    let json = store.document_json(&DocId::new(DocKind::VisitLog, neutral_visit.uuid())).unwrap();
+    assert_eq!(json[SCHEMA_KEY], 2);
+    assert!(store.check_integrity().unwrap().is_clean());
+}
+
+#[test]
+fn a_file_from_a_newer_app_is_refused_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db_path(&dir);
+    drop(open(&path));
+    open_raw(&path).pragma_update(None, "user_version", 99).unwrap();
+    assert!(matches!(
+        Store::open(&path, &key(7)),
+        Err(StoreError::NewerStoreSchema { found: 99, supported: homevisit_store::SCHEMA_VERSION })
+    ));
+    let version: i64 = open_raw(&path).query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    assert_eq!(version, 99);
+}
