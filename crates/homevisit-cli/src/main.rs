@@ -1,0 +1,452 @@
+//! `homevisit`: the device CLI. Same crates as the phone apps, no UI: for scripts, demos and admins.
+
+mod keyfile;
+mod output;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use chrono::{Local, NaiveDate};
+use clap::{Args, Parser, Subcommand};
+use homevisit_docs::DocId;
+use homevisit_model::*;
+use homevisit_store::{Store, VisitImport};
+
+#[derive(Parser)]
+#[command(name = "homevisit", version, about = "Parent Teacher Home Visits: the device's store from the command line")]
+struct Cli {
+    /// Directory holding the encrypted store.
+    #[arg(long, global = true, env = "HOMEVISIT_DATA", default_value = "homevisit-data")]
+    data: PathBuf,
+    /// Key file (64 hex characters). Default: <data>/device.key. HOMEVISIT_DB_KEY overrides it.
+    #[arg(long, global = true, env = "HOMEVISIT_KEY_FILE")]
+    key_file: Option<PathBuf>,
+    /// Print JSON instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Fill the store with a small demo district (visits around today) and show today's visits.
+    Demo,
+    /// Create an empty store and its key.
+    Init,
+    /// Today's visits, in this machine's time zone.
+    Today,
+    /// List visits: on a day, for a family, or for an educator.
+    Visits(VisitsArgs),
+    /// Plan, update, record and confirm visits.
+    #[command(subcommand)]
+    Visit(VisitCmd),
+    /// Read and edit a visit's notes and debrief.
+    #[command(subcommand)]
+    Notes(NotesCmd),
+    /// Schools, educators and families on this device.
+    Roster,
+    /// A conversation-starter prompt pack.
+    Prompts {
+        #[arg(long, default_value = "en")]
+        lang: String,
+        #[arg(long, default_value_t = 1)]
+        visit: u8,
+    },
+    /// Visits per school and educator, for the coordinator.
+    Report,
+    /// Documents that have not reached a peer yet.
+    Unsynced {
+        #[arg(long, default_value = "relay")]
+        peer: String,
+    },
+    /// Show one document as JSON (`kind/uuid`).
+    Doc { id: String },
+    /// Export every document as JSON.
+    Export {
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Load every document and report damage.
+    Check,
+}
+
+#[derive(Args)]
+struct VisitsArgs {
+    /// A day, YYYY-MM-DD (local time).
+    #[arg(long)]
+    day: Option<String>,
+    #[arg(long)]
+    family: Option<String>,
+    #[arg(long)]
+    educator: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum VisitCmd {
+    /// Show a visit's log and notes.
+    Show { visit: String },
+    /// Plan a new visit.
+    Plan {
+        #[arg(long)]
+        family: String,
+        /// Comma-separated educator ids (two or three adults in all).
+        #[arg(long, value_delimiter = ',')]
+        educators: Vec<String>,
+        /// RFC 3339 time, e.g. 2026-11-24T17:00:00-08:00.
+        #[arg(long)]
+        at: String,
+        /// home, virtual, or neutral:<description>.
+        #[arg(long, default_value = "home")]
+        place: String,
+        #[arg(long, default_value_t = 1)]
+        number: u8,
+        /// Interpreter language; add `:separate` when the interpreter is not one of the educators.
+        #[arg(long)]
+        interpreter: Option<String>,
+    },
+    /// Record the outcome.
+    Outcome {
+        visit: String,
+        /// planned, confirmed, completed, family_not_home, cancelled, rescheduled.
+        #[arg(long)]
+        status: String,
+        #[arg(long)]
+        start: Option<String>,
+        #[arg(long)]
+        end: Option<String>,
+        /// The educator recording it.
+        #[arg(long)]
+        by: Option<String>,
+    },
+    /// The partner confirms the visit happened.
+    Confirm {
+        visit: String,
+        #[arg(long)]
+        by: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum NotesCmd {
+    /// Show a visit's notes and debrief.
+    Show { visit: String },
+    /// Set a field's whole text (stored as a minimal diff).
+    Set { visit: String, field: String, text: String },
+    /// Splice a field at a UTF-16 position, as a phone's text field does.
+    Splice {
+        visit: String,
+        field: String,
+        #[arg(long)]
+        at: usize,
+        #[arg(long, default_value_t = 0)]
+        delete: usize,
+        #[arg(long, default_value = "")]
+        text: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+type Res<T = ()> = Result<T, String>;
+
+fn parse_id<T: std::str::FromStr>(what: &str, s: &str) -> Res<T> {
+    s.parse().map_err(|_| format!("`{s}` is not a {what} id (a UUID)"))
+}
+
+fn parse_time(s: &str) -> Res<Timestamp> {
+    Timestamp::parse_rfc3339(s).ok_or_else(|| format!("`{s}` is not an RFC 3339 time like 2026-11-24T17:00:00-08:00"))
+}
+
+fn parse_field(s: &str) -> Res<NoteField> {
+    NoteField::parse(s).ok_or_else(|| {
+        format!("`{s}` is not a note field; one of: {}", NoteField::ALL.map(|f| f.key()).join(", "))
+    })
+}
+
+fn parse_place(s: &str) -> Res<Place> {
+    match s.split_once(':') {
+        None if s == "home" => Ok(Place::Home),
+        None if s == "virtual" => Ok(Place::Virtual),
+        Some(("neutral", d)) => Ok(Place::Neutral { description: d.trim().to_string() }),
+        _ => Err(format!("`{s}` is not a place: home, virtual or neutral:<description>")),
+    }
+}
+
+struct Ctx {
+    store: Store,
+    json: bool,
+}
+
+impl Ctx {
+    fn names(&self) -> Res<HashMap<EducatorId, String>> {
+        Ok(self.store.educators().map_err(err)?.into_iter().map(|e| (e.id, e.display_name)).collect())
+    }
+
+    fn print_visits(&self, list: &[VisitSummary]) -> Res {
+        if self.json {
+            println!("{}", serde_json::to_string_pretty(list).map_err(err)?);
+        } else {
+            output::visits(list, &self.names()?);
+        }
+        Ok(())
+    }
+}
+
+use homevisit_store::VisitSummary;
+
+fn err(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+fn open(cli: &Cli, create_key: bool) -> Res<Store> {
+    let key_file = cli.key_file.clone().unwrap_or_else(|| cli.data.join("device.key"));
+    let key = if create_key { keyfile::read_or_create(&key_file)? } else { keyfile::read(&key_file)? };
+    if !cli.data.exists() {
+        std::fs::create_dir_all(&cli.data).map_err(|e| format!("cannot create {}: {e}", cli.data.display()))?;
+        // Least access: only this user may read the data directory.
+        #[cfg(unix)]
+        std::fs::set_permissions(&cli.data, std::os::unix::fs::PermissionsExt::from_mode(0o700))
+            .map_err(|e| format!("cannot restrict {}: {e}", cli.data.display()))?;
+    }
+    Store::open(cli.data.join("homevisit.db"), &key).map_err(err)
+}
+
+fn run(cli: Cli) -> Res {
+    let create = matches!(cli.command, Command::Demo | Command::Init);
+    let mut ctx = Ctx { store: open(&cli, create)?, json: cli.json };
+    match cli.command {
+        Command::Init => println!("store ready at {}", ctx.store.path().display()),
+        Command::Demo => demo(&mut ctx)?,
+        Command::Today => {
+            let list = ctx.store.visits_today().map_err(err)?;
+            if !ctx.json {
+                println!("Today's visits ({})", Local::now().format("%A %Y-%m-%d"));
+            }
+            ctx.print_visits(&list)?;
+        }
+        Command::Visits(a) => {
+            let list = if let Some(f) = a.family {
+                ctx.store.visits_for_family(parse_id("family", &f)?).map_err(err)?
+            } else if let Some(e) = a.educator {
+                ctx.store.visits_for_educator(parse_id("educator", &e)?).map_err(err)?
+            } else {
+                let day = match a.day {
+                    Some(d) => NaiveDate::parse_from_str(&d, "%Y-%m-%d").map_err(|_| format!("`{d}` is not YYYY-MM-DD"))?,
+                    None => Local::now().date_naive(),
+                };
+                ctx.store.visits_on_day(day, *Local::now().offset()).map_err(err)?
+            };
+            ctx.print_visits(&list)?;
+        }
+        Command::Visit(cmd) => visit(&mut ctx, cmd)?,
+        Command::Notes(cmd) => notes(&mut ctx, cmd)?,
+        Command::Roster => {
+            let schools = ctx.store.schools().map_err(err)?;
+            let educators = ctx.store.educators().map_err(err)?;
+            let families = ctx.store.families().map_err(err)?;
+            if ctx.json {
+                let families: Vec<_> = families
+                    .iter()
+                    .map(|(id, school, name)| serde_json::json!({"id": id, "school_id": school, "display_name": name}))
+                    .collect();
+                let v = serde_json::json!({"schools": schools, "educators": educators, "families": families});
+                println!("{}", serde_json::to_string_pretty(&v).map_err(err)?);
+            } else {
+                println!("Schools");
+                schools.iter().for_each(|s| println!("  {:<24} {}", s.name, s.id));
+                println!("Educators");
+                for e in &educators {
+                    let trained = e.training_date.map(|d| format!("trained {d}")).unwrap_or_else(|| "not trained".into());
+                    println!("  {:<24} {:<16} {:<16} {}", e.display_name, format!("{:?}", e.role), trained, e.id);
+                }
+                println!("Families");
+                families.iter().for_each(|(id, _, name)| println!("  {name:<24} {id}"));
+            }
+        }
+        Command::Prompts { lang, visit } => {
+            let language = Language::parse(&lang).ok_or_else(|| format!("`{lang}` is not a language tag"))?;
+            let number = VisitNumber::from_number(visit).ok_or("the visit number is 1 or 2")?;
+            let pack = ctx.store.prompt_pack(&language, number).map_err(err)?;
+            if ctx.json {
+                println!("{}", serde_json::to_string_pretty(&pack).map_err(err)?);
+            } else {
+                println!("{} [{}]", pack.title, pack.language);
+                pack.prompts.iter().for_each(|p| println!("  - {p}"));
+            }
+        }
+        Command::Report => {
+            let (schools, educators) =
+                (ctx.store.school_counts().map_err(err)?, ctx.store.educator_counts().map_err(err)?);
+            if ctx.json {
+                let v = serde_json::json!({"schools": schools, "educators": educators});
+                println!("{}", serde_json::to_string_pretty(&v).map_err(err)?);
+            } else {
+                output::report(&schools, &educators);
+            }
+        }
+        Command::Unsynced { peer } => {
+            let ids = ctx.store.unsynced_documents(&peer).map_err(err)?;
+            if ctx.json {
+                let ids: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
+                println!("{}", serde_json::to_string_pretty(&ids).map_err(err)?);
+            } else {
+                println!("{} documents have not reached `{peer}`", ids.len());
+                ids.iter().for_each(|i| println!("  {i}"));
+            }
+        }
+        Command::Doc { id } => {
+            let id: DocId = id.parse().map_err(err)?;
+            println!("{}", serde_json::to_string_pretty(&ctx.store.document_json(&id).map_err(err)?).map_err(err)?);
+        }
+        Command::Export { out } => {
+            let json = serde_json::to_string_pretty(&ctx.store.export_json().map_err(err)?).map_err(err)?;
+            match out {
+                Some(path) => {
+                    std::fs::write(&path, json).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                    eprintln!("exported to {}", path.display());
+                }
+                None => println!("{json}"),
+            }
+        }
+        Command::Check => {
+            let r = ctx.store.check_integrity().map_err(err)?;
+            println!("{} documents, {} corrupt chunks, {} unreadable documents", r.documents, r.corrupt_chunks.len(), r.unreadable.len());
+            r.corrupt_chunks.iter().for_each(|c| println!("  corrupt chunk {} of {}", c.seq, c.doc));
+            r.unreadable.iter().for_each(|d| println!("  unreadable {d}"));
+            if !r.is_clean() {
+                return Err("the store has damaged data (isolated; everything else loads)".into());
+            }
+        }
+    }
+    Ok(())
+}
+
+fn demo(ctx: &mut Ctx) -> Res {
+    let now = Local::now();
+    let data = homevisit_fixtures::demo::data_set(now.date_naive(), *now.offset());
+    let store = &mut ctx.store;
+    let fresh = store.document_ids(None).map_err(err)?.is_empty();
+    if fresh {
+        for s in &data.schools {
+            store.put_school(s).map_err(err)?;
+        }
+        for e in &data.educators {
+            store.put_educator(e).map_err(err)?;
+        }
+        store.import_families(&data.families).map_err(err)?;
+        let visits: Vec<VisitImport> =
+            data.visits.iter().map(|(log, notes)| VisitImport { log: log.clone(), notes: notes.clone() }).collect();
+        store.import_visits(&visits).map_err(err)?;
+    }
+    if ctx.json {
+        return ctx.print_visits(&ctx.store.visits_today().map_err(err)?);
+    }
+    println!(
+        "{} demo district in {} ({} documents, encrypted)",
+        if fresh { "Created the" } else { "Reusing the" },
+        ctx.store.path().display(),
+        ctx.store.document_ids(None).map_err(err)?.len()
+    );
+    println!("\nToday's visits ({})", now.format("%A %Y-%m-%d"));
+    ctx.print_visits(&ctx.store.visits_today().map_err(err)?)?;
+    println!();
+    output::report(&ctx.store.school_counts().map_err(err)?, &ctx.store.educator_counts().map_err(err)?);
+    println!("\nNot yet synced: {} documents (no relay configured yet)", ctx.store.unsynced_count("relay").map_err(err)?);
+    println!("Try: homevisit --data {} visit show <visit id>", ctx.store.path().parent().map(|p| p.display().to_string()).unwrap_or_default());
+    Ok(())
+}
+
+fn visit(ctx: &mut Ctx, cmd: VisitCmd) -> Res {
+    let store = &mut ctx.store;
+    match cmd {
+        VisitCmd::Show { visit } => {
+            let id = parse_id("visit", &visit)?;
+            let (log, notes) = (store.visit_log(id).map_err(err)?, store.visit_notes(id).map_err(err)?);
+            if ctx.json {
+                let v = serde_json::json!({"log": log, "notes": notes});
+                println!("{}", serde_json::to_string_pretty(&v).map_err(err)?);
+            } else {
+                output::visit(&log, &notes, &ctx.names()?);
+            }
+        }
+        VisitCmd::Plan { family, educators, at, place, number, interpreter } => {
+            let family_id: FamilyId = parse_id("family", &family)?;
+            let school_id = store.family(family_id).map_err(err)?.school_id;
+            let interpreter = match interpreter {
+                None => None,
+                Some(s) => {
+                    let (lang, separate) = match s.split_once(':') {
+                        Some((l, "separate")) => (l.to_string(), true),
+                        _ => (s.clone(), false),
+                    };
+                    let language = Language::parse(&lang).ok_or_else(|| format!("`{lang}` is not a language tag"))?;
+                    let kind = if separate { InterpreterKind::Separate } else { InterpreterKind::Educator };
+                    Some(Interpreter { language, kind })
+                }
+            };
+            let plan = VisitPlan {
+                id: VisitId::new(),
+                family_id,
+                school_id,
+                visit_number: VisitNumber::from_number(number).ok_or("the visit number is 1 or 2")?,
+                educator_ids: educators.iter().map(|e| parse_id("educator", e)).collect::<Res<_>>()?,
+                interpreter,
+                place: parse_place(&place)?,
+                scheduled_at: parse_time(&at)?,
+                family_agreement: None,
+                expected_end: None,
+            };
+            store.plan_visit(&plan).map_err(err)?;
+            println!("{}", plan.id);
+        }
+        VisitCmd::Outcome { visit, status, start, end, by } => {
+            let id = parse_id("visit", &visit)?;
+            let outcome = VisitOutcome {
+                status: VisitStatus::parse(&status).ok_or_else(|| format!("`{status}` is not a status"))?,
+                started_at: start.as_deref().map(parse_time).transpose()?,
+                ended_at: end.as_deref().map(parse_time).transpose()?,
+                recorded_by: by.as_deref().map(|b| parse_id("educator", b)).transpose()?,
+                partner_confirmation: None,
+            };
+            store.record_outcome(id, &outcome).map_err(err)?;
+        }
+        VisitCmd::Confirm { visit, by } => {
+            store.confirm_visit(parse_id("visit", &visit)?, parse_id("educator", &by)?, Timestamp::now()).map_err(err)?;
+        }
+    }
+    Ok(())
+}
+
+fn notes(ctx: &mut Ctx, cmd: NotesCmd) -> Res {
+    let store = &mut ctx.store;
+    match cmd {
+        NotesCmd::Show { visit } => {
+            let notes = store.visit_notes(parse_id("visit", &visit)?).map_err(err)?;
+            if ctx.json {
+                println!("{}", serde_json::to_string_pretty(&notes).map_err(err)?);
+            } else {
+                for f in NoteField::ALL {
+                    println!("{:<21} {}", format!("{}:", f.key()), notes.field(f));
+                }
+            }
+        }
+        NotesCmd::Set { visit, field, text } => {
+            store.set_note(parse_id("visit", &visit)?, parse_field(&field)?, &text).map_err(err)?;
+        }
+        NotesCmd::Splice { visit, field, at, delete, text } => {
+            store.splice_note(parse_id("visit", &visit)?, parse_field(&field)?, at, delete, &text).map_err(err)?;
+        }
+    }
+    Ok(())
+}

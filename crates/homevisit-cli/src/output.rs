@@ -1,0 +1,84 @@
+//! Human-readable output. Everything also has a `--json` form for scripts.
+
+use std::collections::HashMap;
+
+use chrono::Local;
+use homevisit_model::{EducatorId, NoteField, Timestamp, VisitLog, VisitNotes};
+use homevisit_store::{EducatorCount, SchoolCount, VisitSummary};
+
+pub fn local(t: Timestamp) -> String {
+    t.0.with_timezone(&Local).format("%a %Y-%m-%d %H:%M").to_string()
+}
+
+pub fn visits(list: &[VisitSummary], names: &HashMap<EducatorId, String>) {
+    if list.is_empty() {
+        println!("  (no visits)");
+    }
+    for v in list {
+        let educators: Vec<&str> =
+            v.educator_ids.iter().map(|id| names.get(id).map(String::as_str).unwrap_or("?")).collect();
+        println!(
+            "  {}  {:<18} visit {}  {:<8} {:<16} {}{}  [{}]",
+            local(v.scheduled_at),
+            v.family_name.as_deref().unwrap_or("(family not synced)"),
+            v.visit_number.number(),
+            v.place_kind,
+            v.status.as_str(),
+            educators.join(" + "),
+            if v.interpreter { " + interpreter" } else { "" },
+            v.visit_id,
+        );
+    }
+}
+
+pub fn visit(log: &VisitLog, notes: &VisitNotes, names: &HashMap<EducatorId, String>) {
+    let p = &log.plan;
+    let o = &log.outcome;
+    let name = |id: &EducatorId| names.get(id).cloned().unwrap_or_else(|| id.to_string());
+    println!("visit {}  (visit {} of 2)", p.id, p.visit_number.number());
+    println!("  when:      {}", local(p.scheduled_at));
+    println!("  where:     {}", match &p.place {
+        homevisit_model::Place::Neutral { description } => format!("neutral: {description}"),
+        other => other.kind().to_string(),
+    });
+    println!("  educators: {}", p.educator_ids.iter().map(name).collect::<Vec<_>>().join(" + "));
+    if let Some(i) = &p.interpreter {
+        println!("  interpreter: {} ({:?})", i.language, i.kind);
+    }
+    println!("  family agreed: {}", p.family_agreement.as_ref().map(|a| local(a.agreed_at)).unwrap_or_else(|| "not yet".into()));
+    println!("  status:    {}", o.status.as_str());
+    if let (Some(s), Some(e)) = (o.started_at, o.ended_at) {
+        println!("  time:      {} to {} ({} min)", local(s), local(e), log.duration_minutes().unwrap_or(0));
+    }
+    match &o.partner_confirmation {
+        Some(c) => println!("  confirmed by partner: {} at {}", name(&c.educator_id), local(c.confirmed_at)),
+        None => println!("  confirmed by partner: no"),
+    }
+    println!("  documented for stipend: {}", if log.is_documented() { "yes" } else { "no" });
+    for field in NoteField::ALL {
+        let text = notes.field(field);
+        if !text.is_empty() {
+            println!("  {:<21} {}", format!("{}:", field.key()), text);
+        }
+    }
+}
+
+pub fn report(schools: &[SchoolCount], educators: &[EducatorCount]) {
+    println!("Reach per school (research threshold: 10% of families visited)");
+    for s in schools {
+        println!(
+            "  {:<22} families {:>4}  visited {:>4} ({:>5.1}%)  visits {:>4}  completed {:>4}  documented {:>4}",
+            s.name, s.families, s.families_visited, s.percent_visited(), s.visits, s.completed, s.documented
+        );
+    }
+    println!("Visits per educator");
+    for e in educators {
+        println!(
+            "  {:<22} visits {:>4}  completed {:>4}  trained {}",
+            e.display_name,
+            e.visits,
+            e.completed,
+            e.training_date.map(|d| d.to_string()).unwrap_or_else(|| "no".into())
+        );
+    }
+}

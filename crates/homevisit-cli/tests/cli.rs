@@ -1,0 +1,90 @@
+//! The `homevisit` binary end to end: demo data, listing, editing notes, errors, export.
+
+use std::process::{Command, Output};
+
+fn homevisit(data: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_homevisit"))
+        .arg("--data")
+        .arg(data)
+        .args(args)
+        .env_remove("HOMEVISIT_DB_KEY")
+        .env_remove("HOMEVISIT_KEY_FILE")
+        .output()
+        .unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    assert!(o.status.success(), "failed: {}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+#[test]
+fn demo_then_edit_a_debrief_and_export() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let out = stdout(&homevisit(&data, &["demo"]));
+    assert!(out.contains("Today's visits"), "{out}");
+    assert!(out.contains("Reach per school"), "{out}");
+
+    let today: serde_json::Value = serde_json::from_str(&stdout(&homevisit(&data, &["--json", "today"]))).unwrap();
+    let today = today.as_array().unwrap();
+    assert_eq!(today.len(), 3);
+    let visit = today[0]["visit_id"].as_str().unwrap();
+
+    stdout(&homevisit(&data, &["notes", "set", visit, "learned", "Sofia loves soccer"]));
+    stdout(&homevisit(&data, &["notes", "splice", visit, "learned", "--at", "12", "--text", "and drawing and "]));
+    let notes: serde_json::Value = serde_json::from_str(&stdout(&homevisit(&data, &["--json", "notes", "show", visit]))).unwrap();
+    assert_eq!(notes["learned"], "Sofia loves and drawing and soccer");
+
+    // Bad input: typed, readable errors and a failing exit code; nothing changes.
+    let bad = homevisit(&data, &["notes", "splice", visit, "learned", "--at", "999", "--text", "x"]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("outside"));
+    let bad = homevisit(&data, &["notes", "set", visit, "risk_score", "x"]);
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("not a note field"));
+
+    let export: serde_json::Value = serde_json::from_str(&stdout(&homevisit(&data, &["export"]))).unwrap();
+    assert_eq!(export["visit-log"].as_array().unwrap().len(), 9);
+    assert!(export.to_string().contains("Sofia loves and drawing and soccer"));
+
+    // The key file is private, and the store refuses another key.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(data.join("device.key")).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "key file readable by others");
+    }
+    let wrong = Command::new(env!("CARGO_BIN_EXE_homevisit"))
+        .arg("--data")
+        .arg(&data)
+        .arg("today")
+        .env("HOMEVISIT_DB_KEY", "ab".repeat(32))
+        .output()
+        .unwrap();
+    assert!(!wrong.status.success());
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("key does not open this store"));
+}
+
+#[test]
+fn planning_from_the_command_line_validates() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    stdout(&homevisit(&data, &["demo"]));
+    let roster: serde_json::Value = serde_json::from_str(&stdout(&homevisit(&data, &["--json", "roster"]))).unwrap();
+    let id_of = |name: &str| {
+        roster["educators"].as_array().unwrap().iter().find(|e| e["display_name"] == name).unwrap()["id"].as_str().unwrap().to_string()
+    };
+    let family = roster["families"][0]["id"].as_str().unwrap().to_string();
+    let (okafor, rivera) = (id_of("Ms. Okafor"), id_of("Ms. Rivera"));
+
+    let alone = homevisit(&data, &["visit", "plan", "--family", &family, "--educators", &okafor, "--at", "2026-12-01T17:00:00Z"]);
+    assert!(String::from_utf8_lossy(&alone.stderr).contains("at least two adults"));
+
+    let pair = format!("{okafor},{rivera}");
+    let out = stdout(&homevisit(&data, &["visit", "plan", "--family", &family, "--educators", &pair, "--at", "2026-12-01T17:00:00Z", "--place", "neutral:Library"]));
+    let visit = out.trim();
+    let shown = stdout(&homevisit(&data, &["visit", "show", visit]));
+    assert!(shown.contains("neutral: Library"), "{shown}");
+    let late = homevisit(&data, &["visit", "outcome", visit, "--status", "completed", "--start", "2026-12-01T17:00:00Z", "--end", "2026-12-01T16:00:00Z"]);
+    assert!(String::from_utf8_lossy(&late.stderr).contains("end is before its start"));
+}
