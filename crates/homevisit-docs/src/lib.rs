@@ -26,7 +26,7 @@ pub use error::DocError;
 pub use notes::{note_text, read_notes, set_channel, set_note_text, splice_note, write_notes};
 pub use record::{Record, create_record, prompt_pack_doc_id, read_record, write_record};
 pub use schema::{SCHEMA_KEY, current_version, upgrade};
-pub use skeleton::{create_notes, load, new_skeleton};
+pub use skeleton::{ENCODING, create_notes, create_notes_with, load, new_skeleton};
 
 /// The whole document as JSON (text as strings), for export and inspection.
 pub fn to_json(doc: &automerge::AutoCommit) -> serde_json::Value {

@@ -8,7 +8,8 @@ use homevisit_model::validate::{validate_educator, validate_family, validate_out
 use homevisit_model::{Educator, Family, PromptPack, School, ValidationError, VisitLog};
 use uuid::Uuid;
 
-use crate::skeleton::new_skeleton;
+use crate::schema::current_version;
+use crate::skeleton::ENCODING;
 use crate::{DocError, DocId, DocKind};
 
 /// A record kept as its own document.
@@ -78,12 +79,32 @@ pub fn prompt_pack_doc_id(language: &str, visit_number: u8) -> DocId {
     DocId::new(DocKind::PromptPack, Uuid::new_v5(&PROMPT_PACK_NAMESPACE, name.as_bytes()))
 }
 
-/// A new document holding `value`, written by `actor`.
+/// The root of a record document.
+#[derive(Reconcile)]
+struct RecordRoot<'a, T: Reconcile> {
+    schema_version: u64,
+    kind: &'static str,
+    id: String,
+    data: &'a T,
+}
+
+/// A new document holding `value`, written by `actor` as one change.
+///
+/// Unlike notes, records need no deterministic skeleton: their ids are random (or, for prompt
+/// packs, a second concurrent creation is a whole-record last-writer-wins), and writing the whole
+/// root in one batch is several times faster than field-by-field puts.
 pub fn create_record<T: Record>(value: &T, actor: &ActorId) -> Result<AutoCommit, DocError> {
     value.validate()?;
-    let mut doc = new_skeleton(&value.doc_id());
-    doc.set_actor(actor.clone());
-    write_record(&mut doc, value)?;
+    let id = value.doc_id();
+    let mut doc = AutoCommit::new_with_encoding(ENCODING).with_actor(actor.clone());
+    let root = RecordRoot {
+        schema_version: current_version(T::KIND),
+        kind: T::KIND.as_str(),
+        id: id.id.hyphenated().to_string(),
+        data: value,
+    };
+    autosurgeon::reconcile(&mut doc, &root)?;
+    doc.commit();
     Ok(doc)
 }
 

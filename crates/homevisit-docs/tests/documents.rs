@@ -176,3 +176,26 @@ fn prompt_pack_ids_are_the_same_everywhere() {
     let doc = create_record(&packs[2], &ActorId::random()).unwrap();
     assert_eq!(read_record::<PromptPack>(&doc).unwrap(), packs[2]);
 }
+
+#[test]
+fn notes_created_with_content_read_back_and_merge() {
+    let notes = VisitNotes {
+        hopes_and_dreams: "Que sea feliz 😀".into(),
+        learned: "Loves drawing".into(),
+        communication_channel: Some(CommunicationChannel::Phone),
+        ..VisitNotes::default()
+    };
+    let visit = VisitId::new();
+    let mut a = create_notes_with(visit, &notes, &ActorId::random()).unwrap();
+    let mut loaded = load(&a.save()).unwrap();
+    assert!(!upgrade(&mut loaded, DocKind::VisitNotes).unwrap());
+    assert_eq!(read_notes(&loaded).unwrap(), notes);
+    let mut b = a.fork().with_actor(ActorId::random());
+    splice_note(&mut a, NoteField::Learned, 0, 0, "Sofia ").unwrap();
+    splice_note(&mut b, NoteField::Learned, 13, 0, " and soccer").unwrap();
+    a.merge(&mut b).unwrap();
+    assert_eq!(note_text(&a, NoteField::Learned).unwrap(), "Sofia Loves drawing and soccer");
+    // Empty notes still get the shared deterministic skeleton.
+    let empty = create_notes_with(visit, &VisitNotes::default(), &ActorId::random()).unwrap();
+    assert_eq!(empty.clone().get_heads(), create_notes(visit).get_heads());
+}

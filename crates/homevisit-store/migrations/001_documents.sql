@@ -4,22 +4,28 @@ CREATE TABLE meta (
     value ANY NOT NULL
 ) STRICT;
 
+-- Small rows: an edit updates its document's row without rewriting the snapshot.
 CREATE TABLE documents (
-    doc_id      TEXT PRIMARY KEY,      -- "kind/uuid"
-    kind        TEXT NOT NULL,
-    snapshot    BLOB NOT NULL,         -- Automerge save(): the compacted document
+    doc_id       TEXT PRIMARY KEY,     -- "kind/uuid"
+    kind         TEXT NOT NULL,
     snapshot_len INTEGER NOT NULL,
-    chunk_bytes INTEGER NOT NULL DEFAULT 0, -- total size of its chunks; compacted past the snapshot's
-    heads       BLOB NOT NULL,         -- current heads, sorted 32-byte hashes concatenated
-    updated_at  INTEGER NOT NULL       -- unix ms
+    chunk_bytes  INTEGER NOT NULL DEFAULT 0, -- total size of its chunks; compacted past the snapshot's
+    heads        BLOB NOT NULL,        -- current heads, sorted 32-byte hashes concatenated
+    updated_at   INTEGER NOT NULL      -- unix ms
+) STRICT;
+
+-- Rowid tables for the blobs: WITHOUT ROWID tables handle values over ~200 bytes badly.
+CREATE TABLE doc_snapshots (
+    doc_id TEXT PRIMARY KEY REFERENCES documents(doc_id) ON DELETE CASCADE,
+    data   BLOB NOT NULL               -- Automerge save(): the compacted document
 ) STRICT;
 
 CREATE TABLE doc_chunks (
     doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
     seq    INTEGER NOT NULL,
-    data   BLOB NOT NULL,              -- Automerge save_after(): changes since the previous chunk
+    data   BLOB NOT NULL,              -- one Automerge change, as stored by Change::bytes()
     PRIMARY KEY (doc_id, seq)
-) STRICT, WITHOUT ROWID;
+) STRICT;
 
 -- Automerge sync state per (peer, document), so a resumed sync sends only what the peer lacks.
 CREATE TABLE sync_states (
@@ -27,4 +33,4 @@ CREATE TABLE sync_states (
     doc_id  TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
     state   BLOB NOT NULL,
     PRIMARY KEY (peer_id, doc_id)
-) STRICT, WITHOUT ROWID;
+) STRICT;

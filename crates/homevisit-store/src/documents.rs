@@ -46,7 +46,7 @@ pub(crate) fn decode_heads(bytes: &[u8]) -> Vec<ChangeHash> {
 fn load_from_disk(conn: &Connection, id: &DocId, corrupt: &mut Vec<CorruptChunk>) -> Result<AutoCommit> {
     let key = id.to_string();
     let snapshot: Vec<u8> = conn
-        .prepare_cached("SELECT snapshot FROM documents WHERE doc_id = ?1")?
+        .prepare_cached("SELECT data FROM doc_snapshots WHERE doc_id = ?1")?
         .query_row([&key], |r| r.get(0))
         .optional()?
         .ok_or(StoreError::NotFound(*id))?;
@@ -93,11 +93,11 @@ fn persist_changes(conn: &Connection, id: &DocId, doc: &mut AutoCommit, changes:
             )?;
         }
         conn.prepare_cached("DELETE FROM doc_chunks WHERE doc_id = ?1")?.execute([&key])?;
+        conn.prepare_cached("UPDATE doc_snapshots SET data = ?2 WHERE doc_id = ?1")?.execute(params![key, snapshot])?;
         conn.prepare_cached(
-            "UPDATE documents SET snapshot = ?2, snapshot_len = ?3, chunk_bytes = 0, heads = ?4, updated_at = ?5
-             WHERE doc_id = ?1",
+            "UPDATE documents SET snapshot_len = ?2, chunk_bytes = 0, heads = ?3, updated_at = ?4 WHERE doc_id = ?1",
         )?
-        .execute(params![key, snapshot, snapshot.len() as i64, heads, now_ms()])?;
+        .execute(params![key, snapshot.len() as i64, heads, now_ms()])?;
     } else {
         let mut insert = conn.prepare_cached("INSERT INTO doc_chunks (doc_id, seq, data) VALUES (?1, ?2, ?3)")?;
         for (i, chunk) in chunks.iter().enumerate() {
@@ -111,25 +111,41 @@ fn persist_changes(conn: &Connection, id: &DocId, doc: &mut AutoCommit, changes:
     index::update(conn, id, doc)
 }
 
-fn insert_document(conn: &Connection, id: &DocId, doc: &mut AutoCommit) -> Result<()> {
-    let snapshot = doc.save();
+/// A new document made ready for storage: everything but the write itself, so preparing many
+/// documents can run in parallel, off the database connection.
+pub(crate) struct PreparedDoc {
+    id: DocId,
+    snapshot: Vec<u8>,
+    heads: Vec<u8>,
+    rows: index::Rows,
+}
+
+impl PreparedDoc {
+    /// Prepares `doc`; `rows` are its query-table rows when the caller already has the typed
+    /// record (saves reading it back), else they are read from the document.
+    pub(crate) fn new(id: DocId, mut doc: AutoCommit, rows: Option<index::Rows>) -> Result<Self> {
+        let rows = match rows {
+            Some(rows) => rows,
+            None => index::rows_for(&id, &doc)?,
+        };
+        Ok(Self { id, snapshot: doc.save(), heads: encode_heads(doc.get_heads()), rows })
+    }
+}
+
+fn insert_document(conn: &Connection, doc: &PreparedDoc) -> Result<()> {
+    let (id, snapshot) = (&doc.id, &doc.snapshot);
     let inserted = conn
         .prepare_cached(
-            "INSERT INTO documents (doc_id, kind, snapshot, snapshot_len, chunk_bytes, heads, updated_at)
-             VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6) ON CONFLICT (doc_id) DO NOTHING",
+            "INSERT INTO documents (doc_id, kind, snapshot_len, chunk_bytes, heads, updated_at)
+             VALUES (?1, ?2, ?3, 0, ?4, ?5) ON CONFLICT (doc_id) DO NOTHING",
         )?
-        .execute(params![
-            id.to_string(),
-            id.kind.as_str(),
-            snapshot,
-            snapshot.len() as i64,
-            encode_heads(doc.get_heads()),
-            now_ms()
-        ])?;
+        .execute(params![id.to_string(), id.kind.as_str(), snapshot.len() as i64, doc.heads, now_ms()])?;
     if inserted == 0 {
         return Err(StoreError::Database(format!("document {id} already exists")));
     }
-    index::update(conn, id, doc)
+    conn.prepare_cached("INSERT INTO doc_snapshots (doc_id, data) VALUES (?1, ?2)")?
+        .execute(params![id.to_string(), snapshot])?;
+    index::apply(conn, &doc.rows)
 }
 
 impl Store {
@@ -186,10 +202,10 @@ impl Store {
     }
 
     /// Stores new documents in one transaction: all of them or none.
-    pub(crate) fn insert_documents(&mut self, docs: &mut [(DocId, AutoCommit)]) -> Result<()> {
+    pub(crate) fn insert_documents(&mut self, docs: &[PreparedDoc]) -> Result<()> {
         let tx = self.conn.transaction()?;
-        for (id, doc) in docs.iter_mut() {
-            insert_document(&tx, id, doc)?;
+        for doc in docs {
+            insert_document(&tx, doc)?;
         }
         tx.commit()?;
         Ok(())
@@ -219,7 +235,7 @@ impl Store {
         let mut doc = homevisit_docs::load(bytes).map_err(StoreError::doc(*id))?;
         homevisit_docs::upgrade(&mut doc, id.kind).map_err(StoreError::doc(*id))?;
         doc.set_actor(self.actor.clone());
-        self.insert_documents(&mut [(*id, doc)])?;
+        self.insert_documents(&[PreparedDoc::new(*id, doc, None)?])?;
         Ok(true)
     }
 

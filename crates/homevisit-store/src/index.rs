@@ -20,23 +20,49 @@ fn read<T: Record>(id: &DocId, doc: &AutoCommit) -> Result<T> {
     read_record(doc).map_err(StoreError::doc(*id))
 }
 
-pub(crate) fn role_str(role: homevisit_model::EducatorRole) -> String {
-    serde_json::to_value(role).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
+/// What a document contributes to the query tables. Derived without I/O (so it can be computed
+/// off the database thread), then written by [`apply`].
+pub(crate) enum Rows {
+    None,
+    School(School),
+    Educator(Educator),
+    Family(Family),
+    Visit(VisitLog),
+    PromptPack(DocId, PromptPack),
+}
+
+/// Reads the rows document `id` contributes.
+pub(crate) fn rows_for(id: &DocId, doc: &AutoCommit) -> Result<Rows> {
+    Ok(match id.kind {
+        DocKind::School => Rows::School(read(id, doc)?),
+        DocKind::Educator => Rows::Educator(read(id, doc)?),
+        DocKind::Family => Rows::Family(read(id, doc)?),
+        DocKind::VisitLog => Rows::Visit(read(id, doc)?),
+        DocKind::PromptPack => Rows::PromptPack(*id, read(id, doc)?),
+        DocKind::VisitNotes => Rows::None,
+    })
 }
 
 /// Brings the query tables in line with the current content of document `id`.
 pub(crate) fn update(conn: &Connection, id: &DocId, doc: &AutoCommit) -> Result<()> {
-    match id.kind {
-        DocKind::School => {
-            let s: School = read(id, doc)?;
+    apply(conn, &rows_for(id, doc)?)
+}
+
+pub(crate) fn role_str(role: homevisit_model::EducatorRole) -> String {
+    serde_json::to_value(role).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
+}
+
+/// Writes a document's rows.
+pub(crate) fn apply(conn: &Connection, rows: &Rows) -> Result<()> {
+    match rows {
+        Rows::School(s) => {
             conn.prepare_cached(
                 "INSERT INTO school_index (school_id, name) VALUES (?1, ?2)
                  ON CONFLICT (school_id) DO UPDATE SET name = excluded.name",
             )?
-            .execute(params![s.id.to_string(), s.name])?;
+            .execute(params![s.id.to_string(), &s.name])?;
         }
-        DocKind::Educator => {
-            let e: Educator = read(id, doc)?;
+        Rows::Educator(e) => {
             conn.prepare_cached(
                 "INSERT INTO educator_index (educator_id, school_id, display_name, role, training_date)
                  VALUES (?1, ?2, ?3, ?4, ?5)
@@ -47,22 +73,20 @@ pub(crate) fn update(conn: &Connection, id: &DocId, doc: &AutoCommit) -> Result<
             .execute(params![
                 e.id.to_string(),
                 e.school_id.to_string(),
-                e.display_name,
+                &e.display_name,
                 role_str(e.role),
                 e.training_date.map(|d| d.to_string())
             ])?;
         }
-        DocKind::Family => {
-            let f: Family = read(id, doc)?;
+        Rows::Family(f) => {
             conn.prepare_cached(
                 "INSERT INTO family_index (family_id, school_id, display_name, language) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (family_id) DO UPDATE SET school_id = excluded.school_id,
                    display_name = excluded.display_name, language = excluded.language",
             )?
-            .execute(params![f.id.to_string(), f.school_id.to_string(), f.display_name, f.preferred_language.as_str()])?;
+            .execute(params![f.id.to_string(), f.school_id.to_string(), &f.display_name, f.preferred_language.as_str()])?;
         }
-        DocKind::VisitLog => {
-            let log: VisitLog = read(id, doc)?;
+        Rows::Visit(log) => {
             let (p, o) = (&log.plan, &log.outcome);
             let visit = p.id.to_string();
             conn.prepare_cached(
@@ -97,15 +121,14 @@ pub(crate) fn update(conn: &Connection, id: &DocId, doc: &AutoCommit) -> Result<
                 insert.execute(params![visit, e.to_string(), i as i64])?;
             }
         }
-        DocKind::PromptPack => {
-            let pack: PromptPack = read(id, doc)?;
+        Rows::PromptPack(id, pack) => {
             conn.prepare_cached(
                 "INSERT INTO prompt_pack_index (language, visit_number, doc_id) VALUES (?1, ?2, ?3)
                  ON CONFLICT (language, visit_number) DO UPDATE SET doc_id = excluded.doc_id",
             )?
             .execute(params![pack.language.as_str(), pack.visit_number.number(), id.to_string()])?;
         }
-        DocKind::VisitNotes => {}
+        Rows::None => {}
     }
     Ok(())
 }

@@ -18,6 +18,7 @@ mod export;
 mod index;
 mod key;
 mod migrations;
+mod parallel;
 mod queries;
 mod sync_state;
 mod visits;
@@ -64,20 +65,7 @@ impl Store {
         if starts_with_plain_sqlite_header(&path) {
             return Err(StoreError::Unencrypted);
         }
-        let mut conn = Connection::open_with_flags(
-            &path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
-        // SQLCipher logs failed page decryption to stderr; the typed error below says it instead.
-        conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
-        // A raw 256-bit key (x'..' form): no passphrase derivation, the key is already random.
-        conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", key.to_hex()))?;
-        // The first read of the schema fails with SQLITE_NOTADB under a wrong key.
-        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        let mut conn = connect(&path, key)?;
         migrations::migrate(&mut conn)?;
 
         let actor = device_actor(&conn)?;
@@ -103,6 +91,25 @@ impl Store {
     pub fn actor(&self) -> &ActorId {
         &self.actor
     }
+}
+
+/// Opens a connection to the encrypted database and checks the key.
+fn connect(path: &Path, key: &DbKey) -> Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    // SQLCipher logs failed page decryption to stderr; the typed error below says it instead.
+    conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
+    // A raw 256-bit key (x'..' form): no passphrase derivation, the key is already random.
+    conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", key.to_hex()))?;
+    // The first read of the schema fails with SQLITE_NOTADB under a wrong key.
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    Ok(conn)
 }
 
 fn starts_with_plain_sqlite_header(path: &Path) -> bool {

@@ -3,8 +3,7 @@
 //! is durable when it returns.
 
 
-use automerge::AutoCommit;
-use homevisit_docs::{DocId, DocKind, Record, create_notes, create_record, read_record, write_record};
+use homevisit_docs::{DocId, DocKind, Record, create_notes_with, create_record, read_record, write_record};
 use homevisit_model::validate::validate_plan;
 use homevisit_model::{
     CommunicationChannel, Day, Educator, EducatorId, Family, FamilyId, Language, NoteField, PartnerConfirmation,
@@ -13,8 +12,10 @@ use homevisit_model::{
 };
 use rusqlite::OptionalExtension;
 
-use crate::Store;
+use crate::documents::PreparedDoc;
 use crate::error::{Result, StoreError};
+use crate::index::Rows;
+use crate::{Store, parallel};
 
 /// One visit for [`Store::import_visits`]: its log and its notes.
 #[derive(Clone, Debug)]
@@ -39,7 +40,7 @@ impl Store {
             return self.edit_document(&id, |doc| write_record(doc, value));
         }
         let doc = create_record(value, &self.actor).map_err(StoreError::doc(id))?;
-        self.insert_documents(&mut [(id, doc)])
+        self.insert_documents(&[PreparedDoc::new(id, doc, None)?])
     }
 
     fn get_record<T: Record>(&mut self, id: DocId) -> Result<T> {
@@ -134,32 +135,33 @@ impl Store {
     }
 
     /// Stores many visits in one transaction: all of them or none. Each is validated like a plan.
+    /// Building the documents, the expensive part, runs on every core.
     pub fn import_visits(&mut self, visits: &[VisitImport]) -> Result<()> {
         let roster = self.educators()?;
-        let mut docs: Vec<(DocId, AutoCommit)> = Vec::with_capacity(visits.len() * 2);
         for v in visits {
             self.check_plan(&v.log.plan, &roster)?;
-            let id = v.log.plan.id;
-            let log = create_record(&v.log, &self.actor).map_err(StoreError::doc(log_id(id)))?;
-            let mut notes = create_notes(id);
-            notes.set_actor(self.actor.clone());
-            if v.notes != VisitNotes::default() {
-                homevisit_docs::write_notes(&mut notes, &v.notes).map_err(StoreError::doc(notes_id(id)))?;
-            }
-            docs.push((log_id(id), log));
-            docs.push((notes_id(id), notes));
         }
-        self.insert_documents(&mut docs)
+        let actor = self.actor.clone();
+        let prepared = parallel::map(visits, |v| -> Result<[PreparedDoc; 2]> {
+            let id = v.log.plan.id;
+            let log = create_record(&v.log, &actor).map_err(StoreError::doc(log_id(id)))?;
+            let notes = create_notes_with(id, &v.notes, &actor).map_err(StoreError::doc(notes_id(id)))?;
+            Ok([
+                PreparedDoc::new(log_id(id), log, Some(Rows::Visit(v.log.clone())))?,
+                PreparedDoc::new(notes_id(id), notes, Some(Rows::None))?,
+            ])
+        })?;
+        self.insert_documents(&prepared.into_iter().flatten().collect::<Vec<_>>())
     }
 
-    /// Imports families and visits together (families first), in one transaction each.
+    /// Stores many families in one transaction: all of them or none.
     pub fn import_families(&mut self, families: &[Family]) -> Result<()> {
-        let mut docs = Vec::with_capacity(families.len());
-        for f in families {
-            let id = f.doc_id();
-            docs.push((id, create_record(f, &self.actor).map_err(StoreError::doc(id))?));
-        }
-        self.insert_documents(&mut docs)
+        let actor = self.actor.clone();
+        let prepared = parallel::map(families, |f| {
+            let doc = create_record(f, &actor).map_err(StoreError::doc(f.doc_id()))?;
+            PreparedDoc::new(f.doc_id(), doc, Some(Rows::Family(f.clone())))
+        })?;
+        self.insert_documents(&prepared)
     }
 
     pub fn visit_log(&mut self, visit: VisitId) -> Result<VisitLog> {

@@ -28,11 +28,11 @@ fn insert_v1(conn: &Connection, id: &DocId, doc: &mut AutoCommit) {
     heads.sort();
     let heads: Vec<u8> = heads.iter().flat_map(|h| h.0).collect();
     conn.execute(
-        "INSERT INTO documents (doc_id, kind, snapshot, snapshot_len, chunk_bytes, heads, updated_at)
-         VALUES (?1, ?2, ?3, ?4, 0, ?5, 0)",
-        params![id.to_string(), id.kind.as_str(), snapshot, snapshot.len() as i64, heads],
+        "INSERT INTO documents (doc_id, kind, snapshot_len, chunk_bytes, heads, updated_at) VALUES (?1, ?2, ?3, 0, ?4, 0)",
+        params![id.to_string(), id.kind.as_str(), snapshot.len() as i64, heads],
     )
     .unwrap();
+    conn.execute("INSERT INTO doc_snapshots (doc_id, data) VALUES (?1, ?2)", params![id.to_string(), snapshot]).unwrap();
 }
 
 /// Rewrites a visit-log document into the v1 document schema (place as one string).

@@ -1,0 +1,35 @@
+//! Spreading CPU-bound work (building Automerge documents) over the machine's cores.
+
+/// Applies `f` to every item on up to `available_parallelism` threads and returns the results in
+/// order; the first error wins.
+pub(crate) fn map<T: Sync, R: Send, E: Send>(
+    items: &[T],
+    f: impl Fn(&T) -> Result<R, E> + Sync,
+) -> Result<Vec<R>, E> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(items.len().div_ceil(64)).max(1);
+    if threads == 1 {
+        return items.iter().map(&f).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(|| part.iter().map(&f).collect::<Result<Vec<R>, E>>()))
+            .collect();
+        let mut out = Vec::with_capacity(items.len());
+        for h in handles {
+            out.extend(h.join().expect("worker thread panicked")?);
+        }
+        Ok(out)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn keeps_order_and_reports_errors() {
+        let items: Vec<u32> = (0..1000).collect();
+        assert_eq!(super::map(&items, |i| Ok::<_, ()>(i * 2)).unwrap(), items.iter().map(|i| i * 2).collect::<Vec<_>>());
+        assert_eq!(super::map(&items, |i| if *i == 700 { Err(*i) } else { Ok(*i) }), Err(700));
+    }
+}
