@@ -10,8 +10,10 @@ use std::process::{Command, Stdio};
 use common::*;
 use homevisit_fixtures::forms;
 use homevisit_model::NoteField;
+use homevisit_store::{Durability, Store, StoreOptions};
 
 const CHILD_ENV: &str = "HOMEVISIT_DURABILITY_CHILD_DB";
+const CHILD_POWER_LOSS_ENV: &str = "HOMEVISIT_DURABILITY_CHILD_POWER_LOSS";
 
 fn word(i: usize) -> String {
     format!("edit{i} ")
@@ -22,7 +24,9 @@ fn word(i: usize) -> String {
 #[ignore = "child process of acknowledged_edits_survive_kill_9"]
 fn durability_child_writer() {
     let path = std::env::var(CHILD_ENV).expect("started by acknowledged_edits_survive_kill_9");
-    let mut store = open(std::path::Path::new(&path));
+    let durability =
+        if std::env::var(CHILD_POWER_LOSS_ENV).is_ok() { Durability::PowerLoss } else { Durability::Crash };
+    let mut store = Store::open_with(&path, &key(7), StoreOptions { durability }).unwrap();
     let visit = forms::data_set(1).visits[0].0.plan.id;
     let mut len = store.note(visit, NoteField::Learned).unwrap().encode_utf16().count();
     for i in 0.. {
@@ -35,19 +39,31 @@ fn durability_child_writer() {
 
 #[test]
 fn acknowledged_edits_survive_kill_9() {
+    kill_mid_stream_and_check(Durability::Crash);
+}
+
+#[test]
+fn acknowledged_edits_survive_kill_9_with_power_loss_durability() {
+    kill_mid_stream_and_check(Durability::PowerLoss);
+}
+
+fn kill_mid_stream_and_check(durability: Durability) {
     let dir = tempfile::tempdir().unwrap();
     let path = db_path(&dir);
     let mut store = open(&path);
     load(&mut store, &forms::data_set(1));
     drop(store);
 
-    let mut child = Command::new(std::env::current_exe().unwrap())
+    let mut command = Command::new(std::env::current_exe().unwrap());
+    command
         .args(["--exact", "durability_child_writer", "--ignored", "--nocapture", "--test-threads=1"])
         .env(CHILD_ENV, &path)
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+        .stderr(Stdio::null());
+    if durability == Durability::PowerLoss {
+        command.env(CHILD_POWER_LOSS_ENV, "1");
+    }
+    let mut child = command.spawn().unwrap();
     let mut acked: Option<usize> = None;
     for line in BufReader::new(child.stdout.take().unwrap()).lines() {
         let line = line.unwrap();
