@@ -176,9 +176,8 @@ fn parse_time(s: &str) -> Res<Timestamp> {
 }
 
 fn parse_field(s: &str) -> Res<NoteField> {
-    NoteField::parse(s).ok_or_else(|| {
-        format!("`{s}` is not a note field; one of: {}", NoteField::ALL.map(|f| f.key()).join(", "))
-    })
+    NoteField::parse(s)
+        .ok_or_else(|| format!("`{s}` is not a note field; one of: {}", NoteField::ALL.map(|f| f.key()).join(", ")))
 }
 
 fn parse_place(s: &str) -> Res<Place> {
@@ -249,7 +248,9 @@ fn run(cli: Cli) -> Res {
                 ctx.store.visits_for_educator(parse_id("educator", &e)?).map_err(err)?
             } else {
                 let day = match a.day {
-                    Some(d) => NaiveDate::parse_from_str(&d, "%Y-%m-%d").map_err(|_| format!("`{d}` is not YYYY-MM-DD"))?,
+                    Some(d) => {
+                        NaiveDate::parse_from_str(&d, "%Y-%m-%d").map_err(|_| format!("`{d}` is not YYYY-MM-DD"))?
+                    }
                     None => Local::now().date_naive(),
                 };
                 ctx.store.visits_on_day(day, *Local::now().offset()).map_err(err)?
@@ -274,7 +275,8 @@ fn run(cli: Cli) -> Res {
                 schools.iter().for_each(|s| println!("  {:<24} {}", s.name, s.id));
                 println!("Educators");
                 for e in &educators {
-                    let trained = e.training_date.map(|d| format!("trained {d}")).unwrap_or_else(|| "not trained".into());
+                    let trained =
+                        e.training_date.map(|d| format!("trained {d}")).unwrap_or_else(|| "not trained".into());
                     println!("  {:<24} {:<16} {:<16} {}", e.display_name, format!("{:?}", e.role), trained, e.id);
                 }
                 println!("Families");
@@ -328,7 +330,12 @@ fn run(cli: Cli) -> Res {
         }
         Command::Check => {
             let r = ctx.store.check_integrity().map_err(err)?;
-            println!("{} documents, {} corrupt chunks, {} unreadable documents", r.documents, r.corrupt_chunks.len(), r.unreadable.len());
+            println!(
+                "{} documents, {} corrupt chunks, {} unreadable documents",
+                r.documents,
+                r.corrupt_chunks.len(),
+                r.unreadable.len()
+            );
             r.corrupt_chunks.iter().for_each(|c| println!("  corrupt chunk {} of {}", c.seq, c.doc));
             r.unreadable.iter().for_each(|d| println!("  unreadable {d}"));
             if !r.is_clean() {
@@ -369,8 +376,14 @@ fn demo(ctx: &mut Ctx) -> Res {
     ctx.print_visits(&ctx.store.visits_today().map_err(err)?)?;
     println!();
     output::report(&ctx.store.school_counts().map_err(err)?, &ctx.store.educator_counts().map_err(err)?);
-    println!("\nNot yet synced: {} documents (no relay configured yet)", ctx.store.unsynced_count("relay").map_err(err)?);
-    println!("Try: homevisit --data {} visit show <visit id>", ctx.store.path().parent().map(|p| p.display().to_string()).unwrap_or_default());
+    println!(
+        "\nNot yet synced: {} documents (no relay configured yet)",
+        ctx.store.unsynced_count("relay").map_err(err)?
+    );
+    println!(
+        "Try: homevisit --data {} visit show <visit id>",
+        ctx.store.path().parent().map(|p| p.display().to_string()).unwrap_or_default()
+    );
     Ok(())
 }
 
@@ -429,7 +442,9 @@ fn visit(ctx: &mut Ctx, cmd: VisitCmd) -> Res {
             store.record_outcome(id, &outcome).map_err(err)?;
         }
         VisitCmd::Confirm { visit, by } => {
-            store.confirm_visit(parse_id("visit", &visit)?, parse_id("educator", &by)?, Timestamp::now()).map_err(err)?;
+            store
+                .confirm_visit(parse_id("visit", &visit)?, parse_id("educator", &by)?, Timestamp::now())
+                .map_err(err)?;
         }
     }
     Ok(())

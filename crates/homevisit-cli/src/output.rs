@@ -37,15 +37,21 @@ pub fn visit(log: &VisitLog, notes: &VisitNotes, names: &HashMap<EducatorId, Str
     let name = |id: &EducatorId| names.get(id).cloned().unwrap_or_else(|| id.to_string());
     println!("visit {}  (visit {} of 2)", p.id, p.visit_number.number());
     println!("  when:      {}", local(p.scheduled_at));
-    println!("  where:     {}", match &p.place {
-        homevisit_model::Place::Neutral { description } => format!("neutral: {description}"),
-        other => other.kind().to_string(),
-    });
+    println!(
+        "  where:     {}",
+        match &p.place {
+            homevisit_model::Place::Neutral { description } => format!("neutral: {description}"),
+            other => other.kind().to_string(),
+        }
+    );
     println!("  educators: {}", p.educator_ids.iter().map(name).collect::<Vec<_>>().join(" + "));
     if let Some(i) = &p.interpreter {
         println!("  interpreter: {} ({:?})", i.language, i.kind);
     }
-    println!("  family agreed: {}", p.family_agreement.as_ref().map(|a| local(a.agreed_at)).unwrap_or_else(|| "not yet".into()));
+    println!(
+        "  family agreed: {}",
+        p.family_agreement.as_ref().map(|a| local(a.agreed_at)).unwrap_or_else(|| "not yet".into())
+    );
     println!("  status:    {}", o.status.as_str());
     if let (Some(s), Some(e)) = (o.started_at, o.ended_at) {
         println!("  time:      {} to {} ({} min)", local(s), local(e), log.duration_minutes().unwrap_or(0));
@@ -68,7 +74,13 @@ pub fn report(schools: &[SchoolCount], educators: &[EducatorCount]) {
     for s in schools {
         println!(
             "  {:<22} families {:>4}  visited {:>4} ({:>5.1}%)  visits {:>4}  completed {:>4}  documented {:>4}",
-            s.name, s.families, s.families_visited, s.percent_visited(), s.visits, s.completed, s.documented
+            s.name,
+            s.families,
+            s.families_visited,
+            s.percent_visited(),
+            s.visits,
+            s.completed,
+            s.documented
         );
     }
     println!("Visits per educator");

@@ -33,7 +33,8 @@ fn demo_then_edit_a_debrief_and_export() {
 
     stdout(&homevisit(&data, &["notes", "set", visit, "learned", "Sofia loves soccer"]));
     stdout(&homevisit(&data, &["notes", "splice", visit, "learned", "--at", "12", "--text", "and drawing and "]));
-    let notes: serde_json::Value = serde_json::from_str(&stdout(&homevisit(&data, &["--json", "notes", "show", visit]))).unwrap();
+    let notes: serde_json::Value =
+        serde_json::from_str(&stdout(&homevisit(&data, &["--json", "notes", "show", visit]))).unwrap();
     assert_eq!(notes["learned"], "Sofia loves and drawing and soccer");
 
     // Bad input: typed, readable errors and a failing exit code; nothing changes.
@@ -72,19 +73,52 @@ fn planning_from_the_command_line_validates() {
     stdout(&homevisit(&data, &["demo"]));
     let roster: serde_json::Value = serde_json::from_str(&stdout(&homevisit(&data, &["--json", "roster"]))).unwrap();
     let id_of = |name: &str| {
-        roster["educators"].as_array().unwrap().iter().find(|e| e["display_name"] == name).unwrap()["id"].as_str().unwrap().to_string()
+        roster["educators"].as_array().unwrap().iter().find(|e| e["display_name"] == name).unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
     };
     let family = roster["families"][0]["id"].as_str().unwrap().to_string();
     let (okafor, rivera) = (id_of("Ms. Okafor"), id_of("Ms. Rivera"));
 
-    let alone = homevisit(&data, &["visit", "plan", "--family", &family, "--educators", &okafor, "--at", "2026-12-01T17:00:00Z"]);
+    let alone = homevisit(
+        &data,
+        &["visit", "plan", "--family", &family, "--educators", &okafor, "--at", "2026-12-01T17:00:00Z"],
+    );
     assert!(String::from_utf8_lossy(&alone.stderr).contains("at least two adults"));
 
     let pair = format!("{okafor},{rivera}");
-    let out = stdout(&homevisit(&data, &["visit", "plan", "--family", &family, "--educators", &pair, "--at", "2026-12-01T17:00:00Z", "--place", "neutral:Library"]));
+    let out = stdout(&homevisit(
+        &data,
+        &[
+            "visit",
+            "plan",
+            "--family",
+            &family,
+            "--educators",
+            &pair,
+            "--at",
+            "2026-12-01T17:00:00Z",
+            "--place",
+            "neutral:Library",
+        ],
+    ));
     let visit = out.trim();
     let shown = stdout(&homevisit(&data, &["visit", "show", visit]));
     assert!(shown.contains("neutral: Library"), "{shown}");
-    let late = homevisit(&data, &["visit", "outcome", visit, "--status", "completed", "--start", "2026-12-01T17:00:00Z", "--end", "2026-12-01T16:00:00Z"]);
+    let late = homevisit(
+        &data,
+        &[
+            "visit",
+            "outcome",
+            visit,
+            "--status",
+            "completed",
+            "--start",
+            "2026-12-01T17:00:00Z",
+            "--end",
+            "2026-12-01T16:00:00Z",
+        ],
+    );
     assert!(String::from_utf8_lossy(&late.stderr).contains("end is before its start"));
 }

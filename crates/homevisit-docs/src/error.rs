@@ -7,9 +7,9 @@ pub enum DocError {
     #[error("not a document id (expected `kind/uuid`)")]
     BadDocId,
     #[error("the document bytes are not a valid Automerge document or change")]
-    Corrupt(#[source] automerge::AutomergeError),
+    Corrupt(#[source] Box<automerge::AutomergeError>),
     #[error("automerge rejected the operation")]
-    Automerge(#[from] automerge::AutomergeError),
+    Automerge(#[source] Box<automerge::AutomergeError>),
     #[error("the document is a `{found}`, expected a `{expected}`")]
     WrongKind { expected: &'static str, found: String },
     #[error("the document has no schema version")]
@@ -26,6 +26,12 @@ pub enum DocError {
     TooLong { field: NoteField, max: usize },
     #[error(transparent)]
     Invalid(#[from] ValidationError),
+}
+
+impl From<automerge::AutomergeError> for DocError {
+    fn from(e: automerge::AutomergeError) -> Self {
+        DocError::Automerge(Box::new(e))
+    }
 }
 
 impl From<autosurgeon::HydrateError> for DocError {

@@ -90,10 +90,8 @@ pub fn write_notes(doc: &mut AutoCommit, notes: &VisitNotes) -> Result<(), DocEr
 }
 
 pub fn read_notes(doc: &AutoCommit) -> Result<VisitNotes, DocError> {
-    let mut notes = VisitNotes {
-        communication_channel: autosurgeon::hydrate_prop(doc, ROOT, "channel")?,
-        ..VisitNotes::default()
-    };
+    let mut notes =
+        VisitNotes { communication_channel: autosurgeon::hydrate_prop(doc, ROOT, "channel")?, ..VisitNotes::default() };
     for field in NoteField::ALL {
         *notes.field_mut(field) = note_text(doc, field)?;
     }

@@ -4,7 +4,9 @@
 
 use automerge::{ActorId, AutoCommit, ROOT};
 use autosurgeon::{Hydrate, Reconcile};
-use homevisit_model::validate::{validate_educator, validate_family, validate_outcome, validate_prompt_pack, validate_school};
+use homevisit_model::validate::{
+    validate_educator, validate_family, validate_outcome, validate_prompt_pack, validate_school,
+};
 use homevisit_model::{Educator, Family, PromptPack, School, ValidationError, VisitLog};
 use uuid::Uuid;
 

@@ -86,7 +86,8 @@ pub fn create_notes_with(visit: VisitId, notes: &VisitNotes, actor: &ActorId) ->
 
 /// Loads a saved document (a snapshot, or a snapshot followed by changes) with UTF-16 text indexing.
 pub fn load(bytes: &[u8]) -> Result<AutoCommit, DocError> {
-    AutoCommit::load_with_options(bytes, LoadOptions::new().text_encoding(ENCODING)).map_err(DocError::Corrupt)
+    AutoCommit::load_with_options(bytes, LoadOptions::new().text_encoding(ENCODING))
+        .map_err(|e| DocError::Corrupt(Box::new(e)))
 }
 
 #[cfg(test)]

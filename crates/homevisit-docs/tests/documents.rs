@@ -29,7 +29,7 @@ fn records_round_trip_through_save_and_load() {
     let log = log();
     let mut doc = create_record(&log, &ActorId::random()).unwrap();
     let mut loaded = load(&doc.save()).unwrap();
-    assert_eq!(upgrade(&mut loaded, DocKind::VisitLog).unwrap(), false);
+    assert!(!upgrade(&mut loaded, DocKind::VisitLog).unwrap());
     assert_eq!(read_record::<VisitLog>(&loaded).unwrap(), log);
     let json = to_json(&loaded);
     assert_eq!(json["kind"], "visit-log");

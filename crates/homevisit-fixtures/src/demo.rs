@@ -58,7 +58,13 @@ pub fn data_set(today: NaiveDate, offset: FixedOffset) -> DataSet {
     ];
 
     let mut visits = Vec::new();
-    let mut visit = |label: &str, f: usize, pair: [EducatorId; 2], when: Timestamp, place: Place, outcome: VisitOutcome, notes: VisitNotes| {
+    let mut visit = |label: &str,
+                     f: usize,
+                     pair: [EducatorId; 2],
+                     when: Timestamp,
+                     place: Place,
+                     outcome: VisitOutcome,
+                     notes: VisitNotes| {
         let fam: &Family = &families[f];
         let plan = VisitPlan {
             id: VisitId(stable_uuid(&format!("demo/visit/{label}"))),
@@ -68,7 +74,11 @@ pub fn data_set(today: NaiveDate, offset: FixedOffset) -> DataSet {
             educator_ids: pair.to_vec(),
             interpreter: fam.interpreter_needed.then(|| Interpreter {
                 language: fam.preferred_language.clone(),
-                kind: if fam.preferred_language.primary() == "es" { InterpreterKind::Educator } else { InterpreterKind::Separate },
+                kind: if fam.preferred_language.primary() == "es" {
+                    InterpreterKind::Educator
+                } else {
+                    InterpreterKind::Separate
+                },
             }),
             place,
             scheduled_at: when,
@@ -89,29 +99,69 @@ pub fn data_set(today: NaiveDate, offset: FixedOffset) -> DataSet {
 
     // Today.
     visit("today-1", 0, [rivera, okafor], d(0, 16, 0), Place::Home, planned(), VisitNotes::default());
-    visit("today-2", 2, [chen, rivera], d(0, 17, 30), Place::Neutral { description: "Public library, main branch".into() }, planned(), VisitNotes::default());
+    visit(
+        "today-2",
+        2,
+        [chen, rivera],
+        d(0, 17, 30),
+        Place::Neutral { description: "Public library, main branch".into() },
+        planned(),
+        VisitNotes::default(),
+    );
     visit("today-3", 4, [haddad, patel], d(0, 18, 15), Place::Virtual, planned(), VisitNotes::default());
     // Done, with notes and a debrief.
     let notes = VisitNotes {
-        hopes_and_dreams: "They hope Linh keeps her love of drawing and becomes the first in the family to go to college.".into(),
+        hopes_and_dreams:
+            "They hope Linh keeps her love of drawing and becomes the first in the family to go to college.".into(),
         invitation: "Invited the family to the fall literacy night.".into(),
         family_expectations: "Call with good news, not only problems.".into(),
         school_expectations: "Twenty minutes of reading together most evenings.".into(),
         communication_channel: Some(CommunicationChannel::Text),
         communication_rhythm: "A text every other Friday, in Vietnamese.".into(),
         learned: "Grandmother cooks while both parents work late; Linh helps her younger cousins with homework.".into(),
-        assumptions_changed: "We thought the family was not interested in conferences; they could not come at 3pm.".into(),
+        assumptions_changed: "We thought the family was not interested in conferences; they could not come at 3pm."
+            .into(),
         use_in_class: "Linh will lead the drawing station; invite families to an evening showcase.".into(),
         next_steps: "Schedule conferences after 6pm. Send the literacy night flyer in Vietnamese.".into(),
     };
     visit("past-1", 1, [rivera, chen], d(-6, 17, 0), Place::Home, completed(d(-6, 17, 5), rivera, Some(chen)), notes);
-    visit("past-2", 3, [haddad, patel], d(-4, 18, 0), Place::Home, completed(d(-4, 18, 0), patel, Some(haddad)), VisitNotes::default());
-    visit("past-3", 5, [chen, okafor], d(-3, 16, 30), Place::Home, completed(d(-3, 16, 35), chen, None), VisitNotes::default());
-    visit("past-4", 6, [patel, haddad], d(-2, 17, 0), Place::Home,
-        VisitOutcome { status: VisitStatus::FamilyNotHome, ..planned() }, VisitNotes::default());
+    visit(
+        "past-2",
+        3,
+        [haddad, patel],
+        d(-4, 18, 0),
+        Place::Home,
+        completed(d(-4, 18, 0), patel, Some(haddad)),
+        VisitNotes::default(),
+    );
+    visit(
+        "past-3",
+        5,
+        [chen, okafor],
+        d(-3, 16, 30),
+        Place::Home,
+        completed(d(-3, 16, 35), chen, None),
+        VisitNotes::default(),
+    );
+    visit(
+        "past-4",
+        6,
+        [patel, haddad],
+        d(-2, 17, 0),
+        Place::Home,
+        VisitOutcome { status: VisitStatus::FamilyNotHome, ..planned() },
+        VisitNotes::default(),
+    );
     // Coming up.
-    visit("soon-1", 7, [rivera, chen], d(2, 16, 0), Place::Neutral { description: "Community center on Elm".into() },
-        VisitOutcome { status: VisitStatus::Confirmed, ..planned() }, VisitNotes::default());
+    visit(
+        "soon-1",
+        7,
+        [rivera, chen],
+        d(2, 16, 0),
+        Place::Neutral { description: "Community center on Elm".into() },
+        VisitOutcome { status: VisitStatus::Confirmed, ..planned() },
+        VisitNotes::default(),
+    );
     visit("soon-2", 0, [chen, okafor], d(5, 17, 0), Place::Home, planned(), VisitNotes::default());
 
     DataSet { schools, educators, families, visits }

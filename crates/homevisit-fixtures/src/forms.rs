@@ -41,16 +41,22 @@ celebrate progress in math practice multiplication facts at the kitchen table \
 library card music lessons garden bus schedule community center after school club";
 
 const FIRST: &[&str] = &[
-    "Ana", "Ben", "Carla", "Dmitri", "Esi", "Farah", "Gabe", "Hana", "Ivan", "Jalen", "Keiko", "Luis", "Maya",
-    "Nadia", "Omar", "Priya", "Quinn", "Rosa", "Sam", "Tariq", "Uma", "Victor", "Wen", "Ximena", "Yusuf", "Zoe",
+    "Ana", "Ben", "Carla", "Dmitri", "Esi", "Farah", "Gabe", "Hana", "Ivan", "Jalen", "Keiko", "Luis", "Maya", "Nadia",
+    "Omar", "Priya", "Quinn", "Rosa", "Sam", "Tariq", "Uma", "Victor", "Wen", "Ximena", "Yusuf", "Zoe",
 ];
 const LAST: &[&str] = &[
     "Garcia", "Nguyen", "Smith", "Okafor", "Kowalski", "Haddad", "Johnson", "Tanaka", "Martinez", "Brown", "Patel",
     "Silva", "Kim", "Lopez", "Ivanova", "Mensah",
 ];
 pub const SCHOOLS: &[&str] = &[
-    "Lincoln Elementary", "Roosevelt Middle", "Cesar Chavez Academy", "Maple Grove K-8", "Eastside Elementary",
-    "Riverside Charter", "Hillcrest Elementary", "Jefferson Middle",
+    "Lincoln Elementary",
+    "Roosevelt Middle",
+    "Cesar Chavez Academy",
+    "Maple Grove K-8",
+    "Eastside Elementary",
+    "Riverside Charter",
+    "Hillcrest Elementary",
+    "Jefferson Middle",
 ];
 
 /// Text of exactly `len` characters made of words (sentence-cased, trailing period).
@@ -180,7 +186,8 @@ pub fn data_set(n: u32) -> DataSet {
         let school = school_id(&f.school);
         let first = educator_id(&f.educators[0], school, &mut educators);
         // The generator can pair a name with itself; a visit needs two different people.
-        let second_name = if f.educators[1] == f.educators[0] { format!("{} Jr", f.educators[1]) } else { f.educators[1].clone() };
+        let second_name =
+            if f.educators[1] == f.educators[0] { format!("{} Jr", f.educators[1]) } else { f.educators[1].clone() };
         let second = educator_id(&second_name, school, &mut educators);
         let family = Family {
             id: FamilyId(stable_uuid(&format!("family/{}", f.id))),
@@ -199,7 +206,11 @@ pub fn data_set(n: u32) -> DataSet {
             visit_number: VisitNumber::First,
             educator_ids: vec![first, second],
             interpreter: None,
-            place: if f.location == "home" { Place::Home } else { Place::Neutral { description: "community center".into() } },
+            place: if f.location == "home" {
+                Place::Home
+            } else {
+                Place::Neutral { description: "community center".into() }
+            },
             scheduled_at: start,
             family_agreement: Some(FamilyAgreement { agreed_at: start, recorded_by: first }),
             expected_end: None,

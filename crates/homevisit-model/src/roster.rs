@@ -65,8 +65,20 @@ pub enum Grade {
 
 impl Grade {
     pub const ALL: [Grade; 14] = [
-        Grade::PreK, Grade::K, Grade::G1, Grade::G2, Grade::G3, Grade::G4, Grade::G5, Grade::G6,
-        Grade::G7, Grade::G8, Grade::G9, Grade::G10, Grade::G11, Grade::G12,
+        Grade::PreK,
+        Grade::K,
+        Grade::G1,
+        Grade::G2,
+        Grade::G3,
+        Grade::G4,
+        Grade::G5,
+        Grade::G6,
+        Grade::G7,
+        Grade::G8,
+        Grade::G9,
+        Grade::G10,
+        Grade::G11,
+        Grade::G12,
     ];
 
     /// Parses `PK`, `K` or `1`..`12`.
@@ -79,8 +91,7 @@ impl Grade {
     }
 
     pub fn label(&self) -> &'static str {
-        const LABELS: [&str; 14] =
-            ["PK", "K", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12"];
+        const LABELS: [&str; 14] = ["PK", "K", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12"];
         LABELS[Self::ALL.iter().position(|g| g == self).expect("grade is in ALL")]
     }
 }

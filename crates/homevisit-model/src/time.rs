@@ -47,8 +47,7 @@ impl Reconcile for Timestamp {
 
 impl Hydrate for Timestamp {
     fn hydrate_timestamp(ms: i64) -> Result<Self, HydrateError> {
-        Self::from_millis(ms)
-            .ok_or_else(|| HydrateError::unexpected("a timestamp in range", "out of range".into()))
+        Self::from_millis(ms).ok_or_else(|| HydrateError::unexpected("a timestamp in range", "out of range".into()))
     }
 }
 

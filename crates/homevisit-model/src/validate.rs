@@ -239,9 +239,15 @@ mod tests {
     #[test]
     fn duplicate_and_unknown_educators_are_rejected() {
         let a = educator(Some("2026-06-01"));
-        assert_eq!(validate_plan(&plan(&[&a, &a]), std::slice::from_ref(&a)), Err(ValidationError::DuplicateEducator(a.id)));
+        assert_eq!(
+            validate_plan(&plan(&[&a, &a]), std::slice::from_ref(&a)),
+            Err(ValidationError::DuplicateEducator(a.id))
+        );
         let b = educator(Some("2026-06-01"));
-        assert_eq!(validate_plan(&plan(&[&a, &b]), std::slice::from_ref(&a)), Err(ValidationError::UnknownEducator(b.id)));
+        assert_eq!(
+            validate_plan(&plan(&[&a, &b]), std::slice::from_ref(&a)),
+            Err(ValidationError::UnknownEducator(b.id))
+        );
     }
 
     #[test]

@@ -93,8 +93,7 @@ pub struct VisitPlan {
 impl VisitPlan {
     /// Adults going on the visit: the educators plus a separate interpreter.
     pub fn adults(&self) -> usize {
-        let separate_interpreter =
-            matches!(&self.interpreter, Some(i) if i.kind == InterpreterKind::Separate);
+        let separate_interpreter = matches!(&self.interpreter, Some(i) if i.kind == InterpreterKind::Separate);
         self.educator_ids.len() + usize::from(separate_interpreter)
     }
 }
@@ -123,12 +122,9 @@ impl VisitStatus {
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
-        [
-            Self::Planned, Self::Confirmed, Self::Completed, Self::FamilyNotHome, Self::Cancelled,
-            Self::Rescheduled,
-        ]
-        .into_iter()
-        .find(|v| v.as_str() == s)
+        [Self::Planned, Self::Confirmed, Self::Completed, Self::FamilyNotHome, Self::Cancelled, Self::Rescheduled]
+            .into_iter()
+            .find(|v| v.as_str() == s)
     }
 }
 

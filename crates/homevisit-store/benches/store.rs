@@ -48,10 +48,8 @@ fn roster(store: &mut Store, data: &DataSet) {
 
 fn import(store: &mut Store, data: &DataSet, range: std::ops::Range<usize>) {
     store.import_families(&data.families[range.clone()]).unwrap();
-    let visits: Vec<VisitImport> = data.visits[range]
-        .iter()
-        .map(|(log, notes)| VisitImport { log: log.clone(), notes: notes.clone() })
-        .collect();
+    let visits: Vec<VisitImport> =
+        data.visits[range].iter().map(|(log, notes)| VisitImport { log: log.clone(), notes: notes.clone() }).collect();
     store.import_visits(&visits).unwrap();
 }
 
@@ -130,12 +128,23 @@ fn main() {
     let import_median = median(import_ms.clone());
     let open_median = median(open_ms.clone());
     eprintln!("homevisit store benchmark (release, {runs} runs, medians)");
-    eprintln!("  import 1,000 visits (family + log + notes each)  {import_median:>8.1} ms   target <= 1000 ms   runs {import_ms:.1?}");
-    eprintln!("  open {n_visits}-visit store + list today ({today_count})   {open_median:>8.1} ms   target <= 100 ms    runs {open_ms:.1?}");
+    eprintln!(
+        "  import 1,000 visits (family + log + notes each)  {import_median:>8.1} ms   target <= 1000 ms   runs {import_ms:.1?}"
+    );
+    eprintln!(
+        "  open {n_visits}-visit store + list today ({today_count})   {open_median:>8.1} ms   target <= 100 ms    runs {open_ms:.1?}"
+    );
     for (durability, p50, p99, max, p99s) in &edits {
-        eprintln!("  note edit, durable to {:<9} {runs}x{n_edits}  p50 {p50:.3} ms  p99 {p99:.3} ms  max {max:.3} ms  target p99 <= 2 ms  p99 runs {p99s:.3?}", format!("{durability:?}"));
+        eprintln!(
+            "  note edit, durable to {:<9} {runs}x{n_edits}  p50 {p50:.3} ms  p99 {p99:.3} ms  max {max:.3} ms  target p99 <= 2 ms  p99 runs {p99s:.3?}",
+            format!("{durability:?}")
+        );
     }
-    eprintln!("  store file with {n_visits} visits: {:.1} MB ({:.0} bytes/visit)", file_bytes as f64 / 1e6, file_bytes as f64 / n_visits as f64);
+    eprintln!(
+        "  store file with {n_visits} visits: {:.1} MB ({:.0} bytes/visit)",
+        file_bytes as f64 / 1e6,
+        file_bytes as f64 / n_visits as f64
+    );
     println!(
         "{}",
         serde_json::json!({

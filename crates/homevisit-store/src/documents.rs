@@ -68,7 +68,13 @@ fn load_from_disk(conn: &Connection, id: &DocId, corrupt: &mut Vec<CorruptChunk>
 /// Appends `changes` (those since the last persisted state, one chunk each) for a document, or
 /// folds everything into a new snapshot once the chunks outgrow it, and updates the query tables;
 /// all in the caller's transaction.
-fn persist_changes(conn: &Connection, id: &DocId, doc: &mut AutoCommit, changes: &mut [Change], had_corrupt: bool) -> Result<()> {
+fn persist_changes(
+    conn: &Connection,
+    id: &DocId,
+    doc: &mut AutoCommit,
+    changes: &mut [Change],
+    had_corrupt: bool,
+) -> Result<()> {
     let key = id.to_string();
     let heads = encode_heads(doc.get_heads());
     let (snapshot_len, chunk_bytes, next_seq): (i64, i64, i64) = conn
@@ -183,7 +189,11 @@ impl Store {
     /// Applies `f` to a document and durably stores whatever it changed before returning.
     /// If `f` fails, or the write fails, nothing is stored and the in-memory copy is dropped, so
     /// memory never holds an edit the disk does not.
-    pub fn edit_document<R>(&mut self, id: &DocId, f: impl FnOnce(&mut AutoCommit) -> Result<R, DocError>) -> Result<R> {
+    pub fn edit_document<R>(
+        &mut self,
+        id: &DocId,
+        f: impl FnOnce(&mut AutoCommit) -> Result<R, DocError>,
+    ) -> Result<R> {
         let had_corrupt = self.has_corrupt(id);
         self.cached(id)?;
         let mut doc = self.cache.remove(id).expect("cached above");
@@ -261,12 +271,10 @@ impl Store {
 
     /// Every stored document id, optionally of one kind.
     pub fn document_ids(&self, kind: Option<DocKind>) -> Result<Vec<DocId>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT doc_id FROM documents WHERE ?1 IS NULL OR kind = ?1 ORDER BY doc_id",
-        )?;
-        let ids = stmt
-            .query_map([kind.map(|k| k.as_str())], |r| r.get::<_, String>(0))?
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut stmt =
+            self.conn.prepare_cached("SELECT doc_id FROM documents WHERE ?1 IS NULL OR kind = ?1 ORDER BY doc_id")?;
+        let ids =
+            stmt.query_map([kind.map(|k| k.as_str())], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
         Ok(ids.iter().filter_map(|s| s.parse().ok()).collect())
     }
 

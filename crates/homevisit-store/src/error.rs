@@ -17,7 +17,11 @@ pub enum StoreError {
     #[error("no document {0}")]
     NotFound(DocId),
     #[error("document {doc}: {source}")]
-    Document { doc: DocId, #[source] source: DocError },
+    Document {
+        doc: DocId,
+        #[source]
+        source: Box<DocError>,
+    },
     #[error(transparent)]
     Invalid(#[from] ValidationError),
     #[error("the system random generator failed")]
@@ -30,7 +34,7 @@ impl StoreError {
     pub(crate) fn doc(doc: DocId) -> impl FnOnce(DocError) -> StoreError {
         move |source| match source {
             DocError::Invalid(v) => StoreError::Invalid(v),
-            source => StoreError::Document { doc, source },
+            source => StoreError::Document { doc, source: Box::new(source) },
         }
     }
 }
@@ -39,7 +43,9 @@ impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
         match e.sqlite_error_code() {
             Some(ErrorCode::NotADatabase) => StoreError::WrongKey,
-            Some(ErrorCode::DatabaseCorrupt) => StoreError::Corrupt("a database page failed its integrity check".into()),
+            Some(ErrorCode::DatabaseCorrupt) => {
+                StoreError::Corrupt("a database page failed its integrity check".into())
+            }
             // rusqlite's messages name SQL and codes, never bound values (all values are bound).
             _ => StoreError::Database(e.to_string()),
         }

@@ -84,7 +84,12 @@ pub(crate) fn apply(conn: &Connection, rows: &Rows) -> Result<()> {
                  ON CONFLICT (family_id) DO UPDATE SET school_id = excluded.school_id,
                    display_name = excluded.display_name, language = excluded.language",
             )?
-            .execute(params![f.id.to_string(), f.school_id.to_string(), &f.display_name, f.preferred_language.as_str()])?;
+            .execute(params![
+                f.id.to_string(),
+                f.school_id.to_string(),
+                &f.display_name,
+                f.preferred_language.as_str()
+            ])?;
         }
         Rows::Visit(log) => {
             let (p, o) = (&log.plan, &log.outcome);

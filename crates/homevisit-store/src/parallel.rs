@@ -2,10 +2,7 @@
 
 /// Applies `f` to every item on up to `available_parallelism` threads and returns the results in
 /// order; the first error wins.
-pub(crate) fn map<T: Sync, R: Send, E: Send>(
-    items: &[T],
-    f: impl Fn(&T) -> Result<R, E> + Sync,
-) -> Result<Vec<R>, E> {
+pub(crate) fn map<T: Sync, R: Send, E: Send>(items: &[T], f: impl Fn(&T) -> Result<R, E> + Sync) -> Result<Vec<R>, E> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(items.len().div_ceil(64)).max(1);
     if threads == 1 {
         return items.iter().map(&f).collect();
@@ -29,7 +26,10 @@ mod tests {
     #[test]
     fn keeps_order_and_reports_errors() {
         let items: Vec<u32> = (0..1000).collect();
-        assert_eq!(super::map(&items, |i| Ok::<_, ()>(i * 2)).unwrap(), items.iter().map(|i| i * 2).collect::<Vec<_>>());
+        assert_eq!(
+            super::map(&items, |i| Ok::<_, ()>(i * 2)).unwrap(),
+            items.iter().map(|i| i * 2).collect::<Vec<_>>()
+        );
         assert_eq!(super::map(&items, |i| if *i == 700 { Err(*i) } else { Ok(*i) }), Err(700));
     }
 }

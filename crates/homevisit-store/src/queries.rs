@@ -197,12 +197,14 @@ impl Store {
     }
 
     pub fn unsynced_count(&self, peer: &str) -> Result<usize> {
-        let n: i64 = self.conn.prepare_cached(
-            "SELECT count(*) FROM documents d
+        let n: i64 = self
+            .conn
+            .prepare_cached(
+                "SELECT count(*) FROM documents d
              LEFT JOIN sync_marks m ON m.doc_id = d.doc_id AND m.peer_id = ?1
              WHERE m.heads IS NULL OR m.heads != d.heads",
-        )?
-        .query_row([peer], |r| r.get(0))?;
+            )?
+            .query_row([peer], |r| r.get(0))?;
         Ok(n as usize)
     }
 }

@@ -2,13 +2,12 @@
 //! confirmation, notes and debrief editing, prompt packs, bulk import. Each validates first and
 //! is durable when it returns.
 
-
 use homevisit_docs::{DocId, DocKind, Record, create_notes_with, create_record, read_record, write_record};
 use homevisit_model::validate::validate_plan;
 use homevisit_model::{
     CommunicationChannel, Day, Educator, EducatorId, Family, FamilyId, Language, NoteField, PartnerConfirmation,
-    PromptPack, School, SchoolId, Timestamp, ValidationError, VisitId, VisitLog, VisitNotes, VisitNumber,
-    VisitOutcome, VisitPlan,
+    PromptPack, School, SchoolId, Timestamp, ValidationError, VisitId, VisitLog, VisitNotes, VisitNumber, VisitOutcome,
+    VisitPlan,
 };
 use rusqlite::OptionalExtension;
 
@@ -91,7 +90,13 @@ impl Store {
             "SELECT educator_id, school_id, display_name, role, training_date FROM educator_index ORDER BY display_name",
         )?;
         let rows = stmt.query_map([], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, Option<String>>(4)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, Option<String>>(4)?,
+            ))
         })?;
         let mut out = Vec::new();
         for row in rows {
@@ -101,16 +106,24 @@ impl Store {
             else {
                 continue;
             };
-            out.push(Educator { id, school_id, display_name: name, role, training_date: trained.and_then(|d| Day::parse(&d)) });
+            out.push(Educator {
+                id,
+                school_id,
+                display_name: name,
+                role,
+                training_date: trained.and_then(|d| Day::parse(&d)),
+            });
         }
         Ok(out)
     }
 
     /// Families known on this device: (id, school, display name), by name.
     pub fn families(&self) -> Result<Vec<(FamilyId, SchoolId, String)>> {
-        let mut stmt =
-            self.conn.prepare_cached("SELECT family_id, school_id, display_name FROM family_index ORDER BY display_name")?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT family_id, school_id, display_name FROM family_index ORDER BY display_name")?;
+        let rows =
+            stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
         let mut out = Vec::new();
         for row in rows {
             let (f, s, name) = row?;
@@ -186,7 +199,8 @@ impl Store {
             let mut log: VisitLog = read_record(doc)?;
             let without_confirmation = |o: &VisitOutcome| VisitOutcome { partner_confirmation: None, ..o.clone() };
             let mut next = outcome.clone();
-            if next.partner_confirmation.is_none() && without_confirmation(&log.outcome) == without_confirmation(&next) {
+            if next.partner_confirmation.is_none() && without_confirmation(&log.outcome) == without_confirmation(&next)
+            {
                 next.partner_confirmation = log.outcome.partner_confirmation.take();
             }
             log.outcome = next;
@@ -212,7 +226,14 @@ impl Store {
     }
 
     /// Deletes `delete` UTF-16 units at `pos` of a note field and inserts `text` there.
-    pub fn splice_note(&mut self, visit: VisitId, field: NoteField, pos: usize, delete: usize, text: &str) -> Result<()> {
+    pub fn splice_note(
+        &mut self,
+        visit: VisitId,
+        field: NoteField,
+        pos: usize,
+        delete: usize,
+        text: &str,
+    ) -> Result<()> {
         self.edit_document(&notes_id(visit), |doc| homevisit_docs::splice_note(doc, field, pos, delete, text))
     }
 
@@ -243,8 +264,9 @@ impl Store {
             if let Some(id) = stored.and_then(|s| s.parse::<DocId>().ok()) {
                 return self.get_record(id);
             }
-            if let Some(p) =
-                PromptPack::built_in().into_iter().find(|p| p.language.as_str() == lang && p.visit_number == visit_number)
+            if let Some(p) = PromptPack::built_in()
+                .into_iter()
+                .find(|p| p.language.as_str() == lang && p.visit_number == visit_number)
             {
                 return Ok(p);
             }
@@ -252,4 +274,3 @@ impl Store {
         Err(StoreError::Invalid(ValidationError::Empty { field: "prompt pack" }))
     }
 }
-

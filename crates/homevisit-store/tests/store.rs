@@ -81,7 +81,10 @@ fn a_damaged_file_is_reported_not_a_crash() {
                 store.export_json().map(|_| ()),
                 store.school_counts().map(|_| ()),
             ];
-            assert!(results.iter().any(|r| matches!(r, Err(StoreError::Corrupt(_)))), "damage must be reported: {results:?}");
+            assert!(
+                results.iter().any(|r| matches!(r, Err(StoreError::Corrupt(_)))),
+                "damage must be reported: {results:?}"
+            );
         }
     }
     // A truncated file is also refused cleanly.
@@ -130,14 +133,24 @@ fn planning_validates_against_the_roster() {
     plan.educator_ids = vec![okafor];
     assert!(matches!(store.plan_visit(&plan), Err(StoreError::Invalid(ValidationError::TooFewAdults { adults: 1 }))));
 
-    let untrained = Educator { id: EducatorId::new(), display_name: "New Teacher".into(), training_date: None, ..data.educators[0].clone() };
+    let untrained = Educator {
+        id: EducatorId::new(),
+        display_name: "New Teacher".into(),
+        training_date: None,
+        ..data.educators[0].clone()
+    };
     store.put_educator(&untrained).unwrap();
     plan.educator_ids = vec![okafor, untrained.id];
-    assert!(matches!(store.plan_visit(&plan), Err(StoreError::Invalid(ValidationError::UntrainedWithoutTrainedPartner(_)))));
+    assert!(matches!(
+        store.plan_visit(&plan),
+        Err(StoreError::Invalid(ValidationError::UntrainedWithoutTrainedPartner(_)))
+    ));
 
     let stranger = EducatorId::new();
     plan.educator_ids = vec![johnson, stranger];
-    assert!(matches!(store.plan_visit(&plan), Err(StoreError::Invalid(ValidationError::UnknownEducator(id))) if id == stranger));
+    assert!(
+        matches!(store.plan_visit(&plan), Err(StoreError::Invalid(ValidationError::UnknownEducator(id))) if id == stranger)
+    );
 
     plan.educator_ids = vec![okafor, johnson];
     store.plan_visit(&plan).unwrap();
@@ -150,7 +163,10 @@ fn planning_validates_against_the_roster() {
         notes: VisitNotes::default(),
     };
     let bad = homevisit_store::VisitImport {
-        log: VisitLog { plan: VisitPlan { id: VisitId::new(), educator_ids: vec![okafor], ..plan.clone() }, outcome: VisitOutcome::planned() },
+        log: VisitLog {
+            plan: VisitPlan { id: VisitId::new(), educator_ids: vec![okafor], ..plan.clone() },
+            outcome: VisitOutcome::planned(),
+        },
         notes: VisitNotes::default(),
     };
     assert!(store.import_visits(&[good, bad]).is_err());
@@ -171,10 +187,16 @@ fn outcomes_and_partner_confirmation() {
         recorded_by: Some(a),
         partner_confirmation: None,
     };
-    assert!(matches!(store.record_outcome(plan.id, &outcome), Err(StoreError::Invalid(ValidationError::EndBeforeStart))));
+    assert!(matches!(
+        store.record_outcome(plan.id, &outcome),
+        Err(StoreError::Invalid(ValidationError::EndBeforeStart))
+    ));
     outcome.ended_at = t("2026-11-22T16:40:00-08:00");
     store.record_outcome(plan.id, &outcome).unwrap();
-    assert!(matches!(store.confirm_visit(plan.id, a, Timestamp::now()), Err(StoreError::Invalid(ValidationError::SelfConfirmation))));
+    assert!(matches!(
+        store.confirm_visit(plan.id, a, Timestamp::now()),
+        Err(StoreError::Invalid(ValidationError::SelfConfirmation))
+    ));
     store.confirm_visit(plan.id, b, Timestamp::now()).unwrap();
     let log = store.visit_log(plan.id).unwrap();
     assert!(log.is_documented());
@@ -205,15 +227,16 @@ fn note_edits_persist_and_compact() {
     expected.replace_range(0.."w0é ".len(), "");
     assert!(matches!(
         store.splice_note(visit, NoteField::Learned, 1_000_000, 0, "x"),
-        Err(StoreError::Document { source: homevisit_docs::DocError::OutOfRange { .. }, .. })
+        Err(StoreError::Document { source, .. }) if matches!(*source, homevisit_docs::DocError::OutOfRange { .. })
     ));
     drop(store);
 
     // Chunks were folded into snapshots along the way: the file holds far fewer than 300 chunks.
-    let conn = rusqlite::Connection::open(db_path(&dir)).unwrap();
-    conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", key(7).to_hex())).unwrap();
+    let conn = raw_connection(&db_path(&dir));
     let chunks: i64 = conn
-        .query_row("SELECT count(*) FROM doc_chunks WHERE doc_id = ?1", [format!("visit-notes/{}", visit)], |r| r.get(0))
+        .query_row("SELECT count(*) FROM doc_chunks WHERE doc_id = ?1", [format!("visit-notes/{}", visit)], |r| {
+            r.get(0)
+        })
         .unwrap();
     assert!(chunks < 50, "{chunks} chunks left: compaction did not run");
     drop(conn);
@@ -232,11 +255,14 @@ fn a_corrupt_chunk_is_reported_and_isolated() {
     store.splice_note(damaged, NoteField::HopesAndDreams, 11, 0, " and more").unwrap();
     drop(store);
 
-    let conn = rusqlite::Connection::open(db_path(&dir)).unwrap();
-    conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", key(7).to_hex())).unwrap();
+    let conn = raw_connection(&db_path(&dir));
     let doc = format!("visit-notes/{damaged}");
     let last: i64 = conn.query_row("SELECT max(seq) FROM doc_chunks WHERE doc_id = ?1", [&doc], |r| r.get(0)).unwrap();
-    conn.execute("UPDATE doc_chunks SET data = X'0badc0de' WHERE doc_id = ?1 AND seq = ?2", rusqlite::params![doc, last]).unwrap();
+    conn.execute(
+        "UPDATE doc_chunks SET data = X'0badc0de' WHERE doc_id = ?1 AND seq = ?2",
+        rusqlite::params![doc, last],
+    )
+    .unwrap();
     drop(conn);
 
     let mut store = open(&db_path(&dir));
@@ -252,9 +278,9 @@ fn a_corrupt_chunk_is_reported_and_isolated() {
         store.splice_note(damaged, NoteField::HopesAndDreams, 0, 0, &format!("{i} ")).unwrap();
     }
     drop(store);
-    let conn = rusqlite::Connection::open(db_path(&dir)).unwrap();
-    conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", key(7).to_hex())).unwrap();
-    let quarantined: i64 = conn.query_row("SELECT count(*) FROM quarantined_chunks WHERE data = X'0badc0de'", [], |r| r.get(0)).unwrap();
+    let conn = raw_connection(&db_path(&dir));
+    let quarantined: i64 =
+        conn.query_row("SELECT count(*) FROM quarantined_chunks WHERE data = X'0badc0de'", [], |r| r.get(0)).unwrap();
     assert_eq!(quarantined, 1);
 }
 

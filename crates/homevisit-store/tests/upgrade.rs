@@ -16,12 +16,6 @@ use rusqlite::{Connection, params};
 /// The v1 schema exactly as the first release wrote it.
 const SCHEMA_V1: &str = include_str!("../migrations/001_documents.sql");
 
-fn open_raw(path: &std::path::Path) -> Connection {
-    let conn = Connection::open(path).unwrap();
-    conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", key(7).to_hex())).unwrap();
-    conn
-}
-
 fn insert_v1(conn: &Connection, id: &DocId, doc: &mut AutoCommit) {
     let snapshot = doc.save();
     let mut heads = doc.get_heads();
@@ -32,7 +26,8 @@ fn insert_v1(conn: &Connection, id: &DocId, doc: &mut AutoCommit) {
         params![id.to_string(), id.kind.as_str(), snapshot.len() as i64, heads],
     )
     .unwrap();
-    conn.execute("INSERT INTO doc_snapshots (doc_id, data) VALUES (?1, ?2)", params![id.to_string(), snapshot]).unwrap();
+    conn.execute("INSERT INTO doc_snapshots (doc_id, data) VALUES (?1, ?2)", params![id.to_string(), snapshot])
+        .unwrap();
 }
 
 /// Rewrites a visit-log document into the v1 document schema (place as one string).
@@ -53,7 +48,7 @@ fn a_v1_store_file_opens_migrated_with_its_data() {
     let actor = ActorId::random();
 
     // Write the file as the v1 store did: schema 1, documents only, no query tables.
-    let conn = open_raw(&path);
+    let conn = raw_connection(&path);
     conn.execute_batch(SCHEMA_V1).unwrap();
     conn.pragma_update(None, "user_version", 1).unwrap();
     for s in &data.schools {
@@ -65,7 +60,8 @@ fn a_v1_store_file_opens_migrated_with_its_data() {
     for f in &data.families {
         insert_v1(&conn, &f.doc_id(), &mut create_record(f, &actor).unwrap());
     }
-    let neutral_visit = data.visits.iter().find(|(l, _)| matches!(l.plan.place, Place::Neutral { .. })).unwrap().0.plan.id;
+    let neutral_visit =
+        data.visits.iter().find(|(l, _)| matches!(l.plan.place, Place::Neutral { .. })).unwrap().0.plan.id;
     for (log, notes) in &data.visits {
         let mut doc = create_record(log, &actor).unwrap();
         if log.plan.id == neutral_visit {
@@ -81,7 +77,7 @@ fn a_v1_store_file_opens_migrated_with_its_data() {
 
     // The current store opens it: migrated, query tables rebuilt, everything readable.
     let mut store = open(&path);
-    let version: i64 = open_raw(&path).query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    let version: i64 = raw_connection(&path).query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
     assert_eq!(version, homevisit_store::SCHEMA_VERSION);
     assert_eq!(store.visits_on_day(day, offset).unwrap().len(), 3);
     assert_eq!(store.educators().unwrap().len(), data.educators.len());
@@ -104,11 +100,11 @@ fn a_file_from_a_newer_app_is_refused_untouched() {
     let dir = tempfile::tempdir().unwrap();
     let path = db_path(&dir);
     drop(open(&path));
-    open_raw(&path).pragma_update(None, "user_version", 99).unwrap();
+    raw_connection(&path).pragma_update(None, "user_version", 99).unwrap();
     assert!(matches!(
         Store::open(&path, &key(7)),
         Err(StoreError::NewerStoreSchema { found: 99, supported: homevisit_store::SCHEMA_VERSION })
     ));
-    let version: i64 = open_raw(&path).query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    let version: i64 = raw_connection(&path).query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
     assert_eq!(version, 99);
 }

@@ -31,3 +31,10 @@ pub fn load(store: &mut Store, data: &DataSet) {
         data.visits.iter().map(|(log, notes)| VisitImport { log: log.clone(), notes: notes.clone() }).collect();
     store.import_visits(&visits).unwrap();
 }
+
+/// A plain rusqlite connection to the encrypted file, to inspect or damage it as a test needs.
+pub fn raw_connection(path: &Path) -> rusqlite::Connection {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", key(7).to_hex())).unwrap();
+    conn
+}
