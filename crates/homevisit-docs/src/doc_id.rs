@@ -43,9 +43,14 @@ impl DocKind {
         Self::ALL.into_iter().find(|k| k.as_str() == s)
     }
 
-    /// One byte that tells kinds apart inside a deterministic actor id.
-    pub(crate) fn code(&self) -> u8 {
+    /// One byte that tells kinds apart (in deterministic actor ids and on the wire). Stable:
+    /// a new kind takes a new code at the end.
+    pub fn code(&self) -> u8 {
         Self::ALL.iter().position(|k| k == self).expect("kind is in ALL") as u8
+    }
+
+    pub fn from_code(code: u8) -> Option<DocKind> {
+        Self::ALL.get(usize::from(code)).copied()
     }
 }
 

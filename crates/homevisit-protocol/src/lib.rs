@@ -1,0 +1,136 @@
+//! The sync protocol between devices and the relay (and between two devices directly).
+//!
+//! One exchange carries Automerge sync messages for many documents: a phone back from a rural day
+//! may hold hundreds. Bodies are postcard-encoded (compact binary; serde); every body starts with
+//! the protocol version, and a peer refuses a version it does not speak with a typed error.
+//!
+//! ```text
+//! SyncBatch   { version, messages: [DocMessage { doc: (kind, uuid), data: automerge sync message }],
+//!               rejected: [Rejection { doc, reason }] }
+//! ```
+//! The same batch type travels both ways: a device sends its messages, the relay answers with its
+//! own (and with the documents it refused, e.g. a write the device may not make).
+
+use homevisit_docs::{DocId, DocKind};
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+use uuid::Uuid;
+
+/// The protocol version this build speaks.
+pub const VERSION: u16 = 1;
+
+/// Largest body a peer accepts (a relay answers 413 above it).
+pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+
+/// A document id on the wire: its kind code and UUID bytes (17 bytes instead of a 48-byte string).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct WireDocId {
+    pub kind: u8,
+    pub id: [u8; 16],
+}
+
+impl From<DocId> for WireDocId {
+    fn from(d: DocId) -> Self {
+        Self { kind: d.kind.code(), id: *d.id.as_bytes() }
+    }
+}
+
+impl TryFrom<WireDocId> for DocId {
+    type Error = ProtocolError;
+    fn try_from(w: WireDocId) -> Result<Self, ProtocolError> {
+        let kind = DocKind::from_code(w.kind).ok_or(ProtocolError::UnknownKind(w.kind))?;
+        Ok(DocId::new(kind, Uuid::from_bytes(w.id)))
+    }
+}
+
+/// One Automerge sync message for one document.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocMessage {
+    pub doc: WireDocId,
+    /// `automerge::sync::Message::encode()`.
+    pub data: Vec<u8>,
+}
+
+/// Why a peer refused a document's message. Carries no document content.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RejectReason {
+    /// The sender may not read or write this document.
+    Forbidden,
+    /// The message could not be decoded or applied.
+    Malformed,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rejection {
+    pub doc: WireDocId,
+    pub reason: RejectReason,
+}
+
+/// A batch of sync messages, in either direction.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncBatch {
+    pub version: u16,
+    pub messages: Vec<DocMessage>,
+    pub rejected: Vec<Rejection>,
+}
+
+impl SyncBatch {
+    pub fn new(messages: Vec<DocMessage>) -> Self {
+        Self { version: VERSION, messages, rejected: Vec::new() }
+    }
+
+    pub fn encode(&self) -> Vec<u8> {
+        postcard::to_stdvec(self).expect("a batch always encodes")
+    }
+
+    /// Decodes a batch, refusing other protocol versions and oversized bodies.
+    pub fn decode(bytes: &[u8]) -> Result<Self, ProtocolError> {
+        if bytes.len() > MAX_BODY_BYTES {
+            return Err(ProtocolError::TooLarge(bytes.len()));
+        }
+        // The version comes first, so read it before trusting the rest of the layout.
+        let (version, _): (u16, _) = postcard::take_from_bytes(bytes).map_err(|_| ProtocolError::Malformed)?;
+        if version != VERSION {
+            return Err(ProtocolError::Version { found: version, supported: VERSION });
+        }
+        postcard::from_bytes(bytes).map_err(|_| ProtocolError::Malformed)
+    }
+}
+
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum ProtocolError {
+    #[error("the peer speaks protocol version {found}; this build speaks {supported}")]
+    Version { found: u16, supported: u16 },
+    #[error("the body is not a valid sync batch")]
+    Malformed,
+    #[error("the body is {0} bytes, over the limit")]
+    TooLarge(usize),
+    #[error("unknown document kind code {0}")]
+    UnknownKind(u8),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batches_round_trip_compactly() {
+        let doc = DocId::new(DocKind::VisitNotes, Uuid::new_v4());
+        let batch = SyncBatch::new(vec![DocMessage { doc: doc.into(), data: vec![1, 2, 3] }]);
+        let bytes = batch.encode();
+        assert!(bytes.len() < 30, "{} bytes", bytes.len());
+        let back = SyncBatch::decode(&bytes).unwrap();
+        assert_eq!(back, batch);
+        assert_eq!(DocId::try_from(back.messages[0].doc).unwrap(), doc);
+    }
+
+    #[test]
+    fn other_versions_and_garbage_are_refused() {
+        let mut batch = SyncBatch::new(vec![]);
+        batch.version = 2;
+        assert_eq!(SyncBatch::decode(&batch.encode()), Err(ProtocolError::Version { found: 2, supported: VERSION }));
+        assert_eq!(SyncBatch::decode(&[0xff, 0xff, 0xff, 0xff]), Err(ProtocolError::Malformed));
+        let bad_kind = WireDocId { kind: 200, id: [0; 16] };
+        assert_eq!(DocId::try_from(bad_kind), Err(ProtocolError::UnknownKind(200)));
+    }
+}
