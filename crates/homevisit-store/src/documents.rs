@@ -156,7 +156,7 @@ fn insert_document(conn: &Connection, doc: &PreparedDoc) -> Result<()> {
 
 impl Store {
     /// Loads `id` into the cache (from disk if needed), upgrading its schema, and returns it.
-    fn cached(&mut self, id: &DocId) -> Result<&mut AutoCommit> {
+    pub(crate) fn cached(&mut self, id: &DocId) -> Result<&mut AutoCommit> {
         if !self.cache.contains_key(id) {
             let mut doc = load_from_disk(&self.conn, id, &mut self.corrupt)?;
             doc.set_actor(self.actor.clone());

@@ -50,6 +50,8 @@ pub struct Store {
     cache: HashMap<DocId, AutoCommit>,
     /// Chunks found corrupt while loading documents in this session.
     corrupt: Vec<CorruptChunk>,
+    /// Documents a peer is sending that have no content yet (stored once their changes arrive).
+    incoming: HashMap<DocId, AutoCommit>,
 }
 
 const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
@@ -100,7 +102,8 @@ impl Store {
         migrations::migrate(&mut conn)?;
 
         let actor = device_actor(&conn)?;
-        let mut store = Store { conn, path, actor, cache: HashMap::new(), corrupt: Vec::new() };
+        let mut store =
+            Store { conn, path, actor, cache: HashMap::new(), corrupt: Vec::new(), incoming: HashMap::new() };
         let index_version: Option<i64> =
             store.conn.query_row("SELECT value FROM meta WHERE key = 'index_version'", [], |r| r.get(0)).optional()?;
         if index_version != Some(INDEX_VERSION) {

@@ -1,13 +1,14 @@
 //! Per (peer, document) sync bookkeeping: the Automerge sync state (so a resumed sync sends only
 //! what the peer lacks) and the heads the peer is known to hold (so "unsynced" is exact).
 
-use automerge::ChangeHash;
-use homevisit_docs::DocId;
+use automerge::sync::{Message, State, SyncDoc};
+use automerge::{AutoCommit, ChangeHash};
+use homevisit_docs::{DocError, DocId};
 use rusqlite::{OptionalExtension, params};
 
 use crate::Store;
-use crate::documents::encode_heads;
-use crate::error::Result;
+use crate::documents::{PreparedDoc, encode_heads};
+use crate::error::{Result, StoreError};
 
 impl Store {
     /// The encoded `automerge::sync::State` last saved for `peer` and `doc`.
@@ -47,5 +48,40 @@ impl Store {
         tx.execute("DELETE FROM sync_marks WHERE peer_id = ?1", [peer])?;
         tx.commit()?;
         Ok(())
+    }
+}
+
+impl Store {
+    /// The next Automerge sync message for `doc` and the peer whose `state` this is, or `None`
+    /// when there is nothing to say.
+    pub fn generate_sync_message(&mut self, doc: &DocId, state: &mut State) -> Result<Option<Message>> {
+        if let Some(pending) = self.incoming.get_mut(doc) {
+            return Ok(pending.sync().generate_sync_message(state));
+        }
+        Ok(self.cached(doc)?.sync().generate_sync_message(state))
+    }
+
+    /// Applies a peer's sync message to `doc`, storing any new changes durably before returning.
+    /// A document this device has never had is kept in memory until changes arrive, then checked
+    /// (kind and schema) and stored.
+    pub fn receive_sync_message(&mut self, doc: &DocId, state: &mut State, message: Message) -> Result<()> {
+        if self.contains_document(doc)? {
+            return self.edit_document(doc, |d| d.sync().receive_sync_message(state, message).map_err(DocError::from));
+        }
+        let mut pending =
+            self.incoming.remove(doc).unwrap_or_else(|| AutoCommit::new_with_encoding(homevisit_docs::ENCODING));
+        pending.sync().receive_sync_message(state, message).map_err(|e| StoreError::doc(*doc)(e.into()))?;
+        if pending.get_heads().is_empty() {
+            self.incoming.insert(*doc, pending);
+            return Ok(());
+        }
+        homevisit_docs::upgrade(&mut pending, doc.kind).map_err(StoreError::doc(*doc))?;
+        pending.set_actor(self.actor.clone());
+        self.insert_documents(&[PreparedDoc::new(*doc, pending, None)?])
+    }
+
+    /// Whether `doc` is stored or being received.
+    pub fn knows_document(&self, doc: &DocId) -> Result<bool> {
+        Ok(self.incoming.contains_key(doc) || self.contains_document(doc)?)
     }
 }

@@ -1,0 +1,59 @@
+//! The device store as sync storage. A device may read and write every document it holds: what it
+//! may hold is decided by the relay.
+
+use automerge::ChangeHash;
+use automerge::sync::{Message, State};
+use homevisit_docs::DocId;
+use homevisit_protocol::RejectReason;
+use homevisit_store::{Store, StoreError};
+
+use crate::{Access, DocFailure, SyncDocs};
+
+fn failure(e: StoreError) -> DocFailure {
+    match e {
+        StoreError::Document { .. } | StoreError::Invalid(_) | StoreError::NotFound(_) => {
+            DocFailure::Rejected(RejectReason::Malformed)
+        }
+        other => DocFailure::Storage(Box::new(other)),
+    }
+}
+
+impl SyncDocs for Store {
+    fn candidates(&mut self, peer: &str) -> Result<Vec<DocId>, DocFailure> {
+        self.unsynced_documents(peer).map_err(failure)
+    }
+
+    fn access(&mut self, _peer: &str, _doc: &DocId) -> Result<Access, DocFailure> {
+        Ok(Access::ReadWrite)
+    }
+
+    fn load_state(&mut self, peer: &str, doc: &DocId) -> Result<Option<Vec<u8>>, DocFailure> {
+        self.sync_state(peer, doc).map_err(failure)
+    }
+
+    fn save_state(&mut self, peer: &str, doc: &DocId, state: &[u8]) -> Result<(), DocFailure> {
+        if !self.contains_document(doc).map_err(failure)? {
+            return Ok(()); // nothing arrived for it yet; nothing to remember
+        }
+        self.save_sync_state(peer, doc, state).map_err(failure)
+    }
+
+    fn generate(&mut self, doc: &DocId, state: &mut State) -> Result<Option<Message>, DocFailure> {
+        self.generate_sync_message(doc, state).map_err(failure)
+    }
+
+    fn receive(&mut self, doc: &DocId, state: &mut State, message: Message) -> Result<(), DocFailure> {
+        self.receive_sync_message(doc, state, message).map_err(failure)
+    }
+
+    fn heads(&mut self, doc: &DocId) -> Result<Option<Vec<ChangeHash>>, DocFailure> {
+        if !self.contains_document(doc).map_err(failure)? {
+            return Ok(None);
+        }
+        self.document_heads(doc).map(Some).map_err(failure)
+    }
+
+    fn mark_synced(&mut self, peer: &str, doc: &DocId, heads: &[ChangeHash]) -> Result<(), DocFailure> {
+        self.mark_synced(peer, doc, heads).map_err(failure)
+    }
+}
