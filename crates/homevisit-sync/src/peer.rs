@@ -10,7 +10,8 @@ pub const MAX_ROUNDS: usize = 16;
 
 /// One side of a direct exchange. Either side may start; both answer what they receive.
 pub struct PeerSync<'s, S: SyncDocs> {
-    session: Session<'s, S>,
+    docs: &'s mut S,
+    session: Session,
     rounds: usize,
 }
 
@@ -25,12 +26,12 @@ pub enum PeerError {
 impl<'s, S: SyncDocs> PeerSync<'s, S> {
     /// `peer` names the other device (its sync state and marks are kept under that name).
     pub fn new(docs: &'s mut S, peer: impl Into<String>) -> Self {
-        Self { session: Session::new(docs, peer), rounds: 0 }
+        Self { docs, session: Session::new(peer), rounds: 0 }
     }
 
     /// The first message, from the side that starts.
     pub fn start(&mut self) -> Result<Vec<u8>, PeerError> {
-        Ok(self.session.outgoing()?.encode())
+        Ok(self.session.outgoing(self.docs)?.encode())
     }
 
     /// Handles the other side's bytes. Returns the bytes to send back, or `None` when the exchange
@@ -38,7 +39,7 @@ impl<'s, S: SyncDocs> PeerSync<'s, S> {
     pub fn receive(&mut self, bytes: &[u8]) -> Result<Option<Vec<u8>>, PeerError> {
         let batch = SyncBatch::decode(bytes)?;
         self.rounds += 1;
-        let reply = self.session.respond(&batch)?;
+        let reply = self.session.respond(self.docs, &batch)?;
         let quiet = batch.messages.is_empty() && reply.messages.is_empty() && reply.rejected.is_empty();
         if quiet || self.rounds >= MAX_ROUNDS {
             return Ok(None);
@@ -48,6 +49,6 @@ impl<'s, S: SyncDocs> PeerSync<'s, S> {
 
     /// Persists sync state and marks; call when the exchange is complete.
     pub fn finish(self) -> Result<SyncReport, PeerError> {
-        Ok(self.session.finish()?)
+        Ok(self.session.finish(self.docs)?)
     }
 }

@@ -22,28 +22,28 @@ pub struct SyncReport {
     pub refused_by_us: Vec<(DocId, RejectReason)>,
 }
 
-/// One sync session with one peer. See the crate docs.
-pub struct Session<'s, S: SyncDocs> {
-    docs: &'s mut S,
+/// One sync session with one peer. See the crate docs. The session holds no borrow of the
+/// storage between calls, so a client can release the store while a round is on the network.
+pub struct Session {
     peer: String,
     states: BTreeMap<DocId, State>,
     offered: bool,
     report: SyncReport,
 }
 
-impl<'s, S: SyncDocs> Session<'s, S> {
-    pub fn new(docs: &'s mut S, peer: impl Into<String>) -> Self {
-        Self { docs, peer: peer.into(), states: BTreeMap::new(), offered: false, report: SyncReport::default() }
+impl Session {
+    pub fn new(peer: impl Into<String>) -> Self {
+        Self { peer: peer.into(), states: BTreeMap::new(), offered: false, report: SyncReport::default() }
     }
 
     pub fn peer(&self) -> &str {
         &self.peer
     }
 
-    fn state(&mut self, doc: DocId) -> Result<&mut State, DocFailure> {
+    fn state<S: SyncDocs>(&mut self, docs: &mut S, doc: DocId) -> Result<&mut State, DocFailure> {
         if !self.states.contains_key(&doc) {
             // A persisted state keeps only the shared heads: decoding it starts a fresh session.
-            let state = match self.docs.load_state(&self.peer, &doc)? {
+            let state = match docs.load_state(&self.peer, &doc)? {
                 Some(bytes) => State::decode(&bytes).unwrap_or_default(),
                 None => State::new(),
             };
@@ -53,18 +53,18 @@ impl<'s, S: SyncDocs> Session<'s, S> {
     }
 
     /// The messages to send now. The first call offers every candidate document.
-    pub fn outgoing(&mut self) -> Result<SyncBatch, DocFailure> {
+    pub fn outgoing<S: SyncDocs>(&mut self, docs: &mut S) -> Result<SyncBatch, DocFailure> {
         if !self.offered {
             self.offered = true;
-            for doc in self.docs.candidates(&self.peer)? {
-                if self.docs.access(&self.peer, &doc)? != Access::None {
-                    self.state(doc)?;
+            for doc in docs.candidates(&self.peer)? {
+                if docs.access(&self.peer, &doc)? != Access::None {
+                    self.state(docs, doc)?;
                 }
             }
         }
         let mut messages = Vec::new();
         for (doc, state) in self.states.iter_mut() {
-            if let Some(message) = self.docs.generate(doc, state)? {
+            if let Some(message) = docs.generate(doc, state)? {
                 let data = message.encode();
                 self.report.bytes_sent += data.len();
                 messages.push(DocMessage { doc: (*doc).into(), data });
@@ -78,7 +78,7 @@ impl<'s, S: SyncDocs> Session<'s, S> {
     /// Applies a batch from the peer. A document's bad or forbidden message is refused (and
     /// listed in the returned rejections) without stopping the others; a storage failure stops the
     /// session.
-    pub fn incoming(&mut self, batch: &SyncBatch) -> Result<Vec<Rejection>, DocFailure> {
+    pub fn incoming<S: SyncDocs>(&mut self, docs: &mut S, batch: &SyncBatch) -> Result<Vec<Rejection>, DocFailure> {
         let mut rejected = Vec::new();
         for r in &batch.rejected {
             if let Ok(doc) = DocId::try_from(r.doc) {
@@ -94,7 +94,7 @@ impl<'s, S: SyncDocs> Session<'s, S> {
                 rejected.push(Rejection { doc: m.doc, reason: RejectReason::Malformed });
                 continue;
             };
-            match self.receive_one(doc, &m.data) {
+            match self.receive_one(docs, doc, &m.data) {
                 Ok(()) => {}
                 Err(DocFailure::Rejected(reason)) => {
                     self.states.remove(&doc);
@@ -107,39 +107,39 @@ impl<'s, S: SyncDocs> Session<'s, S> {
         Ok(rejected)
     }
 
-    fn receive_one(&mut self, doc: DocId, data: &[u8]) -> Result<(), DocFailure> {
-        let access = self.docs.access(&self.peer, &doc)?;
+    fn receive_one<S: SyncDocs>(&mut self, docs: &mut S, doc: DocId, data: &[u8]) -> Result<(), DocFailure> {
+        let access = docs.access(&self.peer, &doc)?;
         let message = Message::decode(data).map_err(|_| DocFailure::Rejected(RejectReason::Malformed))?;
         let writes = !message.changes.is_empty();
         if access == Access::None || (writes && access == Access::Read) {
             return Err(DocFailure::Rejected(RejectReason::Forbidden));
         }
-        let state = self.state(doc)?;
+        let state = self.state(docs, doc)?;
         let mut state_copy = std::mem::take(state);
-        let result = self.docs.receive(&doc, &mut state_copy, message);
+        let result = docs.receive(&doc, &mut state_copy, message);
         self.states.insert(doc, state_copy);
         result
     }
 
     /// Answers a peer's batch: applies it, then returns our messages and refusals.
-    pub fn respond(&mut self, batch: &SyncBatch) -> Result<SyncBatch, DocFailure> {
-        let rejected = self.incoming(batch)?;
-        let mut out = self.outgoing()?;
+    pub fn respond<S: SyncDocs>(&mut self, docs: &mut S, batch: &SyncBatch) -> Result<SyncBatch, DocFailure> {
+        let rejected = self.incoming(docs, batch)?;
+        let mut out = self.outgoing(docs)?;
         out.rejected = rejected;
         Ok(out)
     }
 
     /// Persists every document's sync state, marks the documents the peer now holds as synced,
     /// and returns the report.
-    pub fn finish(mut self) -> Result<SyncReport, DocFailure> {
+    pub fn finish<S: SyncDocs>(mut self, docs: &mut S) -> Result<SyncReport, DocFailure> {
         for (doc, state) in &self.states {
-            self.docs.save_state(&self.peer, doc, &state.encode())?;
-            let Some(mut ours) = self.docs.heads(doc)? else { continue };
+            docs.save_state(&self.peer, doc, &state.encode())?;
+            let Some(mut ours) = docs.heads(doc)? else { continue };
             ours.sort();
             let mut theirs = state.their_heads.clone().unwrap_or_default();
             theirs.sort();
             if state.their_heads.is_some() && theirs == ours {
-                self.docs.mark_synced(&self.peer, doc, &ours)?;
+                docs.mark_synced(&self.peer, doc, &ours)?;
                 self.report.in_sync += 1;
             }
         }
