@@ -10,6 +10,8 @@
 //! The same engine serves a device (over [`homevisit_store::Store`]), the relay (over its own
 //! storage), and two phones syncing directly ([`PeerSync`]: bytes in, bytes out).
 
+#[cfg(feature = "http")]
+pub mod client;
 mod peer;
 mod session;
 mod store_docs;

@@ -1,0 +1,129 @@
+//! The homevisit relay: stores every document it is sent (in the same encrypted store a device
+//! uses) and speaks the sync protocol over HTTP. Devices authenticate with a bearer token that an
+//! invite code became.
+//!
+//! Endpoints: `GET /healthz`; `POST /v1/enroll` (JSON `{"invite": ".."}` -> `{"device_id", "token"}`);
+//! `POST /v1/sync` (bearer token; body and answer are `homevisit_protocol::SyncBatch`).
+//! Serve it behind TLS (a reverse proxy, or a load balancer): devices refuse plain HTTP to anything
+//! but loopback.
+
+pub mod access;
+mod routes;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use homevisit_store::{DbKey, Store};
+use tokio::sync::oneshot;
+
+pub use access::{Access, AccessError, Device};
+
+/// Where the relay keeps its data and where it listens.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    pub listen: SocketAddr,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RelayError {
+    #[error("store: {0}")]
+    Store(#[from] homevisit_store::StoreError),
+    #[error("access: {0}")]
+    Access(#[from] AccessError),
+    #[error("{0}")]
+    Io(String),
+}
+
+/// The relay's state, shared by request handlers.
+pub struct Relay {
+    pub(crate) store: Mutex<Store>,
+    pub(crate) access: Mutex<Access>,
+}
+
+/// The key that encrypts the relay's files: `HOMEVISIT_RELAY_KEY` (64 hex) or `<data>/relay.key`,
+/// made on first start (mode 0600).
+fn relay_key(data_dir: &Path) -> Result<DbKey, RelayError> {
+    if let Ok(hex) = std::env::var("HOMEVISIT_RELAY_KEY") {
+        return DbKey::from_hex(&hex)
+            .ok_or_else(|| RelayError::Io("HOMEVISIT_RELAY_KEY must be 64 hex characters".into()));
+    }
+    let path = data_dir.join("relay.key");
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        return DbKey::from_hex(&text).ok_or_else(|| RelayError::Io(format!("{} is not a 64-hex key", path.display())));
+    }
+    let key = DbKey::generate().map_err(|e| RelayError::Io(e.to_string()))?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut f = options.open(&path).map_err(|e| RelayError::Io(format!("cannot create {}: {e}", path.display())))?;
+    std::io::Write::write_all(&mut f, key.to_hex().as_bytes()).map_err(|e| RelayError::Io(e.to_string()))?;
+    Ok(key)
+}
+
+impl Relay {
+    /// Opens (or creates) the relay's data in `data_dir`.
+    pub fn open(data_dir: &Path) -> Result<Arc<Relay>, RelayError> {
+        std::fs::create_dir_all(data_dir)
+            .map_err(|e| RelayError::Io(format!("cannot create {}: {e}", data_dir.display())))?;
+        let key = relay_key(data_dir)?;
+        let store = Store::open(data_dir.join("documents.db"), &key)?;
+        let access = Access::open(&data_dir.join("access.db"), &key.to_hex())?;
+        Ok(Arc::new(Relay { store: Mutex::new(store), access: Mutex::new(access) }))
+    }
+
+    pub fn access(&self) -> std::sync::MutexGuard<'_, Access> {
+        self.access.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn store(&self) -> std::sync::MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// A relay serving on a socket; [`RunningRelay::stop`] shuts it down gracefully (in-flight syncs
+/// finish first).
+pub struct RunningRelay {
+    pub addr: SocketAddr,
+    pub relay: Arc<Relay>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningRelay {
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub async fn stop(mut self) -> std::io::Result<()> {
+        if let Some(s) = self.shutdown.take() {
+            let _ = s.send(());
+        }
+        self.task.await.map_err(std::io::Error::other)?
+    }
+}
+
+/// Opens the relay's data and serves it on `config.listen` (port 0 picks a free port).
+pub async fn start(config: &Config) -> Result<RunningRelay, RelayError> {
+    let data_dir = config.data_dir.clone();
+    let relay = tokio::task::spawn_blocking(move || Relay::open(&data_dir))
+        .await
+        .map_err(|e| RelayError::Io(e.to_string()))??;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| RelayError::Io(format!("cannot listen on {}: {e}", config.listen)))?;
+    let addr = listener.local_addr().map_err(|e| RelayError::Io(e.to_string()))?;
+    let (tx, rx) = oneshot::channel::<()>();
+    let app = routes::router(relay.clone());
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = rx.await;
+            })
+            .await
+    });
+    tracing::info!(%addr, "relay listening");
+    Ok(RunningRelay { addr, relay, shutdown: Some(tx), task })
+}

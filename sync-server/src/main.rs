@@ -1,0 +1,94 @@
+//! `homevisit-relay`: serve, and the coordinator's device administration.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use homevisit_relay::{Config, Relay, start};
+
+#[derive(Parser)]
+#[command(name = "homevisit-relay", version, about = "The homevisit sync relay")]
+struct Cli {
+    /// Directory for the relay's encrypted data.
+    #[arg(long, global = true, env = "HOMEVISIT_RELAY_DATA", default_value = "homevisit-relay-data")]
+    data: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the sync protocol until Ctrl-C / SIGTERM (in-flight syncs finish first).
+    Serve {
+        #[arg(long, env = "HOMEVISIT_RELAY_LISTEN", default_value = "127.0.0.1:8787")]
+        listen: SocketAddr,
+    },
+    /// Make a single-use invite code for one device.
+    Invite {
+        #[arg(long)]
+        school: String,
+        /// educator or coordinator
+        #[arg(long, default_value = "educator")]
+        role: String,
+        #[arg(long)]
+        educator: Option<String>,
+    },
+    /// Revoke a device: its next request is refused.
+    Revoke { device_id: String },
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+        tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .init();
+    let cli = Cli::parse();
+    let result: Result<(), String> = async {
+        match cli.command {
+            Command::Serve { listen } => {
+                let running = start(&Config { data_dir: cli.data, listen }).await.map_err(|e| e.to_string())?;
+                println!("homevisit relay listening on {}", running.url());
+                shutdown_signal().await;
+                running.stop().await.map_err(|e| e.to_string())
+            }
+            Command::Invite { school, role, educator } => {
+                if !["educator", "coordinator"].contains(&role.as_str()) {
+                    return Err(format!("`{role}` is not a role: educator or coordinator"));
+                }
+                let relay = Relay::open(&cli.data).map_err(|e| e.to_string())?;
+                let code = relay.access().invite(&school, &role, educator.as_deref()).map_err(|e| e.to_string())?;
+                println!("{code}");
+                Ok(())
+            }
+            Command::Revoke { device_id } => {
+                let relay = Relay::open(&cli.data).map_err(|e| e.to_string())?;
+                if !relay.access().revoke(&device_id).map_err(|e| e.to_string())? {
+                    return Err(format!("no active device {device_id}"));
+                }
+                println!("revoked {device_id}");
+                Ok(())
+            }
+        }
+    }
+    .await;
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

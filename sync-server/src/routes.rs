@@ -1,0 +1,100 @@
+//! HTTP handlers. Responses and logs carry ids and counts only, never document content.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use homevisit_protocol::{MAX_BODY_BYTES, SyncBatch};
+use homevisit_sync::Session;
+use serde::{Deserialize, Serialize};
+
+use crate::Relay;
+
+pub(crate) fn router(relay: Arc<Relay>) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/v1/enroll", post(enroll))
+        .route("/v1/sync", post(sync))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(relay)
+}
+
+/// An error answer: a status and a short, content-free reason.
+pub(crate) struct ApiError(StatusCode, &'static str);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.0, self.1).into_response()
+    }
+}
+
+fn internal<E: std::fmt::Display>(e: E) -> ApiError {
+    tracing::error!(error = %e, "internal error");
+    ApiError(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+}
+
+#[derive(Deserialize)]
+struct EnrollRequest {
+    invite: String,
+}
+
+#[derive(Serialize)]
+struct EnrollResponse {
+    device_id: String,
+    token: String,
+}
+
+async fn enroll(
+    State(relay): State<Arc<Relay>>,
+    Json(req): Json<EnrollRequest>,
+) -> Result<Json<EnrollResponse>, ApiError> {
+    let result =
+        tokio::task::spawn_blocking(move || relay.access().enroll(req.invite.trim())).await.map_err(internal)?;
+    match result {
+        Ok((device, token)) => {
+            tracing::info!(device = %device.device_id, role = %device.role, "device enrolled");
+            Ok(Json(EnrollResponse { device_id: device.device_id, token }))
+        }
+        Err(crate::AccessError::BadInvite) => Err(ApiError(StatusCode::UNAUTHORIZED, "unknown or used invite code")),
+        Err(e) => Err(internal(e)),
+    }
+}
+
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    value.strip_prefix("Bearer ").map(|t| t.trim().to_string())
+}
+
+async fn sync(State(relay): State<Arc<Relay>>, headers: HeaderMap, body: Bytes) -> Result<Vec<u8>, ApiError> {
+    let token = bearer(&headers).ok_or(ApiError(StatusCode::UNAUTHORIZED, "missing bearer token"))?;
+    tokio::task::spawn_blocking(move || {
+        let device = relay
+            .access()
+            .authenticate(&token)
+            .map_err(internal)?
+            .ok_or(ApiError(StatusCode::UNAUTHORIZED, "unknown or revoked device"))?;
+        let batch = SyncBatch::decode(&body)
+            .map_err(|_| ApiError(StatusCode::BAD_REQUEST, "not a sync batch of this protocol version"))?;
+        let mut store = relay.store();
+        // One session per request: state is persisted between requests, so any relay instance can
+        // answer the next one, and a lost response only means the device asks again.
+        let mut session = Session::new(device.device_id.clone());
+        let reply = session.respond(&mut *store, &batch).map_err(internal)?;
+        let report = session.finish(&mut *store).map_err(internal)?;
+        tracing::info!(
+            device = %device.device_id,
+            messages_in = report.messages_received,
+            messages_out = report.messages_sent,
+            refused = report.refused_by_us.len(),
+            "sync"
+        );
+        Ok(reply.encode())
+    })
+    .await
+    .map_err(internal)?
+}
