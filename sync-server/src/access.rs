@@ -63,6 +63,10 @@ CREATE TABLE IF NOT EXISTS devices (
     educator_id TEXT,
     enrolled_at INTEGER NOT NULL,
     revoked_at  INTEGER
+) STRICT;
+CREATE TABLE IF NOT EXISTS school_policies (
+    school_id               TEXT PRIMARY KEY,
+    coordinators_read_notes INTEGER NOT NULL
 ) STRICT;";
 
 impl Access {
@@ -120,6 +124,25 @@ impl Access {
                 Ok(Device { device_id: r.get(0)?, school_id: r.get(1)?, role: r.get(2)?, educator_id: r.get(3)? })
             })
             .optional()?)
+    }
+
+    /// Whether a school's policy shares visit notes with its coordinators (default: no).
+    pub fn coordinators_read_notes(&self, school_id: &str) -> Result<bool, AccessError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT coordinators_read_notes FROM school_policies WHERE school_id = ?1")?
+            .query_row([school_id], |r| r.get(0))
+            .optional()?
+            .unwrap_or(false))
+    }
+
+    pub fn set_coordinators_read_notes(&self, school_id: &str, shared: bool) -> Result<(), AccessError> {
+        self.conn.execute(
+            "INSERT INTO school_policies (school_id, coordinators_read_notes) VALUES (?1, ?2)
+             ON CONFLICT (school_id) DO UPDATE SET coordinators_read_notes = excluded.coordinators_read_notes",
+            params![school_id, shared],
+        )?;
+        Ok(())
     }
 
     /// Revokes a device; its next request is refused. Returns whether it existed.

@@ -8,6 +8,8 @@
 //! but loopback.
 
 pub mod access;
+pub mod policy;
+mod relay_docs;
 mod routes;
 
 use std::net::SocketAddr;
@@ -80,6 +82,12 @@ impl Relay {
 
     pub(crate) fn store(&self) -> std::sync::MutexGuard<'_, Store> {
         self.store.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs `f` on the relay's store: for administration (importing a district's roster and
+    /// visits), not for serving devices.
+    pub fn with_store<R>(&self, f: impl FnOnce(&mut Store) -> R) -> R {
+        f(&mut self.store())
     }
 }
 

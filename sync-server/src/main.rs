@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use homevisit_relay::policy::{ROLE_COORDINATOR, ROLE_EDUCATOR};
 use homevisit_relay::{Config, Relay, start};
 
 #[derive(Parser)]
@@ -36,6 +37,13 @@ enum Command {
     },
     /// Revoke a device: its next request is refused.
     Revoke { device_id: String },
+    /// Set whether a school's coordinators may read visit notes (default: no).
+    Policy {
+        #[arg(long)]
+        school: String,
+        #[arg(long)]
+        coordinators_read_notes: bool,
+    },
 }
 
 async fn shutdown_signal() {
@@ -65,8 +73,11 @@ async fn main() -> ExitCode {
                 running.stop().await.map_err(|e| e.to_string())
             }
             Command::Invite { school, role, educator } => {
-                if !["educator", "coordinator"].contains(&role.as_str()) {
+                if ![ROLE_EDUCATOR, ROLE_COORDINATOR].contains(&role.as_str()) {
                     return Err(format!("`{role}` is not a role: educator or coordinator"));
+                }
+                if role == ROLE_EDUCATOR && educator.is_none() {
+                    return Err("an educator's device needs --educator <educator id>".into());
                 }
                 let relay = Relay::open(&cli.data).map_err(|e| e.to_string())?;
                 let code = relay.access().invite(&school, &role, educator.as_deref()).map_err(|e| e.to_string())?;
@@ -79,6 +90,15 @@ async fn main() -> ExitCode {
                     return Err(format!("no active device {device_id}"));
                 }
                 println!("revoked {device_id}");
+                Ok(())
+            }
+            Command::Policy { school, coordinators_read_notes } => {
+                let relay = Relay::open(&cli.data).map_err(|e| e.to_string())?;
+                relay
+                    .access()
+                    .set_coordinators_read_notes(&school, coordinators_read_notes)
+                    .map_err(|e| e.to_string())?;
+                println!("school {school}: coordinators read notes = {coordinators_read_notes}");
                 Ok(())
             }
         }

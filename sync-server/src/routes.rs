@@ -14,6 +14,7 @@ use homevisit_sync::Session;
 use serde::{Deserialize, Serialize};
 
 use crate::Relay;
+use crate::relay_docs::RelayDocs;
 
 pub(crate) fn router(relay: Arc<Relay>) -> Router {
     Router::new()
@@ -73,19 +74,24 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
 async fn sync(State(relay): State<Arc<Relay>>, headers: HeaderMap, body: Bytes) -> Result<Vec<u8>, ApiError> {
     let token = bearer(&headers).ok_or(ApiError(StatusCode::UNAUTHORIZED, "missing bearer token"))?;
     tokio::task::spawn_blocking(move || {
-        let device = relay
-            .access()
-            .authenticate(&token)
-            .map_err(internal)?
-            .ok_or(ApiError(StatusCode::UNAUTHORIZED, "unknown or revoked device"))?;
+        let (device, coordinators_read_notes) = {
+            let access = relay.access();
+            let device = access
+                .authenticate(&token)
+                .map_err(internal)?
+                .ok_or(ApiError(StatusCode::UNAUTHORIZED, "unknown or revoked device"))?;
+            let shared = access.coordinators_read_notes(&device.school_id).map_err(internal)?;
+            (device, shared)
+        };
         let batch = SyncBatch::decode(&body)
             .map_err(|_| ApiError(StatusCode::BAD_REQUEST, "not a sync batch of this protocol version"))?;
         let mut store = relay.store();
         // One session per request: state is persisted between requests, so any relay instance can
         // answer the next one, and a lost response only means the device asks again.
+        let mut docs = RelayDocs { store: &mut store, device: &device, coordinators_read_notes };
         let mut session = Session::new(device.device_id.clone());
-        let reply = session.respond(&mut *store, &batch).map_err(internal)?;
-        let report = session.finish(&mut *store).map_err(internal)?;
+        let reply = session.respond(&mut docs, &batch).map_err(internal)?;
+        let report = session.finish(&mut docs).map_err(internal)?;
         tracing::info!(
             device = %device.device_id,
             messages_in = report.messages_received,

@@ -52,7 +52,7 @@ pub struct DocMessage {
 }
 
 /// Why a peer refused a document's message. Carries no document content.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum RejectReason {
     /// The sender may not read or write this document.
     Forbidden,

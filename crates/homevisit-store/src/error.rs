@@ -24,6 +24,8 @@ pub enum StoreError {
     },
     #[error(transparent)]
     Invalid(#[from] ValidationError),
+    #[error("not allowed to write document {0}")]
+    Forbidden(DocId),
     #[error("the system random generator failed")]
     Random,
     #[error("database error: {0}")]

@@ -37,7 +37,7 @@ pub use documents::{CorruptChunk, IntegrityReport};
 pub use error::{Result, StoreError};
 pub use key::DbKey;
 pub use migrations::LATEST as SCHEMA_VERSION;
-pub use queries::{EducatorCount, SchoolCount, VisitSummary};
+pub use queries::{DocScope, EducatorCount, SchoolCount, VisitSummary};
 pub use visits::VisitImport;
 
 /// An open store. Not `Sync`: one writer per database; wrap it in a mutex to share.

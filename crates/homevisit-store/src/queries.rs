@@ -208,3 +208,53 @@ impl Store {
         Ok(n as usize)
     }
 }
+
+/// Which school a document belongs to and, for a visit's documents, its educators: what access
+/// rules are decided on. Read from the query tables.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DocScope {
+    pub school: Option<SchoolId>,
+    pub educators: Vec<EducatorId>,
+}
+
+impl Store {
+    /// The scope of a stored document (`None` if it is not stored). Prompt packs have no school.
+    pub fn document_scope(&self, doc: &DocId) -> Result<Option<DocScope>> {
+        use homevisit_docs::DocKind;
+        if !self.contains_document(doc)? {
+            return Ok(None);
+        }
+        let id = doc.id.hyphenated().to_string();
+        let school = |sql: &str| -> Result<Option<SchoolId>> {
+            let s: Option<String> =
+                rusqlite::OptionalExtension::optional(self.conn.prepare_cached(sql)?.query_row([&id], |r| r.get(0)))?;
+            Ok(s.and_then(|s| s.parse().ok()))
+        };
+        let scope = match doc.kind {
+            DocKind::School => DocScope {
+                school: school("SELECT school_id FROM school_index WHERE school_id = ?1")?,
+                educators: vec![],
+            },
+            DocKind::Educator => DocScope {
+                school: school("SELECT school_id FROM educator_index WHERE educator_id = ?1")?,
+                educators: vec![],
+            },
+            DocKind::Family => DocScope {
+                school: school("SELECT school_id FROM family_index WHERE family_id = ?1")?,
+                educators: vec![],
+            },
+            DocKind::VisitLog | DocKind::VisitNotes => {
+                let mut stmt = self
+                    .conn
+                    .prepare_cached("SELECT educator_id FROM visit_educators WHERE visit_id = ?1 ORDER BY position")?;
+                let educators = stmt
+                    .query_map([&id], |r| r.get::<_, String>(0))?
+                    .filter_map(|r| r.ok().and_then(|s| s.parse().ok()))
+                    .collect();
+                DocScope { school: school("SELECT school_id FROM visit_index WHERE visit_id = ?1")?, educators }
+            }
+            DocKind::PromptPack => DocScope::default(),
+        };
+        Ok(Some(scope))
+    }
+}

@@ -65,8 +65,30 @@ impl Store {
     /// A document this device has never had is kept in memory until changes arrive, then checked
     /// (kind and schema) and stored.
     pub fn receive_sync_message(&mut self, doc: &DocId, state: &mut State, message: Message) -> Result<()> {
+        self.receive_sync_message_checked(doc, state, message, |_| true)
+    }
+
+    /// Like [`Store::receive_sync_message`], but `allowed` judges the document as it would be after
+    /// the message; if it says no, nothing is stored and the result is [`StoreError::Forbidden`].
+    /// (A relay uses this so a device cannot, say, move a visit into another school.)
+    pub fn receive_sync_message_checked(
+        &mut self,
+        doc: &DocId,
+        state: &mut State,
+        message: Message,
+        allowed: impl FnOnce(&mut AutoCommit) -> bool,
+    ) -> Result<()> {
         if self.contains_document(doc)? {
-            return self.edit_document(doc, |d| d.sync().receive_sync_message(state, message).map_err(DocError::from));
+            let forbidden = std::cell::Cell::new(false);
+            let result = self.edit_document(doc, |d| {
+                d.sync().receive_sync_message(state, message).map_err(DocError::from)?;
+                if !allowed(d) {
+                    forbidden.set(true);
+                    return Err(DocError::Shape("forbidden".into()));
+                }
+                Ok(())
+            });
+            return if forbidden.get() { Err(StoreError::Forbidden(*doc)) } else { result };
         }
         let mut pending =
             self.incoming.remove(doc).unwrap_or_else(|| AutoCommit::new_with_encoding(homevisit_docs::ENCODING));
@@ -76,6 +98,9 @@ impl Store {
             return Ok(());
         }
         homevisit_docs::upgrade(&mut pending, doc.kind).map_err(StoreError::doc(*doc))?;
+        if !allowed(&mut pending) {
+            return Err(StoreError::Forbidden(*doc));
+        }
         pending.set_actor(self.actor.clone());
         self.insert_documents(&[PreparedDoc::new(*doc, pending, None)?])
     }

@@ -129,18 +129,16 @@ impl RelayClient {
     pub async fn sync(&self, store: &Mutex<Store>) -> Result<SyncReport, ClientError> {
         let lock = || store.lock().unwrap_or_else(|p| p.into_inner());
         let mut session = Session::new(RELAY_PEER);
-        let mut last_reply_quiet = false;
         for round in 0..MAX_ROUNDS {
             let out = session.outgoing(&mut *lock())?;
-            if round > 0 && out.messages.is_empty() && last_reply_quiet {
+            // After the first round trip (which also asks the relay what it has for us), having
+            // nothing to say means every document is settled: the relay answers each message in
+            // the same response, so nothing is left pending on its side.
+            if round > 0 && out.messages.is_empty() {
                 return Ok(session.finish(&mut *lock())?);
             }
             let reply = self.round_trip(&out).await?;
             session.incoming(&mut *lock(), &reply)?;
-            last_reply_quiet = reply.messages.is_empty();
-            if out.messages.is_empty() && last_reply_quiet {
-                return Ok(session.finish(&mut *lock())?);
-            }
         }
         Err(ClientError::TooManyRounds(MAX_ROUNDS))
     }

@@ -16,6 +16,8 @@ mod peer;
 mod session;
 mod store_docs;
 
+pub use store_docs::failure as store_failure;
+
 pub use homevisit_protocol::{RejectReason, SyncBatch};
 pub use peer::PeerSync;
 pub use session::{Session, SyncReport};
@@ -52,7 +54,8 @@ pub trait SyncDocs {
     fn load_state(&mut self, peer: &str, doc: &DocId) -> Result<Option<Vec<u8>>, DocFailure>;
     fn save_state(&mut self, peer: &str, doc: &DocId, state: &[u8]) -> Result<(), DocFailure>;
     fn generate(&mut self, doc: &DocId, state: &mut State) -> Result<Option<Message>, DocFailure>;
-    /// Applies `message`; any new changes must be durable when this returns.
+    /// Applies `message`; any new changes must be durable when this returns. Refuses
+    /// (`Rejected(Forbidden)`) a message that would change a document the peer may only read.
     fn receive(&mut self, doc: &DocId, state: &mut State, message: Message) -> Result<(), DocFailure>;
     /// Current heads, or `None` if the document does not exist (yet) here.
     fn heads(&mut self, doc: &DocId) -> Result<Option<Vec<ChangeHash>>, DocFailure>;

@@ -27,13 +27,21 @@ pub struct SyncReport {
 pub struct Session {
     peer: String,
     states: BTreeMap<DocId, State>,
+    /// Documents the peer refused this session: left alone until the next session.
+    refused: std::collections::BTreeSet<DocId>,
     offered: bool,
     report: SyncReport,
 }
 
 impl Session {
     pub fn new(peer: impl Into<String>) -> Self {
-        Self { peer: peer.into(), states: BTreeMap::new(), offered: false, report: SyncReport::default() }
+        Self {
+            peer: peer.into(),
+            states: BTreeMap::new(),
+            refused: Default::default(),
+            offered: false,
+            report: SyncReport::default(),
+        }
     }
 
     pub fn peer(&self) -> &str {
@@ -85,6 +93,7 @@ impl Session {
                 self.report.refused_by_peer.push((doc, r.reason));
                 // Stop offering it this session.
                 self.states.remove(&doc);
+                self.refused.insert(doc);
             }
         }
         for m in &batch.messages {
@@ -94,6 +103,9 @@ impl Session {
                 rejected.push(Rejection { doc: m.doc, reason: RejectReason::Malformed });
                 continue;
             };
+            if self.refused.contains(&doc) {
+                continue;
+            }
             match self.receive_one(docs, doc, &m.data) {
                 Ok(()) => {}
                 Err(DocFailure::Rejected(reason)) => {
@@ -108,12 +120,12 @@ impl Session {
     }
 
     fn receive_one<S: SyncDocs>(&mut self, docs: &mut S, doc: DocId, data: &[u8]) -> Result<(), DocFailure> {
-        let access = docs.access(&self.peer, &doc)?;
-        let message = Message::decode(data).map_err(|_| DocFailure::Rejected(RejectReason::Malformed))?;
-        let writes = !message.changes.is_empty();
-        if access == Access::None || (writes && access == Access::Read) {
+        // Whether a message *changes* a read-only document depends on what the document already
+        // holds, so write permission is enforced by the storage's `receive`; here only reading.
+        if docs.access(&self.peer, &doc)? == Access::None {
             return Err(DocFailure::Rejected(RejectReason::Forbidden));
         }
+        let message = Message::decode(data).map_err(|_| DocFailure::Rejected(RejectReason::Malformed))?;
         let state = self.state(docs, doc)?;
         let mut state_copy = std::mem::take(state);
         let result = docs.receive(&doc, &mut state_copy, message);

@@ -9,11 +9,13 @@ use homevisit_store::{Store, StoreError};
 
 use crate::{Access, DocFailure, SyncDocs};
 
-fn failure(e: StoreError) -> DocFailure {
+/// Maps a store error to a sync failure: per-document problems refuse that document only.
+pub fn failure(e: StoreError) -> DocFailure {
     match e {
         StoreError::Document { .. } | StoreError::Invalid(_) | StoreError::NotFound(_) => {
             DocFailure::Rejected(RejectReason::Malformed)
         }
+        StoreError::Forbidden(_) => DocFailure::Rejected(RejectReason::Forbidden),
         other => DocFailure::Storage(Box::new(other)),
     }
 }

@@ -1,0 +1,170 @@
+//! Access control through the relay, as a matrix of roles and documents: what each enrolled
+//! device receives, and which of its writes the relay refuses (storing nothing of them).
+
+use std::collections::BTreeSet;
+use std::net::SocketAddr;
+use std::sync::Mutex;
+
+use chrono::{FixedOffset, NaiveDate};
+use homevisit_docs::{DocId, DocKind};
+use homevisit_fixtures::{DataSet, demo};
+use homevisit_model::{EducatorId, NoteField, School};
+use homevisit_relay::{Config, RunningRelay, start};
+use homevisit_store::{DbKey, Store, VisitImport};
+use homevisit_sync::RejectReason;
+use homevisit_sync::client::{RelayClient, enroll};
+
+fn data() -> DataSet {
+    demo::data_set(NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(), FixedOffset::west_opt(8 * 3600).unwrap())
+}
+
+fn seed(store: &mut Store, data: &DataSet) {
+    data.schools.iter().for_each(|s| store.put_school(s).unwrap());
+    data.educators.iter().for_each(|e| store.put_educator(e).unwrap());
+    store.import_families(&data.families).unwrap();
+    let visits: Vec<VisitImport> =
+        data.visits.iter().map(|(log, notes)| VisitImport { log: log.clone(), notes: notes.clone() }).collect();
+    store.import_visits(&visits).unwrap();
+}
+
+struct Phone {
+    store: Mutex<Store>,
+    client: RelayClient,
+}
+
+async fn phone(
+    relay: &RunningRelay,
+    dir: &std::path::Path,
+    name: &str,
+    school: &School,
+    role: &str,
+    educator: Option<EducatorId>,
+) -> Phone {
+    let code =
+        relay.relay.access().invite(&school.id.to_string(), role, educator.map(|e| e.to_string()).as_deref()).unwrap();
+    let token = enroll(&relay.url(), &code).await.unwrap().token;
+    let store = Store::open(dir.join(format!("{name}.db")), &DbKey::from_bytes([8; 32])).unwrap();
+    Phone { store: Mutex::new(store), client: RelayClient::new(&relay.url(), &token).unwrap() }
+}
+
+fn held(phone: &Phone) -> BTreeSet<DocId> {
+    phone.store.lock().unwrap().document_ids(None).unwrap().into_iter().collect()
+}
+
+/// The documents of the visits `educator` is on.
+fn visit_docs(data: &DataSet, pick: impl Fn(&homevisit_model::VisitLog) -> bool, kinds: &[DocKind]) -> BTreeSet<DocId> {
+    data.visits
+        .iter()
+        .filter(|(log, _)| pick(log))
+        .flat_map(|(log, _)| kinds.iter().map(move |k| DocId::new(*k, log.plan.id.uuid())))
+        .collect()
+}
+
+fn roster_docs(data: &DataSet, school: &School) -> BTreeSet<DocId> {
+    let mut docs = BTreeSet::from([DocId::new(DocKind::School, school.id.uuid())]);
+    docs.extend(
+        data.educators.iter().filter(|e| e.school_id == school.id).map(|e| DocId::new(DocKind::Educator, e.id.uuid())),
+    );
+    docs.extend(
+        data.families.iter().filter(|f| f.school_id == school.id).map(|f| DocId::new(DocKind::Family, f.id.uuid())),
+    );
+    docs
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_role_receives_exactly_what_it_may_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let listen: SocketAddr = "127.0.0.1:0".parse().unwrap();
+    let relay = start(&Config { data_dir: dir.path().join("relay"), listen }).await.unwrap();
+    let data = data();
+    relay.relay.with_store(|s| seed(s, &data));
+    let (lincoln, roosevelt) = (&data.schools[0], &data.schools[1]);
+    let by_name = |n: &str| data.educators.iter().find(|e| e.display_name == n).unwrap().id;
+    let rivera = by_name("Ms. Rivera");
+
+    let educator = phone(&relay, dir.path(), "rivera", lincoln, "educator", Some(rivera)).await;
+    let coordinator = phone(&relay, dir.path(), "johnson", lincoln, "coordinator", None).await;
+    let far_coordinator = phone(&relay, dir.path(), "far", roosevelt, "coordinator", None).await;
+    for p in [&educator, &coordinator, &far_coordinator] {
+        p.client.sync(&p.store).await.unwrap();
+    }
+
+    // The educator: her school's roster, and the log and notes of her own visits only.
+    let mut expected = roster_docs(&data, lincoln);
+    expected.extend(visit_docs(
+        &data,
+        |l| l.plan.educator_ids.contains(&rivera),
+        &[DocKind::VisitLog, DocKind::VisitNotes],
+    ));
+    assert_eq!(held(&educator), expected);
+
+    // The coordinator: her school's roster and every visit log of her school, but no notes.
+    let mut expected = roster_docs(&data, lincoln);
+    expected.extend(visit_docs(&data, |l| l.plan.school_id == lincoln.id, &[DocKind::VisitLog]));
+    assert_eq!(held(&coordinator), expected);
+
+    // Another school's coordinator sees nothing of Lincoln.
+    let mut expected = roster_docs(&data, roosevelt);
+    expected.extend(visit_docs(&data, |l| l.plan.school_id == roosevelt.id, &[DocKind::VisitLog]));
+    assert_eq!(held(&far_coordinator), expected);
+
+    // When Lincoln's policy shares notes, its coordinator receives them (read-only).
+    relay.relay.access().set_coordinators_read_notes(&lincoln.id.to_string(), true).unwrap();
+    coordinator.client.sync(&coordinator.store).await.unwrap();
+    let notes = visit_docs(&data, |l| l.plan.school_id == lincoln.id, &[DocKind::VisitNotes]);
+    assert!(notes.is_subset(&held(&coordinator)));
+    relay.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_a_device_may_not_make_are_refused_and_not_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let listen: SocketAddr = "127.0.0.1:0".parse().unwrap();
+    let relay = start(&Config { data_dir: dir.path().join("relay"), listen }).await.unwrap();
+    let data = data();
+    relay.relay.with_store(|s| seed(s, &data));
+    let lincoln = &data.schools[0];
+    let rivera = data.educators.iter().find(|e| e.display_name == "Ms. Rivera").unwrap().id;
+    let educator = phone(&relay, dir.path(), "rivera", lincoln, "educator", Some(rivera)).await;
+    let coordinator = phone(&relay, dir.path(), "johnson", lincoln, "coordinator", None).await;
+    educator.client.sync(&educator.store).await.unwrap();
+    coordinator.client.sync(&coordinator.store).await.unwrap();
+    let relay_json = |id: DocId| relay.relay.with_store(|s| s.document_json(&id).unwrap());
+
+    // An educator may not rename the school (read-only for her)...
+    let school_doc = DocId::new(DocKind::School, lincoln.id.uuid());
+    let before = relay_json(school_doc);
+    educator.store.lock().unwrap().put_school(&School { id: lincoln.id, name: "Renamed".into() }).unwrap();
+    // ...nor move her own visit into another school.
+    let (mut log, _) = data.visits.iter().find(|(l, _)| l.plan.educator_ids.contains(&rivera)).unwrap().clone();
+    let log_doc = DocId::new(DocKind::VisitLog, log.plan.id.uuid());
+    let log_before = relay_json(log_doc);
+    log.plan.school_id = data.schools[1].id;
+    educator.store.lock().unwrap().update_plan(&log.plan).unwrap();
+    // But her notes are hers to write.
+    educator.store.lock().unwrap().set_note(log.plan.id, NoteField::NextSteps, "Call on Friday.").unwrap();
+
+    let report = educator.client.sync(&educator.store).await.unwrap();
+    let refused: BTreeSet<_> = report.refused_by_peer.iter().map(|(d, r)| (*d, *r)).collect();
+    assert_eq!(refused, BTreeSet::from([(school_doc, RejectReason::Forbidden), (log_doc, RejectReason::Forbidden)]));
+    assert_eq!(relay_json(school_doc), before, "nothing of a refused write is stored");
+    assert_eq!(relay_json(log_doc), log_before);
+    let notes = relay.relay.with_store(|s| s.note(log.plan.id, NoteField::NextSteps).unwrap());
+    assert_eq!(notes, "Call on Friday.");
+
+    // A coordinator reads visit logs but may not change them.
+    let (log, _) = &data.visits[0];
+    let mut changed = log.clone();
+    changed.plan.place = homevisit_model::Place::Virtual;
+    coordinator.store.lock().unwrap().update_plan(&changed.plan).unwrap();
+    let report = coordinator.client.sync(&coordinator.store).await.unwrap();
+    assert!(
+        report
+            .refused_by_peer
+            .iter()
+            .any(|(d, r)| *d == DocId::new(DocKind::VisitLog, log.plan.id.uuid()) && *r == RejectReason::Forbidden)
+    );
+    let stored = relay.relay.with_store(|s| s.visit_log(log.plan.id).unwrap());
+    assert_eq!(stored.plan.place, log.plan.place);
+    relay.stop().await.unwrap();
+}
