@@ -24,6 +24,9 @@ enum Command {
     Serve {
         #[arg(long, env = "HOMEVISIT_RELAY_LISTEN", default_value = "127.0.0.1:8787")]
         listen: SocketAddr,
+        /// On an empty relay, import the demo district and print invite codes for its devices.
+        #[arg(long)]
+        demo: bool,
     },
     /// Make a single-use invite code for one device.
     Invite {
@@ -58,6 +61,44 @@ async fn shutdown_signal() {
     let _ = ctrl_c.await;
 }
 
+/// Imports the demo district into an empty relay and prints invite codes for two partners and
+/// their coordinator.
+fn demo_district(running: &homevisit_relay::RunningRelay) -> Result<(), String> {
+    let relay = &running.relay;
+    let now = chrono::Local::now();
+    let data = homevisit_fixtures::demo::data_set(now.date_naive(), *now.offset());
+    let fresh = relay.with_store(|store| -> Result<bool, homevisit_store::StoreError> {
+        if !store.document_ids(None)?.is_empty() {
+            return Ok(false);
+        }
+        data.schools.iter().try_for_each(|s| store.put_school(s))?;
+        data.educators.iter().try_for_each(|e| store.put_educator(e))?;
+        store.import_families(&data.families)?;
+        let visits: Vec<homevisit_store::VisitImport> = data
+            .visits
+            .iter()
+            .map(|(log, notes)| homevisit_store::VisitImport { log: log.clone(), notes: notes.clone() })
+            .collect();
+        store.import_visits(&visits)?;
+        Ok(true)
+    });
+    if !fresh.map_err(|e| e.to_string())? {
+        println!("(the relay already has data: not importing the demo district)");
+        return Ok(());
+    }
+    println!("imported the demo district; single-use invite codes:");
+    for (name, role) in
+        [("Ms. Rivera", ROLE_EDUCATOR), ("Ms. Okafor", ROLE_EDUCATOR), ("Ms. Johnson", ROLE_COORDINATOR)]
+    {
+        let e = data.educators.iter().find(|e| e.display_name == name).expect("demo educator");
+        let educator = (role == ROLE_EDUCATOR).then(|| e.id.to_string());
+        let code =
+            relay.access().invite(&e.school_id.to_string(), role, educator.as_deref()).map_err(|e| e.to_string())?;
+        println!("  {name:<12} ({role:<11}) {code}");
+    }
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
@@ -66,9 +107,12 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let result: Result<(), String> = async {
         match cli.command {
-            Command::Serve { listen } => {
+            Command::Serve { listen, demo } => {
                 let running = start(&Config { data_dir: cli.data, listen }).await.map_err(|e| e.to_string())?;
                 println!("homevisit relay listening on {}", running.url());
+                if demo {
+                    demo_district(&running)?;
+                }
                 shutdown_signal().await;
                 running.stop().await.map_err(|e| e.to_string())
             }

@@ -2,6 +2,7 @@
 
 mod keyfile;
 mod output;
+mod relay_config;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -70,6 +71,16 @@ enum Command {
     },
     /// Load every document and report damage.
     Check,
+    /// Enroll this device with a relay, using the invite code a coordinator gave you.
+    Enroll {
+        /// The relay's address (https://..., or http:// to this machine).
+        #[arg(long)]
+        relay: String,
+        #[arg(long)]
+        invite: String,
+    },
+    /// Sync with the relay this device is enrolled with.
+    Sync,
 }
 
 #[derive(Args)]
@@ -229,7 +240,7 @@ fn open(cli: &Cli, create_key: bool) -> Res<Store> {
 }
 
 fn run(cli: Cli) -> Res {
-    let create = matches!(cli.command, Command::Demo | Command::Init);
+    let create = matches!(cli.command, Command::Demo | Command::Init | Command::Enroll { .. });
     let mut ctx = Ctx { store: open(&cli, create)?, json: cli.json };
     match cli.command {
         Command::Init => println!("store ready at {}", ctx.store.path().display()),
@@ -328,6 +339,34 @@ fn run(cli: Cli) -> Res {
                 None => println!("{json}"),
             }
         }
+        Command::Enroll { relay, invite } => {
+            let runtime = runtime()?;
+            let enrollment = runtime.block_on(homevisit_sync::client::enroll(&relay, &invite)).map_err(err)?;
+            relay_config::save(&cli.data, &relay_config::RelayConfig { relay, token: enrollment.token })?;
+            println!("enrolled as device {}", enrollment.device_id);
+        }
+        Command::Sync => {
+            let config = relay_config::load(&cli.data)?;
+            let client = homevisit_sync::client::RelayClient::new(&config.relay, &config.token).map_err(err)?;
+            let store = std::sync::Mutex::new(ctx.store);
+            let report = runtime()?.block_on(client.sync(&store)).map_err(err)?;
+            let store = store.into_inner().unwrap_or_else(|p| p.into_inner());
+            let left = store.unsynced_count(homevisit_sync::client::RELAY_PEER).map_err(err)?;
+            println!(
+                "synced in {} rounds: {} messages sent ({} bytes), {} received ({} bytes); {} documents in sync; {} not yet on the relay",
+                report.rounds,
+                report.messages_sent,
+                report.bytes_sent,
+                report.messages_received,
+                report.bytes_received,
+                report.in_sync,
+                left
+            );
+            for (doc, reason) in &report.refused_by_peer {
+                println!("  the relay refused {doc}: {reason:?}");
+            }
+            ctx.store = store;
+        }
         Command::Check => {
             let r = ctx.store.check_integrity().map_err(err)?;
             println!(
@@ -344,6 +383,13 @@ fn run(cli: Cli) -> Res {
         }
     }
     Ok(())
+}
+
+fn runtime() -> Res<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the network runtime: {e}"))
 }
 
 fn demo(ctx: &mut Ctx) -> Res {
