@@ -80,8 +80,9 @@ async fn proxy(upstream: SocketAddr, faulty: Arc<AtomicBool>, counts: Arc<Counts
             let Ok((mut client, _)) = listener.accept().await else { return };
             let (faulty, counts, seed) = (faulty.clone(), counts.clone(), seed.clone());
             tokio::spawn(async move {
-                // Serve requests on this connection until it closes (one per connection upstream).
-                while let Some(request) = read_request(&mut client).await {
+                // One request per connection: the relay's answer says "connection: close".
+                let Some(request) = read_request(&mut client).await else { return };
+                {
                     let roll = {
                         let x = seed.fetch_add(0x6d2b_79f5, Ordering::Relaxed).wrapping_mul(2_654_435_761);
                         (x >> 16) % 100
@@ -110,10 +111,7 @@ async fn proxy(upstream: SocketAddr, faulty: Arc<AtomicBool>, counts: Arc<Counts
                         }
                     }
                     let Some(response) = forward(upstream, &request).await else { return };
-                    if client.write_all(&response).await.is_err() {
-                        return;
-                    }
-                    return; // the upstream answer says "connection: close"
+                    let _ = client.write_all(&response).await;
                 }
             });
         }
