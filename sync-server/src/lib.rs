@@ -8,6 +8,7 @@
 //! but loopback.
 
 pub mod access;
+pub mod metrics;
 pub mod policy;
 mod relay_docs;
 mod routes;
@@ -42,7 +43,14 @@ pub enum RelayError {
 pub struct Relay {
     pub(crate) store: Mutex<Store>,
     pub(crate) access: Mutex<Access>,
+    pub(crate) metrics: metrics::Metrics,
+    /// Per-device request limit: a device that sends more is answered 429 until it slows down.
+    pub(crate) limiter: governor::DefaultKeyedRateLimiter<String>,
 }
+
+/// Sync requests one device may make per second (with a burst of as many): generous for a phone
+/// back from a rural day, small enough that one misbehaving device cannot starve the others.
+pub const SYNC_REQUESTS_PER_SECOND: u32 = 50;
 
 /// The key that encrypts the relay's files: `HOMEVISIT_RELAY_KEY` (64 hex) or `<data>/relay.key`,
 /// made on first start (mode 0600).
@@ -73,7 +81,13 @@ impl Relay {
         let key = relay_key(data_dir)?;
         let store = Store::open(data_dir.join("documents.db"), &key)?;
         let access = Access::open(&data_dir.join("access.db"), &key.to_hex())?;
-        Ok(Arc::new(Relay { store: Mutex::new(store), access: Mutex::new(access) }))
+        let quota = governor::Quota::per_second(std::num::NonZeroU32::new(SYNC_REQUESTS_PER_SECOND).expect("non-zero"));
+        Ok(Arc::new(Relay {
+            store: Mutex::new(store),
+            access: Mutex::new(access),
+            metrics: metrics::Metrics::new(),
+            limiter: governor::RateLimiter::keyed(quota),
+        }))
     }
 
     pub fn access(&self) -> std::sync::MutexGuard<'_, Access> {

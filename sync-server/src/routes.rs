@@ -19,10 +19,15 @@ use crate::relay_docs::RelayDocs;
 pub(crate) fn router(relay: Arc<Relay>) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .route("/metrics", get(metrics))
         .route("/v1/enroll", post(enroll))
         .route("/v1/sync", post(sync))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(relay)
+}
+
+async fn metrics(State(relay): State<Arc<Relay>>) -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], relay.metrics.encode())
 }
 
 /// An error answer: a status and a short, content-free reason.
@@ -72,7 +77,24 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
 }
 
 async fn sync(State(relay): State<Arc<Relay>>, headers: HeaderMap, body: Bytes) -> Result<Vec<u8>, ApiError> {
+    let started = std::time::Instant::now();
+    let metrics_relay = relay.clone();
+    let result = sync_request(relay, headers, body).await;
+    let m = &metrics_relay.metrics;
+    match &result {
+        Ok(reply) => {
+            m.count("sync", 200);
+            m.bytes_out.inc_by(reply.len() as u64);
+            m.sync_seconds.observe(started.elapsed().as_secs_f64());
+        }
+        Err(ApiError(status, _)) => m.count("sync", status.as_u16()),
+    }
+    result
+}
+
+async fn sync_request(relay: Arc<Relay>, headers: HeaderMap, body: Bytes) -> Result<Vec<u8>, ApiError> {
     let token = bearer(&headers).ok_or(ApiError(StatusCode::UNAUTHORIZED, "missing bearer token"))?;
+    relay.metrics.bytes_in.inc_by(body.len() as u64);
     tokio::task::spawn_blocking(move || {
         let (device, coordinators_read_notes) = {
             let access = relay.access();
@@ -83,6 +105,9 @@ async fn sync(State(relay): State<Arc<Relay>>, headers: HeaderMap, body: Bytes) 
             let shared = access.coordinators_read_notes(&device.school_id).map_err(internal)?;
             (device, shared)
         };
+        if relay.limiter.check_key(&device.device_id).is_err() {
+            return Err(ApiError(StatusCode::TOO_MANY_REQUESTS, "too many requests from this device; retry shortly"));
+        }
         let batch = SyncBatch::decode(&body)
             .map_err(|_| ApiError(StatusCode::BAD_REQUEST, "not a sync batch of this protocol version"))?;
         let mut store = relay.store();
@@ -92,6 +117,9 @@ async fn sync(State(relay): State<Arc<Relay>>, headers: HeaderMap, body: Bytes) 
         let mut session = Session::new(device.device_id.clone());
         let reply = session.respond(&mut docs, &batch).map_err(internal)?;
         let report = session.finish(&mut docs).map_err(internal)?;
+        relay.metrics.messages_in.inc_by(report.messages_received as u64);
+        relay.metrics.messages_out.inc_by(report.messages_sent as u64);
+        relay.metrics.refused.inc_by(report.refused_by_us.len() as u64);
         tracing::info!(
             device = %device.device_id,
             messages_in = report.messages_received,

@@ -25,6 +25,8 @@ pub enum ClientError {
     Unreachable(#[source] reqwest::Error),
     #[error("this device is not enrolled, or was revoked")]
     Unauthorized,
+    #[error("the relay asks this device to slow down; retry shortly")]
+    RateLimited,
     #[error("the relay refused the request (HTTP {0})")]
     Refused(u16),
     #[error(transparent)]
@@ -117,6 +119,7 @@ impl RelayClient {
         match response.status().as_u16() {
             200 => {}
             401 => return Err(ClientError::Unauthorized),
+            429 => return Err(ClientError::RateLimited),
             other => return Err(ClientError::Refused(other)),
         }
         let body = response.bytes().await.map_err(ClientError::Unreachable)?;

@@ -1,0 +1,72 @@
+//! Prometheus metrics: counts and latencies only, labelled by endpoint and outcome (never by
+//! device, school or document, so no metric can identify a family).
+
+use std::sync::Mutex;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct Outcome {
+    pub endpoint: &'static str,
+    pub status: u16,
+}
+
+pub struct Metrics {
+    registry: Mutex<Registry>,
+    pub requests: Family<Outcome, Counter>,
+    pub sync_seconds: Histogram,
+    pub messages_in: Counter,
+    pub messages_out: Counter,
+    pub refused: Counter,
+    pub bytes_in: Counter,
+    pub bytes_out: Counter,
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        let requests = Family::<Outcome, Counter>::default();
+        let sync_seconds = Histogram::new(exponential_buckets(0.0005, 2.0, 16));
+        let (messages_in, messages_out, refused, bytes_in, bytes_out) =
+            (Counter::default(), Counter::default(), Counter::default(), Counter::default(), Counter::default());
+        let mut registry = Registry::with_prefix("homevisit_relay");
+        registry.register("requests", "HTTP requests by endpoint and status", requests.clone());
+        registry.register("sync_duration_seconds", "Time to answer a sync request", sync_seconds.clone());
+        registry.register("sync_messages_received", "Document sync messages received", messages_in.clone());
+        registry.register("sync_messages_sent", "Document sync messages sent", messages_out.clone());
+        registry.register("sync_refused", "Document messages refused (forbidden or malformed)", refused.clone());
+        registry.register("sync_bytes_received", "Sync body bytes received", bytes_in.clone());
+        registry.register("sync_bytes_sent", "Sync body bytes sent", bytes_out.clone());
+        Self {
+            registry: Mutex::new(registry),
+            requests,
+            sync_seconds,
+            messages_in,
+            messages_out,
+            refused,
+            bytes_in,
+            bytes_out,
+        }
+    }
+
+    pub fn count(&self, endpoint: &'static str, status: u16) {
+        self.requests.get_or_create(&Outcome { endpoint, status }).inc();
+    }
+
+    /// The text exposition format.
+    pub fn encode(&self) -> String {
+        let mut out = String::new();
+        let registry = self.registry.lock().unwrap_or_else(|p| p.into_inner());
+        prometheus_client::encoding::text::encode(&mut out, &registry).expect("writing to a String cannot fail");
+        out
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
