@@ -93,6 +93,24 @@ pub async fn enroll(base_url: &str, invite: &str) -> Result<Enrollment, ClientEr
     }
 }
 
+/// Where a sync stands, after each round: documents settled out of those in this sync, and bytes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SyncProgress {
+    pub round: usize,
+    pub documents_done: usize,
+    pub documents_total: usize,
+    pub bytes_sent: usize,
+    pub bytes_received: usize,
+}
+
+impl ClientError {
+    /// Whether trying again later may succeed. Every failure of the network or the relay is
+    /// retried; a revoked device or a bad address needs a person.
+    pub fn is_retryable(&self) -> bool {
+        !matches!(self, ClientError::Unauthorized | ClientError::InsecureUrl)
+    }
+}
+
 /// A device's connection to its relay.
 pub struct RelayClient {
     sync_url: reqwest::Url,
@@ -130,10 +148,27 @@ impl RelayClient {
     /// never while a request is on the network. An error part-way persists nothing of this
     /// session; edits already applied stay applied, and the next sync starts fresh and converges.
     pub async fn sync(&self, store: &Mutex<Store>) -> Result<SyncReport, ClientError> {
+        self.sync_with_progress(store, &|_| {}).await
+    }
+
+    /// [`RelayClient::sync`], reporting progress after every round.
+    pub async fn sync_with_progress(
+        &self,
+        store: &Mutex<Store>,
+        progress: &(dyn Fn(SyncProgress) + Send + Sync),
+    ) -> Result<SyncReport, ClientError> {
         let lock = || store.lock().unwrap_or_else(|p| p.into_inner());
         let mut session = Session::new(RELAY_PEER);
         for round in 0..MAX_ROUNDS {
             let out = session.outgoing(&mut *lock())?;
+            let (done, total, report) = session.progress();
+            progress(SyncProgress {
+                round,
+                documents_done: done,
+                documents_total: total,
+                bytes_sent: report.bytes_sent,
+                bytes_received: report.bytes_received,
+            });
             // After the first round trip (which also asks the relay what it has for us), having
             // nothing to say means every document is settled: the relay answers each message in
             // the same response, so nothing is left pending on its side.

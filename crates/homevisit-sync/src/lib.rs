@@ -11,6 +11,8 @@
 //! storage), and two phones syncing directly ([`PeerSync`]: bytes in, bytes out).
 
 #[cfg(feature = "http")]
+pub mod agent;
+#[cfg(feature = "http")]
 pub mod client;
 mod peer;
 mod session;

@@ -30,6 +30,8 @@ pub struct Session {
     /// Documents the peer refused this session: left alone until the next session.
     refused: std::collections::BTreeSet<DocId>,
     offered: bool,
+    /// Documents that had something to send in the last `outgoing`.
+    last_pending: usize,
     report: SyncReport,
 }
 
@@ -40,6 +42,7 @@ impl Session {
             states: BTreeMap::new(),
             refused: Default::default(),
             offered: false,
+            last_pending: 0,
             report: SyncReport::default(),
         }
     }
@@ -80,7 +83,14 @@ impl Session {
         }
         self.report.messages_sent += messages.len();
         self.report.rounds += 1;
+        self.last_pending = messages.len();
         Ok(SyncBatch::new(messages))
+    }
+
+    /// Progress so far: (documents settled, documents in this session, report).
+    pub fn progress(&self) -> (usize, usize, &SyncReport) {
+        let total = self.states.len();
+        (total.saturating_sub(self.last_pending), total, &self.report)
     }
 
     /// Applies a batch from the peer. A document's bad or forbidden message is refused (and
