@@ -57,9 +57,9 @@ impl SyncDocs for RelayDocs<'_> {
     fn access(&mut self, _peer: &str, doc: &DocId) -> Result<Permission, DocFailure> {
         Ok(match self.stored_scope(doc)? {
             Some(scope) => self.permission(doc.kind, &scope),
-            // Notes of a visit the relay does not have: nobody may create them.
-            None if doc.kind == DocKind::VisitNotes => Permission::None,
-            // A document new to the relay: judged on its content when its changes arrive.
+            // A document new to the relay: judged on its content when its changes arrive (notes by
+            // their visit's log, which sorts before them in every batch; notes of a visit the
+            // relay does not have are refused then).
             None => Permission::ReadWrite,
         })
     }

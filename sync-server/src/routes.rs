@@ -113,10 +113,16 @@ async fn sync_request(relay: Arc<Relay>, headers: HeaderMap, body: Bytes) -> Res
         let mut store = relay.store();
         // One session per request: state is persisted between requests, so any relay instance can
         // answer the next one, and a lost response only means the device asks again.
-        let mut docs = RelayDocs { store: &mut store, device: &device, coordinators_read_notes };
-        let mut session = Session::new(device.device_id.clone());
-        let reply = session.respond(&mut docs, &batch).map_err(internal)?;
-        let report = session.finish(&mut docs).map_err(internal)?;
+        // The whole request is one commit, made before the answer leaves: what the answer
+        // acknowledges is on disk.
+        let (reply, report) = store
+            .batch(|store| {
+                let mut docs = RelayDocs { store, device: &device, coordinators_read_notes };
+                let mut session = Session::new(device.device_id.clone());
+                let reply = session.respond(&mut docs, &batch)?;
+                Ok::<_, homevisit_sync::DocFailure>((reply, session.finish(&mut docs)?))
+            })
+            .map_err(internal)?;
         relay.metrics.messages_in.inc_by(report.messages_received as u64);
         relay.metrics.messages_out.inc_by(report.messages_sent as u64);
         relay.metrics.refused.inc_by(report.refused_by_us.len() as u64);

@@ -129,10 +129,10 @@ pub(crate) struct PreparedDoc {
 impl PreparedDoc {
     /// Prepares `doc`; `rows` are its query-table rows when the caller already has the typed
     /// record (saves reading it back), else they are read from the document.
-    pub(crate) fn new(id: DocId, mut doc: AutoCommit, rows: Option<index::Rows>) -> Result<Self> {
+    pub(crate) fn new(id: DocId, doc: &mut AutoCommit, rows: Option<index::Rows>) -> Result<Self> {
         let rows = match rows {
             Some(rows) => rows,
-            None => index::rows_for(&id, &doc)?,
+            None => index::rows_for(&id, doc)?,
         };
         Ok(Self { id, snapshot: doc.save(), heads: encode_heads(doc.get_heads()), rows })
     }
@@ -164,7 +164,7 @@ impl Store {
             if homevisit_docs::upgrade(&mut doc, id.kind).map_err(StoreError::doc(*id))? {
                 let mut changes = doc.get_changes(&before);
                 let had_corrupt = self.has_corrupt(id);
-                let tx = self.conn.transaction()?;
+                let tx = self.conn.savepoint()?;
                 persist_changes(&tx, id, &mut doc, &mut changes, had_corrupt)?;
                 tx.commit()?;
             }
@@ -201,7 +201,7 @@ impl Store {
         let result = f(&mut doc).map_err(StoreError::doc(*id))?;
         let mut changes = doc.get_changes(&before);
         if !changes.is_empty() {
-            let tx = self.conn.transaction()?;
+            let tx = self.conn.savepoint()?;
             persist_changes(&tx, id, &mut doc, &mut changes, had_corrupt)?;
             tx.commit()?;
         }
@@ -213,12 +213,43 @@ impl Store {
 
     /// Stores new documents in one transaction: all of them or none.
     pub(crate) fn insert_documents(&mut self, docs: &[PreparedDoc]) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.savepoint()?;
         for doc in docs {
             insert_document(&tx, doc)?;
         }
         tx.commit()?;
         Ok(())
+    }
+
+    /// Runs `f` as one database transaction: everything it writes is committed together when it
+    /// returns `Ok`, and nothing when it returns `Err` (the in-memory documents are dropped then,
+    /// so memory never holds what the disk does not). A sync round uses this so hundreds of
+    /// documents cost one commit, not hundreds.
+    pub fn batch<R, E: From<StoreError>>(
+        &mut self,
+        f: impl FnOnce(&mut Store) -> std::result::Result<R, E>,
+    ) -> std::result::Result<R, E> {
+        self.conn.execute_batch("SAVEPOINT batch").map_err(StoreError::from)?;
+        match f(self) {
+            Ok(r) => {
+                self.conn.execute_batch("RELEASE batch").map_err(StoreError::from)?;
+                Ok(r)
+            }
+            Err(e) => {
+                let _ = self.conn.execute_batch("ROLLBACK TO batch; RELEASE batch");
+                self.cache.clear();
+                self.incoming.clear();
+                Err(e)
+            }
+        }
+    }
+
+    /// Keeps a document just stored in memory, as the next call is likely about it.
+    pub(crate) fn remember(&mut self, id: DocId, doc: AutoCommit) {
+        if self.cache.len() >= CACHE_CAPACITY {
+            self.cache.clear();
+        }
+        self.cache.insert(id, doc);
     }
 
     pub fn contains_document(&self, id: &DocId) -> Result<bool> {
@@ -245,7 +276,7 @@ impl Store {
         let mut doc = homevisit_docs::load(bytes).map_err(StoreError::doc(*id))?;
         homevisit_docs::upgrade(&mut doc, id.kind).map_err(StoreError::doc(*id))?;
         doc.set_actor(self.actor.clone());
-        self.insert_documents(&[PreparedDoc::new(*id, doc, None)?])?;
+        self.insert_documents(&[PreparedDoc::new(*id, &mut doc, None)?])?;
         Ok(true)
     }
 
@@ -306,7 +337,7 @@ impl Store {
     /// Documents that cannot be read are left out of the tables and reported by `check_integrity`.
     pub(crate) fn rebuild_query_tables(&mut self) -> Result<()> {
         let ids = self.document_ids(None)?;
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.savepoint()?;
         index::clear(&tx)?;
         for id in ids {
             let Ok(mut doc) = load_from_disk(&tx, &id, &mut self.corrupt) else { continue };

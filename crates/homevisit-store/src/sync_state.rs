@@ -43,7 +43,7 @@ impl Store {
 
     /// Forgets everything about `peer` (e.g. after the relay lost its data): the next sync starts over.
     pub fn forget_peer(&mut self, peer: &str) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.savepoint()?;
         tx.execute("DELETE FROM sync_states WHERE peer_id = ?1", [peer])?;
         tx.execute("DELETE FROM sync_marks WHERE peer_id = ?1", [peer])?;
         tx.commit()?;
@@ -102,7 +102,9 @@ impl Store {
             return Err(StoreError::Forbidden(*doc));
         }
         pending.set_actor(self.actor.clone());
-        self.insert_documents(&[PreparedDoc::new(*doc, pending, None)?])
+        self.insert_documents(&[PreparedDoc::new(*doc, &mut pending, None)?])?;
+        self.remember(*doc, pending);
+        Ok(())
     }
 
     /// Whether `doc` is stored or being received.

@@ -38,8 +38,8 @@ impl Store {
         if self.contains_document(&id)? {
             return self.edit_document(&id, |doc| write_record(doc, value));
         }
-        let doc = create_record(value, &self.actor).map_err(StoreError::doc(id))?;
-        self.insert_documents(&[PreparedDoc::new(id, doc, None)?])
+        let mut doc = create_record(value, &self.actor).map_err(StoreError::doc(id))?;
+        self.insert_documents(&[PreparedDoc::new(id, &mut doc, None)?])
     }
 
     fn get_record<T: Record>(&mut self, id: DocId) -> Result<T> {
@@ -157,11 +157,11 @@ impl Store {
         let actor = self.actor.clone();
         let prepared = parallel::map(visits, |v| -> Result<[PreparedDoc; 2]> {
             let id = v.log.plan.id;
-            let log = create_record(&v.log, &actor).map_err(StoreError::doc(log_id(id)))?;
-            let notes = create_notes_with(id, &v.notes, &actor).map_err(StoreError::doc(notes_id(id)))?;
+            let mut log = create_record(&v.log, &actor).map_err(StoreError::doc(log_id(id)))?;
+            let mut notes = create_notes_with(id, &v.notes, &actor).map_err(StoreError::doc(notes_id(id)))?;
             Ok([
-                PreparedDoc::new(log_id(id), log, Some(Rows::Visit(v.log.clone())))?,
-                PreparedDoc::new(notes_id(id), notes, Some(Rows::None))?,
+                PreparedDoc::new(log_id(id), &mut log, Some(Rows::Visit(v.log.clone())))?,
+                PreparedDoc::new(notes_id(id), &mut notes, Some(Rows::None))?,
             ])
         })?;
         self.insert_documents(&prepared.into_iter().flatten().collect::<Vec<_>>())
@@ -171,8 +171,8 @@ impl Store {
     pub fn import_families(&mut self, families: &[Family]) -> Result<()> {
         let actor = self.actor.clone();
         let prepared = parallel::map(families, |f| {
-            let doc = create_record(f, &actor).map_err(StoreError::doc(f.doc_id()))?;
-            PreparedDoc::new(f.doc_id(), doc, Some(Rows::Family(f.clone())))
+            let mut doc = create_record(f, &actor).map_err(StoreError::doc(f.doc_id()))?;
+            PreparedDoc::new(f.doc_id(), &mut doc, Some(Rows::Family(f.clone())))
         })?;
         self.insert_documents(&prepared)
     }

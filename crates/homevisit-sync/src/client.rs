@@ -124,13 +124,16 @@ impl RelayClient {
         Ok(Self { sync_url, token: token.to_string(), http: http_client(loopback)? })
     }
 
-    async fn round_trip(&self, batch: &SyncBatch) -> Result<SyncBatch, ClientError> {
+    /// One request; returns the answer and the (sent, received) body sizes.
+    async fn round_trip(&self, batch: &SyncBatch) -> Result<(SyncBatch, usize, usize), ClientError> {
+        let body = batch.encode();
+        let sent = body.len();
         let response = self
             .http
             .post(self.sync_url.clone())
             .bearer_auth(&self.token)
             .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
-            .body(batch.encode())
+            .body(body)
             .send()
             .await
             .map_err(ClientError::Unreachable)?;
@@ -141,7 +144,7 @@ impl RelayClient {
             other => return Err(ClientError::Refused(other)),
         }
         let body = response.bytes().await.map_err(ClientError::Unreachable)?;
-        Ok(SyncBatch::decode(&body)?)
+        Ok((SyncBatch::decode(&body)?, sent, body.len()))
     }
 
     /// Syncs `store` with the relay. The store is locked only while a batch is built or applied,
@@ -173,10 +176,12 @@ impl RelayClient {
             // nothing to say means every document is settled: the relay answers each message in
             // the same response, so nothing is left pending on its side.
             if round > 0 && out.messages.is_empty() {
-                return Ok(session.finish(&mut *lock())?);
+                return Ok(lock().batch(|store| session.finish(store))?);
             }
-            let reply = self.round_trip(&out).await?;
-            session.incoming(&mut *lock(), &reply)?;
+            let (reply, sent, received) = self.round_trip(&out).await?;
+            session.count_bodies(sent, received);
+            // One commit for the whole reply, however many documents it carries.
+            lock().batch(|store| session.incoming(store, &reply))?;
         }
         Err(ClientError::TooManyRounds(MAX_ROUNDS))
     }

@@ -14,6 +14,9 @@ pub struct SyncReport {
     pub messages_received: usize,
     pub bytes_sent: usize,
     pub bytes_received: usize,
+    /// Whole request and response bodies (batches, framing included), where a transport counts them.
+    pub body_bytes_sent: usize,
+    pub body_bytes_received: usize,
     /// Documents the peer now holds exactly as we do.
     pub in_sync: usize,
     /// Documents the peer refused, and why.
@@ -85,6 +88,12 @@ impl Session {
         self.report.rounds += 1;
         self.last_pending = messages.len();
         Ok(SyncBatch::new(messages))
+    }
+
+    /// Counts whole bodies a transport sent and received for this session.
+    pub fn count_bodies(&mut self, sent: usize, received: usize) {
+        self.report.body_bytes_sent += sent;
+        self.report.body_bytes_received += received;
     }
 
     /// Progress so far: (documents settled, documents in this session, report).

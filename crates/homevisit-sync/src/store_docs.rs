@@ -59,3 +59,9 @@ impl SyncDocs for Store {
         self.mark_synced(peer, doc, heads).map_err(failure)
     }
 }
+
+impl From<StoreError> for DocFailure {
+    fn from(e: StoreError) -> Self {
+        failure(e)
+    }
+}

@@ -1,0 +1,182 @@
+//! W1 fan-in, the peer benchmark's first workload on homevisit: device A creates N debrief forms
+//! offline (each a visit: its log, and its notes + debrief, from the peer's form generator) and
+//! uploads them to the relay; a fresh device B downloads all N. The relay runs as its own process
+//! (the real `homevisit-relay` binary), so its peak RSS is its own.
+//!
+//! `cargo bench -p homevisit-relay --bench w1 -- --n 1000 --runs 3`; one JSON line on stdout,
+//! shaped like the peer's (`median`, `runs`).
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use homevisit_fixtures::forms;
+use homevisit_model::{Educator, EducatorRole, SchoolId, VisitId};
+use homevisit_relay::Relay;
+use homevisit_store::{DbKey, Store, VisitImport};
+use homevisit_sync::SyncReport;
+use homevisit_sync::client::{RELAY_PEER, RelayClient, enroll};
+use serde_json::{Value, json};
+
+fn arg(name: &str, default: usize) -> usize {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+fn peak_rss(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kb| kb * 1024)
+}
+
+struct RelayProcess(Child);
+impl Drop for RelayProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn bytes(r: &SyncReport) -> Value {
+    json!({
+        "clientToServer": { "payloadBytes": r.body_bytes_sent, "syncMessageBytes": r.bytes_sent, "msgs": r.messages_sent },
+        "serverToClient": { "payloadBytes": r.body_bytes_received, "syncMessageBytes": r.bytes_received, "msgs": r.messages_received },
+        "rounds": r.rounds,
+    })
+}
+
+async fn run(n: usize) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let relay_dir = dir.path().join("relay");
+    // The roster lives on the relay (a district's import); every form's visit is made by one
+    // educator, whose two phones are A and B.
+    let data = forms::data_set(n as u32);
+    let school = SchoolId(uuid::Uuid::from_u128(1));
+    let me = Educator { school_id: school, ..data.educators[0].clone() };
+    let partner = Educator { school_id: school, role: EducatorRole::Teacher, ..data.educators[1].clone() };
+    let (code_a, code_b) = {
+        let relay = Relay::open(&relay_dir).unwrap();
+        relay.with_store(|s| {
+            s.put_school(&homevisit_model::School { id: school, name: "Bench Elementary".into() }).unwrap();
+            s.put_educator(&me).unwrap();
+            s.put_educator(&partner).unwrap();
+        });
+        let invite = || relay.access().invite(&school.to_string(), "educator", Some(&me.id.to_string())).unwrap();
+        (invite(), invite())
+    };
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = Command::new(env!("CARGO_BIN_EXE_homevisit-relay"))
+        .args(["--data", relay_dir.to_str().unwrap(), "serve", "--listen", &format!("127.0.0.1:{port}")])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let relay = RelayProcess(child);
+    let url = format!("http://127.0.0.1:{port}");
+    for _ in 0..200 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    let baseline_rss = peak_rss(relay.0.id());
+
+    let key = DbKey::from_bytes([9; 32]);
+    let token_a = enroll(&url, &code_a).await.unwrap().token;
+    let a = Mutex::new(Store::open(dir.path().join("a.db"), &key).unwrap());
+    let client_a = RelayClient::new(&url, &token_a).unwrap();
+    client_a.sync(&a).await.unwrap(); // the roster, before going offline
+
+    // A creates N forms offline.
+    let visits: Vec<VisitImport> = data
+        .visits
+        .iter()
+        .map(|(log, notes)| {
+            let mut log = log.clone();
+            log.plan.school_id = school;
+            log.plan.educator_ids = vec![me.id, partner.id];
+            log.outcome.recorded_by = Some(me.id);
+            log.outcome.partner_confirmation.as_mut().unwrap().educator_id = partner.id;
+            VisitImport { log, notes: notes.clone() }
+        })
+        .collect();
+    let t = Instant::now();
+    a.lock().unwrap().import_visits(&visits).unwrap();
+    let create_ms = t.elapsed().as_secs_f64() * 1e3;
+
+    let t = Instant::now();
+    let up = client_a.sync(&a).await.unwrap();
+    let upload_ms = t.elapsed().as_secs_f64() * 1e3;
+    assert_eq!(a.lock().unwrap().unsynced_count(RELAY_PEER).unwrap(), 0, "everything acknowledged");
+    let rss_after_upload = peak_rss(relay.0.id());
+
+    let token_b = enroll(&url, &code_b).await.unwrap().token;
+    let b = Mutex::new(Store::open(dir.path().join("b.db"), &key).unwrap());
+    let client_b = RelayClient::new(&url, &token_b).unwrap();
+    let t = Instant::now();
+    let down = client_b.sync(&b).await.unwrap();
+    let download_ms = t.elapsed().as_secs_f64() * 1e3;
+    let peak = peak_rss(relay.0.id());
+
+    // Validate: B holds every visit exactly as A does.
+    let (mut a, mut b) = (a.lock().unwrap(), b.lock().unwrap());
+    let ids: Vec<VisitId> = visits.iter().map(|v| v.log.plan.id).collect();
+    for id in &ids {
+        assert_eq!(a.visit_notes(*id).unwrap(), b.visit_notes(*id).unwrap());
+        assert_eq!(a.visit_log(*id).unwrap(), b.visit_log(*id).unwrap());
+    }
+    drop(relay);
+    json!({
+        "n": n,
+        "createMs": create_ms,
+        "uploadMs": upload_ms,
+        "downloadMs": download_ms,
+        "upload": bytes(&up),
+        "download": bytes(&down),
+        "serverPeakRssBytes": peak,
+        "serverPeakRssAfterUploadBytes": rss_after_upload,
+        "serverBaselineRssBytes": baseline_rss,
+        "validated": ids.len(),
+    })
+}
+
+fn median_of(runs: &[Value], path: &[&str]) -> Value {
+    let mut v: Vec<f64> =
+        runs.iter().filter_map(|r| path.iter().try_fold(r, |acc, k| acc.get(k)).and_then(Value::as_f64)).collect();
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    v.get(v.len() / 2).map_or(Value::Null, |m| json!(m))
+}
+
+#[tokio::main]
+async fn main() {
+    let n = arg("--n", 1000);
+    let runs_n = arg("--runs", 3);
+    let mut runs = Vec::new();
+    for r in 0..runs_n {
+        let result = run(n).await;
+        eprintln!(
+            "W1 n={n} run {r}: upload {:.1} ms, download {:.1} ms, relay peak RSS {:.1} MB",
+            result["uploadMs"].as_f64().unwrap(),
+            result["downloadMs"].as_f64().unwrap(),
+            result["serverPeakRssBytes"].as_f64().unwrap() / 1e6
+        );
+        runs.push(result);
+    }
+    let m = |p: &[&str]| median_of(&runs, p);
+    let median = json!({
+        "n": n,
+        "createMs": m(&["createMs"]),
+        "uploadMs": m(&["uploadMs"]),
+        "downloadMs": m(&["downloadMs"]),
+        "upload": { "clientToServer": { "payloadBytes": m(&["upload", "clientToServer", "payloadBytes"]) },
+                    "serverToClient": { "payloadBytes": m(&["upload", "serverToClient", "payloadBytes"]) } },
+        "download": { "clientToServer": { "payloadBytes": m(&["download", "clientToServer", "payloadBytes"]) },
+                      "serverToClient": { "payloadBytes": m(&["download", "serverToClient", "payloadBytes"]) } },
+        "serverPeakRssBytes": m(&["serverPeakRssBytes"]),
+    });
+    println!("{}", json!({ "workload": "W1-fan-in", "system": "homevisit", "n": n, "median": median, "runs": runs }));
+}
