@@ -71,15 +71,7 @@ fn demo_district(running: &homevisit_relay::RunningRelay) -> Result<(), String> 
         if !store.document_ids(None)?.is_empty() {
             return Ok(false);
         }
-        data.schools.iter().try_for_each(|s| store.put_school(s))?;
-        data.educators.iter().try_for_each(|e| store.put_educator(e))?;
-        store.import_families(&data.families)?;
-        let visits: Vec<homevisit_store::VisitImport> = data
-            .visits
-            .iter()
-            .map(|(log, notes)| homevisit_store::VisitImport { log: log.clone(), notes: notes.clone() })
-            .collect();
-        store.import_visits(&visits)?;
+        store.import_district(&data.schools, &data.educators, &data.families, &data.visits)?;
         Ok(true)
     });
     if !fresh.map_err(|e| e.to_string())? {

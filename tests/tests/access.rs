@@ -10,7 +10,7 @@ use homevisit_docs::{DocId, DocKind};
 use homevisit_fixtures::{DataSet, demo};
 use homevisit_model::{EducatorId, NoteField, School};
 use homevisit_relay::{Config, RunningRelay, start};
-use homevisit_store::{DbKey, Store, VisitImport};
+use homevisit_store::{DbKey, Store};
 use homevisit_sync::RejectReason;
 use homevisit_sync::client::{RelayClient, enroll};
 
@@ -19,12 +19,7 @@ fn data() -> DataSet {
 }
 
 fn seed(store: &mut Store, data: &DataSet) {
-    data.schools.iter().for_each(|s| store.put_school(s).unwrap());
-    data.educators.iter().for_each(|e| store.put_educator(e).unwrap());
-    store.import_families(&data.families).unwrap();
-    let visits: Vec<VisitImport> =
-        data.visits.iter().map(|(log, notes)| VisitImport { log: log.clone(), notes: notes.clone() }).collect();
-    store.import_visits(&visits).unwrap();
+    store.import_district(&data.schools, &data.educators, &data.families, &data.visits).unwrap();
 }
 
 struct Phone {

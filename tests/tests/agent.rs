@@ -9,7 +9,7 @@ use chrono::{FixedOffset, NaiveDate};
 use homevisit_fixtures::demo;
 use homevisit_model::NoteField;
 use homevisit_relay::{Config, start};
-use homevisit_store::{DbKey, Store, VisitImport};
+use homevisit_store::{DbKey, Store};
 use homevisit_sync::SyncReport;
 use homevisit_sync::agent::{Backoff, SyncAgent, SyncListener};
 use homevisit_sync::client::{ClientError, RELAY_PEER, RelayClient, SyncProgress, enroll};
@@ -49,12 +49,7 @@ async fn the_agent_syncs_when_the_relay_comes_back_and_when_nudged() {
     let listen: SocketAddr = "127.0.0.1:0".parse().unwrap();
     let relay = start(&Config { data_dir: relay_dir.clone(), listen }).await.unwrap();
     relay.relay.with_store(|store| {
-        data.schools.iter().for_each(|s| store.put_school(s).unwrap());
-        data.educators.iter().for_each(|e| store.put_educator(e).unwrap());
-        store.import_families(&data.families).unwrap();
-        let visits: Vec<VisitImport> =
-            data.visits.iter().map(|(log, notes)| VisitImport { log: log.clone(), notes: notes.clone() }).collect();
-        store.import_visits(&visits).unwrap();
+        store.import_district(&data.schools, &data.educators, &data.families, &data.visits).unwrap();
     });
     let rivera = data.educators.iter().find(|e| e.display_name == "Ms. Rivera").unwrap();
     let code =

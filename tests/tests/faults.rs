@@ -13,7 +13,7 @@ use homevisit_docs::{DocId, DocKind};
 use homevisit_fixtures::{DataSet, demo};
 use homevisit_model::NoteField;
 use homevisit_relay::{Config, RunningRelay, start};
-use homevisit_store::{DbKey, Store, VisitImport};
+use homevisit_store::{DbKey, Store};
 use homevisit_sync::client::{RELAY_PEER, RelayClient, enroll};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -127,12 +127,7 @@ async fn seeded_relay(dir: &std::path::Path, data: &DataSet) -> RunningRelay {
     let listen: SocketAddr = "127.0.0.1:0".parse().unwrap();
     let relay = start(&Config { data_dir: dir.to_path_buf(), listen }).await.unwrap();
     relay.relay.with_store(|store| {
-        data.schools.iter().for_each(|s| store.put_school(s).unwrap());
-        data.educators.iter().for_each(|e| store.put_educator(e).unwrap());
-        store.import_families(&data.families).unwrap();
-        let visits: Vec<VisitImport> =
-            data.visits.iter().map(|(log, notes)| VisitImport { log: log.clone(), notes: notes.clone() }).collect();
-        store.import_visits(&visits).unwrap();
+        store.import_district(&data.schools, &data.educators, &data.families, &data.visits).unwrap();
     });
     relay
 }

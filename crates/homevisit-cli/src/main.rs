@@ -12,7 +12,7 @@ use chrono::{Local, NaiveDate};
 use clap::{Args, Parser, Subcommand};
 use homevisit_docs::DocId;
 use homevisit_model::*;
-use homevisit_store::{Store, VisitImport};
+use homevisit_store::Store;
 
 #[derive(Parser)]
 #[command(name = "homevisit", version, about = "Parent Teacher Home Visits: the device's store from the command line")]
@@ -398,16 +398,7 @@ fn demo(ctx: &mut Ctx) -> Res {
     let store = &mut ctx.store;
     let fresh = store.document_ids(None).map_err(err)?.is_empty();
     if fresh {
-        for s in &data.schools {
-            store.put_school(s).map_err(err)?;
-        }
-        for e in &data.educators {
-            store.put_educator(e).map_err(err)?;
-        }
-        store.import_families(&data.families).map_err(err)?;
-        let visits: Vec<VisitImport> =
-            data.visits.iter().map(|(log, notes)| VisitImport { log: log.clone(), notes: notes.clone() }).collect();
-        store.import_visits(&visits).map_err(err)?;
+        store.import_district(&data.schools, &data.educators, &data.families, &data.visits).map_err(err)?;
     }
     if ctx.json {
         return ctx.print_visits(&ctx.store.visits_today().map_err(err)?);

@@ -167,6 +167,23 @@ impl Store {
         self.insert_documents(&prepared.into_iter().flatten().collect::<Vec<_>>())
     }
 
+    /// Imports a district: its schools and educators, then its families, then its visits with
+    /// their notes (what a district's import, a demo, or a test starts from).
+    pub fn import_district(
+        &mut self,
+        schools: &[School],
+        educators: &[Educator],
+        families: &[Family],
+        visits: &[(VisitLog, VisitNotes)],
+    ) -> Result<()> {
+        schools.iter().try_for_each(|s| self.put_school(s))?;
+        educators.iter().try_for_each(|e| self.put_educator(e))?;
+        self.import_families(families)?;
+        let visits: Vec<VisitImport> =
+            visits.iter().map(|(log, notes)| VisitImport { log: log.clone(), notes: notes.clone() }).collect();
+        self.import_visits(&visits)
+    }
+
     /// Stores many families in one transaction: all of them or none.
     pub fn import_families(&mut self, families: &[Family]) -> Result<()> {
         let actor = self.actor.clone();

@@ -6,7 +6,7 @@ use chrono::{FixedOffset, NaiveDate};
 use homevisit_docs::{DocId, DocKind};
 use homevisit_fixtures::demo;
 use homevisit_model::NoteField;
-use homevisit_store::{DbKey, Store, VisitImport};
+use homevisit_store::{DbKey, Store};
 use homevisit_sync::{PeerSync, SyncReport};
 
 fn store(dir: &tempfile::TempDir, name: &str) -> Store {
@@ -20,12 +20,7 @@ fn demo_day() -> (NaiveDate, FixedOffset) {
 fn load_demo(store: &mut Store) -> homevisit_fixtures::DataSet {
     let (day, offset) = demo_day();
     let data = demo::data_set(day, offset);
-    data.schools.iter().for_each(|s| store.put_school(s).unwrap());
-    data.educators.iter().for_each(|e| store.put_educator(e).unwrap());
-    store.import_families(&data.families).unwrap();
-    let visits: Vec<VisitImport> =
-        data.visits.iter().map(|(log, notes)| VisitImport { log: log.clone(), notes: notes.clone() }).collect();
-    store.import_visits(&visits).unwrap();
+    store.import_district(&data.schools, &data.educators, &data.families, &data.visits).unwrap();
     data
 }
 

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use homevisit_fixtures::DataSet;
-use homevisit_store::{DbKey, Store, VisitImport};
+use homevisit_store::{DbKey, Store};
 
 pub fn key(byte: u8) -> DbKey {
     DbKey::from_bytes([byte; 32])
@@ -20,16 +20,7 @@ pub fn open(path: &Path) -> Store {
 
 /// Loads a fixture data set: roster first, then families, then visits.
 pub fn load(store: &mut Store, data: &DataSet) {
-    for s in &data.schools {
-        store.put_school(s).unwrap();
-    }
-    for e in &data.educators {
-        store.put_educator(e).unwrap();
-    }
-    store.import_families(&data.families).unwrap();
-    let visits: Vec<VisitImport> =
-        data.visits.iter().map(|(log, notes)| VisitImport { log: log.clone(), notes: notes.clone() }).collect();
-    store.import_visits(&visits).unwrap();
+    store.import_district(&data.schools, &data.educators, &data.families, &data.visits).unwrap();
 }
 
 /// A plain rusqlite connection to the encrypted file, to inspect or damage it as a test needs.
