@@ -76,6 +76,39 @@ impl SyncDocs for RelayDocs<'_> {
         self.store.generate(doc, state)
     }
 
+    fn snapshot(&mut self, doc: &DocId) -> Result<(Vec<u8>, Vec<ChangeHash>), DocFailure> {
+        self.store.snapshot(doc)
+    }
+
+    fn receive_snapshot(&mut self, doc: &DocId, bytes: &[u8]) -> Result<(), DocFailure> {
+        let stored = self.stored_scope(doc)?;
+        let now = match &stored {
+            Some(scope) => self.permission(doc.kind, scope),
+            None => Permission::ReadWrite,
+        };
+        let doc_id = *doc;
+        let (device, shared) = (self.device, self.coordinators_read_notes);
+        let result = match now {
+            Permission::None => return Err(DocFailure::Rejected(homevisit_protocol::RejectReason::Forbidden)),
+            Permission::Read => {
+                let before = self.store.document_heads(doc).map_err(store_failure)?;
+                self.store.merge_document_bytes_checked(doc, bytes, |content| {
+                    let mut after = content.get_heads();
+                    after.sort();
+                    after == before
+                })
+            }
+            Permission::ReadWrite => {
+                let notes_scope = if doc.kind == DocKind::VisitNotes { stored } else { None };
+                self.store.merge_document_bytes_checked(doc, bytes, |content| {
+                    content_scope(&doc_id, content, notes_scope.as_ref())
+                        .is_some_and(|scope| permission(device, doc_id.kind, &scope, shared) == Permission::ReadWrite)
+                })
+            }
+        };
+        result.map(|_| ()).map_err(store_failure)
+    }
+
     fn receive(&mut self, doc: &DocId, state: &mut State, message: Message) -> Result<(), DocFailure> {
         let stored = self.stored_scope(doc)?;
         let now = match &stored {

@@ -49,12 +49,34 @@ impl TryFrom<WireDocId> for DocId {
     }
 }
 
-/// One Automerge sync message for one document.
+/// What a [`DocMessage`] carries.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MessageForm {
+    /// `data` is `automerge::sync::Message::encode()`.
+    #[default]
+    Sync,
+    /// `data` is the whole stored document (a snapshot, then change chunks) and `heads` its heads:
+    /// how a document reaches a peer that has never synced it, without the sender loading it.
+    Snapshot,
+    /// "I now hold exactly `heads`" (the answer to a snapshot); `data` is empty.
+    Holds,
+}
+
+/// One message about one document.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DocMessage {
     pub doc: WireDocId,
-    /// `automerge::sync::Message::encode()`.
+    pub form: MessageForm,
     pub data: Vec<u8>,
+    /// For `Snapshot` and `Holds`: the document's heads (32-byte change hashes).
+    pub heads: Vec<[u8; 32]>,
+}
+
+impl DocMessage {
+    /// An Automerge sync message.
+    pub fn sync(doc: WireDocId, data: Vec<u8>) -> Self {
+        Self { doc, form: MessageForm::Sync, data, heads: Vec::new() }
+    }
 }
 
 /// Why a peer refused a document's message. Carries no document content.
@@ -158,9 +180,9 @@ mod tests {
     #[test]
     fn batches_round_trip_compactly() {
         let doc = DocId::new(DocKind::VisitNotes, Uuid::new_v4());
-        let batch = SyncBatch::new(vec![DocMessage { doc: doc.into(), data: vec![1, 2, 3] }]);
+        let batch = SyncBatch::new(vec![DocMessage::sync(doc.into(), vec![1, 2, 3])]);
         let bytes = batch.encode();
-        assert!(bytes.len() < 32, "{} bytes", bytes.len());
+        assert!(bytes.len() < 34, "{} bytes", bytes.len());
         let back = SyncBatch::decode(&bytes).unwrap();
         assert_eq!(back, batch);
         assert_eq!(DocId::try_from(back.messages[0].doc).unwrap(), doc);
@@ -169,9 +191,8 @@ mod tests {
     #[test]
     fn large_batches_are_compressed_and_round_trip() {
         let text = "the family shared that their child loves reading and drawing ".repeat(40);
-        let messages = (0..20u8)
-            .map(|i| DocMessage { doc: WireDocId { kind: 4, id: [i; 16] }, data: text.as_bytes().to_vec() })
-            .collect();
+        let messages =
+            (0..20u8).map(|i| DocMessage::sync(WireDocId { kind: 4, id: [i; 16] }, text.as_bytes().to_vec())).collect();
         let batch = SyncBatch::new(messages);
         let bytes = batch.encode();
         assert!(bytes.len() * 5 < text.len() * 20, "{} bytes", bytes.len());

@@ -264,20 +264,59 @@ impl Store {
     /// Merges Automerge bytes (a saved document or changes) received from elsewhere into the
     /// document `id`, creating it if this device has never seen it. Returns whether anything changed.
     pub fn merge_document_bytes(&mut self, id: &DocId, bytes: &[u8]) -> Result<bool> {
+        self.merge_document_bytes_checked(id, bytes, |_| true)
+    }
+
+    /// Like [`Store::merge_document_bytes`], but `allowed` judges the document as it would be after
+    /// the merge; if it says no, nothing is stored and the result is [`StoreError::Forbidden`].
+    pub fn merge_document_bytes_checked(
+        &mut self,
+        id: &DocId,
+        bytes: &[u8],
+        allowed: impl FnOnce(&mut AutoCommit) -> bool,
+    ) -> Result<bool> {
+        // Strict load first: damaged bytes are refused whole instead of half-applied.
+        let mut incoming = homevisit_docs::load(bytes).map_err(StoreError::doc(*id))?;
         if self.contains_document(id)? {
-            // Strict load first: damaged bytes are refused whole instead of half-applied.
-            let mut incoming = homevisit_docs::load(bytes).map_err(StoreError::doc(*id))?;
-            return self.edit_document(id, |doc| {
+            let forbidden = std::cell::Cell::new(false);
+            let result = self.edit_document(id, |doc| {
                 let before = doc.get_heads();
                 doc.merge(&mut incoming)?;
+                if !allowed(doc) {
+                    forbidden.set(true);
+                    return Err(DocError::Shape("forbidden".into()));
+                }
                 Ok(doc.get_heads() != before)
             });
+            return if forbidden.get() { Err(StoreError::Forbidden(*id)) } else { result };
         }
-        let mut doc = homevisit_docs::load(bytes).map_err(StoreError::doc(*id))?;
-        homevisit_docs::upgrade(&mut doc, id.kind).map_err(StoreError::doc(*id))?;
-        doc.set_actor(self.actor.clone());
-        self.insert_documents(&[PreparedDoc::new(*id, &mut doc, None)?])?;
+        self.incoming.remove(id);
+        homevisit_docs::upgrade(&mut incoming, id.kind).map_err(StoreError::doc(*id))?;
+        if !allowed(&mut incoming) {
+            return Err(StoreError::Forbidden(*id));
+        }
+        incoming.set_actor(self.actor.clone());
+        self.insert_documents(&[PreparedDoc::new(*id, &mut incoming, None)?])?;
+        self.remember(*id, incoming);
         Ok(true)
+    }
+
+    /// The document as stored (its snapshot followed by its change chunks, loadable as one) and
+    /// its heads, read without loading it: how a document goes to a peer that has never had it.
+    pub fn stored_document(&self, id: &DocId) -> Result<(Vec<u8>, Vec<ChangeHash>)> {
+        let key = id.to_string();
+        let mut bytes: Vec<u8> = self
+            .conn
+            .prepare_cached("SELECT data FROM doc_snapshots WHERE doc_id = ?1")?
+            .query_row([&key], |r| r.get(0))
+            .optional()?
+            .ok_or(StoreError::NotFound(*id))?;
+        let mut stmt = self.conn.prepare_cached("SELECT data FROM doc_chunks WHERE doc_id = ?1 ORDER BY seq")?;
+        let mut rows = stmt.query([&key])?;
+        while let Some(row) = rows.next()? {
+            bytes.extend_from_slice(&row.get::<_, Vec<u8>>(0)?);
+        }
+        Ok((bytes, self.document_heads(id)?))
     }
 
     /// The document's full saved form (for export or to hand to a peer).

@@ -63,4 +63,9 @@ pub trait SyncDocs {
     fn heads(&mut self, doc: &DocId) -> Result<Option<Vec<ChangeHash>>, DocFailure>;
     /// Records that `peer` holds `doc` at `heads`.
     fn mark_synced(&mut self, peer: &str, doc: &DocId, heads: &[ChangeHash]) -> Result<(), DocFailure>;
+    /// The whole stored document and its heads, read without loading it.
+    fn snapshot(&mut self, doc: &DocId) -> Result<(Vec<u8>, Vec<ChangeHash>), DocFailure>;
+    /// Merges a whole document from the peer (creating it if new); durable when this returns.
+    /// Refuses, like `receive`, what the peer may not write.
+    fn receive_snapshot(&mut self, doc: &DocId, bytes: &[u8]) -> Result<(), DocFailure>;
 }

@@ -1,8 +1,9 @@
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
+use automerge::ChangeHash;
 use automerge::sync::{Message, State};
 use homevisit_docs::DocId;
-use homevisit_protocol::{DocMessage, RejectReason, Rejection, SyncBatch};
+use homevisit_protocol::{DocMessage, MessageForm, RejectReason, Rejection, SyncBatch};
 
 use crate::{Access, DocFailure, SyncDocs};
 
@@ -31,7 +32,15 @@ pub struct Session {
     peer: String,
     states: BTreeMap<DocId, State>,
     /// Documents the peer refused this session: left alone until the next session.
-    refused: std::collections::BTreeSet<DocId>,
+    refused: BTreeSet<DocId>,
+    /// Documents never synced with this peer: sent whole, as stored, in the next batch.
+    snapshots_due: BTreeSet<DocId>,
+    /// "I hold these heads" answers due in the next batch (after merging a peer's snapshot).
+    holds_due: BTreeMap<DocId, Vec<ChangeHash>>,
+    /// What the peer said it holds, for documents exchanged as snapshots.
+    peer_holds: BTreeMap<DocId, Vec<ChangeHash>>,
+    /// Every document this session has dealt with (for progress, and so none is offered twice).
+    touched: BTreeSet<DocId>,
     offered: bool,
     /// Documents that had something to send in the last `outgoing`.
     last_pending: usize,
@@ -44,6 +53,10 @@ impl Session {
             peer: peer.into(),
             states: BTreeMap::new(),
             refused: Default::default(),
+            snapshots_due: Default::default(),
+            holds_due: Default::default(),
+            peer_holds: Default::default(),
+            touched: Default::default(),
             offered: false,
             last_pending: 0,
             report: SyncReport::default(),
@@ -62,6 +75,7 @@ impl Session {
                 None => State::new(),
             };
             self.states.insert(doc, state);
+            self.touched.insert(doc);
         }
         Ok(self.states.get_mut(&doc).expect("inserted above"))
     }
@@ -71,17 +85,39 @@ impl Session {
         if !self.offered {
             self.offered = true;
             for doc in docs.candidates(&self.peer)? {
-                if docs.access(&self.peer, &doc)? != Access::None {
+                // Skip what no one may read, and what this session already settled (a snapshot or
+                // "holds" that arrived in the batch this one answers).
+                if docs.access(&self.peer, &doc)? == Access::None || self.touched.contains(&doc) {
+                    continue;
+                }
+                // Never synced with this peer: send it whole, as stored (no load, one round trip).
+                if docs.load_state(&self.peer, &doc)?.is_none() {
+                    self.snapshots_due.insert(doc);
+                    self.touched.insert(doc);
+                } else {
                     self.state(docs, doc)?;
                 }
             }
         }
         let mut messages = Vec::new();
+        for doc in std::mem::take(&mut self.snapshots_due) {
+            let (data, heads) = docs.snapshot(&doc)?;
+            self.report.bytes_sent += data.len();
+            messages.push(DocMessage { doc: doc.into(), form: MessageForm::Snapshot, data, heads: wire(&heads) });
+        }
+        for (doc, heads) in std::mem::take(&mut self.holds_due) {
+            messages.push(DocMessage {
+                doc: doc.into(),
+                form: MessageForm::Holds,
+                data: Vec::new(),
+                heads: wire(&heads),
+            });
+        }
         for (doc, state) in self.states.iter_mut() {
             if let Some(message) = docs.generate(doc, state)? {
                 let data = message.encode();
                 self.report.bytes_sent += data.len();
-                messages.push(DocMessage { doc: (*doc).into(), data });
+                messages.push(DocMessage::sync((*doc).into(), data));
             }
         }
         self.report.messages_sent += messages.len();
@@ -98,7 +134,7 @@ impl Session {
 
     /// Progress so far: (documents settled, documents in this session, report).
     pub fn progress(&self) -> (usize, usize, &SyncReport) {
-        let total = self.states.len();
+        let total = self.touched.len();
         (total.saturating_sub(self.last_pending), total, &self.report)
     }
 
@@ -125,7 +161,12 @@ impl Session {
             if self.refused.contains(&doc) {
                 continue;
             }
-            match self.receive_one(docs, doc, &m.data) {
+            let result = match m.form {
+                MessageForm::Sync => self.receive_one(docs, doc, &m.data),
+                MessageForm::Snapshot => self.receive_snapshot(docs, doc, m),
+                MessageForm::Holds => self.receive_holds(docs, doc, m),
+            };
+            match result {
                 Ok(()) => {}
                 Err(DocFailure::Rejected(reason)) => {
                     self.states.remove(&doc);
@@ -152,6 +193,30 @@ impl Session {
         result
     }
 
+    fn receive_snapshot<S: SyncDocs>(&mut self, docs: &mut S, doc: DocId, m: &DocMessage) -> Result<(), DocFailure> {
+        if docs.access(&self.peer, &doc)? == Access::None {
+            return Err(DocFailure::Rejected(RejectReason::Forbidden));
+        }
+        docs.receive_snapshot(&doc, &m.data)?;
+        self.touched.insert(doc);
+        let ours = sorted(docs.heads(&doc)?.unwrap_or_default());
+        self.peer_holds.insert(doc, sorted(unwire(&m.heads)));
+        self.holds_due.insert(doc, ours);
+        Ok(())
+    }
+
+    fn receive_holds<S: SyncDocs>(&mut self, docs: &mut S, doc: DocId, m: &DocMessage) -> Result<(), DocFailure> {
+        let theirs = sorted(unwire(&m.heads));
+        let ours = sorted(docs.heads(&doc)?.unwrap_or_default());
+        if theirs != ours && docs.access(&self.peer, &doc)? != Access::None {
+            // We differ (each had something the other lacked): settle it with Automerge's protocol.
+            self.state(docs, doc)?;
+        }
+        self.peer_holds.insert(doc, theirs);
+        self.touched.insert(doc);
+        Ok(())
+    }
+
     /// Answers a peer's batch: applies it, then returns our messages and refusals.
     pub fn respond<S: SyncDocs>(&mut self, docs: &mut S, batch: &SyncBatch) -> Result<SyncBatch, DocFailure> {
         let rejected = self.incoming(docs, batch)?;
@@ -163,6 +228,21 @@ impl Session {
     /// Persists every document's sync state, marks the documents the peer now holds as synced,
     /// and returns the report.
     pub fn finish<S: SyncDocs>(mut self, docs: &mut S) -> Result<SyncReport, DocFailure> {
+        // Documents exchanged whole: in sync if the peer holds exactly what we hold.
+        for (doc, theirs) in &self.peer_holds {
+            if self.states.contains_key(doc) {
+                continue;
+            }
+            let Some(ours) = docs.heads(doc)? else { continue };
+            let ours = sorted(ours);
+            if *theirs == ours {
+                let mut state = State::new();
+                state.shared_heads = ours.clone();
+                docs.save_state(&self.peer, doc, &state.encode())?;
+                docs.mark_synced(&self.peer, doc, &ours)?;
+                self.report.in_sync += 1;
+            }
+        }
         for (doc, state) in &self.states {
             docs.save_state(&self.peer, doc, &state.encode())?;
             let Some(mut ours) = docs.heads(doc)? else { continue };
@@ -176,4 +256,17 @@ impl Session {
         }
         Ok(self.report)
     }
+}
+
+fn wire(heads: &[ChangeHash]) -> Vec<[u8; 32]> {
+    heads.iter().map(|h| h.0).collect()
+}
+
+fn unwire(heads: &[[u8; 32]]) -> Vec<ChangeHash> {
+    heads.iter().map(|h| ChangeHash(*h)).collect()
+}
+
+fn sorted(mut heads: Vec<ChangeHash>) -> Vec<ChangeHash> {
+    heads.sort();
+    heads
 }

@@ -58,6 +58,14 @@ impl SyncDocs for Store {
     fn mark_synced(&mut self, peer: &str, doc: &DocId, heads: &[ChangeHash]) -> Result<(), DocFailure> {
         self.mark_synced(peer, doc, heads).map_err(failure)
     }
+
+    fn snapshot(&mut self, doc: &DocId) -> Result<(Vec<u8>, Vec<ChangeHash>), DocFailure> {
+        self.stored_document(doc).map_err(failure)
+    }
+
+    fn receive_snapshot(&mut self, doc: &DocId, bytes: &[u8]) -> Result<(), DocFailure> {
+        self.merge_document_bytes(doc, bytes).map(|_| ()).map_err(failure)
+    }
 }
 
 impl From<StoreError> for DocFailure {

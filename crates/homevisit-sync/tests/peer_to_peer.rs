@@ -135,10 +135,8 @@ fn garbage_from_a_peer_is_a_typed_error_and_changes_nothing() {
     assert!(pa.receive(b"not a batch").is_err());
     // A well-formed batch carrying a malformed message for one document is refused per document.
     let doc = DocId::new(DocKind::VisitNotes, uuid_like());
-    let batch = homevisit_protocol::SyncBatch::new(vec![homevisit_protocol::DocMessage {
-        doc: doc.into(),
-        data: vec![9, 9, 9],
-    }]);
+    let batch =
+        homevisit_protocol::SyncBatch::new(vec![homevisit_protocol::DocMessage::sync(doc.into(), vec![9, 9, 9])]);
     let reply = pa.receive(&batch.encode()).unwrap().expect("a reply with the refusal");
     let reply = homevisit_protocol::SyncBatch::decode(&reply).unwrap();
     assert_eq!(reply.rejected.len(), 1);
