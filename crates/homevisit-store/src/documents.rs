@@ -278,27 +278,57 @@ impl Store {
         // Strict load first: damaged bytes are refused whole instead of half-applied.
         let mut incoming = homevisit_docs::load(bytes).map_err(StoreError::doc(*id))?;
         if self.contains_document(id)? {
-            let forbidden = std::cell::Cell::new(false);
-            let result = self.edit_document(id, |doc| {
-                let before = doc.get_heads();
-                doc.merge(&mut incoming)?;
-                if !allowed(doc) {
-                    forbidden.set(true);
-                    return Err(DocError::Shape("forbidden".into()));
-                }
-                Ok(doc.get_heads() != before)
-            });
-            return if forbidden.get() { Err(StoreError::Forbidden(*id)) } else { result };
+            return self.edit_document_checked(
+                id,
+                |doc| {
+                    let before = doc.get_heads();
+                    doc.merge(&mut incoming)?;
+                    Ok(doc.get_heads() != before)
+                },
+                allowed,
+            );
         }
         self.incoming.remove(id);
-        homevisit_docs::upgrade(&mut incoming, id.kind).map_err(StoreError::doc(*id))?;
-        if !allowed(&mut incoming) {
+        self.insert_received(id, incoming, allowed)?;
+        Ok(true)
+    }
+
+    /// Applies `f` to a stored document, then lets `allowed` judge the result: stored only if
+    /// allowed, else [`StoreError::Forbidden`] and nothing is stored.
+    pub(crate) fn edit_document_checked<R>(
+        &mut self,
+        id: &DocId,
+        f: impl FnOnce(&mut AutoCommit) -> Result<R, DocError>,
+        allowed: impl FnOnce(&mut AutoCommit) -> bool,
+    ) -> Result<R> {
+        let forbidden = std::cell::Cell::new(false);
+        let result = self.edit_document(id, |doc| {
+            let r = f(doc)?;
+            if !allowed(doc) {
+                forbidden.set(true);
+                return Err(DocError::Shape("forbidden".into()));
+            }
+            Ok(r)
+        });
+        if forbidden.get() { Err(StoreError::Forbidden(*id)) } else { result }
+    }
+
+    /// Stores a document that arrived from a peer and is new here: checks its kind and schema,
+    /// lets `allowed` judge it, and keeps it in memory for the next message about it.
+    pub(crate) fn insert_received(
+        &mut self,
+        id: &DocId,
+        mut doc: AutoCommit,
+        allowed: impl FnOnce(&mut AutoCommit) -> bool,
+    ) -> Result<()> {
+        homevisit_docs::upgrade(&mut doc, id.kind).map_err(StoreError::doc(*id))?;
+        if !allowed(&mut doc) {
             return Err(StoreError::Forbidden(*id));
         }
-        incoming.set_actor(self.actor.clone());
-        self.insert_documents(&[PreparedDoc::new(*id, &mut incoming, None)?])?;
-        self.remember(*id, incoming);
-        Ok(true)
+        doc.set_actor(self.actor.clone());
+        self.insert_documents(&[PreparedDoc::new(*id, &mut doc, None)?])?;
+        self.remember(*id, doc);
+        Ok(())
     }
 
     /// The document as stored (its snapshot followed by its change chunks, loadable as one) and

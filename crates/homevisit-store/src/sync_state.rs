@@ -7,7 +7,7 @@ use homevisit_docs::{DocError, DocId};
 use rusqlite::{OptionalExtension, params};
 
 use crate::Store;
-use crate::documents::{PreparedDoc, encode_heads};
+use crate::documents::encode_heads;
 use crate::error::{Result, StoreError};
 
 impl Store {
@@ -79,16 +79,11 @@ impl Store {
         allowed: impl FnOnce(&mut AutoCommit) -> bool,
     ) -> Result<()> {
         if self.contains_document(doc)? {
-            let forbidden = std::cell::Cell::new(false);
-            let result = self.edit_document(doc, |d| {
-                d.sync().receive_sync_message(state, message).map_err(DocError::from)?;
-                if !allowed(d) {
-                    forbidden.set(true);
-                    return Err(DocError::Shape("forbidden".into()));
-                }
-                Ok(())
-            });
-            return if forbidden.get() { Err(StoreError::Forbidden(*doc)) } else { result };
+            return self.edit_document_checked(
+                doc,
+                |d| d.sync().receive_sync_message(state, message).map_err(DocError::from),
+                allowed,
+            );
         }
         let mut pending =
             self.incoming.remove(doc).unwrap_or_else(|| AutoCommit::new_with_encoding(homevisit_docs::ENCODING));
@@ -97,14 +92,7 @@ impl Store {
             self.incoming.insert(*doc, pending);
             return Ok(());
         }
-        homevisit_docs::upgrade(&mut pending, doc.kind).map_err(StoreError::doc(*doc))?;
-        if !allowed(&mut pending) {
-            return Err(StoreError::Forbidden(*doc));
-        }
-        pending.set_actor(self.actor.clone());
-        self.insert_documents(&[PreparedDoc::new(*doc, &mut pending, None)?])?;
-        self.remember(*doc, pending);
-        Ok(())
+        self.insert_received(doc, pending, allowed)
     }
 
     /// Whether `doc` is stored or being received.
