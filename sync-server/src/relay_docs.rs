@@ -37,7 +37,53 @@ fn content_scope(doc: &DocId, content: &AutoCommit, notes_scope: Option<&DocScop
     }
 }
 
-impl RelayDocs<'_> {
+/// What the document must look like after a change from this device, decided before the change
+/// is applied (for a sync message and a whole document alike).
+enum WriteRule<'a> {
+    /// Read-only: the change may repeat what the relay has, but add nothing (heads unchanged).
+    NothingNew(Vec<ChangeHash>),
+    /// Writable (or new): the result must still be writable by this device, so nobody can move a
+    /// visit into another school or off their own visits.
+    StillWritable { device: &'a Device, coordinators_read_notes: bool, notes_scope: Option<DocScope> },
+}
+
+impl WriteRule<'_> {
+    fn allows(&self, doc: &DocId, content: &mut AutoCommit) -> bool {
+        match self {
+            WriteRule::NothingNew(before) => {
+                let mut after = content.get_heads();
+                after.sort();
+                after == *before
+            }
+            WriteRule::StillWritable { device, coordinators_read_notes, notes_scope } => {
+                content_scope(doc, content, notes_scope.as_ref()).is_some_and(|scope| {
+                    permission(device, doc.kind, &scope, *coordinators_read_notes) == Permission::ReadWrite
+                })
+            }
+        }
+    }
+}
+
+impl<'a> RelayDocs<'a> {
+    /// The rule a change to `doc` from this device must satisfy; refused outright if the device
+    /// may not even read it.
+    fn write_rule(&mut self, doc: &DocId) -> Result<WriteRule<'a>, DocFailure> {
+        let stored = self.stored_scope(doc)?;
+        let now = match &stored {
+            Some(scope) => self.permission(doc.kind, scope),
+            None => Permission::ReadWrite, // new: judged on its content
+        };
+        Ok(match now {
+            Permission::None => return Err(DocFailure::Rejected(homevisit_protocol::RejectReason::Forbidden)),
+            Permission::Read => WriteRule::NothingNew(self.store.document_heads(doc).map_err(store_failure)?),
+            Permission::ReadWrite => WriteRule::StillWritable {
+                device: self.device,
+                coordinators_read_notes: self.coordinators_read_notes,
+                notes_scope: if doc.kind == DocKind::VisitNotes { stored } else { None },
+            },
+        })
+    }
+
     /// The scope access is decided on: a visit's notes take their visit's.
     fn stored_scope(&self, doc: &DocId) -> Result<Option<DocScope>, DocFailure> {
         let target = if doc.kind == DocKind::VisitNotes { DocId::new(DocKind::VisitLog, doc.id) } else { *doc };
@@ -81,68 +127,18 @@ impl SyncDocs for RelayDocs<'_> {
     }
 
     fn receive_snapshot(&mut self, doc: &DocId, bytes: &[u8]) -> Result<(), DocFailure> {
-        let stored = self.stored_scope(doc)?;
-        let now = match &stored {
-            Some(scope) => self.permission(doc.kind, scope),
-            None => Permission::ReadWrite,
-        };
-        let doc_id = *doc;
-        let (device, shared) = (self.device, self.coordinators_read_notes);
-        let result = match now {
-            Permission::None => return Err(DocFailure::Rejected(homevisit_protocol::RejectReason::Forbidden)),
-            Permission::Read => {
-                let before = self.store.document_heads(doc).map_err(store_failure)?;
-                self.store.merge_document_bytes_checked(doc, bytes, |content| {
-                    let mut after = content.get_heads();
-                    after.sort();
-                    after == before
-                })
-            }
-            Permission::ReadWrite => {
-                let notes_scope = if doc.kind == DocKind::VisitNotes { stored } else { None };
-                self.store.merge_document_bytes_checked(doc, bytes, |content| {
-                    content_scope(&doc_id, content, notes_scope.as_ref())
-                        .is_some_and(|scope| permission(device, doc_id.kind, &scope, shared) == Permission::ReadWrite)
-                })
-            }
-        };
-        result.map(|_| ()).map_err(store_failure)
+        let rule = self.write_rule(doc)?;
+        self.store
+            .merge_document_bytes_checked(doc, bytes, |content| rule.allows(doc, content))
+            .map(|_| ())
+            .map_err(store_failure)
     }
 
     fn receive(&mut self, doc: &DocId, state: &mut State, message: Message) -> Result<(), DocFailure> {
-        let stored = self.stored_scope(doc)?;
-        let now = match &stored {
-            Some(scope) => self.permission(doc.kind, scope),
-            None => Permission::ReadWrite, // new: judged on its content below
-        };
-        let doc_id = *doc;
-        match now {
-            Permission::None => Err(DocFailure::Rejected(homevisit_protocol::RejectReason::Forbidden)),
-            // Read-only: the message may carry what the relay already has, but nothing new.
-            Permission::Read => {
-                let before = self.store.document_heads(doc).map_err(store_failure)?;
-                self.store
-                    .receive_sync_message_checked(doc, state, message, |content| {
-                        let mut after = content.get_heads();
-                        after.sort();
-                        after == before
-                    })
-                    .map_err(store_failure)
-            }
-            // Writable: the document as it would be after the change must still be writable by
-            // this device (no moving a visit into another school, or off one's own visits).
-            Permission::ReadWrite => {
-                let notes_scope = if doc.kind == DocKind::VisitNotes { stored } else { None };
-                let (device, shared) = (self.device, self.coordinators_read_notes);
-                self.store
-                    .receive_sync_message_checked(doc, state, message, |content| {
-                        content_scope(&doc_id, content, notes_scope.as_ref()).is_some_and(|scope| {
-                            permission(device, doc_id.kind, &scope, shared) == Permission::ReadWrite
-                        })
-                    })
-                    .map_err(store_failure)
-            }
-        }
+        let rule = self.write_rule(doc)?;
+        self.store
+            .receive_sync_message_checked(doc, state, message, |content| rule.allows(doc, content))
+            .map_err(store_failure)
     }
 
     fn heads(&mut self, doc: &DocId) -> Result<Option<Vec<ChangeHash>>, DocFailure> {

@@ -94,9 +94,4 @@ impl Store {
         }
         self.insert_received(doc, pending, allowed)
     }
-
-    /// Whether `doc` is stored or being received.
-    pub fn knows_document(&self, doc: &DocId) -> Result<bool> {
-        Ok(self.incoming.contains_key(doc) || self.contains_document(doc)?)
-    }
 }

@@ -69,11 +69,7 @@ impl Session {
 
     fn state<S: SyncDocs>(&mut self, docs: &mut S, doc: DocId) -> Result<&mut State, DocFailure> {
         if !self.states.contains_key(&doc) {
-            // A persisted state keeps only the shared heads: decoding it starts a fresh session.
-            let state = match docs.load_state(&self.peer, &doc)? {
-                Some(bytes) => State::decode(&bytes).unwrap_or_default(),
-                None => State::new(),
-            };
+            let state = decode_state(docs.load_state(&self.peer, &doc)?);
             self.states.insert(doc, state);
             self.touched.insert(doc);
         }
@@ -90,12 +86,15 @@ impl Session {
                 if docs.access(&self.peer, &doc)? == Access::None || self.touched.contains(&doc) {
                     continue;
                 }
-                // Never synced with this peer: send it whole, as stored (no load, one round trip).
-                if docs.load_state(&self.peer, &doc)?.is_none() {
-                    self.snapshots_due.insert(doc);
-                    self.touched.insert(doc);
-                } else {
-                    self.state(docs, doc)?;
+                self.touched.insert(doc);
+                match docs.load_state(&self.peer, &doc)? {
+                    // Never synced with this peer: send it whole, as stored (no load, one round trip).
+                    None => {
+                        self.snapshots_due.insert(doc);
+                    }
+                    Some(bytes) => {
+                        self.states.insert(doc, decode_state(Some(bytes)));
+                    }
                 }
             }
         }
@@ -187,10 +186,7 @@ impl Session {
         }
         let message = Message::decode(data).map_err(|_| DocFailure::Rejected(RejectReason::Malformed))?;
         let state = self.state(docs, doc)?;
-        let mut state_copy = std::mem::take(state);
-        let result = docs.receive(&doc, &mut state_copy, message);
-        self.states.insert(doc, state_copy);
-        result
+        docs.receive(&doc, state, message)
     }
 
     fn receive_snapshot<S: SyncDocs>(&mut self, docs: &mut S, doc: DocId, m: &DocMessage) -> Result<(), DocFailure> {
@@ -256,6 +252,11 @@ impl Session {
         }
         Ok(self.report)
     }
+}
+
+/// A persisted state keeps only the shared heads: decoding it starts a fresh session.
+fn decode_state(bytes: Option<Vec<u8>>) -> State {
+    bytes.and_then(|b| State::decode(&b).ok()).unwrap_or_default()
 }
 
 fn wire(heads: &[ChangeHash]) -> Vec<[u8; 32]> {
