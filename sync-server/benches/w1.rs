@@ -60,11 +60,13 @@ async fn run(n: usize) -> Value {
     let partner = Educator { school_id: school, role: EducatorRole::Teacher, ..data.educators[1].clone() };
     let (code_a, code_b) = {
         let relay = Relay::open(&relay_dir).unwrap();
-        relay.with_store(|s| {
-            s.put_school(&homevisit_model::School { id: school, name: "Bench Elementary".into() }).unwrap();
-            s.put_educator(&me).unwrap();
-            s.put_educator(&partner).unwrap();
-        });
+        relay
+            .import_with(|s| {
+                s.put_school(&homevisit_model::School { id: school, name: "Bench Elementary".into() })?;
+                s.put_educator(&me)?;
+                s.put_educator(&partner)
+            })
+            .unwrap();
         let invite = || relay.access().invite(&school.to_string(), "educator", Some(&me.id.to_string())).unwrap();
         (invite(), invite())
     };

@@ -1,8 +1,10 @@
 //! Devices and their credentials: invite codes a coordinator hands out, and the device tokens they
 //! become. Only SHA-256 hashes of codes and tokens are stored; a revoked device is refused on its
-//! next request. Kept in its own encrypted file beside the documents (`access.db`).
+//! next request. [`AccessStore`] is what the relay needs; [`SqliteAccess`] keeps it in its own
+//! encrypted file beside the documents (`access.db`), `crate::postgres` in PostgreSQL.
 
 use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
 
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
@@ -32,15 +34,32 @@ pub struct Device {
     pub educator_id: Option<String>,
 }
 
-pub struct Access {
-    conn: Connection,
+/// Invites, devices and school policies, wherever they are kept.
+pub trait AccessStore: Send + Sync {
+    /// A new single-use invite code for a device of `school_id` with `role`.
+    fn invite(&self, school_id: &str, role: &str, educator_id: Option<&str>) -> Result<String, AccessError>;
+    /// Turns an unused invite code into a device and its token (shown once, stored hashed).
+    fn enroll(&self, code: &str) -> Result<(Device, String), AccessError>;
+    /// The device a bearer token belongs to, unless it is unknown or revoked.
+    fn authenticate(&self, token: &str) -> Result<Option<Device>, AccessError>;
+    /// Whether a school's policy shares visit notes with its coordinators (default: no).
+    fn coordinators_read_notes(&self, school_id: &str) -> Result<bool, AccessError>;
+    fn set_coordinators_read_notes(&self, school_id: &str, shared: bool) -> Result<(), AccessError>;
+    /// Revokes a device; its next request is refused. Returns whether it was active.
+    fn revoke(&self, device_id: &str) -> Result<bool, AccessError>;
 }
 
-fn hash(secret: &str) -> Vec<u8> {
+pub struct SqliteAccess {
+    conn: Mutex<Connection>,
+}
+
+/// What is stored of a code or token: its SHA-256.
+pub(crate) fn hash(secret: &str) -> Vec<u8> {
     Sha256::digest(secret.as_bytes()).to_vec()
 }
 
-fn random_hex(bytes: usize) -> Result<String, AccessError> {
+/// A new random invite code (12 bytes) or device token (32 bytes), hex.
+pub(crate) fn random_hex(bytes: usize) -> Result<String, AccessError> {
     let mut buf = vec![0u8; bytes];
     getrandom::fill(&mut buf).map_err(|_| AccessError::Random)?;
     Ok(hex::encode(buf))
@@ -69,29 +88,34 @@ CREATE TABLE IF NOT EXISTS school_policies (
     coordinators_read_notes INTEGER NOT NULL
 ) STRICT;";
 
-impl Access {
+impl SqliteAccess {
     pub fn open(path: &Path, key_hex: &str) -> Result<Self, AccessError> {
         let conn = Connection::open(path)?;
         conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
         conn.execute_batch(&format!("PRAGMA key = \"x'{key_hex}'\";"))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.execute_batch(SCHEMA)?;
-        Ok(Self { conn })
+        Ok(Self { conn: Mutex::new(conn) })
     }
 
-    /// A new single-use invite code for a device of `school_id` with `role`.
-    pub fn invite(&self, school_id: &str, role: &str, educator_id: Option<&str>) -> Result<String, AccessError> {
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl AccessStore for SqliteAccess {
+    fn invite(&self, school_id: &str, role: &str, educator_id: Option<&str>) -> Result<String, AccessError> {
         let code = random_hex(12)?;
-        self.conn.execute(
+        self.conn().execute(
             "INSERT INTO invites (code_hash, school_id, role, educator_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![hash(&code), school_id, role, educator_id, chrono::Utc::now().timestamp_millis()],
         )?;
         Ok(code)
     }
 
-    /// Turns an unused invite code into a device and its token (shown once, stored hashed).
-    pub fn enroll(&mut self, code: &str) -> Result<(Device, String), AccessError> {
-        let tx = self.conn.transaction()?;
+    fn enroll(&self, code: &str) -> Result<(Device, String), AccessError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
         let invite: Option<(String, String, Option<String>)> = tx
             .query_row(
                 "SELECT school_id, role, educator_id FROM invites WHERE code_hash = ?1 AND used_at IS NULL",
@@ -113,10 +137,9 @@ impl Access {
         Ok((Device { device_id, school_id, role, educator_id }, token))
     }
 
-    /// The device a bearer token belongs to, unless it is unknown or revoked.
-    pub fn authenticate(&self, token: &str) -> Result<Option<Device>, AccessError> {
+    fn authenticate(&self, token: &str) -> Result<Option<Device>, AccessError> {
         Ok(self
-            .conn
+            .conn()
             .prepare_cached(
                 "SELECT device_id, school_id, role, educator_id FROM devices WHERE token_hash = ?1 AND revoked_at IS NULL",
             )?
@@ -126,18 +149,17 @@ impl Access {
             .optional()?)
     }
 
-    /// Whether a school's policy shares visit notes with its coordinators (default: no).
-    pub fn coordinators_read_notes(&self, school_id: &str) -> Result<bool, AccessError> {
+    fn coordinators_read_notes(&self, school_id: &str) -> Result<bool, AccessError> {
         Ok(self
-            .conn
+            .conn()
             .prepare_cached("SELECT coordinators_read_notes FROM school_policies WHERE school_id = ?1")?
             .query_row([school_id], |r| r.get(0))
             .optional()?
             .unwrap_or(false))
     }
 
-    pub fn set_coordinators_read_notes(&self, school_id: &str, shared: bool) -> Result<(), AccessError> {
-        self.conn.execute(
+    fn set_coordinators_read_notes(&self, school_id: &str, shared: bool) -> Result<(), AccessError> {
+        self.conn().execute(
             "INSERT INTO school_policies (school_id, coordinators_read_notes) VALUES (?1, ?2)
              ON CONFLICT (school_id) DO UPDATE SET coordinators_read_notes = excluded.coordinators_read_notes",
             params![school_id, shared],
@@ -145,9 +167,8 @@ impl Access {
         Ok(())
     }
 
-    /// Revokes a device; its next request is refused. Returns whether it existed.
-    pub fn revoke(&self, device_id: &str) -> Result<bool, AccessError> {
-        let n = self.conn.execute(
+    fn revoke(&self, device_id: &str) -> Result<bool, AccessError> {
+        let n = self.conn().execute(
             "UPDATE devices SET revoked_at = ?2 WHERE device_id = ?1 AND revoked_at IS NULL",
             params![device_id, chrono::Utc::now().timestamp_millis()],
         )?;
@@ -162,14 +183,14 @@ mod tests {
     #[test]
     fn invites_are_single_use_tokens_are_hashed_and_revocable() {
         let dir = tempfile::tempdir().unwrap();
-        let mut access = Access::open(&dir.path().join("access.db"), &"11".repeat(32)).unwrap();
+        let access = SqliteAccess::open(&dir.path().join("access.db"), &"11".repeat(32)).unwrap();
         let code = access.invite("school-1", "educator", Some("educator-1")).unwrap();
         let (device, token) = access.enroll(&code).unwrap();
         assert!(matches!(access.enroll(&code), Err(AccessError::BadInvite)));
         assert_eq!(access.authenticate(&token).unwrap(), Some(device.clone()));
         assert_eq!(access.authenticate("not-a-token").unwrap(), None);
         let stored: i64 = access
-            .conn
+            .conn()
             .query_row("SELECT count(*) FROM devices WHERE token_hash = ?1", [token.as_bytes()], |r| r.get(0))
             .unwrap();
         assert_eq!(stored, 0, "the token itself is never stored");

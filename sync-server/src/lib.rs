@@ -8,6 +8,8 @@
 //! but loopback.
 
 pub mod access;
+mod backend;
+mod embedded;
 pub mod metrics;
 pub mod policy;
 mod relay_docs;
@@ -15,37 +17,63 @@ mod routes;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use homevisit_store::{DbKey, Store};
-use tokio::sync::oneshot;
+use automerge::AutoCommit;
+use homevisit_docs::DocId;
+use homevisit_store::{DbKey, Store, StoreError};
+use tokio::sync::{oneshot, watch};
 
-pub use access::{Access, AccessError, Device};
+pub use access::{AccessError, AccessStore, Device};
+pub use backend::Backend;
+
+/// Where the relay keeps its data.
+#[derive(Clone, Debug, Default)]
+pub enum Storage {
+    /// Encrypted SQLite files in the data directory (the default: nothing to configure).
+    #[default]
+    Embedded,
+    /// A PostgreSQL database, shared by several relay instances (`postgres://...`).
+    Postgres(String),
+}
 
 /// Where the relay keeps its data and where it listens.
 #[derive(Clone, Debug)]
 pub struct Config {
+    /// The relay's key (and, with the embedded storage, its files) live here.
     pub data_dir: PathBuf,
     pub listen: SocketAddr,
+    pub storage: Storage,
+}
+
+impl Config {
+    /// The embedded default in `data_dir`.
+    pub fn embedded(data_dir: impl Into<PathBuf>, listen: SocketAddr) -> Self {
+        Self { data_dir: data_dir.into(), listen, storage: Storage::Embedded }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum RelayError {
     #[error("store: {0}")]
-    Store(#[from] homevisit_store::StoreError),
+    Store(#[from] StoreError),
     #[error("access: {0}")]
     Access(#[from] AccessError),
+    #[error("sync: {0}")]
+    Sync(#[from] homevisit_sync::DocFailure),
     #[error("{0}")]
     Io(String),
 }
 
 /// The relay's state, shared by request handlers.
 pub struct Relay {
-    pub(crate) store: Mutex<Store>,
-    pub(crate) access: Mutex<Access>,
+    pub(crate) backend: Box<dyn Backend>,
     pub(crate) metrics: metrics::Metrics,
     /// Per-device request limit: a device that sends more is answered 429 until it slows down.
     pub(crate) limiter: governor::DefaultKeyedRateLimiter<String>,
+    /// Bumped whenever a request stored something new (here, or on another instance sharing the
+    /// storage): live requests waiting for news look again.
+    pub(crate) changes: watch::Sender<u64>,
 }
 
 /// Sync requests one device may make per second (with a burst of as many): generous for a phone
@@ -74,34 +102,63 @@ fn relay_key(data_dir: &Path) -> Result<DbKey, RelayError> {
 }
 
 impl Relay {
-    /// Opens (or creates) the relay's data in `data_dir`.
+    /// Opens (or creates) the relay's embedded data in `data_dir`.
     pub fn open(data_dir: &Path) -> Result<Arc<Relay>, RelayError> {
+        Self::open_with(data_dir, &Storage::Embedded)
+    }
+
+    /// Opens (or creates) the relay's data in `storage`; its key lives in `data_dir`.
+    pub fn open_with(data_dir: &Path, storage: &Storage) -> Result<Arc<Relay>, RelayError> {
         std::fs::create_dir_all(data_dir)
             .map_err(|e| RelayError::Io(format!("cannot create {}: {e}", data_dir.display())))?;
         let key = relay_key(data_dir)?;
-        let store = Store::open(data_dir.join("documents.db"), &key)?;
-        let access = Access::open(&data_dir.join("access.db"), &key.to_hex())?;
+        let backend: Box<dyn Backend> = match storage {
+            Storage::Embedded => Box::new(embedded::Embedded::open(data_dir, &key)?),
+            Storage::Postgres(_url) => return Err(RelayError::Io("PostgreSQL storage is not built yet".into())),
+        };
         let quota = governor::Quota::per_second(std::num::NonZeroU32::new(SYNC_REQUESTS_PER_SECOND).expect("non-zero"));
         Ok(Arc::new(Relay {
-            store: Mutex::new(store),
-            access: Mutex::new(access),
+            backend,
             metrics: metrics::Metrics::new(),
             limiter: governor::RateLimiter::keyed(quota),
+            changes: watch::Sender::new(0),
         }))
     }
 
-    pub fn access(&self) -> std::sync::MutexGuard<'_, Access> {
-        self.access.lock().unwrap_or_else(|p| p.into_inner())
+    /// Invites, devices and school policies.
+    pub fn access(&self) -> &dyn AccessStore {
+        self.backend.access()
     }
 
-    pub(crate) fn store(&self) -> std::sync::MutexGuard<'_, Store> {
-        self.store.lock().unwrap_or_else(|p| p.into_inner())
+    /// Administration (importing a district's roster and visits, not serving devices): `write`
+    /// fills a scratch store, whose documents are then merged into the relay's.
+    pub fn import_with(&self, write: impl FnOnce(&mut Store) -> Result<(), StoreError>) -> Result<(), RelayError> {
+        let dir = tempfile::tempdir().map_err(|e| RelayError::Io(e.to_string()))?;
+        let key = DbKey::generate().map_err(|e| RelayError::Io(e.to_string()))?;
+        let mut scratch = Store::open(dir.path().join("import.db"), &key)?;
+        write(&mut scratch)?;
+        let docs = scratch
+            .document_ids(None)?
+            .into_iter()
+            .map(|id| Ok((id, scratch.stored_document(&id)?.0)))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        self.backend.import(&docs)?;
+        self.announce_changes();
+        Ok(())
     }
 
-    /// Runs `f` on the relay's store: for administration (importing a district's roster and
-    /// visits), not for serving devices.
-    pub fn with_store<R>(&self, f: impl FnOnce(&mut Store) -> R) -> R {
-        f(&mut self.store())
+    /// A stored document, loaded, or `None` if the relay does not have it.
+    pub fn document(&self, id: &DocId) -> Result<Option<AutoCommit>, RelayError> {
+        self.backend.document(id)
+    }
+
+    pub fn document_count(&self) -> Result<usize, RelayError> {
+        self.backend.document_count()
+    }
+
+    /// Wakes live requests: something new was stored.
+    pub(crate) fn announce_changes(&self) {
+        self.changes.send_modify(|n| *n += 1);
     }
 }
 
@@ -129,8 +186,8 @@ impl RunningRelay {
 
 /// Opens the relay's data and serves it on `config.listen` (port 0 picks a free port).
 pub async fn start(config: &Config) -> Result<RunningRelay, RelayError> {
-    let data_dir = config.data_dir.clone();
-    let relay = tokio::task::spawn_blocking(move || Relay::open(&data_dir))
+    let (data_dir, storage) = (config.data_dir.clone(), config.storage.clone());
+    let relay = tokio::task::spawn_blocking(move || Relay::open_with(&data_dir, &storage))
         .await
         .map_err(|e| RelayError::Io(e.to_string()))??;
     let listener = tokio::net::TcpListener::bind(config.listen)

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use homevisit_relay::policy::{ROLE_COORDINATOR, ROLE_EDUCATOR};
-use homevisit_relay::{Config, Relay, start};
+use homevisit_relay::{Config, Relay, Storage, start};
 
 #[derive(Parser)]
 #[command(name = "homevisit-relay", version, about = "The homevisit sync relay")]
@@ -14,6 +14,10 @@ struct Cli {
     /// Directory for the relay's encrypted data.
     #[arg(long, global = true, env = "HOMEVISIT_RELAY_DATA", default_value = "homevisit-relay-data")]
     data: PathBuf,
+    /// Keep documents and devices in this PostgreSQL database (`postgres://user@host/db`) instead
+    /// of the embedded files, so several relay instances can share them. The key stays in --data.
+    #[arg(long, global = true, env = "HOMEVISIT_RELAY_POSTGRES")]
+    postgres: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -67,17 +71,13 @@ fn demo_district(running: &homevisit_relay::RunningRelay) -> Result<(), String> 
     let relay = &running.relay;
     let now = chrono::Local::now();
     let data = homevisit_fixtures::demo::data_set(now.date_naive(), *now.offset());
-    let fresh = relay.with_store(|store| -> Result<bool, homevisit_store::StoreError> {
-        if !store.document_ids(None)?.is_empty() {
-            return Ok(false);
-        }
-        store.import_district(&data.schools, &data.educators, &data.families, &data.visits)?;
-        Ok(true)
-    });
-    if !fresh.map_err(|e| e.to_string())? {
+    if relay.document_count().map_err(|e| e.to_string())? > 0 {
         println!("(the relay already has data: not importing the demo district)");
         return Ok(());
     }
+    relay
+        .import_with(|store| store.import_district(&data.schools, &data.educators, &data.families, &data.visits))
+        .map_err(|e| e.to_string())?;
     println!("imported the demo district; single-use invite codes:");
     for (name, role) in
         [("Ms. Rivera", ROLE_EDUCATOR), ("Ms. Okafor", ROLE_EDUCATOR), ("Ms. Johnson", ROLE_COORDINATOR)]
@@ -97,10 +97,12 @@ async fn main() -> ExitCode {
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .init();
     let cli = Cli::parse();
+    let storage = cli.postgres.clone().map_or(Storage::Embedded, Storage::Postgres);
     let result: Result<(), String> = async {
         match cli.command {
             Command::Serve { listen, demo } => {
-                let running = start(&Config { data_dir: cli.data, listen }).await.map_err(|e| e.to_string())?;
+                let running =
+                    start(&Config { data_dir: cli.data, listen, storage }).await.map_err(|e| e.to_string())?;
                 println!("homevisit relay listening on {}", running.url());
                 if demo {
                     demo_district(&running)?;
@@ -115,13 +117,13 @@ async fn main() -> ExitCode {
                 if role == ROLE_EDUCATOR && educator.is_none() {
                     return Err("an educator's device needs --educator <educator id>".into());
                 }
-                let relay = Relay::open(&cli.data).map_err(|e| e.to_string())?;
+                let relay = Relay::open_with(&cli.data, &storage).map_err(|e| e.to_string())?;
                 let code = relay.access().invite(&school, &role, educator.as_deref()).map_err(|e| e.to_string())?;
                 println!("{code}");
                 Ok(())
             }
             Command::Revoke { device_id } => {
-                let relay = Relay::open(&cli.data).map_err(|e| e.to_string())?;
+                let relay = Relay::open_with(&cli.data, &storage).map_err(|e| e.to_string())?;
                 if !relay.access().revoke(&device_id).map_err(|e| e.to_string())? {
                     return Err(format!("no active device {device_id}"));
                 }
@@ -129,7 +131,7 @@ async fn main() -> ExitCode {
                 Ok(())
             }
             Command::Policy { school, coordinators_read_notes } => {
-                let relay = Relay::open(&cli.data).map_err(|e| e.to_string())?;
+                let relay = Relay::open_with(&cli.data, &storage).map_err(|e| e.to_string())?;
                 relay
                     .access()
                     .set_coordinators_read_notes(&school, coordinators_read_notes)

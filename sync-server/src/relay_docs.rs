@@ -6,21 +6,25 @@ use automerge::sync::{Message, State};
 use automerge::{AutoCommit, ChangeHash};
 use homevisit_docs::{DocId, DocKind, read_record};
 use homevisit_model::{Educator, Family, VisitLog};
-use homevisit_store::{DocScope, Store};
-use homevisit_sync::{Access as Permission, DocFailure, SyncDocs, store_failure};
+use homevisit_store::DocScope;
+use homevisit_sync::{Access as Permission, DocFailure, SyncDocs};
 
 use crate::Device;
+use crate::backend::DocStorage;
 use crate::policy::permission;
 
-pub(crate) struct RelayDocs<'a> {
-    pub store: &'a mut Store,
-    pub device: &'a Device,
+pub(crate) struct RelayDocs<'a, D: DocStorage> {
+    store: &'a mut D,
+    device: &'a Device,
     /// Whether the device's school shares notes with its coordinators.
-    pub coordinators_read_notes: bool,
+    coordinators_read_notes: bool,
+    /// Whether a change from the device was stored.
+    stored_changes: bool,
 }
 
 /// The scope a document's *content* gives it (for a change: the content after the change).
-fn content_scope(doc: &DocId, content: &AutoCommit, notes_scope: Option<&DocScope>) -> Option<DocScope> {
+/// `notes_scope` is the scope of the visit notes' log, if the relay has it.
+pub(crate) fn content_scope(doc: &DocId, content: &AutoCommit, notes_scope: Option<&DocScope>) -> Option<DocScope> {
     match doc.kind {
         DocKind::School => Some(DocScope { school: Some(homevisit_model::SchoolId(doc.id)), educators: vec![] }),
         DocKind::Educator => {
@@ -64,7 +68,29 @@ impl WriteRule<'_> {
     }
 }
 
-impl<'a> RelayDocs<'a> {
+impl<'a, D: DocStorage> RelayDocs<'a, D> {
+    pub(crate) fn new(store: &'a mut D, device: &'a Device, coordinators_read_notes: bool) -> Self {
+        Self { store, device, coordinators_read_notes, stored_changes: false }
+    }
+
+    pub(crate) fn stored_changes(&self) -> bool {
+        self.stored_changes
+    }
+
+    /// Runs a receive and notes whether it changed the stored heads.
+    fn track_changes(
+        &mut self,
+        doc: &DocId,
+        apply: impl FnOnce(&mut D) -> Result<(), DocFailure>,
+    ) -> Result<(), DocFailure> {
+        let before = self.store.heads(doc)?;
+        apply(self.store)?;
+        if !self.stored_changes && self.store.heads(doc)? != before {
+            self.stored_changes = true;
+        }
+        Ok(())
+    }
+
     /// The rule a change to `doc` from this device must satisfy; refused outright if the device
     /// may not even read it.
     fn write_rule(&mut self, doc: &DocId) -> Result<WriteRule<'a>, DocFailure> {
@@ -75,7 +101,11 @@ impl<'a> RelayDocs<'a> {
         };
         Ok(match now {
             Permission::None => return Err(DocFailure::Rejected(homevisit_protocol::RejectReason::Forbidden)),
-            Permission::Read => WriteRule::NothingNew(self.store.document_heads(doc).map_err(store_failure)?),
+            Permission::Read => {
+                let mut heads = self.store.heads(doc)?.unwrap_or_default();
+                heads.sort();
+                WriteRule::NothingNew(heads)
+            }
             Permission::ReadWrite => WriteRule::StillWritable {
                 device: self.device,
                 coordinators_read_notes: self.coordinators_read_notes,
@@ -85,9 +115,9 @@ impl<'a> RelayDocs<'a> {
     }
 
     /// The scope access is decided on: a visit's notes take their visit's.
-    fn stored_scope(&self, doc: &DocId) -> Result<Option<DocScope>, DocFailure> {
+    fn stored_scope(&mut self, doc: &DocId) -> Result<Option<DocScope>, DocFailure> {
         let target = if doc.kind == DocKind::VisitNotes { DocId::new(DocKind::VisitLog, doc.id) } else { *doc };
-        self.store.document_scope(&target).map_err(store_failure)
+        self.store.document_scope(&target)
     }
 
     fn permission(&self, kind: DocKind, scope: &DocScope) -> Permission {
@@ -95,7 +125,7 @@ impl<'a> RelayDocs<'a> {
     }
 }
 
-impl SyncDocs for RelayDocs<'_> {
+impl<D: DocStorage> SyncDocs for RelayDocs<'_, D> {
     fn candidates(&mut self, peer: &str) -> Result<Vec<DocId>, DocFailure> {
         self.store.candidates(peer)
     }
@@ -128,17 +158,14 @@ impl SyncDocs for RelayDocs<'_> {
 
     fn receive_snapshot(&mut self, doc: &DocId, bytes: &[u8]) -> Result<(), DocFailure> {
         let rule = self.write_rule(doc)?;
-        self.store
-            .merge_document_bytes_checked(doc, bytes, |content| rule.allows(doc, content))
-            .map(|_| ())
-            .map_err(store_failure)
+        self.track_changes(doc, |store| store.merge_checked(doc, bytes, &mut |content| rule.allows(doc, content)))
     }
 
     fn receive(&mut self, doc: &DocId, state: &mut State, message: Message) -> Result<(), DocFailure> {
         let rule = self.write_rule(doc)?;
-        self.store
-            .receive_sync_message_checked(doc, state, message, |content| rule.allows(doc, content))
-            .map_err(store_failure)
+        self.track_changes(doc, |store| {
+            store.receive_checked(doc, state, message, &mut |content| rule.allows(doc, content))
+        })
     }
 
     fn heads(&mut self, doc: &DocId) -> Result<Option<Vec<ChangeHash>>, DocFailure> {
@@ -146,6 +173,6 @@ impl SyncDocs for RelayDocs<'_> {
     }
 
     fn mark_synced(&mut self, peer: &str, doc: &DocId, heads: &[ChangeHash]) -> Result<(), DocFailure> {
-        SyncDocs::mark_synced(self.store, peer, doc, heads)
+        self.store.mark_synced(peer, doc, heads)
     }
 }

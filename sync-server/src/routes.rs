@@ -10,11 +10,10 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use homevisit_protocol::{MAX_BODY_BYTES, SyncBatch};
-use homevisit_sync::Session;
 use serde::{Deserialize, Serialize};
 
 use crate::Relay;
-use crate::relay_docs::RelayDocs;
+use crate::backend::{SyncOutcome, SyncRequest};
 
 pub(crate) fn router(relay: Arc<Relay>) -> Router {
     Router::new()
@@ -110,19 +109,11 @@ async fn sync_request(relay: Arc<Relay>, headers: HeaderMap, body: Bytes) -> Res
         }
         let batch = SyncBatch::decode(&body)
             .map_err(|_| ApiError(StatusCode::BAD_REQUEST, "not a sync batch of this protocol version"))?;
-        let mut store = relay.store();
-        // One session per request: state is persisted between requests, so any relay instance can
-        // answer the next one, and a lost response only means the device asks again.
-        // The whole request is one commit, made before the answer leaves: what the answer
-        // acknowledges is on disk.
-        let (reply, report) = store
-            .batch(|store| {
-                let mut docs = RelayDocs { store, device: &device, coordinators_read_notes };
-                let mut session = Session::new(device.device_id.clone());
-                let reply = session.respond(&mut docs, &batch)?;
-                Ok::<_, homevisit_sync::DocFailure>((reply, session.finish(&mut docs)?))
-            })
-            .map_err(internal)?;
+        let request = SyncRequest { device: &device, coordinators_read_notes, batch: &batch };
+        let SyncOutcome { reply, report, stored_changes } = relay.backend.sync(&request).map_err(internal)?;
+        if stored_changes {
+            relay.announce_changes();
+        }
         relay.metrics.messages_in.inc_by(report.messages_received as u64);
         relay.metrics.messages_out.inc_by(report.messages_sent as u64);
         relay.metrics.refused.inc_by(report.refused_by_us.len() as u64);

@@ -8,7 +8,7 @@ use homevisit_relay::{Config, RunningRelay, SYNC_REQUESTS_PER_SECOND, start};
 
 async fn relay(dir: &tempfile::TempDir) -> RunningRelay {
     let listen: SocketAddr = "127.0.0.1:0".parse().unwrap();
-    start(&Config { data_dir: dir.path().join("relay"), listen }).await.unwrap()
+    start(&Config::embedded(dir.path().join("relay"), listen)).await.unwrap()
 }
 
 async fn device_token(relay: &RunningRelay) -> (String, String) {

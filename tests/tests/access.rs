@@ -2,14 +2,13 @@
 //! device receives, and which of its writes the relay refuses (storing nothing of them).
 
 use std::collections::BTreeSet;
-use std::net::SocketAddr;
 use std::sync::Mutex;
 
 use chrono::{FixedOffset, NaiveDate};
 use homevisit_docs::{DocId, DocKind};
 use homevisit_fixtures::{DataSet, demo};
 use homevisit_model::{EducatorId, NoteField, School};
-use homevisit_relay::{Config, RunningRelay, start};
+use homevisit_relay::RunningRelay;
 use homevisit_store::{DbKey, Store};
 use homevisit_sync::RejectReason;
 use homevisit_sync::client::{RelayClient, enroll};
@@ -18,8 +17,8 @@ fn data() -> DataSet {
     demo::data_set(NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(), FixedOffset::west_opt(8 * 3600).unwrap())
 }
 
-fn seed(store: &mut Store, data: &DataSet) {
-    store.import_district(&data.schools, &data.educators, &data.families, &data.visits).unwrap();
+fn seed(store: &mut Store, data: &DataSet) -> Result<(), homevisit_store::StoreError> {
+    store.import_district(&data.schools, &data.educators, &data.families, &data.visits)
 }
 
 struct Phone {
@@ -69,10 +68,9 @@ fn roster_docs(data: &DataSet, school: &School) -> BTreeSet<DocId> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_role_receives_exactly_what_it_may_read() {
     let dir = tempfile::tempdir().unwrap();
-    let listen: SocketAddr = "127.0.0.1:0".parse().unwrap();
-    let relay = start(&Config { data_dir: dir.path().join("relay"), listen }).await.unwrap();
+    let relay = homevisit_e2e::start_relay(&dir.path().join("relay")).await;
     let data = data();
-    relay.relay.with_store(|s| seed(s, &data));
+    relay.relay.import_with(|s| seed(s, &data)).unwrap();
     let (lincoln, roosevelt) = (&data.schools[0], &data.schools[1]);
     let by_name = |n: &str| data.educators.iter().find(|e| e.display_name == n).unwrap().id;
     let rivera = by_name("Ms. Rivera");
@@ -114,17 +112,16 @@ async fn each_role_receives_exactly_what_it_may_read() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn writes_a_device_may_not_make_are_refused_and_not_stored() {
     let dir = tempfile::tempdir().unwrap();
-    let listen: SocketAddr = "127.0.0.1:0".parse().unwrap();
-    let relay = start(&Config { data_dir: dir.path().join("relay"), listen }).await.unwrap();
+    let relay = homevisit_e2e::start_relay(&dir.path().join("relay")).await;
     let data = data();
-    relay.relay.with_store(|s| seed(s, &data));
+    relay.relay.import_with(|s| seed(s, &data)).unwrap();
     let lincoln = &data.schools[0];
     let rivera = data.educators.iter().find(|e| e.display_name == "Ms. Rivera").unwrap().id;
     let educator = phone(&relay, dir.path(), "rivera", lincoln, "educator", Some(rivera)).await;
     let coordinator = phone(&relay, dir.path(), "johnson", lincoln, "coordinator", None).await;
     educator.client.sync(&educator.store).await.unwrap();
     coordinator.client.sync(&coordinator.store).await.unwrap();
-    let relay_json = |id: DocId| relay.relay.with_store(|s| s.document_json(&id).unwrap());
+    let relay_json = |id: DocId| homevisit_e2e::relay_json(&relay.relay, id);
 
     // An educator may not rename the school (read-only for her)...
     let school_doc = DocId::new(DocKind::School, lincoln.id.uuid());
@@ -144,7 +141,7 @@ async fn writes_a_device_may_not_make_are_refused_and_not_stored() {
     assert_eq!(refused, BTreeSet::from([(school_doc, RejectReason::Forbidden), (log_doc, RejectReason::Forbidden)]));
     assert_eq!(relay_json(school_doc), before, "nothing of a refused write is stored");
     assert_eq!(relay_json(log_doc), log_before);
-    let notes = relay.relay.with_store(|s| s.note(log.plan.id, NoteField::NextSteps).unwrap());
+    let notes = homevisit_e2e::relay_note(&relay.relay, log.plan.id, NoteField::NextSteps);
     assert_eq!(notes, "Call on Friday.");
 
     // A coordinator reads visit logs but may not change them.
@@ -159,7 +156,7 @@ async fn writes_a_device_may_not_make_are_refused_and_not_stored() {
             .iter()
             .any(|(d, r)| *d == DocId::new(DocKind::VisitLog, log.plan.id.uuid()) && *r == RejectReason::Forbidden)
     );
-    let stored = relay.relay.with_store(|s| s.visit_log(log.plan.id).unwrap());
+    let stored = homevisit_e2e::relay_visit_log(&relay.relay, log.plan.id);
     assert_eq!(stored.plan.place, log.plan.place);
     relay.stop().await.unwrap();
 }

@@ -1,14 +1,12 @@
 //! Sync by itself: the agent retries with backoff while the relay is unreachable, syncs on its own
 //! once it is back, reports progress, and syncs again when nudged after a local edit.
 
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{FixedOffset, NaiveDate};
 use homevisit_fixtures::demo;
 use homevisit_model::NoteField;
-use homevisit_relay::{Config, start};
 use homevisit_store::{DbKey, Store};
 use homevisit_sync::SyncReport;
 use homevisit_sync::agent::{Backoff, SyncAgent, SyncListener};
@@ -46,11 +44,11 @@ async fn the_agent_syncs_when_the_relay_comes_back_and_when_nudged() {
     let dir = tempfile::tempdir().unwrap();
     let data = demo::data_set(NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(), FixedOffset::west_opt(8 * 3600).unwrap());
     let relay_dir = dir.path().join("relay");
-    let listen: SocketAddr = "127.0.0.1:0".parse().unwrap();
-    let relay = start(&Config { data_dir: relay_dir.clone(), listen }).await.unwrap();
-    relay.relay.with_store(|store| {
-        store.import_district(&data.schools, &data.educators, &data.families, &data.visits).unwrap();
-    });
+    let relay = homevisit_e2e::start_relay(&relay_dir).await;
+    relay
+        .relay
+        .import_with(|store| store.import_district(&data.schools, &data.educators, &data.families, &data.visits))
+        .unwrap();
     let rivera = data.educators.iter().find(|e| e.display_name == "Ms. Rivera").unwrap();
     let code =
         relay.relay.access().invite(&rivera.school_id.to_string(), "educator", Some(&rivera.id.to_string())).unwrap();
@@ -74,7 +72,7 @@ async fn the_agent_syncs_when_the_relay_comes_back_and_when_nudged() {
     }
 
     // Signal returns: the relay is reachable again, and the agent syncs by itself.
-    let relay = start(&Config { data_dir: relay_dir, listen: addr }).await.unwrap();
+    let relay = homevisit_e2e::start_relay_on(&relay_dir, addr).await;
     recorder.wait_for_successes(1).await;
     assert_eq!(store.lock().unwrap().unsynced_count(RELAY_PEER).unwrap(), 0);
     assert!(store.lock().unwrap().document_ids(None).unwrap().len() > 10);
@@ -86,7 +84,7 @@ async fn the_agent_syncs_when_the_relay_comes_back_and_when_nudged() {
     store.lock().unwrap().set_note(visit, NoteField::Learned, "Synced by itself.").unwrap();
     agent.nudge();
     recorder.wait_for_successes(2).await;
-    assert_eq!(relay.relay.with_store(|s| s.note(visit, NoteField::Learned).unwrap()), "Synced by itself.");
+    assert_eq!(homevisit_e2e::relay_note(&relay.relay, visit, NoteField::Learned), "Synced by itself.");
     drop(agent);
     relay.stop().await.unwrap();
 }

@@ -12,7 +12,7 @@ use chrono::{FixedOffset, NaiveDate};
 use homevisit_docs::{DocId, DocKind};
 use homevisit_fixtures::{DataSet, demo};
 use homevisit_model::NoteField;
-use homevisit_relay::{Config, RunningRelay, start};
+use homevisit_relay::RunningRelay;
 use homevisit_store::{DbKey, Store};
 use homevisit_sync::client::{RELAY_PEER, RelayClient, enroll};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -124,11 +124,11 @@ fn district() -> DataSet {
 }
 
 async fn seeded_relay(dir: &std::path::Path, data: &DataSet) -> RunningRelay {
-    let listen: SocketAddr = "127.0.0.1:0".parse().unwrap();
-    let relay = start(&Config { data_dir: dir.to_path_buf(), listen }).await.unwrap();
-    relay.relay.with_store(|store| {
-        store.import_district(&data.schools, &data.educators, &data.families, &data.visits).unwrap();
-    });
+    let relay = homevisit_e2e::start_relay(dir).await;
+    relay
+        .relay
+        .import_with(|store| store.import_district(&data.schools, &data.educators, &data.families, &data.visits))
+        .unwrap();
     relay
 }
 
@@ -210,8 +210,7 @@ async fn documents_converge_after_drops_delays_duplicates_and_cuts() {
             assert!(store.note(visit, *field).unwrap().contains(word.trim()), "{word} missing ({summary})");
         }
     }
-    let relay_text: Vec<String> =
-        relay.relay.with_store(|s| fields.iter().map(|f| s.note(visit, *f).unwrap()).collect());
+    let relay_text: Vec<String> = fields.iter().map(|f| homevisit_e2e::relay_note(&relay.relay, visit, *f)).collect();
     for (field, word) in &written {
         let i = fields.iter().position(|f| f == field).unwrap();
         assert!(relay_text[i].contains(word.trim()), "{word} missing on the relay");

@@ -1,7 +1,6 @@
 //! Two partners' phones and a relay on loopback: offline edits on both, both typing into the same
 //! debrief field, revocation and plain-HTTP refusal, and a relay restarted during and between syncs.
 
-use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -9,7 +8,7 @@ use chrono::{FixedOffset, NaiveDate};
 use homevisit_docs::{DocId, DocKind};
 use homevisit_fixtures::{DataSet, demo};
 use homevisit_model::{NoteField, VisitId};
-use homevisit_relay::{Config, RunningRelay, start};
+use homevisit_relay::RunningRelay;
 use homevisit_store::{DbKey, Store};
 use homevisit_sync::client::{ClientError, RELAY_PEER, RelayClient, enroll};
 
@@ -19,12 +18,12 @@ fn district() -> DataSet {
 
 /// A relay holding the demo district (as a district's import would put it there).
 async fn relay_at(dir: &Path, seed: Option<&DataSet>) -> RunningRelay {
-    let listen: SocketAddr = "127.0.0.1:0".parse().unwrap();
-    let relay = start(&Config { data_dir: dir.to_path_buf(), listen }).await.unwrap();
+    let relay = homevisit_e2e::start_relay(dir).await;
     if let Some(data) = seed {
-        relay.relay.with_store(|store| {
-            store.import_district(&data.schools, &data.educators, &data.families, &data.visits).unwrap();
-        });
+        relay
+            .relay
+            .import_with(|store| store.import_district(&data.schools, &data.educators, &data.families, &data.visits))
+            .unwrap();
     }
     relay
 }
