@@ -74,6 +74,8 @@ pub struct Relay {
     /// Bumped whenever a request stored something new (here, or on another instance sharing the
     /// storage): live requests waiting for news look again.
     pub(crate) changes: watch::Sender<u64>,
+    /// Set when the relay begins to shut down: live requests answer at once.
+    pub(crate) shutting_down: watch::Sender<bool>,
 }
 
 /// Sync requests one device may make per second (with a burst of as many): generous for a phone
@@ -122,6 +124,7 @@ impl Relay {
             metrics: metrics::Metrics::new(),
             limiter: governor::RateLimiter::keyed(quota),
             changes: watch::Sender::new(0),
+            shutting_down: watch::Sender::new(false),
         }))
     }
 
@@ -177,6 +180,7 @@ impl RunningRelay {
     }
 
     pub async fn stop(mut self) -> std::io::Result<()> {
+        self.relay.shutting_down.send_replace(true);
         if let Some(s) = self.shutdown.take() {
             let _ = s.send(());
         }
