@@ -1,7 +1,7 @@
 //! Devices and their credentials: invite codes a coordinator hands out, and the device tokens they
 //! become. Only SHA-256 hashes of codes and tokens are stored; a revoked device is refused on its
 //! next request. [`AccessStore`] is what the relay needs; [`SqliteAccess`] keeps it in its own
-//! encrypted file beside the documents (`access.db`), `crate::postgres` in PostgreSQL.
+//! encrypted file beside the documents (`access.db`), `crate::pg` in PostgreSQL.
 
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};

@@ -11,6 +11,7 @@ pub mod access;
 mod backend;
 mod embedded;
 pub mod metrics;
+mod pg;
 pub mod policy;
 mod relay_docs;
 mod routes;
@@ -73,7 +74,7 @@ pub struct Relay {
     pub(crate) limiter: governor::DefaultKeyedRateLimiter<String>,
     /// Bumped whenever a request stored something new (here, or on another instance sharing the
     /// storage): live requests waiting for news look again.
-    pub(crate) changes: watch::Sender<u64>,
+    pub(crate) changes: Arc<watch::Sender<u64>>,
     /// Set when the relay begins to shut down: live requests answer at once.
     pub(crate) shutting_down: watch::Sender<bool>,
 }
@@ -114,16 +115,17 @@ impl Relay {
         std::fs::create_dir_all(data_dir)
             .map_err(|e| RelayError::Io(format!("cannot create {}: {e}", data_dir.display())))?;
         let key = relay_key(data_dir)?;
+        let changes = Arc::new(watch::Sender::new(0));
         let backend: Box<dyn Backend> = match storage {
             Storage::Embedded => Box::new(embedded::Embedded::open(data_dir, &key)?),
-            Storage::Postgres(_url) => return Err(RelayError::Io("PostgreSQL storage is not built yet".into())),
+            Storage::Postgres(url) => Box::new(pg::Postgres::open(url, Arc::downgrade(&changes))?),
         };
         let quota = governor::Quota::per_second(std::num::NonZeroU32::new(SYNC_REQUESTS_PER_SECOND).expect("non-zero"));
         Ok(Arc::new(Relay {
             backend,
             metrics: metrics::Metrics::new(),
             limiter: governor::RateLimiter::keyed(quota),
-            changes: watch::Sender::new(0),
+            changes,
             shutting_down: watch::Sender::new(false),
         }))
     }

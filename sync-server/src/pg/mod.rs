@@ -1,0 +1,190 @@
+//! The PostgreSQL backend, for districts that run several relay instances behind a load
+//! balancer. Every instance keeps nothing of its own between requests: documents, sync states,
+//! marks and devices are all in the database, and a request's work is one transaction.
+//!
+//! Live mode across instances: a transaction that stored changes sends `NOTIFY homevisit_changes`
+//! (delivered on commit); each instance LISTENs on its own connection and wakes its waiting
+//! requests.
+//!
+//! Connections are plain TCP, so they are accepted only to a loopback address or a Unix socket
+//! (the database on the relay's host, or reached through a local TLS tunnel).
+
+mod access;
+mod docs;
+mod pool;
+
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use automerge::AutoCommit;
+use homevisit_docs::DocId;
+use postgres::config::Host;
+use postgres::fallible_iterator::FallibleIterator;
+use tokio::sync::watch;
+
+use crate::RelayError;
+use crate::access::AccessStore;
+use crate::backend::{Backend, SyncOutcome, SyncRequest, run_session};
+use access::PgAccess;
+use docs::PgDocs;
+use pool::Pool;
+
+const SCHEMA: &str = include_str!("schema.sql");
+const SCHEMA_VERSION: i32 = 1;
+/// Any constant shared by all instances: serializes schema setup.
+const SCHEMA_LOCK: i64 = 0x686f_6d65_7669_7369; // "homevisi"
+const CHANNEL: &str = "homevisit_changes";
+
+impl From<postgres::Error> for RelayError {
+    fn from(e: postgres::Error) -> Self {
+        RelayError::Io(format!("postgres: {e}"))
+    }
+}
+
+pub struct Postgres {
+    pool: Arc<Pool>,
+    access: PgAccess,
+    /// This instance's name in notifications, so it does not wake itself twice.
+    instance: String,
+}
+
+/// Parses `url` and refuses a server reached over the network without TLS.
+fn config(url: &str) -> Result<postgres::Config, RelayError> {
+    let config: postgres::Config =
+        url.parse().map_err(|e| RelayError::Io(format!("not a PostgreSQL URL (postgres://user@host/db): {e}")))?;
+    let local = |h: &Host| match h {
+        Host::Unix(_) => true,
+        Host::Tcp(name) => matches!(name.as_str(), "localhost" | "127.0.0.1" | "::1" | "[::1]"),
+    };
+    if config.get_hosts().is_empty() || !config.get_hosts().iter().all(local) {
+        return Err(RelayError::Io(
+            "PostgreSQL must be on this host (loopback or a Unix socket): connections to it are not encrypted".into(),
+        ));
+    }
+    Ok(config)
+}
+
+impl Postgres {
+    /// Connects, sets up the schema if needed, and starts listening for other instances' changes
+    /// (which bump `changes`; the listener ends when `changes` is dropped).
+    pub fn open(url: &str, changes: Weak<watch::Sender<u64>>) -> Result<Self, RelayError> {
+        let config = config(url)?;
+        let pool = Arc::new(Pool::new(config.clone()));
+        pool.run(|c| {
+            let mut tx = c.transaction()?;
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])?;
+            tx.batch_execute(SCHEMA)?;
+            let version: Option<i32> = tx.query_opt("SELECT max(version) FROM hv_schema", &[])?.and_then(|r| r.get(0));
+            match version {
+                None => {
+                    tx.execute("INSERT INTO hv_schema (version) VALUES ($1)", &[&SCHEMA_VERSION])?;
+                }
+                Some(v) if v > SCHEMA_VERSION => {
+                    return Err(RelayError::Io(format!(
+                        "the database has schema {v}, newer than this relay's {SCHEMA_VERSION}: upgrade the relay"
+                    )));
+                }
+                Some(_) => {}
+            }
+            tx.commit()?;
+            Ok(())
+        })?;
+        let instance = uuid::Uuid::new_v4().to_string();
+        listen(config, instance.clone(), changes);
+        Ok(Self { access: PgAccess { pool: pool.clone() }, pool, instance })
+    }
+}
+
+/// Wakes this instance's waiting requests when another instance stored changes. Reconnects after
+/// a lost connection (and then wakes everyone once, since notifications may have been missed).
+fn listen(config: postgres::Config, instance: String, changes: Weak<watch::Sender<u64>>) {
+    let bump = |changes: &Weak<watch::Sender<u64>>| match changes.upgrade() {
+        Some(tx) => {
+            tx.send_modify(|n| *n += 1);
+            true
+        }
+        None => false,
+    };
+    std::thread::spawn(move || {
+        let mut backoff = Duration::from_millis(200);
+        while changes.strong_count() > 0 {
+            let mut client = match config.connect(postgres::NoTls) {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::warn!(error = %e, "postgres listener cannot connect; retrying");
+                    std::thread::sleep(backoff);
+                    backoff = (backoff * 2).min(Duration::from_secs(10));
+                    continue;
+                }
+            };
+            if let Err(e) = client.batch_execute(&format!("LISTEN {CHANNEL}")) {
+                tracing::warn!(error = %e, "postgres LISTEN failed; retrying");
+                continue;
+            }
+            backoff = Duration::from_millis(200);
+            bump(&changes);
+            loop {
+                let next = client.notifications().timeout_iter(Duration::from_millis(250)).next();
+                match next {
+                    Ok(Some(n)) if n.payload() == instance => {} // this instance already woke its own
+                    Ok(Some(_)) => {
+                        if !bump(&changes) {
+                            return;
+                        }
+                    }
+                    Ok(None) if changes.strong_count() == 0 => return,
+                    Ok(None) if !client.is_closed() => {}
+                    Ok(None) | Err(_) => break, // reconnect
+                }
+            }
+        }
+    });
+}
+
+impl Backend for Postgres {
+    fn access(&self) -> &dyn AccessStore {
+        &self.access
+    }
+
+    fn sync(&self, request: &SyncRequest<'_>) -> Result<SyncOutcome, RelayError> {
+        self.pool.run(|c| {
+            let mut tx = c.transaction()?;
+            let outcome = run_session(&mut PgDocs::new(&mut tx), request)?;
+            if outcome.stored_changes {
+                // Delivered to the other instances when (and only if) this commits.
+                tx.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &self.instance])?;
+            }
+            tx.commit()?;
+            Ok(outcome)
+        })
+    }
+
+    fn import(&self, docs: &[(DocId, Vec<u8>)]) -> Result<(), RelayError> {
+        self.pool.run(|c| {
+            let mut tx = c.transaction()?;
+            let mut pg = PgDocs::new(&mut tx);
+            for (id, bytes) in docs {
+                pg.import(id, bytes)?;
+            }
+            tx.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &self.instance])?;
+            tx.commit()?;
+            Ok(())
+        })
+    }
+
+    fn document(&self, id: &DocId) -> Result<Option<AutoCommit>, RelayError> {
+        let bytes: Option<Vec<u8>> = self.pool.run(|c| {
+            Ok::<_, RelayError>(
+                c.query_opt("SELECT data FROM documents WHERE doc_id = $1", &[&id.to_string()])?.map(|r| r.get(0)),
+            )
+        })?;
+        bytes.map(|b| homevisit_docs::load(&b).map_err(|e| RelayError::Io(e.to_string()))).transpose()
+    }
+
+    fn document_count(&self) -> Result<usize, RelayError> {
+        self.pool.run(|c| {
+            let n: i64 = c.query_one("SELECT count(*) FROM documents", &[])?.get(0);
+            Ok(n as usize)
+        })
+    }
+}

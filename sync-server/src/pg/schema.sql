@@ -1,0 +1,49 @@
+-- The relay's tables in PostgreSQL (schema version 1). Applied by every relay instance at start,
+-- under an advisory lock; statements are idempotent. Append new versions below; never edit these.
+CREATE TABLE IF NOT EXISTS hv_schema (
+    version integer NOT NULL
+);
+-- One row per document: its whole Automerge save, its heads (sorted hashes, concatenated), and the
+-- school and educators access is decided on (NULL school for prompt packs and for notes, which
+-- take their visit log's scope).
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id       text PRIMARY KEY,
+    data         bytea NOT NULL,
+    heads        bytea NOT NULL,
+    school_id    text,
+    educator_ids text[] NOT NULL DEFAULT '{}',
+    updated_at   timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS sync_states (
+    device_id text NOT NULL,
+    doc_id    text NOT NULL,
+    state     bytea NOT NULL,
+    PRIMARY KEY (device_id, doc_id)
+);
+CREATE TABLE IF NOT EXISTS sync_marks (
+    device_id text NOT NULL,
+    doc_id    text NOT NULL,
+    heads     bytea NOT NULL,
+    PRIMARY KEY (device_id, doc_id)
+);
+CREATE TABLE IF NOT EXISTS invites (
+    code_hash   bytea PRIMARY KEY,
+    school_id   text NOT NULL,
+    role        text NOT NULL,
+    educator_id text,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    used_at     timestamptz
+);
+CREATE TABLE IF NOT EXISTS devices (
+    device_id   text PRIMARY KEY,
+    token_hash  bytea NOT NULL UNIQUE,
+    school_id   text NOT NULL,
+    role        text NOT NULL,
+    educator_id text,
+    enrolled_at timestamptz NOT NULL DEFAULT now(),
+    revoked_at  timestamptz
+);
+CREATE TABLE IF NOT EXISTS school_policies (
+    school_id               text PRIMARY KEY,
+    coordinators_read_notes boolean NOT NULL
+);
