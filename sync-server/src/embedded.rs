@@ -7,12 +7,15 @@ use std::sync::{Mutex, MutexGuard};
 use automerge::AutoCommit;
 use automerge::sync::{Message, State};
 use homevisit_docs::DocId;
-use homevisit_store::{DbKey, DocScope, Store};
+use homevisit_store::{DbKey, DocScope, Store, StoreOptions};
 use homevisit_sync::{DocFailure, store_failure};
 
 use crate::RelayError;
 use crate::access::{AccessStore, SqliteAccess};
 use crate::backend::{Backend, DocStorage, SyncOutcome, SyncRequest, run_session};
+
+/// Loaded documents the relay keeps in memory (its peak RSS is a target: 50 MB).
+const RELAY_CACHE_DOCUMENTS: usize = 32;
 
 pub struct Embedded {
     store: Mutex<Store>,
@@ -21,7 +24,9 @@ pub struct Embedded {
 
 impl Embedded {
     pub fn open(data_dir: &Path, key: &DbKey) -> Result<Self, RelayError> {
-        let store = Store::open(data_dir.join("documents.db"), key)?;
+        // The relay touches each document about once per sync: keep few loaded.
+        let options = StoreOptions { cache_documents: RELAY_CACHE_DOCUMENTS, ..Default::default() };
+        let store = Store::open_with(data_dir.join("documents.db"), key, options)?;
         let access = SqliteAccess::open(&data_dir.join("access.db"), &key.to_hex())?;
         Ok(Self { store: Mutex::new(store), access })
     }

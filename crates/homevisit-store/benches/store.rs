@@ -106,7 +106,7 @@ fn main() {
     for durability in [Durability::Crash, Durability::PowerLoss] {
         let (mut p50s, mut p99s, mut maxes) = (Vec::new(), Vec::new(), Vec::new());
         for _ in 0..runs {
-            let mut store = Store::open_with(&path, &key, StoreOptions { durability }).unwrap();
+            let mut store = Store::open_with(&path, &key, StoreOptions { durability, ..Default::default() }).unwrap();
             let mut edit_ms = Vec::with_capacity(n_edits);
             for _ in 0..n_edits {
                 let (log, _) = &data.visits[(rng.next_f64() * n_visits as f64) as usize];

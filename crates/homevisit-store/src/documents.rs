@@ -9,7 +9,6 @@ use crate::error::{Result, StoreError};
 use crate::{Store, index, now_ms};
 
 /// Documents kept in memory between calls.
-const CACHE_CAPACITY: usize = 512;
 
 /// A stored change chunk that could not be read. Its document loads without it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -136,6 +135,12 @@ impl PreparedDoc {
         };
         Ok(Self { id, snapshot: doc.save(), heads: encode_heads(doc.get_heads()), rows })
     }
+
+    /// Prepares `doc`, strictly loaded from `saved`, keeping those bytes as its snapshot.
+    pub(crate) fn received(id: DocId, doc: &mut AutoCommit, saved: &[u8]) -> Result<Self> {
+        let rows = index::rows_for(&id, doc)?;
+        Ok(Self { id, snapshot: saved.to_vec(), heads: encode_heads(doc.get_heads()), rows })
+    }
 }
 
 fn insert_document(conn: &Connection, doc: &PreparedDoc) -> Result<()> {
@@ -168,10 +173,7 @@ impl Store {
                 persist_changes(&tx, id, &mut doc, &mut changes, had_corrupt)?;
                 tx.commit()?;
             }
-            if self.cache.len() >= CACHE_CAPACITY {
-                self.cache.clear();
-            }
-            self.cache.insert(*id, doc);
+            self.remember(*id, doc);
         }
         Ok(self.cache.get_mut(id).expect("just inserted"))
     }
@@ -246,7 +248,7 @@ impl Store {
 
     /// Keeps a document just stored in memory, as the next call is likely about it.
     pub(crate) fn remember(&mut self, id: DocId, doc: AutoCommit) {
-        if self.cache.len() >= CACHE_CAPACITY {
+        if self.cache.len() >= self.cache_capacity {
             self.cache.clear();
         }
         self.cache.insert(id, doc);
@@ -289,7 +291,7 @@ impl Store {
             );
         }
         self.incoming.remove(id);
-        self.insert_received(id, incoming, allowed)?;
+        self.insert_received(id, incoming, Some(bytes), allowed)?;
         Ok(true)
     }
 
@@ -315,18 +317,25 @@ impl Store {
 
     /// Stores a document that arrived from a peer and is new here: checks its kind and schema,
     /// lets `allowed` judge it, and keeps it in memory for the next message about it.
+    /// `saved` are the bytes `doc` was loaded from, if it was: stored as they are when the schema
+    /// upgrade changed nothing (saving a document again costs about as much as loading it).
     pub(crate) fn insert_received(
         &mut self,
         id: &DocId,
         mut doc: AutoCommit,
+        saved: Option<&[u8]>,
         allowed: impl FnOnce(&mut AutoCommit) -> bool,
     ) -> Result<()> {
-        homevisit_docs::upgrade(&mut doc, id.kind).map_err(StoreError::doc(*id))?;
+        let upgraded = homevisit_docs::upgrade(&mut doc, id.kind).map_err(StoreError::doc(*id))?;
         if !allowed(&mut doc) {
             return Err(StoreError::Forbidden(*id));
         }
         doc.set_actor(self.actor.clone());
-        self.insert_documents(&[PreparedDoc::new(*id, &mut doc, None)?])?;
+        let prepared = match saved {
+            Some(bytes) if !upgraded => PreparedDoc::received(*id, &mut doc, bytes)?,
+            _ => PreparedDoc::new(*id, &mut doc, None)?,
+        };
+        self.insert_documents(&[prepared])?;
         self.remember(*id, doc);
         Ok(())
     }

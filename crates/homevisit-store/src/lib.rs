@@ -52,6 +52,8 @@ pub struct Store {
     corrupt: Vec<CorruptChunk>,
     /// Documents a peer is sending that have no content yet (stored once their changes arrive).
     incoming: HashMap<DocId, AutoCommit>,
+    /// How many loaded documents `cache` may hold before it is emptied.
+    cache_capacity: usize,
 }
 
 const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
@@ -70,9 +72,19 @@ pub enum Durability {
 }
 
 /// How to open a store.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub struct StoreOptions {
     pub durability: Durability,
+    /// Loaded documents kept in memory (a notes document with its text is tens of KB loaded).
+    /// A phone edits a few documents at a time; a relay touches each document once per sync and
+    /// keeps few.
+    pub cache_documents: usize,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self { durability: Durability::default(), cache_documents: 512 }
+    }
 }
 
 /// Bump when the query tables' content changes: the next open rebuilds them from the documents.
@@ -102,8 +114,15 @@ impl Store {
         migrations::migrate(&mut conn)?;
 
         let actor = device_actor(&conn)?;
-        let mut store =
-            Store { conn, path, actor, cache: HashMap::new(), corrupt: Vec::new(), incoming: HashMap::new() };
+        let mut store = Store {
+            conn,
+            path,
+            actor,
+            cache: HashMap::new(),
+            corrupt: Vec::new(),
+            incoming: HashMap::new(),
+            cache_capacity: options.cache_documents.max(1),
+        };
         let index_version: Option<i64> =
             store.conn.query_row("SELECT value FROM meta WHERE key = 'index_version'", [], |r| r.get(0)).optional()?;
         if index_version != Some(INDEX_VERSION) {

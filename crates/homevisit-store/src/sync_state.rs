@@ -92,6 +92,6 @@ impl Store {
             self.incoming.insert(*doc, pending);
             return Ok(());
         }
-        self.insert_received(doc, pending, allowed)
+        self.insert_received(doc, pending, None, allowed)
     }
 }

@@ -26,7 +26,7 @@ fn durability_child_writer() {
     let path = std::env::var(CHILD_ENV).expect("started by acknowledged_edits_survive_kill_9");
     let durability =
         if std::env::var(CHILD_POWER_LOSS_ENV).is_ok() { Durability::PowerLoss } else { Durability::Crash };
-    let mut store = Store::open_with(&path, &key(7), StoreOptions { durability }).unwrap();
+    let mut store = Store::open_with(&path, &key(7), StoreOptions { durability, ..Default::default() }).unwrap();
     let visit = forms::data_set(1).visits[0].0.plan.id;
     let mut len = store.note(visit, NoteField::Learned).unwrap().encode_utf16().count();
     for i in 0.. {
