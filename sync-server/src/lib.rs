@@ -118,7 +118,7 @@ impl Relay {
         let changes = Arc::new(watch::Sender::new(0));
         let backend: Box<dyn Backend> = match storage {
             Storage::Embedded => Box::new(embedded::Embedded::open(data_dir, &key)?),
-            Storage::Postgres(url) => Box::new(pg::Postgres::open(url, Arc::downgrade(&changes))?),
+            Storage::Postgres(url) => Box::new(pg::Postgres::open(url, &key, Arc::downgrade(&changes))?),
         };
         let quota = governor::Quota::per_second(std::num::NonZeroU32::new(SYNC_REQUESTS_PER_SECOND).expect("non-zero"));
         Ok(Arc::new(Relay {

@@ -1,7 +1,7 @@
 //! Two relay instances on one PostgreSQL database (a district behind a load balancer): a device
 //! enrolled through one is known to the other, a change synced to one reaches a device syncing
 //! with the other, concurrent edits through both converge, and a revocation made on one holds on
-//! the other. Runs when `HOMEVISIT_TEST_POSTGRES` names a server (`scripts/test` starts one).
+//! the other; an instance with another key is refused. Runs when `HOMEVISIT_TEST_POSTGRES` names a server (`scripts/test` starts one).
 
 use std::sync::Mutex;
 
@@ -18,9 +18,16 @@ async fn two_instances(dir: &std::path::Path) -> Option<(RunningRelay, RunningRe
         eprintln!("skipped: set {} to run relays on PostgreSQL", homevisit_e2e::POSTGRES_ENV);
         return None;
     };
-    // The second instance has its own data directory (and key) but the same database.
+    let one = start(&first).await.unwrap();
+    // Another instance with a key of its own may not open the database (it could read nothing).
+    let stranger = Config { data_dir: dir.join("relay-other-key"), ..first.clone() };
+    let refused = start(&stranger).await.err().expect("a different relay key is refused");
+    assert!(refused.to_string().contains("another relay key"), "{refused}");
+    // The second instance: its own data directory, the same key and database.
     let second = Config { data_dir: dir.join("relay-2"), ..first.clone() };
-    Some((start(&first).await.unwrap(), start(&second).await.unwrap()))
+    std::fs::create_dir_all(&second.data_dir).unwrap();
+    std::fs::copy(first.data_dir.join("relay.key"), second.data_dir.join("relay.key")).unwrap();
+    Some((one, start(&second).await.unwrap()))
 }
 
 async fn phone(

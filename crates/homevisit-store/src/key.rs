@@ -25,6 +25,11 @@ impl DbKey {
         Ok(Self(bytes))
     }
 
+    /// The raw key, for a component that encrypts with it too (the relay's PostgreSQL storage).
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
     pub fn to_hex(&self) -> String {
         hex::encode(self.0)
     }

@@ -15,6 +15,7 @@ use homevisit_sync::{Access, DocFailure, SyncDocs};
 use postgres::Transaction;
 
 use crate::backend::DocStorage;
+use crate::pg::seal::Sealer;
 use crate::relay_docs::content_scope;
 
 fn storage(e: postgres::Error) -> DocFailure {
@@ -34,15 +35,30 @@ fn decode_heads(bytes: &[u8]) -> Vec<ChangeHash> {
     bytes.chunks_exact(32).map(|c| ChangeHash(c.try_into().expect("32 bytes"))).collect()
 }
 
+/// What a sync state is bound to: its device and document.
+fn state_aad(device: &str, doc: &DocId) -> String {
+    format!("{device} {doc}")
+}
+
 pub(crate) struct PgDocs<'a, 't> {
     tx: &'a mut Transaction<'t>,
+    sealer: &'a Sealer,
     /// Documents loaded during this transaction (a session may generate several messages for one).
     loaded: HashMap<DocId, AutoCommit>,
 }
 
 impl<'a, 't> PgDocs<'a, 't> {
-    pub(crate) fn new(tx: &'a mut Transaction<'t>) -> Self {
-        Self { tx, loaded: HashMap::new() }
+    pub(crate) fn new(tx: &'a mut Transaction<'t>, sealer: &'a Sealer) -> Self {
+        Self { tx, sealer, loaded: HashMap::new() }
+    }
+
+    /// A document's stored bytes, unsealed.
+    fn unseal(&self, doc: &DocId, sealed: &[u8]) -> Result<Vec<u8>, DocFailure> {
+        self.sealer.open(doc.to_string().as_bytes(), sealed).map_err(|e| DocFailure::Storage(Box::new(e)))
+    }
+
+    fn load_sealed(&self, doc: &DocId, sealed: &[u8]) -> Result<AutoCommit, DocFailure> {
+        homevisit_docs::load(&self.unseal(doc, sealed)?).map_err(|e| DocFailure::Storage(Box::new(e)))
     }
 
     /// The stored document, read once per transaction; `None` if new.
@@ -55,7 +71,7 @@ impl<'a, 't> PgDocs<'a, 't> {
             else {
                 return Ok(None);
             };
-            let loaded = homevisit_docs::load(row.get(0)).map_err(|e| DocFailure::Storage(Box::new(e)))?;
+            let loaded = self.load_sealed(doc, row.get(0))?;
             self.loaded.insert(*doc, loaded);
         }
         Ok(self.loaded.get_mut(doc))
@@ -68,7 +84,7 @@ impl<'a, 't> PgDocs<'a, 't> {
             .tx
             .query_opt("SELECT data FROM documents WHERE doc_id = $1 FOR UPDATE", &[&doc.to_string()])
             .map_err(storage)?;
-        row.map(|r| homevisit_docs::load(r.get(0)).map_err(|e| DocFailure::Storage(Box::new(e)))).transpose()
+        row.map(|r| self.load_sealed(doc, r.get(0))).transpose()
     }
 
     /// Writes `content` as the document's new state (with the scope its content gives it).
@@ -77,12 +93,13 @@ impl<'a, 't> PgDocs<'a, 't> {
         let school = scope.school.map(|s| s.to_string());
         let educators: Vec<String> = scope.educators.iter().map(|e| e.to_string()).collect();
         let heads = encode_heads(content.get_heads());
+        let sealed = self.sealer.seal(doc.to_string().as_bytes(), &content.save());
         self.tx
             .execute(
                 "INSERT INTO documents (doc_id, data, heads, school_id, educator_ids) VALUES ($1, $2, $3, $4, $5)
                  ON CONFLICT (doc_id) DO UPDATE SET data = excluded.data, heads = excluded.heads,
                    school_id = excluded.school_id, educator_ids = excluded.educator_ids, updated_at = now()",
-                &[&doc.to_string(), &content.save(), &heads, &school, &educators],
+                &[&doc.to_string(), &sealed, &heads, &school, &educators],
             )
             .map_err(storage)?;
         self.loaded.insert(*doc, content);
@@ -144,7 +161,9 @@ impl SyncDocs for PgDocs<'_, '_> {
             .tx
             .query_opt("SELECT state FROM sync_states WHERE device_id = $1 AND doc_id = $2", &[&peer, &doc.to_string()])
             .map_err(storage)?;
-        Ok(row.map(|r| r.get(0)))
+        row.map(|r| self.sealer.open(state_aad(peer, doc).as_bytes(), r.get(0)))
+            .transpose()
+            .map_err(|e| DocFailure::Storage(Box::new(e)))
     }
 
     fn save_state(&mut self, peer: &str, doc: &DocId, state: &[u8]) -> Result<(), DocFailure> {
@@ -154,7 +173,7 @@ impl SyncDocs for PgDocs<'_, '_> {
                 "INSERT INTO sync_states (device_id, doc_id, state)
                  SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM documents WHERE doc_id = $2)
                  ON CONFLICT (device_id, doc_id) DO UPDATE SET state = excluded.state",
-                &[&peer, &doc.to_string(), &state],
+                &[&peer, &doc.to_string(), &self.sealer.seal(state_aad(peer, doc).as_bytes(), state)],
             )
             .map_err(storage)?;
         Ok(())
@@ -194,7 +213,7 @@ impl SyncDocs for PgDocs<'_, '_> {
             .query_opt("SELECT data, heads FROM documents WHERE doc_id = $1", &[&doc.to_string()])
             .map_err(storage)?
             .ok_or(DocFailure::Rejected(RejectReason::Malformed))?;
-        Ok((row.get(0), decode_heads(row.get(1))))
+        Ok((self.unseal(doc, row.get(0))?, decode_heads(row.get(1))))
     }
 
     fn receive_snapshot(&mut self, doc: &DocId, bytes: &[u8]) -> Result<(), DocFailure> {

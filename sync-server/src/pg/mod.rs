@@ -12,12 +12,15 @@
 mod access;
 mod docs;
 mod pool;
+mod seal;
 
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use automerge::AutoCommit;
 use homevisit_docs::DocId;
+use homevisit_store::DbKey;
+use homevisit_sync::SyncDocs;
 use postgres::config::Host;
 use postgres::fallible_iterator::FallibleIterator;
 use tokio::sync::watch;
@@ -28,6 +31,7 @@ use crate::backend::{Backend, SyncOutcome, SyncRequest, run_session};
 use access::PgAccess;
 use docs::PgDocs;
 use pool::Pool;
+use seal::Sealer;
 
 const SCHEMA: &str = include_str!("schema.sql");
 const SCHEMA_VERSION: i32 = 1;
@@ -43,6 +47,7 @@ impl From<postgres::Error> for RelayError {
 
 pub struct Postgres {
     pool: Arc<Pool>,
+    sealer: Sealer,
     access: PgAccess,
     /// This instance's name in notifications, so it does not wake itself twice.
     instance: String,
@@ -67,8 +72,9 @@ fn config(url: &str) -> Result<postgres::Config, RelayError> {
 impl Postgres {
     /// Connects, sets up the schema if needed, and starts listening for other instances' changes
     /// (which bump `changes`; the listener ends when `changes` is dropped).
-    pub fn open(url: &str, changes: Weak<watch::Sender<u64>>) -> Result<Self, RelayError> {
+    pub fn open(url: &str, key: &DbKey, changes: Weak<watch::Sender<u64>>) -> Result<Self, RelayError> {
         let config = config(url)?;
+        let sealer = Sealer::new(key.as_bytes());
         let pool = Arc::new(Pool::new(config.clone()));
         pool.run(|c| {
             let mut tx = c.transaction()?;
@@ -86,12 +92,25 @@ impl Postgres {
                 }
                 Some(_) => {}
             }
+            match tx.query_opt("SELECT sealed FROM hv_key_check", &[])? {
+                None => {
+                    tx.execute("INSERT INTO hv_key_check (sealed) VALUES ($1)", &[&sealer.key_check()])?;
+                }
+                Some(row) if !sealer.matches(row.get(0)) => {
+                    return Err(RelayError::Io(
+                        "this database was set up with another relay key: give every instance the same \
+                         HOMEVISIT_RELAY_KEY (or relay.key)"
+                            .into(),
+                    ));
+                }
+                Some(_) => {}
+            }
             tx.commit()?;
             Ok(())
         })?;
         let instance = uuid::Uuid::new_v4().to_string();
         listen(config, instance.clone(), changes);
-        Ok(Self { access: PgAccess { pool: pool.clone() }, pool, instance })
+        Ok(Self { access: PgAccess { pool: pool.clone() }, pool, sealer, instance })
     }
 }
 
@@ -149,7 +168,7 @@ impl Backend for Postgres {
     fn sync(&self, request: &SyncRequest<'_>) -> Result<SyncOutcome, RelayError> {
         self.pool.run(|c| {
             let mut tx = c.transaction()?;
-            let outcome = run_session(&mut PgDocs::new(&mut tx), request)?;
+            let outcome = run_session(&mut PgDocs::new(&mut tx, &self.sealer), request)?;
             if outcome.stored_changes {
                 // Delivered to the other instances when (and only if) this commits.
                 tx.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &self.instance])?;
@@ -162,7 +181,7 @@ impl Backend for Postgres {
     fn import(&self, docs: &[(DocId, Vec<u8>)]) -> Result<(), RelayError> {
         self.pool.run(|c| {
             let mut tx = c.transaction()?;
-            let mut pg = PgDocs::new(&mut tx);
+            let mut pg = PgDocs::new(&mut tx, &self.sealer);
             for (id, bytes) in docs {
                 pg.import(id, bytes)?;
             }
@@ -173,12 +192,12 @@ impl Backend for Postgres {
     }
 
     fn document(&self, id: &DocId) -> Result<Option<AutoCommit>, RelayError> {
-        let bytes: Option<Vec<u8>> = self.pool.run(|c| {
-            Ok::<_, RelayError>(
-                c.query_opt("SELECT data FROM documents WHERE doc_id = $1", &[&id.to_string()])?.map(|r| r.get(0)),
-            )
-        })?;
-        bytes.map(|b| homevisit_docs::load(&b).map_err(|e| RelayError::Io(e.to_string()))).transpose()
+        self.pool.run(|c| {
+            let mut tx = c.transaction()?;
+            let mut docs = PgDocs::new(&mut tx, &self.sealer);
+            let stored = docs.heads(id)?.map(|_| docs.snapshot(id)).transpose()?;
+            stored.map(|(bytes, _)| homevisit_docs::load(&bytes).map_err(|e| RelayError::Io(e.to_string()))).transpose()
+        })
     }
 
     fn document_count(&self) -> Result<usize, RelayError> {

@@ -3,7 +3,11 @@
 CREATE TABLE IF NOT EXISTS hv_schema (
     version integer NOT NULL
 );
--- One row per document: its whole Automerge save, its heads (sorted hashes, concatenated), and the
+-- A value sealed with the relay key, so an instance started with another key refuses to start.
+CREATE TABLE IF NOT EXISTS hv_key_check (
+    sealed bytea NOT NULL
+);
+-- One row per document: its whole Automerge save (sealed with the relay key), its heads (sorted hashes, concatenated), and the
 -- school and educators access is decided on (NULL school for prompt packs and for notes, which
 -- take their visit log's scope).
 CREATE TABLE IF NOT EXISTS documents (
