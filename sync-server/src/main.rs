@@ -31,6 +31,9 @@ enum Command {
         /// On an empty relay, import the demo district and print invite codes for its devices.
         #[arg(long)]
         demo: bool,
+        /// Stop by itself after this many seconds (for test harnesses: a relay never outlives them).
+        #[arg(long)]
+        stop_after_secs: Option<u64>,
     },
     /// Make a single-use invite code for one device.
     Invite {
@@ -94,20 +97,27 @@ fn demo_district(running: &homevisit_relay::RunningRelay) -> Result<(), String> 
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .init();
     let cli = Cli::parse();
     let storage = cli.postgres.clone().map_or(Storage::Embedded, Storage::Postgres);
     let result: Result<(), String> = async {
         match cli.command {
-            Command::Serve { listen, demo } => {
+            Command::Serve { listen, demo, stop_after_secs } => {
                 let running =
                     start(&Config { data_dir: cli.data, listen, storage }).await.map_err(|e| e.to_string())?;
                 println!("homevisit relay listening on {}", running.url());
                 if demo {
                     demo_district(&running)?;
                 }
-                shutdown_signal().await;
+                let deadline = async {
+                    match stop_after_secs {
+                        Some(secs) => tokio::time::sleep(std::time::Duration::from_secs(secs)).await,
+                        None => std::future::pending().await,
+                    }
+                };
+                tokio::select! { _ = shutdown_signal() => {}, _ = deadline => {} }
                 running.stop().await.map_err(|e| e.to_string())
             }
             Command::Invite { school, role, educator } => {
