@@ -10,6 +10,7 @@
 pub mod access;
 mod backend;
 mod embedded;
+mod live;
 pub mod metrics;
 mod pg;
 pub mod policy;

@@ -1,19 +1,22 @@
 //! HTTP handlers. Responses and logs carry ids and counts only, never document content.
+//! `POST /v1/sync?wait_ms=N` is live mode (see [`crate::live`]).
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use homevisit_protocol::{MAX_BODY_BYTES, SyncBatch};
 use serde::{Deserialize, Serialize};
 
-use crate::Relay;
 use crate::backend::{SyncOutcome, SyncRequest};
+use crate::{Relay, live};
 
 pub(crate) fn router(relay: Arc<Relay>) -> Router {
     Router::new()
@@ -75,57 +78,116 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
     value.strip_prefix("Bearer ").map(|t| t.trim().to_string())
 }
 
-async fn sync(State(relay): State<Arc<Relay>>, headers: HeaderMap, body: Bytes) -> Result<Vec<u8>, ApiError> {
-    let started = std::time::Instant::now();
+async fn sync(State(relay): State<Arc<Relay>>, uri: Uri, headers: HeaderMap, body: Bytes) -> Result<Vec<u8>, ApiError> {
     let metrics_relay = relay.clone();
-    let result = sync_request(relay, headers, body).await;
+    let result = sync_request(relay, uri.query(), headers, body).await;
     let m = &metrics_relay.metrics;
     match &result {
-        Ok(reply) => {
+        Ok((reply, busy)) => {
             m.count("sync", 200);
             m.bytes_out.inc_by(reply.len() as u64);
-            m.sync_seconds.observe(started.elapsed().as_secs_f64());
+            m.sync_seconds.observe(busy.as_secs_f64());
         }
         Err(ApiError(status, _)) => m.count("sync", status.as_u16()),
     }
-    result
+    result.map(|(reply, _)| reply)
 }
 
-async fn sync_request(relay: Arc<Relay>, headers: HeaderMap, body: Bytes) -> Result<Vec<u8>, ApiError> {
+/// Answers a sync request, waiting for news first if it asks to (`wait_ms`, see [`crate::live`])
+/// and has nothing to receive yet. Returns the answer and the time spent working on it (sessions,
+/// not waiting).
+async fn sync_request(
+    relay: Arc<Relay>,
+    query: Option<&str>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<(Vec<u8>, Duration), ApiError> {
+    let started = Instant::now();
+    let wait = live::requested_wait(query).ok_or(ApiError(StatusCode::BAD_REQUEST, "wait_ms must be milliseconds"))?;
     let token = bearer(&headers).ok_or(ApiError(StatusCode::UNAUTHORIZED, "missing bearer token"))?;
     relay.metrics.bytes_in.inc_by(body.len() as u64);
-    tokio::task::spawn_blocking(move || {
-        let (device, coordinators_read_notes) = {
-            let access = relay.access();
-            let device = access
-                .authenticate(&token)
-                .map_err(internal)?
-                .ok_or(ApiError(StatusCode::UNAUTHORIZED, "unknown or revoked device"))?;
-            let shared = access.coordinators_read_notes(&device.school_id).map_err(internal)?;
-            (device, shared)
-        };
-        if relay.limiter.check_key(&device.device_id).is_err() {
-            return Err(ApiError(StatusCode::TOO_MANY_REQUESTS, "too many requests from this device; retry shortly"));
+    // Subscribed before the session runs: a change stored meanwhile wakes the wait below.
+    let changes = relay.changes.subscribe();
+    let (device_id, reply) = {
+        let (relay, token) = (relay.clone(), token.clone());
+        tokio::task::spawn_blocking(move || answer(&relay, &token, Some(&body))).await.map_err(internal)??
+    };
+    let busy = AtomicU64::new(nanos(started.elapsed()));
+    if wait.is_zero() || has_news(&reply) {
+        return Ok((reply.encode(), Duration::from_nanos(busy.into_inner())));
+    }
+    let deadline = tokio::time::Instant::now() + wait;
+    let shutting_down = relay.shutting_down.subscribe();
+    let look = || {
+        let (relay, token, busy) = (relay.clone(), token.clone(), &busy);
+        async move {
+            let started = Instant::now();
+            let looked = tokio::task::spawn_blocking(move || answer(&relay, &token, None)).await.map_err(internal);
+            busy.fetch_add(nanos(started.elapsed()), Ordering::Relaxed);
+            let (_, reply) = looked??;
+            Ok::<_, ApiError>(has_news(&reply).then_some(reply))
         }
-        let batch = SyncBatch::decode(&body)
-            .map_err(|_| ApiError(StatusCode::BAD_REQUEST, "not a sync batch of this protocol version"))?;
-        let request = SyncRequest { device: &device, coordinators_read_notes, batch: &batch };
-        let SyncOutcome { reply, report, stored_changes } = relay.backend.sync(&request).map_err(internal)?;
-        if stored_changes {
-            relay.announce_changes();
+    };
+    let (woken, looks) = live::wait_for_news(changes, shutting_down, deadline, look).await?;
+    tracing::debug!(device = %device_id, outcome = woken.name(), looks, "live wait");
+    let reply = match woken {
+        live::Woken::News(reply) => reply,
+        live::Woken::Deadline | live::Woken::ShuttingDown => reply,
+    };
+    Ok((reply.encode(), Duration::from_nanos(busy.into_inner())))
+}
+
+fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+}
+
+/// Whether an answer carries anything for the device (messages or refusals).
+fn has_news(reply: &SyncBatch) -> bool {
+    !reply.messages.is_empty() || !reply.rejected.is_empty()
+}
+
+/// Authenticates `token` and answers one sync session for its device: over the request's `body`,
+/// or, with `None`, over an empty batch (a live request looking again: the device is
+/// authenticated again, so a revocation during a wait takes effect, but the look does not count
+/// against the rate limit, the request it belongs to did). Runs on a blocking thread.
+fn answer(relay: &Relay, token: &str, body: Option<&[u8]>) -> Result<(String, SyncBatch), ApiError> {
+    let (device, coordinators_read_notes) = {
+        let access = relay.access();
+        let device = access
+            .authenticate(token)
+            .map_err(internal)?
+            .ok_or(ApiError(StatusCode::UNAUTHORIZED, "unknown or revoked device"))?;
+        let shared = access.coordinators_read_notes(&device.school_id).map_err(internal)?;
+        (device, shared)
+    };
+    let batch = match body {
+        Some(body) => {
+            if relay.limiter.check_key(&device.device_id).is_err() {
+                return Err(ApiError(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "too many requests from this device; retry shortly",
+                ));
+            }
+            SyncBatch::decode(body)
+                .map_err(|_| ApiError(StatusCode::BAD_REQUEST, "not a sync batch of this protocol version"))?
         }
-        relay.metrics.messages_in.inc_by(report.messages_received as u64);
-        relay.metrics.messages_out.inc_by(report.messages_sent as u64);
-        relay.metrics.refused.inc_by(report.refused_by_us.len() as u64);
-        tracing::info!(
-            device = %device.device_id,
-            messages_in = report.messages_received,
-            messages_out = report.messages_sent,
-            refused = report.refused_by_us.len(),
-            "sync"
-        );
-        Ok(reply.encode())
-    })
-    .await
-    .map_err(internal)?
+        None => SyncBatch::new(Vec::new()),
+    };
+    let request = SyncRequest { device: &device, coordinators_read_notes, batch: &batch };
+    let SyncOutcome { reply, report, stored_changes } = relay.backend.sync(&request).map_err(internal)?;
+    if stored_changes {
+        relay.announce_changes();
+    }
+    relay.metrics.messages_in.inc_by(report.messages_received as u64);
+    relay.metrics.messages_out.inc_by(report.messages_sent as u64);
+    relay.metrics.refused.inc_by(report.refused_by_us.len() as u64);
+    tracing::info!(
+        device = %device.device_id,
+        messages_in = report.messages_received,
+        messages_out = report.messages_sent,
+        refused = report.refused_by_us.len(),
+        live_look = body.is_none(),
+        "sync"
+    );
+    Ok((device.device_id, reply))
 }
