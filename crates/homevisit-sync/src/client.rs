@@ -1,15 +1,21 @@
 //! The device's client for the relay (feature `http`): enrollment, and syncing the store with the
-//! relay in rounds of one HTTP request each. Every byte goes over TLS (rustls); plain HTTP is
-//! refused except to this machine (loopback), for tests and local demos.
+//! relay in rounds of one HTTP request each, and live mode ([`RelayClient::sync_live`]: a request
+//! with nothing to send waits at the relay until it has news). Every byte goes over TLS (rustls);
+//! plain HTTP is refused except to this machine (loopback), for tests and local demos.
 
+use std::collections::BTreeSet;
+use std::future::Future;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use automerge::ChangeHash;
+use automerge::sync::{Message, State};
+use homevisit_docs::DocId;
 use homevisit_protocol::{ProtocolError, SyncBatch};
 use homevisit_store::Store;
 use serde::{Deserialize, Serialize};
 
-use crate::{DocFailure, Session, SyncReport};
+use crate::{Access, DocFailure, Session, SyncDocs, SyncReport};
 
 /// The name the relay's sync state and marks are kept under on the device.
 pub const RELAY_PEER: &str = "relay";
@@ -111,6 +117,32 @@ impl ClientError {
     }
 }
 
+/// What a sync tells its caller while it runs. The default does nothing.
+#[derive(Clone, Copy)]
+pub struct SyncHooks<'a> {
+    /// Where the sync stands, after every round.
+    pub progress: &'a (dyn Fn(SyncProgress) + Send + Sync),
+    /// Documents whose content changed because of a reply from the relay (a partner's words, a
+    /// coordinator's change), as soon as that reply is stored: before the sync finishes.
+    pub changed: &'a (dyn Fn(Vec<DocId>) + Send + Sync),
+}
+
+fn no_progress(_: SyncProgress) {}
+fn no_changes(_: Vec<DocId>) {}
+
+impl Default for SyncHooks<'_> {
+    fn default() -> Self {
+        Self { progress: &no_progress, changed: &no_changes }
+    }
+}
+
+/// How long a live sync waits for news by default (the relay answers after at most 25 s anyway,
+/// under the idle timeouts of the proxies in front of it).
+pub const LIVE_WAIT: Duration = Duration::from_secs(20);
+
+/// How much longer than the wait a live request may take before it counts as lost.
+const LIVE_GRACE: Duration = Duration::from_secs(30);
+
 /// A device's connection to its relay.
 pub struct RelayClient {
     sync_url: reqwest::Url,
@@ -124,19 +156,25 @@ impl RelayClient {
         Ok(Self { sync_url, token: token.to_string(), http: http_client(loopback)? })
     }
 
-    /// One request; returns the answer and the (sent, received) body sizes.
-    async fn round_trip(&self, batch: &SyncBatch) -> Result<(SyncBatch, usize, usize), ClientError> {
+    /// One request; returns the answer and the (sent, received) body sizes. With a `wait`, the
+    /// relay may hold the request until it has news for this device (live mode).
+    async fn round_trip(&self, batch: &SyncBatch, wait: Duration) -> Result<(SyncBatch, usize, usize), ClientError> {
         let body = batch.encode();
         let sent = body.len();
-        let response = self
+        let mut url = self.sync_url.clone();
+        if !wait.is_zero() {
+            url.set_query(Some(&format!("wait_ms={}", wait.as_millis())));
+        }
+        let mut request = self
             .http
-            .post(self.sync_url.clone())
+            .post(url)
             .bearer_auth(&self.token)
             .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
-            .body(body)
-            .send()
-            .await
-            .map_err(ClientError::Unreachable)?;
+            .body(body);
+        if !wait.is_zero() {
+            request = request.timeout(wait + LIVE_GRACE);
+        }
+        let response = request.send().await.map_err(ClientError::Unreachable)?;
         match response.status().as_u16() {
             200 => {}
             401 => return Err(ClientError::Unauthorized),
@@ -151,7 +189,7 @@ impl RelayClient {
     /// never while a request is on the network. An error part-way persists nothing of this
     /// session; edits already applied stay applied, and the next sync starts fresh and converges.
     pub async fn sync(&self, store: &Mutex<Store>) -> Result<SyncReport, ClientError> {
-        self.sync_with_progress(store, &|_| {}).await
+        self.sync_with(store, SyncHooks::default()).await
     }
 
     /// [`RelayClient::sync`], reporting progress after every round.
@@ -160,12 +198,57 @@ impl RelayClient {
         store: &Mutex<Store>,
         progress: &(dyn Fn(SyncProgress) + Send + Sync),
     ) -> Result<SyncReport, ClientError> {
+        self.sync_with(store, SyncHooks { progress, ..SyncHooks::default() }).await
+    }
+
+    /// [`RelayClient::sync`], telling `hooks` how it goes.
+    pub async fn sync_with(&self, store: &Mutex<Store>, hooks: SyncHooks<'_>) -> Result<SyncReport, ClientError> {
+        let done = self.session(store, Duration::ZERO, hooks, std::future::pending()).await?;
+        Ok(done.unwrap_or_default()) // never interrupted: the interruption never comes
+    }
+
+    /// Live mode: a sync that, when this device has nothing to send, waits up to `wait` (at most
+    /// 25 s, the relay's cap) for the relay to have something for it, and applies what arrives.
+    /// With something to send, it syncs at once, like [`RelayClient::sync`]. Either way it returns
+    /// when this exchange is settled; call it again to keep listening. `report.changed` lists the
+    /// documents that changed here; a report with no messages received means the wait ended with
+    /// nothing new.
+    pub async fn sync_live(&self, store: &Mutex<Store>, wait: Duration) -> Result<SyncReport, ClientError> {
+        let done = self.sync_live_with(store, wait, SyncHooks::default(), std::future::pending()).await?;
+        Ok(done.unwrap_or_default()) // never interrupted: the interruption never comes
+    }
+
+    /// [`RelayClient::sync_live`], telling `hooks` how it goes (`changed` as soon as a reply is
+    /// stored), and giving up the wait when `interrupt` completes (a local edit to push: call again
+    /// at once). Returns `Ok(None)` if interrupted while waiting, when nothing had happened yet;
+    /// once the relay has answered, the exchange runs to its end.
+    pub async fn sync_live_with(
+        &self,
+        store: &Mutex<Store>,
+        wait: Duration,
+        hooks: SyncHooks<'_>,
+        interrupt: impl Future<Output = ()>,
+    ) -> Result<Option<SyncReport>, ClientError> {
+        self.session(store, wait, hooks, interrupt).await
+    }
+
+    /// One sync session (see [`RelayClient::sync`]); the first request waits up to `wait` for news
+    /// when there is nothing to send, unless `interrupt` comes first.
+    async fn session(
+        &self,
+        store: &Mutex<Store>,
+        wait: Duration,
+        hooks: SyncHooks<'_>,
+        interrupt: impl Future<Output = ()>,
+    ) -> Result<Option<SyncReport>, ClientError> {
         let lock = || store.lock().unwrap_or_else(|p| p.into_inner());
         let mut session = Session::new(RELAY_PEER);
+        let mut changed = BTreeSet::new();
+        let mut interrupt = std::pin::pin!(interrupt);
         for round in 0..MAX_ROUNDS {
             let out = session.outgoing(&mut *lock())?;
             let (done, total, report) = session.progress();
-            progress(SyncProgress {
+            (hooks.progress)(SyncProgress {
                 round,
                 documents_done: done,
                 documents_total: total,
@@ -176,13 +259,87 @@ impl RelayClient {
             // nothing to say means every document is settled: the relay answers each message in
             // the same response, so nothing is left pending on its side.
             if round > 0 && out.messages.is_empty() {
-                return Ok(lock().batch(|store| session.finish(store))?);
+                let mut report = lock().batch(|store| session.finish(store))?;
+                report.changed = changed.into_iter().collect();
+                return Ok(Some(report));
             }
-            let (reply, sent, received) = self.round_trip(&out).await?;
+            // Only a request with nothing to say waits: it is a question, "anything for me?".
+            let poll = round == 0 && out.messages.is_empty() && !wait.is_zero();
+            let (reply, sent, received) = if poll {
+                tokio::select! {
+                    biased;
+                    _ = &mut interrupt => return Ok(None),
+                    answer = self.round_trip(&out, wait) => answer?,
+                }
+            } else {
+                self.round_trip(&out, Duration::ZERO).await?
+            };
             session.count_bodies(sent, received);
             // One commit for the whole reply, however many documents it carries.
-            lock().batch(|store| session.incoming(store, &reply))?;
+            let moved = lock().batch(|store| {
+                let mut tracked = Tracked { store, changed: Vec::new() };
+                session.incoming(&mut tracked, &reply)?;
+                Ok::<_, DocFailure>(tracked.changed)
+            })?;
+            if !moved.is_empty() {
+                changed.extend(moved.iter().copied());
+                (hooks.changed)(moved);
+            }
         }
         Err(ClientError::TooManyRounds(MAX_ROUNDS))
+    }
+}
+
+/// The store as sync storage, noting which documents a received message or snapshot changed.
+struct Tracked<'a> {
+    store: &'a mut Store,
+    changed: Vec<DocId>,
+}
+
+impl Tracked<'_> {
+    fn track(
+        &mut self,
+        doc: &DocId,
+        apply: impl FnOnce(&mut Store) -> Result<(), DocFailure>,
+    ) -> Result<(), DocFailure> {
+        let before = self.store.heads(doc)?;
+        apply(self.store)?;
+        if self.store.heads(doc)? != before && !self.changed.contains(doc) {
+            self.changed.push(*doc);
+        }
+        Ok(())
+    }
+}
+
+impl SyncDocs for Tracked<'_> {
+    fn candidates(&mut self, peer: &str) -> Result<Vec<DocId>, DocFailure> {
+        self.store.candidates(peer)
+    }
+    fn access(&mut self, peer: &str, doc: &DocId) -> Result<Access, DocFailure> {
+        SyncDocs::access(self.store, peer, doc)
+    }
+    fn load_state(&mut self, peer: &str, doc: &DocId) -> Result<Option<Vec<u8>>, DocFailure> {
+        self.store.load_state(peer, doc)
+    }
+    fn save_state(&mut self, peer: &str, doc: &DocId, state: &[u8]) -> Result<(), DocFailure> {
+        self.store.save_state(peer, doc, state)
+    }
+    fn generate(&mut self, doc: &DocId, state: &mut State) -> Result<Option<Message>, DocFailure> {
+        self.store.generate(doc, state)
+    }
+    fn receive(&mut self, doc: &DocId, state: &mut State, message: Message) -> Result<(), DocFailure> {
+        self.track(doc, |store| SyncDocs::receive(store, doc, state, message))
+    }
+    fn heads(&mut self, doc: &DocId) -> Result<Option<Vec<ChangeHash>>, DocFailure> {
+        self.store.heads(doc)
+    }
+    fn mark_synced(&mut self, peer: &str, doc: &DocId, heads: &[ChangeHash]) -> Result<(), DocFailure> {
+        SyncDocs::mark_synced(self.store, peer, doc, heads)
+    }
+    fn snapshot(&mut self, doc: &DocId) -> Result<(Vec<u8>, Vec<ChangeHash>), DocFailure> {
+        self.store.snapshot(doc)
+    }
+    fn receive_snapshot(&mut self, doc: &DocId, bytes: &[u8]) -> Result<(), DocFailure> {
+        self.track(doc, |store| store.receive_snapshot(doc, bytes))
     }
 }

@@ -1,7 +1,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use automerge::ChangeHash;
-use automerge::sync::{Message, State};
+use automerge::sync::{BloomFilter, Have, Message, State};
 use homevisit_docs::DocId;
 use homevisit_protocol::{DocMessage, MessageForm, RejectReason, Rejection, SyncBatch};
 
@@ -24,6 +24,9 @@ pub struct SyncReport {
     pub refused_by_peer: Vec<(DocId, RejectReason)>,
     /// Documents whose messages we refused.
     pub refused_by_us: Vec<(DocId, RejectReason)>,
+    /// Documents whose content changed here because of what the peer sent (their heads moved).
+    /// Filled by the device's relay client (`client::RelayClient`); other transports leave it empty.
+    pub changed: Vec<DocId>,
 }
 
 /// One sync session with one peer. See the crate docs. The session holds no borrow of the
@@ -254,9 +257,18 @@ impl Session {
     }
 }
 
-/// A persisted state keeps only the shared heads: decoding it starts a fresh session.
+/// A persisted state keeps only the shared heads: decoding it starts a fresh session, which
+/// assumes the peer holds those heads (they are what the peer itself declared, and a peer never
+/// loses what it stored), so the first message already carries every change made since: one round
+/// trip instead of two for an edit, and a live answer that brings the change itself. Were the
+/// assumption wrong, the peer asks for what it lacks and Automerge's protocol settles it as usual.
 fn decode_state(bytes: Option<Vec<u8>>) -> State {
-    bytes.and_then(|b| State::decode(&b).ok()).unwrap_or_default()
+    let mut state = bytes.and_then(|b| State::decode(&b).ok()).unwrap_or_default();
+    if !state.shared_heads.is_empty() {
+        state.their_have = Some(vec![Have { last_sync: state.shared_heads.clone(), bloom: BloomFilter::default() }]);
+        state.their_need = Some(Vec::new());
+    }
+    state
 }
 
 fn wire(heads: &[ChangeHash]) -> Vec<[u8; 32]> {
