@@ -1,0 +1,202 @@
+//! Live mode: a partner whose agent is live receives an edit without anyone syncing by hand, and
+//! the listener names the changed document; a poll with nothing to say answers empty at its
+//! deadline; stopping the relay answers waiting devices at once; a nudge during a poll pushes the
+//! local edit. Timeouts here are liveness bounds, never speed targets.
+
+use std::future::Future;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{FixedOffset, NaiveDate};
+use homevisit_docs::{DocId, DocKind};
+use homevisit_fixtures::{DataSet, demo};
+use homevisit_model::{NoteField, VisitId};
+use homevisit_relay::RunningRelay;
+use homevisit_store::{DbKey, Store};
+use homevisit_sync::SyncReport;
+use homevisit_sync::agent::{Backoff, Mode, SyncAgent, SyncListener};
+use homevisit_sync::client::{ClientError, RelayClient, SyncProgress, enroll};
+
+/// A generous bound for something that should take milliseconds.
+const LIVENESS: Duration = Duration::from_secs(15);
+
+fn district() -> DataSet {
+    demo::data_set(NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(), FixedOffset::west_opt(8 * 3600).unwrap())
+}
+
+async fn relay_with_district(dir: &Path, data: &DataSet) -> RunningRelay {
+    let relay = homevisit_e2e::start_relay(dir).await;
+    relay
+        .relay
+        .import_with(|store| store.import_district(&data.schools, &data.educators, &data.families, &data.visits))
+        .unwrap();
+    relay
+}
+
+/// An educator's phone, enrolled and synced once: its store and its client.
+async fn phone(relay: &RunningRelay, data: &DataSet, dir: &Path, educator: &str) -> (Arc<Mutex<Store>>, RelayClient) {
+    let e = data.educators.iter().find(|e| e.display_name == educator).unwrap();
+    let code = relay.relay.access().invite(&e.school_id.to_string(), "educator", Some(&e.id.to_string())).unwrap();
+    let token = enroll(&relay.url(), &code).await.unwrap().token;
+    let store =
+        Arc::new(Mutex::new(Store::open(dir.join(format!("{educator}.db")), &DbKey::from_bytes([6; 32])).unwrap()));
+    let client = RelayClient::new(&relay.url(), &token).unwrap();
+    client.sync(&store).await.unwrap();
+    (store, client)
+}
+
+/// The visit Ms. Rivera and Ms. Okafor make together today.
+fn shared_visit(data: &DataSet) -> VisitId {
+    data.visits[0].0.plan.id
+}
+
+fn notes_of(visit: VisitId) -> DocId {
+    DocId::new(DocKind::VisitNotes, visit.uuid())
+}
+
+#[derive(Default)]
+struct Recorder {
+    changed: Mutex<Vec<DocId>>,
+    outcomes: Mutex<Vec<bool>>,
+}
+
+impl SyncListener for Recorder {
+    fn progress(&self, _: SyncProgress) {}
+    fn finished(&self, result: &Result<SyncReport, ClientError>, _: Option<Duration>) {
+        self.outcomes.lock().unwrap().push(result.is_ok());
+    }
+    fn documents_changed(&self, docs: Vec<DocId>) {
+        self.changed.lock().unwrap().extend(docs);
+    }
+}
+
+/// Polls `check` until it holds, for at most [`LIVENESS`].
+async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
+    let give_up = tokio::time::Instant::now() + LIVENESS;
+    while !check() {
+        assert!(tokio::time::Instant::now() < give_up, "never happened: {what}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+async fn within<T>(what: &str, f: impl Future<Output = T>) -> T {
+    tokio::time::timeout(LIVENESS, f).await.unwrap_or_else(|_| panic!("did not finish: {what}"))
+}
+
+fn live_agent(client: RelayClient, store: &Arc<Mutex<Store>>, recorder: &Arc<Recorder>, wait: Duration) -> SyncAgent {
+    let backoff = Backoff::new(Duration::from_millis(20), Duration::from_millis(500));
+    SyncAgent::start_with(client, store.clone(), recorder.clone(), backoff, Mode::Live { wait })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_partner_receives_an_edit_without_syncing_and_hears_which_document_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = district();
+    let relay = relay_with_district(&dir.path().join("relay"), &data).await;
+    let (a, client_a) = phone(&relay, &data, dir.path(), "Ms. Rivera").await;
+    let (b, client_b) = phone(&relay, &data, dir.path(), "Ms. Okafor").await;
+    let visit = shared_visit(&data);
+
+    let recorder = Arc::new(Recorder::default());
+    // Polls as long as the relay allows: only live mode can bring the edit within the bound.
+    let agent = live_agent(client_b, &b, &recorder, Duration::from_secs(25));
+    tokio::time::sleep(Duration::from_millis(200)).await; // B is in sync: its agent waits at the relay
+    assert!(recorder.changed.lock().unwrap().is_empty(), "B was already in sync");
+
+    a.lock().unwrap().set_note(visit, NoteField::HopesAndDreams, "Wants to be a pilot.").unwrap();
+    client_a.sync(&a).await.unwrap();
+    eventually("B holds A's words", || {
+        b.lock().unwrap().note(visit, NoteField::HopesAndDreams).unwrap() == "Wants to be a pilot."
+    })
+    .await;
+    eventually("B's listener hears of it", || recorder.changed.lock().unwrap().contains(&notes_of(visit))).await;
+    assert_eq!(*recorder.changed.lock().unwrap(), vec![notes_of(visit)], "only the notes changed");
+
+    // And back: B types while live, nudges, and A (syncing by hand) gets it.
+    b.lock().unwrap().splice_note(visit, NoteField::HopesAndDreams, 0, 0, "Sofia ").unwrap();
+    agent.nudge();
+    eventually("the relay holds B's words", || {
+        homevisit_e2e::relay_note(&relay.relay, visit, NoteField::HopesAndDreams) == "Sofia Wants to be a pilot."
+    })
+    .await;
+    client_a.sync(&a).await.unwrap();
+    assert_eq!(a.lock().unwrap().note(visit, NoteField::HopesAndDreams).unwrap(), "Sofia Wants to be a pilot.");
+    assert!(recorder.outcomes.lock().unwrap().iter().all(|ok| *ok));
+    drop(agent);
+    relay.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_poll_with_nothing_to_say_answers_empty_at_its_deadline() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = district();
+    let relay = relay_with_district(&dir.path().join("relay"), &data).await;
+    let (store, client) = phone(&relay, &data, dir.path(), "Ms. Rivera").await;
+    let heads_before = store.lock().unwrap().document_heads(&notes_of(shared_visit(&data))).unwrap();
+
+    let wait = Duration::from_millis(300);
+    let started = tokio::time::Instant::now();
+    let report = within("an empty poll", client.sync_live(&store, wait)).await.unwrap();
+    assert!(started.elapsed() >= wait, "with nothing new, the relay holds the poll to its deadline");
+    assert_eq!(report.messages_received, 0, "{report:?}");
+    assert!(report.changed.is_empty());
+    assert_eq!(store.lock().unwrap().document_heads(&notes_of(shared_visit(&data))).unwrap(), heads_before);
+
+    // A poll with something waiting for it answers at once, with it.
+    let (other, other_client) = phone(&relay, &data, dir.path(), "Ms. Okafor").await;
+    other.lock().unwrap().set_note(shared_visit(&data), NoteField::Learned, "Loves soccer.").unwrap();
+    other_client.sync(&other).await.unwrap();
+    let report = within("a poll with news", client.sync_live(&store, Duration::from_secs(25))).await.unwrap();
+    assert_eq!(report.changed, vec![notes_of(shared_visit(&data))]);
+    assert_eq!(store.lock().unwrap().note(shared_visit(&data), NoteField::Learned).unwrap(), "Loves soccer.");
+    relay.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stopping_the_relay_answers_waiting_devices_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = district();
+    let relay = relay_with_district(&dir.path().join("relay"), &data).await;
+    let (store, client) = phone(&relay, &data, dir.path(), "Ms. Rivera").await;
+
+    // The device waits as long as the relay allows (25 s); the stop must not wait for it.
+    let waiting = tokio::spawn(async move { client.sync_live(&store, Duration::from_secs(25)).await });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!waiting.is_finished(), "nothing new: the poll waits");
+    within("a graceful stop with a device waiting", relay.stop()).await.unwrap();
+    let answer = within("the waiting poll", waiting).await.unwrap();
+    assert!(
+        matches!(answer, Ok(ref r) if r.messages_received == 0) || matches!(answer, Err(ClientError::Unreachable(_))),
+        "{answer:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nudge_during_a_poll_pushes_the_local_edit() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = district();
+    let relay = relay_with_district(&dir.path().join("relay"), &data).await;
+    let (store, client) = phone(&relay, &data, dir.path(), "Ms. Rivera").await;
+    let visit = shared_visit(&data);
+
+    let recorder = Arc::new(Recorder::default());
+    // A poll lasts 25 s here, longer than the bound below: only giving it up pushes in time.
+    let agent = live_agent(client, &store, &recorder, Duration::from_secs(25));
+    tokio::time::sleep(Duration::from_millis(200)).await; // in sync: the agent waits at the relay
+    assert!(recorder.outcomes.lock().unwrap().is_empty(), "still waiting");
+
+    store.lock().unwrap().set_note(visit, NoteField::NextSteps, "Literacy night invite.").unwrap();
+    agent.nudge();
+    eventually("the relay holds the edit", || {
+        homevisit_e2e::relay_note(&relay.relay, visit, NoteField::NextSteps) == "Literacy night invite."
+    })
+    .await;
+    eventually("the edit counts as synced", || {
+        store.lock().unwrap().unsynced_count(homevisit_sync::client::RELAY_PEER).unwrap() == 0
+    })
+    .await;
+    assert!(recorder.changed.lock().unwrap().is_empty(), "nothing arrived from the relay: {:?}", recorder.changed);
+    drop(agent);
+    relay.stop().await.unwrap();
+}
