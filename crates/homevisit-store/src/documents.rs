@@ -8,8 +8,6 @@ use rusqlite::{Connection, OptionalExtension, params};
 use crate::error::{Result, StoreError};
 use crate::{Store, index, now_ms};
 
-/// Documents kept in memory between calls.
-
 /// A stored change chunk that could not be read. Its document loads without it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CorruptChunk {

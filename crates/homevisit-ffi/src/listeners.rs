@@ -1,0 +1,110 @@
+//! Listeners the shells implement (sync progress; "these documents changed"), and the
+//! subscription handles that end them. A listener is called from a background thread; a shell
+//! hops to its main thread itself.
+
+use std::sync::{Arc, Mutex, Weak};
+
+use homevisit_docs::DocId;
+
+use crate::types::{ChangedDocument, SyncProgress};
+
+/// Told how a sync under way is going.
+#[uniffi::export(with_foreign)]
+pub trait SyncProgressListener: Send + Sync {
+    fn on_progress(&self, progress: SyncProgress);
+    /// A sync ended: `error` is `None` on success, else a short reason (no content).
+    fn on_finished(&self, error: Option<String>);
+}
+
+/// Told which documents changed because of a sync (a partner's words arrived), so a screen
+/// showing one of them refreshes.
+#[uniffi::export(with_foreign)]
+pub trait DocumentChangeListener: Send + Sync {
+    fn on_documents_changed(&self, documents: Vec<ChangedDocument>);
+}
+
+/// The listeners subscribed to one app.
+#[derive(Default)]
+pub(crate) struct Listeners {
+    next: Mutex<u64>,
+    progress: Mutex<Vec<(u64, Arc<dyn SyncProgressListener>)>>,
+    changes: Mutex<Vec<(u64, Arc<dyn DocumentChangeListener>)>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Listeners {
+    fn id(&self) -> u64 {
+        let mut next = lock(&self.next);
+        *next += 1;
+        *next
+    }
+
+    pub(crate) fn add_progress(self: &Arc<Self>, l: Arc<dyn SyncProgressListener>) -> Arc<Subscription> {
+        let id = self.id();
+        lock(&self.progress).push((id, l));
+        Arc::new(Subscription { listeners: Arc::downgrade(self), id })
+    }
+
+    pub(crate) fn add_changes(self: &Arc<Self>, l: Arc<dyn DocumentChangeListener>) -> Arc<Subscription> {
+        let id = self.id();
+        lock(&self.changes).push((id, l));
+        Arc::new(Subscription { listeners: Arc::downgrade(self), id })
+    }
+
+    fn remove(&self, id: u64) {
+        lock(&self.progress).retain(|(i, _)| *i != id);
+        lock(&self.changes).retain(|(i, _)| *i != id);
+    }
+
+    pub(crate) fn clear(&self) {
+        lock(&self.progress).clear();
+        lock(&self.changes).clear();
+    }
+
+    // Callbacks run on a snapshot of the list, outside the lock: a listener may unsubscribe.
+    pub(crate) fn progress(&self, p: SyncProgress) {
+        let all: Vec<_> = lock(&self.progress).iter().map(|(_, l)| l.clone()).collect();
+        all.iter().for_each(|l| l.on_progress(p.clone()));
+    }
+
+    pub(crate) fn finished(&self, error: Option<String>) {
+        let all: Vec<_> = lock(&self.progress).iter().map(|(_, l)| l.clone()).collect();
+        all.iter().for_each(|l| l.on_finished(error.clone()));
+    }
+
+    pub(crate) fn changed(&self, docs: &[DocId]) {
+        if docs.is_empty() {
+            return;
+        }
+        let docs: Vec<ChangedDocument> =
+            docs.iter().map(|d| ChangedDocument { kind: d.kind.as_str().to_string(), id: d.id.to_string() }).collect();
+        let all: Vec<_> = lock(&self.changes).iter().map(|(_, l)| l.clone()).collect();
+        all.iter().for_each(|l| l.on_documents_changed(docs.clone()));
+    }
+}
+
+/// Ends a subscription when cancelled or dropped (Kotlin: `close()`/`use {}`; Swift: release).
+#[derive(uniffi::Object)]
+pub struct Subscription {
+    listeners: Weak<Listeners>,
+    id: u64,
+}
+
+#[uniffi::export]
+impl Subscription {
+    /// Stops the listener being called. Calling it again does nothing.
+    pub fn cancel(&self) {
+        if let Some(l) = self.listeners.upgrade() {
+            l.remove(self.id);
+        }
+    }
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        self.cancel();
+    }
+}

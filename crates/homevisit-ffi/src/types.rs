@@ -1,0 +1,372 @@
+//! What crosses the boundary: plain records and enums the shells bind screens to, and their
+//! conversion from and to the domain model. Ids are UUID strings; times are milliseconds since the
+//! Unix epoch (UTC); text positions are UTF-16 units, as Kotlin and Swift strings count them.
+
+use homevisit_model as model;
+use homevisit_store::VisitSummary as StoreSummary;
+
+use crate::error::{HomevisitError, bad_id};
+
+pub(crate) fn parse_id<T: std::str::FromStr>(what: &str, s: &str) -> Result<T, HomevisitError> {
+    s.trim().parse().map_err(|_| bad_id(what))
+}
+
+pub(crate) fn timestamp(what: &str, ms: i64) -> Result<model::Timestamp, HomevisitError> {
+    model::Timestamp::from_millis(ms)
+        .ok_or_else(|| HomevisitError::Invalid { reason: format!("{what} is out of range") })
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum VisitStatus {
+    Planned,
+    Confirmed,
+    Completed,
+    FamilyNotHome,
+    Cancelled,
+    Rescheduled,
+}
+
+impl From<model::VisitStatus> for VisitStatus {
+    fn from(s: model::VisitStatus) -> Self {
+        match s {
+            model::VisitStatus::Planned => Self::Planned,
+            model::VisitStatus::Confirmed => Self::Confirmed,
+            model::VisitStatus::Completed => Self::Completed,
+            model::VisitStatus::FamilyNotHome => Self::FamilyNotHome,
+            model::VisitStatus::Cancelled => Self::Cancelled,
+            model::VisitStatus::Rescheduled => Self::Rescheduled,
+        }
+    }
+}
+
+impl From<VisitStatus> for model::VisitStatus {
+    fn from(s: VisitStatus) -> Self {
+        match s {
+            VisitStatus::Planned => Self::Planned,
+            VisitStatus::Confirmed => Self::Confirmed,
+            VisitStatus::Completed => Self::Completed,
+            VisitStatus::FamilyNotHome => Self::FamilyNotHome,
+            VisitStatus::Cancelled => Self::Cancelled,
+            VisitStatus::Rescheduled => Self::Rescheduled,
+        }
+    }
+}
+
+/// A free-text field of a visit's notes (after the visit) or the pair's debrief.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, uniffi::Enum)]
+pub enum NoteField {
+    HopesAndDreams,
+    Invitation,
+    FamilyExpectations,
+    SchoolExpectations,
+    CommunicationRhythm,
+    Learned,
+    AssumptionsChanged,
+    UseInClass,
+    NextSteps,
+}
+
+impl From<NoteField> for model::NoteField {
+    fn from(f: NoteField) -> Self {
+        match f {
+            NoteField::HopesAndDreams => Self::HopesAndDreams,
+            NoteField::Invitation => Self::Invitation,
+            NoteField::FamilyExpectations => Self::FamilyExpectations,
+            NoteField::SchoolExpectations => Self::SchoolExpectations,
+            NoteField::CommunicationRhythm => Self::CommunicationRhythm,
+            NoteField::Learned => Self::Learned,
+            NoteField::AssumptionsChanged => Self::AssumptionsChanged,
+            NoteField::UseInClass => Self::UseInClass,
+            NoteField::NextSteps => Self::NextSteps,
+        }
+    }
+}
+
+/// Where a visit happens.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum Place {
+    Home,
+    /// A library, a park, a café: the description says which.
+    Neutral {
+        description: String,
+    },
+    Virtual,
+}
+
+impl From<model::Place> for Place {
+    fn from(p: model::Place) -> Self {
+        match p {
+            model::Place::Home => Self::Home,
+            model::Place::Neutral { description } => Self::Neutral { description },
+            model::Place::Virtual => Self::Virtual,
+        }
+    }
+}
+
+impl From<Place> for model::Place {
+    fn from(p: Place) -> Self {
+        match p {
+            Place::Home => Self::Home,
+            Place::Neutral { description } => Self::Neutral { description },
+            Place::Virtual => Self::Virtual,
+        }
+    }
+}
+
+/// An interpreter on the visit: an educator who speaks the language, or a separate adult.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct Interpreter {
+    pub language: String,
+    /// A separate interpreter counts as one of the adults on the visit.
+    pub separate: bool,
+}
+
+/// A visit's plan, as a planning screen edits it.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct VisitPlan {
+    /// Empty when planning a new visit (an id is made); the visit's id when updating.
+    pub visit_id: String,
+    pub family_id: String,
+    pub school_id: String,
+    /// 1 (summer/fall relationship-building visit) or 2 (winter/spring).
+    pub visit_number: u8,
+    pub educator_ids: Vec<String>,
+    pub interpreter: Option<Interpreter>,
+    pub place: Place,
+    pub scheduled_at_ms: i64,
+    pub expected_end_ms: Option<i64>,
+    /// When the family agreed to the visit, and who recorded it.
+    pub family_agreed_at_ms: Option<i64>,
+    pub agreement_recorded_by: Option<String>,
+}
+
+impl VisitPlan {
+    pub(crate) fn to_model(&self, id: model::VisitId) -> Result<model::VisitPlan, HomevisitError> {
+        let visit_number = model::VisitNumber::from_number(self.visit_number)
+            .ok_or_else(|| HomevisitError::Invalid { reason: "the visit number is 1 or 2".into() })?;
+        let interpreter = match &self.interpreter {
+            Some(i) => Some(model::Interpreter {
+                language: model::Language::parse(&i.language)
+                    .ok_or_else(|| HomevisitError::Invalid { reason: "not a language tag".into() })?,
+                kind: if i.separate { model::InterpreterKind::Separate } else { model::InterpreterKind::Educator },
+            }),
+            None => None,
+        };
+        let family_agreement = match (self.family_agreed_at_ms, &self.agreement_recorded_by) {
+            (Some(at), Some(by)) => Some(model::FamilyAgreement {
+                agreed_at: timestamp("the agreement time", at)?,
+                recorded_by: parse_id("the educator who recorded the agreement", by)?,
+            }),
+            (None, None) => None,
+            _ => {
+                return Err(HomevisitError::Invalid {
+                    reason: "a family agreement needs both its time and who recorded it".into(),
+                });
+            }
+        };
+        Ok(model::VisitPlan {
+            id,
+            family_id: parse_id("the family", &self.family_id)?,
+            school_id: parse_id("the school", &self.school_id)?,
+            visit_number,
+            educator_ids: self.educator_ids.iter().map(|e| parse_id("an educator", e)).collect::<Result<_, _>>()?,
+            interpreter,
+            place: self.place.clone().into(),
+            scheduled_at: timestamp("the visit time", self.scheduled_at_ms)?,
+            family_agreement,
+            expected_end: self.expected_end_ms.map(|ms| timestamp("the expected end", ms)).transpose()?,
+        })
+    }
+
+    pub(crate) fn from_model(p: model::VisitPlan) -> Self {
+        Self {
+            visit_id: p.id.to_string(),
+            family_id: p.family_id.to_string(),
+            school_id: p.school_id.to_string(),
+            visit_number: p.visit_number.number(),
+            educator_ids: p.educator_ids.iter().map(|e| e.to_string()).collect(),
+            interpreter: p.interpreter.map(|i| Interpreter {
+                language: i.language.to_string(),
+                separate: i.kind == model::InterpreterKind::Separate,
+            }),
+            place: p.place.into(),
+            scheduled_at_ms: p.scheduled_at.millis(),
+            expected_end_ms: p.expected_end.map(|t| t.millis()),
+            family_agreed_at_ms: p.family_agreement.as_ref().map(|a| a.agreed_at.millis()),
+            agreement_recorded_by: p.family_agreement.map(|a| a.recorded_by.to_string()),
+        }
+    }
+}
+
+/// A row of "today's visits".
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct VisitSummary {
+    pub visit_id: String,
+    pub family_id: String,
+    /// `None` until the family's record reaches this phone.
+    pub family_name: Option<String>,
+    pub school_id: String,
+    pub scheduled_at_ms: i64,
+    pub visit_number: u8,
+    pub status: VisitStatus,
+    pub place_kind: String,
+    pub interpreter: bool,
+    pub educator_ids: Vec<String>,
+    pub partner_confirmed: bool,
+}
+
+impl From<StoreSummary> for VisitSummary {
+    fn from(s: StoreSummary) -> Self {
+        Self {
+            visit_id: s.visit_id.to_string(),
+            family_id: s.family_id.to_string(),
+            family_name: s.family_name,
+            school_id: s.school_id.to_string(),
+            scheduled_at_ms: s.scheduled_at.millis(),
+            visit_number: s.visit_number.number(),
+            status: s.status.into(),
+            place_kind: s.place_kind,
+            interpreter: s.interpreter,
+            educator_ids: s.educator_ids.iter().map(|e| e.to_string()).collect(),
+            partner_confirmed: s.partner_confirmed,
+        }
+    }
+}
+
+/// How a visit went, as the educator who made it records it.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct VisitOutcome {
+    pub status: VisitStatus,
+    pub started_at_ms: Option<i64>,
+    pub ended_at_ms: Option<i64>,
+    pub recorded_by: Option<String>,
+    /// The partner who confirmed this outcome (read only: set by `confirm_visit`).
+    pub confirmed_by: Option<String>,
+    pub confirmed_at_ms: Option<i64>,
+}
+
+impl VisitOutcome {
+    pub(crate) fn to_model(&self) -> Result<model::VisitOutcome, HomevisitError> {
+        Ok(model::VisitOutcome {
+            status: self.status.into(),
+            started_at: self.started_at_ms.map(|ms| timestamp("the start", ms)).transpose()?,
+            ended_at: self.ended_at_ms.map(|ms| timestamp("the end", ms)).transpose()?,
+            recorded_by: self.recorded_by.as_deref().map(|e| parse_id("the educator", e)).transpose()?,
+            partner_confirmation: None,
+        })
+    }
+
+    pub(crate) fn from_model(o: model::VisitOutcome) -> Self {
+        Self {
+            status: o.status.into(),
+            started_at_ms: o.started_at.map(|t| t.millis()),
+            ended_at_ms: o.ended_at.map(|t| t.millis()),
+            recorded_by: o.recorded_by.map(|e| e.to_string()),
+            confirmed_by: o.partner_confirmation.as_ref().map(|c| c.educator_id.to_string()),
+            confirmed_at_ms: o.partner_confirmation.map(|c| c.confirmed_at.millis()),
+        }
+    }
+}
+
+/// One visit: its plan and how it went.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct Visit {
+    pub plan: VisitPlan,
+    pub outcome: VisitOutcome,
+}
+
+/// Conversation starters for a visit, in the family's language where the school has them.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct PromptPack {
+    /// The language the prompts are in (may differ from the one asked for: the closest available).
+    pub language: String,
+    pub visit_number: u8,
+    pub title: String,
+    pub prompts: Vec<String>,
+}
+
+impl From<model::PromptPack> for PromptPack {
+    fn from(p: model::PromptPack) -> Self {
+        Self {
+            language: p.language.to_string(),
+            visit_number: p.visit_number.number(),
+            title: p.title,
+            prompts: p.prompts,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct Educator {
+    pub id: String,
+    pub school_id: String,
+    pub display_name: String,
+    /// teacher, coordinator, ...
+    pub role: String,
+    /// Trained in PTHV (on or before today).
+    pub trained: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct Family {
+    pub id: String,
+    pub school_id: String,
+    pub display_name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct School {
+    pub id: String,
+    pub name: String,
+}
+
+/// Who and what a planning screen can choose from.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct Roster {
+    pub schools: Vec<School>,
+    pub educators: Vec<Educator>,
+    pub families: Vec<Family>,
+}
+
+/// What one sync did.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct SyncSummary {
+    pub rounds: u32,
+    pub messages_sent: u32,
+    pub messages_received: u32,
+    pub bytes_sent: u64,
+    pub bytes_received: u64,
+    /// Documents whose content changed on this phone.
+    pub documents_changed: u32,
+    /// Documents not yet on the relay after this sync.
+    pub unsynced: u32,
+}
+
+/// For a status line: enrolled or not, when the last sync ended and how.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct SyncStatus {
+    pub enrolled: bool,
+    pub relay_url: Option<String>,
+    pub live: bool,
+    pub last_success_ms: Option<i64>,
+    pub last_error: Option<String>,
+    pub unsynced: u32,
+}
+
+/// Progress of a sync under way.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct SyncProgress {
+    pub documents_done: u32,
+    pub documents_total: u32,
+    pub bytes_sent: u64,
+    pub bytes_received: u64,
+}
+
+/// A document that changed on this phone because of a sync (a partner's words arrived).
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct ChangedDocument {
+    /// visit-log, visit-notes, family, educator, school, prompt-pack
+    pub kind: String,
+    /// For visit documents, the visit's id.
+    pub id: String,
+}
