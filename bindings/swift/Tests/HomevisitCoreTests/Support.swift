@@ -1,0 +1,288 @@
+// Test support: a relay process per test class, temporary directories, listeners written in Swift,
+// and helpers that wait for something to become true (with generous bounds that only guard
+// liveness: no assertion here is about how fast anything is).
+
+import Foundation
+import HomevisitCore
+import XCTest
+
+/// A mutable value shared between threads (listeners are called from the library's threads).
+final class Locked<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+
+    init(_ value: Value) { self.value = value }
+
+    func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(&value)
+    }
+
+    var current: Value { withLock { $0 } }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// A fresh directory under the temporary directory.
+func makeTempDir(_ prefix: String) throws -> URL {
+    let url = FileManager.default.temporaryDirectory
+        .appendingPathComponent("\(prefix)-\(UUID().uuidString)", isDirectory: true)
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+/// `homevisit-relay --data <tmp> serve --demo --listen 127.0.0.1:0 --stop-after-secs 300`, with the
+/// URL and the single-use invite codes it prints.
+final class RelayProcess: @unchecked Sendable {
+    let url: String
+    /// Display name ("Ms. Rivera", "Ms. Okafor", "Ms. Johnson") -> invite code.
+    let inviteCodes: [String: String]
+    let dataDir: URL
+    let logFile: URL
+    private let process: Process
+
+    init() throws {
+        guard let binary = ProcessInfo.processInfo.environment["HOMEVISIT_RELAY_BIN"], !binary.isEmpty else {
+            throw TestFailure("HOMEVISIT_RELAY_BIN is not set (run bindings/swift/test)")
+        }
+        dataDir = try makeTempDir("homevisit-relay")
+        logFile = dataDir.appendingPathComponent("relay.log")
+        _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = [
+            "--data", dataDir.appendingPathComponent("data").path,
+            "serve", "--demo", "--listen", "127.0.0.1:0", "--stop-after-secs", "300",
+        ]
+        // Never a PostgreSQL relay or another data dir from the caller's environment.
+        var env = ProcessInfo.processInfo.environment
+        env["HOMEVISIT_RELAY_POSTGRES"] = nil
+        env["HOMEVISIT_RELAY_DATA"] = nil
+        process.environment = env
+        let stdout = Pipe()
+        process.standardOutput = stdout
+        process.standardError = try FileHandle(forWritingTo: logFile)
+        try process.run()
+        self.process = process
+
+        // Read stdout until the URL and three invite codes are there (or the relay ends).
+        var text = ""
+        var url: String?
+        var codes: [String: String] = [:]
+        let reader = stdout.fileHandleForReading
+        while url == nil || codes.count < 3 {
+            let data = reader.availableData
+            if data.isEmpty { break }  // EOF: the relay ended
+            text += String(decoding: data, as: UTF8.self)
+            // Complete lines only: a code cut at the end of a read is not a code.
+            let complete = text.hasSuffix("\n") ? text[...] : text[..<(text.lastIndex(of: "\n") ?? text.startIndex)]
+            for line in complete.split(separator: "\n") {
+                if let range = line.range(of: "homevisit relay listening on ") {
+                    url = String(line[range.upperBound...]).trimmingCharacters(in: .whitespaces)
+                } else if let open = line.firstIndex(of: "("), line.contains(")"),
+                          let code = line.split(separator: " ").last {
+                    let name = line[..<open].trimmingCharacters(in: .whitespaces)
+                    codes[name] = String(code)
+                }
+            }
+        }
+        guard let url, codes.count >= 3 else {
+            process.terminate()
+            process.waitUntilExit()
+            let log = (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
+            throw TestFailure("the relay did not start; stdout:\n\(text)\nstderr:\n\(log)")
+        }
+        self.url = url
+        self.inviteCodes = codes
+    }
+
+    func code(_ name: String) throws -> String {
+        guard let code = inviteCodes[name] else { throw TestFailure("no invite code for \(name)") }
+        return code
+    }
+
+    /// SIGTERM (the relay finishes in-flight syncs and exits), then removes its data.
+    func stop() {
+        if process.isRunning {
+            process.terminate()
+        }
+        process.waitUntilExit()
+        try? FileManager.default.removeItem(at: dataDir)
+    }
+}
+
+/// A test class with its own relay: started in `class setUp`, stopped in `class tearDown`.
+class RelayTestCase: XCTestCase {
+    private static let relays = Locked<[ObjectIdentifier: Result<RelayProcess, TestFailure>]>([:])
+
+    override class func setUp() {
+        super.setUp()
+        let result: Result<RelayProcess, TestFailure>
+        do {
+            result = .success(try RelayProcess())
+        } catch {
+            result = .failure(error as? TestFailure ?? TestFailure("\(error)"))
+        }
+        relays.withLock { $0[ObjectIdentifier(self)] = result }
+    }
+
+    override class func tearDown() {
+        classTearDown()
+        if case .success(let relay)? = relays.withLock({ $0.removeValue(forKey: ObjectIdentifier(self)) }) {
+            relay.stop()
+        }
+        super.tearDown()
+    }
+
+    /// Subclasses release what they keep across tests here (before the relay stops).
+    class func classTearDown() {}
+
+    /// This class's relay.
+    var relay: RelayProcess {
+        get throws {
+            switch Self.relays.withLock({ $0[ObjectIdentifier(type(of: self))] }) {
+            case .success(let relay)?: return relay
+            case .failure(let error)?: throw error
+            case nil: throw TestFailure("no relay for \(type(of: self))")
+            }
+        }
+    }
+}
+
+/// A phone: an app with its data directory and key.
+struct Phone: Sendable {
+    let app: HomevisitApp
+    let dir: URL
+    let key: String
+
+    static func open(_ name: String) async throws -> Phone {
+        let dir = try makeTempDir("homevisit-\(name)")
+        let key = try generateDatabaseKey()
+        return Phone(app: try await openApp(dataDir: dir.path, databaseKey: key), dir: dir, key: key)
+    }
+}
+
+/// Waits until `condition` holds, checking every 50 ms; fails after `seconds` (a liveness bound).
+func eventually(
+    _ what: @autoclosure () -> String,
+    seconds: Double = 60,
+    file: StaticString = #filePath,
+    line: UInt = #line,
+    _ condition: () async throws -> Bool
+) async throws {
+    let deadline = Date().addingTimeInterval(seconds)
+    while true {
+        if try await condition() { return }
+        if Date() > deadline {
+            XCTFail("still not true after \(Int(seconds)) s: \(what())", file: file, line: line)
+            throw TestFailure("gave up waiting: \(what())")
+        }
+        try await Task.sleep(nanoseconds: 50_000_000)
+    }
+}
+
+/// Runs `body` and returns the HomevisitError it throws; fails if it throws nothing or another error.
+func homevisitError<T>(
+    file: StaticString = #filePath,
+    line: UInt = #line,
+    _ body: () async throws -> T
+) async -> HomevisitError? {
+    do {
+        let value = try await body()
+        XCTFail("expected a HomevisitError, got \(value)", file: file, line: line)
+    } catch let error as HomevisitError {
+        return error
+    } catch {
+        XCTFail("expected a HomevisitError, got \(error)", file: file, line: line)
+    }
+    return nil
+}
+
+/// Records what a DocumentChangeListener hears.
+final class ChangeRecorder: DocumentChangeListener, @unchecked Sendable {
+    private let heard = Locked<[ChangedDocument]>([])
+
+    func onDocumentsChanged(documents: [ChangedDocument]) {
+        heard.withLock { $0.append(contentsOf: documents) }
+    }
+
+    var documents: [ChangedDocument] { heard.current }
+
+    func heard(visit: String) -> Bool {
+        documents.contains { $0.id == visit && $0.kind == "visit-notes" }
+    }
+}
+
+/// Records what a SyncProgressListener hears.
+final class ProgressRecorder: SyncProgressListener, @unchecked Sendable {
+    private let state = Locked<(progress: [SyncProgress], finished: [String?])>(([], []))
+
+    func onProgress(progress: SyncProgress) {
+        state.withLock { $0.progress.append(progress) }
+    }
+
+    func onFinished(error: String?) {
+        state.withLock { $0.finished.append(error) }
+    }
+
+    var progress: [SyncProgress] { state.current.progress }
+    var finished: [String?] { state.current.finished }
+}
+
+/// UTF-16 offset of `needle` in `text`, as Swift's String.utf16 (and the FFI) counts.
+func utf16Offset(of needle: String, in text: String) throws -> Int {
+    guard let range = text.range(of: needle) else { throw TestFailure("\(needle) is not in \(text)") }
+    return text.utf16.distance(from: text.utf16.startIndex, to: range.lowerBound)
+}
+
+/// Milliseconds since the Unix epoch.
+func epochMillis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+
+/// "YYYY-MM-DD" of `ms` in UTC.
+func utcDay(_ ms: Int64) -> String {
+    let formatter = DateFormatter()
+    formatter.locale = Locale(identifier: "en_US_POSIX")
+    formatter.timeZone = TimeZone(identifier: "UTC")
+    formatter.dateFormat = "yyyy-MM-dd"
+    return formatter.string(from: Date(timeIntervalSince1970: Double(ms) / 1000))
+}
+
+/// Who a planning screen would pick from the roster: the two demo partners and a family of their school.
+struct Partners {
+    let rivera: Educator
+    let okafor: Educator
+    let family: Family
+
+    init(_ roster: Roster) throws {
+        guard let rivera = roster.educators.first(where: { $0.displayName == "Ms. Rivera" }),
+              let okafor = roster.educators.first(where: { $0.displayName == "Ms. Okafor" })
+        else { throw TestFailure("the roster lacks Ms. Rivera or Ms. Okafor: \(roster.educators.map(\.displayName))") }
+        guard let family = roster.families.first(where: { $0.schoolId == rivera.schoolId }) else {
+            throw TestFailure("no family at Ms. Rivera's school")
+        }
+        self.rivera = rivera
+        self.okafor = okafor
+        self.family = family
+    }
+
+    /// A home visit by both partners two days from now (one educator with `alone`).
+    func plan(alone: Bool = false, at scheduled: Int64 = epochMillis(Date().addingTimeInterval(2 * 86_400))) -> VisitPlan {
+        VisitPlan(
+            visitId: "",
+            familyId: family.id,
+            schoolId: rivera.schoolId,
+            visitNumber: 1,
+            educatorIds: alone ? [rivera.id] : [rivera.id, okafor.id],
+            interpreter: nil,
+            place: .home,
+            scheduledAtMs: scheduled,
+            expectedEndMs: nil,
+            familyAgreedAtMs: nil,
+            agreementRecordedBy: nil
+        )
+    }
+}
