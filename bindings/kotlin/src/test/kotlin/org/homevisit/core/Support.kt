@@ -1,0 +1,167 @@
+package org.homevisit.core
+
+import java.io.File
+import java.nio.file.Files
+import java.nio.file.Path
+import java.util.Collections
+import java.util.concurrent.LinkedBlockingQueue
+import java.util.concurrent.TimeUnit
+import kotlinx.coroutines.delay
+import kotlinx.coroutines.withTimeoutOrNull
+import org.junit.jupiter.api.Assertions.fail
+
+/**
+ * A real `homevisit-relay` for one test class: `serve --demo` on a free loopback port, with its
+ * data in [dataDir]. It prints its address, then one single-use invite code each for Ms. Rivera and
+ * Ms. Okafor (educators who share visits) and Ms. Johnson (their coordinator). It stops by itself
+ * after 300 s if a test run dies without closing it.
+ */
+class Relay private constructor(
+    private val process: Process,
+    val url: String,
+    private val codes: Map<String, String>,
+    private val log: File,
+) : AutoCloseable {
+    /** The invite code the relay printed for [name] ("Ms. Rivera", "Ms. Okafor", "Ms. Johnson"). */
+    fun invite(name: String): String = codes[name] ?: fail("the relay printed no invite for $name: $codes")
+
+    /** What the relay logged (stderr), for a failure message. */
+    fun log(): String = if (log.exists()) log.readText().takeLast(4000) else ""
+
+    override fun close() {
+        process.destroy() // SIGTERM: the relay finishes in-flight requests and exits
+        if (!process.waitFor(15, TimeUnit.SECONDS)) {
+            process.destroyForcibly()
+            process.waitFor(15, TimeUnit.SECONDS)
+        }
+    }
+
+    companion object {
+        private val LISTENING = Regex("""^homevisit relay listening on (http://\S+)$""")
+        private val INVITE = Regex("""^\s+(\S.*?)\s+\((\w+)\s*\)\s+(\S+)\s*$""")
+        private val NAMES = listOf("Ms. Rivera", "Ms. Okafor", "Ms. Johnson")
+
+        fun start(dataDir: Path): Relay {
+            val binary = System.getProperty("homevisit.relay")
+                ?: fail("system property homevisit.relay (the homevisit-relay binary) is not set: run bindings/kotlin/test")
+            check(File(binary).canExecute()) { "no relay binary at $binary: cargo build -p homevisit-relay" }
+            Files.createDirectories(dataDir)
+            val log = dataDir.resolve("relay.log").toFile()
+            val process = ProcessBuilder(
+                binary, "--data", dataDir.toString(),
+                "serve", "--demo", "--listen", "127.0.0.1:0", "--stop-after-secs", "300",
+            ).redirectError(log).redirectInput(ProcessBuilder.Redirect.PIPE).start()
+            process.outputStream.close()
+
+            // Read stdout on a daemon thread (which keeps draining it), so a silent relay cannot
+            // block the test past the bound below.
+            val lines = LinkedBlockingQueue<String>()
+            val eof = "\u0000eof"
+            Thread({
+                process.inputStream.bufferedReader().useLines { seq -> seq.forEach { lines.put(it) } }
+                lines.put(eof)
+            }, "relay-stdout").apply { isDaemon = true }.start()
+
+            var url: String? = null
+            val codes = mutableMapOf<String, String>()
+            val deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60)
+            try {
+                while (url == null || !codes.keys.containsAll(NAMES)) {
+                    val left = deadline - System.nanoTime()
+                    val line = lines.poll(maxOf(left, 0), TimeUnit.NANOSECONDS)
+                    if (line == null || line == eof) {
+                        error("the relay did not print its address and invite codes (got url=$url codes=$codes); log:\n" +
+                            (if (log.exists()) log.readText().takeLast(4000) else ""))
+                    }
+                    LISTENING.find(line)?.let { url = it.groupValues[1] }
+                    INVITE.find(line)?.let { codes[it.groupValues[1]] = it.groupValues[3] }
+                }
+            } catch (e: Throwable) {
+                process.destroyForcibly()
+                throw e
+            }
+            return Relay(process, url, codes, log)
+        }
+    }
+}
+
+/** A fresh temporary directory; [deleteTree] removes it in teardown. */
+fun tempDir(prefix: String): Path = Files.createTempDirectory("homevisit-kotlin-$prefix-")
+
+fun Path.deleteTree() {
+    toFile().deleteRecursively()
+}
+
+/** Records what a [DocumentChangeListener] hears (it is called on a library thread). */
+class RecordingChanges : DocumentChangeListener {
+    val heard: MutableList<ChangedDocument> = Collections.synchronizedList(mutableListOf())
+    val calls = java.util.concurrent.atomic.AtomicInteger()
+
+    override fun onDocumentsChanged(documents: List<ChangedDocument>) {
+        calls.incrementAndGet()
+        heard.addAll(documents)
+    }
+
+    fun snapshot(): List<ChangedDocument> = synchronized(heard) { heard.toList() }
+}
+
+/** Records what a [SyncProgressListener] hears. */
+class RecordingProgress : SyncProgressListener {
+    val progress: MutableList<SyncProgress> = Collections.synchronizedList(mutableListOf())
+    val finished: MutableList<String?> = Collections.synchronizedList(mutableListOf())
+
+    override fun onProgress(progress: SyncProgress) {
+        this.progress.add(progress)
+    }
+
+    override fun onFinished(error: String?) {
+        finished.add(error)
+    }
+
+    fun calls(): Int = progress.size + finished.size
+}
+
+/**
+ * Waits until [condition] holds, polling; [bound] is only a liveness bound (the test fails instead
+ * of hanging), not an expectation of how fast anything is.
+ */
+suspend fun eventually(what: String, boundMs: Long = 60_000, condition: suspend () -> Boolean) {
+    val ok = withTimeoutOrNull(boundMs) {
+        while (!condition()) delay(25)
+        true
+    }
+    if (ok != true) fail<Unit>("$what did not happen within the ${boundMs / 1000} s liveness bound")
+}
+
+/**
+ * Syncs [apps] in turn, round after round, until [done] holds: a bounded number of rounds (each a
+ * full sync of every phone), so a sync that never converges fails.
+ */
+suspend fun syncUntil(vararg apps: HomevisitApp, rounds: Int = 10, done: suspend () -> Boolean) {
+    repeat(rounds) {
+        if (done()) return
+        apps.forEach { it.syncNow() }
+    }
+    if (!done()) fail<Unit>("the phones did not converge after $rounds sync rounds")
+}
+
+/** A plan for a first visit with [educators] and [family], a few days from now. */
+fun planFor(family: Family, educators: List<Educator>): VisitPlan = VisitPlan(
+    visitId = "",
+    familyId = family.id,
+    schoolId = family.schoolId,
+    visitNumber = 1u,
+    educatorIds = educators.map { it.id },
+    interpreter = null,
+    place = Place.Home,
+    scheduledAtMs = System.currentTimeMillis() + 3 * 24 * 3600 * 1000L,
+    expectedEndMs = null,
+    familyAgreedAtMs = null,
+    agreementRecordedBy = null,
+)
+
+fun Roster.educator(name: String): Educator =
+    educators.firstOrNull { it.displayName == name } ?: fail("$name is not on the roster: ${educators.map { it.displayName }}")
+
+fun Roster.family(name: String): Family =
+    families.firstOrNull { it.displayName == name } ?: fail("$name is not on the roster: ${families.map { it.displayName }}")
