@@ -3,12 +3,19 @@
 //! device; no socket to keep alive through proxies, and the same authentication, rate limit and
 //! access checks as every sync).
 //!
+//! A device in live mode sends `wait_ms` with every request of its sessions. Only a request that
+//! sends nothing (a question: "anything for me?") waits; one that sends something is answered at
+//! once, like any sync. Over its device's rate limit, a live request waits its turn (at most
+//! [`MAX_TURN_WAIT`]) instead of being refused, so partners typing fast are paced rather than sent
+//! into a retry backoff; the limit itself holds for every request.
+//!
 //! The handler subscribes to [`crate::Relay::changes`] *before* it runs the request's session, so a
 //! change stored while that session runs is never missed. If the answer carries nothing, it waits
 //! here for a change (this instance's, or another instance's on the same storage), for the relay to
 //! shut down, or for the deadline. Each change makes it look again (an empty-batch session for the
-//! device); the first look with news is the answer. A shutting-down relay and the deadline answer
-//! the empty batch at once, so a graceful shutdown is never held up by waiting devices.
+//! device, authenticated again); the first look with news is the answer. A shutting-down relay and
+//! the deadline answer the empty batch at once, so a graceful shutdown is never held up by waiting
+//! devices; a device that goes away (its connection closes) drops its wait.
 
 use std::future::Future;
 use std::time::Duration;
@@ -19,6 +26,10 @@ use tokio::time::Instant;
 /// The longest a request may wait (a longer `wait_ms` is cut to this): under the 30 s idle
 /// timeouts common in the proxies and load balancers a relay sits behind.
 pub(crate) const MAX_WAIT: Duration = Duration::from_secs(25);
+
+/// How long a live request over its device's rate limit may wait for its turn instead of being
+/// refused (429).
+pub(crate) const MAX_TURN_WAIT: Duration = Duration::from_millis(250);
 
 /// The wait a request asks for: `wait_ms` in its query string, capped at [`MAX_WAIT`]. Absent or 0
 /// means no wait (an ordinary sync); `None` if the value is not a number.

@@ -12,6 +12,7 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use governor::clock::Clock;
 use homevisit_protocol::{MAX_BODY_BYTES, SyncBatch};
 use serde::{Deserialize, Serialize};
 
@@ -93,9 +94,9 @@ async fn sync(State(relay): State<Arc<Relay>>, uri: Uri, headers: HeaderMap, bod
     result.map(|(reply, _)| reply)
 }
 
-/// Answers a sync request, waiting for news first if it asks to (`wait_ms`, see [`crate::live`])
-/// and has nothing to receive yet. Returns the answer and the time spent working on it (sessions,
-/// not waiting).
+/// Answers a sync request; a live one (`wait_ms`, see [`crate::live`]) that only asks, and has
+/// nothing to receive yet, waits for news first. Returns the answer and the time spent working on
+/// it (sessions, not waits).
 async fn sync_request(
     relay: Arc<Relay>,
     query: Option<&str>,
@@ -108,12 +109,26 @@ async fn sync_request(
     relay.metrics.bytes_in.inc_by(body.len() as u64);
     // Subscribed before the session runs: a change stored meanwhile wakes the wait below.
     let changes = relay.changes.subscribe();
-    let (device_id, reply) = {
-        let (relay, token) = (relay.clone(), token.clone());
-        tokio::task::spawn_blocking(move || answer(&relay, &token, Some(&body))).await.map_err(internal)??
+    let (mut turns, mut paced) = (0, Duration::ZERO);
+    let Answered { device_id, reply, sent_something } = loop {
+        let (relay, token, body) = (relay.clone(), token.clone(), body.clone());
+        match tokio::task::spawn_blocking(move || answer(&relay, &token, Some(&body))).await.map_err(internal)? {
+            Ok(answered) => break answered,
+            // A live request over its device's limit waits its turn, briefly, instead of being
+            // refused: partners typing fast are slowed down, not sent into a retry backoff.
+            Err(Unanswered::Limited(turn)) if !wait.is_zero() && turn <= live::MAX_TURN_WAIT && turns < 3 => {
+                turns += 1;
+                paced += turn;
+                tokio::time::sleep(turn).await;
+            }
+            Err(Unanswered::Limited(_)) => return Err(too_many_requests()),
+            Err(Unanswered::Refused(e)) => return Err(e),
+        }
     };
-    let busy = AtomicU64::new(nanos(started.elapsed()));
-    if wait.is_zero() || has_news(&reply) {
+    let busy = AtomicU64::new(nanos(started.elapsed().saturating_sub(paced)));
+    // Only a question ("anything for me?") waits; a request that sends something is a round of a
+    // session in progress (or a push), answered at once.
+    if wait.is_zero() || sent_something || has_news(&reply) {
         return Ok((reply.encode(), Duration::from_nanos(busy.into_inner())));
     }
     let deadline = tokio::time::Instant::now() + wait;
@@ -124,7 +139,7 @@ async fn sync_request(
             let started = Instant::now();
             let looked = tokio::task::spawn_blocking(move || answer(&relay, &token, None)).await.map_err(internal);
             busy.fetch_add(nanos(started.elapsed()), Ordering::Relaxed);
-            let (_, reply) = looked??;
+            let reply = looked?.map_err(Unanswered::into_api_error)?.reply;
             Ok::<_, ApiError>(has_news(&reply).then_some(reply))
         }
     };
@@ -141,16 +156,50 @@ fn nanos(d: Duration) -> u64 {
     u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
-/// Whether an answer carries anything for the device (messages or refusals).
+/// Whether a batch carries anything (messages or refusals).
 fn has_news(reply: &SyncBatch) -> bool {
     !reply.messages.is_empty() || !reply.rejected.is_empty()
+}
+
+/// One session's answer.
+struct Answered {
+    device_id: String,
+    reply: SyncBatch,
+    /// Whether the request carried messages or refusals (and was not only a question).
+    sent_something: bool,
+}
+
+/// Why [`answer`] ran no session.
+enum Unanswered {
+    Refused(ApiError),
+    /// The device is over its rate limit; its next request is allowed after this long.
+    Limited(Duration),
+}
+
+impl From<ApiError> for Unanswered {
+    fn from(e: ApiError) -> Self {
+        Unanswered::Refused(e)
+    }
+}
+
+impl Unanswered {
+    fn into_api_error(self) -> ApiError {
+        match self {
+            Unanswered::Refused(e) => e,
+            Unanswered::Limited(_) => too_many_requests(),
+        }
+    }
+}
+
+fn too_many_requests() -> ApiError {
+    ApiError(StatusCode::TOO_MANY_REQUESTS, "too many requests from this device; retry shortly")
 }
 
 /// Authenticates `token` and answers one sync session for its device: over the request's `body`,
 /// or, with `None`, over an empty batch (a live request looking again: the device is
 /// authenticated again, so a revocation during a wait takes effect, but the look does not count
 /// against the rate limit, the request it belongs to did). Runs on a blocking thread.
-fn answer(relay: &Relay, token: &str, body: Option<&[u8]>) -> Result<(String, SyncBatch), ApiError> {
+fn answer(relay: &Relay, token: &str, body: Option<&[u8]>) -> Result<Answered, Unanswered> {
     let (device, coordinators_read_notes) = {
         let access = relay.access();
         let device = access
@@ -162,11 +211,8 @@ fn answer(relay: &Relay, token: &str, body: Option<&[u8]>) -> Result<(String, Sy
     };
     let batch = match body {
         Some(body) => {
-            if relay.limiter.check_key(&device.device_id).is_err() {
-                return Err(ApiError(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "too many requests from this device; retry shortly",
-                ));
+            if let Err(not_until) = relay.limiter.check_key(&device.device_id) {
+                return Err(Unanswered::Limited(not_until.wait_time_from(relay.limiter.clock().now())));
             }
             SyncBatch::decode(body)
                 .map_err(|_| ApiError(StatusCode::BAD_REQUEST, "not a sync batch of this protocol version"))?
@@ -189,5 +235,6 @@ fn answer(relay: &Relay, token: &str, body: Option<&[u8]>) -> Result<(String, Sy
         live_look = body.is_none(),
         "sync"
     );
-    Ok((device.device_id, reply))
+    let sent_something = has_news(&batch);
+    Ok(Answered { device_id: device.device_id, reply, sent_something })
 }

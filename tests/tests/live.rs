@@ -200,3 +200,33 @@ async fn a_nudge_during_a_poll_pushes_the_local_edit() {
     drop(agent);
     relay.stop().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_device_over_its_rate_limit_is_paced_not_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = district();
+    let relay = relay_with_district(&dir.path().join("relay"), &data).await;
+    let (store, client) = phone(&relay, &data, dir.path(), "Ms. Rivera").await;
+
+    // Three times the per-second limit, back to back: live requests wait their turn.
+    let requests = 3 * homevisit_relay::SYNC_REQUESTS_PER_SECOND;
+    let paced = within("live requests over the limit", async {
+        let mut outcomes = Vec::new();
+        for _ in 0..requests {
+            outcomes.push(client.sync_live(&store, Duration::from_millis(1)).await);
+        }
+        outcomes
+    })
+    .await;
+    assert!(paced.iter().all(Result::is_ok), "{:?}", paced.iter().find(|r| r.is_err()));
+    // The limit still holds: ordinary syncs at the same pace are refused.
+    let mut refused = false;
+    for _ in 0..requests {
+        if matches!(client.sync(&store).await, Err(ClientError::RateLimited)) {
+            refused = true;
+            break;
+        }
+    }
+    assert!(refused, "ordinary requests over the limit get 429");
+    relay.stop().await.unwrap();
+}

@@ -156,8 +156,9 @@ impl RelayClient {
         Ok(Self { sync_url, token: token.to_string(), http: http_client(loopback)? })
     }
 
-    /// One request; returns the answer and the (sent, received) body sizes. With a `wait`, the
-    /// relay may hold the request until it has news for this device (live mode).
+    /// One request; returns the answer and the (sent, received) body sizes. With a `wait` (live
+    /// mode), a request that sends nothing may be held by the relay until it has news for this
+    /// device, at most that long.
     async fn round_trip(&self, batch: &SyncBatch, wait: Duration) -> Result<(SyncBatch, usize, usize), ClientError> {
         let body = batch.encode();
         let sent = body.len();
@@ -272,7 +273,9 @@ impl RelayClient {
                     answer = self.round_trip(&out, wait) => answer?,
                 }
             } else {
-                self.round_trip(&out, Duration::ZERO).await?
+                // In live mode every request says so: the relay paces it, rather than refusing it,
+                // when this device is briefly over its rate limit; it answers it at once.
+                self.round_trip(&out, wait).await?
             };
             session.count_bodies(sent, received);
             // One commit for the whole reply, however many documents it carries.
