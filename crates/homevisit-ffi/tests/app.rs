@@ -98,8 +98,13 @@ async fn two_phones_plan_co_edit_and_sync_through_a_relay() {
     let sub = b.subscribe_document_changes(changes.clone());
     a.splice_note(visit.clone(), NoteField::Learned, 0, 0, "Sofia loves soccer 🎨.".into()).await.unwrap();
     b.splice_note(visit.clone(), NoteField::Learned, 0, 0, "Mateo draws dragons. ".into()).await.unwrap();
-    let inside_emoji = a.splice_note(visit.clone(), NoteField::Learned, 20, 0, "x".into()).await;
+    // UTF-16 positions, in a field only A writes (background sync may merge B's words into the
+    // shared one at any moment): 🎨 is two units, and a position between them is refused.
+    a.splice_note(visit.clone(), NoteField::UseInClass, 0, 0, "Art corner 🎨!".into()).await.unwrap();
+    let inside_emoji = a.splice_note(visit.clone(), NoteField::UseInClass, 12, 0, "x".into()).await;
     assert!(matches!(inside_emoji, Err(HomevisitError::Invalid { .. })), "{inside_emoji:?}");
+    a.splice_note(visit.clone(), NoteField::UseInClass, 13, 1, ".".into()).await.unwrap();
+    assert_eq!(a.note_text(visit.clone(), NoteField::UseInClass).await.unwrap(), "Art corner 🎨.");
     for _ in 0..2 {
         a.sync_now().await.unwrap();
         b.sync_now().await.unwrap();
