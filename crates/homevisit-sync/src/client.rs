@@ -289,7 +289,16 @@ impl RelayClient {
                 (hooks.changed)(moved);
             }
         }
-        Err(ClientError::TooManyRounds(MAX_ROUNDS))
+        if wait.is_zero() {
+            return Err(ClientError::TooManyRounds(MAX_ROUNDS));
+        }
+        // Live: a partner typing while this session runs keeps it going (each answer brings the
+        // next edit). Persisting what is settled is always safe (a state keeps only the heads
+        // both sides declared, and a document is marked only where they match), so the session
+        // ends here and the caller's next one continues.
+        let mut report = lock().batch(|store| session.finish(store))?;
+        report.changed = changed.into_iter().collect();
+        Ok(Some(report))
     }
 }
 
