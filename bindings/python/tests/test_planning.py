@@ -1,0 +1,103 @@
+"""Planning visits from the roster, reading them back, and what the rules refuse."""
+
+from datetime import datetime, timezone
+
+import pytest
+
+import homevisit as hv
+from support import enrolled, people, run, visit_plan
+
+
+def test_plan_a_visit_from_the_roster_and_read_it_back(tmp_path, relay):
+    async def scenario():
+        app = await enrolled(tmp_path / "rivera", relay, "Ms. Rivera")
+        roster = await app.roster()
+        assert roster.schools and roster.educators and roster.families
+        rivera, okafor, family = await people(app)
+        # Demo data: Rivera is trained; Okafor (a paraprofessional, not trained yet) may visit with her.
+        assert rivera.trained and not okafor.trained and okafor.role == "paraprofessional"
+        assert any(s.id == rivera.school_id for s in roster.schools)
+
+        plan = visit_plan(family, [rivera, okafor], place=hv.Place.NEUTRAL(description="Eastside library"),
+                          expected_end_ms=1_795_000_000_000 + 3_600_000)
+        visit_id = await app.plan_visit(plan)
+        assert visit_id
+
+        visit = await app.visit(visit_id)
+        plan.visit_id = visit_id
+        assert visit.plan == plan
+        assert visit.plan.place == hv.Place.NEUTRAL(description="Eastside library")
+        assert visit.outcome.status == hv.VisitStatus.PLANNED
+        assert visit.outcome.confirmed_by is None
+
+        day = datetime.fromtimestamp(plan.scheduled_at_ms / 1000, tz=timezone.utc).date().isoformat()
+        rows = await app.visits_on_day(day, 0)
+        row = next(r for r in rows if r.visit_id == visit_id)
+        assert row.family_id == family.id and sorted(row.educator_ids) == sorted([rivera.id, okafor.id])
+        assert row.status == hv.VisitStatus.PLANNED and row.visit_number == 1
+
+        # Update the plan (move it an hour later); the outcome is kept.
+        plan.scheduled_at_ms += 3_600_000
+        plan.expected_end_ms += 3_600_000
+        await app.update_plan(plan)
+        assert (await app.visit(visit_id)).plan.scheduled_at_ms == plan.scheduled_at_ms
+
+    run(scenario())
+
+
+def test_a_visit_with_one_educator_is_invalid(tmp_path, relay):
+    async def scenario():
+        app = await enrolled(tmp_path / "rivera", relay, "Ms. Rivera")
+        rivera, _, family = await people(app)
+        with pytest.raises(hv.HomevisitError.Invalid) as e:
+            await app.plan_visit(visit_plan(family, [rivera]))
+        assert e.value.reason
+        # Nothing was planned.
+        day = datetime.fromtimestamp(1_795_000_000, tz=timezone.utc).date().isoformat()
+        assert not [r for r in await app.visits_on_day(day, 0) if r.family_id == family.id
+                    and r.scheduled_at_ms == 1_795_000_000_000]
+
+    run(scenario())
+
+
+def test_other_invalid_plans(tmp_path, relay):
+    async def scenario():
+        app = await enrolled(tmp_path / "rivera", relay, "Ms. Rivera")
+        rivera, okafor, family = await people(app)
+        bad = [
+            visit_plan(family, [rivera, okafor], visit_number=3),
+            visit_plan(family, [rivera, okafor], family_id="nope"),
+            visit_plan(family, [rivera, okafor], family_agreed_at_ms=1_794_000_000_000),  # no recorder
+        ]
+        for plan in bad:
+            with pytest.raises(hv.HomevisitError.Invalid):
+                await app.plan_visit(plan)
+
+    run(scenario())
+
+
+def test_outcome_recorded_and_confirmed_by_the_partner(tmp_path, relay):
+    async def scenario():
+        app = await enrolled(tmp_path / "rivera", relay, "Ms. Rivera")
+        rivera, okafor, family = await people(app)
+        visit_id = await app.plan_visit(visit_plan(family, [rivera, okafor]))
+        outcome = hv.VisitOutcome(status=hv.VisitStatus.COMPLETED, started_at_ms=1_795_000_000_000,
+                                  ended_at_ms=1_795_003_000_000, recorded_by=rivera.id,
+                                  confirmed_by=None, confirmed_at_ms=None)
+        await app.record_outcome(visit_id, outcome)
+        await app.confirm_visit(visit_id, okafor.id)
+        got = (await app.visit(visit_id)).outcome
+        assert got.status == hv.VisitStatus.COMPLETED and got.recorded_by == rivera.id
+        assert got.confirmed_by == okafor.id and got.confirmed_at_ms is not None
+
+    run(scenario())
+
+
+def test_prompt_pack_in_the_familys_language(tmp_path, relay):
+    async def scenario():
+        app = await enrolled(tmp_path / "rivera", relay, "Ms. Rivera")
+        pack = await app.prompt_pack("es-MX", 1)
+        assert pack.language.startswith("es") and pack.visit_number == 1
+        assert pack.title and pack.prompts and all(isinstance(p, str) for p in pack.prompts)
+
+    run(scenario())
