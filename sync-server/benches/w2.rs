@@ -256,9 +256,23 @@ fn median_tree(runs: &[Value]) -> Value {
             let mut v: Vec<f64> = runs.iter().filter_map(Value::as_f64).collect();
             v.sort_by(|x, y| x.total_cmp(y));
             let m = v.len() / 2;
-            json!(if v.len() % 2 == 1 { v[m] } else { (v[m - 1] + v[m]) / 2.0 })
+            rounded(if v.len() % 2 == 1 { v[m] } else { (v[m - 1] + v[m]) / 2.0 })
         }
         other => other.clone(),
+    }
+}
+
+/// As the peer's `roundTree`: integers stay integers, the rest get 3 decimals.
+fn rounded(x: f64) -> Value {
+    if x.fract() == 0.0 && x.abs() < 9e15 { json!(x as i64) } else { json!((x * 1e3).round() / 1e3) }
+}
+
+fn round_tree(v: Value) -> Value {
+    match v {
+        Value::Object(map) => Value::Object(map.into_iter().map(|(k, v)| (k, round_tree(v))).collect()),
+        Value::Array(items) => Value::Array(items.into_iter().map(round_tree).collect()),
+        Value::Number(n) if n.is_f64() => n.as_f64().map_or(Value::Null, rounded),
+        other => other,
     }
 }
 
@@ -278,7 +292,7 @@ async fn main() {
             result["maxMs"].as_f64().unwrap(),
             result["loopMs"].as_f64().unwrap(),
         );
-        runs.push(result);
+        runs.push(round_tree(result));
     }
     let median = median_tree(&runs);
     println!(
