@@ -8,10 +8,9 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use homevisit_docs::DocId;
 use homevisit_store::Store;
 use tokio::sync::Notify;
-
-use homevisit_docs::DocId;
 
 use crate::SyncReport;
 use crate::client::{ClientError, LIVE_WAIT, RelayClient, SyncHooks, SyncProgress};
@@ -19,7 +18,9 @@ use crate::client::{ClientError, LIVE_WAIT, RelayClient, SyncHooks, SyncProgress
 /// What the agent tells the app.
 pub trait SyncListener: Send + Sync {
     fn progress(&self, progress: SyncProgress);
-    /// A sync attempt ended; on failure `retry_in` says when the next attempt is (if any).
+    /// A sync attempt ended; on failure `retry_in` says when the next attempt is (if any). In live
+    /// mode that includes every poll that was answered (with news, or empty at its deadline), but
+    /// not one given up for a nudge.
     fn finished(&self, result: &Result<SyncReport, ClientError>, retry_in: Option<Duration>);
     /// These documents changed because of what arrived from the relay (a partner's words, a
     /// coordinator's change): a screen showing one of them should refresh. Called as soon as the
