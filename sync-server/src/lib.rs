@@ -82,7 +82,18 @@ pub struct Relay {
 
 /// Sync requests one device may make per second (with a burst of as many): generous for a phone
 /// back from a rural day, small enough that one misbehaving device cannot starve the others.
+/// A district can change it with `HOMEVISIT_RELAY_DEVICE_REQUESTS_PER_SECOND`.
 pub const SYNC_REQUESTS_PER_SECOND: u32 = 50;
+
+/// The per-device request limit in force: the environment's, else the default.
+fn device_requests_per_second() -> Result<std::num::NonZeroU32, RelayError> {
+    match std::env::var("HOMEVISIT_RELAY_DEVICE_REQUESTS_PER_SECOND") {
+        Ok(v) => v.trim().parse().map_err(|_| {
+            RelayError::Io("HOMEVISIT_RELAY_DEVICE_REQUESTS_PER_SECOND must be a whole number above 0".into())
+        }),
+        Err(_) => Ok(std::num::NonZeroU32::new(SYNC_REQUESTS_PER_SECOND).expect("non-zero")),
+    }
+}
 
 /// The key that encrypts the relay's files: `HOMEVISIT_RELAY_KEY` (64 hex) or `<data>/relay.key`,
 /// made on first start (mode 0600).
@@ -121,7 +132,7 @@ impl Relay {
             Storage::Embedded => Box::new(embedded::Embedded::open(data_dir, &key)?),
             Storage::Postgres(url) => Box::new(pg::Postgres::open(url, &key, Arc::downgrade(&changes))?),
         };
-        let quota = governor::Quota::per_second(std::num::NonZeroU32::new(SYNC_REQUESTS_PER_SECOND).expect("non-zero"));
+        let quota = governor::Quota::per_second(device_requests_per_second()?);
         Ok(Arc::new(Relay {
             backend,
             metrics: metrics::Metrics::new(),
