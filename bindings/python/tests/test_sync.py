@@ -148,10 +148,6 @@ class RaisingProgress(hv.SyncProgressListener):
         raise RuntimeError("a bug in the shell's listener")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known problem: a foreign listener that raises makes uniffi panic inside the background sync "
-    "task ('Callback interface failure'), which ends it: later edits stay unsynced, and "
-    "sync_status shows no error. Remove this mark once the library survives it."))
 def test_a_listener_that_raises_does_not_stop_background_sync(tmp_path, relay):
     async def scenario():
         a, b, visit = await two_phones(tmp_path, relay)

@@ -10,7 +10,7 @@ mod types;
 
 pub use app::{HomevisitApp, generate_database_key, open_app};
 pub use error::HomevisitError;
-pub use listeners::{DocumentChangeListener, Subscription, SyncProgressListener};
+pub use listeners::{DocumentChangeListener, ListenerError, Subscription, SyncProgressListener};
 pub use types::*;
 
 uniffi::setup_scaffolding!("homevisit");

@@ -8,19 +8,33 @@ use homevisit_docs::DocId;
 
 use crate::types::{ChangedDocument, SyncProgress};
 
+/// What a listener that failed (threw) amounts to: nothing. The library ignores it and goes on
+/// syncing; a shell's exception must never stop sync.
+#[derive(Debug, thiserror::Error, uniffi::Error)]
+pub enum ListenerError {
+    #[error("the listener failed")]
+    Failed,
+}
+
+impl From<uniffi::UnexpectedUniFFICallbackError> for ListenerError {
+    fn from(_: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        ListenerError::Failed
+    }
+}
+
 /// Told how a sync under way is going.
 #[uniffi::export(with_foreign)]
 pub trait SyncProgressListener: Send + Sync {
-    fn on_progress(&self, progress: SyncProgress);
+    fn on_progress(&self, progress: SyncProgress) -> Result<(), ListenerError>;
     /// A sync ended: `error` is `None` on success, else a short reason (no content).
-    fn on_finished(&self, error: Option<String>);
+    fn on_finished(&self, error: Option<String>) -> Result<(), ListenerError>;
 }
 
 /// Told which documents changed because of a sync (a partner's words arrived), so a screen
 /// showing one of them refreshes.
 #[uniffi::export(with_foreign)]
 pub trait DocumentChangeListener: Send + Sync {
-    fn on_documents_changed(&self, documents: Vec<ChangedDocument>);
+    fn on_documents_changed(&self, documents: Vec<ChangedDocument>) -> Result<(), ListenerError>;
 }
 
 /// The listeners subscribed to one app.
@@ -29,6 +43,12 @@ pub(crate) struct Listeners {
     next: Mutex<u64>,
     progress: Mutex<Vec<(u64, Arc<dyn SyncProgressListener>)>>,
     changes: Mutex<Vec<(u64, Arc<dyn DocumentChangeListener>)>>,
+}
+
+/// Calls a listener; its failure (an exception in the shell, or a panic in a Rust listener) is
+/// dropped: sync goes on, and nothing of the failure's text is logged.
+fn ignore_failure(call: impl FnOnce() -> Result<(), ListenerError>) {
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(call));
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -67,12 +87,12 @@ impl Listeners {
     // Callbacks run on a snapshot of the list, outside the lock: a listener may unsubscribe.
     pub(crate) fn progress(&self, p: SyncProgress) {
         let all: Vec<_> = lock(&self.progress).iter().map(|(_, l)| l.clone()).collect();
-        all.iter().for_each(|l| l.on_progress(p.clone()));
+        all.iter().for_each(|l| ignore_failure(|| l.on_progress(p.clone())));
     }
 
     pub(crate) fn finished(&self, error: Option<String>) {
         let all: Vec<_> = lock(&self.progress).iter().map(|(_, l)| l.clone()).collect();
-        all.iter().for_each(|l| l.on_finished(error.clone()));
+        all.iter().for_each(|l| ignore_failure(|| l.on_finished(error.clone())));
     }
 
     pub(crate) fn changed(&self, docs: &[DocId]) {
@@ -82,7 +102,7 @@ impl Listeners {
         let docs: Vec<ChangedDocument> =
             docs.iter().map(|d| ChangedDocument { kind: d.kind.as_str().to_string(), id: d.id.to_string() }).collect();
         let all: Vec<_> = lock(&self.changes).iter().map(|(_, l)| l.clone()).collect();
-        all.iter().for_each(|l| l.on_documents_changed(docs.clone()));
+        all.iter().for_each(|l| ignore_failure(|| l.on_documents_changed(docs.clone())));
     }
 }
 

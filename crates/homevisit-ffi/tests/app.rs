@@ -8,18 +8,21 @@ use homevisit_ffi::*;
 
 struct Changes(Mutex<Vec<ChangedDocument>>);
 impl DocumentChangeListener for Changes {
-    fn on_documents_changed(&self, documents: Vec<ChangedDocument>) {
+    fn on_documents_changed(&self, documents: Vec<ChangedDocument>) -> Result<(), ListenerError> {
         self.0.lock().unwrap().extend(documents);
+        Ok(())
     }
 }
 
 struct Progress(Mutex<(usize, Vec<Option<String>>)>);
 impl SyncProgressListener for Progress {
-    fn on_progress(&self, _progress: SyncProgress) {
+    fn on_progress(&self, _progress: SyncProgress) -> Result<(), ListenerError> {
         self.0.lock().unwrap().0 += 1;
+        Ok(())
     }
-    fn on_finished(&self, error: Option<String>) {
+    fn on_finished(&self, error: Option<String>) -> Result<(), ListenerError> {
         self.0.lock().unwrap().1.push(error);
+        Ok(())
     }
 }
 
