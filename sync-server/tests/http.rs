@@ -21,6 +21,7 @@ async fn device_token(relay: &RunningRelay) -> (String, String) {
 async fn health_limits_and_metrics() {
     let dir = tempfile::tempdir().unwrap();
     let relay = relay(&dir).await;
+    homevisit_sync::client::install_tls_provider();
     let http = reqwest::Client::new();
     let url = |p: &str| format!("{}{p}", relay.url());
 

@@ -41,6 +41,9 @@ pub enum ClientError {
     Storage(#[from] DocFailure),
     #[error("the sync did not settle within {0} rounds; the next sync continues")]
     TooManyRounds(usize),
+    /// The HTTP client could not be built (no TLS roots on the system, ...): not a signal problem.
+    #[error("the HTTP client could not be set up: {0}")]
+    Setup(String),
 }
 
 fn is_loopback(url: &reqwest::Url) -> bool {
@@ -62,13 +65,20 @@ fn checked_url(base: &str, path: &str) -> Result<(reqwest::Url, bool), ClientErr
     }
 }
 
+/// Makes rustls's *ring* provider the process's TLS crypto (once; later calls do nothing). Every
+/// HTTP client this crate builds calls it first; call it before building another reqwest client.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 fn http_client(loopback: bool) -> Result<reqwest::Client, ClientError> {
+    install_tls_provider();
     reqwest::Client::builder()
         .https_only(!loopback)
         .connect_timeout(Duration::from_secs(10))
         .timeout(Duration::from_secs(60))
         .build()
-        .map_err(ClientError::Unreachable)
+        .map_err(|e| ClientError::Setup(e.to_string()))
 }
 
 #[derive(Serialize)]
@@ -113,7 +123,7 @@ impl ClientError {
     /// Whether trying again later may succeed. Every failure of the network or the relay is
     /// retried; a revoked device or a bad address needs a person.
     pub fn is_retryable(&self) -> bool {
-        !matches!(self, ClientError::Unauthorized | ClientError::InsecureUrl)
+        !matches!(self, ClientError::Unauthorized | ClientError::InsecureUrl | ClientError::Setup(_))
     }
 }
 
