@@ -6,8 +6,11 @@
 //! `cargo bench -p homevisit-relay --bench w1 -- --n 1000 --runs 3`; one JSON line on stdout,
 //! shaped like the peer's (`median`, `runs`).
 
+mod common;
+
+use common::{RelayProcess, arg, peak_rss};
 use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -18,28 +21,6 @@ use homevisit_store::{DbKey, Store, VisitImport};
 use homevisit_sync::SyncReport;
 use homevisit_sync::client::{RELAY_PEER, RelayClient, enroll};
 use serde_json::{Value, json};
-
-fn arg(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-fn peak_rss(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .map_or(0, |kb| kb * 1024)
-}
-
-struct RelayProcess(Child);
-impl Drop for RelayProcess {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn bytes(r: &SyncReport) -> Value {
     json!({

@@ -13,8 +13,11 @@
 //! request / response bodies (HTTP headers not counted, as the peer's payload bytes do not count
 //! WebSocket framing).
 
+mod common;
+
+use common::{RelayProcess, arg, peak_rss};
 use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -34,28 +37,6 @@ use tokio::sync::mpsc;
 const OBSERVE_TIMEOUT: Duration = Duration::from_secs(15);
 /// The peer's seed for edit positions (`client.mjs` `edit`).
 const EDIT_SEED: u32 = 7;
-
-fn arg(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-fn peak_rss(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .map_or(0, |kb| kb * 1024)
-}
-
-struct RelayProcess(Child);
-impl Drop for RelayProcess {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// Body bytes a phone's agent sent and received (from each finished sync's report).
 #[derive(Default)]
