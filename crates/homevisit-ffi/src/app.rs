@@ -417,6 +417,14 @@ impl HomevisitApp {
         self.inner.listeners.add_changes(listener)
     }
 
+    /// Stops background syncing and ends every subscription, at once: no listener is called after
+    /// this returns. For a shell (or a script) about to exit; the store stays open, so calls still
+    /// work, and `set_live` or `enroll` start syncing again.
+    pub fn shutdown(&self) {
+        *lock(&self.inner.agent) = None;
+        self.inner.listeners.clear();
+    }
+
     /// Signs out: stops syncing, ends every subscription, and deletes this phone's store (notes
     /// not yet synced are lost: the shell asks first, showing `unsynced_count`). The app is
     /// closed afterwards; every call returns `Closed`.

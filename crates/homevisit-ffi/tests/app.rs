@@ -138,6 +138,15 @@ async fn two_phones_plan_co_edit_and_sync_through_a_relay() {
     assert!(live_changes.0.lock().unwrap().iter().any(|d| d.id == visit));
     assert!(b.sync_status().await.unwrap().live);
 
+    // Shutting down ends subscriptions at once: A's next words reach B, but B's listener hears nothing.
+    b.shutdown();
+    let heard = live_changes.0.lock().unwrap().len();
+    a.splice_note(visit.clone(), NoteField::NextSteps, 0, 0, "Soon: ".into()).await.unwrap();
+    a.sync_now().await.unwrap();
+    b.sync_now().await.unwrap();
+    assert!(b.note_text(visit.clone(), NoteField::NextSteps).await.unwrap().starts_with("Soon: "));
+    assert_eq!(live_changes.0.lock().unwrap().len(), heard, "no listener is called after shutdown");
+
     // Sign out wipes the phone; the app is closed afterwards.
     b.sign_out_and_wipe().await.unwrap();
     assert!(matches!(b.todays_visits().await, Err(HomevisitError::Closed)));
