@@ -9,10 +9,8 @@
 mod common;
 
 use common::{RelayProcess, arg, peak_rss};
-use std::net::TcpListener;
-use std::process::{Command, Stdio};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use homevisit_fixtures::forms;
 use homevisit_model::{Educator, EducatorRole, SchoolId, VisitId};
@@ -51,21 +49,7 @@ async fn run(n: usize) -> Value {
         let invite = || relay.access().invite(&school.to_string(), "educator", Some(&me.id.to_string())).unwrap();
         (invite(), invite())
     };
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = Command::new(env!("CARGO_BIN_EXE_homevisit-relay"))
-        .args(["--data", relay_dir.to_str().unwrap(), "serve", "--listen", &format!("127.0.0.1:{port}")])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let relay = RelayProcess(child);
-    let url = format!("http://127.0.0.1:{port}");
-    for _ in 0..200 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(25));
-    }
+    let (relay, url) = RelayProcess::spawn(&relay_dir);
     let baseline_rss = peak_rss(relay.0.id());
 
     let key = DbKey::from_bytes([9; 32]);

@@ -16,8 +16,6 @@
 mod common;
 
 use common::{RelayProcess, arg, peak_rss};
-use std::net::TcpListener;
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -118,21 +116,7 @@ async fn run(edits: usize, gap: Duration) -> Value {
             |e: homevisit_model::EducatorId| relay.access().invite(&school, "educator", Some(&e.to_string())).unwrap();
         (invite(educator_a), invite(educator_b))
     };
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = Command::new(env!("CARGO_BIN_EXE_homevisit-relay"))
-        .args(["--data", relay_dir.to_str().unwrap(), "serve", "--listen", &format!("127.0.0.1:{port}")])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let relay = RelayProcess(child);
-    let url = format!("http://127.0.0.1:{port}");
-    for _ in 0..200 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(25));
-    }
+    let (relay, url) = RelayProcess::spawn(&relay_dir);
 
     // Two phones, enrolled and synced: both hold the visit.
     let key = DbKey::from_bytes([9; 32]);

@@ -1,7 +1,10 @@
 //! What the sync benchmarks share: arguments, the relay's peak RSS, and the relay process that
 //! ends with the benchmark.
 
-use std::process::Child;
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
 
 pub fn arg(name: &str, default: usize) -> usize {
     let args: Vec<String> = std::env::args().collect();
@@ -20,6 +23,28 @@ pub fn peak_rss(pid: u32) -> u64 {
 
 /// The relay under benchmark, killed when dropped.
 pub struct RelayProcess(pub Child);
+
+impl RelayProcess {
+    /// Starts the real `homevisit-relay` binary on `data_dir` (its own process, so its RSS is its
+    /// own) on a free loopback port, waits until it accepts connections, and returns it with its URL.
+    pub fn spawn(data_dir: &Path) -> (RelayProcess, String) {
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = Command::new(env!("CARGO_BIN_EXE_homevisit-relay"))
+            .args(["--data", data_dir.to_str().unwrap(), "serve", "--listen", &format!("127.0.0.1:{port}")])
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let relay = RelayProcess(child);
+        for _ in 0..200 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        (relay, format!("http://127.0.0.1:{port}"))
+    }
+}
 
 impl Drop for RelayProcess {
     fn drop(&mut self) {
