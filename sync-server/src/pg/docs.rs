@@ -35,6 +35,9 @@ fn decode_heads(bytes: &[u8]) -> Vec<ChangeHash> {
     bytes.chunks_exact(32).map(|c| ChangeHash(c.try_into().expect("32 bytes"))).collect()
 }
 
+/// A stored document's bytes and heads.
+type Stored = (Vec<u8>, Vec<ChangeHash>);
+
 /// What a sync state is bound to: its device and document.
 fn state_aad(device: &str, doc: &DocId) -> String {
     format!("{device} {doc}")
@@ -132,6 +135,15 @@ impl<'a, 't> PgDocs<'a, 't> {
         self.store(doc, content)
     }
 
+    /// The document as stored (unsealed) and its heads, read without loading it; `None` if new.
+    pub(crate) fn stored(&mut self, doc: &DocId) -> Result<Option<Stored>, DocFailure> {
+        let row = self
+            .tx
+            .query_opt("SELECT data, heads FROM documents WHERE doc_id = $1", &[&doc.to_string()])
+            .map_err(storage)?;
+        row.map(|r| Ok((self.unseal(doc, r.get(0))?, decode_heads(r.get(1))))).transpose()
+    }
+
     /// Merges a whole document unchecked (an administrator's import).
     pub(crate) fn import(&mut self, doc: &DocId, bytes: &[u8]) -> Result<(), DocFailure> {
         self.merge_checked(doc, bytes, &mut |_| true)
@@ -208,12 +220,7 @@ impl SyncDocs for PgDocs<'_, '_> {
     }
 
     fn snapshot(&mut self, doc: &DocId) -> Result<(Vec<u8>, Vec<ChangeHash>), DocFailure> {
-        let row = self
-            .tx
-            .query_opt("SELECT data, heads FROM documents WHERE doc_id = $1", &[&doc.to_string()])
-            .map_err(storage)?
-            .ok_or(DocFailure::Rejected(RejectReason::Malformed))?;
-        Ok((self.unseal(doc, row.get(0))?, decode_heads(row.get(1))))
+        self.stored(doc)?.ok_or(DocFailure::Rejected(RejectReason::Malformed))
     }
 
     fn receive_snapshot(&mut self, doc: &DocId, bytes: &[u8]) -> Result<(), DocFailure> {

@@ -20,7 +20,6 @@ use std::time::Duration;
 use automerge::AutoCommit;
 use homevisit_docs::DocId;
 use homevisit_store::DbKey;
-use homevisit_sync::SyncDocs;
 use postgres::config::Host;
 use postgres::fallible_iterator::FallibleIterator;
 use tokio::sync::watch;
@@ -194,8 +193,7 @@ impl Backend for Postgres {
     fn document(&self, id: &DocId) -> Result<Option<AutoCommit>, RelayError> {
         self.pool.run(|c| {
             let mut tx = c.transaction()?;
-            let mut docs = PgDocs::new(&mut tx, &self.sealer);
-            let stored = docs.heads(id)?.map(|_| docs.snapshot(id)).transpose()?;
+            let stored = PgDocs::new(&mut tx, &self.sealer).stored(id)?;
             stored.map(|(bytes, _)| homevisit_docs::load(&bytes).map_err(|e| RelayError::Io(e.to_string()))).transpose()
         })
     }
