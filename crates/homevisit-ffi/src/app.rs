@@ -68,8 +68,7 @@ pub async fn open_app(data_dir: String, database_key: String) -> Result<Arc<Home
         let inner = Arc::new(Inner {
             data_dir: PathBuf::from(data_dir),
             store: Mutex::new(Some(Arc::new(Mutex::new(store)))),
-            listeners: Arc::new(Listeners::default()),
-            status: Arc::new(Mutex::new(Status::default())),
+            reporter: Arc::new(Reporter { listeners: Arc::new(Listeners::default()), status: Mutex::default() }),
             agent: Mutex::new(None),
             live: Mutex::new(false),
         });
@@ -89,8 +88,9 @@ struct Inner {
     data_dir: PathBuf,
     /// `None` once signed out.
     store: Mutex<Option<Arc<Mutex<Store>>>>,
-    listeners: Arc<Listeners>,
-    status: Arc<Mutex<Status>>,
+    /// Tells the shell's listeners how syncs go, and keeps the status line: for background syncs
+    /// and `sync_now` alike.
+    reporter: Arc<Reporter>,
     agent: Mutex<Option<SyncAgent>>,
     live: Mutex<bool>,
 }
@@ -117,13 +117,12 @@ impl Inner {
         *agent = None; // dropping the old agent stops it
         if let Some(client) = client {
             let _guard = runtime().enter();
-            let listener = Arc::new(AgentListener { listeners: self.listeners.clone(), status: self.status.clone() });
             let backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(300));
             let store = self.store()?;
             *agent = Some(if *lock(&self.live) {
-                SyncAgent::start_live(client, store, listener, backoff)
+                SyncAgent::start_live(client, store, self.reporter.clone(), backoff)
             } else {
-                SyncAgent::start(client, store, listener, backoff)
+                SyncAgent::start(client, store, self.reporter.clone(), backoff)
             });
         }
         Ok(())
@@ -137,10 +136,10 @@ impl Inner {
     }
 }
 
-/// Background sync's reports, passed on to the shell's listeners.
-struct AgentListener {
+/// Sync reports, passed on to the shell's listeners and kept for the status line.
+struct Reporter {
     listeners: Arc<Listeners>,
-    status: Arc<Mutex<Status>>,
+    status: Mutex<Status>,
 }
 
 fn progress_record(p: client::SyncProgress) -> SyncProgress {
@@ -152,7 +151,7 @@ fn progress_record(p: client::SyncProgress) -> SyncProgress {
     }
 }
 
-impl SyncListener for AgentListener {
+impl SyncListener for Reporter {
     fn progress(&self, progress: client::SyncProgress) {
         self.listeners.progress(progress_record(progress));
     }
@@ -356,12 +355,12 @@ impl HomevisitApp {
     pub async fn sync_now(&self) -> Result<SyncSummary, HomevisitError> {
         let client = self.inner.client()?.ok_or(HomevisitError::NotEnrolled)?;
         let store = self.inner.store()?;
-        let (listeners, status) = (self.inner.listeners.clone(), self.inner.status.clone());
+        let reporter = self.inner.reporter.clone();
         run(async move {
-            let progress = |p: client::SyncProgress| listeners.progress(progress_record(p));
-            let changed = |docs: Vec<DocId>| listeners.changed(&docs);
+            let progress = |p: client::SyncProgress| reporter.progress(p);
+            let changed = |docs: Vec<DocId>| reporter.documents_changed(docs);
             let result = client.sync_with(&store, SyncHooks { progress: &progress, changed: &changed }).await;
-            AgentListener { listeners: listeners.clone(), status }.finished(&result, None);
+            reporter.finished(&result, None);
             let report = result?;
             let unsynced = lock(&store).unsynced_count(RELAY_PEER)? as u32;
             Ok(SyncSummary {
@@ -386,9 +385,9 @@ impl HomevisitApp {
     }
 
     pub async fn sync_status(&self) -> Result<SyncStatus, HomevisitError> {
-        let (live, status) = (*lock(&self.inner.live), self.inner.status.clone());
+        let (live, reporter) = (*lock(&self.inner.live), self.inner.reporter.clone());
         self.with_store(move |s| {
-            let status = lock(&status);
+            let status = lock(&reporter.status);
             let relay_url = s.setting(SETTING_RELAY)?;
             Ok(SyncStatus {
                 enrolled: relay_url.is_some() && s.setting(SETTING_TOKEN)?.is_some(),
@@ -409,12 +408,12 @@ impl HomevisitApp {
 
     /// Calls `listener` with the progress of every sync until the subscription ends.
     pub fn subscribe_sync_progress(&self, listener: Arc<dyn SyncProgressListener>) -> Arc<Subscription> {
-        self.inner.listeners.add_progress(listener)
+        self.inner.reporter.listeners.add_progress(listener)
     }
 
     /// Calls `listener` with the documents a sync changed until the subscription ends.
     pub fn subscribe_document_changes(&self, listener: Arc<dyn DocumentChangeListener>) -> Arc<Subscription> {
-        self.inner.listeners.add_changes(listener)
+        self.inner.reporter.listeners.add_changes(listener)
     }
 
     /// Stops background syncing and ends every subscription, at once: no listener is called after
@@ -422,7 +421,7 @@ impl HomevisitApp {
     /// work, and `set_live` or `enroll` start syncing again.
     pub fn shutdown(&self) {
         *lock(&self.inner.agent) = None;
-        self.inner.listeners.clear();
+        self.inner.reporter.listeners.clear();
     }
 
     /// Signs out: stops syncing, ends every subscription, and deletes this phone's store (notes
@@ -430,7 +429,7 @@ impl HomevisitApp {
     /// closed afterwards; every call returns `Closed`.
     pub async fn sign_out_and_wipe(&self) -> Result<(), HomevisitError> {
         *lock(&self.inner.agent) = None;
-        self.inner.listeners.clear();
+        self.inner.reporter.listeners.clear();
         let store = lock(&self.inner.store).take().ok_or(HomevisitError::Closed)?;
         let dir = self.inner.data_dir.clone();
         run(async move {
