@@ -35,6 +35,40 @@ pub async fn start_relay_on(dir: &Path, listen: SocketAddr) -> homevisit_relay::
     homevisit_relay::start(&relay_config(dir, listen)).await.expect("relay starts")
 }
 
+/// The demo district on a fixed day (Sunday 2026-11-22, UTC-8): what every end-to-end test
+/// seeds its relay with.
+pub fn district() -> homevisit_fixtures::DataSet {
+    homevisit_fixtures::demo::data_set(
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 22).expect("a date"),
+        chrono::FixedOffset::west_opt(8 * 3600).expect("an offset"),
+    )
+}
+
+/// Imports a district into a relay, as a district's administrator would.
+pub fn import_district(relay: &homevisit_relay::Relay, data: &homevisit_fixtures::DataSet) {
+    relay
+        .import_with(|store| store.import_district(&data.schools, &data.educators, &data.families, &data.visits))
+        .expect("the district imports");
+}
+
+/// A relay under test holding `data`.
+pub async fn start_relay_with_district(
+    dir: &Path,
+    data: &homevisit_fixtures::DataSet,
+) -> homevisit_relay::RunningRelay {
+    let relay = start_relay(dir).await;
+    import_district(&relay.relay, data);
+    relay
+}
+
+/// Another instance's configuration on the same storage as `first`: its own data directory
+/// (`data_dir`), holding a copy of `first`'s key, as every instance sharing a database needs.
+pub fn same_storage(first: &Config, data_dir: &Path) -> Config {
+    std::fs::create_dir_all(data_dir).expect("the data directory");
+    std::fs::copy(first.data_dir.join("relay.key"), data_dir.join("relay.key")).expect("the relay key copies");
+    Config { data_dir: data_dir.to_path_buf(), ..first.clone() }
+}
+
 /// The text of a visit's note field as the relay holds it ("" if the relay lacks the notes).
 pub fn relay_note(
     relay: &homevisit_relay::Relay,

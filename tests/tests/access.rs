@@ -4,9 +4,8 @@
 use std::collections::BTreeSet;
 use std::sync::Mutex;
 
-use chrono::{FixedOffset, NaiveDate};
 use homevisit_docs::{DocId, DocKind};
-use homevisit_fixtures::{DataSet, demo};
+use homevisit_fixtures::DataSet;
 use homevisit_model::{EducatorId, NoteField, School};
 use homevisit_relay::RunningRelay;
 use homevisit_store::{DbKey, Store};
@@ -14,7 +13,7 @@ use homevisit_sync::RejectReason;
 use homevisit_sync::client::{RelayClient, enroll};
 
 fn data() -> DataSet {
-    demo::data_set(NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(), FixedOffset::west_opt(8 * 3600).unwrap())
+    homevisit_e2e::district()
 }
 
 fn seed(store: &mut Store, data: &DataSet) -> Result<(), homevisit_store::StoreError> {

@@ -4,8 +4,6 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chrono::{FixedOffset, NaiveDate};
-use homevisit_fixtures::demo;
 use homevisit_model::NoteField;
 use homevisit_store::{DbKey, Store};
 use homevisit_sync::SyncReport;
@@ -42,13 +40,10 @@ impl Recorder {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_agent_syncs_when_the_relay_comes_back_and_when_nudged() {
     let dir = tempfile::tempdir().unwrap();
-    let data = demo::data_set(NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(), FixedOffset::west_opt(8 * 3600).unwrap());
+    let data = homevisit_e2e::district();
     let relay_dir = dir.path().join("relay");
     let relay = homevisit_e2e::start_relay(&relay_dir).await;
-    relay
-        .relay
-        .import_with(|store| store.import_district(&data.schools, &data.educators, &data.families, &data.visits))
-        .unwrap();
+    homevisit_e2e::import_district(&relay.relay, &data);
     let rivera = data.educators.iter().find(|e| e.display_name == "Ms. Rivera").unwrap();
     let code =
         relay.relay.access().invite(&rivera.school_id.to_string(), "educator", Some(&rivera.id.to_string())).unwrap();

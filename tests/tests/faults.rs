@@ -8,9 +8,8 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Duration;
 
-use chrono::{FixedOffset, NaiveDate};
 use homevisit_docs::{DocId, DocKind};
-use homevisit_fixtures::{DataSet, demo};
+use homevisit_fixtures::DataSet;
 use homevisit_model::NoteField;
 use homevisit_relay::RunningRelay;
 use homevisit_store::{DbKey, Store};
@@ -120,16 +119,11 @@ async fn proxy(upstream: SocketAddr, faulty: Arc<AtomicBool>, counts: Arc<Counts
 }
 
 fn district() -> DataSet {
-    demo::data_set(NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(), FixedOffset::west_opt(8 * 3600).unwrap())
+    homevisit_e2e::district()
 }
 
 async fn seeded_relay(dir: &std::path::Path, data: &DataSet) -> RunningRelay {
-    let relay = homevisit_e2e::start_relay(dir).await;
-    relay
-        .relay
-        .import_with(|store| store.import_district(&data.schools, &data.educators, &data.families, &data.visits))
-        .unwrap();
-    relay
+    homevisit_e2e::start_relay_with_district(dir, data).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -5,8 +5,7 @@
 
 use std::sync::Mutex;
 
-use chrono::{FixedOffset, NaiveDate};
-use homevisit_fixtures::{DataSet, demo};
+use homevisit_fixtures::DataSet;
 use homevisit_model::NoteField;
 use homevisit_relay::{Config, RunningRelay, Storage, start};
 use homevisit_store::{DbKey, Store};
@@ -24,9 +23,7 @@ async fn two_instances(dir: &std::path::Path) -> Option<(RunningRelay, RunningRe
     let refused = start(&stranger).await.err().expect("a different relay key is refused");
     assert!(refused.to_string().contains("another relay key"), "{refused}");
     // The second instance: its own data directory, the same key and database.
-    let second = Config { data_dir: dir.join("relay-2"), ..first.clone() };
-    std::fs::create_dir_all(&second.data_dir).unwrap();
-    std::fs::copy(first.data_dir.join("relay.key"), second.data_dir.join("relay.key")).unwrap();
+    let second = homevisit_e2e::same_storage(&first, &dir.join("relay-2"));
     Some((one, start(&second).await.unwrap()))
 }
 
@@ -49,8 +46,8 @@ async fn phone(
 async fn two_relay_instances_on_one_database_serve_the_same_district() {
     let dir = tempfile::tempdir().unwrap();
     let Some((one, two)) = two_instances(dir.path()).await else { return };
-    let data = demo::data_set(NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(), FixedOffset::west_opt(8 * 3600).unwrap());
-    one.relay.import_with(|s| s.import_district(&data.schools, &data.educators, &data.families, &data.visits)).unwrap();
+    let data = homevisit_e2e::district();
+    homevisit_e2e::import_district(&one.relay, &data);
     assert_eq!(two.relay.document_count().unwrap(), one.relay.document_count().unwrap());
 
     // Invited on one instance, enrolled on the other.

@@ -8,9 +8,8 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chrono::{FixedOffset, NaiveDate};
 use homevisit_docs::{DocId, DocKind};
-use homevisit_fixtures::{DataSet, demo};
+use homevisit_fixtures::DataSet;
 use homevisit_model::{NoteField, VisitId};
 use homevisit_relay::RunningRelay;
 use homevisit_store::{DbKey, Store};
@@ -22,16 +21,11 @@ use homevisit_sync::client::{ClientError, RelayClient, SyncProgress, enroll};
 const LIVENESS: Duration = Duration::from_secs(15);
 
 fn district() -> DataSet {
-    demo::data_set(NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(), FixedOffset::west_opt(8 * 3600).unwrap())
+    homevisit_e2e::district()
 }
 
 async fn relay_with_district(dir: &Path, data: &DataSet) -> RunningRelay {
-    let relay = homevisit_e2e::start_relay(dir).await;
-    relay
-        .relay
-        .import_with(|store| store.import_district(&data.schools, &data.educators, &data.families, &data.visits))
-        .unwrap();
-    relay
+    homevisit_e2e::start_relay_with_district(dir, data).await
 }
 
 /// An educator's phone, enrolled and synced once: its store and its client.
@@ -234,12 +228,9 @@ async fn across_two_relay_instances_on_one_database_a_live_partner_receives_the_
     };
     let one = homevisit_relay::start(&first).await.unwrap();
     // The second instance: its own data directory, the same key and database.
-    let second = homevisit_relay::Config { data_dir: dir.path().join("relay-2"), ..first.clone() };
-    std::fs::create_dir_all(&second.data_dir).unwrap();
-    std::fs::copy(first.data_dir.join("relay.key"), second.data_dir.join("relay.key")).unwrap();
-    let two = homevisit_relay::start(&second).await.unwrap();
+    let two = homevisit_relay::start(&homevisit_e2e::same_storage(&first, &dir.path().join("relay-2"))).await.unwrap();
     let data = district();
-    one.relay.import_with(|s| s.import_district(&data.schools, &data.educators, &data.families, &data.visits)).unwrap();
+    homevisit_e2e::import_district(&one.relay, &data);
     let (a, client_a) = phone(&one, &data, dir.path(), "Ms. Rivera").await;
     let (b, client_b) = phone(&two, &data, dir.path(), "Ms. Okafor").await;
     let visit = shared_visit(&data);

@@ -4,26 +4,22 @@
 use std::path::Path;
 use std::sync::Mutex;
 
-use chrono::{FixedOffset, NaiveDate};
 use homevisit_docs::{DocId, DocKind};
-use homevisit_fixtures::{DataSet, demo};
+use homevisit_fixtures::DataSet;
 use homevisit_model::{NoteField, VisitId};
 use homevisit_relay::RunningRelay;
 use homevisit_store::{DbKey, Store};
 use homevisit_sync::client::{ClientError, RELAY_PEER, RelayClient, enroll};
 
 fn district() -> DataSet {
-    demo::data_set(NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(), FixedOffset::west_opt(8 * 3600).unwrap())
+    homevisit_e2e::district()
 }
 
 /// A relay holding the demo district (as a district's import would put it there).
 async fn relay_at(dir: &Path, seed: Option<&DataSet>) -> RunningRelay {
     let relay = homevisit_e2e::start_relay(dir).await;
     if let Some(data) = seed {
-        relay
-            .relay
-            .import_with(|store| store.import_district(&data.schools, &data.educators, &data.families, &data.visits))
-            .unwrap();
+        homevisit_e2e::import_district(&relay.relay, data);
     }
     relay
 }
