@@ -6,7 +6,8 @@
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
-use rusqlite::{Connection, OptionalExtension, params};
+use homevisit_store::DbKey;
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
 #[derive(Debug, thiserror::Error)]
@@ -89,10 +90,8 @@ CREATE TABLE IF NOT EXISTS school_policies (
 ) STRICT;";
 
 impl SqliteAccess {
-    pub fn open(path: &Path, key_hex: &str) -> Result<Self, AccessError> {
-        let conn = Connection::open(path)?;
-        conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
-        conn.execute_batch(&format!("PRAGMA key = \"x'{key_hex}'\";"))?;
+    pub fn open(path: &Path, key: &DbKey) -> Result<Self, AccessError> {
+        let conn = homevisit_store::open_encrypted(path, key, OpenFlags::default())?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.execute_batch(SCHEMA)?;
         Ok(Self { conn: Mutex::new(conn) })
@@ -183,7 +182,7 @@ mod tests {
     #[test]
     fn invites_are_single_use_tokens_are_hashed_and_revocable() {
         let dir = tempfile::tempdir().unwrap();
-        let access = SqliteAccess::open(&dir.path().join("access.db"), &"11".repeat(32)).unwrap();
+        let access = SqliteAccess::open(&dir.path().join("access.db"), &DbKey::from_bytes([0x11; 32])).unwrap();
         let code = access.invite("school-1", "educator", Some("educator-1")).unwrap();
         let (device, token) = access.enroll(&code).unwrap();
         assert!(matches!(access.enroll(&code), Err(AccessError::BadInvite)));

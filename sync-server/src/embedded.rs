@@ -27,7 +27,7 @@ impl Embedded {
         // The relay touches each document about once per sync: keep few loaded.
         let options = StoreOptions { cache_documents: RELAY_CACHE_DOCUMENTS, ..Default::default() };
         let store = Store::open_with(data_dir.join("documents.db"), key, options)?;
-        let access = SqliteAccess::open(&data_dir.join("access.db"), &key.to_hex())?;
+        let access = SqliteAccess::open(&data_dir.join("access.db"), key)?;
         Ok(Self { store: Mutex::new(store), access })
     }
 

@@ -22,6 +22,7 @@ mod key;
 mod migrations;
 mod parallel;
 mod queries;
+mod sqlcipher;
 mod sync_state;
 mod visits;
 
@@ -38,6 +39,7 @@ pub use error::{Result, StoreError};
 pub use key::DbKey;
 pub use migrations::LATEST as SCHEMA_VERSION;
 pub use queries::{DocScope, EducatorCount, SchoolCount, VisitSummary};
+pub use sqlcipher::open_encrypted;
 pub use visits::VisitImport;
 
 /// An open store. Not `Sync`: one writer per database; wrap it in a mutex to share.
@@ -148,14 +150,11 @@ impl Store {
 
 /// Opens a connection to the encrypted database and checks the key.
 fn connect(path: &Path, key: &DbKey) -> Result<Connection> {
-    let conn = Connection::open_with_flags(
+    let conn = sqlcipher::open_encrypted(
         path,
+        key,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
-    // SQLCipher logs failed page decryption to stderr; the typed error below says it instead.
-    conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
-    // A raw 256-bit key (x'..' form): no passphrase derivation, the key is already random.
-    conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", key.to_hex()))?;
     // The first read of the schema fails with SQLITE_NOTADB under a wrong key.
     conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;

@@ -25,7 +25,5 @@ pub fn load(store: &mut Store, data: &DataSet) {
 
 /// A plain rusqlite connection to the encrypted file, to inspect or damage it as a test needs.
 pub fn raw_connection(path: &Path) -> rusqlite::Connection {
-    let conn = rusqlite::Connection::open(path).unwrap();
-    conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", key(7).to_hex())).unwrap();
-    conn
+    homevisit_store::open_encrypted(path, &key(7), rusqlite::OpenFlags::default()).unwrap()
 }
