@@ -6,8 +6,8 @@
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
-use homevisit_store::DbKey;
-use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use homevisit_store::{DbKey, EncryptedConnection};
+use rusqlite::{OpenFlags, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
 #[derive(Debug, thiserror::Error)]
@@ -51,7 +51,7 @@ pub trait AccessStore: Send + Sync {
 }
 
 pub struct SqliteAccess {
-    conn: Mutex<Connection>,
+    conn: Mutex<EncryptedConnection>,
 }
 
 /// What is stored of a code or token: its SHA-256.
@@ -97,7 +97,7 @@ impl SqliteAccess {
         Ok(Self { conn: Mutex::new(conn) })
     }
 
-    fn conn(&self) -> MutexGuard<'_, Connection> {
+    fn conn(&self) -> MutexGuard<'_, EncryptedConnection> {
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
     }
 }

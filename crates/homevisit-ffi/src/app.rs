@@ -65,9 +65,11 @@ pub async fn open_app(data_dir: String, database_key: String) -> Result<Arc<Home
         })
         .await
         .map_err(|e| HomevisitError::Internal { reason: e.to_string() })??;
+        let store = Arc::new(Mutex::new(store));
+        crate::exit::track(&store);
         let inner = Arc::new(Inner {
             data_dir: PathBuf::from(data_dir),
-            store: Mutex::new(Some(Arc::new(Mutex::new(store)))),
+            store: Mutex::new(Some(store)),
             reporter: Arc::new(Reporter { listeners: Arc::new(Listeners::default()), status: Mutex::default() }),
             agent: Mutex::new(None),
             live: Mutex::new(false),

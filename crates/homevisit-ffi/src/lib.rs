@@ -5,6 +5,7 @@
 
 mod app;
 mod error;
+mod exit;
 mod listeners;
 mod types;
 

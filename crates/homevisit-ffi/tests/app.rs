@@ -128,14 +128,17 @@ async fn two_phones_plan_co_edit_and_sync_through_a_relay() {
     let _sub = b.subscribe_document_changes(live_changes.clone());
     a.splice_note(visit.clone(), NoteField::NextSteps, 0, 0, "Invite to literacy night.".into()).await.unwrap();
     a.sync_now().await.unwrap();
+    // The words are stored first and the listener hears of them just after: wait for both.
+    let heard_of_visit = || live_changes.0.lock().unwrap().iter().any(|d| d.id == visit);
     let mut waited = Duration::ZERO;
-    while b.note_text(visit.clone(), NoteField::NextSteps).await.unwrap().is_empty() && waited < Duration::from_secs(20)
+    while (b.note_text(visit.clone(), NoteField::NextSteps).await.unwrap().is_empty() || !heard_of_visit())
+        && waited < Duration::from_secs(20)
     {
         tokio::time::sleep(Duration::from_millis(20)).await;
         waited += Duration::from_millis(20);
     }
     assert_eq!(b.note_text(visit.clone(), NoteField::NextSteps).await.unwrap(), "Invite to literacy night.");
-    assert!(live_changes.0.lock().unwrap().iter().any(|d| d.id == visit));
+    assert!(heard_of_visit(), "the live listener heard which document changed");
     assert!(b.sync_status().await.unwrap().live);
 
     // Shutting down ends subscriptions at once: A's next words reach B, but B's listener hears nothing.

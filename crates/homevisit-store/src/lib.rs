@@ -16,6 +16,7 @@
 
 mod documents;
 mod error;
+pub mod exit_gate;
 mod export;
 mod index;
 mod key;
@@ -39,12 +40,12 @@ pub use error::{Result, StoreError};
 pub use key::DbKey;
 pub use migrations::LATEST as SCHEMA_VERSION;
 pub use queries::{DocScope, EducatorCount, SchoolCount, VisitSummary};
-pub use sqlcipher::open_encrypted;
+pub use sqlcipher::{EncryptedConnection, open_encrypted};
 pub use visits::VisitImport;
 
 /// An open store. Not `Sync`: one writer per database; wrap it in a mutex to share.
 pub struct Store {
-    conn: Connection,
+    conn: EncryptedConnection,
     path: PathBuf,
     /// This device's Automerge actor, the same for every document it edits.
     actor: ActorId,
@@ -107,6 +108,8 @@ impl Store {
         if starts_with_plain_sqlite_header(&path) {
             return Err(StoreError::Unencrypted);
         }
+        // Opening runs queries (migrations, the query tables): all of it before exit tears down SQLCipher.
+        let _opening = exit_gate::enter().ok_or_else(sqlcipher::exiting)?;
         let mut conn = connect(&path, key)?;
         let synchronous = match options.durability {
             Durability::Crash => "NORMAL",
@@ -149,7 +152,7 @@ impl Store {
 }
 
 /// Opens a connection to the encrypted database and checks the key.
-fn connect(path: &Path, key: &DbKey) -> Result<Connection> {
+fn connect(path: &Path, key: &DbKey) -> Result<EncryptedConnection> {
     let conn = sqlcipher::open_encrypted(
         path,
         key,

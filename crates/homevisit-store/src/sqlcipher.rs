@@ -1,27 +1,65 @@
-//! Opening a SQLCipher-encrypted SQLite file: the one place that initialises SQLCipher and keys a
-//! connection, used by the device store and by the relay's embedded access database.
+//! Opening a SQLCipher-encrypted SQLite file: the one place that initialises SQLCipher, keys a
+//! connection, and keeps connections from opening or closing while the process exits. Used by
+//! the device store and by the relay's embedded access database.
 
+use std::mem::ManuallyDrop;
+use std::ops::{Deref, DerefMut};
 use std::os::raw::c_int;
 use std::path::Path;
 use std::sync::OnceLock;
 
-use rusqlite::{ffi, Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags, ffi};
 
 use crate::DbKey;
+use crate::exit_gate;
+
+/// A keyed SQLCipher connection. It derefs to the rusqlite [`Connection`]; dropping it closes the
+/// file, except while the process is exiting (see [`crate::exit_gate`]).
+pub struct EncryptedConnection(ManuallyDrop<Connection>);
 
 /// Opens `path` (creating it if `flags` allow) and keys it with `key` as a raw 256-bit SQLCipher
 /// key. The key is not checked here: the first read of the schema fails under a wrong key.
-pub fn open_encrypted(path: &Path, key: &DbKey, flags: OpenFlags) -> rusqlite::Result<Connection> {
+pub fn open_encrypted(path: &Path, key: &DbKey, flags: OpenFlags) -> rusqlite::Result<EncryptedConnection> {
     initialise_once()?;
+    let _open = exit_gate::enter().ok_or_else(exiting)?;
     let conn = Connection::open_with_flags(path, flags)?;
     // SQLCipher logs failed page decryption to stderr; callers report a typed error instead.
     conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
     // The x'..' form: no passphrase derivation, the key is already random.
     conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", key.to_hex()))?;
-    Ok(conn)
+    Ok(EncryptedConnection(ManuallyDrop::new(conn)))
 }
 
-/// Runs `sqlite3_initialize` to completion exactly once, before any connection is opened.
+impl Deref for EncryptedConnection {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        &self.0
+    }
+}
+
+impl DerefMut for EncryptedConnection {
+    fn deref_mut(&mut self) -> &mut Connection {
+        &mut self.0
+    }
+}
+
+impl Drop for EncryptedConnection {
+    fn drop(&mut self) {
+        // While the process exits SQLCipher is being torn down: the connection is left as a crash
+        // would leave it (every commit is already in the WAL), not closed against freed state.
+        if let Some(_closing) = exit_gate::enter() {
+            // SAFETY: dropped exactly once, here, and never used again.
+            unsafe { ManuallyDrop::drop(&mut self.0) }
+        }
+    }
+}
+
+pub(crate) fn exiting() -> rusqlite::Error {
+    rusqlite::Error::SqliteFailure(ffi::Error::new(ffi::SQLITE_MISUSE), Some("the process is exiting".into()))
+}
+
+/// Runs `sqlite3_initialize` to completion exactly once, before any connection is opened, then
+/// installs the exit gate (so it runs before SQLCipher's own exit handler, installed during init).
 ///
 /// SQLite marks itself initialised *before* it runs SQLCipher's extra-init hook, so a second
 /// thread opening its first connection at the same moment skips initialisation, finds SQLCipher
@@ -30,9 +68,13 @@ pub fn open_encrypted(path: &Path, key: &DbKey, flags: OpenFlags) -> rusqlite::R
 /// 8 threads). The same race is described for SQLite3MultipleCiphers (utelle/SQLite3MultipleCiphers#194).
 fn initialise_once() -> rusqlite::Result<()> {
     static INITIALISED: OnceLock<c_int> = OnceLock::new();
-    // SAFETY: sqlite3_initialize takes no arguments and may be called at any time; OnceLock makes
-    // every other caller wait until this first call has returned.
-    let rc = *INITIALISED.get_or_init(|| unsafe { ffi::sqlite3_initialize() });
+    let rc = *INITIALISED.get_or_init(|| {
+        // SAFETY: sqlite3_initialize takes no arguments and may be called at any time; OnceLock
+        // makes every other caller wait until this first call has returned.
+        let rc = unsafe { ffi::sqlite3_initialize() };
+        exit_gate::install();
+        rc
+    });
     if rc == ffi::SQLITE_OK {
         Ok(())
     } else {

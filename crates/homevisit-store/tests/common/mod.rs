@@ -24,6 +24,6 @@ pub fn load(store: &mut Store, data: &DataSet) {
 }
 
 /// A plain rusqlite connection to the encrypted file, to inspect or damage it as a test needs.
-pub fn raw_connection(path: &Path) -> rusqlite::Connection {
+pub fn raw_connection(path: &Path) -> homevisit_store::EncryptedConnection {
     homevisit_store::open_encrypted(path, &key(7), rusqlite::OpenFlags::default()).unwrap()
 }
