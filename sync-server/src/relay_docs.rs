@@ -161,6 +161,10 @@ impl<D: DocStorage> SyncDocs for RelayDocs<'_, D> {
         self.track_changes(doc, |store| store.merge_checked(doc, bytes, &mut |content| rule.allows(doc, content)))
     }
 
+    fn preload_snapshots(&mut self, snapshots: &[(DocId, &[u8])]) {
+        self.store.preload_snapshots(snapshots);
+    }
+
     fn receive(&mut self, doc: &DocId, state: &mut State, message: Message) -> Result<(), DocFailure> {
         let rule = self.write_rule(doc)?;
         self.track_changes(doc, |store| {

@@ -6,7 +6,7 @@ use homevisit_docs::{DocError, DocId, DocKind};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::error::{Result, StoreError};
-use crate::{Store, index, now_ms};
+use crate::{Store, index, now_ms, parallel};
 
 /// A stored change chunk that could not be read. Its document loads without it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -276,7 +276,10 @@ impl Store {
         allowed: impl FnOnce(&mut AutoCommit) -> bool,
     ) -> Result<bool> {
         // Strict load first: damaged bytes are refused whole instead of half-applied.
-        let mut incoming = homevisit_docs::load(bytes).map_err(StoreError::doc(*id))?;
+        let mut incoming = match self.preloaded.remove(id) {
+            Some((loaded_from, doc)) if loaded_from == bytes => doc,
+            _ => homevisit_docs::load(bytes).map_err(StoreError::doc(*id))?,
+        };
         if self.contains_document(id)? {
             return self.edit_document_checked(
                 id,
@@ -291,6 +294,19 @@ impl Store {
         self.incoming.remove(id);
         self.insert_received(id, incoming, Some(bytes), allowed)?;
         Ok(true)
+    }
+
+    /// Loads documents that are about to be merged whole ([`Store::merge_document_bytes`]), on every
+    /// core: loading is most of the cost of receiving a document. Replaces what an earlier call
+    /// loaded; an empty list frees it. Bytes that fail to load are left for the merge to refuse.
+    pub fn preload_documents(&mut self, docs: &[(DocId, &[u8])]) {
+        self.preloaded.clear();
+        let loaded = parallel::map_each(docs, 2, |(_, bytes)| homevisit_docs::load(bytes).ok());
+        for ((id, bytes), doc) in docs.iter().zip(loaded) {
+            if let Some(doc) = doc {
+                self.preloaded.insert(*id, (bytes.to_vec(), doc));
+            }
+        }
     }
 
     /// Applies `f` to a stored document, then lets `allowed` judge the result: stored only if

@@ -55,6 +55,8 @@ pub struct Store {
     corrupt: Vec<CorruptChunk>,
     /// Documents a peer is sending that have no content yet (stored once their changes arrive).
     incoming: HashMap<DocId, AutoCommit>,
+    /// Documents about to arrive whole, already loaded (with the bytes they were loaded from).
+    preloaded: HashMap<DocId, (Vec<u8>, AutoCommit)>,
     /// How many loaded documents `cache` may hold before it is emptied.
     cache_capacity: usize,
 }
@@ -126,6 +128,7 @@ impl Store {
             cache: HashMap::new(),
             corrupt: Vec::new(),
             incoming: HashMap::new(),
+            preloaded: HashMap::new(),
             cache_capacity: options.cache_documents.max(1),
         };
         let index_version: Option<i64> =

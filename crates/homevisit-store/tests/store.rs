@@ -316,6 +316,36 @@ fn two_devices_exchange_documents_and_agree() {
 }
 
 #[test]
+fn documents_preloaded_on_every_core_merge_as_if_loaded_one_by_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut a, data) = demo_store(&dir);
+    let mut b = Store::open(dir.path().join("b.db"), &key(9)).unwrap();
+    let visit = data.visits[0].0.plan.id;
+    let notes = DocId::new(DocKind::VisitNotes, visit.uuid());
+    let ids = a.document_ids(None).unwrap();
+    let sent: Vec<(DocId, Vec<u8>)> = ids.iter().map(|id| (*id, a.document_bytes(id).unwrap())).collect();
+    // One preloaded entry is junk: its merge must be refused on its own, the rest must land.
+    let junk = ids.iter().find(|id| id.kind == DocKind::VisitLog && id.id != visit.uuid()).copied().unwrap();
+    let preload: Vec<(DocId, &[u8])> =
+        sent.iter().map(|(id, bytes)| (*id, if *id == junk { &b"junk"[..] } else { bytes.as_slice() })).collect();
+    b.preload_documents(&preload);
+    // A's notes change after the preload: the merge must take the bytes it is given, not the
+    // (older) preloaded document.
+    a.set_note(visit, NoteField::NextSteps, "Send the flyer in Spanish.").unwrap();
+    let newer_notes = a.document_bytes(&notes).unwrap();
+    for (id, bytes) in &preload {
+        let bytes = if *id == notes { newer_notes.as_slice() } else { bytes };
+        let merged = b.merge_document_bytes(id, bytes);
+        assert_eq!(merged.is_err(), *id == junk, "{id:?}: {merged:?}");
+    }
+    assert!(!b.contains_document(&junk).unwrap());
+    assert_eq!(b.note(visit, NoteField::NextSteps).unwrap(), "Send the flyer in Spanish.");
+    for id in ids.iter().filter(|id| **id != junk) {
+        assert_eq!(b.document_heads(id).unwrap(), a.document_heads(id).unwrap(), "{id:?}");
+    }
+}
+
+#[test]
 fn unsynced_documents_and_sync_state() {
     let dir = tempfile::tempdir().unwrap();
     let (mut store, data) = demo_store(&dir);

@@ -364,4 +364,7 @@ impl SyncDocs for Tracked<'_> {
     fn receive_snapshot(&mut self, doc: &DocId, bytes: &[u8]) -> Result<(), DocFailure> {
         self.track(doc, |store| store.receive_snapshot(doc, bytes))
     }
+    fn preload_snapshots(&mut self, snapshots: &[(DocId, &[u8])]) {
+        self.store.preload_snapshots(snapshots);
+    }
 }

@@ -68,4 +68,11 @@ pub trait SyncDocs {
     /// Merges a whole document from the peer (creating it if new); durable when this returns.
     /// Refuses, like `receive`, what the peer may not write.
     fn receive_snapshot(&mut self, doc: &DocId, bytes: &[u8]) -> Result<(), DocFailure>;
+    /// Whole documents about to be passed to `receive_snapshot`, one by one: a storage may get
+    /// ready for them all at once (load them on every core). Replaces what an earlier call
+    /// prepared; an empty list releases it. Only an optimisation: each `receive_snapshot` still
+    /// checks and stores its document as if this had not been called.
+    fn preload_snapshots(&mut self, snapshots: &[(DocId, &[u8])]) {
+        let _ = snapshots;
+    }
 }

@@ -7,6 +7,10 @@ use homevisit_protocol::{DocMessage, MessageForm, RejectReason, Rejection, SyncB
 
 use crate::{Access, DocFailure, SyncDocs};
 
+/// Whole documents handed to [`SyncDocs::preload_snapshots`] at a time: enough to keep every core
+/// busy loading, few enough that the loaded documents stay a few MB (a relay's memory matters).
+const PRELOAD_WINDOW: usize = 64;
+
 /// What a session did, in counts (never content).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SyncReport {
@@ -153,7 +157,29 @@ impl Session {
                 self.refused.insert(doc);
             }
         }
-        for m in &batch.messages {
+        for window in batch.messages.chunks(PRELOAD_WINDOW) {
+            let snapshots: Vec<(DocId, &[u8])> = window
+                .iter()
+                .filter(|m| m.form == MessageForm::Snapshot)
+                .filter_map(|m| Some((DocId::try_from(m.doc).ok()?, m.data.as_slice())))
+                .filter(|(doc, _)| !self.refused.contains(doc))
+                .collect();
+            if !snapshots.is_empty() {
+                docs.preload_snapshots(&snapshots);
+            }
+            self.incoming_window(docs, window, &mut rejected)?;
+        }
+        docs.preload_snapshots(&[]);
+        Ok(rejected)
+    }
+
+    fn incoming_window<S: SyncDocs>(
+        &mut self,
+        docs: &mut S,
+        window: &[DocMessage],
+        rejected: &mut Vec<Rejection>,
+    ) -> Result<(), DocFailure> {
+        for m in window {
             self.report.messages_received += 1;
             self.report.bytes_received += m.data.len();
             let Ok(doc) = DocId::try_from(m.doc) else {
@@ -178,7 +204,7 @@ impl Session {
                 Err(storage) => return Err(storage),
             }
         }
-        Ok(rejected)
+        Ok(())
     }
 
     fn receive_one<S: SyncDocs>(&mut self, docs: &mut S, doc: DocId, data: &[u8]) -> Result<(), DocFailure> {

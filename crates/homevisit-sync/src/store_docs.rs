@@ -66,6 +66,10 @@ impl SyncDocs for Store {
     fn receive_snapshot(&mut self, doc: &DocId, bytes: &[u8]) -> Result<(), DocFailure> {
         self.merge_document_bytes(doc, bytes).map(|_| ()).map_err(failure)
     }
+
+    fn preload_snapshots(&mut self, snapshots: &[(DocId, &[u8])]) {
+        self.preload_documents(snapshots);
+    }
 }
 
 impl From<StoreError> for DocFailure {
