@@ -5,7 +5,7 @@
 mod common;
 
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use common::*;
 use homevisit_fixtures::forms;
@@ -54,12 +54,8 @@ fn kill_mid_stream_and_check(durability: Durability) {
     load(&mut store, &forms::data_set(1));
     drop(store);
 
-    let mut command = Command::new(std::env::current_exe().unwrap());
-    command
-        .args(["--exact", "durability_child_writer", "--ignored", "--nocapture", "--test-threads=1"])
-        .env(CHILD_ENV, &path)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
+    let mut command = child_test("durability_child_writer", CHILD_ENV, &path);
+    command.stdout(Stdio::piped()).stderr(Stdio::null());
     if durability == Durability::PowerLoss {
         command.env(CHILD_POWER_LOSS_ENV, "1");
     }

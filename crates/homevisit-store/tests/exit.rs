@@ -3,8 +3,11 @@
 //! moment touched freed memory and the process died with SIGSEGV (seen in the FFI's test process
 //! as its background sync was dropped).
 
-use std::process::Command;
+mod common;
 
+use std::process::Stdio;
+
+use common::child_test;
 use homevisit_store::{DbKey, Store};
 
 const CHILD_ENV: &str = "HOMEVISIT_EXIT_CHILD_DIR";
@@ -33,15 +36,12 @@ fn exit_child() {
 
 #[test]
 fn a_process_exiting_while_stores_open_and_close_exits_cleanly() {
-    let exe = std::env::current_exe().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let outcomes: Vec<_> = (0..PROCESSES)
         .map(|_| {
-            Command::new(&exe)
-                .args(["--exact", "exit_child", "--ignored", "--test-threads=1", "--quiet"])
-                .env(CHILD_ENV, dir.path())
-                .stdout(std::process::Stdio::null())
-                .stderr(std::process::Stdio::null())
+            child_test("exit_child", CHILD_ENV, dir.path())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
                 .status()
                 .unwrap()
         })

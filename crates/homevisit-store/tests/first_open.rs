@@ -3,9 +3,12 @@
 //! initialisation a thread could key its connection too early and fail (about one process in
 //! a few hundred). Each child process below opens its first stores from 8 threads released at once.
 
-use std::process::Command;
+mod common;
+
+use std::process::Stdio;
 use std::sync::Barrier;
 
+use common::child_test;
 use homevisit_store::{DbKey, Store};
 
 const CHILD_ENV: &str = "HOMEVISIT_FIRST_OPEN_CHILD";
@@ -37,14 +40,11 @@ fn first_open_child() {
 
 #[test]
 fn stores_opened_at_once_at_process_start_all_open() {
-    let exe = std::env::current_exe().unwrap();
     let failed = (0..PROCESSES)
         .filter(|_| {
-            let status = Command::new(&exe)
-                .args(["--exact", "first_open_child", "--ignored", "--test-threads=1", "--quiet"])
-                .env(CHILD_ENV, "1")
-                .stdout(std::process::Stdio::null())
-                .stderr(std::process::Stdio::null())
+            let status = child_test("first_open_child", CHILD_ENV, "1")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
                 .status()
                 .unwrap();
             !status.success()

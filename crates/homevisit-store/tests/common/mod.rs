@@ -2,6 +2,7 @@
 //! Shared helpers for the store's integration tests.
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use homevisit_fixtures::DataSet;
 use homevisit_store::{DbKey, Store};
@@ -26,4 +27,12 @@ pub fn load(store: &mut Store, data: &DataSet) {
 /// A plain rusqlite connection to the encrypted file, to inspect or damage it as a test needs.
 pub fn raw_connection(path: &Path) -> homevisit_store::EncryptedConnection {
     homevisit_store::open_encrypted(path, &key(7), rusqlite::OpenFlags::default()).unwrap()
+}
+
+/// This test binary started again to run only `test` (an `#[ignore]`d child test), with `env` set:
+/// how a test gets a process of its own to kill or to watch exit.
+pub fn child_test(test: &str, env: &str, value: impl AsRef<std::ffi::OsStr>) -> Command {
+    let mut command = Command::new(std::env::current_exe().unwrap());
+    command.args(["--exact", test, "--ignored", "--nocapture", "--test-threads=1"]).env(env, value);
+    command
 }
