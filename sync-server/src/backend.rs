@@ -4,10 +4,10 @@
 //! each backend only stores.
 
 use automerge::AutoCommit;
-use automerge::sync::{Message, State};
-use homevisit_docs::DocId;
+use homevisit_docs::{DocId, Scope};
+use homevisit_model::{EducatorId, VisitId};
 use homevisit_protocol::SyncBatch;
-use homevisit_store::DocScope;
+use homevisit_store::{Applied, Incoming, Received};
 use homevisit_sync::{DocFailure, Session, SyncDocs, SyncReport};
 
 use crate::access::AccessStore;
@@ -44,27 +44,36 @@ pub trait Backend: Send + Sync {
     fn document_count(&self) -> Result<usize, RelayError>;
 }
 
-/// What a device's session needs of stored documents, beyond [`SyncDocs`]: the scope access is
-/// decided on, and receiving with a check of the document as it would be after the change.
-pub(crate) trait DocStorage: SyncDocs {
-    /// The school and educators of a stored document (`None` if it is not stored); notes have
-    /// their visit log's scope.
-    fn document_scope(&mut self, doc: &DocId) -> Result<Option<DocScope>, DocFailure>;
-    /// Merges a whole document; stores it only if `allowed` says yes about the result.
-    fn merge_checked(
+/// The relay's own records about stored documents, which access is decided on: never what a
+/// document says about itself.
+pub(crate) trait Records {
+    /// The scope recorded for a stored document under its id when it passed
+    /// [`homevisit_docs::check`] (`None` if it is not stored; empty if it never passed).
+    fn scope(&mut self, doc: &DocId) -> Result<Option<Scope>, DocFailure>;
+    /// The educators whose devices stored changes to a visit's log or notes.
+    fn contributors(&mut self, visit: VisitId) -> Result<Vec<EducatorId>, DocFailure>;
+}
+
+/// Decides whether a received change may be stored: sees it as it would be stored, and the
+/// storage's records.
+pub(crate) type Judge<'j> = dyn FnMut(&Received<'_>, &mut dyn Records) -> bool + 'j;
+
+/// What a device's session needs of stored documents, beyond [`SyncDocs`]: the relay's records,
+/// and receiving with a judgement of the document as it would be after the change.
+pub(crate) trait DocStorage: SyncDocs + Records {
+    /// Applies bytes from the device to `doc` (creating it if new). The result is stored only if
+    /// it passes [`homevisit_docs::check`] and `judge` accepts it; Automerge's panics on crafted
+    /// bytes are contained and refuse this document only.
+    fn apply_checked(
         &mut self,
         doc: &DocId,
-        bytes: &[u8],
-        allowed: &mut dyn FnMut(&mut AutoCommit) -> bool,
-    ) -> Result<(), DocFailure>;
-    /// Applies a sync message; stores the result only if `allowed` says yes about it.
-    fn receive_checked(
-        &mut self,
-        doc: &DocId,
-        state: &mut State,
-        message: Message,
-        allowed: &mut dyn FnMut(&mut AutoCommit) -> bool,
-    ) -> Result<(), DocFailure>;
+        incoming: Incoming<'_>,
+        judge: &mut Judge<'_>,
+    ) -> Result<Applied, DocFailure>;
+    /// Records that `educator`'s device stored changes to `visit`, in this transaction.
+    fn record_contributor(&mut self, visit: VisitId, educator: EducatorId) -> Result<(), DocFailure>;
+    /// Forgets a document a device began to send that has no content (see [`Applied::Pending`]).
+    fn discard_pending(&mut self, doc: &DocId);
 }
 
 /// One request's session over `storage` (already inside the backend's transaction).

@@ -4,15 +4,17 @@
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
 use automerge::AutoCommit;
-use automerge::sync::{Message, State};
-use homevisit_docs::DocId;
-use homevisit_store::{DbKey, DocScope, Store, StoreOptions};
+use homevisit_docs::{DocId, Scope};
+use homevisit_model::{EducatorId, VisitId};
+use homevisit_store::{Applied, DbKey, Incoming, Store, StoreOptions};
 use homevisit_sync::{DocFailure, store_failure};
 
 use crate::RelayError;
 use crate::access::{AccessStore, SqliteAccess};
-use crate::backend::{Backend, DocStorage, SyncOutcome, SyncRequest, run_session};
+use crate::backend::{Backend, DocStorage, Judge, Records, SyncOutcome, SyncRequest, run_session};
 
 /// Loaded documents the relay keeps in memory (its peak RSS is a target: 50 MB).
 const RELAY_CACHE_DOCUMENTS: usize = 32;
@@ -31,8 +33,35 @@ impl Embedded {
         Ok(Self { store: Mutex::new(store), access })
     }
 
+    /// The store, locked. Every write runs contained (below), so the lock is never poisoned by
+    /// a panic in a request; if it is anyway (a bug), the store is first brought back to what is
+    /// committed on disk (open transaction rolled back, documents in memory forgotten): nothing
+    /// goes on inside a transaction that a panic left open.
     fn store(&self) -> MutexGuard<'_, Store> {
-        self.store.lock().unwrap_or_else(|p| p.into_inner())
+        match self.store.lock() {
+            Ok(store) => store,
+            Err(poisoned) => {
+                let mut store = poisoned.into_inner();
+                store.recover_after_panic();
+                self.store.clear_poison();
+                tracing::error!("the document store was recovered after a panic");
+                store
+            }
+        }
+    }
+
+    /// Runs one transaction on the store with panics contained: a panic is an error for this
+    /// request, its transaction is rolled back (by `Store::batch`'s guard, as the panic unwinds),
+    /// and the lock stays sound for the next request.
+    fn transaction<R>(&self, f: impl FnOnce(&mut Store) -> Result<R, RelayError>) -> Result<R, RelayError> {
+        let mut store = self.store();
+        match catch_unwind(AssertUnwindSafe(|| store.batch(f))) {
+            Ok(result) => result,
+            Err(_) => {
+                store.recover_after_panic();
+                Err(RelayError::Io("a request failed inside the store (a contained panic); nothing of it was stored".into()))
+            }
+        }
     }
 }
 
@@ -43,17 +72,16 @@ impl Backend for Embedded {
 
     fn sync(&self, request: &SyncRequest<'_>) -> Result<SyncOutcome, RelayError> {
         // The whole request is one commit, made before the answer leaves.
-        Ok(self.store().batch(|store| run_session(store, request))?)
+        self.transaction(|store| Ok(run_session(store, request)?))
     }
 
     fn import(&self, docs: &[(DocId, Vec<u8>)]) -> Result<(), RelayError> {
-        self.store().batch(|store| {
+        self.transaction(|store| {
             for (id, bytes) in docs {
                 store.merge_document_bytes(id, bytes)?;
             }
-            Ok::<_, homevisit_store::StoreError>(())
-        })?;
-        Ok(())
+            Ok(())
+        })
     }
 
     fn document(&self, id: &DocId) -> Result<Option<AutoCommit>, RelayError> {
@@ -70,27 +98,45 @@ impl Backend for Embedded {
     }
 }
 
-impl DocStorage for Store {
-    fn document_scope(&mut self, doc: &DocId) -> Result<Option<DocScope>, DocFailure> {
+impl Records for Store {
+    fn scope(&mut self, doc: &DocId) -> Result<Option<Scope>, DocFailure> {
         Store::document_scope(self, doc).map_err(store_failure)
     }
 
-    fn merge_checked(
-        &mut self,
-        doc: &DocId,
-        bytes: &[u8],
-        allowed: &mut dyn FnMut(&mut AutoCommit) -> bool,
-    ) -> Result<(), DocFailure> {
-        self.merge_document_bytes_checked(doc, bytes, allowed).map(|_| ()).map_err(store_failure)
+    fn contributors(&mut self, visit: VisitId) -> Result<Vec<EducatorId>, DocFailure> {
+        Store::contributors(self, visit).map_err(store_failure)
+    }
+}
+
+/// The store's records, seen from inside one of its own writes (which holds it borrowed).
+struct StoreRecords<'a>(&'a Store);
+
+impl Records for StoreRecords<'_> {
+    fn scope(&mut self, doc: &DocId) -> Result<Option<Scope>, DocFailure> {
+        self.0.document_scope(doc).map_err(store_failure)
     }
 
-    fn receive_checked(
+    fn contributors(&mut self, visit: VisitId) -> Result<Vec<EducatorId>, DocFailure> {
+        self.0.contributors(visit).map_err(store_failure)
+    }
+}
+
+impl DocStorage for Store {
+    fn apply_checked(
         &mut self,
         doc: &DocId,
-        state: &mut State,
-        message: Message,
-        allowed: &mut dyn FnMut(&mut AutoCommit) -> bool,
-    ) -> Result<(), DocFailure> {
-        self.receive_sync_message_checked(doc, state, message, allowed).map_err(store_failure)
+        incoming: Incoming<'_>,
+        judge: &mut Judge<'_>,
+    ) -> Result<Applied, DocFailure> {
+        self.apply_received(doc, incoming, |received, store| judge(received, &mut StoreRecords(store)))
+            .map_err(store_failure)
+    }
+
+    fn record_contributor(&mut self, visit: VisitId, educator: EducatorId) -> Result<(), DocFailure> {
+        Store::record_contributor(self, visit, educator).map_err(store_failure)
+    }
+
+    fn discard_pending(&mut self, doc: &DocId) {
+        Store::discard_pending(self, doc);
     }
 }

@@ -10,7 +10,7 @@
 //! | prompt pack | read | read | read + write | read (coordinators: write) |
 
 use homevisit_docs::DocKind;
-use homevisit_store::DocScope;
+use homevisit_docs::Scope;
 use homevisit_sync::Access as Permission;
 
 use crate::Device;
@@ -19,7 +19,7 @@ pub const ROLE_EDUCATOR: &str = "educator";
 pub const ROLE_COORDINATOR: &str = "coordinator";
 
 /// What `device` may do with a document of `kind` whose school and educators are `scope`.
-pub fn permission(device: &Device, kind: DocKind, scope: &DocScope, coordinators_read_notes: bool) -> Permission {
+pub fn permission(device: &Device, kind: DocKind, scope: &Scope, coordinators_read_notes: bool) -> Permission {
     let coordinator = device.role == ROLE_COORDINATOR;
     if kind == DocKind::PromptPack {
         return if coordinator { Permission::ReadWrite } else { Permission::Read };
@@ -65,9 +65,9 @@ mod tests {
     fn the_access_matrix() {
         let (school, other_school) = (SchoolId::new(), SchoolId::new());
         let (on, off) = (EducatorId::new(), EducatorId::new());
-        let visit = DocScope { school: Some(school), educators: vec![on, EducatorId::new()] };
-        let roster = DocScope { school: Some(school), educators: vec![] };
-        let elsewhere = DocScope { school: Some(other_school), educators: vec![on] };
+        let visit = Scope { school: Some(school), educators: vec![on, EducatorId::new()], ..Scope::default() };
+        let roster = Scope { school: Some(school), ..Scope::default() };
+        let elsewhere = Scope { school: Some(other_school), educators: vec![on], ..Scope::default() };
         let on_visit = device(ROLE_EDUCATOR, school, Some(on));
         let colleague = device(ROLE_EDUCATOR, school, Some(off));
         let coordinator = device(ROLE_COORDINATOR, school, None);
@@ -93,8 +93,8 @@ mod tests {
             (&colleague, DocKind::Educator, &roster, false, R),
             (&coordinator, DocKind::Educator, &roster, false, RW),
             (&far_coordinator, DocKind::Educator, &roster, false, No),
-            (&on_visit, DocKind::PromptPack, &DocScope::default(), false, R),
-            (&far_coordinator, DocKind::PromptPack, &DocScope::default(), false, RW),
+            (&on_visit, DocKind::PromptPack, &Scope::default(), false, R),
+            (&far_coordinator, DocKind::PromptPack, &Scope::default(), false, RW),
         ];
         for (i, (d, kind, scope, shared, expected)) in cases.into_iter().enumerate() {
             assert_eq!(permission(d, kind, scope, shared), expected, "case {i}: {} {kind:?}", d.role);

@@ -1,16 +1,22 @@
 //! The relay's documents as sync storage for one device: the shared store, seen through the
 //! device's permissions. A document the device may not read is never offered or answered; a change
 //! it may not make is refused and nothing of it is stored.
+//!
+//! Every decision is made from the relay's own records ([`Records`]: the scope each stored
+//! document was given under its id when it passed [`homevisit_docs::check`]) and from the
+//! received document's checked content, whose ids the check has already matched to its id. What a
+//! document says about *another* document is never believed.
 
+use automerge::ChangeHash;
 use automerge::sync::{Message, State};
-use automerge::{AutoCommit, ChangeHash};
-use homevisit_docs::{DocId, DocKind, read_record};
-use homevisit_model::{Educator, Family, VisitLog};
-use homevisit_store::DocScope;
+use homevisit_docs::{Content, DocId, DocKind, Scope, governing_doc};
+use homevisit_model::{EducatorId, VisitId, VisitLog};
+use homevisit_protocol::RejectReason;
+use homevisit_store::{Applied, Incoming, Received};
 use homevisit_sync::{Access as Permission, DocFailure, SyncDocs};
 
 use crate::Device;
-use crate::backend::DocStorage;
+use crate::backend::{DocStorage, Records};
 use crate::policy::permission;
 
 pub(crate) struct RelayDocs<'a, D: DocStorage> {
@@ -22,50 +28,71 @@ pub(crate) struct RelayDocs<'a, D: DocStorage> {
     stored_changes: bool,
 }
 
-/// The scope a document's *content* gives it (for a change: the content after the change).
-/// `notes_scope` is the scope of the visit notes' log, if the relay has it.
-pub(crate) fn content_scope(doc: &DocId, content: &AutoCommit, notes_scope: Option<&DocScope>) -> Option<DocScope> {
-    match doc.kind {
-        DocKind::School => Some(DocScope { school: Some(homevisit_model::SchoolId(doc.id)), educators: vec![] }),
-        DocKind::Educator => {
-            read_record::<Educator>(content).ok().map(|e| DocScope { school: Some(e.school_id), educators: vec![] })
-        }
-        DocKind::Family => {
-            read_record::<Family>(content).ok().map(|f| DocScope { school: Some(f.school_id), educators: vec![] })
-        }
-        DocKind::VisitLog => read_record::<VisitLog>(content)
-            .ok()
-            .map(|l| DocScope { school: Some(l.plan.school_id), educators: l.plan.educator_ids }),
-        DocKind::VisitNotes => notes_scope.cloned(),
-        DocKind::PromptPack => Some(DocScope::default()),
-    }
-}
-
-/// What the document must look like after a change from this device, decided before the change
-/// is applied (for a sync message and a whole document alike).
+/// What a change from this device must satisfy, decided from the relay's records before the
+/// change is applied (for a sync message and a whole document alike).
 enum WriteRule<'a> {
-    /// Read-only: the change may repeat what the relay has, but add nothing (heads unchanged).
-    NothingNew(Vec<ChangeHash>),
+    /// Read-only: nothing new may be stored.
+    NothingNew,
     /// Writable (or new): the result must still be writable by this device, so nobody can move a
-    /// visit into another school or off their own visits.
-    StillWritable { device: &'a Device, coordinators_read_notes: bool, notes_scope: Option<DocScope> },
+    /// visit into another school or off their own visits, and must agree with the relay's records.
+    StillWritable {
+        device: &'a Device,
+        coordinators_read_notes: bool,
+        /// The relay's scope of the document that governs access (for notes: their visit log's).
+        governing: Option<Scope>,
+    },
 }
 
 impl WriteRule<'_> {
-    fn allows(&self, doc: &DocId, content: &mut AutoCommit) -> bool {
-        match self {
-            WriteRule::NothingNew(before) => {
-                let mut after = content.get_heads();
-                after.sort();
-                after == *before
-            }
-            WriteRule::StillWritable { device, coordinators_read_notes, notes_scope } => {
-                content_scope(doc, content, notes_scope.as_ref()).is_some_and(|scope| {
-                    permission(device, doc.kind, &scope, *coordinators_read_notes) == Permission::ReadWrite
-                })
-            }
+    fn allows(&self, received: &Received<'_>, records: &mut dyn Records) -> bool {
+        let WriteRule::StillWritable { device, coordinators_read_notes, governing } = self else { return false };
+        // Notes have no scope of their own: their visit log's, as the relay holds it.
+        let scope = match received.content {
+            Content::VisitNotes => match governing {
+                Some(scope) => scope.clone(),
+                None => return false, // notes of a visit the relay does not have
+            },
+            content => content.scope(&received.doc),
+        };
+        if permission(device, received.doc.kind, &scope, *coordinators_read_notes) != Permission::ReadWrite {
+            return false;
+        }
+        match received.content {
+            Content::VisitLog(log) => visit_agrees_with_records(log, governing.as_ref(), records).unwrap_or(false),
+            _ => true,
         }
     }
+}
+
+/// A visit log's people must be the relay's: its family and educators are records of the visit's
+/// school, and no partner who has written to the visit is taken off it (they would silently lose
+/// their notes; see the README's "Pairs").
+fn visit_agrees_with_records(
+    log: &VisitLog,
+    stored: Option<&Scope>,
+    records: &mut dyn Records,
+) -> Result<bool, DocFailure> {
+    let school = Some(log.plan.school_id);
+    let family = DocId::new(DocKind::Family, log.plan.family_id.uuid());
+    if records.scope(&family)?.and_then(|s| s.school) != school {
+        return Ok(false);
+    }
+    for educator in &log.plan.educator_ids {
+        let doc = DocId::new(DocKind::Educator, educator.uuid());
+        if records.scope(&doc)?.and_then(|s| s.school) != school {
+            return Ok(false);
+        }
+    }
+    let removed: Vec<EducatorId> = stored
+        .map(|s| s.educators.iter().filter(|e| !log.plan.educator_ids.contains(e)).copied().collect())
+        .unwrap_or_default();
+    if !removed.is_empty() {
+        let wrote = records.contributors(log.plan.id)?;
+        if removed.iter().any(|e| wrote.contains(e)) {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 impl<'a, D: DocStorage> RelayDocs<'a, D> {
@@ -77,51 +104,66 @@ impl<'a, D: DocStorage> RelayDocs<'a, D> {
         self.stored_changes
     }
 
-    /// Runs a receive and notes whether it changed the stored heads.
-    fn track_changes(
-        &mut self,
-        doc: &DocId,
-        apply: impl FnOnce(&mut D) -> Result<(), DocFailure>,
-    ) -> Result<(), DocFailure> {
-        let before = self.store.heads(doc)?;
-        apply(self.store)?;
-        if !self.stored_changes && self.store.heads(doc)? != before {
-            self.stored_changes = true;
-        }
-        Ok(())
+    /// The relay's scope of the document that governs access to `doc` (`None` if not stored).
+    fn governing_scope(&mut self, doc: &DocId) -> Result<Option<Scope>, DocFailure> {
+        self.store.scope(&governing_doc(doc))
     }
 
     /// The rule a change to `doc` from this device must satisfy; refused outright if the device
     /// may not even read it.
     fn write_rule(&mut self, doc: &DocId) -> Result<WriteRule<'a>, DocFailure> {
-        let stored = self.stored_scope(doc)?;
-        let now = match &stored {
+        let governing = self.governing_scope(doc)?;
+        let now = match &governing {
             Some(scope) => self.permission(doc.kind, scope),
-            None => Permission::ReadWrite, // new: judged on its content
+            // New: judged on its content (notes, on their visit's log, which sorts before them in
+            // every batch; notes of a visit the relay does not have are refused then).
+            None => Permission::ReadWrite,
         };
         Ok(match now {
-            Permission::None => return Err(DocFailure::Rejected(homevisit_protocol::RejectReason::Forbidden)),
-            Permission::Read => {
-                let mut heads = self.store.heads(doc)?.unwrap_or_default();
-                heads.sort();
-                WriteRule::NothingNew(heads)
-            }
+            Permission::None => return Err(DocFailure::Rejected(RejectReason::Forbidden)),
+            Permission::Read => WriteRule::NothingNew,
             Permission::ReadWrite => WriteRule::StillWritable {
                 device: self.device,
                 coordinators_read_notes: self.coordinators_read_notes,
-                notes_scope: if doc.kind == DocKind::VisitNotes { stored } else { None },
+                governing,
             },
         })
     }
 
-    /// The scope access is decided on: a visit's notes take their visit's.
-    fn stored_scope(&mut self, doc: &DocId) -> Result<Option<DocScope>, DocFailure> {
-        let target = if doc.kind == DocKind::VisitNotes { DocId::new(DocKind::VisitLog, doc.id) } else { *doc };
-        self.store.document_scope(&target)
+    fn permission(&self, kind: DocKind, scope: &Scope) -> Permission {
+        permission(self.device, kind, scope, self.coordinators_read_notes)
     }
 
-    fn permission(&self, kind: DocKind, scope: &DocScope) -> Permission {
-        permission(self.device, kind, scope, self.coordinators_read_notes)
+    /// Applies what the device sent under `doc`'s write rule.
+    fn receive_checked(&mut self, doc: &DocId, incoming: Incoming<'_>) -> Result<(), DocFailure> {
+        let rule = self.write_rule(doc)?;
+        let applied =
+            self.store.apply_checked(doc, incoming, &mut |received, records| rule.allows(received, records))?;
+        match applied {
+            Applied::Unchanged => Ok(()),
+            Applied::Changed => {
+                self.stored_changes = true;
+                self.note_contribution(doc)
+            }
+            // A message about a document the relay does not have, which creates nothing: refused
+            // with the same answer as a document the device may not read, so whether a document
+            // exists cannot be told apart; and nothing is kept of it.
+            Applied::Pending => {
+                self.store.discard_pending(doc);
+                Err(DocFailure::Rejected(RejectReason::Forbidden))
+            }
+        }
+    }
+
+    /// A device that stored changes to a visit's log or notes has written to it.
+    fn note_contribution(&mut self, doc: &DocId) -> Result<(), DocFailure> {
+        let Some(educator) = self.device.educator_id.as_deref().and_then(|e| e.parse::<EducatorId>().ok()) else {
+            return Ok(());
+        };
+        match doc.kind {
+            DocKind::VisitLog | DocKind::VisitNotes => self.store.record_contributor(VisitId(doc.id), educator),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -131,11 +173,9 @@ impl<D: DocStorage> SyncDocs for RelayDocs<'_, D> {
     }
 
     fn access(&mut self, _peer: &str, doc: &DocId) -> Result<Permission, DocFailure> {
-        Ok(match self.stored_scope(doc)? {
+        Ok(match self.governing_scope(doc)? {
             Some(scope) => self.permission(doc.kind, &scope),
-            // A document new to the relay: judged on its content when its changes arrive (notes by
-            // their visit's log, which sorts before them in every batch; notes of a visit the
-            // relay does not have are refused then).
+            // A document new to the relay: judged on its content when its changes arrive.
             None => Permission::ReadWrite,
         })
     }
@@ -157,8 +197,7 @@ impl<D: DocStorage> SyncDocs for RelayDocs<'_, D> {
     }
 
     fn receive_snapshot(&mut self, doc: &DocId, bytes: &[u8]) -> Result<(), DocFailure> {
-        let rule = self.write_rule(doc)?;
-        self.track_changes(doc, |store| store.merge_checked(doc, bytes, &mut |content| rule.allows(doc, content)))
+        self.receive_checked(doc, Incoming::Whole(bytes))
     }
 
     fn preload_snapshots(&mut self, snapshots: &[(DocId, &[u8])]) {
@@ -166,10 +205,7 @@ impl<D: DocStorage> SyncDocs for RelayDocs<'_, D> {
     }
 
     fn receive(&mut self, doc: &DocId, state: &mut State, message: Message) -> Result<(), DocFailure> {
-        let rule = self.write_rule(doc)?;
-        self.track_changes(doc, |store| {
-            store.receive_checked(doc, state, message, &mut |content| rule.allows(doc, content))
-        })
+        self.receive_checked(doc, Incoming::Sync { state, message })
     }
 
     fn heads(&mut self, doc: &DocId) -> Result<Option<Vec<ChangeHash>>, DocFailure> {

@@ -8,6 +8,12 @@ pub enum DocError {
     BadDocId,
     #[error("the document bytes are not a valid Automerge document or change")]
     Corrupt(#[source] Box<automerge::AutomergeError>),
+    #[error("automerge failed on these bytes while it tried to {during} (a crash, contained)")]
+    Crashed { during: &'static str },
+    #[error("not a valid Automerge sync message")]
+    BadSyncMessage,
+    #[error("the document's content names another {what} than its document id")]
+    IdMismatch { what: &'static str },
     #[error("automerge rejected the operation")]
     Automerge(#[source] Box<automerge::AutomergeError>),
     #[error("the document is a `{found}`, expected a `{expected}`")]

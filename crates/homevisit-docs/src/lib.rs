@@ -13,14 +13,17 @@
 //!   channel: "text" | null, text: { hopes_and_dreams: Text, ... } }  // notes documents
 //! ```
 
+mod check;
 mod doc_id;
 mod error;
 mod notes;
 mod record;
 mod schema;
 mod skeleton;
+pub mod untrusted;
 
 pub use automerge;
+pub use check::{Content, Scope, check, governing_doc};
 pub use doc_id::{DocId, DocKind};
 pub use error::DocError;
 pub use notes::{note_text, read_notes, set_channel, set_note_text, splice_note, write_notes};

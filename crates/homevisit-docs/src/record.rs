@@ -5,7 +5,7 @@
 use automerge::{ActorId, AutoCommit, ROOT};
 use autosurgeon::{Hydrate, Reconcile};
 use homevisit_model::validate::{
-    validate_educator, validate_family, validate_outcome, validate_prompt_pack, validate_school,
+    validate_educator, validate_family, validate_outcome, validate_plan_shape, validate_prompt_pack, validate_school,
 };
 use homevisit_model::{Educator, Family, PromptPack, School, ValidationError, VisitLog};
 use uuid::Uuid;
@@ -58,6 +58,7 @@ impl Record for VisitLog {
         DocId::new(Self::KIND, self.plan.id.uuid())
     }
     fn validate(&self) -> Result<(), ValidationError> {
+        validate_plan_shape(&self.plan)?;
         validate_outcome(&self.plan, &self.outcome)
     }
 }

@@ -23,7 +23,7 @@ pub fn current_version(kind: DocKind) -> u64 {
     }
 }
 
-fn read_u64(doc: &AutoCommit, key: &str) -> Option<u64> {
+pub(crate) fn read_u64(doc: &AutoCommit, key: &str) -> Option<u64> {
     match doc.get(ROOT, key).ok().flatten()? {
         (Value::Scalar(s), _) => match s.as_ref() {
             ScalarValue::Uint(n) => Some(*n),
@@ -45,8 +45,13 @@ pub(crate) fn read_str(doc: &AutoCommit, obj: &automerge::ObjId, key: &str) -> O
 }
 
 /// Checks that `doc` is a document of `kind` and brings it to the current schema version.
-/// Returns whether it changed (the caller then persists the upgrade change).
+/// Returns whether it changed (the caller then persists the upgrade change). Contained
+/// ([`crate::untrusted`]): on an error, drop `doc`.
 pub fn upgrade(doc: &mut AutoCommit, kind: DocKind) -> Result<bool, DocError> {
+    crate::untrusted::contained("upgrade a document", || upgrade_in_place(doc, kind))
+}
+
+fn upgrade_in_place(doc: &mut AutoCommit, kind: DocKind) -> Result<bool, DocError> {
     let found = read_str(doc, &ROOT, "kind").unwrap_or_default();
     if found != kind.as_str() {
         return Err(DocError::WrongKind { expected: kind.as_str(), found });

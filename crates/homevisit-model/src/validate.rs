@@ -92,6 +92,25 @@ pub fn validate_prompt_pack(pack: &PromptPack) -> Result<(), ValidationError> {
 /// Checks a plan against the rules of the model. `roster` must hold every educator on the plan
 /// (the device's known educators); their training dates decide who may go with whom.
 pub fn validate_plan(plan: &VisitPlan, roster: &[Educator]) -> Result<(), ValidationError> {
+    validate_plan_shape(plan)?;
+    let visit_day = plan.scheduled_at.day_utc();
+    let educators = plan
+        .educator_ids
+        .iter()
+        .map(|id| roster.iter().find(|e| e.id == *id).ok_or(ValidationError::UnknownEducator(*id)))
+        .collect::<Result<Vec<_>, _>>()?;
+    for e in &educators {
+        let has_trained_partner = educators.iter().any(|p| p.id != e.id && p.is_trained_on(visit_day));
+        if !e.is_trained_on(visit_day) && !has_trained_partner {
+            return Err(ValidationError::UntrainedWithoutTrainedPartner(e.id));
+        }
+    }
+    Ok(())
+}
+
+/// The rules a plan must meet on its own, without the roster: who and how many go, where, when.
+/// Every stored visit log meets them, whoever wrote it (a document from a peer included).
+pub fn validate_plan_shape(plan: &VisitPlan) -> Result<(), ValidationError> {
     if plan.educator_ids.is_empty() {
         return Err(ValidationError::NoEducator);
     }
@@ -115,19 +134,6 @@ pub fn validate_plan(plan: &VisitPlan, roster: &[Educator]) -> Result<(), Valida
     }
     if plan.expected_end.is_some_and(|end| end < plan.scheduled_at) {
         return Err(ValidationError::ExpectedEndBeforeStart);
-    }
-
-    let visit_day = plan.scheduled_at.day_utc();
-    let educators = plan
-        .educator_ids
-        .iter()
-        .map(|id| roster.iter().find(|e| e.id == *id).ok_or(ValidationError::UnknownEducator(*id)))
-        .collect::<Result<Vec<_>, _>>()?;
-    for e in &educators {
-        let has_trained_partner = educators.iter().any(|p| p.id != e.id && p.is_trained_on(visit_day));
-        if !e.is_trained_on(visit_day) && !has_trained_partner {
-            return Err(ValidationError::UntrainedWithoutTrainedPartner(e.id));
-        }
     }
     Ok(())
 }

@@ -1,8 +1,12 @@
 //! Persisting documents: snapshot + change chunks, compaction, the in-memory cache, and isolating
 //! corrupt chunks.
 
+use std::collections::BTreeSet;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use automerge::sync::{Message, State};
 use automerge::{AutoCommit, Change, ChangeHash};
-use homevisit_docs::{DocError, DocId, DocKind};
+use homevisit_docs::{Content, DocError, DocId, DocKind, untrusted};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::error::{Result, StoreError};
@@ -39,7 +43,9 @@ pub(crate) fn decode_heads(bytes: &[u8]) -> Vec<ChangeHash> {
 }
 
 /// Loads a document from its snapshot and chunks. Unreadable chunks are skipped and pushed to
-/// `corrupt`; an unreadable snapshot is an error.
+/// `corrupt`; an unreadable snapshot is an error. Every Automerge call is contained: a stored chunk
+/// that makes Automerge panic (bytes accepted before they were checked) is treated as unreadable,
+/// and the document is loaded again without it, since the panic may have left it half-changed.
 fn load_from_disk(conn: &Connection, id: &DocId, corrupt: &mut Vec<CorruptChunk>) -> Result<AutoCommit> {
     let key = id.to_string();
     let snapshot: Vec<u8> = conn
@@ -47,30 +53,42 @@ fn load_from_disk(conn: &Connection, id: &DocId, corrupt: &mut Vec<CorruptChunk>
         .query_row([&key], |r| r.get(0))
         .optional()?
         .ok_or(StoreError::NotFound(*id))?;
-    let mut doc = homevisit_docs::load(&snapshot).map_err(StoreError::doc(*id))?;
+    let mut chunks: Vec<(i64, Vec<u8>)> = Vec::new();
     let mut stmt = conn.prepare_cached("SELECT seq, data FROM doc_chunks WHERE doc_id = ?1 ORDER BY seq")?;
     let mut rows = stmt.query([&key])?;
     while let Some(row) = rows.next()? {
-        let (seq, data): (i64, Vec<u8>) = (row.get(0)?, row.get(1)?);
-        // Each chunk is exactly one change; parsing verifies its checksum. (Automerge's own
-        // load_incremental skips unreadable data silently, which would hide damage.)
-        let applied = Change::try_from(&data[..]).ok().and_then(|change| doc.apply_changes([change]).ok());
-        if applied.is_none() {
-            corrupt.push(CorruptChunk { doc: *id, seq });
-        }
+        chunks.push((row.get(0)?, row.get(1)?));
     }
-    Ok(doc)
+    let mut crashed = BTreeSet::new();
+    'load: loop {
+        let mut doc = homevisit_docs::load(&snapshot).map_err(StoreError::doc(*id))?;
+        for (seq, data) in chunks.iter().filter(|(seq, _)| !crashed.contains(seq)) {
+            // Each chunk is exactly one change; parsing verifies its checksum. (Automerge's own
+            // load_incremental skips unreadable data silently, which would hide damage.)
+            match untrusted::parse_change(data).and_then(|change| untrusted::apply_changes(&mut doc, vec![change])) {
+                Ok(()) => {}
+                Err(DocError::Crashed { .. }) => {
+                    crashed.insert(*seq);
+                    corrupt.push(CorruptChunk { doc: *id, seq: *seq });
+                    continue 'load;
+                }
+                Err(_) => corrupt.push(CorruptChunk { doc: *id, seq: *seq }),
+            }
+        }
+        return Ok(doc);
+    }
 }
 
 /// Appends `changes` (those since the last persisted state, one chunk each) for a document, or
-/// folds everything into a new snapshot once the chunks outgrow it, and updates the query tables;
-/// all in the caller's transaction.
+/// folds everything into a new snapshot once the chunks outgrow it, and updates the query tables
+/// and its scope with `rows` (its checked content); all in the caller's transaction.
 fn persist_changes(
     conn: &Connection,
     id: &DocId,
     doc: &mut AutoCommit,
     changes: &mut [Change],
     had_corrupt: bool,
+    rows: &index::Rows,
 ) -> Result<()> {
     let key = id.to_string();
     let heads = encode_heads(doc.get_heads());
@@ -111,7 +129,7 @@ fn persist_changes(
         )?
         .execute(params![key, added, heads, now_ms()])?;
     }
-    index::update(conn, id, doc)
+    index::apply(conn, id, rows)
 }
 
 /// A new document made ready for storage: everything but the write itself, so preparing many
@@ -134,10 +152,10 @@ impl PreparedDoc {
         Ok(Self { id, snapshot: doc.save(), heads: encode_heads(doc.get_heads()), rows })
     }
 
-    /// Prepares `doc`, strictly loaded from `saved`, keeping those bytes as its snapshot.
-    pub(crate) fn received(id: DocId, doc: &mut AutoCommit, saved: &[u8]) -> Result<Self> {
-        let rows = index::rows_for(&id, doc)?;
-        Ok(Self { id, snapshot: saved.to_vec(), heads: encode_heads(doc.get_heads()), rows })
+    /// Prepares `doc`, strictly loaded from `saved` and checked (`rows`), keeping those bytes as
+    /// its snapshot.
+    pub(crate) fn received(id: DocId, doc: &mut AutoCommit, saved: &[u8], rows: index::Rows) -> Self {
+        Self { id, snapshot: saved.to_vec(), heads: encode_heads(doc.get_heads()), rows }
     }
 }
 
@@ -154,7 +172,44 @@ fn insert_document(conn: &Connection, doc: &PreparedDoc) -> Result<()> {
     }
     conn.prepare_cached("INSERT INTO doc_snapshots (doc_id, data) VALUES (?1, ?2)")?
         .execute(params![id.to_string(), snapshot])?;
-    index::apply(conn, &doc.rows)
+    index::apply(conn, id, &doc.rows)
+}
+
+/// Bytes from elsewhere for a document: how [`Store::apply_received`] is given them.
+pub enum Incoming<'a> {
+    /// A saved document (a snapshot, possibly followed by changes), merged whole.
+    Whole(&'a [u8]),
+    /// An Automerge sync message from the peer whose sync state `state` is.
+    Sync { state: &'a mut State, message: Message },
+}
+
+/// A received document as it would be stored, for the caller to accept or refuse.
+pub struct Received<'a> {
+    pub doc: DocId,
+    /// Its checked content ([`homevisit_docs::check`]): its ids agree with `doc`.
+    pub content: &'a Content,
+    /// Whether the document is new here.
+    pub is_new: bool,
+    /// Its heads before (none if new) and after, sorted.
+    pub heads_before: Vec<ChangeHash>,
+    pub heads_after: Vec<ChangeHash>,
+}
+
+/// What [`Store::apply_received`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Applied {
+    /// Nothing new (a sync message may still have moved the sync state).
+    Unchanged,
+    /// New changes were checked, accepted and stored.
+    Changed,
+    /// A document new here that has no content yet (its changes have not arrived). Nothing is
+    /// stored; it is held in memory until its changes come (or [`Store::discard_pending`]).
+    Pending,
+}
+
+fn sorted(mut heads: Vec<ChangeHash>) -> Vec<ChangeHash> {
+    heads.sort();
+    heads
 }
 
 impl Store {
@@ -165,10 +220,11 @@ impl Store {
             doc.set_actor(self.actor.clone());
             let before = doc.get_heads();
             if homevisit_docs::upgrade(&mut doc, id.kind).map_err(StoreError::doc(*id))? {
+                let rows = index::rows_for(id, &doc)?;
                 let mut changes = doc.get_changes(&before);
                 let had_corrupt = self.has_corrupt(id);
                 let tx = self.conn.savepoint()?;
-                persist_changes(&tx, id, &mut doc, &mut changes, had_corrupt)?;
+                persist_changes(&tx, id, &mut doc, &mut changes, had_corrupt, &rows)?;
                 tx.commit()?;
             }
             self.remember(*id, doc);
@@ -186,29 +242,55 @@ impl Store {
         f(doc).map_err(StoreError::doc(*id))
     }
 
+    /// Runs `f` on this store for document `id`, turning a panic inside it (Automerge on crafted
+    /// bytes, or a bug) into an error about that document. Safe to go on afterwards: every write
+    /// runs in a rusqlite savepoint, which rolls back as the panic unwinds through it; a document
+    /// being changed is owned by the failed call and dropped with it; and what this store holds in
+    /// memory about `id` is forgotten here.
+    fn guarded<R>(&mut self, id: &DocId, f: impl FnOnce(&mut Store) -> Result<R>) -> Result<R> {
+        match catch_unwind(AssertUnwindSafe(|| f(self))) {
+            Ok(result) => result,
+            Err(_) => {
+                self.forget_in_memory(id);
+                Err(StoreError::doc(*id)(DocError::Crashed { during: "store a document" }))
+            }
+        }
+    }
+
+    /// Forgets what is held in memory about `id` (its next use reads the disk).
+    pub(crate) fn forget_in_memory(&mut self, id: &DocId) {
+        self.cache.remove(id);
+        self.incoming.remove(id);
+        self.preloaded.remove(id);
+    }
+
     /// Applies `f` to a document and durably stores whatever it changed before returning.
-    /// If `f` fails, or the write fails, nothing is stored and the in-memory copy is dropped, so
-    /// memory never holds an edit the disk does not.
+    /// The result must pass [`homevisit_docs::check`]. If `f` fails, or the check, or the write,
+    /// nothing is stored and the in-memory copy is dropped, so memory never holds an edit the disk
+    /// does not.
     pub fn edit_document<R>(
         &mut self,
         id: &DocId,
         f: impl FnOnce(&mut AutoCommit) -> Result<R, DocError>,
     ) -> Result<R> {
-        let had_corrupt = self.has_corrupt(id);
-        self.cached(id)?;
-        let mut doc = self.cache.remove(id).expect("cached above");
-        let before = doc.get_heads();
-        let result = f(&mut doc).map_err(StoreError::doc(*id))?;
-        let mut changes = doc.get_changes(&before);
-        if !changes.is_empty() {
-            let tx = self.conn.savepoint()?;
-            persist_changes(&tx, id, &mut doc, &mut changes, had_corrupt)?;
-            tx.commit()?;
-        }
-        // Only a fully stored edit goes back into the cache; on any error above the in-memory
-        // copy is dropped and the next read reloads what is on disk.
-        self.cache.insert(*id, doc);
-        Ok(result)
+        self.guarded(id, |store| {
+            let had_corrupt = store.has_corrupt(id);
+            store.cached(id)?;
+            let mut doc = store.cache.remove(id).expect("cached above");
+            let before = doc.get_heads();
+            let result = f(&mut doc).map_err(StoreError::doc(*id))?;
+            let mut changes = doc.get_changes(&before);
+            if !changes.is_empty() {
+                let rows = index::rows_for(id, &doc)?;
+                let tx = store.conn.savepoint()?;
+                persist_changes(&tx, id, &mut doc, &mut changes, had_corrupt, &rows)?;
+                tx.commit()?;
+            }
+            // Only a fully stored edit goes back into the cache; on any error above the in-memory
+            // copy is dropped and the next read reloads what is on disk.
+            store.cache.insert(*id, doc);
+            Ok(result)
+        })
     }
 
     /// Stores new documents in one transaction: all of them or none.
@@ -222,26 +304,42 @@ impl Store {
     }
 
     /// Runs `f` as one database transaction: everything it writes is committed together when it
-    /// returns `Ok`, and nothing when it returns `Err` (the in-memory documents are dropped then,
-    /// so memory never holds what the disk does not). A sync round uses this so hundreds of
-    /// documents cost one commit, not hundreds.
+    /// returns `Ok` (and only then: `Ok` means committed), and nothing when it returns `Err` or
+    /// panics. On either, the transaction is rolled back as the guard drops and the in-memory
+    /// documents are forgotten, so memory never holds what the disk does not. A sync round uses
+    /// this so hundreds of documents cost one commit, not hundreds.
     pub fn batch<R, E: From<StoreError>>(
         &mut self,
         f: impl FnOnce(&mut Store) -> std::result::Result<R, E>,
     ) -> std::result::Result<R, E> {
-        self.conn.execute_batch("SAVEPOINT batch").map_err(StoreError::from)?;
-        match f(self) {
-            Ok(r) => {
-                self.conn.execute_batch("RELEASE batch").map_err(StoreError::from)?;
-                Ok(r)
-            }
-            Err(e) => {
-                let _ = self.conn.execute_batch("ROLLBACK TO batch; RELEASE batch");
-                self.cache.clear();
-                self.incoming.clear();
-                Err(e)
-            }
+        if !self.conn.is_autocommit() {
+            // A batch commits when it ends; inside another transaction it could not.
+            return Err(StoreError::Database("a batch cannot run inside another transaction".into()).into());
         }
+        self.conn.execute_batch("SAVEPOINT batch").map_err(StoreError::from)?;
+        let mut guard = BatchGuard { store: self, open: true };
+        let result = f(guard.store)?;
+        guard.store.conn.execute_batch("RELEASE batch").map_err(StoreError::from)?;
+        guard.open = false;
+        if !guard.store.conn.is_autocommit() {
+            return Err(StoreError::Database("the batch did not commit".into()).into());
+        }
+        Ok(result)
+    }
+
+    /// After a panic escaped a call on this store (a bug: writes are guarded): rolls back whatever
+    /// transaction is open and forgets every document in memory, so the store is as on disk.
+    pub fn recover_after_panic(&mut self) {
+        if !self.conn.is_autocommit() {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+        self.forget_all_in_memory();
+    }
+
+    fn forget_all_in_memory(&mut self) {
+        self.cache.clear();
+        self.incoming.clear();
+        self.preloaded.clear();
     }
 
     /// Keeps a document just stored in memory, as the next call is likely about it.
@@ -264,36 +362,7 @@ impl Store {
     /// Merges Automerge bytes (a saved document or changes) received from elsewhere into the
     /// document `id`, creating it if this device has never seen it. Returns whether anything changed.
     pub fn merge_document_bytes(&mut self, id: &DocId, bytes: &[u8]) -> Result<bool> {
-        self.merge_document_bytes_checked(id, bytes, |_| true)
-    }
-
-    /// Like [`Store::merge_document_bytes`], but `allowed` judges the document as it would be after
-    /// the merge; if it says no, nothing is stored and the result is [`StoreError::Forbidden`].
-    pub fn merge_document_bytes_checked(
-        &mut self,
-        id: &DocId,
-        bytes: &[u8],
-        allowed: impl FnOnce(&mut AutoCommit) -> bool,
-    ) -> Result<bool> {
-        // Strict load first: damaged bytes are refused whole instead of half-applied.
-        let mut incoming = match self.preloaded.remove(id) {
-            Some((loaded_from, doc)) if loaded_from == bytes => doc,
-            _ => homevisit_docs::load(bytes).map_err(StoreError::doc(*id))?,
-        };
-        if self.contains_document(id)? {
-            return self.edit_document_checked(
-                id,
-                |doc| {
-                    let before = doc.get_heads();
-                    doc.merge(&mut incoming)?;
-                    Ok(doc.get_heads() != before)
-                },
-                allowed,
-            );
-        }
-        self.incoming.remove(id);
-        self.insert_received(id, incoming, Some(bytes), allowed)?;
-        Ok(true)
+        Ok(self.apply_received(id, Incoming::Whole(bytes), |_, _| true)? == Applied::Changed)
     }
 
     /// Loads documents that are about to be merged whole ([`Store::merge_document_bytes`]), on every
@@ -309,49 +378,118 @@ impl Store {
         }
     }
 
-    /// Applies `f` to a stored document, then lets `allowed` judge the result: stored only if
-    /// allowed, else [`StoreError::Forbidden`] and nothing is stored.
-    pub(crate) fn edit_document_checked<R>(
-        &mut self,
-        id: &DocId,
-        f: impl FnOnce(&mut AutoCommit) -> Result<R, DocError>,
-        allowed: impl FnOnce(&mut AutoCommit) -> bool,
-    ) -> Result<R> {
-        let forbidden = std::cell::Cell::new(false);
-        let result = self.edit_document(id, |doc| {
-            let r = f(doc)?;
-            if !allowed(doc) {
-                forbidden.set(true);
-                return Err(DocError::Shape("forbidden".into()));
-            }
-            Ok(r)
-        });
-        if forbidden.get() { Err(StoreError::Forbidden(*id)) } else { result }
+    /// The document `bytes` hold, strictly loaded: from the preload if it loaded these very bytes.
+    fn load_incoming(&mut self, id: &DocId, bytes: &[u8]) -> Result<AutoCommit> {
+        match self.preloaded.remove(id) {
+            Some((loaded_from, doc)) if loaded_from == bytes => Ok(doc),
+            _ => homevisit_docs::load(bytes).map_err(StoreError::doc(*id)),
+        }
     }
 
-    /// Stores a document that arrived from a peer and is new here: checks its kind and schema,
-    /// lets `allowed` judge it, and keeps it in memory for the next message about it.
-    /// `saved` are the bytes `doc` was loaded from, if it was: stored as they are when the schema
-    /// upgrade changed nothing (saving a document again costs about as much as loading it).
-    pub(crate) fn insert_received(
+    /// Applies bytes received from elsewhere to document `id` (creating it if it is new here), and
+    /// stores the result only if it passes [`homevisit_docs::check`] (its content agrees with its
+    /// id, its kind and schema are right, its record is valid) and `judge` accepts it; else
+    /// nothing is stored and the document's error is returned ([`StoreError::Forbidden`] when
+    /// `judge` refuses). `judge` sees the document as it would be stored, and this store (to look
+    /// up its own records). Every Automerge call on the bytes is contained: bytes that make
+    /// Automerge panic are refused as a bad document, and nothing else is affected.
+    pub fn apply_received(
         &mut self,
         id: &DocId,
-        mut doc: AutoCommit,
-        saved: Option<&[u8]>,
-        allowed: impl FnOnce(&mut AutoCommit) -> bool,
-    ) -> Result<()> {
+        incoming: Incoming<'_>,
+        judge: impl FnOnce(&Received<'_>, &Store) -> bool,
+    ) -> Result<Applied> {
+        self.guarded(id, |store| {
+            if store.contains_document(id)? {
+                store.apply_to_stored(id, incoming, judge)
+            } else {
+                store.apply_to_new(id, incoming, judge)
+            }
+        })
+    }
+
+    fn apply_to_stored(
+        &mut self,
+        id: &DocId,
+        incoming: Incoming<'_>,
+        judge: impl FnOnce(&Received<'_>, &Store) -> bool,
+    ) -> Result<Applied> {
+        let had_corrupt = self.has_corrupt(id);
+        self.cached(id)?;
+        // Owned from here: on any error below it is dropped, never cached half-changed.
+        let mut doc = self.cache.remove(id).expect("cached above");
+        let before = doc.get_heads();
+        match incoming {
+            Incoming::Whole(bytes) => {
+                let mut other = self.load_incoming(id, bytes)?;
+                untrusted::merge(&mut doc, &mut other).map_err(StoreError::doc(*id))?;
+            }
+            Incoming::Sync { state, message } => {
+                untrusted::receive_sync_message(&mut doc, state, message).map_err(StoreError::doc(*id))?;
+            }
+        }
+        let heads_after = sorted(doc.get_heads());
+        let heads_before = sorted(before.clone());
+        if heads_after == heads_before {
+            self.cache.insert(*id, doc);
+            return Ok(Applied::Unchanged);
+        }
+        let content = index::rows_for(id, &doc)?;
+        let received = Received { doc: *id, content: &content, is_new: false, heads_before, heads_after };
+        if !judge(&received, self) {
+            return Err(StoreError::Forbidden(*id));
+        }
+        let mut changes = doc.get_changes(&before);
+        let tx = self.conn.savepoint()?;
+        persist_changes(&tx, id, &mut doc, &mut changes, had_corrupt, &content)?;
+        tx.commit()?;
+        self.cache.insert(*id, doc);
+        Ok(Applied::Changed)
+    }
+
+    fn apply_to_new(
+        &mut self,
+        id: &DocId,
+        incoming: Incoming<'_>,
+        judge: impl FnOnce(&Received<'_>, &Store) -> bool,
+    ) -> Result<Applied> {
+        let (mut doc, saved) = match incoming {
+            Incoming::Whole(bytes) => (self.load_incoming(id, bytes)?, Some(bytes)),
+            Incoming::Sync { state, message } => {
+                let mut pending = self
+                    .incoming
+                    .remove(id)
+                    .unwrap_or_else(|| AutoCommit::new_with_encoding(homevisit_docs::ENCODING));
+                untrusted::receive_sync_message(&mut pending, state, message).map_err(StoreError::doc(*id))?;
+                if pending.get_heads().is_empty() {
+                    self.incoming.insert(*id, pending);
+                    return Ok(Applied::Pending);
+                }
+                (pending, None)
+            }
+        };
         let upgraded = homevisit_docs::upgrade(&mut doc, id.kind).map_err(StoreError::doc(*id))?;
-        if !allowed(&mut doc) {
+        let content = index::rows_for(id, &doc)?;
+        let received =
+            Received { doc: *id, content: &content, is_new: true, heads_before: vec![], heads_after: sorted(doc.get_heads()) };
+        if !judge(&received, self) {
             return Err(StoreError::Forbidden(*id));
         }
         doc.set_actor(self.actor.clone());
+        // The received bytes are stored as they are when the upgrade changed nothing (saving a
+        // document again costs about as much as loading it).
         let prepared = match saved {
-            Some(bytes) if !upgraded => PreparedDoc::received(*id, &mut doc, bytes)?,
-            _ => PreparedDoc::new(*id, &mut doc, None)?,
+            Some(bytes) if !upgraded => PreparedDoc::received(*id, &mut doc, bytes, content),
+            _ => PreparedDoc::new(*id, &mut doc, Some(content))?,
         };
         self.insert_documents(&[prepared])?;
         self.remember(*id, doc);
-        Ok(())
+        Ok(Applied::Changed)
+    }
+
+    /// Forgets a document held in memory because a peer began to send it ([`Applied::Pending`]).
+    pub fn discard_pending(&mut self, id: &DocId) {
+        self.incoming.remove(id);
     }
 
     /// The document as stored (its snapshot followed by its change chunks, loadable as one) and
@@ -406,8 +544,16 @@ impl Store {
         &self.corrupt
     }
 
-    /// Loads every document from disk and reports what could not be read.
+    /// Checks every page of the file (a damaged page is [`StoreError::Corrupt`]), then loads every
+    /// document from disk and reports what could not be read.
     pub fn check_integrity(&mut self) -> Result<IntegrityReport> {
+        let mut stmt = self.conn.prepare("PRAGMA quick_check")?;
+        let problems: Vec<String> =
+            stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<Result<_, _>>()?;
+        if problems.iter().any(|p| p != "ok") {
+            return Err(StoreError::Corrupt(format!("{} problems found by SQLite's check", problems.len())));
+        }
+        drop(stmt);
         let ids = self.document_ids(None)?;
         let mut report = IntegrityReport { documents: ids.len(), ..Default::default() };
         for id in ids {
@@ -436,12 +582,32 @@ impl Store {
             if homevisit_docs::upgrade(&mut doc, id.kind).is_err() {
                 continue;
             }
-            match index::update(&tx, &id, &doc) {
-                Ok(()) | Err(StoreError::Document { .. }) => {}
+            // A document that fails the check is left out: no screen shows it, and it has no
+            // scope, so nobody is given it.
+            match index::rows_for(&id, &doc) {
+                Ok(rows) => index::apply(&tx, &id, &rows)?,
+                Err(StoreError::Document { .. } | StoreError::Invalid(_)) => {}
                 Err(e) => return Err(e),
             }
         }
         tx.commit()?;
         Ok(())
+    }
+}
+
+/// Rolls a [`Store::batch`] back if it does not reach its commit (an error, or a panic unwinding).
+struct BatchGuard<'a> {
+    store: &'a mut Store,
+    open: bool,
+}
+
+impl Drop for BatchGuard<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            if self.store.conn.execute_batch("ROLLBACK TO batch; RELEASE batch").is_err() {
+                let _ = self.store.conn.execute_batch("ROLLBACK");
+            }
+            self.store.forget_all_in_memory();
+        }
     }
 }

@@ -2,8 +2,7 @@
 //! updated in the same transaction as every change.
 
 use automerge::AutoCommit;
-use homevisit_docs::{DocId, DocKind, Record, read_record};
-use homevisit_model::{Educator, Family, PromptPack, School, VisitLog};
+use homevisit_docs::{Content, DocId};
 use rusqlite::{Connection, params};
 
 use crate::error::{Result, StoreError};
@@ -11,49 +10,42 @@ use crate::error::{Result, StoreError};
 pub(crate) fn clear(conn: &Connection) -> Result<()> {
     conn.execute_batch(
         "DELETE FROM school_index; DELETE FROM educator_index; DELETE FROM family_index;
-         DELETE FROM visit_index; DELETE FROM visit_educators; DELETE FROM prompt_pack_index;",
+         DELETE FROM visit_index; DELETE FROM visit_educators; DELETE FROM prompt_pack_index;
+         DELETE FROM doc_scopes;",
     )?;
     Ok(())
 }
 
-fn read<T: Record>(id: &DocId, doc: &AutoCommit) -> Result<T> {
-    read_record(doc).map_err(StoreError::doc(*id))
-}
+/// What a document contributes to the query tables and its scope: its checked content
+/// ([`homevisit_docs::check`]). Derived without I/O (so it can be computed off the database
+/// thread), then written by [`apply`].
+pub(crate) type Rows = Content;
 
-/// What a document contributes to the query tables. Derived without I/O (so it can be computed
-/// off the database thread), then written by [`apply`].
-pub(crate) enum Rows {
-    None,
-    School(School),
-    Educator(Educator),
-    Family(Family),
-    Visit(VisitLog),
-    PromptPack(DocId, PromptPack),
-}
-
-/// Reads the rows document `id` contributes.
+/// Checks document `id` and reads the rows it contributes. A document whose content disagrees with
+/// its id, or whose record is invalid, is an error: it is never indexed.
 pub(crate) fn rows_for(id: &DocId, doc: &AutoCommit) -> Result<Rows> {
-    Ok(match id.kind {
-        DocKind::School => Rows::School(read(id, doc)?),
-        DocKind::Educator => Rows::Educator(read(id, doc)?),
-        DocKind::Family => Rows::Family(read(id, doc)?),
-        DocKind::VisitLog => Rows::Visit(read(id, doc)?),
-        DocKind::PromptPack => Rows::PromptPack(*id, read(id, doc)?),
-        DocKind::VisitNotes => Rows::None,
-    })
-}
-
-/// Brings the query tables in line with the current content of document `id`.
-pub(crate) fn update(conn: &Connection, id: &DocId, doc: &AutoCommit) -> Result<()> {
-    apply(conn, &rows_for(id, doc)?)
+    homevisit_docs::check(id, doc).map_err(StoreError::doc(*id))
 }
 
 pub(crate) fn role_str(role: homevisit_model::EducatorRole) -> String {
     serde_json::to_value(role).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
 }
 
-/// Writes a document's rows.
-pub(crate) fn apply(conn: &Connection, rows: &Rows) -> Result<()> {
+/// Writes a document's rows: its scope under its id, and what the screens need.
+pub(crate) fn apply(conn: &Connection, id: &DocId, rows: &Rows) -> Result<()> {
+    let scope = rows.scope(id);
+    let educators: Vec<String> = scope.educators.iter().map(|e| e.to_string()).collect();
+    conn.prepare_cached(
+        "INSERT INTO doc_scopes (doc_id, school_id, visit_id, educator_ids) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (doc_id) DO UPDATE SET school_id = excluded.school_id, visit_id = excluded.visit_id,
+           educator_ids = excluded.educator_ids",
+    )?
+    .execute(params![
+        id.to_string(),
+        scope.school.map(|s| s.to_string()),
+        scope.visit.map(|v| v.to_string()),
+        educators.join(",")
+    ])?;
     match rows {
         Rows::School(s) => {
             conn.prepare_cached(
@@ -91,7 +83,7 @@ pub(crate) fn apply(conn: &Connection, rows: &Rows) -> Result<()> {
                 f.preferred_language.as_str()
             ])?;
         }
-        Rows::Visit(log) => {
+        Rows::VisitLog(log) => {
             let (p, o) = (&log.plan, &log.outcome);
             let visit = p.id.to_string();
             conn.prepare_cached(
@@ -126,14 +118,14 @@ pub(crate) fn apply(conn: &Connection, rows: &Rows) -> Result<()> {
                 insert.execute(params![visit, e.to_string(), i as i64])?;
             }
         }
-        Rows::PromptPack(id, pack) => {
+        Rows::PromptPack(pack) => {
             conn.prepare_cached(
                 "INSERT INTO prompt_pack_index (language, visit_number, doc_id) VALUES (?1, ?2, ?3)
                  ON CONFLICT (language, visit_number) DO UPDATE SET doc_id = excluded.doc_id",
             )?
             .execute(params![pack.language.as_str(), pack.visit_number.number(), id.to_string()])?;
         }
-        Rows::None => {}
+        Rows::VisitNotes => {}
     }
     Ok(())
 }

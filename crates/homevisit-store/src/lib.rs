@@ -35,11 +35,12 @@ use automerge::{ActorId, AutoCommit};
 use homevisit_docs::DocId;
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
-pub use documents::{CorruptChunk, IntegrityReport};
+pub use documents::{Applied, CorruptChunk, Incoming, IntegrityReport, Received};
 pub use error::{Result, StoreError};
 pub use key::DbKey;
 pub use migrations::LATEST as SCHEMA_VERSION;
-pub use queries::{DocScope, EducatorCount, SchoolCount, VisitSummary};
+pub use homevisit_docs::Scope;
+pub use queries::{EducatorCount, SchoolCount, VisitSummary};
 pub use sqlcipher::{EncryptedConnection, open_encrypted};
 pub use visits::VisitImport;
 
@@ -93,7 +94,7 @@ impl Default for StoreOptions {
 }
 
 /// Bump when the query tables' content changes: the next open rebuilds them from the documents.
-const INDEX_VERSION: i64 = 1;
+const INDEX_VERSION: i64 = 2; // 2: doc_scopes, and only documents that pass homevisit_docs::check
 
 impl Store {
     /// Opens (or creates) the encrypted store at `path` with `key`.

@@ -4,8 +4,11 @@ use rusqlite::Connection;
 
 use crate::error::{Result, StoreError};
 
-const MIGRATIONS: &[&str] =
-    &[include_str!("../migrations/001_documents.sql"), include_str!("../migrations/002_query_tables.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/001_documents.sql"),
+    include_str!("../migrations/002_query_tables.sql"),
+    include_str!("../migrations/003_doc_scopes.sql"),
+];
 
 /// The schema version this build writes.
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

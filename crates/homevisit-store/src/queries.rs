@@ -3,10 +3,10 @@
 use std::str::FromStr;
 
 use chrono::{FixedOffset, NaiveDate, TimeZone};
-use homevisit_docs::DocId;
+use homevisit_docs::{DocId, Scope};
 use homevisit_model::{Day, EducatorId, FamilyId, SchoolId, Timestamp, VisitId, VisitNumber, VisitStatus};
 use rusqlite::types::Type;
-use rusqlite::{Row, params};
+use rusqlite::{OptionalExtension, Row, params};
 use serde::Serialize;
 
 use crate::Store;
@@ -209,52 +209,42 @@ impl Store {
     }
 }
 
-/// Which school a document belongs to and, for a visit's documents, its educators: what access
-/// rules are decided on. Read from the query tables.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct DocScope {
-    pub school: Option<SchoolId>,
-    pub educators: Vec<EducatorId>,
-}
-
 impl Store {
-    /// The scope of a stored document (`None` if it is not stored). Prompt packs have no school.
-    pub fn document_scope(&self, doc: &DocId) -> Result<Option<DocScope>> {
-        use homevisit_docs::DocKind;
+    /// The scope of a stored document as this store recorded it when the document passed
+    /// [`homevisit_docs::check`], under its id (`None` if it is not stored). A stored document that
+    /// never passed the check has an empty scope: no school, so nobody is given it.
+    pub fn document_scope(&self, doc: &DocId) -> Result<Option<Scope>> {
         if !self.contains_document(doc)? {
             return Ok(None);
         }
-        let id = doc.id.hyphenated().to_string();
-        let school = |sql: &str| -> Result<Option<SchoolId>> {
-            let s: Option<String> =
-                rusqlite::OptionalExtension::optional(self.conn.prepare_cached(sql)?.query_row([&id], |r| r.get(0)))?;
-            Ok(s.and_then(|s| s.parse().ok()))
-        };
-        let scope = match doc.kind {
-            DocKind::School => DocScope {
-                school: school("SELECT school_id FROM school_index WHERE school_id = ?1")?,
-                educators: vec![],
-            },
-            DocKind::Educator => DocScope {
-                school: school("SELECT school_id FROM educator_index WHERE educator_id = ?1")?,
-                educators: vec![],
-            },
-            DocKind::Family => DocScope {
-                school: school("SELECT school_id FROM family_index WHERE family_id = ?1")?,
-                educators: vec![],
-            },
-            DocKind::VisitLog | DocKind::VisitNotes => {
-                let mut stmt = self
-                    .conn
-                    .prepare_cached("SELECT educator_id FROM visit_educators WHERE visit_id = ?1 ORDER BY position")?;
-                let educators = stmt
-                    .query_map([&id], |r| r.get::<_, String>(0))?
-                    .filter_map(|r| r.ok().and_then(|s| s.parse().ok()))
-                    .collect();
-                DocScope { school: school("SELECT school_id FROM visit_index WHERE visit_id = ?1")?, educators }
-            }
-            DocKind::PromptPack => DocScope::default(),
-        };
-        Ok(Some(scope))
+        let row: Option<(Option<String>, Option<String>, String)> = self
+            .conn
+            .prepare_cached("SELECT school_id, visit_id, educator_ids FROM doc_scopes WHERE doc_id = ?1")?
+            .query_row([doc.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()?;
+        let Some((school, visit, educators)) = row else { return Ok(Some(Scope::default())) };
+        Ok(Some(Scope {
+            school: school.and_then(|s| s.parse().ok()),
+            visit: visit.and_then(|v| v.parse().ok()),
+            educators: educators.split(',').filter_map(|e| e.parse().ok()).collect(),
+            family: None,
+        }))
+    }
+
+    /// Records that `educator`'s device stored changes to visit `visit` (its log or notes).
+    pub fn record_contributor(&mut self, visit: VisitId, educator: EducatorId) -> Result<()> {
+        self.conn
+            .prepare_cached("INSERT OR IGNORE INTO visit_contributors (visit_id, educator_id) VALUES (?1, ?2)")?
+            .execute(params![visit.to_string(), educator.to_string()])?;
+        Ok(())
+    }
+
+    /// The educators whose devices stored changes to visit `visit`.
+    pub fn contributors(&self, visit: VisitId) -> Result<Vec<EducatorId>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT educator_id FROM visit_contributors WHERE visit_id = ?1 ORDER BY educator_id")?;
+        let ids = stmt.query_map([visit.to_string()], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
+        Ok(ids.iter().filter_map(|s| s.parse().ok()).collect())
     }
 }

@@ -1,13 +1,13 @@
 //! Per (peer, document) sync bookkeeping: the Automerge sync state (so a resumed sync sends only
 //! what the peer lacks) and the heads the peer is known to hold (so "unsynced" is exact).
 
-use automerge::sync::{Message, State, SyncDoc};
-use automerge::{AutoCommit, ChangeHash};
-use homevisit_docs::{DocError, DocId};
+use automerge::ChangeHash;
+use automerge::sync::{Message, State};
+use homevisit_docs::{DocId, untrusted};
 use rusqlite::{OptionalExtension, params};
 
 use crate::Store;
-use crate::documents::encode_heads;
+use crate::documents::{Applied, Incoming, encode_heads};
 use crate::error::{Result, StoreError};
 
 impl Store {
@@ -53,45 +53,23 @@ impl Store {
 
 impl Store {
     /// The next Automerge sync message for `doc` and the peer whose `state` this is, or `None`
-    /// when there is nothing to say.
+    /// when there is nothing to say. Contained: a document that makes Automerge panic here is an
+    /// error about that document (and is dropped from memory).
     pub fn generate_sync_message(&mut self, doc: &DocId, state: &mut State) -> Result<Option<Message>> {
-        if let Some(pending) = self.incoming.get_mut(doc) {
-            return Ok(pending.sync().generate_sync_message(state));
-        }
-        Ok(self.cached(doc)?.sync().generate_sync_message(state))
+        let generated = match self.incoming.get_mut(doc) {
+            Some(pending) => untrusted::generate_sync_message(pending, state),
+            None => untrusted::generate_sync_message(self.cached(doc)?, state),
+        };
+        generated.map_err(|e| {
+            self.forget_in_memory(doc);
+            StoreError::doc(*doc)(e)
+        })
     }
 
-    /// Applies a peer's sync message to `doc`, storing any new changes durably before returning.
-    /// A document this device has never had is kept in memory until changes arrive, then checked
-    /// (kind and schema) and stored.
-    pub fn receive_sync_message(&mut self, doc: &DocId, state: &mut State, message: Message) -> Result<()> {
-        self.receive_sync_message_checked(doc, state, message, |_| true)
-    }
-
-    /// Like [`Store::receive_sync_message`], but `allowed` judges the document as it would be after
-    /// the message; if it says no, nothing is stored and the result is [`StoreError::Forbidden`].
-    /// (A relay uses this so a device cannot, say, move a visit into another school.)
-    pub fn receive_sync_message_checked(
-        &mut self,
-        doc: &DocId,
-        state: &mut State,
-        message: Message,
-        allowed: impl FnOnce(&mut AutoCommit) -> bool,
-    ) -> Result<()> {
-        if self.contains_document(doc)? {
-            return self.edit_document_checked(
-                doc,
-                |d| d.sync().receive_sync_message(state, message).map_err(DocError::from),
-                allowed,
-            );
-        }
-        let mut pending =
-            self.incoming.remove(doc).unwrap_or_else(|| AutoCommit::new_with_encoding(homevisit_docs::ENCODING));
-        pending.sync().receive_sync_message(state, message).map_err(|e| StoreError::doc(*doc)(e.into()))?;
-        if pending.get_heads().is_empty() {
-            self.incoming.insert(*doc, pending);
-            return Ok(());
-        }
-        self.insert_received(doc, pending, None, allowed)
+    /// Applies a peer's sync message to `doc`, storing any new changes durably before returning
+    /// (if they pass [`homevisit_docs::check`]). A document this device has never had is kept in
+    /// memory until changes arrive ([`Applied::Pending`]), then checked and stored.
+    pub fn receive_sync_message(&mut self, doc: &DocId, state: &mut State, message: Message) -> Result<Applied> {
+        self.apply_received(doc, Incoming::Sync { state, message }, |_, _| true)
     }
 }

@@ -160,8 +160,8 @@ impl Store {
             let mut log = create_record(&v.log, &actor).map_err(StoreError::doc(log_id(id)))?;
             let mut notes = create_notes_with(id, &v.notes, &actor).map_err(StoreError::doc(notes_id(id)))?;
             Ok([
-                PreparedDoc::new(log_id(id), &mut log, Some(Rows::Visit(v.log.clone())))?,
-                PreparedDoc::new(notes_id(id), &mut notes, Some(Rows::None))?,
+                PreparedDoc::new(log_id(id), &mut log, Some(Rows::VisitLog(v.log.clone())))?,
+                PreparedDoc::new(notes_id(id), &mut notes, Some(Rows::VisitNotes))?,
             ])
         })?;
         self.insert_documents(&prepared.into_iter().flatten().collect::<Vec<_>>())

@@ -1,8 +1,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use automerge::ChangeHash;
-use automerge::sync::{BloomFilter, Have, Message, State};
-use homevisit_docs::DocId;
+use automerge::sync::{BloomFilter, Have, State};
+use homevisit_docs::{DocId, untrusted};
 use homevisit_protocol::{DocMessage, MessageForm, RejectReason, Rejection, SyncBatch};
 
 use crate::{Access, DocFailure, SyncDocs};
@@ -107,7 +107,12 @@ impl Session {
         }
         let mut messages = Vec::new();
         for doc in std::mem::take(&mut self.snapshots_due) {
-            let (data, heads) = docs.snapshot(&doc)?;
+            let (data, heads) = match docs.snapshot(&doc) {
+                Ok(stored) => stored,
+                // This document cannot be sent (gone, or unreadable): the others still are.
+                Err(DocFailure::Rejected(_)) => continue,
+                Err(storage) => return Err(storage),
+            };
             self.report.bytes_sent += data.len();
             messages.push(DocMessage { doc: doc.into(), form: MessageForm::Snapshot, data, heads: wire(&heads) });
         }
@@ -119,12 +124,23 @@ impl Session {
                 heads: wire(&heads),
             });
         }
+        let mut unsendable = Vec::new();
         for (doc, state) in self.states.iter_mut() {
-            if let Some(message) = docs.generate(doc, state)? {
-                let data = message.encode();
-                self.report.bytes_sent += data.len();
-                messages.push(DocMessage::sync((*doc).into(), data));
+            match contain_panic(|| docs.generate(doc, state)) {
+                Ok(Some(message)) => {
+                    let data = message.encode();
+                    self.report.bytes_sent += data.len();
+                    messages.push(DocMessage::sync((*doc).into(), data));
+                }
+                Ok(None) => {}
+                // A document that cannot say anything (unreadable here): left alone this session.
+                Err(DocFailure::Rejected(_)) => unsendable.push(*doc),
+                Err(storage) => return Err(storage),
             }
+        }
+        for doc in unsendable {
+            self.states.remove(&doc);
+            self.refused.insert(doc);
         }
         self.report.messages_sent += messages.len();
         self.report.rounds += 1;
@@ -189,11 +205,13 @@ impl Session {
             if self.refused.contains(&doc) {
                 continue;
             }
-            let result = match m.form {
+            // The storage contains Automerge's panics on crafted bytes itself; this is the
+            // backstop for any that slips through: the document is refused, the batch goes on.
+            let result = contain_panic(|| match m.form {
                 MessageForm::Sync => self.receive_one(docs, doc, &m.data),
                 MessageForm::Snapshot => self.receive_snapshot(docs, doc, m),
                 MessageForm::Holds => self.receive_holds(docs, doc, m),
-            };
+            });
             match result {
                 Ok(()) => {}
                 Err(DocFailure::Rejected(reason)) => {
@@ -213,7 +231,8 @@ impl Session {
         if docs.access(&self.peer, &doc)? == Access::None {
             return Err(DocFailure::Rejected(RejectReason::Forbidden));
         }
-        let message = Message::decode(data).map_err(|_| DocFailure::Rejected(RejectReason::Malformed))?;
+        let message =
+            untrusted::decode_sync_message(data).map_err(|_| DocFailure::Rejected(RejectReason::Malformed))?;
         let state = self.state(docs, doc)?;
         docs.receive(&doc, state, message)
     }
@@ -231,9 +250,14 @@ impl Session {
     }
 
     fn receive_holds<S: SyncDocs>(&mut self, docs: &mut S, doc: DocId, m: &DocMessage) -> Result<(), DocFailure> {
+        // "I hold these heads" about a document we do not have, or that the peer may not read,
+        // is refused with the same answer: whether a document exists is not the peer's to learn.
+        let Some(ours) = docs.heads(&doc)? else { return Err(DocFailure::Rejected(RejectReason::Forbidden)) };
+        if docs.access(&self.peer, &doc)? == Access::None {
+            return Err(DocFailure::Rejected(RejectReason::Forbidden));
+        }
         let theirs = sorted(unwire(&m.heads));
-        let ours = sorted(docs.heads(&doc)?.unwrap_or_default());
-        if theirs != ours && docs.access(&self.peer, &doc)? != Access::None {
+        if theirs != sorted(ours) {
             // We differ (each had something the other lacked): settle it with Automerge's protocol.
             self.state(docs, doc)?;
         }
@@ -295,6 +319,12 @@ fn decode_state(bytes: Option<Vec<u8>>) -> State {
         state.their_need = Some(Vec::new());
     }
     state
+}
+
+/// Runs one document's step, turning a panic into a refusal of that document as malformed.
+fn contain_panic<R>(step: impl FnOnce() -> Result<R, DocFailure>) -> Result<R, DocFailure> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(step))
+        .unwrap_or(Err(DocFailure::Rejected(RejectReason::Malformed)))
 }
 
 fn wire(heads: &[ChangeHash]) -> Vec<[u8; 32]> {

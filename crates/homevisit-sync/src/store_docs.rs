@@ -45,7 +45,7 @@ impl SyncDocs for Store {
     }
 
     fn receive(&mut self, doc: &DocId, state: &mut State, message: Message) -> Result<(), DocFailure> {
-        self.receive_sync_message(doc, state, message).map_err(failure)
+        self.receive_sync_message(doc, state, message).map(|_| ()).map_err(failure)
     }
 
     fn heads(&mut self, doc: &DocId) -> Result<Option<Vec<ChangeHash>>, DocFailure> {

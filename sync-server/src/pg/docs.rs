@@ -6,17 +6,17 @@
 
 use std::collections::HashMap;
 
-use automerge::sync::{Message, State, SyncDoc};
+use automerge::sync::{Message, State};
 use automerge::{AutoCommit, ChangeHash};
-use homevisit_docs::DocId;
+use homevisit_docs::{DocId, Scope, untrusted};
+use homevisit_model::{EducatorId, VisitId};
 use homevisit_protocol::RejectReason;
-use homevisit_store::DocScope;
+use homevisit_store::{Applied, Incoming, Received};
 use homevisit_sync::{Access, DocFailure, SyncDocs};
 use postgres::Transaction;
 
-use crate::backend::DocStorage;
+use crate::backend::{DocStorage, Judge, Records};
 use crate::pg::seal::Sealer;
-use crate::relay_docs::content_scope;
 
 fn storage(e: postgres::Error) -> DocFailure {
     DocFailure::Storage(Box::new(e))
@@ -31,6 +31,11 @@ pub(crate) fn encode_heads(mut heads: Vec<ChangeHash>) -> Vec<u8> {
     heads.iter().flat_map(|h| h.0).collect()
 }
 
+fn sorted(mut heads: Vec<ChangeHash>) -> Vec<ChangeHash> {
+    heads.sort();
+    heads
+}
+
 fn decode_heads(bytes: &[u8]) -> Vec<ChangeHash> {
     bytes.chunks_exact(32).map(|c| ChangeHash(c.try_into().expect("32 bytes"))).collect()
 }
@@ -41,6 +46,32 @@ type Stored = (Vec<u8>, Vec<ChangeHash>);
 /// What a sync state is bound to: its device and document.
 fn state_aad(device: &str, doc: &DocId) -> String {
     format!("{device} {doc}")
+}
+
+/// Recomputes every document's scope from its checked content under its own id (schema 1 took
+/// it from whatever ids the content named). A document that fails the check gets an empty scope:
+/// no school, so no device is given it.
+pub(crate) fn recompute_scopes(tx: &mut Transaction<'_>, sealer: &Sealer) -> Result<(), postgres::Error> {
+    let rows = tx.query("SELECT doc_id, data FROM documents", &[])?;
+    for row in rows {
+        let key: String = row.get(0);
+        let scope = key
+            .parse::<DocId>()
+            .ok()
+            .and_then(|doc| {
+                let bytes = sealer.open(key.as_bytes(), row.get(1)).ok()?;
+                let mut content = homevisit_docs::load(&bytes).ok()?;
+                homevisit_docs::upgrade(&mut content, doc.kind).ok()?;
+                Some(homevisit_docs::check(&doc, &content).ok()?.scope(&doc))
+            })
+            .unwrap_or_default();
+        let educators: Vec<String> = scope.educators.iter().map(|e| e.to_string()).collect();
+        tx.execute(
+            "UPDATE documents SET school_id = $2, educator_ids = $3 WHERE doc_id = $1",
+            &[&key, &scope.school.map(|s| s.to_string()), &educators],
+        )?;
+    }
+    Ok(())
 }
 
 pub(crate) struct PgDocs<'a, 't> {
@@ -80,19 +111,30 @@ impl<'a, 't> PgDocs<'a, 't> {
         Ok(self.loaded.get_mut(doc))
     }
 
-    /// The stored document as it is *now*, its row locked until this transaction ends (another
-    /// instance may have changed it since this transaction first read it); `None` if new.
+    /// The stored document as it is *now*, locked until this transaction ends (another instance
+    /// may have changed it since this transaction first read it); `None` if new.
+    ///
+    /// `FOR UPDATE` locks no row that does not exist yet: two instances creating one document
+    /// would both read nothing, and the second's `INSERT ... ON CONFLICT DO UPDATE` would replace
+    /// what the first had stored and acknowledged. So the document's id is locked first, with a
+    /// transaction-scoped advisory lock: every write of one document, new or not, takes its turn,
+    /// and the read that follows (a statement of its own, so under READ COMMITTED it sees what the
+    /// lock's previous holder committed) is what this write merges into. Chosen over inserting a
+    /// placeholder row and retrying: one statement, no retry loop, and no half-made row for
+    /// another transaction to read. The key is a 64-bit hash of the id: a collision only makes two
+    /// documents' writers take turns. Locks are taken in the order a request writes documents; two
+    /// requests writing the same documents in opposite orders can deadlock, which PostgreSQL
+    /// breaks by failing one of them (a 500: that device syncs again), as with the row locks.
     fn load_for_update(&mut self, doc: &DocId) -> Result<Option<AutoCommit>, DocFailure> {
-        let row = self
-            .tx
-            .query_opt("SELECT data FROM documents WHERE doc_id = $1 FOR UPDATE", &[&doc.to_string()])
-            .map_err(storage)?;
+        let id = doc.to_string();
+        self.tx.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", &[&id]).map_err(storage)?;
+        let row =
+            self.tx.query_opt("SELECT data FROM documents WHERE doc_id = $1 FOR UPDATE", &[&id]).map_err(storage)?;
         row.map(|r| self.load_sealed(doc, r.get(0))).transpose()
     }
 
-    /// Writes `content` as the document's new state (with the scope its content gives it).
-    fn store(&mut self, doc: &DocId, mut content: AutoCommit) -> Result<(), DocFailure> {
-        let scope = content_scope(doc, &content, None).unwrap_or_default();
+    /// Writes `content` as the document's new state, with the scope its checked content gives it.
+    fn store(&mut self, doc: &DocId, mut content: AutoCommit, scope: &Scope) -> Result<(), DocFailure> {
         let school = scope.school.map(|s| s.to_string());
         let educators: Vec<String> = scope.educators.iter().map(|e| e.to_string()).collect();
         let heads = encode_heads(content.get_heads());
@@ -109,30 +151,46 @@ impl<'a, 't> PgDocs<'a, 't> {
         Ok(())
     }
 
-    /// Applies `change` to the document as stored now (or to a new one), and stores the result if
-    /// it changed anything and `allowed` accepts it.
+    /// Applies `incoming` to the document as stored now (or to a new one), and stores the result
+    /// if it changed anything, passes [`homevisit_docs::check`] and `judge` accepts it. Every
+    /// Automerge call on the received bytes is contained; a panic refuses this document only (the
+    /// half-changed copy is dropped, nothing is written).
     fn write_checked(
         &mut self,
         doc: &DocId,
-        change: impl FnOnce(&mut AutoCommit) -> Result<(), DocFailure>,
-        allowed: &mut dyn FnMut(&mut AutoCommit) -> bool,
-    ) -> Result<(), DocFailure> {
+        incoming: Incoming<'_>,
+        judge: &mut Judge<'_>,
+    ) -> Result<Applied, DocFailure> {
         let stored = self.load_for_update(doc)?;
         let is_new = stored.is_none();
         let mut content = stored.unwrap_or_else(|| AutoCommit::new_with_encoding(homevisit_docs::ENCODING));
-        let before = content.get_heads();
-        change(&mut content)?;
-        if content.get_heads() == before {
-            return Ok(()); // nothing new (or, for a new document, nothing yet)
+        let before = sorted(content.get_heads());
+        match incoming {
+            Incoming::Whole(bytes) => {
+                let mut other = homevisit_docs::load(bytes).map_err(malformed)?;
+                untrusted::merge(&mut content, &mut other).map_err(malformed)?;
+            }
+            Incoming::Sync { state, message } => {
+                untrusted::receive_sync_message(&mut content, state, message).map_err(malformed)?;
+            }
+        }
+        let after = sorted(content.get_heads());
+        if after == before {
+            // Nothing new; or, for a new document, nothing yet (nothing is kept of it here).
+            return Ok(if is_new { Applied::Pending } else { Applied::Unchanged });
         }
         if is_new {
             // As a device does with a document new to it: check its kind and bring its schema up.
             homevisit_docs::upgrade(&mut content, doc.kind).map_err(malformed)?;
         }
-        if !allowed(&mut content) {
+        let checked = homevisit_docs::check(doc, &content).map_err(malformed)?;
+        let received = Received { doc: *doc, content: &checked, is_new, heads_before: before, heads_after: after };
+        if !judge(&received, self) {
             return Err(DocFailure::Rejected(RejectReason::Forbidden));
         }
-        self.store(doc, content)
+        let scope = checked.scope(doc);
+        self.store(doc, content, &scope)?;
+        Ok(Applied::Changed)
     }
 
     /// The document as stored (unsealed) and its heads, read without loading it; `None` if new.
@@ -144,9 +202,10 @@ impl<'a, 't> PgDocs<'a, 't> {
         row.map(|r| Ok((self.unseal(doc, r.get(0))?, decode_heads(r.get(1))))).transpose()
     }
 
-    /// Merges a whole document unchecked (an administrator's import).
+    /// Merges a whole document (an administrator's import): checked like any document, with
+    /// nothing more to judge (the administrator may write anything).
     pub(crate) fn import(&mut self, doc: &DocId, bytes: &[u8]) -> Result<(), DocFailure> {
-        self.merge_checked(doc, bytes, &mut |_| true)
+        self.write_checked(doc, Incoming::Whole(bytes), &mut |_, _| true).map(|_| ())
     }
 }
 
@@ -192,14 +251,18 @@ impl SyncDocs for PgDocs<'_, '_> {
     }
 
     fn generate(&mut self, doc: &DocId, state: &mut State) -> Result<Option<Message>, DocFailure> {
-        Ok(match self.cached(doc)? {
-            Some(content) => content.sync().generate_sync_message(state),
-            None => AutoCommit::new_with_encoding(homevisit_docs::ENCODING).sync().generate_sync_message(state),
+        let generated = match self.cached(doc)? {
+            Some(content) => untrusted::generate_sync_message(content, state),
+            None => untrusted::generate_sync_message(&mut AutoCommit::new_with_encoding(homevisit_docs::ENCODING), state),
+        };
+        generated.map_err(|e| {
+            self.loaded.remove(doc); // it may be half-changed
+            malformed(e)
         })
     }
 
     fn receive(&mut self, doc: &DocId, state: &mut State, message: Message) -> Result<(), DocFailure> {
-        self.receive_checked(doc, state, message, &mut |_| true)
+        self.write_checked(doc, Incoming::Sync { state, message }, &mut |_, _| true).map(|_| ())
     }
 
     fn heads(&mut self, doc: &DocId) -> Result<Option<Vec<ChangeHash>>, DocFailure> {
@@ -224,12 +287,12 @@ impl SyncDocs for PgDocs<'_, '_> {
     }
 
     fn receive_snapshot(&mut self, doc: &DocId, bytes: &[u8]) -> Result<(), DocFailure> {
-        self.merge_checked(doc, bytes, &mut |_| true)
+        self.write_checked(doc, Incoming::Whole(bytes), &mut |_, _| true).map(|_| ())
     }
 }
 
-impl DocStorage for PgDocs<'_, '_> {
-    fn document_scope(&mut self, doc: &DocId) -> Result<Option<DocScope>, DocFailure> {
+impl Records for PgDocs<'_, '_> {
+    fn scope(&mut self, doc: &DocId) -> Result<Option<Scope>, DocFailure> {
         let row = self
             .tx
             .query_opt("SELECT school_id, educator_ids FROM documents WHERE doc_id = $1", &[&doc.to_string()])
@@ -237,34 +300,43 @@ impl DocStorage for PgDocs<'_, '_> {
         let Some(row) = row else { return Ok(None) };
         let school: Option<String> = row.get(0);
         let educators: Vec<String> = row.get(1);
-        Ok(Some(DocScope {
+        Ok(Some(Scope {
             school: school.and_then(|s| s.parse().ok()),
             educators: educators.iter().filter_map(|e| e.parse().ok()).collect(),
+            ..Scope::default()
         }))
     }
 
-    fn merge_checked(
+    fn contributors(&mut self, visit: VisitId) -> Result<Vec<EducatorId>, DocFailure> {
+        let rows = self
+            .tx
+            .query("SELECT educator_id FROM visit_contributors WHERE visit_id = $1", &[&visit.to_string()])
+            .map_err(storage)?;
+        Ok(rows.iter().filter_map(|r| r.get::<_, String>(0).parse().ok()).collect())
+    }
+}
+
+impl DocStorage for PgDocs<'_, '_> {
+    fn apply_checked(
         &mut self,
         doc: &DocId,
-        bytes: &[u8],
-        allowed: &mut dyn FnMut(&mut AutoCommit) -> bool,
-    ) -> Result<(), DocFailure> {
-        // Strict load first: damaged bytes are refused whole instead of half-applied.
-        let mut incoming = homevisit_docs::load(bytes).map_err(malformed)?;
-        self.write_checked(doc, |content| content.merge(&mut incoming).map(|_| ()).map_err(malformed), allowed)
+        incoming: Incoming<'_>,
+        judge: &mut Judge<'_>,
+    ) -> Result<Applied, DocFailure> {
+        self.write_checked(doc, incoming, judge)
     }
 
-    fn receive_checked(
-        &mut self,
-        doc: &DocId,
-        state: &mut State,
-        message: Message,
-        allowed: &mut dyn FnMut(&mut AutoCommit) -> bool,
-    ) -> Result<(), DocFailure> {
-        self.write_checked(
-            doc,
-            |content| content.sync().receive_sync_message(state, message).map_err(malformed),
-            allowed,
-        )
+    fn record_contributor(&mut self, visit: VisitId, educator: EducatorId) -> Result<(), DocFailure> {
+        self.tx
+            .execute(
+                "INSERT INTO visit_contributors (visit_id, educator_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                &[&visit.to_string(), &educator.to_string()],
+            )
+            .map_err(storage)?;
+        Ok(())
+    }
+
+    fn discard_pending(&mut self, _doc: &DocId) {
+        // Nothing is kept of a document that has no content yet (see `write_checked`).
     }
 }

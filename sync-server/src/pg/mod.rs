@@ -33,7 +33,8 @@ use pool::Pool;
 use seal::Sealer;
 
 const SCHEMA: &str = include_str!("schema.sql");
-const SCHEMA_VERSION: i32 = 1;
+/// 2: scopes recomputed from checked content under each document's own id; visit contributors.
+const SCHEMA_VERSION: i32 = 2;
 /// Any constant shared by all instances: serializes schema setup.
 const SCHEMA_LOCK: i64 = 0x686f_6d65_7669_7369; // "homevisi"
 const CHANNEL: &str = "homevisit_changes";
@@ -88,6 +89,10 @@ impl Postgres {
                     return Err(RelayError::Io(format!(
                         "the database has schema {v}, newer than this relay's {SCHEMA_VERSION}: upgrade the relay"
                     )));
+                }
+                Some(v) if v < SCHEMA_VERSION => {
+                    docs::recompute_scopes(&mut tx, &sealer)?;
+                    tx.execute("UPDATE hv_schema SET version = $1", &[&SCHEMA_VERSION])?;
                 }
                 Some(_) => {}
             }

@@ -51,3 +51,11 @@ CREATE TABLE IF NOT EXISTS school_policies (
     school_id               text PRIMARY KEY,
     coordinators_read_notes boolean NOT NULL
 );
+
+-- Schema version 2: scopes are recomputed from each document's checked content under its own id
+-- (homevisit_docs::check; see Postgres::open), and who wrote to each visit is kept.
+CREATE TABLE IF NOT EXISTS visit_contributors (
+    visit_id    text NOT NULL,
+    educator_id text NOT NULL,
+    PRIMARY KEY (visit_id, educator_id)
+);
