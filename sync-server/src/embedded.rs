@@ -59,7 +59,9 @@ impl Embedded {
             Ok(result) => result,
             Err(_) => {
                 store.recover_after_panic();
-                Err(RelayError::Io("a request failed inside the store (a contained panic); nothing of it was stored".into()))
+                Err(RelayError::Io(
+                    "a request failed inside the store (a contained panic); nothing of it was stored".into(),
+                ))
             }
         }
     }

@@ -456,10 +456,8 @@ impl Store {
         let (mut doc, saved) = match incoming {
             Incoming::Whole(bytes) => (self.load_incoming(id, bytes)?, Some(bytes)),
             Incoming::Sync { state, message } => {
-                let mut pending = self
-                    .incoming
-                    .remove(id)
-                    .unwrap_or_else(|| AutoCommit::new_with_encoding(homevisit_docs::ENCODING));
+                let mut pending =
+                    self.incoming.remove(id).unwrap_or_else(|| AutoCommit::new_with_encoding(homevisit_docs::ENCODING));
                 untrusted::receive_sync_message(&mut pending, state, message).map_err(StoreError::doc(*id))?;
                 if pending.get_heads().is_empty() {
                     self.incoming.insert(*id, pending);
@@ -470,8 +468,13 @@ impl Store {
         };
         let upgraded = homevisit_docs::upgrade(&mut doc, id.kind).map_err(StoreError::doc(*id))?;
         let content = index::rows_for(id, &doc)?;
-        let received =
-            Received { doc: *id, content: &content, is_new: true, heads_before: vec![], heads_after: sorted(doc.get_heads()) };
+        let received = Received {
+            doc: *id,
+            content: &content,
+            is_new: true,
+            heads_before: vec![],
+            heads_after: sorted(doc.get_heads()),
+        };
         if !judge(&received, self) {
             return Err(StoreError::Forbidden(*id));
         }
@@ -548,8 +551,7 @@ impl Store {
     /// document from disk and reports what could not be read.
     pub fn check_integrity(&mut self) -> Result<IntegrityReport> {
         let mut stmt = self.conn.prepare("PRAGMA quick_check")?;
-        let problems: Vec<String> =
-            stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<Result<_, _>>()?;
+        let problems: Vec<String> = stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<Result<_, _>>()?;
         if problems.iter().any(|p| p != "ok") {
             return Err(StoreError::Corrupt(format!("{} problems found by SQLite's check", problems.len())));
         }

@@ -37,9 +37,9 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 pub use documents::{Applied, CorruptChunk, Incoming, IntegrityReport, Received};
 pub use error::{Result, StoreError};
+pub use homevisit_docs::Scope;
 pub use key::DbKey;
 pub use migrations::LATEST as SCHEMA_VERSION;
-pub use homevisit_docs::Scope;
 pub use queries::{EducatorCount, SchoolCount, VisitSummary};
 pub use sqlcipher::{EncryptedConnection, open_encrypted};
 pub use visits::VisitImport;
