@@ -220,7 +220,11 @@ fn answer(relay: &Relay, token: &str, body: Option<&[u8]>) -> Result<Answered, U
         None => SyncBatch::new(Vec::new()),
     };
     let request = SyncRequest { device: &device, coordinators_read_notes, batch: &batch };
-    let SyncOutcome { reply, report, stored_changes } = relay.backend.sync(&request).map_err(internal)?;
+    // A panic while answering (a bug: received bytes are contained further in) fails this request
+    // only: its transaction rolls back as the panic unwinds, and nothing of it is acknowledged.
+    let answered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| relay.backend.sync(&request)))
+        .unwrap_or_else(|_| Err(crate::RelayError::Io("a contained panic while answering a sync".into())));
+    let SyncOutcome { reply, report, stored_changes } = answered.map_err(internal)?;
     if stored_changes {
         relay.announce_changes();
     }

@@ -442,6 +442,8 @@ impl Store {
         let mut changes = doc.get_changes(&before);
         let tx = self.conn.savepoint()?;
         persist_changes(&tx, id, &mut doc, &mut changes, had_corrupt, &content)?;
+        #[cfg(feature = "fault-injection")]
+        crate::fault::reached(crate::fault::Fault::Storing(*id));
         tx.commit()?;
         self.cache.insert(*id, doc);
         Ok(Applied::Changed)
@@ -485,7 +487,11 @@ impl Store {
             Some(bytes) if !upgraded => PreparedDoc::received(*id, &mut doc, bytes, content),
             _ => PreparedDoc::new(*id, &mut doc, Some(content))?,
         };
-        self.insert_documents(&[prepared])?;
+        let tx = self.conn.savepoint()?;
+        insert_document(&tx, &prepared)?;
+        #[cfg(feature = "fault-injection")]
+        crate::fault::reached(crate::fault::Fault::Storing(*id));
+        tx.commit()?;
         self.remember(*id, doc);
         Ok(Applied::Changed)
     }

@@ -18,6 +18,8 @@ mod documents;
 mod error;
 pub mod exit_gate;
 mod export;
+#[cfg(feature = "fault-injection")]
+pub mod fault;
 mod index;
 mod key;
 mod migrations;

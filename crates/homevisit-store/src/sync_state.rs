@@ -32,6 +32,8 @@ impl Store {
 
     /// Records that `peer` holds the document at `heads` (as its sync messages acknowledged).
     pub fn mark_synced(&mut self, peer: &str, doc: &DocId, heads: &[ChangeHash]) -> Result<()> {
+        #[cfg(feature = "fault-injection")]
+        crate::fault::reached(crate::fault::Fault::Marking(*doc));
         self.conn
             .prepare_cached(
                 "INSERT INTO sync_marks (peer_id, doc_id, heads) VALUES (?1, ?2, ?3)

@@ -1,6 +1,11 @@
 //! Peer-to-peer sync, bytes in and bytes out: for two phones in a house with no signal, over
 //! whatever channel the shell has (Nearby, Multipeer, a QR code). The engine never sees the channel.
+//! The other phone is not authenticated, so an exchange is about one visit only
+//! ([`PeerSync::for_visit`]), and what it sends is checked like anything received
+//! ([`homevisit_docs::check`], through the store).
 
+use homevisit_docs::{DocId, DocKind};
+use homevisit_model::VisitId;
 use homevisit_protocol::SyncBatch;
 
 use crate::{DocFailure, Session, SyncDocs, SyncReport};
@@ -24,9 +29,13 @@ pub enum PeerError {
 }
 
 impl<'s, S: SyncDocs> PeerSync<'s, S> {
-    /// `peer` names the other device (its sync state and marks are kept under that name).
-    pub fn new(docs: &'s mut S, peer: impl Into<String>) -> Self {
-        Self { docs, session: Session::new(peer), rounds: 0 }
+    /// An exchange about one visit, the one the two phones share (the visit on screen): its log and
+    /// notes are offered and accepted; nothing else is offered, and a message about any other
+    /// document is refused (the other phone may be anyone's). `peer` names the other device (its
+    /// sync state and marks are kept under that name).
+    pub fn for_visit(docs: &'s mut S, peer: impl Into<String>, visit: VisitId) -> Self {
+        let visit_docs = [DocKind::VisitLog, DocKind::VisitNotes].map(|kind| DocId::new(kind, visit.uuid()));
+        Self { docs, session: Session::new(peer).limited_to(visit_docs), rounds: 0 }
     }
 
     /// The first message, from the side that starts.

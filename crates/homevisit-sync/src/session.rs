@@ -48,6 +48,8 @@ pub struct Session {
     peer_holds: BTreeMap<DocId, Vec<ChangeHash>>,
     /// Every document this session has dealt with (for progress, and so none is offered twice).
     touched: BTreeSet<DocId>,
+    /// If set, the only documents this session offers or accepts (see [`Session::limited_to`]).
+    only: Option<BTreeSet<DocId>>,
     offered: bool,
     /// Documents that had something to send in the last `outgoing`.
     last_pending: usize,
@@ -64,6 +66,7 @@ impl Session {
             holds_due: Default::default(),
             peer_holds: Default::default(),
             touched: Default::default(),
+            only: None,
             offered: false,
             last_pending: 0,
             report: SyncReport::default(),
@@ -72,6 +75,17 @@ impl Session {
 
     pub fn peer(&self) -> &str {
         &self.peer
+    }
+
+    /// Limits the session to `docs`: it offers no other document and refuses (as forbidden) every
+    /// message about another. Two phones syncing directly share one visit this way, nothing more.
+    pub fn limited_to(mut self, docs: impl IntoIterator<Item = DocId>) -> Self {
+        self.only = Some(docs.into_iter().collect());
+        self
+    }
+
+    fn in_scope(&self, doc: &DocId) -> bool {
+        self.only.as_ref().is_none_or(|only| only.contains(doc))
     }
 
     fn state<S: SyncDocs>(&mut self, docs: &mut S, doc: DocId) -> Result<&mut State, DocFailure> {
@@ -90,7 +104,8 @@ impl Session {
             for doc in docs.candidates(&self.peer)? {
                 // Skip what no one may read, and what this session already settled (a snapshot or
                 // "holds" that arrived in the batch this one answers).
-                if docs.access(&self.peer, &doc)? == Access::None || self.touched.contains(&doc) {
+                if !self.in_scope(&doc) || docs.access(&self.peer, &doc)? == Access::None || self.touched.contains(&doc)
+                {
                     continue;
                 }
                 self.touched.insert(doc);
@@ -178,7 +193,7 @@ impl Session {
                 .iter()
                 .filter(|m| m.form == MessageForm::Snapshot)
                 .filter_map(|m| Some((DocId::try_from(m.doc).ok()?, m.data.as_slice())))
-                .filter(|(doc, _)| !self.refused.contains(doc))
+                .filter(|(doc, _)| !self.refused.contains(doc) && self.in_scope(doc))
                 .collect();
             if !snapshots.is_empty() {
                 docs.preload_snapshots(&snapshots);
@@ -203,6 +218,11 @@ impl Session {
                 continue;
             };
             if self.refused.contains(&doc) {
+                continue;
+            }
+            if !self.in_scope(&doc) {
+                self.report.refused_by_us.push((doc, RejectReason::Forbidden));
+                rejected.push(Rejection { doc: m.doc, reason: RejectReason::Forbidden });
                 continue;
             }
             // The storage contains Automerge's panics on crafted bytes itself; this is the

@@ -1,11 +1,12 @@
-//! Two phones syncing directly through an in-memory channel (bytes in, bytes out).
+//! Two phones syncing directly through an in-memory channel (bytes in, bytes out), about the one
+//! visit they share.
 
 use std::collections::VecDeque;
 
 use chrono::{FixedOffset, NaiveDate};
 use homevisit_docs::{DocId, DocKind};
 use homevisit_fixtures::demo;
-use homevisit_model::NoteField;
+use homevisit_model::{NoteField, VisitId};
 use homevisit_store::{DbKey, Store};
 use homevisit_sync::{PeerSync, SyncReport};
 
@@ -24,10 +25,19 @@ fn load_demo(store: &mut Store) -> homevisit_fixtures::DataSet {
     data
 }
 
+/// How many of the visit's documents have not reached `peer`.
+fn unsynced_of(store: &Store, peer: &str, visit: VisitId) -> usize {
+    store.unsynced_documents(peer).unwrap().iter().filter(|d| visit_docs(visit).contains(d)).count()
+}
+
+fn visit_docs(visit: VisitId) -> Vec<DocId> {
+    vec![DocId::new(DocKind::VisitLog, visit.uuid()), DocId::new(DocKind::VisitNotes, visit.uuid())]
+}
+
 /// A lossless in-memory channel: each side's bytes are delivered to the other in order.
-fn exchange(a: &mut Store, b: &mut Store) -> (SyncReport, SyncReport) {
-    let mut pa = PeerSync::new(a, "phone-b");
-    let mut pb = PeerSync::new(b, "phone-a");
+fn exchange(a: &mut Store, b: &mut Store, visit: VisitId) -> (SyncReport, SyncReport) {
+    let mut pa = PeerSync::for_visit(a, "phone-b", visit);
+    let mut pb = PeerSync::for_visit(b, "phone-a", visit);
     let mut to_b = VecDeque::from([pa.start().unwrap()]);
     let mut to_a = VecDeque::new();
     loop {
@@ -49,33 +59,64 @@ fn exchange(a: &mut Store, b: &mut Store) -> (SyncReport, SyncReport) {
     (pa.finish().unwrap(), pb.finish().unwrap())
 }
 
-fn assert_same_documents(a: &mut Store, b: &mut Store) {
-    let ids = a.document_ids(None).unwrap();
-    assert_eq!(ids, b.document_ids(None).unwrap());
-    for id in &ids {
+fn assert_same_documents(a: &mut Store, b: &mut Store, ids: &[DocId]) {
+    for id in ids {
         assert_eq!(a.document_heads(id).unwrap(), b.document_heads(id).unwrap(), "{id}");
         assert_eq!(a.document_json(id).unwrap(), b.document_json(id).unwrap(), "{id}");
     }
 }
 
 #[test]
-fn a_new_phone_receives_everything_and_both_agree() {
+fn a_phone_receives_the_shared_visit_and_nothing_else() {
     let dir = tempfile::tempdir().unwrap();
     let (mut a, mut b) = (store(&dir, "a"), store(&dir, "b"));
-    load_demo(&mut a);
-    let total = a.document_ids(None).unwrap().len();
-    let (ra, rb) = exchange(&mut a, &mut b);
-    assert_same_documents(&mut a, &mut b);
-    let (day, offset) = demo_day();
-    assert_eq!(b.visits_on_day(day, offset).unwrap(), a.visits_on_day(day, offset).unwrap());
-    assert_eq!(a.unsynced_count("phone-b").unwrap(), 0, "{ra:?}");
-    assert_eq!(b.unsynced_count("phone-a").unwrap(), 0, "{rb:?}");
-    assert_eq!(ra.in_sync, total);
+    let data = load_demo(&mut a);
+    let visit = data.visits[0].0.plan.id;
+    let (ra, rb) = exchange(&mut a, &mut b, visit);
+    assert_eq!(b.document_ids(None).unwrap(), visit_docs(visit), "only the visit's log and notes travel");
+    assert_same_documents(&mut a, &mut b, &visit_docs(visit));
+    assert_eq!(ra.in_sync, 2, "{ra:?}");
+    assert_eq!(unsynced_of(&b, "phone-a", visit), 0, "{rb:?}");
     assert!(ra.rounds <= 4, "{} rounds", ra.rounds);
 
     // A second exchange with nothing new sends nothing but the opening (empty) batch.
-    let (ra, _) = exchange(&mut a, &mut b);
+    let (ra, _) = exchange(&mut a, &mut b, visit);
     assert_eq!(ra.messages_sent, 0);
+}
+
+#[test]
+fn a_peer_cannot_push_or_pull_anything_but_the_shared_visit() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut a, mut hostile) = (store(&dir, "a"), store(&dir, "hostile"));
+    let data = load_demo(&mut a);
+    load_demo(&mut hostile); // the other phone holds (and edits) the whole district
+    let (shared, other) = (data.visits[0].0.plan.id, data.visits[1].0.plan.id);
+    hostile.set_note(other, NoteField::Learned, "pushed into a visit A did not open").unwrap();
+    let family = data.families[0].clone();
+    hostile.put_family(&homevisit_model::Family { display_name: "Renamed".into(), ..family.clone() }).unwrap();
+    let before: Vec<_> = a.document_ids(None).unwrap().iter().map(|d| (*d, a.document_heads(d).unwrap())).collect();
+
+    // The hostile phone offers everything it has (an unlimited session), for the shared visit.
+    let mut pa = PeerSync::for_visit(&mut a, "hostile", shared);
+    let mut ph = homevisit_sync::Session::new("a");
+    let offer = ph.outgoing(&mut hostile).unwrap();
+    assert!(offer.messages.len() > 2, "the hostile phone offers more than the visit");
+    let reply = pa.receive(&offer.encode()).unwrap().expect("a reply");
+    let reply = homevisit_protocol::SyncBatch::decode(&reply).unwrap();
+    let refused: Vec<DocId> = reply.rejected.iter().map(|r| DocId::try_from(r.doc).unwrap()).collect();
+    assert!(refused.contains(&DocId::new(DocKind::VisitNotes, other.uuid())));
+    assert!(refused.contains(&DocId::new(DocKind::Family, family.id.uuid())));
+    assert!(reply.rejected.iter().all(|r| r.reason == homevisit_sync::RejectReason::Forbidden));
+    // What A sends back is about the shared visit only.
+    let shared_docs = visit_docs(shared);
+    assert!(reply.messages.iter().all(|m| shared_docs.contains(&DocId::try_from(m.doc).unwrap())));
+    pa.finish().unwrap();
+    for (doc, heads) in before {
+        if !shared_docs.contains(&doc) {
+            assert_eq!(a.document_heads(&doc).unwrap(), heads, "{doc} must not change");
+        }
+    }
+    assert_eq!(a.note(other, NoteField::Learned).unwrap(), "");
 }
 
 #[test]
@@ -83,19 +124,19 @@ fn both_partners_typing_offline_keep_every_word() {
     let dir = tempfile::tempdir().unwrap();
     let (mut a, mut b) = (store(&dir, "a"), store(&dir, "b"));
     let data = load_demo(&mut a);
-    exchange(&mut a, &mut b);
     let visit = data.visits[0].0.plan.id;
+    exchange(&mut a, &mut b, visit);
     a.set_note(visit, NoteField::Learned, "Sofia loves soccer.").unwrap();
     b.set_note(visit, NoteField::Learned, "Mateo draws dragons.").unwrap();
     b.splice_note(visit, NoteField::NextSteps, 0, 0, "Invite to literacy night. ").unwrap();
-    assert_eq!(a.unsynced_count("phone-b").unwrap(), 1);
-    exchange(&mut a, &mut b);
+    assert_eq!(unsynced_of(&a, "phone-b", visit), 1);
+    exchange(&mut a, &mut b, visit);
     let text = a.note(visit, NoteField::Learned).unwrap();
     assert!(text.contains("Sofia loves soccer.") && text.contains("Mateo draws dragons."), "{text}");
     assert_eq!(text, b.note(visit, NoteField::Learned).unwrap());
     assert!(a.note(visit, NoteField::NextSteps).unwrap().starts_with("Invite to literacy night."));
-    assert_same_documents(&mut a, &mut b);
-    assert_eq!(a.unsynced_count("phone-b").unwrap(), 0);
+    assert_same_documents(&mut a, &mut b, &visit_docs(visit));
+    assert_eq!(unsynced_of(&a, "phone-b", visit), 0);
 }
 
 #[test]
@@ -103,38 +144,40 @@ fn a_lost_reply_never_stalls_a_document() {
     let dir = tempfile::tempdir().unwrap();
     let (mut a, mut b) = (store(&dir, "a"), store(&dir, "b"));
     let data = load_demo(&mut a);
-    exchange(&mut a, &mut b);
     let visit = data.visits[1].0.plan.id;
+    exchange(&mut a, &mut b, visit);
     a.set_note(visit, NoteField::Invitation, "Math night on Thursday").unwrap();
 
     // A sends, B applies and answers, but B's answer is lost; A abandons its session.
     {
-        let mut pa = PeerSync::new(&mut a, "phone-b");
-        let mut pb = PeerSync::new(&mut b, "phone-a");
+        let mut pa = PeerSync::for_visit(&mut a, "phone-b", visit);
+        let mut pb = PeerSync::for_visit(&mut b, "phone-a", visit);
         let first = pa.start().unwrap();
         let _lost = pb.receive(&first).unwrap();
         pb.finish().unwrap();
         // pa is dropped without finishing: nothing of this session is persisted on A.
     }
-    assert_eq!(a.unsynced_count("phone-b").unwrap(), 1, "A does not know B got it");
+    assert_eq!(unsynced_of(&a, "phone-b", visit), 1, "A does not know B got it");
 
     // The next attempt starts a fresh session and converges.
-    exchange(&mut a, &mut b);
+    exchange(&mut a, &mut b, visit);
     assert_eq!(b.note(visit, NoteField::Invitation).unwrap(), "Math night on Thursday");
-    assert_eq!(a.unsynced_count("phone-b").unwrap(), 0);
-    assert_same_documents(&mut a, &mut b);
+    assert_eq!(unsynced_of(&a, "phone-b", visit), 0);
+    assert_same_documents(&mut a, &mut b, &visit_docs(visit));
 }
 
 #[test]
 fn garbage_from_a_peer_is_a_typed_error_and_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let mut a = store(&dir, "a");
-    load_demo(&mut a);
+    let data = load_demo(&mut a);
     let before = a.document_ids(None).unwrap();
-    let mut pa = PeerSync::new(&mut a, "phone-b");
+    let visit = VisitId(uuid_like());
+    let mut pa = PeerSync::for_visit(&mut a, "phone-b", visit);
     assert!(pa.receive(b"not a batch").is_err());
     // A well-formed batch carrying a malformed message for one document is refused per document.
-    let doc = DocId::new(DocKind::VisitNotes, uuid_like());
+    let doc = DocId::new(DocKind::VisitNotes, visit.uuid());
+    let _ = data;
     let batch =
         homevisit_protocol::SyncBatch::new(vec![homevisit_protocol::DocMessage::sync(doc.into(), vec![9, 9, 9])]);
     let reply = pa.receive(&batch.encode()).unwrap().expect("a reply with the refusal");
