@@ -89,3 +89,104 @@ pub fn relay_visit_log(relay: &homevisit_relay::Relay, visit: homevisit_model::V
     let id = homevisit_docs::DocId::new(homevisit_docs::DocKind::VisitLog, visit.uuid());
     homevisit_docs::read_record(&relay.document(&id).unwrap().expect("the relay has the visit log")).unwrap()
 }
+
+/// A relay in a process of its own, to be killed with SIGKILL and started again on the same data
+/// and port: the test binary started again to run only its `#[ignore]`d test `child_test`, which
+/// calls [`serve_as_child`]. The child stops by itself after a few minutes, so it never outlives a
+/// failed test for long; it is killed when this is dropped.
+pub struct RelayProcess {
+    pub addr: SocketAddr,
+    dir: std::path::PathBuf,
+    child_test: &'static str,
+    child: std::process::Child,
+}
+
+/// Environment the parent passes to [`serve_as_child`].
+const CHILD_DIR: &str = "HOMEVISIT_RELAY_PROCESS_DIR";
+const CHILD_LISTEN: &str = "HOMEVISIT_RELAY_PROCESS_LISTEN";
+/// Faults the child arms before serving, `storing:<doc id>` or `marking:<doc id>`, comma-separated.
+pub const CHILD_FAULTS: &str = "HOMEVISIT_RELAY_PROCESS_FAULTS";
+
+impl RelayProcess {
+    /// Starts the relay on `dir` (a free loopback port), with `faults` armed (see [`CHILD_FAULTS`]).
+    pub fn start(dir: &Path, child_test: &'static str, faults: &str) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        Self::start_on(dir, SocketAddr::from(([127, 0, 0, 1], port)), child_test, faults)
+    }
+
+    fn start_on(dir: &Path, addr: SocketAddr, child_test: &'static str, faults: &str) -> Self {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(std::env::current_exe().expect("the test binary"))
+            .args(["--exact", child_test, "--ignored", "--nocapture", "--test-threads=1"])
+            .env(CHILD_DIR, dir)
+            .env(CHILD_LISTEN, addr.to_string())
+            .env(CHILD_FAULTS, faults)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("the relay process starts");
+        let stdout = child.stdout.take().expect("piped");
+        let mut lines = std::io::BufReader::new(stdout).lines();
+        loop {
+            match lines.next() {
+                Some(Ok(line)) if line.contains("relay-process ready") => break,
+                Some(Ok(_)) => {}
+                _ => panic!("the relay process ended before it was ready"),
+            }
+        }
+        // Keep draining its output so it never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Self { addr, dir: dir.to_path_buf(), child_test, child }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Kills the relay with SIGKILL (nothing is flushed or closed) and starts it again on the same
+    /// data and port, with no faults armed.
+    pub fn kill_9_and_restart(self) -> Self {
+        self.kill_9_and_restart_with("")
+    }
+
+    /// Like [`RelayProcess::kill_9_and_restart`], with `faults` armed in the new process.
+    pub fn kill_9_and_restart_with(mut self, faults: &str) -> Self {
+        self.child.kill().expect("SIGKILL"); // Child::kill sends SIGKILL on Unix
+        self.child.wait().expect("the killed relay is reaped");
+        Self::start_on(&self.dir, self.addr, self.child_test, faults)
+    }
+}
+
+impl Drop for RelayProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The body of a [`RelayProcess`]'s child test: serves the relay whose directory and address the
+/// parent passed, with its faults armed, for at most `STOP_AFTER`; returns at once when not started
+/// by a parent.
+pub async fn serve_as_child() {
+    const STOP_AFTER: std::time::Duration = std::time::Duration::from_secs(180);
+    let (Ok(dir), Ok(listen)) = (std::env::var(CHILD_DIR), std::env::var(CHILD_LISTEN)) else { return };
+    for fault in std::env::var(CHILD_FAULTS).unwrap_or_default().split(',').filter(|f| !f.is_empty()) {
+        let (point, doc) = fault.split_once(':').expect("point:doc");
+        let doc: homevisit_docs::DocId = doc.parse().expect("a document id");
+        homevisit_store::fault::arm(match point {
+            "storing" => homevisit_store::fault::Fault::Storing(doc),
+            "marking" => homevisit_store::fault::Fault::Marking(doc),
+            other => panic!("unknown fault point {other}"),
+        });
+    }
+    let relay = start_relay_on(Path::new(&dir), listen.parse().expect("an address")).await;
+    println!("relay-process ready {}", relay.addr);
+    tokio::time::sleep(STOP_AFTER).await;
+    relay.stop().await.expect("the relay stops");
+}
+
+/// The relay's data opened by an administrator beside a running [`RelayProcess`] (invites,
+/// imports, reading what it stores), as a second instance on the same storage would.
+pub fn admin(dir: &Path) -> std::sync::Arc<homevisit_relay::Relay> {
+    let config = relay_config(dir, "127.0.0.1:0".parse().unwrap());
+    homevisit_relay::Relay::open_with(&config.data_dir, &config.storage).expect("the relay's data opens")
+}

@@ -1,0 +1,428 @@
+//! A hostile enrolled device against a real relay (in a process of its own, on the embedded
+//! storage, or on PostgreSQL when `HOMEVISIT_TEST_POSTGRES` is set). The device speaks the sync
+//! protocol itself and crafts Automerge documents. Each attack asserts: it is refused; nothing of
+//! another school or visit reaches the attacker; the owner keeps access; and a write acknowledged
+//! after the attack survives `kill -9` of the relay.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use homevisit_docs::automerge::transaction::Transactable;
+use homevisit_docs::automerge::{self, ActorId, AutoCommit, ROOT};
+use homevisit_docs::{DocId, DocKind, create_record};
+use homevisit_e2e::{RelayProcess, admin, district};
+use homevisit_fixtures::DataSet;
+use homevisit_model::{Educator, Family, NoteField, VisitId, VisitLog};
+use homevisit_protocol::{DocMessage, MessageForm, RejectReason, SyncBatch, WireDocId};
+use homevisit_relay::Relay;
+use homevisit_store::{DbKey, Store};
+use homevisit_sync::client::{RELAY_PEER, RelayClient, enroll};
+
+/// The relay process every test here starts (see `homevisit_e2e::RelayProcess`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "the relay process of the hostile tests, started by them"]
+async fn relay_process() {
+    homevisit_e2e::serve_as_child().await;
+}
+
+/// A relay process holding the demo district, and its administrator's handle on the same storage.
+fn seeded_relay(dir: &Path, faults: &str) -> (RelayProcess, Arc<Relay>, DataSet) {
+    let data = district();
+    let admin = admin(dir);
+    homevisit_e2e::import_district(&admin, &data);
+    (RelayProcess::start(dir, "relay_process", faults), admin, data)
+}
+
+fn educator<'a>(data: &'a DataSet, name: &str) -> &'a Educator {
+    data.educators.iter().find(|e| e.display_name == name).expect("a demo educator")
+}
+
+fn visit_of(data: &DataSet, label_educators: &[&str]) -> VisitLog {
+    let ids: Vec<_> = label_educators.iter().map(|n| educator(data, n).id).collect();
+    data.visits.iter().find(|(l, _)| l.plan.educator_ids == ids).expect("a demo visit").0.clone()
+}
+
+/// An enrolled device speaking the protocol itself, and a real phone store behind the same token.
+struct Device {
+    url: String,
+    token: String,
+    http: reqwest::Client,
+    store: Mutex<Store>,
+    client: RelayClient,
+}
+
+impl Device {
+    async fn enroll(admin: &Relay, url: &str, dir: &Path, educator: &Educator, role: &str) -> Device {
+        let id = educator.id.to_string();
+        let code = admin
+            .access()
+            .invite(&educator.school_id.to_string(), role, (role == "educator").then_some(id.as_str()))
+            .unwrap();
+        let token = enroll(url, &code).await.unwrap().token;
+        let store = Store::open(dir.join(format!("{}.db", educator.id)), &DbKey::from_bytes([5; 32])).unwrap();
+        Device {
+            url: url.to_string(),
+            client: RelayClient::new(url, &token).unwrap(),
+            token,
+            http: reqwest::Client::new(),
+            store: Mutex::new(store),
+        }
+    }
+
+    /// Posts one batch; the HTTP status and, on 200, the relay's answer.
+    async fn send(&self, messages: Vec<DocMessage>) -> (u16, Option<SyncBatch>) {
+        let response = self
+            .http
+            .post(format!("{}/v1/sync", self.url))
+            .bearer_auth(&self.token)
+            .header("content-type", "application/octet-stream")
+            .body(SyncBatch::new(messages).encode())
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let body = response.bytes().await.unwrap();
+        (status, (status == 200).then(|| SyncBatch::decode(&body).unwrap()))
+    }
+
+    async fn sync(&self) -> homevisit_sync::SyncReport {
+        self.client.sync(&self.store).await.expect("the phone syncs")
+    }
+
+    fn held(&self) -> BTreeSet<DocId> {
+        self.store.lock().unwrap().document_ids(None).unwrap().into_iter().collect()
+    }
+
+    fn unsynced(&self) -> usize {
+        self.store.lock().unwrap().unsynced_count(RELAY_PEER).unwrap()
+    }
+}
+
+fn snapshot(doc: DocId, content: &mut AutoCommit) -> DocMessage {
+    DocMessage {
+        doc: doc.into(),
+        form: MessageForm::Snapshot,
+        data: content.save(),
+        heads: content.get_heads().iter().map(|h| h.0).collect(),
+    }
+}
+
+/// A sync message that carries every change of `content` at once (as a peer that believes the
+/// relay has nothing would send).
+fn sync_with_changes(doc: DocId, content: &mut AutoCommit) -> DocMessage {
+    let changes: Vec<Vec<u8>> = content.get_changes(&[]).into_iter().map(|mut c| c.bytes().to_vec()).collect();
+    let message = automerge::sync::Message {
+        heads: content.get_heads(),
+        need: vec![],
+        have: vec![automerge::sync::Have { last_sync: vec![], bloom: automerge::sync::BloomFilter::default() }],
+        changes: changes.into(),
+        flags: None,
+        version: automerge::sync::MessageVersion::V1,
+    };
+    DocMessage::sync(doc.into(), message.encode())
+}
+
+fn refusal(reply: &SyncBatch, doc: DocId) -> Option<RejectReason> {
+    let wire = WireDocId::from(doc);
+    reply.rejected.iter().find(|r| r.doc == wire).map(|r| r.reason)
+}
+
+/// A record's document with its root `id` rewritten to `under`: a copy posing as another document.
+fn under_id<T: homevisit_docs::Record>(record: &T, under: DocId) -> AutoCommit {
+    let mut doc = create_record(record, &ActorId::random()).unwrap();
+    doc.put(ROOT, "id", under.id.hyphenated().to_string()).unwrap();
+    doc.commit();
+    doc
+}
+
+/// The documents a device of `educator` may hold: its school's roster and its own visits.
+fn readable_by(data: &DataSet, educator: &Educator) -> BTreeSet<DocId> {
+    let school = educator.school_id;
+    let mut docs = BTreeSet::from([DocId::new(DocKind::School, school.uuid())]);
+    docs.extend(
+        data.educators.iter().filter(|e| e.school_id == school).map(|e| DocId::new(DocKind::Educator, e.id.uuid())),
+    );
+    docs.extend(
+        data.families.iter().filter(|f| f.school_id == school).map(|f| DocId::new(DocKind::Family, f.id.uuid())),
+    );
+    for (log, _) in data.visits.iter().filter(|(l, _)| l.plan.educator_ids.contains(&educator.id)) {
+        docs.insert(DocId::new(DocKind::VisitLog, log.plan.id.uuid()));
+        docs.insert(DocId::new(DocKind::VisitNotes, log.plan.id.uuid()));
+    }
+    docs
+}
+
+/// The owner writes to their visit's notes and syncs until the relay acknowledges it; the relay is
+/// killed with SIGKILL and started again; the words are there, for the owner and on the relay.
+async fn acknowledged_write_survives_kill_9(
+    relay: RelayProcess,
+    dir: &Path,
+    owner: &Device,
+    visit: VisitId,
+    words: &str,
+) -> RelayProcess {
+    owner.store.lock().unwrap().set_note(visit, NoteField::NextSteps, words).unwrap();
+    owner.sync().await;
+    assert_eq!(owner.unsynced(), 0, "the relay acknowledged the write");
+    let relay = relay.kill_9_and_restart();
+    let after = admin(dir);
+    assert_eq!(homevisit_e2e::relay_note(&after, visit, NoteField::NextSteps), words, "lost after kill -9");
+    owner.sync().await;
+    assert_eq!(owner.unsynced(), 0);
+    relay
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_posing_as_other_documents_are_refused_and_take_nothing_over() {
+    let dir = tempfile::tempdir().unwrap();
+    let (relay, admin, data) = seeded_relay(&dir.path().join("relay"), "");
+    let (rivera, haddad) = (educator(&data, "Ms. Rivera"), educator(&data, "Mr. Haddad"));
+    let attacker = Device::enroll(&admin, &relay.url(), dir.path(), rivera, "educator").await;
+    let owner = Device::enroll(&admin, &relay.url(), dir.path(), haddad, "educator").await;
+    attacker.sync().await;
+    owner.sync().await;
+
+    let own = visit_of(&data, &["Ms. Rivera", "Ms. Okafor"]);
+    let victim = visit_of(&data, &["Mr. Haddad", "Ms. Patel"]); // another school's visit
+    let colleagues = visit_of(&data, &["Mr. Chen", "Ms. Okafor"]); // same school, not hers
+    let own_family = data.families.iter().find(|f| f.id == own.plan.family_id).unwrap();
+    let victim_family = data.families.iter().find(|f| f.id == victim.plan.family_id).unwrap();
+
+    // Her own visit log, naming the other school's visit, under a new document id (the takeover
+    // that worked: the relay indexed the id inside the content).
+    let posing = |visit: &VisitLog| VisitLog {
+        plan: homevisit_model::VisitPlan { id: visit.plan.id, ..own.plan.clone() },
+        ..own.clone()
+    };
+    let new_id = |kind| DocId::new(kind, uuid::Uuid::new_v4());
+    let forged_log = new_id(DocKind::VisitLog);
+    let forged_colleague = new_id(DocKind::VisitLog);
+    let forged_family = new_id(DocKind::Family);
+    let forged_sync = new_id(DocKind::VisitLog);
+    let victim_log = DocId::new(DocKind::VisitLog, victim.plan.id.uuid());
+    let messages = vec![
+        snapshot(forged_log, &mut under_id(&posing(&victim), forged_log)),
+        snapshot(forged_colleague, &mut under_id(&posing(&colleagues), forged_colleague)),
+        snapshot(forged_family, &mut under_id(&Family { id: victim_family.id, ..own_family.clone() }, forged_family)),
+        sync_with_changes(forged_sync, &mut under_id(&posing(&victim), forged_sync)),
+        // The real document of the other school, overwritten with her content: forbidden.
+        snapshot(victim_log, &mut create_record(&posing(&victim), &ActorId::random()).unwrap()),
+    ];
+    let (status, reply) = attacker.send(messages).await;
+    assert_eq!(status, 200, "one bad document never fails the batch");
+    let reply = reply.unwrap();
+    for doc in [forged_log, forged_colleague, forged_family, forged_sync, victim_log] {
+        assert!(refusal(&reply, doc).is_some(), "{doc} must be refused: {:?}", reply.rejected);
+        if doc != victim_log {
+            assert!(admin.document(&doc).unwrap().is_none(), "nothing of {doc} is stored");
+        }
+    }
+
+    // Nothing of the other school, nor of her colleague's visit, reaches her phone.
+    attacker.sync().await;
+    let held = attacker.held();
+    let allowed = readable_by(&data, rivera);
+    assert!(held.is_subset(&allowed), "the attacker holds {:?}", held.difference(&allowed).collect::<Vec<_>>());
+    assert!(!held.contains(&DocId::new(DocKind::VisitNotes, colleagues.plan.id.uuid())));
+    // The owner keeps her visit, its notes and the family record, unchanged.
+    let report = owner.sync().await;
+    assert!(report.refused_by_peer.is_empty(), "{:?}", report.refused_by_peer);
+    let owner_held = owner.held();
+    for doc in [
+        victim_log,
+        DocId::new(DocKind::VisitNotes, victim.plan.id.uuid()),
+        DocId::new(DocKind::Family, victim_family.id.uuid()),
+    ] {
+        assert!(owner_held.contains(&doc), "the owner lost {doc}");
+    }
+    assert_eq!(homevisit_e2e::relay_visit_log(&admin, victim.plan.id), victim, "the victim's log is untouched");
+
+    acknowledged_write_survives_kill_9(relay, &dir.path().join("relay"), &owner, victim.plan.id, "Call on Monday.")
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_and_forbidden_documents_get_the_same_answer_and_nothing_else_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let (relay, admin, data) = seeded_relay(&dir.path().join("relay"), "");
+    let rivera = educator(&data, "Ms. Rivera");
+    let attacker = Device::enroll(&admin, &relay.url(), dir.path(), rivera, "educator").await;
+    attacker.sync().await;
+    let elsewhere = DocId::new(DocKind::VisitNotes, visit_of(&data, &["Mr. Haddad", "Ms. Patel"]).plan.id.uuid());
+    let unknown = DocId::new(DocKind::VisitNotes, uuid::Uuid::new_v4());
+    let own = visit_of(&data, &["Ms. Rivera", "Ms. Okafor"]);
+
+    // A question about each (a sync message with no changes), and "I hold these heads" about each,
+    // in one batch with a real edit of her own.
+    attacker.store.lock().unwrap().set_note(own.plan.id, NoteField::Learned, "They love the park.").unwrap();
+    let mut empty = AutoCommit::new();
+    let mut question = |doc: DocId| {
+        let message = automerge::sync::SyncDoc::generate_sync_message(&mut empty.sync(), &mut Default::default());
+        DocMessage::sync(doc.into(), message.expect("a first message").encode())
+    };
+    let holds =
+        |doc: DocId| DocMessage { doc: doc.into(), form: MessageForm::Holds, data: vec![], heads: vec![[7; 32]] };
+    let mut messages = vec![question(elsewhere), question(unknown), holds(elsewhere), holds(unknown)];
+    let own_notes = DocId::new(DocKind::VisitNotes, own.plan.id.uuid());
+    let (bytes, _) = attacker.store.lock().unwrap().stored_document(&own_notes).unwrap();
+    messages.push(DocMessage { doc: own_notes.into(), form: MessageForm::Snapshot, data: bytes, heads: vec![] });
+    let (status, reply) = attacker.send(messages).await;
+    assert_eq!(status, 200, "a message about an unknown document no longer fails the whole request");
+    let reply = reply.unwrap();
+    let answers: Vec<_> = reply.rejected.iter().map(|r| (DocId::try_from(r.doc).unwrap(), r.reason)).collect();
+    assert_eq!(
+        answers.iter().filter(|(d, _)| *d == elsewhere).map(|(_, r)| *r).collect::<Vec<_>>(),
+        answers.iter().filter(|(d, _)| *d == unknown).map(|(_, r)| *r).collect::<Vec<_>>(),
+        "an existing document of another school and a random id are answered alike: {answers:?}"
+    );
+    assert!(answers.iter().all(|(_, r)| *r == RejectReason::Forbidden), "{answers:?}");
+    assert!(!reply.messages.iter().any(|m| m.doc == WireDocId::from(elsewhere) || m.doc == WireDocId::from(unknown)));
+    assert!(admin.document(&unknown).unwrap().is_none(), "nothing is kept of an unknown document");
+    assert_eq!(homevisit_e2e::relay_note(&admin, own.plan.id, NoteField::Learned), "They love the park.");
+
+    acknowledged_write_survives_kill_9(relay, &dir.path().join("relay"), &attacker, own.plan.id, "Send the flyer.")
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panic_mid_batch_acknowledges_only_what_was_committed() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay_dir = dir.path().join("relay");
+    let (relay, admin, data) = seeded_relay(&relay_dir, "");
+    let rivera = educator(&data, "Ms. Rivera");
+    let phone = Device::enroll(&admin, &relay.url(), dir.path(), rivera, "educator").await;
+    phone.sync().await;
+    let visit = visit_of(&data, &["Ms. Rivera", "Ms. Okafor"]).plan.id;
+    let notes = DocId::new(DocKind::VisitNotes, visit.uuid());
+    let log = DocId::new(DocKind::VisitLog, visit.uuid());
+
+    // 1. A panic after the notes' change is written, while the relay records what the phone holds:
+    //    outside any one document, so the whole request fails. Nothing of it may be acknowledged,
+    //    nor stored.
+    let relay = relay.kill_9_and_restart_with(&format!("marking:{notes}"));
+    phone.store.lock().unwrap().set_note(visit, NoteField::Learned, "Sofia loves soccer.").unwrap();
+    assert!(phone.client.sync(&phone.store).await.is_err(), "the request that panicked fails");
+    assert_eq!(phone.unsynced(), 1, "nothing of the failed request is acknowledged");
+    assert_eq!(
+        homevisit_e2e::relay_note(&homevisit_e2e::admin(&relay_dir), visit, NoteField::Learned),
+        "",
+        "rolled back"
+    );
+    // The relay goes on: the next sync is stored, acknowledged, and survives kill -9 (before, an
+    // unreleased savepoint made every later write "acknowledged" and never committed).
+    phone.sync().await;
+    assert_eq!(phone.unsynced(), 0);
+    let relay = relay.kill_9_and_restart();
+    assert_eq!(
+        homevisit_e2e::relay_note(&homevisit_e2e::admin(&relay_dir), visit, NoteField::Learned),
+        "Sofia loves soccer."
+    );
+
+    // 2. A panic while one document of a batch is stored: that document alone is refused (and
+    //    not stored); the other is stored and acknowledged.
+    let relay = relay.kill_9_and_restart_with(&format!("storing:{notes}"));
+    phone.store.lock().unwrap().set_note(visit, NoteField::Invitation, "Literacy night.").unwrap();
+    let mut plan = visit_of(&data, &["Ms. Rivera", "Ms. Okafor"]).plan;
+    plan.expected_end = Some(homevisit_model::Timestamp(plan.scheduled_at.0 + chrono::Duration::minutes(50)));
+    phone.store.lock().unwrap().update_plan(&plan).unwrap();
+    let report = phone.sync().await;
+    assert_eq!(report.refused_by_peer, vec![(notes, RejectReason::Malformed)], "{report:?}");
+    let unsynced = phone.store.lock().unwrap().unsynced_documents(RELAY_PEER).unwrap();
+    assert_eq!(unsynced, vec![notes], "the log is acknowledged, the notes are not");
+    let relay = relay.kill_9_and_restart();
+    let after = homevisit_e2e::admin(&relay_dir);
+    assert_eq!(homevisit_e2e::relay_visit_log(&after, visit).plan.expected_end, plan.expected_end);
+    assert_eq!(homevisit_e2e::relay_note(&after, visit, NoteField::Invitation), "");
+    assert!(after.document(&log).unwrap().is_some());
+    // Nothing is lost: the next sync brings the notes.
+    phone.sync().await;
+    assert_eq!(phone.unsynced(), 0);
+    assert_eq!(
+        homevisit_e2e::relay_note(&homevisit_e2e::admin(&relay_dir), visit, NoteField::Invitation),
+        "Literacy night."
+    );
+    drop(relay);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partner_who_wrote_cannot_be_taken_off_the_visit() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay_dir = dir.path().join("relay");
+    let (relay, admin, data) = seeded_relay(&relay_dir, "");
+    let (rivera, okafor, chen) =
+        (educator(&data, "Ms. Rivera"), educator(&data, "Ms. Okafor"), educator(&data, "Mr. Chen"));
+    let remover = Device::enroll(&admin, &relay.url(), dir.path(), rivera, "educator").await;
+    let partner = Device::enroll(&admin, &relay.url(), dir.path(), okafor, "educator").await;
+    remover.sync().await;
+    partner.sync().await;
+
+    // Ms. Okafor writes her notes of their visit; Ms. Rivera then puts Mr. Chen in her place.
+    let shared = visit_of(&data, &["Ms. Rivera", "Ms. Okafor"]).plan;
+    partner.store.lock().unwrap().set_note(shared.id, NoteField::Learned, "Mateo draws dragons.").unwrap();
+    partner.sync().await;
+    remover.sync().await;
+    let replaced = homevisit_model::VisitPlan { educator_ids: vec![rivera.id, chen.id], ..shared.clone() };
+    remover.store.lock().unwrap().update_plan(&replaced).unwrap();
+    let report = remover.sync().await;
+    let log = DocId::new(DocKind::VisitLog, shared.id.uuid());
+    assert_eq!(report.refused_by_peer, vec![(log, RejectReason::Forbidden)]);
+    assert_eq!(homevisit_e2e::relay_visit_log(&admin, shared.id).plan.educator_ids, shared.educator_ids);
+    // She keeps the visit and her words, and can go on writing.
+    partner.store.lock().unwrap().set_note(shared.id, NoteField::NextSteps, "Text on Friday.").unwrap();
+    let report = partner.sync().await;
+    assert!(report.refused_by_peer.is_empty(), "{report:?}");
+    assert!(partner.held().contains(&DocId::new(DocKind::VisitNotes, shared.id.uuid())));
+    assert_eq!(homevisit_e2e::relay_note(&admin, shared.id, NoteField::Learned), "Mateo draws dragons.");
+
+    // A partner who has written nothing may be replaced (a plan made with the wrong colleague).
+    let other = visit_of(&data, &["Mr. Chen", "Ms. Rivera"]).plan;
+    let swapped = homevisit_model::VisitPlan { educator_ids: vec![okafor.id, rivera.id], ..other.clone() };
+    remover.store.lock().unwrap().update_plan(&swapped).unwrap();
+    let report = remover.sync().await;
+    assert!(report.refused_by_peer.iter().all(|(d, _)| *d == log), "{report:?}");
+    assert_eq!(homevisit_e2e::relay_visit_log(&admin, other.id).plan.educator_ids, swapped.educator_ids);
+    partner.sync().await;
+    assert!(partner.held().contains(&DocId::new(DocKind::VisitNotes, other.id.uuid())), "the new partner receives it");
+
+    acknowledged_write_survives_kill_9(relay, &relay_dir, &partner, shared.id, "Call on Monday.").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_visit_naming_another_schools_family_or_educator_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay_dir = dir.path().join("relay");
+    let (relay, admin, data) = seeded_relay(&relay_dir, "");
+    let (rivera, chen, haddad) =
+        (educator(&data, "Ms. Rivera"), educator(&data, "Mr. Chen"), educator(&data, "Mr. Haddad"));
+    let attacker = Device::enroll(&admin, &relay.url(), dir.path(), rivera, "educator").await;
+    attacker.sync().await;
+    let own = visit_of(&data, &["Ms. Rivera", "Ms. Okafor"]);
+    let far_family = data.families.iter().find(|f| f.school_id != rivera.school_id).unwrap();
+    let new_visit = |family, educators: Vec<homevisit_model::EducatorId>| VisitLog {
+        plan: homevisit_model::VisitPlan {
+            id: VisitId::new(),
+            family_id: family,
+            educator_ids: educators,
+            ..own.plan.clone()
+        },
+        outcome: homevisit_model::VisitOutcome::planned(),
+    };
+    let with_far_family = new_visit(far_family.id, vec![rivera.id, chen.id]);
+    let with_far_educator = new_visit(own.plan.family_id, vec![rivera.id, haddad.id]);
+    let honest = new_visit(own.plan.family_id, vec![rivera.id, chen.id]);
+    let id = |log: &VisitLog| DocId::new(DocKind::VisitLog, log.plan.id.uuid());
+    let messages = [&with_far_family, &with_far_educator, &honest]
+        .map(|log| snapshot(id(log), &mut create_record(log, &ActorId::random()).unwrap()))
+        .to_vec();
+    let (status, reply) = attacker.send(messages).await;
+    assert_eq!(status, 200);
+    let reply = reply.unwrap();
+    assert_eq!(refusal(&reply, id(&with_far_family)), Some(RejectReason::Forbidden));
+    assert_eq!(refusal(&reply, id(&with_far_educator)), Some(RejectReason::Forbidden));
+    assert_eq!(refusal(&reply, id(&honest)), None, "{:?}", reply.rejected);
+    assert!(admin.document(&id(&with_far_family)).unwrap().is_none());
+    assert!(admin.document(&id(&with_far_educator)).unwrap().is_none());
+    assert!(admin.document(&id(&honest)).unwrap().is_some());
+    acknowledged_write_survives_kill_9(relay, &relay_dir, &attacker, own.plan.id, "Bring the flyer.").await;
+}
