@@ -43,7 +43,14 @@ async fn run(n: usize) -> Value {
             .import_with(|s| {
                 s.put_school(&homevisit_model::School { id: school, name: "Bench Elementary".into() })?;
                 s.put_educator(&me)?;
-                s.put_educator(&partner)
+                s.put_educator(&partner)?;
+                // The forms' families: a visit must name a family the relay knows in its school.
+                let families: Vec<_> = data
+                    .families
+                    .iter()
+                    .map(|f| homevisit_model::Family { school_id: school, ..f.clone() })
+                    .collect();
+                s.import_families(&families)
             })
             .unwrap();
         let invite = || relay.access().invite(&school.to_string(), "educator", Some(&me.id.to_string())).unwrap();

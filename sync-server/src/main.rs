@@ -100,6 +100,13 @@ async fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .init();
+    // Panics on crafted input are contained (the document or the request is refused), but the
+    // default hook would print each one's message, which may quote what was being decoded: log
+    // where it happened, never what it says.
+    std::panic::set_hook(Box::new(|info| {
+        let at = info.location().map(|l| format!("{}:{}", l.file(), l.line())).unwrap_or_default();
+        tracing::warn!(%at, "a panic was contained (its message is withheld); what it was handling was refused");
+    }));
     let cli = Cli::parse();
     let storage = cli.postgres.clone().map_or(Storage::Embedded, Storage::Postgres);
     let result: Result<(), String> = async {
