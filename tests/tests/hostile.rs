@@ -258,7 +258,7 @@ async fn unknown_and_forbidden_documents_get_the_same_answer_and_nothing_else_fa
     attacker.store.lock().unwrap().set_note(own.plan.id, NoteField::Learned, "They love the park.").unwrap();
     let mut empty = AutoCommit::new();
     let mut question = |doc: DocId| {
-        let message = automerge::sync::SyncDoc::generate_sync_message(&mut empty.sync(), &mut Default::default());
+        let message = automerge::sync::SyncDoc::generate_sync_message(&empty.sync(), &mut Default::default());
         DocMessage::sync(doc.into(), message.expect("a first message").encode())
     };
     let holds =
