@@ -45,11 +45,8 @@ async fn run(n: usize) -> Value {
                 s.put_educator(&me)?;
                 s.put_educator(&partner)?;
                 // The forms' families: a visit must name a family the relay knows in its school.
-                let families: Vec<_> = data
-                    .families
-                    .iter()
-                    .map(|f| homevisit_model::Family { school_id: school, ..f.clone() })
-                    .collect();
+                let families: Vec<_> =
+                    data.families.iter().map(|f| homevisit_model::Family { school_id: school, ..f.clone() }).collect();
                 s.import_families(&families)
             })
             .unwrap();

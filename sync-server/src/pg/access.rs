@@ -12,6 +12,12 @@ impl From<postgres::Error> for AccessError {
     }
 }
 
+impl From<crate::pg::pool::PoolError> for AccessError {
+    fn from(e: crate::pg::pool::PoolError) -> Self {
+        AccessError::Database(e.to_string())
+    }
+}
+
 pub(crate) struct PgAccess {
     pub(crate) pool: Arc<Pool>,
 }

@@ -1,8 +1,9 @@
 //! Documents, sync states and sync marks in PostgreSQL, inside one request's transaction.
 //!
-//! A document is one row holding its whole Automerge save. A write locks the row
-//! (`SELECT ... FOR UPDATE`), merges into what is stored *now*, and writes the result back, so
-//! two relay instances changing the same document at once both keep their changes.
+//! A document is one row holding its whole Automerge save. A write takes the document's lock (an
+//! advisory lock on its id, which also serializes *creating* a document that has no row yet, then
+//! `SELECT ... FOR UPDATE`), merges into what is stored *now*, and writes the result back, so two
+//! relay instances changing, or creating, the same document at once both keep their changes.
 
 use std::collections::HashMap;
 
@@ -189,6 +190,10 @@ impl<'a, 't> PgDocs<'a, 't> {
             return Err(DocFailure::Rejected(RejectReason::Forbidden));
         }
         let scope = checked.scope(doc);
+        // The write is the last step: nothing after it can panic, so a panic in any step before
+        // (contained by the session) leaves nothing of this document in the transaction.
+        #[cfg(feature = "fault-injection")]
+        homevisit_store::fault::reached(homevisit_store::fault::Fault::Storing(*doc));
         self.store(doc, content, &scope)?;
         Ok(Applied::Changed)
     }
@@ -253,7 +258,9 @@ impl SyncDocs for PgDocs<'_, '_> {
     fn generate(&mut self, doc: &DocId, state: &mut State) -> Result<Option<Message>, DocFailure> {
         let generated = match self.cached(doc)? {
             Some(content) => untrusted::generate_sync_message(content, state),
-            None => untrusted::generate_sync_message(&mut AutoCommit::new_with_encoding(homevisit_docs::ENCODING), state),
+            None => {
+                untrusted::generate_sync_message(&mut AutoCommit::new_with_encoding(homevisit_docs::ENCODING), state)
+            }
         };
         generated.map_err(|e| {
             self.loaded.remove(doc); // it may be half-changed
@@ -272,6 +279,8 @@ impl SyncDocs for PgDocs<'_, '_> {
     }
 
     fn mark_synced(&mut self, peer: &str, doc: &DocId, heads: &[ChangeHash]) -> Result<(), DocFailure> {
+        #[cfg(feature = "fault-injection")]
+        homevisit_store::fault::reached(homevisit_store::fault::Fault::Marking(*doc));
         self.tx
             .execute(
                 "INSERT INTO sync_marks (device_id, doc_id, heads) VALUES ($1, $2, $3)

@@ -45,6 +45,12 @@ impl From<postgres::Error> for RelayError {
     }
 }
 
+impl From<pool::PoolError> for RelayError {
+    fn from(e: pool::PoolError) -> Self {
+        RelayError::Io(format!("postgres: {e}"))
+    }
+}
+
 pub struct Postgres {
     pool: Arc<Pool>,
     sealer: Sealer,
@@ -75,7 +81,7 @@ impl Postgres {
     pub fn open(url: &str, key: &DbKey, changes: Weak<watch::Sender<u64>>) -> Result<Self, RelayError> {
         let config = config(url)?;
         let sealer = Sealer::new(key.as_bytes());
-        let pool = Arc::new(Pool::new(config.clone()));
+        let pool = Arc::new(Pool::new(config.clone())?);
         pool.run(|c| {
             let mut tx = c.transaction()?;
             tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])?;
