@@ -263,7 +263,16 @@ async fn unknown_and_forbidden_documents_get_the_same_answer_and_nothing_else_fa
     };
     let holds =
         |doc: DocId| DocMessage { doc: doc.into(), form: MessageForm::Holds, data: vec![], heads: vec![[7; 32]] };
+    let garbage = |doc: DocId, form| DocMessage {
+        doc: doc.into(),
+        form,
+        data: vec![0x85, 0x6f, 0x4a, 0x83, 1, 2],
+        heads: vec![],
+    };
     let mut messages = vec![question(elsewhere), question(unknown), holds(elsewhere), holds(unknown)];
+    for doc in [elsewhere, unknown] {
+        messages.extend([garbage(doc, MessageForm::Sync), garbage(doc, MessageForm::Snapshot)]);
+    }
     let own_notes = DocId::new(DocKind::VisitNotes, own.plan.id.uuid());
     let (bytes, _) = attacker.store.lock().unwrap().stored_document(&own_notes).unwrap();
     messages.push(DocMessage { doc: own_notes.into(), form: MessageForm::Snapshot, data: bytes, heads: vec![] });

@@ -235,6 +235,10 @@ impl Session {
             match result {
                 Ok(()) => {}
                 Err(DocFailure::Rejected(reason)) => {
+                    // Whatever is wrong with a message about a document this side does not hold,
+                    // the answer is the one for a document the peer may not read: whether a
+                    // document exists here is not the peer's to learn.
+                    let reason = if docs.heads(&doc)?.is_none() { RejectReason::Forbidden } else { reason };
                     self.states.remove(&doc);
                     self.report.refused_by_us.push((doc, reason));
                     rejected.push(Rejection { doc: m.doc, reason });

@@ -172,12 +172,11 @@ fn garbage_from_a_peer_is_a_typed_error_and_changes_nothing() {
     let mut a = store(&dir, "a");
     let data = load_demo(&mut a);
     let before = a.document_ids(None).unwrap();
-    let visit = VisitId(uuid_like());
+    let visit = data.visits[0].0.plan.id;
     let mut pa = PeerSync::for_visit(&mut a, "phone-b", visit);
     assert!(pa.receive(b"not a batch").is_err());
     // A well-formed batch carrying a malformed message for one document is refused per document.
     let doc = DocId::new(DocKind::VisitNotes, visit.uuid());
-    let _ = data;
     let batch =
         homevisit_protocol::SyncBatch::new(vec![homevisit_protocol::DocMessage::sync(doc.into(), vec![9, 9, 9])]);
     let reply = pa.receive(&batch.encode()).unwrap().expect("a reply with the refusal");
@@ -186,8 +185,5 @@ fn garbage_from_a_peer_is_a_typed_error_and_changes_nothing() {
     assert_eq!(reply.rejected[0].reason, homevisit_sync::RejectReason::Malformed);
     pa.finish().unwrap();
     assert_eq!(a.document_ids(None).unwrap(), before);
-}
-
-fn uuid_like() -> uuid::Uuid {
-    uuid::Uuid::from_u128(0x1234_5678_9abc_def0_1234_5678_9abc_def0)
+    assert_eq!(a.note(visit, NoteField::Learned).unwrap(), "");
 }
