@@ -236,10 +236,14 @@ impl Store {
         self.corrupt.iter().any(|c| c.doc == *id)
     }
 
-    /// Reads a document.
+    /// Reads a document. Guarded like a write: a document holding crafted changes that make
+    /// Automerge panic while it is read is an error about that document, never a crash (a phone's
+    /// screen reads through here, and no panic may cross the FFI).
     pub(crate) fn read<R>(&mut self, id: &DocId, f: impl FnOnce(&AutoCommit) -> Result<R, DocError>) -> Result<R> {
-        let doc = self.cached(id)?;
-        f(doc).map_err(StoreError::doc(*id))
+        self.guarded(id, "read a document", |store| {
+            let doc = store.cached(id)?;
+            f(doc).map_err(StoreError::doc(*id))
+        })
     }
 
     /// Runs `f` on this store for document `id`, turning a panic inside it (Automerge on crafted
@@ -247,12 +251,12 @@ impl Store {
     /// runs in a rusqlite savepoint, which rolls back as the panic unwinds through it; a document
     /// being changed is owned by the failed call and dropped with it; and what this store holds in
     /// memory about `id` is forgotten here.
-    fn guarded<R>(&mut self, id: &DocId, f: impl FnOnce(&mut Store) -> Result<R>) -> Result<R> {
+    fn guarded<R>(&mut self, id: &DocId, during: &'static str, f: impl FnOnce(&mut Store) -> Result<R>) -> Result<R> {
         match catch_unwind(AssertUnwindSafe(|| f(self))) {
             Ok(result) => result,
             Err(_) => {
                 self.forget_in_memory(id);
-                Err(StoreError::doc(*id)(DocError::Crashed { during: "store a document" }))
+                Err(StoreError::doc(*id)(DocError::Crashed { during }))
             }
         }
     }
@@ -273,7 +277,7 @@ impl Store {
         id: &DocId,
         f: impl FnOnce(&mut AutoCommit) -> Result<R, DocError>,
     ) -> Result<R> {
-        self.guarded(id, |store| {
+        self.guarded(id, "edit a document", |store| {
             let had_corrupt = store.has_corrupt(id);
             store.cached(id)?;
             let mut doc = store.cache.remove(id).expect("cached above");
@@ -399,7 +403,7 @@ impl Store {
         incoming: Incoming<'_>,
         judge: impl FnOnce(&Received<'_>, &Store) -> bool,
     ) -> Result<Applied> {
-        self.guarded(id, |store| {
+        self.guarded(id, "store a received document", |store| {
             if store.contains_document(id)? {
                 store.apply_to_stored(id, incoming, judge)
             } else {
@@ -521,7 +525,7 @@ impl Store {
 
     /// The document's full saved form (for export or to hand to a peer).
     pub fn document_bytes(&mut self, id: &DocId) -> Result<Vec<u8>> {
-        Ok(self.cached(id)?.save())
+        self.guarded(id, "save a document", |store| Ok(store.cached(id)?.save()))
     }
 
     /// The whole document as JSON.
