@@ -10,6 +10,8 @@ pub enum DocError {
     Corrupt(#[source] Box<automerge::AutomergeError>),
     #[error("automerge failed on these bytes while it tried to {during} (a crash, contained)")]
     Crashed { during: &'static str },
+    #[error("the bytes are not a document this app reads: {0}")]
+    Unreadable(&'static str),
     #[error("not a valid Automerge sync message")]
     BadSyncMessage,
     #[error("the document's content names another {what} than its document id")]

@@ -103,8 +103,10 @@ fn persist_changes(
         .ok_or(StoreError::NotFound(*id))?;
     let chunks: Vec<Vec<u8>> = changes.iter_mut().map(|c| c.bytes().into_owned()).collect();
     let added: i64 = chunks.iter().map(|c| c.len() as i64).sum();
-    if chunk_bytes + added > snapshot_len {
-        let snapshot = doc.save();
+    // Compacting replaces the snapshot: only with one that is checked to load again (a document
+    // holding a crafted change can save what it cannot load); else the chunks are kept as they are.
+    let compacted = (chunk_bytes + added > snapshot_len).then(|| untrusted::save_verified(doc).ok()).flatten();
+    if let Some(snapshot) = compacted {
         if had_corrupt {
             // Keep every chunk of a damaged document: nothing stored is ever thrown away.
             conn.execute(
@@ -150,6 +152,13 @@ impl PreparedDoc {
             None => index::rows_for(&id, doc)?,
         };
         Ok(Self { id, snapshot: doc.save(), heads: encode_heads(doc.get_heads()), rows })
+    }
+
+    /// Prepares a document received from elsewhere and changed here (its schema upgraded): its
+    /// save is checked to load again before it becomes the snapshot.
+    pub(crate) fn received_and_changed(id: DocId, doc: &mut AutoCommit, rows: index::Rows) -> Result<Self> {
+        let snapshot = untrusted::save_verified(doc).map_err(StoreError::doc(id))?;
+        Ok(Self { id, snapshot, heads: encode_heads(doc.get_heads()), rows })
     }
 
     /// Prepares `doc`, strictly loaded from `saved` and checked (`rows`), keeping those bytes as
@@ -489,7 +498,7 @@ impl Store {
         // document again costs about as much as loading it).
         let prepared = match saved {
             Some(bytes) if !upgraded => PreparedDoc::received(*id, &mut doc, bytes, content),
-            _ => PreparedDoc::new(*id, &mut doc, Some(content))?,
+            _ => PreparedDoc::received_and_changed(*id, &mut doc, content)?,
         };
         let tx = self.conn.savepoint()?;
         insert_document(&tx, &prepared)?;

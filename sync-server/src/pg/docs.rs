@@ -139,7 +139,10 @@ impl<'a, 't> PgDocs<'a, 't> {
         let school = scope.school.map(|s| s.to_string());
         let educators: Vec<String> = scope.educators.iter().map(|e| e.to_string()).collect();
         let heads = encode_heads(content.get_heads());
-        let sealed = self.sealer.seal(doc.to_string().as_bytes(), &content.save());
+        // The whole save replaces what is stored: only one checked to load again (a document
+        // holding a crafted change can save what it cannot load).
+        let saved = untrusted::save_verified(&mut content).map_err(malformed)?;
+        let sealed = self.sealer.seal(doc.to_string().as_bytes(), &saved);
         self.tx
             .execute(
                 "INSERT INTO documents (doc_id, data, heads, school_id, educator_ids) VALUES ($1, $2, $3, $4, $5)
