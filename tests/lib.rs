@@ -190,3 +190,24 @@ pub fn admin(dir: &Path) -> std::sync::Arc<homevisit_relay::Relay> {
     let config = relay_config(dir, "127.0.0.1:0".parse().unwrap());
     homevisit_relay::Relay::open_with(&config.data_dir, &config.storage).expect("the relay's data opens")
 }
+
+/// Inputs the fuzzers found to make Automerge 0.12 panic (`crates/homevisit-fuzz/regressions`):
+/// `(mode, bytes)`, the mode being 0 for a saved document, 1 for a change chunk, 2 for a sync
+/// message (the first byte of each file). The hostile tests send each of them.
+pub fn automerge_crashers() -> Vec<(u8, Vec<u8>)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/homevisit-fuzz/regressions");
+    let mut files: Vec<_> = ["", "debug-assertions", "release-only"]
+        .iter()
+        .flat_map(|sub| std::fs::read_dir(dir.join(sub)).expect("the fuzzers' regression inputs"))
+        .map(|e| e.expect("a directory entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "bin"))
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .map(|p| {
+            let bytes = std::fs::read(p).expect("a regression input");
+            (bytes[0], bytes[1..].to_vec())
+        })
+        .collect()
+}

@@ -435,3 +435,106 @@ async fn a_visit_naming_another_schools_family_or_educator_is_refused() {
     assert!(admin.document(&id(&honest)).unwrap().is_some());
     acknowledged_write_survives_kill_9(relay, &relay_dir, &attacker, own.plan.id, "Bring the flyer.").await;
 }
+
+/// Wraps a fuzzer's crashing input as the message a device would send for `doc`.
+fn crafted(doc: DocId, mode: u8, bytes: &[u8]) -> DocMessage {
+    match mode {
+        0 => DocMessage { doc: doc.into(), form: MessageForm::Snapshot, data: bytes.to_vec(), heads: vec![] },
+        1 => {
+            let message = automerge::sync::Message {
+                heads: vec![],
+                need: vec![],
+                have: vec![automerge::sync::Have { last_sync: vec![], bloom: automerge::sync::BloomFilter::default() }],
+                changes: vec![bytes.to_vec()].into(),
+                flags: None,
+                version: automerge::sync::MessageVersion::V1,
+            };
+            DocMessage::sync(doc.into(), message.encode())
+        }
+        _ => DocMessage::sync(doc.into(), bytes.to_vec()),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bytes_that_crash_automerge_are_refused_and_the_relay_goes_on() {
+    let crashers = homevisit_e2e::automerge_crashers();
+    assert!(!crashers.is_empty(), "the fuzzers' crashing inputs are kept in crates/homevisit-fuzz/regressions");
+    let dir = tempfile::tempdir().unwrap();
+    let relay_dir = dir.path().join("relay");
+    let (relay, admin, data) = seeded_relay(&relay_dir, "");
+    let rivera = educator(&data, "Ms. Rivera");
+    let attacker = Device::enroll(&admin, &relay.url(), dir.path(), rivera, "educator").await;
+    attacker.sync().await;
+    let own = visit_of(&data, &["Ms. Rivera", "Ms. Okafor"]).plan.id;
+    let own_notes = DocId::new(DocKind::VisitNotes, own.uuid());
+
+    // Each input under a new document id, and against her own notes (merged into a stored
+    // document), with an honest edit of hers in the same batch.
+    attacker.store.lock().unwrap().set_note(own, NoteField::Learned, "Sofia loves soccer.").unwrap();
+    let mut messages = Vec::new();
+    let mut fresh = Vec::new();
+    for (mode, bytes) in &crashers {
+        let doc = DocId::new(DocKind::VisitNotes, uuid::Uuid::new_v4());
+        fresh.push(doc);
+        messages.push(crafted(doc, *mode, bytes));
+        messages.push(crafted(own_notes, *mode, bytes));
+    }
+    let (status, reply) = attacker.send(messages).await;
+    assert_eq!(status, 200, "crafted bytes fail no request");
+    let reply = reply.unwrap();
+    for doc in &fresh {
+        assert!(refusal(&reply, *doc).is_some(), "{doc} refused: {:?}", reply.rejected);
+        assert!(admin.document(doc).unwrap().is_none());
+    }
+    // Some inputs hold well-formed changes to the demo's notes (the fuzzers start from the demo
+    // district), which she may write; whatever was stored, her notes are whole: they load, pass
+    // the check, and still hold what they held.
+    let stored = admin.document(&own_notes).unwrap().expect("her notes are still there");
+    assert!(homevisit_docs::check(&own_notes, &stored).is_ok());
+    // Her honest edit goes through; the relay (same process) answers everyone as before.
+    let report = attacker.sync().await;
+    assert!(report.refused_by_peer.is_empty(), "{report:?}");
+    assert!(homevisit_e2e::relay_note(&admin, own, NoteField::Learned).contains("Sofia loves soccer."));
+    acknowledged_write_survives_kill_9(relay, &relay_dir, &attacker, own, "Invite to math night.").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_phone_refuses_bytes_that_crash_automerge_from_a_hostile_relay() {
+    use axum::body::Bytes;
+    let crashers = homevisit_e2e::automerge_crashers();
+    assert!(!crashers.is_empty());
+    let dir = tempfile::tempdir().unwrap();
+    let data = district();
+    let mut store = Store::open(dir.path().join("phone.db"), &DbKey::from_bytes([6; 32])).unwrap();
+    store.import_district(&data.schools, &data.educators, &data.families, &data.visits).unwrap();
+    let visit = data.visits[0].0.plan.id;
+    store.set_note(visit, NoteField::Learned, "Her words, before the relay turned.").unwrap();
+    let notes = DocId::new(DocKind::VisitNotes, visit.uuid());
+
+    // A "relay" that answers every sync with the crafted bytes, for a document the phone holds and
+    // for one it does not.
+    let mut answer = Vec::new();
+    for (mode, bytes) in &crashers {
+        answer.push(crafted(notes, *mode, bytes));
+        answer.push(crafted(DocId::new(DocKind::VisitNotes, uuid::Uuid::new_v4()), *mode, bytes));
+    }
+    let answer = Bytes::from(SyncBatch::new(answer).encode());
+    let app = axum::Router::new().route("/v1/sync", axum::routing::post(move || async move { answer.clone() }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let phone = Mutex::new(store);
+    let client = RelayClient::new(&url, "token").unwrap();
+    // The sync ends (the hostile relay never settles), but with a typed result, never a crash.
+    let outcome = client.sync(&phone).await;
+    match &outcome {
+        Ok(report) => assert!(!report.refused_by_us.is_empty(), "{report:?}"),
+        Err(e) => assert!(matches!(e, homevisit_sync::client::ClientError::TooManyRounds(_)), "{e:?}"),
+    }
+    let mut store = phone.into_inner().unwrap();
+    // (Well-formed changes among the inputs may be merged: the phone takes its relay's edits.)
+    assert!(store.note(visit, NoteField::Learned).unwrap().contains("Her words, before the relay turned."));
+    assert!(store.check_integrity().unwrap().is_clean());
+    server.abort();
+}

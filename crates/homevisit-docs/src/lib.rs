@@ -19,6 +19,7 @@ mod error;
 mod notes;
 mod record;
 mod schema;
+pub mod screen;
 mod skeleton;
 pub mod untrusted;
 

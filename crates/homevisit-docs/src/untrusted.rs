@@ -20,45 +20,7 @@ pub fn contained<T>(during: &'static str, f: impl FnOnce() -> Result<T, DocError
     catch_unwind(AssertUnwindSafe(f)).unwrap_or(Err(DocError::Crashed { during }))
 }
 
-/// The Automerge chunk types this app reads: a document (0), a change (1), a compressed change
-/// (2). Automerge 0.12 also parses *bundles* (3), which nothing here writes, and a ~110-byte
-/// crafted bundle makes it allocate 4 GiB and abort the process: no `catch_unwind` can contain
-/// that, so bundles never reach Automerge (FINDINGS.md, "Escapes", A).
-const READABLE_CHUNK_TYPES: [u8; 3] = [0, 1, 2];
-const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
-
-/// Checks, without Automerge, that `bytes` are a sequence of whole chunks of the types this app
-/// reads (magic, checksum, type, uLEB128 length, contents). Checksums are left to Automerge.
-pub fn screen_chunks(mut bytes: &[u8]) -> Result<(), DocError> {
-    let bad = |why| Err(DocError::Unreadable(why));
-    while !bytes.is_empty() {
-        if bytes.len() < 9 || bytes[..4] != MAGIC {
-            return bad("not an Automerge chunk");
-        }
-        if !READABLE_CHUNK_TYPES.contains(&bytes[8]) {
-            return bad("a chunk of a type this app does not read");
-        }
-        let (mut len, mut shift, mut at) = (0u64, 0u32, 9usize);
-        loop {
-            let Some(&byte) = bytes.get(at) else { return bad("a truncated chunk length") };
-            if shift > 56 {
-                return bad("a chunk length out of range");
-            }
-            len |= u64::from(byte & 0x7f) << shift;
-            shift += 7;
-            at += 1;
-            if byte & 0x80 == 0 {
-                break;
-            }
-        }
-        let end = usize::try_from(len).ok().and_then(|len| at.checked_add(len));
-        match end {
-            Some(end) if end <= bytes.len() => bytes = &bytes[end..],
-            _ => return bad("a chunk longer than the bytes"),
-        }
-    }
-    Ok(())
-}
+pub use crate::screen::screen_chunks;
 
 /// Parses one change chunk (its checksum is verified).
 pub fn parse_change(bytes: &[u8]) -> Result<Change, DocError> {
