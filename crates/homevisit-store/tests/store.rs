@@ -3,24 +3,11 @@
 
 mod common;
 
-use chrono::{FixedOffset, NaiveDate};
 use common::*;
 use homevisit_docs::{DocId, DocKind};
-use homevisit_fixtures::{demo, forms};
+use homevisit_fixtures::forms;
 use homevisit_model::*;
 use homevisit_store::{Store, StoreError};
-
-fn demo_day() -> (NaiveDate, FixedOffset) {
-    (NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(), FixedOffset::west_opt(8 * 3600).unwrap())
-}
-
-fn demo_store(dir: &tempfile::TempDir) -> (Store, homevisit_fixtures::DataSet) {
-    let (day, offset) = demo_day();
-    let data = demo::data_set(day, offset);
-    let mut store = open(&db_path(dir));
-    load(&mut store, &data);
-    (store, data)
-}
 
 #[test]
 fn the_file_is_encrypted_and_reopens_with_its_key() {

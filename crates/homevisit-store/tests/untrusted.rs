@@ -8,19 +8,10 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use automerge::ActorId;
 use automerge::transaction::Transactable;
-use chrono::{FixedOffset, NaiveDate};
 use common::*;
 use homevisit_docs::{DocId, DocKind, Scope, create_record};
-use homevisit_fixtures::demo;
 use homevisit_model::*;
-use homevisit_store::{Store, StoreError};
-
-fn demo_store(dir: &tempfile::TempDir) -> (Store, homevisit_fixtures::DataSet) {
-    let data = demo::data_set(NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(), FixedOffset::west_opt(8 * 3600).unwrap());
-    let mut store = open(&db_path(dir));
-    load(&mut store, &data);
-    (store, data)
-}
+use homevisit_store::StoreError;
 
 #[test]
 fn a_record_posing_as_another_document_is_refused_and_changes_no_scope() {

@@ -36,3 +36,17 @@ pub fn child_test(test: &str, env: &str, value: impl AsRef<std::ffi::OsStr>) -> 
     command.args(["--exact", test, "--ignored", "--nocapture", "--test-threads=1"]).env(env, value);
     command
 }
+
+/// The demo district's fixed day (Sunday 2026-11-22, UTC-8).
+pub fn demo_day() -> (chrono::NaiveDate, chrono::FixedOffset) {
+    (chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(), chrono::FixedOffset::west_opt(8 * 3600).unwrap())
+}
+
+/// A store holding the demo district on its fixed day.
+pub fn demo_store(dir: &tempfile::TempDir) -> (Store, DataSet) {
+    let (day, offset) = demo_day();
+    let data = homevisit_fixtures::demo::data_set(day, offset);
+    let mut store = open(&db_path(dir));
+    load(&mut store, &data);
+    (store, data)
+}
