@@ -1,8 +1,8 @@
 //! `homevisit`: the device CLI. Same crates as the phone apps, no UI: for scripts, demos and admins.
 
 mod keyfile;
+mod legacy_relay;
 mod output;
-mod relay_config;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -13,6 +13,7 @@ use clap::{Args, Parser, Subcommand};
 use homevisit_docs::DocId;
 use homevisit_model::*;
 use homevisit_store::Store;
+use homevisit_sync::device_session;
 
 #[derive(Parser)]
 #[command(name = "homevisit", version, about = "Parent Teacher Home Visits: the device's store from the command line")]
@@ -81,6 +82,8 @@ enum Command {
     },
     /// Sync with the relay this device is enrolled with.
     Sync,
+    /// Forget this device's relay address and token (the documents stay; enroll again to sync).
+    SignOut,
 }
 
 #[derive(Args)]
@@ -229,14 +232,12 @@ fn err(e: impl std::fmt::Display) -> String {
 fn open(cli: &Cli, create_key: bool) -> Res<Store> {
     let key_file = cli.key_file.clone().unwrap_or_else(|| cli.data.join("device.key"));
     let key = if create_key { keyfile::read_or_create(&key_file)? } else { keyfile::read(&key_file)? };
-    if !cli.data.exists() {
-        std::fs::create_dir_all(&cli.data).map_err(|e| format!("cannot create {}: {e}", cli.data.display()))?;
-        // Least access: only this user may read the data directory.
-        #[cfg(unix)]
-        std::fs::set_permissions(&cli.data, std::os::unix::fs::PermissionsExt::from_mode(0o700))
-            .map_err(|e| format!("cannot restrict {}: {e}", cli.data.display()))?;
+    // Least access: the data directory is created 0700 (unix), the store's files 0600.
+    let mut store = device_session::open_store(&cli.data, &key).map_err(err)?;
+    if legacy_relay::migrate(&cli.data, &mut store)? {
+        eprintln!("moved the relay address and token from relay.json into the encrypted store");
     }
-    Store::open(cli.data.join("homevisit.db"), &key).map_err(err)
+    Ok(store)
 }
 
 fn run(cli: Cli) -> Res {
@@ -340,14 +341,14 @@ fn run(cli: Cli) -> Res {
             }
         }
         Command::Enroll { relay, invite } => {
-            let runtime = runtime()?;
-            let enrollment = runtime.block_on(homevisit_sync::client::enroll(&relay, &invite)).map_err(err)?;
-            relay_config::save(&cli.data, &relay_config::RelayConfig { relay, token: enrollment.token })?;
+            let enrollment = runtime()?.block_on(device_session::enroll(&relay, &invite)).map_err(err)?;
+            device_session::save(&mut ctx.store, &enrollment.credentials).map_err(err)?;
             println!("enrolled as device {}", enrollment.device_id);
         }
         Command::Sync => {
-            let config = relay_config::load(&cli.data)?;
-            let client = homevisit_sync::client::RelayClient::new(&config.relay, &config.token).map_err(err)?;
+            let client = device_session::relay_client(&ctx.store).map_err(err)?.ok_or(
+                "this device is not enrolled with a relay: run `homevisit enroll --relay URL --invite CODE`",
+            )?;
             let store = std::sync::Mutex::new(ctx.store);
             let report = runtime()?.block_on(client.sync(&store)).map_err(err)?;
             let store = store.into_inner().unwrap_or_else(|p| p.into_inner());
@@ -366,6 +367,10 @@ fn run(cli: Cli) -> Res {
                 println!("  the relay refused {doc}: {reason:?}");
             }
             ctx.store = store;
+        }
+        Command::SignOut => {
+            device_session::forget(&mut ctx.store).map_err(err)?;
+            println!("signed out: the relay address and token are forgotten");
         }
         Command::Check => {
             let r = ctx.store.check_integrity().map_err(err)?;

@@ -13,14 +13,12 @@ use homevisit_store::{DbKey, Store};
 use homevisit_sync::SyncReport;
 use homevisit_sync::agent::{Backoff, SyncAgent, SyncListener};
 use homevisit_sync::client::{self, ClientError, RELAY_PEER, RelayClient, SyncHooks};
+use homevisit_sync::device_session;
+use zeroize::Zeroizing;
 
 use crate::error::HomevisitError;
 use crate::listeners::{DocumentChangeListener, Listeners, Subscription, SyncProgressListener};
 use crate::types::*;
-
-const STORE_FILE: &str = "homevisit.db";
-const SETTING_RELAY: &str = "relay_url";
-const SETTING_TOKEN: &str = "device_token";
 
 fn runtime() -> &'static tokio::runtime::Runtime {
     static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
@@ -48,20 +46,23 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// A new random database key, hex: the shell keeps it in the Android Keystore / iOS Keychain.
 #[uniffi::export]
 pub fn generate_database_key() -> Result<String, HomevisitError> {
-    Ok(DbKey::generate().map_err(|_| HomevisitError::Internal { reason: "no system randomness".into() })?.to_hex())
+    let key = DbKey::generate().map_err(|_| HomevisitError::Internal { reason: "no system randomness".into() })?;
+    // The one copy that leaves (wiped here): the shell keeps it in its keystore.
+    Ok(key.to_hex().as_str().to_owned())
 }
 
 /// Opens (or creates) the phone's encrypted store in `data_dir` with `database_key` (64 hex).
 /// If the phone is enrolled, syncing starts in the background.
 #[uniffi::export]
 pub async fn open_app(data_dir: String, database_key: String) -> Result<Arc<HomevisitApp>, HomevisitError> {
+    let database_key = Zeroizing::new(database_key);
     run(async move {
-        let key = DbKey::from_hex(database_key.trim())
+        let key = DbKey::from_hex(&database_key)
             .ok_or_else(|| HomevisitError::Invalid { reason: "the database key must be 64 hex characters".into() })?;
         let dir = PathBuf::from(&data_dir);
+        drop(database_key);
         let store = tokio::task::spawn_blocking(move || -> Result<Store, HomevisitError> {
-            std::fs::create_dir_all(&dir).map_err(|e| HomevisitError::Internal { reason: e.kind().to_string() })?;
-            Ok(Store::open(dir.join(STORE_FILE), &key)?)
+            Ok(device_session::open_store(&dir, &key)?)
         })
         .await
         .map_err(|e| HomevisitError::Internal { reason: e.to_string() })??;
@@ -105,11 +106,7 @@ impl Inner {
     /// The relay client, if this phone is enrolled.
     fn client(&self) -> Result<Option<RelayClient>, HomevisitError> {
         let store = self.store()?;
-        let store = lock(&store);
-        match (store.setting(SETTING_RELAY)?, store.setting(SETTING_TOKEN)?) {
-            (Some(url), Some(token)) => Ok(Some(RelayClient::new(&url, &token)?)),
-            _ => Ok(None),
-        }
+        Ok(device_session::relay_client(&lock(&store))?)
     }
 
     /// (Re)starts background syncing in the current mode; stops it when not enrolled.
@@ -339,12 +336,9 @@ impl HomevisitApp {
         let store = self.inner.store()?;
         let inner = self.inner.clone();
         run(async move {
-            let enrollment = client::enroll(relay_url.trim(), invite_code.trim()).await?;
+            let enrollment = device_session::enroll(&relay_url, &invite_code).await?;
             tokio::task::spawn_blocking(move || -> Result<(), HomevisitError> {
-                let mut store = lock(&store);
-                store.set_setting(SETTING_RELAY, Some(relay_url.trim()))?;
-                store.set_setting(SETTING_TOKEN, Some(&enrollment.token))?;
-                Ok(())
+                Ok(device_session::save(&mut lock(&store), &enrollment.credentials)?)
             })
             .await
             .map_err(|e| HomevisitError::Internal { reason: e.to_string() })??;
@@ -390,9 +384,9 @@ impl HomevisitApp {
         let (live, reporter) = (*lock(&self.inner.live), self.inner.reporter.clone());
         self.with_store(move |s| {
             let status = lock(&reporter.status);
-            let relay_url = s.setting(SETTING_RELAY)?;
+            let relay_url = device_session::load(s)?.map(|c| c.relay_url);
             Ok(SyncStatus {
-                enrolled: relay_url.is_some() && s.setting(SETTING_TOKEN)?.is_some(),
+                enrolled: relay_url.is_some(),
                 relay_url,
                 live,
                 last_success_ms: status.last_success_ms,
@@ -436,20 +430,11 @@ impl HomevisitApp {
         let dir = self.inner.data_dir.clone();
         run(async move {
             tokio::task::spawn_blocking(move || -> Result<(), HomevisitError> {
+                // The credentials go first, so a file that cannot be deleted keeps no token. The
+                // wipe below removes them anyway: a failure here must not stop it.
+                let _ = device_session::forget(&mut lock(&store));
                 drop(store); // the agent's clone went with it: this closes the database
-                for suffix in ["", "-wal", "-shm", "-journal"] {
-                    let path = dir.join(format!("{STORE_FILE}{suffix}"));
-                    match std::fs::remove_file(&path) {
-                        Ok(()) => {}
-                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                        Err(e) => {
-                            return Err(HomevisitError::Internal {
-                                reason: format!("cannot delete the store: {}", e.kind()),
-                            });
-                        }
-                    }
-                }
-                Ok(())
+                Ok(device_session::wipe(&dir)?)
             })
             .await
             .map_err(|e| HomevisitError::Internal { reason: e.to_string() })?

@@ -3,6 +3,7 @@
 
 use homevisit_store::StoreError;
 use homevisit_sync::client::ClientError;
+use homevisit_sync::device_session::SessionError;
 
 #[derive(Debug, thiserror::Error, uniffi::Error)]
 pub enum HomevisitError {
@@ -87,6 +88,17 @@ impl From<&ClientError> for HomevisitError {
 impl From<ClientError> for HomevisitError {
     fn from(e: ClientError) -> Self {
         HomevisitError::from(&e)
+    }
+}
+
+impl From<SessionError> for HomevisitError {
+    fn from(e: SessionError) -> Self {
+        match e {
+            SessionError::Store(e) => e.into(),
+            SessionError::Client(e) => e.into(),
+            // Names the file and the OS's reason (the data directory's path is the shell's own).
+            other => HomevisitError::Internal { reason: other.to_string() },
+        }
     }
 }
 

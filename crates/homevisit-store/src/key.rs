@@ -1,9 +1,13 @@
 use std::fmt;
 
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+
 /// The 256-bit key that encrypts the store. On a phone it lives in the Android Keystore or iOS
 /// Keychain and is handed to the store at open; it is never written next to the database.
 /// It is used as a raw SQLCipher key (no passphrase derivation: it is already random).
-#[derive(Clone, PartialEq, Eq)]
+///
+/// Wiped from memory when dropped (every clone too), and never printed: `Debug` is redacted.
+#[derive(Clone, PartialEq, Eq, Zeroize, ZeroizeOnDrop)]
 pub struct DbKey([u8; 32]);
 
 impl DbKey {
@@ -13,16 +17,16 @@ impl DbKey {
 
     /// Parses 64 hex characters (surrounding whitespace ignored).
     pub fn from_hex(hex_key: &str) -> Option<Self> {
-        let mut bytes = [0u8; 32];
-        hex::decode_to_slice(hex_key.trim(), &mut bytes).ok()?;
-        Some(Self(bytes))
+        let mut key = Self([0u8; 32]);
+        hex::decode_to_slice(hex_key.trim(), &mut key.0).ok()?; // a failure drops (wipes) `key`
+        Some(key)
     }
 
     /// A new random key from the operating system's generator.
     pub fn generate() -> Result<Self, getrandom::Error> {
-        let mut bytes = [0u8; 32];
-        getrandom::fill(&mut bytes)?;
-        Ok(Self(bytes))
+        let mut key = Self([0u8; 32]);
+        getrandom::fill(&mut key.0)?;
+        Ok(key)
     }
 
     /// The raw key, for a component that encrypts with it too (the relay's PostgreSQL storage).
@@ -30,8 +34,9 @@ impl DbKey {
         &self.0
     }
 
-    pub fn to_hex(&self) -> String {
-        hex::encode(self.0)
+    /// The key as 64 hex characters, wiped when the caller drops it.
+    pub fn to_hex(&self) -> Zeroizing<String> {
+        Zeroizing::new(hex::encode(self.0))
     }
 }
 
@@ -52,5 +57,15 @@ mod tests {
         assert_eq!(format!("{k:?}"), "DbKey(<redacted>)");
         assert!(DbKey::from_hex("abcd").is_none());
         assert!(DbKey::from_hex(&"zz".repeat(32)).is_none());
+    }
+
+    #[test]
+    fn keys_are_wiped() {
+        // What Drop runs (ZeroizeOnDrop calls `zeroize`), observed without reading freed memory.
+        let mut k = DbKey::from_bytes([0xAB; 32]);
+        k.zeroize();
+        assert_eq!(k.as_bytes(), &[0u8; 32]);
+        fn wiped_on_drop<T: ZeroizeOnDrop>() {}
+        wiped_on_drop::<DbKey>();
     }
 }

@@ -22,12 +22,32 @@ pub struct EncryptedConnection(ManuallyDrop<Connection>);
 pub fn open_encrypted(path: &Path, key: &DbKey, flags: OpenFlags) -> rusqlite::Result<EncryptedConnection> {
     initialise_once()?;
     let _open = exit_gate::enter().ok_or_else(exiting)?;
+    if flags.contains(OpenFlags::SQLITE_OPEN_CREATE) {
+        create_private(path);
+    }
     let conn = Connection::open_with_flags(path, flags)?;
     // SQLCipher logs failed page decryption to stderr; callers report a typed error instead.
     conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
     // The x'..' form: no passphrase derivation, the key is already random.
-    conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", key.to_hex()))?;
+    // The statement holds the key in hex: wiped once SQLite has it (sized up front, so no
+    // reallocation leaves a copy behind).
+    let mut pragma = zeroize::Zeroizing::new(String::with_capacity(96));
+    pragma.push_str("PRAGMA key = \"x'");
+    pragma.push_str(&key.to_hex());
+    pragma.push_str("'\";");
+    conn.execute_batch(&pragma)?;
     Ok(EncryptedConnection(ManuallyDrop::new(conn)))
+}
+
+/// Creates a missing database file empty, readable by this user only (0600 on unix), before
+/// SQLite opens it: SQLite would create it 0644 (less the umask), and its `-wal` and `-shm` files
+/// take the database file's mode. Best effort: if this fails, opening reports the error.
+fn create_private(path: &Path) {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let _ = options.open(path);
 }
 
 impl Deref for EncryptedConnection {

@@ -21,6 +21,23 @@ fn the_file_is_encrypted_and_reopens_with_its_key() {
     assert_eq!(open(&db_path(&dir)).visits_on_day(day, offset).unwrap().len(), 3);
 }
 
+/// A new store's file, and the WAL and shared-memory files SQLite makes beside it, are readable
+/// by this user only.
+#[cfg(unix)]
+#[test]
+fn a_new_store_file_is_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = demo_store(&dir);
+    let path = db_path(&dir);
+    for suffix in ["", "-wal", "-shm"] {
+        let file = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{} has mode {mode:o}", file.display());
+    }
+    drop(store);
+}
+
 #[test]
 fn a_wrong_key_is_a_clear_error_not_an_empty_store() {
     let dir = tempfile::tempdir().unwrap();

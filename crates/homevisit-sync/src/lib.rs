@@ -14,6 +14,8 @@
 pub mod agent;
 #[cfg(feature = "http")]
 pub mod client;
+#[cfg(feature = "http")]
+pub mod device_session;
 mod peer;
 mod session;
 mod store_docs;
