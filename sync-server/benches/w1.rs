@@ -50,7 +50,7 @@ async fn run(n: usize) -> Value {
                 s.import_families(&families)
             })
             .unwrap();
-        let invite = || relay.access().invite(&school.to_string(), "educator", Some(&me.id.to_string())).unwrap();
+        let invite = || relay.access().invite(&school, &homevisit_relay::access::Role::Educator(me.id)).unwrap();
         (invite(), invite())
     };
     let (relay, url) = RelayProcess::spawn(&relay_dir);

@@ -111,9 +111,10 @@ async fn run(edits: usize, gap: Duration) -> Value {
     let (code_a, code_b) = {
         let relay = Relay::open(&relay_dir).unwrap();
         relay.import_with(|s| s.import_district(&data.schools, &data.educators, &data.families, &data.visits)).unwrap();
-        let school = log.plan.school_id.to_string();
-        let invite =
-            |e: homevisit_model::EducatorId| relay.access().invite(&school, "educator", Some(&e.to_string())).unwrap();
+        let school = log.plan.school_id;
+        let invite = |e: homevisit_model::EducatorId| {
+            relay.access().invite(&school, &homevisit_relay::access::Role::Educator(e)).unwrap()
+        };
         (invite(educator_a), invite(educator_b))
     };
     let (relay, url) = RelayProcess::spawn(&relay_dir);

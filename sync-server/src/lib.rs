@@ -11,6 +11,7 @@ pub mod access;
 mod backend;
 mod embedded;
 mod live;
+pub mod log_limit;
 pub mod metrics;
 mod pg;
 pub mod policy;

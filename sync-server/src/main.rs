@@ -4,8 +4,10 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
-use homevisit_relay::policy::{ROLE_COORDINATOR, ROLE_EDUCATOR};
+use clap::{Parser, Subcommand, ValueEnum};
+use homevisit_model::{EducatorId, SchoolId};
+use homevisit_relay::access::{DeviceRecord, Role};
+use homevisit_relay::log_limit::LogLimit;
 use homevisit_relay::{Config, Relay, Storage, start};
 
 #[derive(Parser)]
@@ -37,23 +39,88 @@ enum Command {
     },
     /// Make a single-use invite code for one device.
     Invite {
+        /// The school the device is enrolled in (its id).
         #[arg(long)]
-        school: String,
-        /// educator or coordinator
-        #[arg(long, default_value = "educator")]
-        role: String,
+        school: SchoolId,
+        #[arg(long, value_enum, default_value_t = RoleArg::Educator)]
+        role: RoleArg,
+        /// The educator an educator's device acts as (required for --role educator, refused for
+        /// the others).
         #[arg(long)]
-        educator: Option<String>,
+        educator: Option<EducatorId>,
+        /// Days the code stays usable; an expired code is refused like an unknown one.
+        #[arg(long, env = "HOMEVISIT_RELAY_INVITE_DAYS", default_value_t = 14,
+              value_parser = clap::value_parser!(u16).range(1..=365))]
+        expires_in_days: u16,
     },
+    /// List every device (revoked ones too): ids, role, school, educator, enrolled, last seen
+    /// (to within a minute) and revoked times, as a table on stdout. No names.
+    Devices,
     /// Revoke a device: its next request is refused.
     Revoke { device_id: String },
     /// Set whether a school's coordinators may read visit notes (default: no).
     Policy {
         #[arg(long)]
-        school: String,
+        school: SchoolId,
         #[arg(long)]
         coordinators_read_notes: bool,
     },
+}
+
+/// What an invited device is enrolled as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum RoleArg {
+    /// An educator's phone (needs --educator).
+    Educator,
+    /// A school's coordinator.
+    Coordinator,
+    /// The district's administrator: writes the prompt packs every phone shows; otherwise a
+    /// coordinator of its school.
+    DistrictAdmin,
+}
+
+impl RoleArg {
+    fn role(self, educator: Option<EducatorId>) -> Result<Role, String> {
+        match (self, educator) {
+            (RoleArg::Educator, Some(id)) => Ok(Role::Educator(id)),
+            (RoleArg::Educator, None) => Err("an educator's device needs --educator <educator id>".into()),
+            (RoleArg::Coordinator, None) => Ok(Role::SchoolCoordinator),
+            (RoleArg::DistrictAdmin, None) => Ok(Role::DistrictAdmin),
+            (RoleArg::Coordinator | RoleArg::DistrictAdmin, Some(_)) => {
+                Err("only an educator's device names an educator: leave out --educator".into())
+            }
+        }
+    }
+}
+
+/// The devices as a table: one line each, ids and UTC times only.
+fn devices_table(devices: &[DeviceRecord]) -> String {
+    let time = |t: Option<chrono::DateTime<chrono::Utc>>| {
+        t.map_or_else(|| "-".to_string(), |t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+    };
+    let mut out = format!(
+        "{:<36}  {:<14}  {:<36}  {:<36}  {:<20}  {:<20}  {}\n",
+        "DEVICE", "ROLE", "SCHOOL", "EDUCATOR", "ENROLLED", "LAST SEEN", "REVOKED"
+    );
+    for d in devices {
+        let (role, school, educator) = match &d.enrollment {
+            Ok((school, role)) => {
+                (role.to_string(), school.to_string(), role.educator().map_or("-".into(), |e| e.to_string()))
+            }
+            Err(e) => (format!("invalid ({e})"), "?".into(), "?".into()),
+        };
+        out.push_str(&format!(
+            "{:<36}  {:<14}  {:<36}  {:<36}  {:<20}  {:<20}  {}\n",
+            d.device_id,
+            role,
+            school,
+            educator,
+            time(Some(d.enrolled_at)),
+            time(d.last_seen_at),
+            time(d.revoked_at)
+        ));
+    }
+    out
 }
 
 async fn shutdown_signal() {
@@ -68,8 +135,8 @@ async fn shutdown_signal() {
     let _ = ctrl_c.await;
 }
 
-/// Imports the demo district into an empty relay and prints invite codes for two partners and
-/// their coordinator.
+/// Imports the demo district into an empty relay and prints invite codes for two partners, their
+/// coordinator and a district administrator (enrolled in the same school).
 fn demo_district(running: &homevisit_relay::RunningRelay) -> Result<(), String> {
     let relay = &running.relay;
     let now = chrono::Local::now();
@@ -82,14 +149,17 @@ fn demo_district(running: &homevisit_relay::RunningRelay) -> Result<(), String> 
         .import_with(|store| store.import_district(&data.schools, &data.educators, &data.families, &data.visits))
         .map_err(|e| e.to_string())?;
     println!("imported the demo district; single-use invite codes:");
-    for (name, role) in
-        [("Ms. Rivera", ROLE_EDUCATOR), ("Ms. Okafor", ROLE_EDUCATOR), ("Ms. Johnson", ROLE_COORDINATOR)]
-    {
-        let e = data.educators.iter().find(|e| e.display_name == name).expect("demo educator");
-        let educator = (role == ROLE_EDUCATOR).then(|| e.id.to_string());
-        let code =
-            relay.access().invite(&e.school_id.to_string(), role, educator.as_deref()).map_err(|e| e.to_string())?;
-        println!("  {name:<12} ({role:<11}) {code}");
+    let person = |name: &str| data.educators.iter().find(|e| e.display_name == name).expect("demo educator");
+    let (rivera, okafor, johnson) = (person("Ms. Rivera"), person("Ms. Okafor"), person("Ms. Johnson"));
+    for (name, school, role) in [
+        ("Ms. Rivera", rivera.school_id, Role::Educator(rivera.id)),
+        ("Ms. Okafor", okafor.school_id, Role::Educator(okafor.id)),
+        ("Ms. Johnson", johnson.school_id, Role::SchoolCoordinator),
+        // Last, so readers that wait for the first three are unaffected.
+        ("District", johnson.school_id, Role::DistrictAdmin),
+    ] {
+        let code = relay.access().invite(&school, &role).map_err(|e| e.to_string())?;
+        println!("  {name:<12} ({:<11}) {code}", role.as_str());
     }
     Ok(())
 }
@@ -103,9 +173,17 @@ async fn main() -> ExitCode {
     // Panics on crafted input are contained (the document or the request is refused), but the
     // default hook would print each one's message, which may quote what was being decoded: log
     // where it happened, never what it says.
+    // A hostile device can send crafted documents at will, one contained panic each: at most one
+    // line per 10 s, with how many were not logged.
+    static CONTAINED_PANICS: LogLimit = LogLimit::new(std::time::Duration::from_secs(10));
     std::panic::set_hook(Box::new(|info| {
+        let Some(suppressed) = CONTAINED_PANICS.admit() else { return };
         let at = info.location().map(|l| format!("{}:{}", l.file(), l.line())).unwrap_or_default();
-        tracing::warn!(%at, "a panic was contained (its message is withheld); what it was handling was refused");
+        tracing::warn!(
+            %at,
+            suppressed,
+            "a panic was contained (its message is withheld); what it was handling was refused"
+        );
     }));
     let cli = Cli::parse();
     let storage = cli.postgres.clone().map_or(Storage::Embedded, Storage::Postgres);
@@ -127,16 +205,18 @@ async fn main() -> ExitCode {
                 tokio::select! { _ = shutdown_signal() => {}, _ = deadline => {} }
                 running.stop().await.map_err(|e| e.to_string())
             }
-            Command::Invite { school, role, educator } => {
-                if ![ROLE_EDUCATOR, ROLE_COORDINATOR].contains(&role.as_str()) {
-                    return Err(format!("`{role}` is not a role: educator or coordinator"));
-                }
-                if role == ROLE_EDUCATOR && educator.is_none() {
-                    return Err("an educator's device needs --educator <educator id>".into());
-                }
+            Command::Invite { school, role, educator, expires_in_days } => {
+                let role = role.role(educator)?;
                 let relay = Relay::open_with(&cli.data, &storage).map_err(|e| e.to_string())?;
-                let code = relay.access().invite(&school, &role, educator.as_deref()).map_err(|e| e.to_string())?;
+                let valid_for = std::time::Duration::from_secs(u64::from(expires_in_days) * 24 * 3600);
+                let code = relay.access().invite_valid_for(&school, &role, valid_for).map_err(|e| e.to_string())?;
                 println!("{code}");
+                Ok(())
+            }
+            Command::Devices => {
+                let relay = Relay::open_with(&cli.data, &storage).map_err(|e| e.to_string())?;
+                let devices = relay.access().devices().map_err(|e| e.to_string())?;
+                print!("{}", devices_table(&devices));
                 Ok(())
             }
             Command::Revoke { device_id } => {

@@ -7,28 +7,33 @@
 //! | visit notes | read + write | none | read if the school's policy shares notes, else none | none |
 //! | family | read + write | read + write | read + write | none |
 //! | school, educator | read | read | read + write | none |
-//! | prompt pack | read | read | read + write | read (coordinators: write) |
+//! | prompt pack | read | read | read | read |
+//!
+//! Prompt packs are the district's: every phone of every school shows them, so only a district
+//! administrator's device writes them (read + write); everyone else reads them. For every other
+//! document a district administrator is what a coordinator of the school it is enrolled in is.
 
 use homevisit_docs::DocKind;
 use homevisit_docs::Scope;
 use homevisit_sync::Access as Permission;
 
-use crate::Device;
-
-pub const ROLE_EDUCATOR: &str = "educator";
-pub const ROLE_COORDINATOR: &str = "coordinator";
+use crate::access::{Device, Role};
 
 /// What `device` may do with a document of `kind` whose school and educators are `scope`.
 pub fn permission(device: &Device, kind: DocKind, scope: &Scope, coordinators_read_notes: bool) -> Permission {
-    let coordinator = device.role == ROLE_COORDINATOR;
     if kind == DocKind::PromptPack {
-        return if coordinator { Permission::ReadWrite } else { Permission::Read };
+        return match device.role {
+            Role::DistrictAdmin => Permission::ReadWrite,
+            Role::Educator(_) | Role::SchoolCoordinator => Permission::Read,
+        };
     }
-    let same_school = scope.school.is_some_and(|s| s.to_string() == device.school_id);
-    if !same_school {
+    if scope.school != Some(device.school_id) {
         return Permission::None;
     }
-    let on_visit = device.educator_id.as_deref().is_some_and(|me| scope.educators.iter().any(|e| e.to_string() == me));
+    let (coordinator, on_visit) = match device.role {
+        Role::Educator(me) => (false, scope.educators.contains(&me)),
+        Role::SchoolCoordinator | Role::DistrictAdmin => (true, false),
+    };
     match kind {
         DocKind::School | DocKind::Educator => {
             if coordinator {
@@ -52,13 +57,8 @@ mod tests {
     use Permission::{None as No, Read as R, ReadWrite as RW};
     use homevisit_model::{EducatorId, SchoolId};
 
-    fn device(role: &str, school: SchoolId, educator: Option<EducatorId>) -> Device {
-        Device {
-            device_id: "d".into(),
-            school_id: school.to_string(),
-            role: role.into(),
-            educator_id: educator.map(|e| e.to_string()),
-        }
+    fn device(school: SchoolId, role: Role) -> Device {
+        Device { device_id: "d".into(), school_id: school, role }
     }
 
     #[test]
@@ -68,10 +68,14 @@ mod tests {
         let visit = Scope { school: Some(school), educators: vec![on, EducatorId::new()], ..Scope::default() };
         let roster = Scope { school: Some(school), ..Scope::default() };
         let elsewhere = Scope { school: Some(other_school), educators: vec![on], ..Scope::default() };
-        let on_visit = device(ROLE_EDUCATOR, school, Some(on));
-        let colleague = device(ROLE_EDUCATOR, school, Some(off));
-        let coordinator = device(ROLE_COORDINATOR, school, None);
-        let far_coordinator = device(ROLE_COORDINATOR, other_school, None);
+        let unscoped = Scope::default();
+        let on_visit = device(school, Role::Educator(on));
+        let colleague = device(school, Role::Educator(off));
+        let coordinator = device(school, Role::SchoolCoordinator);
+        let far_coordinator = device(other_school, Role::SchoolCoordinator);
+        let admin = device(school, Role::DistrictAdmin);
+        let far_admin = device(other_school, Role::DistrictAdmin);
+        let pack = DocKind::PromptPack;
 
         // (device, kind, scope, notes shared?) -> expected
         let cases = [
@@ -93,11 +97,34 @@ mod tests {
             (&colleague, DocKind::Educator, &roster, false, R),
             (&coordinator, DocKind::Educator, &roster, false, RW),
             (&far_coordinator, DocKind::Educator, &roster, false, No),
-            (&on_visit, DocKind::PromptPack, &Scope::default(), false, R),
-            (&far_coordinator, DocKind::PromptPack, &Scope::default(), false, RW),
+            // Unscoped (no school): nobody's but the packs'.
+            (&coordinator, DocKind::Family, &unscoped, false, No),
+            (&admin, DocKind::VisitLog, &unscoped, true, No),
+            // Prompt packs: the district administrator's, wherever it is enrolled; read by all.
+            (&on_visit, pack, &unscoped, false, R),
+            (&coordinator, pack, &unscoped, false, R),
+            (&far_coordinator, pack, &unscoped, false, R),
+            (&admin, pack, &unscoped, false, RW),
+            (&far_admin, pack, &unscoped, false, RW),
+            // Everything else: a district administrator is a coordinator of its school.
+            (&admin, DocKind::VisitLog, &visit, false, R),
+            (&admin, DocKind::VisitNotes, &visit, false, No),
+            (&admin, DocKind::VisitNotes, &visit, true, R),
+            (&admin, DocKind::School, &roster, false, RW),
+            (&admin, DocKind::Educator, &roster, false, RW),
+            (&admin, DocKind::Family, &roster, false, RW),
+            (&far_admin, DocKind::VisitLog, &visit, true, No),
+            (&far_admin, DocKind::Family, &roster, false, No),
+            (&far_admin, DocKind::School, &roster, false, No),
         ];
         for (i, (d, kind, scope, shared, expected)) in cases.into_iter().enumerate() {
             assert_eq!(permission(d, kind, scope, shared), expected, "case {i}: {} {kind:?}", d.role);
+        }
+        // Coordinators and administrators write no visit, whoever is on it.
+        for d in [&coordinator, &admin] {
+            for kind in [DocKind::VisitLog, DocKind::VisitNotes] {
+                assert_ne!(permission(d, kind, &visit, true), RW);
+            }
         }
     }
 }

@@ -157,7 +157,7 @@ impl<'a, D: DocStorage> RelayDocs<'a, D> {
 
     /// A device that stored changes to a visit's log or notes has written to it.
     fn note_contribution(&mut self, doc: &DocId) -> Result<(), DocFailure> {
-        let Some(educator) = self.device.educator_id.as_deref().and_then(|e| e.parse::<EducatorId>().ok()) else {
+        let Some(educator) = self.device.role.educator() else {
             return Ok(());
         };
         match doc.kind {

@@ -58,10 +58,17 @@ struct EnrollResponse {
     token: String,
 }
 
-async fn enroll(
-    State(relay): State<Arc<Relay>>,
-    Json(req): Json<EnrollRequest>,
-) -> Result<Json<EnrollResponse>, ApiError> {
+/// Largest enrollment body read: `{"invite": "<24 hex>"}` is ~40 bytes. Nothing more is read
+/// (an unauthenticated client must not make the relay buffer megabytes), and an over-long code in
+/// it is refused before it is hashed (`AccessStore::enroll`).
+const MAX_ENROLL_BODY: usize = 4 * 1024;
+
+async fn enroll(State(relay): State<Arc<Relay>>, body: axum::body::Body) -> Result<Json<EnrollResponse>, ApiError> {
+    let body = axum::body::to_bytes(body, MAX_ENROLL_BODY)
+        .await
+        .map_err(|_| ApiError(StatusCode::PAYLOAD_TOO_LARGE, "an enrollment is a few bytes"))?;
+    let req: EnrollRequest = serde_json::from_slice(&body)
+        .map_err(|_| ApiError(StatusCode::BAD_REQUEST, "expected {\"invite\": \"<code>\"}"))?;
     let result =
         tokio::task::spawn_blocking(move || relay.access().enroll(req.invite.trim())).await.map_err(internal)?;
     match result {
@@ -69,7 +76,9 @@ async fn enroll(
             tracing::info!(device = %device.device_id, role = %device.role, "device enrolled");
             Ok(Json(EnrollResponse { device_id: device.device_id, token }))
         }
-        Err(crate::AccessError::BadInvite) => Err(ApiError(StatusCode::UNAUTHORIZED, "unknown or used invite code")),
+        Err(crate::AccessError::BadInvite) => {
+            Err(ApiError(StatusCode::UNAUTHORIZED, "unknown, used or expired invite code"))
+        }
         Err(e) => Err(internal(e)),
     }
 }

@@ -6,13 +6,17 @@ use std::net::SocketAddr;
 use homevisit_protocol::{MAX_BODY_BYTES, SyncBatch};
 use homevisit_relay::{Config, RunningRelay, SYNC_REQUESTS_PER_SECOND, start};
 
+/// The school every device here is enrolled in.
+const SCHOOL: homevisit_model::SchoolId = homevisit_model::SchoolId(uuid::Uuid::from_u128(0x5c4001));
+
 async fn relay(dir: &tempfile::TempDir) -> RunningRelay {
     let listen: SocketAddr = "127.0.0.1:0".parse().unwrap();
     start(&Config::embedded(dir.path().join("relay"), listen)).await.unwrap()
 }
 
 async fn device_token(relay: &RunningRelay) -> (String, String) {
-    let code = relay.relay.access().invite("school-1", "educator", Some("educator-1")).unwrap();
+    let role = homevisit_relay::access::Role::Educator(homevisit_model::EducatorId::new());
+    let code = relay.relay.access().invite(&SCHOOL, &role).unwrap();
     let e = homevisit_sync::client::enroll(&relay.url(), &code).await.unwrap();
     (e.device_id, e.token)
 }
@@ -56,6 +60,6 @@ async fn health_limits_and_metrics() {
     let metrics = http.get(url("/metrics")).send().await.unwrap().text().await.unwrap();
     assert!(metrics.contains("homevisit_relay_requests_total{endpoint=\"sync\",status=\"429\"}"), "{metrics}");
     assert!(metrics.contains("homevisit_relay_sync_duration_seconds_bucket"), "{metrics}");
-    assert!(!metrics.contains(&device_id) && !metrics.contains("school-1") && !metrics.contains(&token));
+    assert!(!metrics.contains(&device_id) && !metrics.contains(&SCHOOL.to_string()) && !metrics.contains(&token));
     relay.stop().await.unwrap();
 }

@@ -33,8 +33,8 @@ async fn phone(
     role: &str,
     educator: Option<EducatorId>,
 ) -> Phone {
-    let code =
-        relay.relay.access().invite(&school.id.to_string(), role, educator.map(|e| e.to_string()).as_deref()).unwrap();
+    let role = homevisit_relay::access::Role::from_columns(role, educator.map(|e| e.to_string()).as_deref()).unwrap();
+    let code = relay.relay.access().invite(&school.id, &role).unwrap();
     let token = enroll(&relay.url(), &code).await.unwrap().token;
     let store = Store::open(dir.join(format!("{name}.db")), &DbKey::from_bytes([8; 32])).unwrap();
     Phone { store: Mutex::new(store), client: RelayClient::new(&relay.url(), &token).unwrap() }
@@ -101,7 +101,7 @@ async fn each_role_receives_exactly_what_it_may_read() {
     assert_eq!(held(&far_coordinator), expected);
 
     // When Lincoln's policy shares notes, its coordinator receives them (read-only).
-    relay.relay.access().set_coordinators_read_notes(&lincoln.id.to_string(), true).unwrap();
+    relay.relay.access().set_coordinators_read_notes(&lincoln.id, true).unwrap();
     coordinator.client.sync(&coordinator.store).await.unwrap();
     let notes = visit_docs(&data, |l| l.plan.school_id == lincoln.id, &[DocKind::VisitNotes]);
     assert!(notes.is_subset(&held(&coordinator)));

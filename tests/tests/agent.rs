@@ -46,7 +46,7 @@ async fn the_agent_syncs_when_the_relay_comes_back_and_when_nudged() {
     homevisit_e2e::import_district(&relay.relay, &data);
     let rivera = data.educators.iter().find(|e| e.display_name == "Ms. Rivera").unwrap();
     let code =
-        relay.relay.access().invite(&rivera.school_id.to_string(), "educator", Some(&rivera.id.to_string())).unwrap();
+        relay.relay.access().invite(&rivera.school_id, &homevisit_relay::access::Role::Educator(rivera.id)).unwrap();
     let token = enroll(&relay.url(), &code).await.unwrap().token;
     let (addr, url) = (relay.addr, relay.url());
     relay.stop().await.unwrap(); // the phone is out of signal

@@ -139,7 +139,7 @@ async fn documents_converge_after_drops_delays_duplicates_and_cuts() {
     let mut phones = Vec::new();
     for name in ["Ms. Rivera", "Ms. Okafor"] {
         let e = data.educators.iter().find(|e| e.display_name == name).unwrap();
-        let code = relay.relay.access().invite(&e.school_id.to_string(), "educator", Some(&e.id.to_string())).unwrap();
+        let code = relay.relay.access().invite(&e.school_id, &homevisit_relay::access::Role::Educator(e.id)).unwrap();
         let token = enroll(&relay.url(), &code).await.unwrap().token;
         let store =
             Mutex::new(Store::open(dir.path().join(format!("{name}.db")), &DbKey::from_bytes([1; 32])).unwrap());

@@ -57,7 +57,11 @@ impl Device {
         let id = educator.id.to_string();
         let code = admin
             .access()
-            .invite(&educator.school_id.to_string(), role, (role == "educator").then_some(id.as_str()))
+            .invite(
+                &educator.school_id,
+                &homevisit_relay::access::Role::from_columns(role, (role == "educator").then_some(id.as_str()))
+                    .unwrap(),
+            )
             .unwrap();
         let token = enroll(url, &code).await.unwrap().token;
         let store = Store::open(dir.join(format!("{}.db", educator.id)), &DbKey::from_bytes([5; 32])).unwrap();

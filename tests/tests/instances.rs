@@ -36,8 +36,7 @@ async fn phone(
     name: &str,
 ) -> (Mutex<Store>, String) {
     let e = data.educators.iter().find(|e| e.display_name == name).unwrap();
-    let code =
-        enrolled_by.relay.access().invite(&e.school_id.to_string(), "educator", Some(&e.id.to_string())).unwrap();
+    let code = enrolled_by.relay.access().invite(&e.school_id, &homevisit_relay::access::Role::Educator(e.id)).unwrap();
     let token = enroll(&enroll_at.url(), &code).await.unwrap().token;
     let store = Store::open(dir.join(format!("{name}.db")), &DbKey::from_bytes([6; 32])).unwrap();
     (Mutex::new(store), token)
@@ -182,7 +181,7 @@ async fn two_instances_creating_the_same_new_document_at_once_both_keep_their_ch
         for (who, enroll_at) in [("A", &one), ("B", &two)] {
             // Enrolled through the access store, not over HTTP: 80 HTTP clients would take seconds.
             let access = enroll_at.relay.access();
-            let code = access.invite(&school.to_string(), "educator", Some(&EducatorId::new().to_string())).unwrap();
+            let code = access.invite(&school, &homevisit_relay::access::Role::Educator(EducatorId::new())).unwrap();
             let (_, token) = access.enroll(&code).unwrap();
             let named = Family { display_name: format!("Family {i} ({who})"), ..family.clone() };
             let mut doc = homevisit_docs::create_record(&named, &ActorId::random()).unwrap();

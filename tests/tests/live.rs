@@ -31,7 +31,7 @@ async fn relay_with_district(dir: &Path, data: &DataSet) -> RunningRelay {
 /// An educator's phone, enrolled and synced once: its store and its client.
 async fn phone(relay: &RunningRelay, data: &DataSet, dir: &Path, educator: &str) -> (Arc<Mutex<Store>>, RelayClient) {
     let e = data.educators.iter().find(|e| e.display_name == educator).unwrap();
-    let code = relay.relay.access().invite(&e.school_id.to_string(), "educator", Some(&e.id.to_string())).unwrap();
+    let code = relay.relay.access().invite(&e.school_id, &homevisit_relay::access::Role::Educator(e.id)).unwrap();
     let token = enroll(&relay.url(), &code).await.unwrap().token;
     let store =
         Arc::new(Mutex::new(Store::open(dir.join(format!("{educator}.db")), &DbKey::from_bytes([6; 32])).unwrap()));

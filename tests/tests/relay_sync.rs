@@ -27,7 +27,7 @@ async fn relay_at(dir: &Path, seed: Option<&DataSet>) -> RunningRelay {
 /// An educator's phone, enrolled: its store and its token (a phone keeps it in its keystore).
 async fn phone(relay: &RunningRelay, data: &DataSet, dir: &Path, educator: &str) -> (Mutex<Store>, String) {
     let e = data.educators.iter().find(|e| e.display_name == educator).unwrap();
-    let code = relay.relay.access().invite(&e.school_id.to_string(), "educator", Some(&e.id.to_string())).unwrap();
+    let code = relay.relay.access().invite(&e.school_id, &homevisit_relay::access::Role::Educator(e.id)).unwrap();
     let token = enroll(&relay.url(), &code).await.unwrap().token;
     let store = Store::open(dir.join(format!("{educator}.db")), &DbKey::from_bytes([5; 32])).unwrap();
     (Mutex::new(store), token)

@@ -45,7 +45,7 @@ async fn two_phones_plan_co_edit_and_sync_through_a_relay() {
         .unwrap();
     let invite = |name: &str| {
         let e = data.educators.iter().find(|e| e.display_name == name).unwrap();
-        relay.relay.access().invite(&e.school_id.to_string(), "educator", Some(&e.id.to_string())).unwrap()
+        relay.relay.access().invite(&e.school_id, &homevisit_relay::access::Role::Educator(e.id)).unwrap()
     };
 
     // Wrong key and bad input are typed errors.

@@ -15,9 +15,17 @@ use crate::visit::VisitNumber;
 pub struct Language(String);
 
 impl Language {
-    /// Accepts 2-3 letter primary subtags with optional alphanumeric subtags (`en`, `es-MX`).
+    /// Longest tag accepted, in bytes: the length RFC 5646 (4.4.1) asks every implementation to
+    /// support. Without it a tag could chain subtags without end (`en-a-b-c-...`).
+    pub const MAX_LEN: usize = 35;
+
+    /// Accepts 2-3 letter primary subtags with optional alphanumeric subtags (`en`, `es-MX`), at
+    /// most [`Language::MAX_LEN`] long.
     pub fn parse(tag: &str) -> Option<Language> {
         let tag = tag.trim();
+        if tag.len() > Self::MAX_LEN {
+            return None;
+        }
         let mut parts = tag.split('-');
         let primary = parts.next()?;
         let primary_ok = (2..=3).contains(&primary.len()) && primary.chars().all(|c| c.is_ascii_alphabetic());
@@ -135,6 +143,10 @@ mod tests {
         assert!(Language::parse("").is_none());
         assert!(Language::parse("spanish language").is_none());
         assert!(Language::parse("e").is_none());
+        assert!(Language::parse("en--US").is_none(), "an empty subtag");
+        let longest = format!("en{}", "-abcdefgh".repeat(3)); // 29 bytes
+        assert!(Language::parse(&longest).is_some());
+        assert!(Language::parse(&format!("en{}", "-a".repeat(17))).is_none(), "36 bytes");
     }
 
     #[test]

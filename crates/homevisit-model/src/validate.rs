@@ -4,12 +4,17 @@
 use thiserror::Error;
 
 use crate::ids::EducatorId;
-use crate::prompts::PromptPack;
+use crate::prompts::{Language, PromptPack};
 use crate::roster::{Educator, Family, School};
 use crate::visit::{Place, VisitOutcome, VisitPlan, VisitStatus};
 
 /// Longest short text (names, titles, place descriptions), in characters.
 pub const MAX_SHORT_TEXT: usize = 200;
+/// Longest prompt of a pack, in characters.
+pub const MAX_PROMPT_TEXT: usize = 4 * MAX_SHORT_TEXT;
+/// Most prompts in one pack. A pack is shown on every phone of the district, so its size is
+/// bounded as a whole: at most 40 x 800 characters (the built-in packs have 6-8 prompts).
+pub const MAX_PROMPTS: usize = 40;
 
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
 pub enum ValidationError {
@@ -35,6 +40,10 @@ pub enum ValidationError {
     Empty { field: &'static str },
     #[error("the field `{field}` is longer than {max} characters")]
     TooLong { field: &'static str, max: usize },
+    #[error("the field `{field}` has more than {max} entries")]
+    TooMany { field: &'static str, max: usize },
+    #[error("the field `{field}` is not well-formed")]
+    Malformed { field: &'static str },
     #[error("educator {0} is not on this visit")]
     NotOnVisit(EducatorId),
     #[error("the partner's confirmation must come from the other educator, not the one who recorded the outcome")]
@@ -76,14 +85,25 @@ pub fn validate_family(family: &Family) -> Result<(), ValidationError> {
     Ok(())
 }
 
+/// A pack: a well-formed language tag (a record deserialized from JSON did not go through
+/// [`Language::parse`]), a title, and 1 to [`MAX_PROMPTS`] prompts of bounded length.
 pub fn validate_prompt_pack(pack: &PromptPack) -> Result<(), ValidationError> {
+    if Language::parse(pack.language.as_str()).as_ref() != Some(&pack.language) {
+        return Err(ValidationError::Malformed { field: "language" });
+    }
     short_text("title", &pack.title)?;
+    if pack.prompts.is_empty() {
+        return Err(ValidationError::Empty { field: "prompts" });
+    }
+    if pack.prompts.len() > MAX_PROMPTS {
+        return Err(ValidationError::TooMany { field: "prompts", max: MAX_PROMPTS });
+    }
     for p in &pack.prompts {
         if p.trim().is_empty() {
             return Err(ValidationError::Empty { field: "prompts" });
         }
-        if p.chars().count() > 4 * MAX_SHORT_TEXT {
-            return Err(ValidationError::TooLong { field: "prompts", max: 4 * MAX_SHORT_TEXT });
+        if p.chars().count() > MAX_PROMPT_TEXT {
+            return Err(ValidationError::TooLong { field: "prompts", max: MAX_PROMPT_TEXT });
         }
     }
     Ok(())
@@ -172,7 +192,6 @@ pub fn validate_outcome(plan: &VisitPlan, outcome: &VisitOutcome) -> Result<(), 
 mod tests {
     use super::*;
     use crate::ids::*;
-    use crate::prompts::Language;
     use crate::roster::EducatorRole;
     use crate::time::{Day, Timestamp};
     use crate::visit::*;
@@ -289,6 +308,43 @@ mod tests {
         assert_eq!(validate_outcome(&p, &o), Ok(()));
         o.status = VisitStatus::Cancelled;
         assert_eq!(validate_outcome(&p, &o), Err(ValidationError::ConfirmationBeforeCompletion));
+    }
+
+    #[test]
+    fn prompt_packs_are_bounded_and_well_formed() {
+        for pack in PromptPack::built_in() {
+            assert_eq!(validate_prompt_pack(&pack), Ok(()));
+        }
+        let ok = PromptPack::built_in().remove(0);
+        let with = |f: &dyn Fn(&mut PromptPack)| {
+            let mut p = ok.clone();
+            f(&mut p);
+            validate_prompt_pack(&p)
+        };
+        assert_eq!(with(&|p| p.prompts.clear()), Err(ValidationError::Empty { field: "prompts" }));
+        assert_eq!(with(&|p| p.prompts = vec!["Q?".into(); MAX_PROMPTS]), Ok(()));
+        assert_eq!(
+            with(&|p| p.prompts = vec!["Q?".into(); MAX_PROMPTS + 1]),
+            Err(ValidationError::TooMany { field: "prompts", max: MAX_PROMPTS })
+        );
+        assert_eq!(
+            with(&|p| p.prompts[0] = "ñ".repeat(MAX_PROMPT_TEXT + 1)),
+            Err(ValidationError::TooLong { field: "prompts", max: MAX_PROMPT_TEXT })
+        );
+        assert_eq!(with(&|p| p.prompts[1] = " ".into()), Err(ValidationError::Empty { field: "prompts" }));
+        assert_eq!(
+            with(&|p| p.title = "t".repeat(MAX_SHORT_TEXT + 1)),
+            Err(ValidationError::TooLong { field: "title", max: MAX_SHORT_TEXT })
+        );
+        // A tag that never went through Language::parse (serde is transparent).
+        for tag in ["", "english", "EN", "en-", &format!("en{}", "-x".repeat(20))] {
+            let language: Language = serde_json::from_value(serde_json::json!(tag)).unwrap();
+            assert_eq!(
+                with(&|p| p.language = language.clone()),
+                Err(ValidationError::Malformed { field: "language" }),
+                "{tag}"
+            );
+        }
     }
 
     #[test]

@@ -2,8 +2,14 @@
 //! every relay instance (a device enrolled on one is known to all; a revocation holds everywhere).
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use crate::access::{AccessError, AccessStore, Device, hash, random_hex};
+use homevisit_model::SchoolId;
+
+use crate::access::{
+    AccessError, AccessStore, Device, DeviceRecord, LAST_SEEN_EVERY, Role, hash, invite_hash, last_seen_failed, millis,
+    random_hex, token_hash,
+};
 use crate::pg::pool::Pool;
 
 impl From<postgres::Error> for AccessError {
@@ -22,13 +28,23 @@ pub(crate) struct PgAccess {
     pub(crate) pool: Arc<Pool>,
 }
 
+/// A timestamp column as epoch milliseconds (the postgres crate is built without chrono).
+macro_rules! ms {
+    ($column:literal) => {
+        concat!("(extract(epoch FROM ", $column, ") * 1000)::bigint")
+    };
+}
+
 impl AccessStore for PgAccess {
-    fn invite(&self, school_id: &str, role: &str, educator_id: Option<&str>) -> Result<String, AccessError> {
+    fn invite_valid_for(&self, school_id: &SchoolId, role: &Role, valid_for: Duration) -> Result<String, AccessError> {
         let code = random_hex(12)?;
+        let code_hash = hash(&code);
+        let (school, educator) = (school_id.to_string(), role.educator_column());
         self.pool.run(|c| {
             c.execute(
-                "INSERT INTO invites (code_hash, school_id, role, educator_id) VALUES ($1, $2, $3, $4)",
-                &[&hash(&code), &school_id, &role, &educator_id],
+                "INSERT INTO invites (code_hash, school_id, role, educator_id, expires_at)
+                 VALUES ($1, $2, $3, $4, now() + $5::bigint * interval '1 millisecond')",
+                &[&code_hash, &school, &role.as_str(), &educator, &millis(valid_for)],
             )
             .map_err(AccessError::from)
         })?;
@@ -36,28 +52,29 @@ impl AccessStore for PgAccess {
     }
 
     fn enroll(&self, code: &str) -> Result<(Device, String), AccessError> {
+        // Refused and hashed before a connection is taken.
+        let code_hash = invite_hash(code)?;
         let token = random_hex(32)?;
+        let token_hash = hash(&token);
         let device_id = uuid::Uuid::new_v4().to_string();
         self.pool.run(|c| {
             let mut tx = c.transaction()?;
             // Marking the invite used and reading it in one statement: two instances racing on
-            // one code cannot both succeed.
+            // one code cannot both succeed. An expired one is left as it is, refused.
             let row = tx
                 .query_opt(
-                    "UPDATE invites SET used_at = now() WHERE code_hash = $1 AND used_at IS NULL
+                    "UPDATE invites SET used_at = now()
+                     WHERE code_hash = $1 AND used_at IS NULL AND expires_at > now()
                      RETURNING school_id, role, educator_id",
-                    &[&hash(code)],
+                    &[&code_hash],
                 )?
                 .ok_or(AccessError::BadInvite)?;
-            let device = Device {
-                device_id: device_id.clone(),
-                school_id: row.get(0),
-                role: row.get(1),
-                educator_id: row.get(2),
-            };
+            let (school, role, educator): (String, String, Option<String>) = (row.get(0), row.get(1), row.get(2));
+            // An invite that does not parse enrolls nothing (the transaction rolls back).
+            let device = Device::from_columns(device_id.clone(), &school, &role, educator.as_deref())?;
             tx.execute(
                 "INSERT INTO devices (device_id, token_hash, school_id, role, educator_id) VALUES ($1, $2, $3, $4, $5)",
-                &[&device.device_id, &hash(&token), &device.school_id, &device.role, &device.educator_id],
+                &[&device.device_id, &token_hash, &school, &role, &educator],
             )?;
             tx.commit()?;
             Ok((device, token.clone()))
@@ -65,29 +82,77 @@ impl AccessStore for PgAccess {
     }
 
     fn authenticate(&self, token: &str) -> Result<Option<Device>, AccessError> {
+        let Some(token_hash) = token_hash(token) else { return Ok(None) };
+        let every = millis(LAST_SEEN_EVERY);
         self.pool.run(|c| {
-            let row = c.query_opt(
-                "SELECT device_id, school_id, role, educator_id FROM devices WHERE token_hash = $1 AND revoked_at IS NULL",
-                &[&hash(token)],
-            )?;
-            Ok(row.map(|r| Device { device_id: r.get(0), school_id: r.get(1), role: r.get(2), educator_id: r.get(3) }))
+            let Some(row) = c.query_opt(
+                "SELECT device_id, school_id, role, educator_id,
+                        last_seen_at IS NULL OR last_seen_at < now() - $2::bigint * interval '1 millisecond'
+                 FROM devices WHERE token_hash = $1 AND revoked_at IS NULL",
+                &[&token_hash, &every],
+            )?
+            else {
+                return Ok(None);
+            };
+            let (school, role, educator): (String, String, Option<String>) = (row.get(1), row.get(2), row.get(3));
+            let device = Device::from_columns(row.get(0), &school, &role, educator.as_deref())?;
+            if row.get::<_, bool>(4) {
+                let seen =
+                    c.execute("UPDATE devices SET last_seen_at = now() WHERE device_id = $1", &[&device.device_id]);
+                if let Err(e) = seen {
+                    last_seen_failed(&e.into());
+                }
+            }
+            Ok(Some(device))
         })
     }
 
-    fn coordinators_read_notes(&self, school_id: &str) -> Result<bool, AccessError> {
+    fn devices(&self) -> Result<Vec<DeviceRecord>, AccessError> {
+        self.pool.run(|c| {
+            let rows = c.query(
+                concat!(
+                    "SELECT device_id, school_id, role, educator_id, ",
+                    ms!("enrolled_at"),
+                    ", ",
+                    ms!("last_seen_at"),
+                    ", ",
+                    ms!("revoked_at"),
+                    " FROM devices ORDER BY enrolled_at, device_id"
+                ),
+                &[],
+            )?;
+            Ok(rows
+                .iter()
+                .map(|r| {
+                    let (school, role, educator): (String, String, Option<String>) = (r.get(1), r.get(2), r.get(3));
+                    DeviceRecord::from_columns(
+                        r.get(0),
+                        (&school, &role, educator.as_deref()),
+                        r.get(4),
+                        r.get(5),
+                        r.get(6),
+                    )
+                })
+                .collect())
+        })
+    }
+
+    fn coordinators_read_notes(&self, school_id: &SchoolId) -> Result<bool, AccessError> {
+        let school = school_id.to_string();
         self.pool.run(|c| {
             let row =
-                c.query_opt("SELECT coordinators_read_notes FROM school_policies WHERE school_id = $1", &[&school_id])?;
+                c.query_opt("SELECT coordinators_read_notes FROM school_policies WHERE school_id = $1", &[&school])?;
             Ok(row.is_some_and(|r| r.get(0)))
         })
     }
 
-    fn set_coordinators_read_notes(&self, school_id: &str, shared: bool) -> Result<(), AccessError> {
+    fn set_coordinators_read_notes(&self, school_id: &SchoolId, shared: bool) -> Result<(), AccessError> {
+        let school = school_id.to_string();
         self.pool.run(|c| {
             c.execute(
                 "INSERT INTO school_policies (school_id, coordinators_read_notes) VALUES ($1, $2)
                  ON CONFLICT (school_id) DO UPDATE SET coordinators_read_notes = excluded.coordinators_read_notes",
-                &[&school_id, &shared],
+                &[&school, &shared],
             )?;
             Ok(())
         })

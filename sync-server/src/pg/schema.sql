@@ -59,3 +59,11 @@ CREATE TABLE IF NOT EXISTS visit_contributors (
     educator_id text NOT NULL,
     PRIMARY KEY (visit_id, educator_id)
 );
+
+-- Added for issue 9 without a version change: additive and idempotent, applied at every start like
+-- the statements above (an older instance ignores the columns). Invites expire; invites made
+-- before expiry existed expire as if made with the default 14 days. A device's last-seen time is
+-- written when it authenticates, at most once a minute.
+ALTER TABLE invites ADD COLUMN IF NOT EXISTS expires_at timestamptz;
+UPDATE invites SET expires_at = created_at + interval '14 days' WHERE expires_at IS NULL;
+ALTER TABLE devices ADD COLUMN IF NOT EXISTS last_seen_at timestamptz;

@@ -1,0 +1,166 @@
+//! The administrator's commands, as the `homevisit-relay` binary runs them: `invite` with a typed
+//! role (an educator's needs `--educator`, the others refuse one) and an expiry, and `devices`
+//! listing every device with its last-seen and revoked times. On the embedded storage, or on
+//! PostgreSQL when `HOMEVISIT_TEST_POSTGRES` names a server (a database of its own per run).
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use homevisit_model::{EducatorId, SchoolId};
+use homevisit_relay::access::Role;
+use homevisit_relay::{Config, Storage, start};
+
+/// The storage of this run: embedded, or a fresh PostgreSQL database.
+fn storage() -> Storage {
+    match std::env::var("HOMEVISIT_TEST_POSTGRES") {
+        Ok(admin) if !admin.is_empty() => {
+            let name = format!("hv_cli_{}", uuid::Uuid::new_v4().simple());
+            let url = admin.clone();
+            let db = name.clone();
+            std::thread::spawn(move || {
+                let mut client = postgres::Client::connect(&url, postgres::NoTls).expect("the test PostgreSQL");
+                client.batch_execute(&format!("CREATE DATABASE {db}")).expect("a database");
+            })
+            .join()
+            .unwrap();
+            let base = admin.rsplit_once('/').map_or(admin.as_str(), |(base, _)| base).to_string();
+            Storage::Postgres(format!("{base}/{name}"))
+        }
+        _ => Storage::Embedded,
+    }
+}
+
+fn relay(data: &Path, storage: &Storage, args: &[&str]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_homevisit-relay"));
+    command.arg("--data").arg(data).env_remove("HOMEVISIT_RELAY_INVITE_DAYS");
+    if let Storage::Postgres(url) = storage {
+        command.args(["--postgres", url]);
+    }
+    command.args(args).output().expect("the relay binary runs")
+}
+
+fn ok(output: Output) -> String {
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).unwrap()
+}
+
+fn refused(output: Output) -> String {
+    assert!(!output.status.success(), "{}", String::from_utf8_lossy(&output.stdout));
+    String::from_utf8(output.stderr).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invite_takes_a_typed_role_and_devices_lists_last_seen_and_revoked() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("relay");
+    let storage = storage();
+    let (school, educator) = (SchoolId::new(), EducatorId::new());
+    let (s, e) = (school.to_string(), educator.to_string());
+
+    // Roles are typed: an educator's invite names the educator, the others name none.
+    assert!(refused(relay(&data, &storage, &["invite", "--school", &s, "--role", "educator"])).contains("--educator"));
+    assert!(
+        refused(relay(&data, &storage, &["invite", "--school", &s, "--role", "coordinator", "--educator", &e]))
+            .contains("only an educator")
+    );
+    assert!(refused(relay(&data, &storage, &["invite", "--school", &s, "--role", "admin"])).contains("district-admin"));
+    assert!(
+        refused(relay(&data, &storage, &["invite", "--school", "school-1", "--role", "coordinator"]))
+            .contains("school")
+    );
+    assert!(
+        refused(relay(&data, &storage, &["invite", "--school", &s, "--expires-in-days", "0", "--educator", &e]))
+            .contains("expires-in-days")
+    );
+    let mut with_env = Command::new(env!("CARGO_BIN_EXE_homevisit-relay"));
+    with_env.env("HOMEVISIT_RELAY_INVITE_DAYS", "400").arg("--data").arg(&data);
+    if let Storage::Postgres(url) = &storage {
+        with_env.args(["--postgres", url]);
+    }
+    assert!(!with_env.args(["invite", "--school", &s, "--role", "coordinator"]).output().unwrap().status.success());
+
+    let educator_code = ok(relay(&data, &storage, &["invite", "--school", &s, "--educator", &e]));
+    let admin_code =
+        ok(relay(&data, &storage, &["invite", "--school", &s, "--role", "district-admin", "--expires-in-days", "1"]));
+
+    // Two devices enroll; one syncs.
+    let config = Config {
+        data_dir: data.clone(),
+        listen: "127.0.0.1:0".parse::<SocketAddr>().unwrap(),
+        storage: storage.clone(),
+    };
+    let running = start(&config).await.unwrap();
+    let phone = homevisit_sync::client::enroll(&running.url(), educator_code.trim()).await.unwrap();
+    let district = homevisit_sync::client::enroll(&running.url(), admin_code.trim()).await.unwrap();
+    let store_dir = tempfile::tempdir().unwrap();
+    let store = std::sync::Mutex::new(
+        homevisit_store::Store::open(store_dir.path().join("p.db"), &homevisit_store::DbKey::from_bytes([3; 32]))
+            .unwrap(),
+    );
+    homevisit_sync::client::RelayClient::new(&running.url(), &phone.token).unwrap().sync(&store).await.unwrap();
+
+    let revoked = ok(relay(&data, &storage, &["revoke", &district.device_id]));
+    assert!(revoked.contains(&district.device_id));
+    let table = ok(relay(&data, &storage, &["devices"]));
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines.len(), 3, "{table}");
+    let header: Vec<&str> = lines[0].split("  ").map(str::trim).filter(|c| !c.is_empty()).collect();
+    assert_eq!(header, ["DEVICE", "ROLE", "SCHOOL", "EDUCATOR", "ENROLLED", "LAST SEEN", "REVOKED"]);
+    let row = |id: &str| -> Vec<String> {
+        let line = lines.iter().find(|l| l.starts_with(id)).unwrap_or_else(|| panic!("{id} in {table}"));
+        line.split_whitespace().map(String::from).collect()
+    };
+    let seen = row(&phone.device_id);
+    assert_eq!(&seen[1..4], [Role::EDUCATOR, &s, &e], "{table}");
+    assert!(seen[5] != "-" && seen[6] == "-", "synced, not revoked: {table}");
+    let gone = row(&district.device_id);
+    assert_eq!(&gone[1..4], [Role::DISTRICT_ADMIN, &s, "-"], "{table}");
+    assert!(gone[5] == "-" && gone[6] != "-", "never synced, revoked: {table}");
+    // Ids and times only: nothing else the relay knows about anyone.
+    assert!(!table.contains(&phone.token) && !table.contains(educator_code.trim()));
+    running.stop().await.unwrap();
+}
+
+/// A PostgreSQL database made before invites expired and devices were seen gets the columns when
+/// a relay opens it: its invite expires 14 days after it was made, its devices get a last-seen time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgres_database_from_before_expiry_and_last_seen_migrates() {
+    let Storage::Postgres(url) = storage() else {
+        eprintln!("skipped: set HOMEVISIT_TEST_POSTGRES to a PostgreSQL URL");
+        return;
+    };
+    let school = SchoolId::new().to_string();
+    let (fresh, stale) = ("0123456789abcdef01234567", "89abcdef0123456789abcdef");
+    let setup = url.clone();
+    std::thread::spawn(move || {
+        let mut c = postgres::Client::connect(&setup, postgres::NoTls).unwrap();
+        // The tables as the first release made them.
+        c.batch_execute(
+            "CREATE TABLE invites (code_hash bytea PRIMARY KEY, school_id text NOT NULL, role text NOT NULL,
+                 educator_id text, created_at timestamptz NOT NULL DEFAULT now(), used_at timestamptz);
+             CREATE TABLE devices (device_id text PRIMARY KEY, token_hash bytea NOT NULL UNIQUE,
+                 school_id text NOT NULL, role text NOT NULL, educator_id text,
+                 enrolled_at timestamptz NOT NULL DEFAULT now(), revoked_at timestamptz);",
+        )
+        .unwrap();
+        for (code, age) in [(fresh, "1 day"), (stale, "15 days")] {
+            let hash = sha2::Digest::finalize(sha2::Digest::chain_update(sha2::Sha256::default(), code)).to_vec();
+            c.execute(
+                &format!("INSERT INTO invites (code_hash, school_id, role, created_at) VALUES ($1, $2, 'coordinator', now() - interval '{age}')"),
+                &[&hash, &school],
+            )
+            .unwrap();
+        }
+    })
+    .join()
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let relay = homevisit_relay::Relay::open_with(dir.path(), &Storage::Postgres(url)).unwrap();
+    let access = relay.access();
+    assert!(matches!(access.enroll(stale), Err(homevisit_relay::AccessError::BadInvite)), "made 15 days ago");
+    let (device, token) = access.enroll(fresh).unwrap();
+    assert_eq!(device.role, Role::SchoolCoordinator);
+    assert_eq!(access.authenticate(&token).unwrap(), Some(device));
+    assert!(access.devices().unwrap()[0].last_seen_at.is_some());
+}
