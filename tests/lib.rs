@@ -98,6 +98,8 @@ pub struct RelayProcess {
     pub addr: SocketAddr,
     dir: std::path::PathBuf,
     child_test: &'static str,
+    /// Settings the relay reads from its environment (`HOMEVISIT_RELAY_*`), kept across restarts.
+    settings: Vec<(String, String)>,
     child: std::process::Child,
 }
 
@@ -110,17 +112,36 @@ pub const CHILD_FAULTS: &str = "HOMEVISIT_RELAY_PROCESS_FAULTS";
 impl RelayProcess {
     /// Starts the relay on `dir` (a free loopback port), with `faults` armed (see [`CHILD_FAULTS`]).
     pub fn start(dir: &Path, child_test: &'static str, faults: &str) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        Self::start_on(dir, SocketAddr::from(([127, 0, 0, 1], port)), child_test, faults)
+        Self::start_with(dir, child_test, faults, &[])
     }
 
-    fn start_on(dir: &Path, addr: SocketAddr, child_test: &'static str, faults: &str) -> Self {
+    /// [`RelayProcess::start`], with relay settings in its environment (e.g.
+    /// `("HOMEVISIT_RELAY_DEVICE_DOCUMENTS", "3")`).
+    pub fn start_with(dir: &Path, child_test: &'static str, faults: &str, settings: &[(&str, &str)]) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let settings = settings.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Self::start_on(dir, SocketAddr::from(([127, 0, 0, 1], port)), child_test, faults, settings)
+    }
+
+    /// The relay process's id (to read its memory use).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    fn start_on(
+        dir: &Path,
+        addr: SocketAddr,
+        child_test: &'static str,
+        faults: &str,
+        settings: Vec<(String, String)>,
+    ) -> Self {
         use std::io::BufRead;
         let mut child = std::process::Command::new(std::env::current_exe().expect("the test binary"))
             .args(["--exact", child_test, "--ignored", "--nocapture", "--test-threads=1"])
             .env(CHILD_DIR, dir)
             .env(CHILD_LISTEN, addr.to_string())
             .env(CHILD_FAULTS, faults)
+            .envs(settings.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdout(std::process::Stdio::piped())
             .spawn()
             .expect("the relay process starts");
@@ -135,7 +156,7 @@ impl RelayProcess {
         }
         // Keep draining its output so it never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
-        Self { addr, dir: dir.to_path_buf(), child_test, child }
+        Self { addr, dir: dir.to_path_buf(), child_test, settings, child }
     }
 
     pub fn url(&self) -> String {
@@ -152,7 +173,7 @@ impl RelayProcess {
     pub fn kill_9_and_restart_with(mut self, faults: &str) -> Self {
         self.child.kill().expect("SIGKILL"); // Child::kill sends SIGKILL on Unix
         self.child.wait().expect("the killed relay is reaped");
-        Self::start_on(&self.dir, self.addr, self.child_test, faults)
+        Self::start_on(&self.dir, self.addr, self.child_test, faults, std::mem::take(&mut self.settings))
     }
 }
 

@@ -10,6 +10,7 @@ use homevisit_protocol::SyncBatch;
 use homevisit_store::{Applied, Incoming, Received};
 use homevisit_sync::{DocFailure, Session, SyncDocs, SyncReport};
 
+
 use crate::access::AccessStore;
 use crate::relay_docs::RelayDocs;
 use crate::{Device, RelayError};
@@ -18,23 +19,78 @@ use crate::{Device, RelayError};
 pub struct SyncOutcome {
     pub reply: SyncBatch,
     pub report: SyncReport,
-    /// Whether the request stored anything new (other devices may have something to receive).
-    pub stored_changes: bool,
+    /// What the request stored that is new (other devices may have something to receive).
+    pub changed: Vec<Changed>,
 }
 
-/// One device's sync request, answered inside one storage transaction.
+/// One device's sync request.
 pub struct SyncRequest<'a> {
     pub device: &'a Device,
     /// Whether the device's school shares notes with its coordinators.
     pub coordinators_read_notes: bool,
     pub batch: &'a SyncBatch,
+    pub bounds: &'a Bounds,
+}
+
+/// Documents a device may create on the relay, by default (`HOMEVISIT_RELAY_DEVICE_DOCUMENTS`):
+/// a coordinator's phone that imports a whole school makes some thousands.
+pub const DEVICE_DOCUMENTS: u64 = 50_000;
+
+/// Bytes of changes a device may store on the relay, by default (`HOMEVISIT_RELAY_DEVICE_BYTES`):
+/// years of a busy educator's notes are tens of MB.
+pub const DEVICE_BYTES: u64 = 1 << 30;
+
+/// Operations one request may bring, by default (`HOMEVISIT_RELAY_REQUEST_OPS`): loading them is
+/// a request's work. A message past it is answered [`homevisit_protocol::RejectReason::Busy`]
+/// and sent again in the device's next sync.
+pub const REQUEST_OPS: u64 = 1_000_000;
+
+/// What one device may make the relay store and do.
+#[derive(Clone, Copy, Debug)]
+pub struct Bounds {
+    pub device_documents: u64,
+    pub device_bytes: u64,
+    pub request_ops: u64,
+}
+
+impl Default for Bounds {
+    fn default() -> Self {
+        Self { device_documents: DEVICE_DOCUMENTS, device_bytes: DEVICE_BYTES, request_ops: REQUEST_OPS }
+    }
+}
+
+impl Bounds {
+    /// The defaults, with the environment's settings where given.
+    pub fn from_env() -> Result<Self, RelayError> {
+        let setting = |name: &str, default: u64| match std::env::var(name) {
+            Ok(v) => v
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| RelayError::Io(format!("{name} must be a whole number above 0"))),
+            Err(_) => Ok(default),
+        };
+        Ok(Self {
+            device_documents: setting("HOMEVISIT_RELAY_DEVICE_DOCUMENTS", DEVICE_DOCUMENTS)?,
+            device_bytes: setting("HOMEVISIT_RELAY_DEVICE_BYTES", DEVICE_BYTES)?,
+            request_ops: setting("HOMEVISIT_RELAY_REQUEST_OPS", REQUEST_OPS)?,
+        })
+    }
+}
+
+/// What a device's changes have stored on the relay.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Usage {
+    pub documents: u64,
+    pub bytes: u64,
 }
 
 /// The relay's storage: documents, sync states and device access.
 pub trait Backend: Send + Sync {
     fn access(&self) -> &dyn AccessStore;
-    /// Answers one sync request in one transaction, committed before this returns: what the
-    /// answer acknowledges is stored.
+    /// Answers one sync request ([`RequestRun`]: in short transactions), every one committed
+    /// before this returns: what the answer acknowledges is stored.
     fn sync(&self, request: &SyncRequest<'_>) -> Result<SyncOutcome, RelayError>;
     /// Merges whole documents (an administrator's import), unchecked: the administrator may write
     /// anything.
@@ -74,18 +130,80 @@ pub(crate) trait DocStorage: SyncDocs + Records {
     fn record_contributor(&mut self, visit: VisitId, educator: EducatorId) -> Result<(), DocFailure>;
     /// Forgets a document a device began to send that has no content (see [`Applied::Pending`]).
     fn discard_pending(&mut self, doc: &DocId);
+    /// What `device`'s changes have stored so far.
+    fn usage(&mut self, device: &str) -> Result<Usage, DocFailure>;
+    /// Adds to what `device`'s changes have stored, in this transaction.
+    fn add_usage(&mut self, device: &str, added: Usage) -> Result<(), DocFailure>;
 }
 
-/// One request's session over `storage` (already inside the backend's transaction).
-pub(crate) fn run_session<D: DocStorage>(
-    storage: &mut D,
-    request: &SyncRequest<'_>,
-) -> Result<SyncOutcome, DocFailure> {
-    let mut docs = RelayDocs::new(storage, request.device, request.coordinators_read_notes);
-    // One session per request: state is persisted between requests, so any relay instance can
-    // answer the next one, and a lost response only means the device asks again.
-    let mut session = Session::new(request.device.device_id.clone());
-    let reply = session.respond(&mut docs, request.batch)?;
-    let report = session.finish(&mut docs)?;
-    Ok(SyncOutcome { reply, report, stored_changes: docs.stored_changes() })
+/// Messages of a request applied per transaction: a large batch is applied a part at a time, so
+/// no request holds the storage (the embedded relay's one connection, or PostgreSQL's per-document
+/// locks) for long, and other devices' syncs interleave with it. Each part is committed before
+/// the answer leaves, as the whole request used to be: what the answer acknowledges is stored.
+pub const STEP_MESSAGES: usize = 64;
+
+/// Messages in one answer of the relay: a device with more to receive gets them over several
+/// requests ([`homevisit_protocol::SyncBatch::more`]), so answering one request stays short.
+pub const REPLY_PAGE_MESSAGES: usize = 250;
+
+/// What stored changes a request made, for live requests waiting on them: a device looks again
+/// only if it may read one of them.
+#[derive(Clone, Debug)]
+pub struct Changed {
+    pub kind: homevisit_docs::DocKind,
+    /// The relay's scope of the changed document (for notes, their visit log's).
+    pub scope: Scope,
+}
+
+/// One request's session, run over a backend's storage in steps: [`RequestRun::apply_next`] while
+/// [`RequestRun::has_incoming`], each in its own transaction, then [`RequestRun::answer`] in a
+/// last one.
+pub(crate) struct RequestRun<'r> {
+    request: &'r SyncRequest<'r>,
+    session: Option<Session>,
+    applied: usize,
+    rejected: Vec<homevisit_protocol::Rejection>,
+    changed: Vec<Changed>,
+    /// Operations the request's messages brought so far (against `Bounds::request_ops`).
+    ops: u64,
+}
+
+impl<'r> RequestRun<'r> {
+    pub(crate) fn new(request: &'r SyncRequest<'r>) -> Self {
+        // One session per request: state is persisted between requests, so any relay instance
+        // can answer the next one, and a lost response only means the device asks again.
+        let mut session = Session::new(request.device.device_id.clone()).paged(REPLY_PAGE_MESSAGES);
+        session.peer_refused(&request.batch.rejected);
+        Self { request, session: Some(session), applied: 0, rejected: Vec::new(), changed: Vec::new(), ops: 0 }
+    }
+
+    pub(crate) fn has_incoming(&self) -> bool {
+        self.applied < self.request.batch.messages.len()
+    }
+
+    /// Applies the next [`STEP_MESSAGES`] of the request's messages. Returns what this step
+    /// stored (other devices may have something to receive once it commits).
+    pub(crate) fn apply_next<D: DocStorage>(&mut self, storage: &mut D) -> Result<Vec<Changed>, DocFailure> {
+        let messages = &self.request.batch.messages;
+        let part = &messages[self.applied..messages.len().min(self.applied + STEP_MESSAGES)];
+        let session = self.session.as_mut().expect("answer ends the run");
+        let mut docs = RelayDocs::new(storage, self.request, self.ops);
+        self.rejected.extend(session.incoming_messages(&mut docs, part)?);
+        self.applied += part.len();
+        let (changed, ops) = docs.into_outcome();
+        self.ops = ops;
+        self.changed.extend(changed.iter().cloned());
+        Ok(changed)
+    }
+
+    /// Answers the request (the relay's messages, and its refusals) and persists sync states and
+    /// marks: the last step.
+    pub(crate) fn answer<D: DocStorage>(&mut self, storage: &mut D) -> Result<SyncOutcome, DocFailure> {
+        let mut session = self.session.take().expect("answered once");
+        let mut docs = RelayDocs::new(storage, self.request, self.ops);
+        let mut reply = session.outgoing(&mut docs)?;
+        reply.rejected = std::mem::take(&mut self.rejected);
+        let report = session.finish(&mut docs)?;
+        Ok(SyncOutcome { reply, report, changed: std::mem::take(&mut self.changed) })
+    }
 }

@@ -14,7 +14,7 @@ use homevisit_sync::{DocFailure, store_failure};
 
 use crate::RelayError;
 use crate::access::{AccessStore, SqliteAccess};
-use crate::backend::{Backend, DocStorage, Judge, Records, SyncOutcome, SyncRequest, run_session};
+use crate::backend::{Backend, DocStorage, Judge, Records, RequestRun, SyncOutcome, SyncRequest, Usage};
 
 /// Loaded documents the relay keeps in memory (its peak RSS is a target: 50 MB).
 const RELAY_CACHE_DOCUMENTS: usize = 32;
@@ -73,8 +73,13 @@ impl Backend for Embedded {
     }
 
     fn sync(&self, request: &SyncRequest<'_>) -> Result<SyncOutcome, RelayError> {
-        // The whole request is one commit, made before the answer leaves.
-        self.transaction(|store| Ok(run_session(store, request)?))
+        // Short transactions, the lock released (fairly: to whoever waited longest) between them,
+        // so another device's small sync waits for one step, not for this whole request.
+        let mut run = RequestRun::new(request);
+        while run.has_incoming() {
+            self.transaction(|store| Ok(run.apply_next(store)?))?;
+        }
+        self.transaction(|store| Ok(run.answer(store)?))
     }
 
     fn import(&self, docs: &[(DocId, Vec<u8>)]) -> Result<(), RelayError> {
@@ -140,5 +145,14 @@ impl DocStorage for Store {
 
     fn discard_pending(&mut self, doc: &DocId) {
         Store::discard_pending(self, doc);
+    }
+
+    fn usage(&mut self, device: &str) -> Result<Usage, DocFailure> {
+        let (documents, bytes) = self.device_usage(device).map_err(store_failure)?;
+        Ok(Usage { documents, bytes })
+    }
+
+    fn add_usage(&mut self, device: &str, added: Usage) -> Result<(), DocFailure> {
+        self.add_device_usage(device, added.documents, added.bytes).map_err(store_failure)
     }
 }

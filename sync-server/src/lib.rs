@@ -16,7 +16,8 @@ pub mod metrics;
 mod pg;
 pub mod policy;
 mod relay_docs;
-mod routes;
+pub mod routes;
+pub mod serve;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -27,8 +28,9 @@ use homevisit_docs::DocId;
 use homevisit_store::{DbKey, Store, StoreError};
 use tokio::sync::{oneshot, watch};
 
+
 pub use access::{AccessError, AccessStore, Device};
-pub use backend::Backend;
+pub use backend::{Backend, Bounds};
 
 /// Where the relay keeps its data.
 #[derive(Clone, Debug, Default)]
@@ -74,9 +76,15 @@ pub struct Relay {
     pub(crate) metrics: metrics::Metrics,
     /// Per-device request limit: a device that sends more is answered 429 until it slows down.
     pub(crate) limiter: governor::DefaultKeyedRateLimiter<String>,
-    /// Bumped whenever a request stored something new (here, or on another instance sharing the
-    /// storage): live requests waiting for news look again.
-    pub(crate) changes: Arc<watch::Sender<u64>>,
+    /// Where a request that stored something new (here, or on another instance sharing the
+    /// storage) announces it: live requests it concerns look again.
+    pub(crate) changes: Arc<live::Announcer>,
+    /// The live requests waiting now, one per device.
+    pub(crate) waits: live::Waits,
+    /// What one device may make the relay store and do.
+    pub(crate) bounds: backend::Bounds,
+    /// Connections, and how long a client may take to send a request.
+    pub(crate) connection_limits: serve::Limits,
     /// Set when the relay begins to shut down: live requests answer at once.
     pub(crate) shutting_down: watch::Sender<bool>,
 }
@@ -128,7 +136,7 @@ impl Relay {
         std::fs::create_dir_all(data_dir)
             .map_err(|e| RelayError::Io(format!("cannot create {}: {e}", data_dir.display())))?;
         let key = relay_key(data_dir)?;
-        let changes = Arc::new(watch::Sender::new(0));
+        let changes = Arc::new(live::Announcer::new());
         let backend: Box<dyn Backend> = match storage {
             Storage::Embedded => Box::new(embedded::Embedded::open(data_dir, &key)?),
             Storage::Postgres(url) => Box::new(pg::Postgres::open(url, &key, Arc::downgrade(&changes))?),
@@ -139,6 +147,9 @@ impl Relay {
             metrics: metrics::Metrics::new(),
             limiter: governor::RateLimiter::keyed(quota),
             changes,
+            waits: live::Waits::default(),
+            bounds: backend::Bounds::from_env()?,
+            connection_limits: serve::Limits::from_env().map_err(RelayError::Io)?,
             shutting_down: watch::Sender::new(false),
         }))
     }
@@ -161,7 +172,7 @@ impl Relay {
             .map(|id| Ok((id, scratch.stored_document(&id)?.0)))
             .collect::<Result<Vec<_>, StoreError>>()?;
         self.backend.import(&docs)?;
-        self.announce_changes();
+        self.announce(live::Announcement::Unknown);
         Ok(())
     }
 
@@ -174,9 +185,9 @@ impl Relay {
         self.backend.document_count()
     }
 
-    /// Wakes live requests: something new was stored.
-    pub(crate) fn announce_changes(&self) {
-        self.changes.send_modify(|n| *n += 1);
+    /// Wakes the live requests `announcement` concerns: something new was stored.
+    pub(crate) fn announce(&self, announcement: live::Announcement) {
+        self.changes.announce(announcement);
     }
 }
 
@@ -215,13 +226,19 @@ pub async fn start(config: &Config) -> Result<RunningRelay, RelayError> {
     let addr = listener.local_addr().map_err(|e| RelayError::Io(e.to_string()))?;
     let (tx, rx) = oneshot::channel::<()>();
     let app = routes::router(relay.clone());
-    let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = rx.await;
-            })
-            .await
-    });
+    let limits = relay.connection_limits;
+    let counted = relay.clone();
+    // Over the connection limit: closed unread, and counted (as "connection" 503).
+    let refused = move |_: SocketAddr| counted.metrics.count("connection", 503);
+    let task = tokio::spawn(serve::serve(
+        listener,
+        app,
+        limits,
+        async move {
+            let _ = rx.await;
+        },
+        refused,
+    ));
     tracing::info!(%addr, "relay listening");
     Ok(RunningRelay { addr, relay, shutdown: Some(tx), task })
 }

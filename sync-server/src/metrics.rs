@@ -24,6 +24,8 @@ pub struct Metrics {
     pub refused: Counter,
     pub bytes_in: Counter,
     pub bytes_out: Counter,
+    /// Sessions live requests ran to look again after a change they may read.
+    pub live_looks: Counter,
 }
 
 impl Metrics {
@@ -40,6 +42,8 @@ impl Metrics {
         registry.register("sync_refused", "Document messages refused (forbidden or malformed)", refused.clone());
         registry.register("sync_bytes_received", "Sync body bytes received", bytes_in.clone());
         registry.register("sync_bytes_sent", "Sync body bytes sent", bytes_out.clone());
+        let live_looks = Counter::default();
+        registry.register("live_looks", "Sessions run by live requests looking again after a change", live_looks.clone());
         Self {
             registry: Mutex::new(registry),
             requests,
@@ -49,6 +53,7 @@ impl Metrics {
             refused,
             bytes_in,
             bytes_out,
+            live_looks,
         }
     }
 

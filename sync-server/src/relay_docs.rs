@@ -9,14 +9,14 @@
 
 use automerge::ChangeHash;
 use automerge::sync::{Message, State};
-use homevisit_docs::{Content, DocId, DocKind, Scope, governing_doc};
+use homevisit_docs::{Content, DocId, DocKind, Scope, governing_doc, untrusted};
 use homevisit_model::{EducatorId, VisitId, VisitLog};
 use homevisit_protocol::RejectReason;
 use homevisit_store::{Applied, Incoming, Received};
 use homevisit_sync::{Access as Permission, DocFailure, SyncDocs};
 
 use crate::Device;
-use crate::backend::{DocStorage, Records};
+use crate::backend::{Bounds, Changed, DocStorage, Records, SyncRequest, Usage};
 use crate::policy::permission;
 
 pub(crate) struct RelayDocs<'a, D: DocStorage> {
@@ -24,8 +24,11 @@ pub(crate) struct RelayDocs<'a, D: DocStorage> {
     device: &'a Device,
     /// Whether the device's school shares notes with its coordinators.
     coordinators_read_notes: bool,
-    /// Whether a change from the device was stored.
-    stored_changes: bool,
+    bounds: &'a Bounds,
+    /// What the device's changes stored, by the relay's scope of each changed document.
+    changed: Vec<Changed>,
+    /// Operations the request's messages brought so far, this part and the ones before.
+    ops: u64,
 }
 
 /// What a change from this device must satisfy, decided from the relay's records before the
@@ -96,15 +99,55 @@ fn visit_agrees_with_records(
 }
 
 impl<'a, D: DocStorage> RelayDocs<'a, D> {
-    pub(crate) fn new(store: &'a mut D, device: &'a Device, coordinators_read_notes: bool) -> Self {
-        Self { store, device, coordinators_read_notes, stored_changes: false }
+    /// The relay's documents for `request`'s device, `ops` operations into the request.
+    pub(crate) fn new(store: &'a mut D, request: &'a SyncRequest<'a>, ops: u64) -> Self {
+        Self {
+            store,
+            device: request.device,
+            coordinators_read_notes: request.coordinators_read_notes,
+            bounds: request.bounds,
+            changed: Vec::new(),
+            ops,
+        }
     }
 
-    pub(crate) fn stored_changes(&self) -> bool {
-        self.stored_changes
+    /// What was stored, and the request's operations so far.
+    pub(crate) fn into_outcome(self) -> (Vec<Changed>, u64) {
+        (self.changed, self.ops)
     }
 
-    /// The relay's scope of the document that governs access to `doc` (`None` if not stored).
+    /// Counts what `incoming` brings against the request's work budget and the device's bytes
+    /// quota, before anything of it is loaded (the screen walks the bytes without decoding them).
+    /// Returns its size in bytes (`documents` 0).
+    fn within_budget(&mut self, incoming: &Incoming<'_>) -> Result<Usage, DocFailure> {
+        let malformed = |_| DocFailure::Rejected(RejectReason::Malformed);
+        let (bytes, ops) = match incoming {
+            Incoming::Whole(bytes) => (bytes.len() as u64, untrusted::screen_chunks(bytes).map_err(malformed)?),
+            Incoming::Sync { message, .. } => {
+                let (mut bytes, mut ops) = (0u64, 0u64);
+                for change in message.changes.iter() {
+                    bytes += change.len() as u64;
+                    ops = ops.saturating_add(untrusted::screen_chunks(change).map_err(malformed)?);
+                }
+                (bytes, ops)
+            }
+        };
+        if self.ops.saturating_add(ops) > self.bounds.request_ops {
+            return Err(DocFailure::Rejected(RejectReason::Busy));
+        }
+        self.ops = self.ops.saturating_add(ops);
+        let used = self.store.usage(&self.device.device_id)?;
+        if used.bytes.saturating_add(bytes) > self.bounds.device_bytes {
+            return Err(DocFailure::Rejected(RejectReason::OverQuota));
+        }
+        Ok(Usage { documents: 0, bytes })
+    }
+
+    /// Whether the device has created as many documents as it may.
+    fn at_document_quota(&mut self) -> Result<bool, DocFailure> {
+        Ok(self.store.usage(&self.device.device_id)?.documents >= self.bounds.device_documents)
+    }
+
     fn governing_scope(&mut self, doc: &DocId) -> Result<Option<Scope>, DocFailure> {
         self.store.scope(&governing_doc(doc))
     }
@@ -136,13 +179,28 @@ impl<'a, D: DocStorage> RelayDocs<'a, D> {
 
     /// Applies what the device sent under `doc`'s write rule.
     fn receive_checked(&mut self, doc: &DocId, incoming: Incoming<'_>) -> Result<(), DocFailure> {
-        let rule = self.write_rule(doc)?;
+        // Bounds first, so a device over them gets the same answer whether or not the document
+        // exists (an answer that differed would tell it which ids exist elsewhere).
+        let usage = self.within_budget(&incoming)?;
+        let rule = match self.write_rule(doc) {
+            Err(DocFailure::Rejected(RejectReason::Forbidden)) if usage.bytes > 0 && self.at_document_quota()? => {
+                return Err(DocFailure::Rejected(RejectReason::OverQuota));
+            }
+            rule => rule?,
+        };
+        let creates = usage.bytes > 0 && self.store.heads(doc)?.is_none();
+        if creates && self.at_document_quota()? {
+            return Err(DocFailure::Rejected(RejectReason::OverQuota));
+        }
+        let usage = Usage { documents: creates as u64, ..usage };
         let applied =
             self.store.apply_checked(doc, incoming, &mut |received, records| rule.allows(received, records))?;
         match applied {
             Applied::Unchanged => Ok(()),
             Applied::Changed => {
-                self.stored_changes = true;
+                let scope = self.governing_scope(doc)?.unwrap_or_default();
+                self.changed.push(Changed { kind: doc.kind, scope });
+                self.store.add_usage(&self.device.device_id, usage)?;
                 self.note_contribution(doc)
             }
             // A message about a document the relay does not have, which creates nothing: refused
@@ -201,7 +259,18 @@ impl<D: DocStorage> SyncDocs for RelayDocs<'_, D> {
     }
 
     fn preload_snapshots(&mut self, snapshots: &[(DocId, &[u8])]) {
-        self.store.preload_snapshots(snapshots);
+        // Loading is work: only for documents this device may write (or that are new here).
+        // Whatever else it sent is refused unread.
+        let writable: Vec<(DocId, &[u8])> = snapshots
+            .iter()
+            .filter(|(doc, _)| match self.governing_scope(doc) {
+                Ok(Some(scope)) => self.permission(doc.kind, &scope) == Permission::ReadWrite,
+                Ok(None) => true,
+                Err(_) => false,
+            })
+            .copied()
+            .collect();
+        self.store.preload_snapshots(&writable);
     }
 
     fn receive(&mut self, doc: &DocId, state: &mut State, message: Message) -> Result<(), DocFailure> {

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use axum::Json;
 use axum::Router;
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
@@ -17,7 +17,7 @@ use homevisit_protocol::{MAX_BODY_BYTES, SyncBatch};
 use serde::{Deserialize, Serialize};
 
 use crate::backend::{SyncOutcome, SyncRequest};
-use crate::{Relay, live};
+use crate::{Device, Relay, live};
 
 pub(crate) fn router(relay: Arc<Relay>) -> Router {
     Router::new()
@@ -43,7 +43,11 @@ impl IntoResponse for ApiError {
 }
 
 fn internal<E: std::fmt::Display>(e: E) -> ApiError {
-    tracing::error!(error = %e, "internal error");
+    // A device can cause these at will (a request that fails inside the store): rate-limited.
+    static INTERNAL: crate::log_limit::LogLimit = crate::log_limit::LogLimit::new(Duration::from_secs(10));
+    if let Some(suppressed) = INTERNAL.admit() {
+        tracing::error!(error = %e, suppressed, "internal error");
+    }
     ApiError(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
 }
 
@@ -64,8 +68,10 @@ struct EnrollResponse {
 const MAX_ENROLL_BODY: usize = 4 * 1024;
 
 async fn enroll(State(relay): State<Arc<Relay>>, body: axum::body::Body) -> Result<Json<EnrollResponse>, ApiError> {
-    let body = axum::body::to_bytes(body, MAX_ENROLL_BODY)
+    let read = tokio::time::timeout(relay.connection_limits.body_read_timeout, axum::body::to_bytes(body, MAX_ENROLL_BODY));
+    let body = read
         .await
+        .map_err(|_| ApiError(StatusCode::REQUEST_TIMEOUT, "the body took too long to arrive"))?
         .map_err(|_| ApiError(StatusCode::PAYLOAD_TOO_LARGE, "an enrollment is a few bytes"))?;
     let req: EnrollRequest = serde_json::from_slice(&body)
         .map_err(|_| ApiError(StatusCode::BAD_REQUEST, "expected {\"invite\": \"<code>\"}"))?;
@@ -85,10 +91,21 @@ async fn enroll(State(relay): State<Arc<Relay>>, body: axum::body::Body) -> Resu
 
 fn bearer(headers: &HeaderMap) -> Option<String> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    value.strip_prefix("Bearer ").map(|t| t.trim().to_string())
+    let token = value.strip_prefix("Bearer ")?.trim();
+    // A token is 64 hex characters: anything far longer is not one, and is not hashed.
+    (token.len() <= MAX_TOKEN_CHARS).then(|| token.to_string())
 }
 
-async fn sync(State(relay): State<Arc<Relay>>, uri: Uri, headers: HeaderMap, body: Bytes) -> Result<Vec<u8>, ApiError> {
+/// Longest bearer token considered (tokens are 64 hex characters).
+const MAX_TOKEN_CHARS: usize = 128;
+
+/// How long a client may take to send a sync body once its request is authenticated, by default
+/// (`HOMEVISIT_RELAY_BODY_TIMEOUT_SECS`): a 16 MB body over a slow rural link takes well under
+/// this; a client that stalls longer is cut off (408) rather than holding a connection and a
+/// buffer.
+pub const BODY_READ_TIMEOUT: Duration = Duration::from_secs(60);
+
+async fn sync(State(relay): State<Arc<Relay>>, uri: Uri, headers: HeaderMap, body: Body) -> Result<Vec<u8>, ApiError> {
     let metrics_relay = relay.clone();
     let result = sync_request(relay, uri.query(), headers, body).await;
     let m = &metrics_relay.metrics;
@@ -103,37 +120,82 @@ async fn sync(State(relay): State<Arc<Relay>>, uri: Uri, headers: HeaderMap, bod
     result.map(|(reply, _)| reply)
 }
 
-/// Answers a sync request; a live one (`wait_ms`, see [`crate::live`]) that only asks, and has
-/// nothing to receive yet, waits for news first. Returns the answer and the time spent working on
-/// it (sessions, not waits).
+/// An authenticated device, as of its request.
+#[derive(Clone)]
+struct Caller {
+    device: Device,
+    /// Whether its school shares notes with coordinators.
+    coordinators_read_notes: bool,
+}
+
+/// The device `token` belongs to, unless it is unknown or revoked. Runs on a blocking thread.
+async fn authenticate(relay: &Arc<Relay>, token: &str) -> Result<Caller, ApiError> {
+    let (relay, token) = (relay.clone(), token.to_string());
+    tokio::task::spawn_blocking(move || {
+        let access = relay.access();
+        let device = access
+            .authenticate(&token)
+            .map_err(internal)?
+            .ok_or(ApiError(StatusCode::UNAUTHORIZED, "unknown or revoked device"))?;
+        let coordinators_read_notes = access.coordinators_read_notes(&device.school_id).map_err(internal)?;
+        Ok(Caller { device, coordinators_read_notes })
+    })
+    .await
+    .map_err(internal)?
+}
+
+/// Waits for the device's turn under its rate limit: at once if it has one; a live request (which
+/// is paced, not refused: partners typing fast are slowed down, not sent into a retry backoff)
+/// waits up to [`live::MAX_TURN_WAIT`] a few times; else 429.
+async fn take_turn(relay: &Relay, device: &str, paced: bool) -> Result<Duration, ApiError> {
+    let mut waited = Duration::ZERO;
+    for _ in 0..4 {
+        let not_until = match relay.limiter.check_key(&device.to_string()) {
+            Ok(()) => return Ok(waited),
+            Err(not_until) => not_until.wait_time_from(relay.limiter.clock().now()),
+        };
+        if !paced || not_until > live::MAX_TURN_WAIT {
+            break;
+        }
+        waited += not_until;
+        tokio::time::sleep(not_until).await;
+    }
+    Err(too_many_requests())
+}
+
+/// Reads a sync body: at most [`MAX_BODY_BYTES`], within the body timeout.
+async fn read_body(relay: &Relay, body: Body) -> Result<Bytes, ApiError> {
+    match tokio::time::timeout(relay.connection_limits.body_read_timeout, axum::body::to_bytes(body, MAX_BODY_BYTES)).await {
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(_)) => Err(ApiError(StatusCode::PAYLOAD_TOO_LARGE, "the body is over the limit, or was cut off")),
+        Err(_) => Err(ApiError(StatusCode::REQUEST_TIMEOUT, "the body took too long to arrive")),
+    }
+}
+
+/// Answers a sync request: the device is authenticated and given its turn under its rate limit
+/// before its body is read; a live one (`wait_ms`, see [`crate::live`]) that only asks, and has
+/// nothing to receive yet, waits for news first. Returns the answer and the time spent working
+/// on it (sessions, not waits or pacing).
 async fn sync_request(
     relay: Arc<Relay>,
     query: Option<&str>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Result<(Vec<u8>, Duration), ApiError> {
     let started = Instant::now();
     let wait = live::requested_wait(query).ok_or(ApiError(StatusCode::BAD_REQUEST, "wait_ms must be milliseconds"))?;
     let token = bearer(&headers).ok_or(ApiError(StatusCode::UNAUTHORIZED, "missing bearer token"))?;
+    let caller = authenticate(&relay, &token).await?;
+    let paced = take_turn(&relay, &caller.device.device_id, !wait.is_zero()).await?;
+    let body = read_body(&relay, body).await?;
     relay.metrics.bytes_in.inc_by(body.len() as u64);
+    let batch = SyncBatch::decode(&body)
+        .map_err(|_| ApiError(StatusCode::BAD_REQUEST, "not a sync batch of this protocol version"))?;
+    drop(body);
     // Subscribed before the session runs: a change stored meanwhile wakes the wait below.
     let changes = relay.changes.subscribe();
-    let (mut turns, mut paced) = (0, Duration::ZERO);
-    let Answered { device_id, reply, sent_something } = loop {
-        let (relay, token, body) = (relay.clone(), token.clone(), body.clone());
-        match tokio::task::spawn_blocking(move || answer(&relay, &token, Some(&body))).await.map_err(internal)? {
-            Ok(answered) => break answered,
-            // A live request over its device's limit waits its turn, briefly, instead of being
-            // refused: partners typing fast are slowed down, not sent into a retry backoff.
-            Err(Unanswered::Limited(turn)) if !wait.is_zero() && turn <= live::MAX_TURN_WAIT && turns < 3 => {
-                turns += 1;
-                paced += turn;
-                tokio::time::sleep(turn).await;
-            }
-            Err(Unanswered::Limited(_)) => return Err(too_many_requests()),
-            Err(Unanswered::Refused(e)) => return Err(e),
-        }
-    };
+    let sent_something = has_news(&batch);
+    let reply = run_session(&relay, &caller, batch).await?;
     let busy = AtomicU64::new(nanos(started.elapsed().saturating_sub(paced)));
     // Only a question ("anything for me?") waits; a request that sends something is a round of a
     // session in progress (or a push), answered at once.
@@ -141,24 +203,45 @@ async fn sync_request(
         return Ok((reply.encode(), Duration::from_nanos(busy.into_inner())));
     }
     let deadline = tokio::time::Instant::now() + wait;
-    let shutting_down = relay.shutting_down.subscribe();
+    let ticket = relay.waits.enter(&caller.device.device_id);
     let look = || {
-        let (relay, token, busy) = (relay.clone(), token.clone(), &busy);
+        let (relay, token, busy, device_id) = (relay.clone(), token.clone(), &busy, caller.device.device_id.clone());
         async move {
+            // A look is a request of the device's: it waits its turn under the rate limit (news
+            // every few milliseconds in its school must not make it run a session for each).
+            wait_turn(&relay, &device_id).await;
+            relay.metrics.live_looks.inc();
             let started = Instant::now();
-            let looked = tokio::task::spawn_blocking(move || answer(&relay, &token, None)).await.map_err(internal);
+            // Authenticated again, so a revocation during a wait takes effect.
+            let caller = authenticate(&relay, &token).await?;
+            let reply = run_session(&relay, &caller, SyncBatch::new(Vec::new())).await;
             busy.fetch_add(nanos(started.elapsed()), Ordering::Relaxed);
-            let reply = looked?.map_err(Unanswered::into_api_error)?.reply;
+            let reply = reply?;
             Ok::<_, ApiError>(has_news(&reply).then_some(reply))
         }
     };
-    let (woken, looks) = live::wait_for_news(changes, shutting_down, deadline, look).await?;
-    tracing::debug!(device = %device_id, outcome = woken.name(), looks, "live wait");
+    let Caller { device, coordinators_read_notes } = &caller;
+    let signals = live::Signals {
+        changes,
+        relevant: |a: &live::Announcement| a.concerns(device, *coordinators_read_notes),
+        shutting_down: relay.shutting_down.subscribe(),
+        ticket: &ticket,
+    };
+    let (woken, looks) = live::wait_for_news(signals, deadline, look).await?;
+    tracing::debug!(device = %device.device_id, outcome = woken.name(), looks, "live wait");
     let reply = match woken {
         live::Woken::News(reply) => reply,
-        live::Woken::Deadline | live::Woken::ShuttingDown => reply,
+        live::Woken::Deadline | live::Woken::ShuttingDown | live::Woken::Superseded => reply,
     };
     Ok((reply.encode(), Duration::from_nanos(busy.into_inner())))
+}
+
+/// Sleeps until the device's rate limit allows another request.
+async fn wait_turn(relay: &Relay, device: &str) {
+    let key = device.to_string();
+    while let Err(not_until) = relay.limiter.check_key(&key) {
+        tokio::time::sleep(not_until.wait_time_from(relay.limiter.clock().now())).await;
+    }
 }
 
 fn nanos(d: Duration) -> u64 {
@@ -170,84 +253,43 @@ fn has_news(reply: &SyncBatch) -> bool {
     !reply.messages.is_empty() || !reply.rejected.is_empty()
 }
 
-/// One session's answer.
-struct Answered {
-    device_id: String,
-    reply: SyncBatch,
-    /// Whether the request carried messages or refusals (and was not only a question).
-    sent_something: bool,
-}
-
-/// Why [`answer`] ran no session.
-enum Unanswered {
-    Refused(ApiError),
-    /// The device is over its rate limit; its next request is allowed after this long.
-    Limited(Duration),
-}
-
-impl From<ApiError> for Unanswered {
-    fn from(e: ApiError) -> Self {
-        Unanswered::Refused(e)
-    }
-}
-
-impl Unanswered {
-    fn into_api_error(self) -> ApiError {
-        match self {
-            Unanswered::Refused(e) => e,
-            Unanswered::Limited(_) => too_many_requests(),
-        }
-    }
-}
-
 fn too_many_requests() -> ApiError {
     ApiError(StatusCode::TOO_MANY_REQUESTS, "too many requests from this device; retry shortly")
 }
 
-/// Authenticates `token` and answers one sync session for its device: over the request's `body`,
-/// or, with `None`, over an empty batch (a live request looking again: the device is
-/// authenticated again, so a revocation during a wait takes effect, but the look does not count
-/// against the rate limit, the request it belongs to did). Runs on a blocking thread.
-fn answer(relay: &Relay, token: &str, body: Option<&[u8]>) -> Result<Answered, Unanswered> {
-    let (device, coordinators_read_notes) = {
-        let access = relay.access();
-        let device = access
-            .authenticate(token)
-            .map_err(internal)?
-            .ok_or(ApiError(StatusCode::UNAUTHORIZED, "unknown or revoked device"))?;
-        let shared = access.coordinators_read_notes(&device.school_id).map_err(internal)?;
-        (device, shared)
-    };
-    let batch = match body {
-        Some(body) => {
-            if let Err(not_until) = relay.limiter.check_key(&device.device_id) {
-                return Err(Unanswered::Limited(not_until.wait_time_from(relay.limiter.clock().now())));
-            }
-            SyncBatch::decode(body)
-                .map_err(|_| ApiError(StatusCode::BAD_REQUEST, "not a sync batch of this protocol version"))?
+/// Runs one sync session for an authenticated device over `batch` (empty: a live request looking
+/// again) on a blocking thread, and announces what it stored to the live requests it concerns.
+async fn run_session(relay: &Arc<Relay>, caller: &Caller, batch: SyncBatch) -> Result<SyncBatch, ApiError> {
+    let (relay, caller) = (relay.clone(), caller.clone());
+    tokio::task::spawn_blocking(move || {
+        let request = SyncRequest {
+            device: &caller.device,
+            coordinators_read_notes: caller.coordinators_read_notes,
+            batch: &batch,
+            bounds: &relay.bounds,
+        };
+        // A panic while answering (a bug: received bytes are contained further in) fails this
+        // request only: its transactions roll back as the panic unwinds, and nothing of it is
+        // acknowledged.
+        let answered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| relay.backend.sync(&request)))
+            .unwrap_or_else(|_| Err(crate::RelayError::Io("a contained panic while answering a sync".into())));
+        let SyncOutcome { reply, report, changed } = answered.map_err(internal)?;
+        if !changed.is_empty() {
+            relay.announce(live::Announcement::Changed(changed.into()));
         }
-        None => SyncBatch::new(Vec::new()),
-    };
-    let request = SyncRequest { device: &device, coordinators_read_notes, batch: &batch };
-    // A panic while answering (a bug: received bytes are contained further in) fails this request
-    // only: its transaction rolls back as the panic unwinds, and nothing of it is acknowledged.
-    let answered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| relay.backend.sync(&request)))
-        .unwrap_or_else(|_| Err(crate::RelayError::Io("a contained panic while answering a sync".into())));
-    let SyncOutcome { reply, report, stored_changes } = answered.map_err(internal)?;
-    if stored_changes {
-        relay.announce_changes();
-    }
-    relay.metrics.messages_in.inc_by(report.messages_received as u64);
-    relay.metrics.messages_out.inc_by(report.messages_sent as u64);
-    relay.metrics.refused.inc_by(report.refused_by_us.len() as u64);
-    tracing::info!(
-        device = %device.device_id,
-        messages_in = report.messages_received,
-        messages_out = report.messages_sent,
-        refused = report.refused_by_us.len(),
-        live_look = body.is_none(),
-        "sync"
-    );
-    let sent_something = has_news(&batch);
-    Ok(Answered { device_id: device.device_id, reply, sent_something })
+        relay.metrics.messages_in.inc_by(report.messages_received as u64);
+        relay.metrics.messages_out.inc_by(report.messages_sent as u64);
+        relay.metrics.refused.inc_by(report.refused_by_us.len() as u64);
+        tracing::info!(
+            device = %caller.device.device_id,
+            messages_in = report.messages_received,
+            messages_out = report.messages_sent,
+            refused = report.refused_by_us.len(),
+            live_look = batch.messages.is_empty() && batch.rejected.is_empty(),
+            "sync"
+        );
+        Ok(reply)
+    })
+    .await
+    .map_err(internal)?
 }

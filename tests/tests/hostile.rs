@@ -311,16 +311,17 @@ async fn a_panic_mid_batch_acknowledges_only_what_was_committed() {
     let log = DocId::new(DocKind::VisitLog, visit.uuid());
 
     // 1. A panic after the notes' change is written, while the relay records what the phone holds:
-    //    outside any one document, so the whole request fails. Nothing of it may be acknowledged,
-    //    nor stored.
+    //    outside any one document, so the whole request fails. Nothing of it may be acknowledged.
+    //    (The relay applies a request in short transactions: the change itself was committed by
+    //    its step before the panic, and is stored but unacknowledged: the phone sends it again.)
     let relay = relay.kill_9_and_restart_with(&format!("marking:{notes}"));
     phone.store.lock().unwrap().set_note(visit, NoteField::Learned, "Sofia loves soccer.").unwrap();
     assert!(phone.client.sync(&phone.store).await.is_err(), "the request that panicked fails");
     assert_eq!(phone.unsynced(), 1, "nothing of the failed request is acknowledged");
     assert_eq!(
         homevisit_e2e::relay_note(&homevisit_e2e::admin(&relay_dir), visit, NoteField::Learned),
-        "",
-        "rolled back"
+        "Sofia loves soccer.",
+        "committed by its step, not acknowledged"
     );
     // The relay goes on: the next sync is stored, acknowledged, and survives kill -9 (before, an
     // unreleased savepoint made every later write "acknowledged" and never committed).

@@ -142,6 +142,7 @@ fn snapshot_batch(
             "heads": [],
         }],
         "rejected": [],
+        "more": false,
     }))
     .expect("a sync batch");
     batch.messages[0].data = doc.save();

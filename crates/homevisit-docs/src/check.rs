@@ -80,6 +80,11 @@ pub fn governing_doc(id: &DocId) -> DocId {
 /// crafted document that makes Automerge panic is an error, like any other bad document.
 pub fn check(id: &DocId, doc: &AutoCommit) -> Result<Content, DocError> {
     contained("check a document", || {
+        // A merge of two documents within the limit can pass it.
+        let (ops, max) = (doc.stats().num_ops, crate::limits::max_ops(id.kind));
+        if ops > max {
+            return Err(DocError::TooManyOps { kind: id.kind.as_str(), ops, max });
+        }
         let kind = read_str(doc, &ROOT, "kind").unwrap_or_default();
         if kind != id.kind.as_str() {
             return Err(DocError::WrongKind { expected: id.kind.as_str(), found: kind });

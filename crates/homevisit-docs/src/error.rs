@@ -12,6 +12,10 @@ pub enum DocError {
     Crashed { during: &'static str },
     #[error("the bytes are not a document this app reads: {0}")]
     Unreadable(&'static str),
+    #[error("a {kind} may hold {max} operations; these bytes would make it {ops}")]
+    TooManyOps { kind: &'static str, ops: u64, max: u64 },
+    #[error("a document may take {max} bytes; these are {len}")]
+    TooLarge { len: usize, max: usize },
     #[error("not a valid Automerge sync message")]
     BadSyncMessage,
     #[error("the document's content names another {what} than its document id")]

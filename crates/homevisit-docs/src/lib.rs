@@ -16,6 +16,7 @@
 mod check;
 mod doc_id;
 mod error;
+pub mod limits;
 mod notes;
 mod record;
 mod schema;

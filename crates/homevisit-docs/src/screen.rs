@@ -8,6 +8,11 @@
 //!   machine ran out of memory (D): every column of a document or change is walked here, without
 //!   decoding values, and its rows counted; a column of more than [`MAX_COLUMN_ROWS`] is refused.
 //!
+//!
+//! The same walk counts the operations the bytes hold (the rows of their op columns), so a few
+//! hundred bytes claiming a million operations (an "operation bomb", which takes Automerge seconds
+//! and a hundred MB to load) are refused before Automerge loads them: see [`crate::limits`].
+//!
 //! The walk follows the storage format (<https://alexjg.github.io/automerge-storage-docs/>): a
 //! chunk is magic, checksum, type, uLEB128 length, contents; a column is run-length encoded (a
 //! signed count: `n > 0` a value repeated `n` times, `n < 0` `-n` literal values, `0` a null run of
@@ -24,7 +29,7 @@ use crate::DocError;
 pub const MAX_COLUMN_ROWS: u64 = 1 << 23;
 
 /// Most bytes a deflated column or compressed change may inflate to.
-const MAX_INFLATED: u64 = 64 << 20;
+const MAX_INFLATED: u64 = 16 << 20;
 
 const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
 const DOCUMENT: u8 = 0;
@@ -33,13 +38,18 @@ const COMPRESSED_CHANGE: u8 = 2;
 
 type Screened<T = ()> = Result<T, DocError>;
 
+/// Operations, as counted by the screen.
+pub type Ops = u64;
+
 fn bad<T>(why: &'static str) -> Screened<T> {
     Err(DocError::Unreadable(why))
 }
 
 /// Checks that `bytes` are a sequence of whole chunks of the types this app reads, and that no
-/// column in them claims more than [`MAX_COLUMN_ROWS`] rows.
-pub fn screen_chunks(mut bytes: &[u8]) -> Screened {
+/// column in them claims more than [`MAX_COLUMN_ROWS`] rows. Returns how many operations they
+/// hold (a document's, plus each change's; the same operation in two chunks counts twice).
+pub fn screen_chunks(mut bytes: &[u8]) -> Screened<Ops> {
+    let mut ops: Ops = 0;
     while !bytes.is_empty() {
         let mut r = Reader(bytes);
         if r.take(4)? != MAGIC {
@@ -49,20 +59,21 @@ pub fn screen_chunks(mut bytes: &[u8]) -> Screened {
         let kind = r.byte()?;
         let len = r.uleb_usize()?;
         let contents = r.take(len)?;
-        match kind {
+        let in_chunk = match kind {
             DOCUMENT => document(contents)?,
             CHANGE => change(contents)?,
             COMPRESSED_CHANGE => change(&inflate(contents)?)?,
             _ => return bad("a chunk of a type this app does not read"),
-        }
+        };
+        ops = ops.saturating_add(in_chunk);
         bytes = r.0;
     }
-    Ok(())
+    Ok(ops)
 }
 
 /// A document chunk: actors, heads, the change and op column layouts, their data, and (optional)
-/// head indices.
-fn document(contents: &[u8]) -> Screened {
+/// head indices. Returns its operations (the rows of its longest op column).
+fn document(contents: &[u8]) -> Screened<Ops> {
     let mut r = Reader(contents);
     for _ in 0..r.count()? {
         let len = r.uleb_usize()?;
@@ -72,15 +83,19 @@ fn document(contents: &[u8]) -> Screened {
     r.take(heads.checked_mul(32).ok_or(DocError::Unreadable("too many heads"))?)?;
     let change_columns = r.columns()?;
     let op_columns = r.columns()?;
-    for (spec, len) in change_columns.into_iter().chain(op_columns) {
+    for (spec, len) in change_columns {
         column(spec, r.take(len)?)?;
     }
-    Ok(())
+    let mut ops = 0;
+    for (spec, len) in op_columns {
+        ops = ops.max(column(spec, r.take(len)?)?);
+    }
+    Ok(ops)
 }
 
 /// A change chunk: dependencies, actor, sequence, start op, time, message, other actors, the op
-/// column layout and data, then extra bytes.
-fn change(contents: &[u8]) -> Screened {
+/// column layout and data, then extra bytes. Returns its operations (the rows of its longest column).
+fn change(contents: &[u8]) -> Screened<Ops> {
     let mut r = Reader(contents);
     let deps = r.count()?;
     r.take(deps.checked_mul(32).ok_or(DocError::Unreadable("too many dependencies"))?)?;
@@ -95,14 +110,16 @@ fn change(contents: &[u8]) -> Screened {
         let len = r.uleb_usize()?;
         r.take(len)?;
     }
+    let mut ops = 0;
     for (spec, len) in r.columns()? {
-        column(spec, r.take(len)?)?;
+        ops = ops.max(column(spec, r.take(len)?)?);
     }
-    Ok(())
+    Ok(ops)
 }
 
-/// Counts one column's rows without decoding its values.
-fn column(spec: u32, data: &[u8]) -> Screened {
+/// Counts one column's rows without decoding its values (a raw value column: 0, its rows are
+/// counted by its metadata column).
+fn column(spec: u32, data: &[u8]) -> Screened<u64> {
     let inflated;
     let data = if spec & 0b1000 != 0 {
         inflated = inflate(data)?;
@@ -150,7 +167,7 @@ fn column(spec: u32, data: &[u8]) -> Screened {
             }
         }
     }
-    Ok(())
+    Ok(rows)
 }
 
 fn inflate(data: &[u8]) -> Screened<Vec<u8>> {
@@ -241,7 +258,7 @@ impl<'a> Reader<'a> {
 mod tests {
     use super::*;
     use automerge::transaction::Transactable;
-    use automerge::{AutoCommit, ObjType, ROOT};
+    use automerge::{AutoCommit, ObjType, ROOT, ReadDoc};
 
     fn busy_document() -> AutoCommit {
         let mut doc = AutoCommit::new();
@@ -266,6 +283,17 @@ mod tests {
             screen_chunks(c).unwrap();
         }
         screen_chunks(&doc.save_nocompress()).unwrap();
+    }
+
+    #[test]
+    fn the_screen_counts_operations_as_automerge_does() {
+        let mut doc = busy_document();
+        let ops = doc.stats().num_ops;
+        assert!(ops > 2000, "{ops}");
+        assert_eq!(screen_chunks(&doc.save()).unwrap(), ops, "compressed document");
+        assert_eq!(screen_chunks(&doc.save_nocompress()).unwrap(), ops);
+        let changes: Vec<u8> = doc.get_changes(&[]).into_iter().flat_map(|mut c| c.bytes().to_vec()).collect();
+        assert_eq!(screen_chunks(&changes).unwrap(), ops, "one chunk per change");
     }
 
     #[test]

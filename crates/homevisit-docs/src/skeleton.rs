@@ -87,7 +87,10 @@ pub fn create_notes_with(visit: VisitId, notes: &VisitNotes, actor: &ActorId) ->
 /// Loads a saved document (a snapshot, or a snapshot followed by changes) with UTF-16 text indexing.
 /// Contained ([`crate::untrusted`]): bytes that make Automerge panic are an error like any other.
 pub fn load(bytes: &[u8]) -> Result<AutoCommit, DocError> {
-    crate::untrusted::screen_chunks(bytes)?;
+    let ops = crate::untrusted::screen_chunks(bytes)?;
+    if ops > crate::limits::MAX_ANY_OPS {
+        return Err(DocError::TooManyOps { kind: "document", ops, max: crate::limits::MAX_ANY_OPS });
+    }
     crate::untrusted::contained("load a document", || {
         AutoCommit::load_with_options(bytes, LoadOptions::new().text_encoding(ENCODING))
             .map_err(|e| DocError::Corrupt(Box::new(e)))

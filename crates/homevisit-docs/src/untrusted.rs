@@ -10,9 +10,10 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use automerge::sync::{Message, State, SyncDoc};
-use automerge::{AutoCommit, Change};
+use automerge::{AutoCommit, Change, ReadDoc};
 
-use crate::DocError;
+use crate::limits::max_ops;
+use crate::{DocError, DocKind};
 
 /// Runs `f`, turning a panic inside it into [`DocError::Crashed`]. `during` names the step (for
 /// errors and logs; never content).
@@ -60,17 +61,45 @@ pub fn merge(doc: &mut AutoCommit, other: &mut AutoCommit) -> Result<bool, DocEr
     })
 }
 
+/// Loads a document of `kind` that came from elsewhere, refusing it before Automerge reads it if it
+/// is larger than [`crate::limits::MAX_DOCUMENT_BYTES`] or holds more operations than a `kind` may.
+pub fn load_received(kind: DocKind, bytes: &[u8]) -> Result<AutoCommit, DocError> {
+    if bytes.len() > crate::limits::MAX_DOCUMENT_BYTES {
+        return Err(DocError::TooLarge { len: bytes.len(), max: crate::limits::MAX_DOCUMENT_BYTES });
+    }
+    within_ops(kind, 0, screen_chunks(bytes)?)?;
+    crate::load(bytes)
+}
+
+/// Refuses `adding` operations to a document of `kind` that holds `holds` if it would pass the
+/// kind's limit.
+fn within_ops(kind: DocKind, holds: u64, adding: u64) -> Result<(), DocError> {
+    let (ops, max) = (holds.saturating_add(adding), max_ops(kind));
+    if ops > max {
+        return Err(DocError::TooManyOps { kind: kind.as_str(), ops, max });
+    }
+    Ok(())
+}
+
 /// Decodes an Automerge sync message.
 pub fn decode_sync_message(bytes: &[u8]) -> Result<Message, DocError> {
     contained("decode a sync message", || Message::decode(bytes).map_err(|_| DocError::BadSyncMessage))
 }
 
-/// Applies a peer's sync message to `doc`. On an error `doc` (and `state`) may be half-changed:
-/// drop them.
-pub fn receive_sync_message(doc: &mut AutoCommit, state: &mut State, message: Message) -> Result<(), DocError> {
+/// Applies a peer's sync message to `doc`, a document of `kind`: refused before Automerge reads
+/// its changes if they would take `doc` past the kind's operation limit (counted as if none of them
+/// were already in `doc`). On an error `doc` (and `state`) may be half-changed: drop them.
+pub fn receive_sync_message(
+    doc: &mut AutoCommit,
+    kind: DocKind,
+    state: &mut State,
+    message: Message,
+) -> Result<(), DocError> {
+    let mut adding: u64 = 0;
     for changes in message.changes.iter() {
-        screen_chunks(changes)?;
+        adding = adding.saturating_add(screen_chunks(changes)?);
     }
+    within_ops(kind, doc.stats().num_ops, adding)?;
     contained("receive a sync message", || Ok(doc.sync().receive_sync_message(state, message)?))
 }
 
@@ -104,6 +133,36 @@ mod tests {
         assert!(screen_chunks(&saved[..saved.len() - 1]).is_err(), "truncated");
         assert!(screen_chunks(&[&saved[..], b"x"].concat()).is_err(), "trailing bytes");
         assert!(crate::load(&bundle).is_err());
+    }
+
+    #[test]
+    fn operation_bombs_are_refused_before_automerge_loads_them() {
+        use automerge::transaction::Transactable;
+        // A family record's worth of operations passes; the same bytes with one key rewritten
+        // past a record's limit are refused as a family, and pass as notes.
+        let mut bomb = AutoCommit::new();
+        for i in 0..(crate::limits::MAX_RECORD_OPS + 1) {
+            bomb.put(automerge::ROOT, "k", i as i64).unwrap();
+        }
+        let bytes = bomb.save();
+        assert!(bytes.len() < 64 * 1024, "{} bytes", bytes.len());
+        let refused = load_received(DocKind::Family, &bytes);
+        assert!(matches!(refused, Err(DocError::TooManyOps { kind: "family", .. })), "{refused:?}");
+        assert!(load_received(DocKind::VisitNotes, &bytes).is_ok());
+        // As a sync message adding to an empty family document.
+        let (mut sender, mut to_family) = (bomb, State::new());
+        let message = generate_sync_message(&mut sender, &mut State::new()).unwrap().unwrap();
+        let mut family = AutoCommit::new();
+        let _ = receive_sync_message(&mut family, DocKind::Family, &mut to_family, message.clone());
+        let mut to_family = State::new();
+        let first = generate_sync_message(&mut family, &mut to_family).unwrap().unwrap();
+        let mut sender_state = State::new();
+        sender.sync().receive_sync_message(&mut sender_state, first).unwrap();
+        let with_changes = generate_sync_message(&mut sender, &mut sender_state).unwrap().unwrap();
+        assert!(!with_changes.changes.is_empty());
+        let refused = receive_sync_message(&mut family, DocKind::Family, &mut to_family, with_changes);
+        assert!(matches!(refused, Err(DocError::TooManyOps { .. })), "{refused:?}");
+        assert_eq!(family.stats().num_ops, 0);
     }
 
     #[test]

@@ -41,7 +41,7 @@ fn contained_pipeline(mode: u8, bytes: &[u8]) -> Result<(), DocError> {
             let message = untrusted::decode_sync_message(bytes)?;
             let mut doc = AutoCommit::new_with_encoding(ENCODING);
             let mut state = State::new();
-            untrusted::receive_sync_message(&mut doc, &mut state, message)?;
+            untrusted::receive_sync_message(&mut doc, homevisit_docs::DocKind::VisitNotes, &mut state, message)?;
             untrusted::generate_sync_message(&mut doc, &mut state)?;
             doc
         }

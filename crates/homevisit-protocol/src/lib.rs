@@ -17,11 +17,24 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 use uuid::Uuid;
 
-/// The protocol version this build speaks.
-pub const VERSION: u16 = 1;
+/// The protocol version this build speaks (2: batches are bounded and say when more follows).
+pub const VERSION: u16 = 2;
 
 /// Largest body a peer accepts (a relay answers 413 above it).
 pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+
+/// Most messages (and most refusals) one batch may carry. A batch is decoded only if its counts
+/// are within this, checked before anything is allocated for them: a 16 MB body could otherwise
+/// hold some 650,000 tiny messages, each costing the receiver work and memory. A sender with more
+/// to say sends it over several rounds ([`SyncBatch::more`]).
+pub const MAX_BATCH_MESSAGES: usize = 1000;
+
+/// Most document bytes a sender puts in one batch (the sum of its messages' `data`), so the body
+/// stays well under [`MAX_BODY_BYTES`]. A single larger message is still sent, alone.
+pub const MAX_BATCH_DATA_BYTES: usize = 8 * 1024 * 1024;
+
+/// Most heads a message may list (a document has one head per concurrent branch: a handful).
+pub const MAX_HEADS_PER_MESSAGE: usize = 256;
 
 const PLAIN: u8 = 0;
 const DEFLATE: u8 = 1;
@@ -69,6 +82,7 @@ pub struct DocMessage {
     pub form: MessageForm,
     pub data: Vec<u8>,
     /// For `Snapshot` and `Holds`: the document's heads (32-byte change hashes).
+    #[serde(deserialize_with = "bounded::heads")]
     pub heads: Vec<[u8; 32]>,
 }
 
@@ -84,8 +98,15 @@ impl DocMessage {
 pub enum RejectReason {
     /// The sender may not read or write this document.
     Forbidden,
-    /// The message could not be decoded or applied.
+    /// The message could not be decoded or applied (or would make the document larger than its
+    /// kind may be: `homevisit_docs::limits`).
     Malformed,
+    /// The sender's device is over a quota of the receiver's (documents or bytes it may store):
+    /// a coordinator's matter, not retried until then.
+    OverQuota,
+    /// The receiver did not get to this message within the request's work budget: sent again in
+    /// the next sync, nothing to do.
+    Busy,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -98,13 +119,18 @@ pub struct Rejection {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyncBatch {
     pub version: u16,
+    #[serde(deserialize_with = "bounded::messages")]
     pub messages: Vec<DocMessage>,
+    #[serde(deserialize_with = "bounded::messages")]
     pub rejected: Vec<Rejection>,
+    /// The sender had more to send than one batch holds: the receiver asks again (even with
+    /// nothing to say) before it considers the exchange settled.
+    pub more: bool,
 }
 
 impl SyncBatch {
     pub fn new(messages: Vec<DocMessage>) -> Self {
-        Self { version: VERSION, messages, rejected: Vec::new() }
+        Self { version: VERSION, messages, rejected: Vec::new(), more: false }
     }
 
     pub fn encode(&self) -> Vec<u8> {
@@ -161,6 +187,49 @@ impl SyncBatch {
     }
 }
 
+/// Sequences decoded with a bound on their length, checked against the length the encoding
+/// declares before any element is read or allocated.
+mod bounded {
+    use std::fmt;
+    use std::marker::PhantomData;
+
+    use serde::de::{Deserialize, Deserializer, Error, SeqAccess, Visitor};
+
+    struct Bounded<T>(usize, PhantomData<T>);
+
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for Bounded<T> {
+        type Value = Vec<T>;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            write!(f, "a sequence of at most {} elements", self.0)
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+            // postcard states every sequence's length up front.
+            let declared = seq.size_hint().unwrap_or(0);
+            if declared > self.0 {
+                return Err(A::Error::invalid_length(declared, &self));
+            }
+            let mut out = Vec::with_capacity(declared);
+            while let Some(item) = seq.next_element()? {
+                if out.len() == self.0 {
+                    return Err(A::Error::invalid_length(out.len() + 1, &self));
+                }
+                out.push(item);
+            }
+            Ok(out)
+        }
+    }
+
+    pub(super) fn messages<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Vec<T>, D::Error> {
+        d.deserialize_seq(Bounded(super::MAX_BATCH_MESSAGES, PhantomData))
+    }
+
+    pub(super) fn heads<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<[u8; 32]>, D::Error> {
+        d.deserialize_seq(Bounded(super::MAX_HEADS_PER_MESSAGE, PhantomData))
+    }
+}
+
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum ProtocolError {
     #[error("the peer speaks protocol version {found}; this build speaks {supported}")]
@@ -200,11 +269,35 @@ mod tests {
     }
 
     #[test]
+    fn batches_over_the_message_bound_are_refused_before_they_are_read() {
+        let tiny = |i: u32| DocMessage::sync(WireDocId { kind: 4, id: [i as u8; 16] }, Vec::new());
+        let full = SyncBatch::new((0..MAX_BATCH_MESSAGES as u32).map(tiny).collect());
+        assert_eq!(SyncBatch::decode(&full.encode()).unwrap().messages.len(), MAX_BATCH_MESSAGES);
+        let over = SyncBatch::new((0..=MAX_BATCH_MESSAGES as u32).map(tiny).collect());
+        assert_eq!(SyncBatch::decode(&over.encode()), Err(ProtocolError::Malformed));
+        let mut refusals = SyncBatch::new(Vec::new());
+        refusals.rejected = (0..=MAX_BATCH_MESSAGES as u32)
+            .map(|i| Rejection { doc: tiny(i).doc, reason: RejectReason::Forbidden })
+            .collect();
+        assert_eq!(SyncBatch::decode(&refusals.encode()), Err(ProtocolError::Malformed));
+        let mut heads = tiny(0);
+        heads.heads = vec![[7; 32]; MAX_HEADS_PER_MESSAGE + 1];
+        assert_eq!(SyncBatch::decode(&SyncBatch::new(vec![heads]).encode()), Err(ProtocolError::Malformed));
+        // A declared length far beyond what the body holds is refused, not allocated: the plain
+        // body `[version][PLAIN][version varint][messages: u32::MAX as varint]`.
+        let mut lying = VERSION.to_le_bytes().to_vec();
+        lying.push(PLAIN);
+        lying.push(VERSION as u8);
+        lying.extend_from_slice(&[0xff, 0xff, 0xff, 0xff, 0x0f]);
+        assert_eq!(SyncBatch::decode(&lying), Err(ProtocolError::Malformed));
+    }
+
+    #[test]
     fn other_versions_and_garbage_are_refused() {
         let mut batch = SyncBatch::new(vec![]);
-        batch.version = 2;
-        assert_eq!(SyncBatch::decode(&batch.encode()), Err(ProtocolError::Version { found: 2, supported: VERSION }));
-        assert_eq!(SyncBatch::decode(&[1, 0, 7, 0xff]), Err(ProtocolError::Malformed));
+        batch.version = 1;
+        assert_eq!(SyncBatch::decode(&batch.encode()), Err(ProtocolError::Version { found: 1, supported: VERSION }));
+        assert_eq!(SyncBatch::decode(&[2, 0, 7, 0xff]), Err(ProtocolError::Malformed));
         assert_eq!(SyncBatch::decode(&[1]), Err(ProtocolError::Malformed));
         let bad_kind = WireDocId { kind: 200, id: [0; 16] };
         assert_eq!(DocId::try_from(bad_kind), Err(ProtocolError::UnknownKind(200)));

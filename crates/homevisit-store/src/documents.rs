@@ -383,7 +383,7 @@ impl Store {
     /// loaded; an empty list frees it. Bytes that fail to load are left for the merge to refuse.
     pub fn preload_documents(&mut self, docs: &[(DocId, &[u8])]) {
         self.preloaded.clear();
-        let loaded = parallel::map_each(docs, 2, |(_, bytes)| homevisit_docs::load(bytes).ok());
+        let loaded = parallel::map_each(docs, 2, |(id, bytes)| untrusted::load_received(id.kind, bytes).ok());
         for ((id, bytes), doc) in docs.iter().zip(loaded) {
             if let Some(doc) = doc {
                 self.preloaded.insert(*id, (bytes.to_vec(), doc));
@@ -395,7 +395,7 @@ impl Store {
     fn load_incoming(&mut self, id: &DocId, bytes: &[u8]) -> Result<AutoCommit> {
         match self.preloaded.remove(id) {
             Some((loaded_from, doc)) if loaded_from == bytes => Ok(doc),
-            _ => homevisit_docs::load(bytes).map_err(StoreError::doc(*id)),
+            _ => untrusted::load_received(id.kind, bytes).map_err(StoreError::doc(*id)),
         }
     }
 
@@ -438,7 +438,7 @@ impl Store {
                 untrusted::merge(&mut doc, &mut other).map_err(StoreError::doc(*id))?;
             }
             Incoming::Sync { state, message } => {
-                untrusted::receive_sync_message(&mut doc, state, message).map_err(StoreError::doc(*id))?;
+                untrusted::receive_sync_message(&mut doc, id.kind, state, message).map_err(StoreError::doc(*id))?;
             }
         }
         let heads_after = sorted(doc.get_heads());
@@ -473,7 +473,7 @@ impl Store {
             Incoming::Sync { state, message } => {
                 let mut pending =
                     self.incoming.remove(id).unwrap_or_else(|| AutoCommit::new_with_encoding(homevisit_docs::ENCODING));
-                untrusted::receive_sync_message(&mut pending, state, message).map_err(StoreError::doc(*id))?;
+                untrusted::receive_sync_message(&mut pending, id.kind, state, message).map_err(StoreError::doc(*id))?;
                 if pending.get_heads().is_empty() {
                     self.incoming.insert(*id, pending);
                     return Ok(Applied::Pending);

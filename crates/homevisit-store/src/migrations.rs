@@ -8,6 +8,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/001_documents.sql"),
     include_str!("../migrations/002_query_tables.sql"),
     include_str!("../migrations/003_doc_scopes.sql"),
+    include_str!("../migrations/004_device_usage.sql"),
 ];
 
 /// The schema version this build writes.

@@ -247,4 +247,27 @@ impl Store {
         let ids = stmt.query_map([visit.to_string()], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
         Ok(ids.iter().filter_map(|s| s.parse().ok()).collect())
     }
+
+    /// What `device`'s changes have stored on this relay: (documents created, bytes).
+    pub fn device_usage(&self, device: &str) -> Result<(u64, u64)> {
+        let usage = self
+            .conn
+            .prepare_cached("SELECT documents, bytes FROM device_usage WHERE device_id = ?1")?
+            .query_row([device], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))
+            .optional()?
+            .unwrap_or((0, 0));
+        Ok((usage.0.max(0) as u64, usage.1.max(0) as u64))
+    }
+
+    /// Adds to what `device`'s changes have stored.
+    pub fn add_device_usage(&mut self, device: &str, documents: u64, bytes: u64) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO device_usage (device_id, documents, bytes) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (device_id) DO UPDATE SET documents = documents + excluded.documents,
+                                                       bytes = bytes + excluded.bytes",
+            )?
+            .execute(params![device, documents as i64, bytes as i64])?;
+        Ok(())
+    }
 }

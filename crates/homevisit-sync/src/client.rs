@@ -23,6 +23,10 @@ pub const RELAY_PEER: &str = "relay";
 /// Most round trips one sync makes before it stops (the next sync continues from there).
 pub const MAX_ROUNDS: usize = 12;
 
+/// Most round trips in one session, pages included: 200,000 documents each way at the relay's
+/// page size (`homevisit_relay`'s is 250): far above a district, and still a bound.
+pub const MAX_PAGES: usize = 2_000;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
     #[error("the relay address must be https:// (plain http only to this machine)")]
@@ -86,11 +90,18 @@ struct EnrollRequest<'a> {
     invite: &'a str,
 }
 
-/// What enrollment gives a device: its id and the token to keep in the keystore.
-#[derive(Clone, Debug, Deserialize)]
+/// What enrollment gives a device: its id and the token to keep in the keystore (the device
+/// session moves it into a zeroized `DeviceToken` at once). Never printed.
+#[derive(Clone, Deserialize)]
 pub struct Enrollment {
     pub device_id: String,
     pub token: String,
+}
+
+impl std::fmt::Debug for Enrollment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Enrollment").field("device_id", &self.device_id).field("token", &"<redacted>").finish()
+    }
 }
 
 /// Exchanges an invite code for a device token.
@@ -156,14 +167,15 @@ const LIVE_GRACE: Duration = Duration::from_secs(30);
 /// A device's connection to its relay.
 pub struct RelayClient {
     sync_url: reqwest::Url,
-    token: String,
+    /// Wiped from memory when the client is dropped.
+    token: zeroize::Zeroizing<String>,
     http: reqwest::Client,
 }
 
 impl RelayClient {
     pub fn new(base_url: &str, token: &str) -> Result<Self, ClientError> {
         let (sync_url, loopback) = checked_url(base_url, "v1/sync")?;
-        Ok(Self { sync_url, token: token.to_string(), http: http_client(loopback)? })
+        Ok(Self { sync_url, token: zeroize::Zeroizing::new(token.to_string()), http: http_client(loopback)? })
     }
 
     /// One request; returns the answer and the (sent, received) body sizes. With a `wait` (live
@@ -179,7 +191,7 @@ impl RelayClient {
         let mut request = self
             .http
             .post(url)
-            .bearer_auth(&self.token)
+            .bearer_auth(self.token.as_str())
             .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
             .body(body);
         if !wait.is_zero() {
@@ -192,7 +204,7 @@ impl RelayClient {
             429 => return Err(ClientError::RateLimited),
             other => return Err(ClientError::Refused(other)),
         }
-        let body = response.bytes().await.map_err(ClientError::Unreachable)?;
+        let body = read_bounded(response).await?;
         Ok((SyncBatch::decode(&body)?, sent, body.len()))
     }
 
@@ -256,7 +268,10 @@ impl RelayClient {
         let mut session = Session::new(RELAY_PEER);
         let mut changed = BTreeSet::new();
         let mut interrupt = std::pin::pin!(interrupt);
-        for round in 0..MAX_ROUNDS {
+        // Rounds in which either side sends a full page and says more follows do not count
+        // against MAX_ROUNDS (a first sync of a large school is many pages), up to MAX_PAGES.
+        let (mut round, mut unpaged) = (0, 0);
+        while unpaged < MAX_ROUNDS && round < MAX_PAGES {
             let out = session.outgoing(&mut *lock())?;
             let (done, total, report) = session.progress();
             (hooks.progress)(SyncProgress {
@@ -269,7 +284,7 @@ impl RelayClient {
             // After the first round trip (which also asks the relay what it has for us), having
             // nothing to say means every document is settled: the relay answers each message in
             // the same response, so nothing is left pending on its side.
-            if round > 0 && out.messages.is_empty() {
+            if round > 0 && out.messages.is_empty() && !session.peer_has_more() {
                 let mut report = lock().batch(|store| session.finish(store))?;
                 report.changed = changed.into_iter().collect();
                 return Ok(Some(report));
@@ -288,6 +303,10 @@ impl RelayClient {
                 self.round_trip(&out, wait).await?
             };
             session.count_bodies(sent, received);
+            if !(out.more || reply.more) {
+                unpaged += 1;
+            }
+            round += 1;
             // One commit for the whole reply, however many documents it carries.
             let moved = lock().batch(|store| {
                 let mut tracked = Tracked { store, changed: Vec::new() };
@@ -310,6 +329,25 @@ impl RelayClient {
         report.changed = changed.into_iter().collect();
         Ok(Some(report))
     }
+}
+
+/// The body of a relay's answer, refused as soon as it passes the protocol's limit (a relay, or
+/// something posing as one, cannot make the phone hold more than that in memory).
+async fn read_bounded(mut response: reqwest::Response) -> Result<Vec<u8>, ClientError> {
+    let limit = homevisit_protocol::MAX_BODY_BYTES;
+    if let Some(len) = response.content_length()
+        && len > limit as u64
+    {
+        return Err(ClientError::Protocol(homevisit_protocol::ProtocolError::TooLarge(len as usize)));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(ClientError::Unreachable)? {
+        if body.len() + chunk.len() > limit {
+            return Err(ClientError::Protocol(homevisit_protocol::ProtocolError::TooLarge(body.len() + chunk.len())));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// The store as sync storage, noting which documents a received message or snapshot changed.

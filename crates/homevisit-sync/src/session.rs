@@ -3,7 +3,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use automerge::ChangeHash;
 use automerge::sync::{BloomFilter, Have, State};
 use homevisit_docs::{DocId, untrusted};
-use homevisit_protocol::{DocMessage, MessageForm, RejectReason, Rejection, SyncBatch};
+use homevisit_protocol::{
+    DocMessage, MAX_BATCH_DATA_BYTES, MAX_BATCH_MESSAGES, MessageForm, RejectReason, Rejection, SyncBatch,
+};
 
 use crate::{Access, DocFailure, SyncDocs};
 
@@ -53,6 +55,10 @@ pub struct Session {
     offered: bool,
     /// Documents that had something to send in the last `outgoing`.
     last_pending: usize,
+    /// The peer's last batch said it had more to send than it held.
+    peer_has_more: bool,
+    /// Most messages one outgoing batch holds (see [`Session::paged`]).
+    page_messages: usize,
     report: SyncReport,
 }
 
@@ -69,8 +75,23 @@ impl Session {
             only: None,
             offered: false,
             last_pending: 0,
+            peer_has_more: false,
+            page_messages: MAX_BATCH_MESSAGES,
             report: SyncReport::default(),
         }
+    }
+
+    /// Sends at most `messages` messages per batch (and never more than the protocol's
+    /// [`MAX_BATCH_MESSAGES`]): a relay answers in small pages so no one request holds its
+    /// storage long; what does not fit is sent in later batches, each saying [`SyncBatch::more`].
+    pub fn paged(mut self, messages: usize) -> Self {
+        self.page_messages = messages.clamp(1, MAX_BATCH_MESSAGES);
+        self
+    }
+
+    /// Whether the peer's last batch said more was to follow: ask again before settling.
+    pub fn peer_has_more(&self) -> bool {
+        self.peer_has_more
     }
 
     pub fn peer(&self) -> &str {
@@ -120,8 +141,16 @@ impl Session {
                 }
             }
         }
-        let mut messages = Vec::new();
-        for doc in std::mem::take(&mut self.snapshots_due) {
+        // Answers first (they settle what the peer sent), then whole documents, then messages;
+        // a batch is full at its message count or data budget (its last message may pass the
+        // budget: a document is bounded, `homevisit_docs::limits::MAX_DOCUMENT_BYTES`).
+        let mut page = Page::new(self.page_messages);
+        while !page.full() {
+            let Some((doc, heads)) = self.holds_due.pop_first() else { break };
+            page.push(DocMessage { doc: doc.into(), form: MessageForm::Holds, data: Vec::new(), heads: wire(&heads) });
+        }
+        while !page.full() {
+            let Some(doc) = self.snapshots_due.pop_first() else { break };
             let (data, heads) = match docs.snapshot(&doc) {
                 Ok(stored) => stored,
                 // This document cannot be sent (gone, or unreadable): the others still are.
@@ -129,23 +158,21 @@ impl Session {
                 Err(storage) => return Err(storage),
             };
             self.report.bytes_sent += data.len();
-            messages.push(DocMessage { doc: doc.into(), form: MessageForm::Snapshot, data, heads: wire(&heads) });
-        }
-        for (doc, heads) in std::mem::take(&mut self.holds_due) {
-            messages.push(DocMessage {
-                doc: doc.into(),
-                form: MessageForm::Holds,
-                data: Vec::new(),
-                heads: wire(&heads),
-            });
+            page.push(DocMessage { doc: doc.into(), form: MessageForm::Snapshot, data, heads: wire(&heads) });
         }
         let mut unsendable = Vec::new();
+        let mut unasked = false;
         for (doc, state) in self.states.iter_mut() {
+            if page.full() {
+                // Not asked this time: a later batch (or, on a relay, the next request) does.
+                unasked = true;
+                break;
+            }
             match contain_panic(|| docs.generate(doc, state)) {
                 Ok(Some(message)) => {
                     let data = message.encode();
                     self.report.bytes_sent += data.len();
-                    messages.push(DocMessage::sync((*doc).into(), data));
+                    page.push(DocMessage::sync((*doc).into(), data));
                 }
                 Ok(None) => {}
                 // A document that cannot say anything (unreadable here): left alone this session.
@@ -153,6 +180,8 @@ impl Session {
                 Err(storage) => return Err(storage),
             }
         }
+        let more = unasked || !self.holds_due.is_empty() || !self.snapshots_due.is_empty();
+        let messages = page.messages;
         for doc in unsendable {
             self.states.remove(&doc);
             self.refused.insert(doc);
@@ -160,7 +189,9 @@ impl Session {
         self.report.messages_sent += messages.len();
         self.report.rounds += 1;
         self.last_pending = messages.len();
-        Ok(SyncBatch::new(messages))
+        let mut batch = SyncBatch::new(messages);
+        batch.more = more;
+        Ok(batch)
     }
 
     /// Counts whole bodies a transport sent and received for this session.
@@ -179,8 +210,14 @@ impl Session {
     /// listed in the returned rejections) without stopping the others; a storage failure stops the
     /// session.
     pub fn incoming<S: SyncDocs>(&mut self, docs: &mut S, batch: &SyncBatch) -> Result<Vec<Rejection>, DocFailure> {
-        let mut rejected = Vec::new();
-        for r in &batch.rejected {
+        self.peer_has_more = batch.more;
+        self.peer_refused(&batch.rejected);
+        self.incoming_messages(docs, &batch.messages)
+    }
+
+    /// Notes the peer's refusals (part of [`Session::incoming`]).
+    pub fn peer_refused(&mut self, refusals: &[Rejection]) {
+        for r in refusals {
             if let Ok(doc) = DocId::try_from(r.doc) {
                 self.report.refused_by_peer.push((doc, r.reason));
                 // Stop offering it this session.
@@ -188,7 +225,17 @@ impl Session {
                 self.refused.insert(doc);
             }
         }
-        for window in batch.messages.chunks(PRELOAD_WINDOW) {
+    }
+
+    /// Applies some of a peer batch's messages (part of [`Session::incoming`]: a relay applies a
+    /// large batch a part at a time, each part its own transaction). Returns this part's refusals.
+    pub fn incoming_messages<S: SyncDocs>(
+        &mut self,
+        docs: &mut S,
+        messages: &[DocMessage],
+    ) -> Result<Vec<Rejection>, DocFailure> {
+        let mut rejected = Vec::new();
+        for window in messages.chunks(PRELOAD_WINDOW) {
             let snapshots: Vec<(DocId, &[u8])> = window
                 .iter()
                 .filter(|m| m.form == MessageForm::Snapshot)
@@ -238,7 +285,11 @@ impl Session {
                     // Whatever is wrong with a message about a document this side does not hold,
                     // the answer is the one for a document the peer may not read: whether a
                     // document exists here is not the peer's to learn.
-                    let reason = if docs.heads(&doc)?.is_none() { RejectReason::Forbidden } else { reason };
+                    // (Over a quota or the request's budget is not about the document: the relay
+                    // answers those alike for documents it holds and does not.)
+                    let about_the_document = matches!(reason, RejectReason::Forbidden | RejectReason::Malformed);
+                    let reason =
+                        if about_the_document && docs.heads(&doc)?.is_none() { RejectReason::Forbidden } else { reason };
                     self.states.remove(&doc);
                     self.report.refused_by_us.push((doc, reason));
                     rejected.push(Rejection { doc: m.doc, reason });
@@ -328,6 +379,28 @@ impl Session {
             }
         }
         Ok(self.report)
+    }
+}
+
+/// One outgoing batch being filled.
+struct Page {
+    messages: Vec<DocMessage>,
+    data_bytes: usize,
+    max_messages: usize,
+}
+
+impl Page {
+    fn new(max_messages: usize) -> Self {
+        Self { messages: Vec::new(), data_bytes: 0, max_messages }
+    }
+
+    fn full(&self) -> bool {
+        self.messages.len() >= self.max_messages || self.data_bytes >= MAX_BATCH_DATA_BYTES
+    }
+
+    fn push(&mut self, message: DocMessage) {
+        self.data_bytes += message.data.len();
+        self.messages.push(message);
     }
 }
 

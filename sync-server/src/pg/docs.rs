@@ -16,7 +16,7 @@ use homevisit_store::{Applied, Incoming, Received};
 use homevisit_sync::{Access, DocFailure, SyncDocs};
 use postgres::Transaction;
 
-use crate::backend::{DocStorage, Judge, Records};
+use crate::backend::{DocStorage, Judge, Records, Usage};
 use crate::pg::seal::Sealer;
 
 fn storage(e: postgres::Error) -> DocFailure {
@@ -171,11 +171,11 @@ impl<'a, 't> PgDocs<'a, 't> {
         let before = sorted(content.get_heads());
         match incoming {
             Incoming::Whole(bytes) => {
-                let mut other = homevisit_docs::load(bytes).map_err(malformed)?;
+                let mut other = untrusted::load_received(doc.kind, bytes).map_err(malformed)?;
                 untrusted::merge(&mut content, &mut other).map_err(malformed)?;
             }
             Incoming::Sync { state, message } => {
-                untrusted::receive_sync_message(&mut content, state, message).map_err(malformed)?;
+                untrusted::receive_sync_message(&mut content, doc.kind, state, message).map_err(malformed)?;
             }
         }
         let after = sorted(content.get_heads());
@@ -350,5 +350,27 @@ impl DocStorage for PgDocs<'_, '_> {
 
     fn discard_pending(&mut self, _doc: &DocId) {
         // Nothing is kept of a document that has no content yet (see `write_checked`).
+    }
+
+    fn usage(&mut self, device: &str) -> Result<Usage, DocFailure> {
+        let row = self
+            .tx
+            .query_opt("SELECT documents, bytes FROM device_usage WHERE device_id = $1", &[&device])
+            .map_err(storage)?;
+        Ok(row
+            .map(|r| Usage { documents: r.get::<_, i64>(0).max(0) as u64, bytes: r.get::<_, i64>(1).max(0) as u64 })
+            .unwrap_or_default())
+    }
+
+    fn add_usage(&mut self, device: &str, added: Usage) -> Result<(), DocFailure> {
+        self.tx
+            .execute(
+                "INSERT INTO device_usage (device_id, documents, bytes) VALUES ($1, $2, $3)
+                 ON CONFLICT (device_id) DO UPDATE SET documents = device_usage.documents + excluded.documents,
+                                                       bytes = device_usage.bytes + excluded.bytes",
+                &[&device, &(added.documents as i64), &(added.bytes as i64)],
+            )
+            .map_err(storage)?;
+        Ok(())
     }
 }

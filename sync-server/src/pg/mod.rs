@@ -22,11 +22,11 @@ use homevisit_docs::DocId;
 use homevisit_store::DbKey;
 use postgres::config::Host;
 use postgres::fallible_iterator::FallibleIterator;
-use tokio::sync::watch;
 
 use crate::RelayError;
 use crate::access::AccessStore;
-use crate::backend::{Backend, SyncOutcome, SyncRequest, run_session};
+use crate::backend::{Backend, RequestRun, SyncOutcome, SyncRequest};
+use crate::live::{Announcement, Announcer, payload};
 use access::PgAccess;
 use docs::PgDocs;
 use pool::Pool;
@@ -78,7 +78,7 @@ fn config(url: &str) -> Result<postgres::Config, RelayError> {
 impl Postgres {
     /// Connects, sets up the schema if needed, and starts listening for other instances' changes
     /// (which bump `changes`; the listener ends when `changes` is dropped).
-    pub fn open(url: &str, key: &DbKey, changes: Weak<watch::Sender<u64>>) -> Result<Self, RelayError> {
+    pub fn open(url: &str, key: &DbKey, changes: Weak<Announcer>) -> Result<Self, RelayError> {
         let config = config(url)?;
         let sealer = Sealer::new(key.as_bytes());
         let pool = Arc::new(Pool::new(config.clone())?);
@@ -126,10 +126,10 @@ impl Postgres {
 
 /// Wakes this instance's waiting requests when another instance stored changes. Reconnects after
 /// a lost connection (and then wakes everyone once, since notifications may have been missed).
-fn listen(config: postgres::Config, instance: String, changes: Weak<watch::Sender<u64>>) {
-    let bump = |changes: &Weak<watch::Sender<u64>>| match changes.upgrade() {
-        Some(tx) => {
-            tx.send_modify(|n| *n += 1);
+fn listen(config: postgres::Config, instance: String, changes: Weak<Announcer>) {
+    let announce = |changes: &Weak<Announcer>, announcement: Announcement| match changes.upgrade() {
+        Some(announcer) => {
+            announcer.announce(announcement);
             true
         }
         None => false,
@@ -151,13 +151,14 @@ fn listen(config: postgres::Config, instance: String, changes: Weak<watch::Sende
                 continue;
             }
             backoff = Duration::from_millis(200);
-            bump(&changes);
+            announce(&changes, Announcement::Unknown);
             loop {
                 let next = client.notifications().timeout_iter(Duration::from_millis(250)).next();
                 match next {
-                    Ok(Some(n)) if n.payload() == instance => {} // this instance already woke its own
-                    Ok(Some(_)) => {
-                        if !bump(&changes) {
+                    Ok(Some(n)) => {
+                        let (from, announcement) = payload::decode(n.payload());
+                        // This instance already woke its own.
+                        if from != instance && !announce(&changes, announcement) {
                             return;
                         }
                     }
@@ -176,13 +177,21 @@ impl Backend for Postgres {
     }
 
     fn sync(&self, request: &SyncRequest<'_>) -> Result<SyncOutcome, RelayError> {
+        // Short transactions (per-document locks are held until each commits), as the embedded
+        // relay's; each announces what it stored to the other instances when (and only if) it
+        // commits.
+        let mut run = RequestRun::new(request);
         self.pool.run(|c| {
-            let mut tx = c.transaction()?;
-            let outcome = run_session(&mut PgDocs::new(&mut tx, &self.sealer), request)?;
-            if outcome.stored_changes {
-                // Delivered to the other instances when (and only if) this commits.
-                tx.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &self.instance])?;
+            while run.has_incoming() {
+                let mut tx = c.transaction()?;
+                let changed = run.apply_next(&mut PgDocs::new(&mut tx, &self.sealer))?;
+                if !changed.is_empty() {
+                    tx.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &payload::encode(&self.instance, &changed)])?;
+                }
+                tx.commit()?;
             }
+            let mut tx = c.transaction()?;
+            let outcome = run.answer(&mut PgDocs::new(&mut tx, &self.sealer))?;
             tx.commit()?;
             Ok(outcome)
         })
@@ -195,7 +204,7 @@ impl Backend for Postgres {
             for (id, bytes) in docs {
                 pg.import(id, bytes)?;
             }
-            tx.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &self.instance])?;
+            tx.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &format!("{};*", self.instance)])?;
             tx.commit()?;
             Ok(())
         })

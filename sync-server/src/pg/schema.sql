@@ -67,3 +67,10 @@ CREATE TABLE IF NOT EXISTS visit_contributors (
 ALTER TABLE invites ADD COLUMN IF NOT EXISTS expires_at timestamptz;
 UPDATE invites SET expires_at = created_at + interval '14 days' WHERE expires_at IS NULL;
 ALTER TABLE devices ADD COLUMN IF NOT EXISTS last_seen_at timestamptz;
+
+-- What each device's changes have stored (documents created, bytes), against its quotas.
+CREATE TABLE IF NOT EXISTS device_usage (
+    device_id text PRIMARY KEY,
+    documents bigint NOT NULL,
+    bytes     bigint NOT NULL
+);
