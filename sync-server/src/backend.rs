@@ -5,7 +5,7 @@
 
 use automerge::AutoCommit;
 use homevisit_docs::{DocId, Scope};
-use homevisit_model::{EducatorId, VisitId};
+use homevisit_model::{EducatorId, SchoolId, VisitId};
 use homevisit_protocol::SyncBatch;
 use homevisit_store::{Applied, Incoming, Received};
 use homevisit_sync::{DocFailure, Session, SyncDocs, SyncReport};
@@ -130,17 +130,29 @@ pub(crate) trait DocStorage: SyncDocs + Records {
     fn record_contributor(&mut self, visit: VisitId, educator: EducatorId) -> Result<(), DocFailure>;
     /// Forgets a document a device began to send that has no content (see [`Applied::Pending`]).
     fn discard_pending(&mut self, doc: &DocId);
+    /// The documents not yet in sync with `peer` whose recorded scope is `school` (for notes,
+    /// their visit log's), and the prompt packs: a device's candidates, without walking every
+    /// school's documents.
+    fn candidates_of_school(&mut self, peer: &str, school: SchoolId) -> Result<Vec<DocId>, DocFailure>;
     /// What `device`'s changes have stored so far.
     fn usage(&mut self, device: &str) -> Result<Usage, DocFailure>;
     /// Adds to what `device`'s changes have stored, in this transaction.
     fn add_usage(&mut self, device: &str, added: Usage) -> Result<(), DocFailure>;
 }
 
-/// Messages of a request applied per transaction: a large batch is applied a part at a time, so
-/// no request holds the storage (the embedded relay's one connection, or PostgreSQL's per-document
-/// locks) for long, and other devices' syncs interleave with it. Each part is committed before
-/// the answer leaves, as the whole request used to be: what the answer acknowledges is stored.
+/// Most messages of a request applied per transaction: a large batch is applied a part at a
+/// time, so no request holds the storage (the embedded relay's one connection, or PostgreSQL's
+/// per-document locks) for long, and other devices' syncs interleave with it. Each part is
+/// committed before the answer leaves, as the whole request used to be: what the answer
+/// acknowledges is stored.
 pub const STEP_MESSAGES: usize = 64;
+
+/// A part also ends once it has worked this long (checked every [`STEP_SLICE`] messages): new
+/// records cost a few milliseconds each, questions microseconds.
+pub const STEP_TIME: std::time::Duration = std::time::Duration::from_millis(10);
+
+/// Messages handed to the session at a time within a part.
+const STEP_SLICE: usize = 8;
 
 /// Messages in one answer of the relay: a device with more to receive gets them over several
 /// requests ([`homevisit_protocol::SyncBatch::more`]), so answering one request stays short.
@@ -156,8 +168,8 @@ pub struct Changed {
 }
 
 /// One request's session, run over a backend's storage in steps: [`RequestRun::apply_next`] while
-/// [`RequestRun::has_incoming`], each in its own transaction, then [`RequestRun::answer`] in a
-/// last one.
+/// [`RequestRun::has_incoming`], then [`RequestRun::answer_next`] until it has the outcome, each
+/// step in its own transaction.
 pub(crate) struct RequestRun<'r> {
     request: &'r SyncRequest<'r>,
     session: Option<Session>,
@@ -166,6 +178,8 @@ pub(crate) struct RequestRun<'r> {
     changed: Vec<Changed>,
     /// Operations the request's messages brought so far (against `Bounds::request_ops`).
     ops: u64,
+    /// The answer, once made (persisting follows).
+    reply: Option<SyncBatch>,
 }
 
 impl<'r> RequestRun<'r> {
@@ -174,36 +188,49 @@ impl<'r> RequestRun<'r> {
         // can answer the next one, and a lost response only means the device asks again.
         let mut session = Session::new(request.device.device_id.clone()).paged(REPLY_PAGE_MESSAGES);
         session.peer_refused(&request.batch.rejected);
-        Self { request, session: Some(session), applied: 0, rejected: Vec::new(), changed: Vec::new(), ops: 0 }
+        Self { request, session: Some(session), applied: 0, rejected: Vec::new(), changed: Vec::new(), ops: 0, reply: None }
     }
 
     pub(crate) fn has_incoming(&self) -> bool {
         self.applied < self.request.batch.messages.len()
     }
 
-    /// Applies the next [`STEP_MESSAGES`] of the request's messages. Returns what this step
-    /// stored (other devices may have something to receive once it commits).
+    /// Applies the next part of the request's messages (at most [`STEP_MESSAGES`], or
+    /// [`STEP_TIME`] of work). Returns what this part stored (other devices may have something to
+    /// receive once it commits).
     pub(crate) fn apply_next<D: DocStorage>(&mut self, storage: &mut D) -> Result<Vec<Changed>, DocFailure> {
         let messages = &self.request.batch.messages;
-        let part = &messages[self.applied..messages.len().min(self.applied + STEP_MESSAGES)];
+        let end = messages.len().min(self.applied + STEP_MESSAGES);
         let session = self.session.as_mut().expect("answer ends the run");
         let mut docs = RelayDocs::new(storage, self.request, self.ops);
-        self.rejected.extend(session.incoming_messages(&mut docs, part)?);
-        self.applied += part.len();
+        let started = std::time::Instant::now();
+        while self.applied < end && (started.elapsed() < STEP_TIME) {
+            let slice = &messages[self.applied..end.min(self.applied + STEP_SLICE)];
+            self.rejected.extend(session.incoming_messages(&mut docs, slice)?);
+            self.applied += slice.len();
+        }
         let (changed, ops) = docs.into_outcome();
         self.ops = ops;
         self.changed.extend(changed.iter().cloned());
         Ok(changed)
     }
 
-    /// Answers the request (the relay's messages, and its refusals) and persists sync states and
-    /// marks: the last step.
-    pub(crate) fn answer<D: DocStorage>(&mut self, storage: &mut D) -> Result<SyncOutcome, DocFailure> {
-        let mut session = self.session.take().expect("answered once");
+    /// Answers the request (the relay's messages, and its refusals), then persists sync states
+    /// and marks, [`STEP_MESSAGES`] documents per call: the last steps. Returns the outcome once
+    /// everything is persisted (`None`: call again, in another transaction).
+    pub(crate) fn answer_next<D: DocStorage>(&mut self, storage: &mut D) -> Result<Option<SyncOutcome>, DocFailure> {
         let mut docs = RelayDocs::new(storage, self.request, self.ops);
-        let mut reply = session.outgoing(&mut docs)?;
-        reply.rejected = std::mem::take(&mut self.rejected);
-        let report = session.finish(&mut docs)?;
-        Ok(SyncOutcome { reply, report, changed: std::mem::take(&mut self.changed) })
+        let session = self.session.as_mut().expect("answered once");
+        if self.reply.is_none() {
+            let mut reply = session.outgoing(&mut docs)?;
+            reply.rejected = std::mem::take(&mut self.rejected);
+            self.reply = Some(reply);
+        }
+        if !session.persist_some(&mut docs, STEP_MESSAGES)? {
+            return Ok(None);
+        }
+        let report = self.session.take().expect("answered once").into_report();
+        let reply = self.reply.take().expect("made above");
+        Ok(Some(SyncOutcome { reply, report, changed: std::mem::take(&mut self.changed) }))
     }
 }

@@ -2,13 +2,13 @@
 //! access file (`access.db`), both in the relay's data directory. One relay instance per directory.
 
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
+use parking_lot::{Mutex, MutexGuard};
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use automerge::AutoCommit;
 use homevisit_docs::{DocId, Scope};
-use homevisit_model::{EducatorId, VisitId};
+use homevisit_model::{EducatorId, SchoolId, VisitId};
 use homevisit_store::{Applied, DbKey, Incoming, Store, StoreOptions};
 use homevisit_sync::{DocFailure, store_failure};
 
@@ -33,29 +33,24 @@ impl Embedded {
         Ok(Self { store: Mutex::new(store), access })
     }
 
-    /// The store, locked. Every write runs contained (below), so the lock is never poisoned by
-    /// a panic in a request; if it is anyway (a bug), the store is first brought back to what is
-    /// committed on disk (open transaction rolled back, documents in memory forgotten): nothing
-    /// goes on inside a transaction that a panic left open.
+    /// The store, locked. The lock is fair where it matters ([`Embedded::transaction`] hands it to
+    /// the longest waiter), and never poisoned: every write runs contained (below), and a panic
+    /// in one is recovered from (open transaction rolled back, documents in memory forgotten)
+    /// before the lock is released.
     fn store(&self) -> MutexGuard<'_, Store> {
-        match self.store.lock() {
-            Ok(store) => store,
-            Err(poisoned) => {
-                let mut store = poisoned.into_inner();
-                store.recover_after_panic();
-                self.store.clear_poison();
-                tracing::error!("the document store was recovered after a panic");
-                store
-            }
-        }
+        self.store.lock()
     }
 
     /// Runs one transaction on the store with panics contained: a panic is an error for this
     /// request, its transaction is rolled back (by `Store::batch`'s guard, as the panic unwinds),
     /// and the lock stays sound for the next request.
+    ///
+    /// The lock is then handed to whoever waited longest (`unlock_fair`): a device sending one
+    /// large request after another, a part per transaction, cannot keep taking it back before a
+    /// waiting device's small sync gets its turn.
     fn transaction<R>(&self, f: impl FnOnce(&mut Store) -> Result<R, RelayError>) -> Result<R, RelayError> {
         let mut store = self.store();
-        match catch_unwind(AssertUnwindSafe(|| store.batch(f))) {
+        let result = match catch_unwind(AssertUnwindSafe(|| store.batch(f))) {
             Ok(result) => result,
             Err(_) => {
                 store.recover_after_panic();
@@ -63,7 +58,9 @@ impl Embedded {
                     "a request failed inside the store (a contained panic); nothing of it was stored".into(),
                 ))
             }
-        }
+        };
+        MutexGuard::unlock_fair(store);
+        result
     }
 }
 
@@ -79,7 +76,11 @@ impl Backend for Embedded {
         while run.has_incoming() {
             self.transaction(|store| Ok(run.apply_next(store)?))?;
         }
-        self.transaction(|store| Ok(run.answer(store)?))
+        loop {
+            if let Some(outcome) = self.transaction(|store| Ok(run.answer_next(store)?))? {
+                return Ok(outcome);
+            }
+        }
     }
 
     fn import(&self, docs: &[(DocId, Vec<u8>)]) -> Result<(), RelayError> {
@@ -145,6 +146,10 @@ impl DocStorage for Store {
 
     fn discard_pending(&mut self, doc: &DocId) {
         Store::discard_pending(self, doc);
+    }
+
+    fn candidates_of_school(&mut self, peer: &str, school: SchoolId) -> Result<Vec<DocId>, DocFailure> {
+        self.unsynced_documents_of_school(peer, school).map_err(store_failure)
     }
 
     fn usage(&mut self, device: &str) -> Result<Usage, DocFailure> {

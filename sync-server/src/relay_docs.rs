@@ -227,7 +227,8 @@ impl<'a, D: DocStorage> RelayDocs<'a, D> {
 
 impl<D: DocStorage> SyncDocs for RelayDocs<'_, D> {
     fn candidates(&mut self, peer: &str) -> Result<Vec<DocId>, DocFailure> {
-        self.store.candidates(peer)
+        // Only the device's school's documents (and the prompt packs) can be readable by it.
+        self.store.candidates_of_school(peer, self.device.school_id)
     }
 
     fn access(&mut self, _peer: &str, doc: &DocId) -> Result<Permission, DocFailure> {

@@ -196,6 +196,24 @@ impl Store {
         Ok(ids.iter().filter_map(|s| s.parse().ok()).collect())
     }
 
+    /// [`Store::unsynced_documents`] of one school: the documents whose recorded scope
+    /// (`doc_scopes`; for notes, their visit log's) is `school`, and the prompt packs. What a relay
+    /// offers a device of that school, without walking every school's documents.
+    pub fn unsynced_documents_of_school(&self, peer: &str, school: SchoolId) -> Result<Vec<DocId>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT d.doc_id FROM documents d
+             JOIN doc_scopes s ON s.doc_id = d.doc_id
+             LEFT JOIN doc_scopes g ON d.doc_id LIKE 'visit-notes/%' AND g.doc_id = 'visit-log/' || substr(d.doc_id, 13)
+             LEFT JOIN sync_marks m ON m.doc_id = d.doc_id AND m.peer_id = ?1
+             WHERE (m.heads IS NULL OR m.heads != d.heads)
+               AND (s.school_id = ?2 OR g.school_id = ?2 OR d.doc_id LIKE 'prompt-pack/%')
+             ORDER BY d.doc_id",
+        )?;
+        let ids =
+            stmt.query_map(params![peer, school.to_string()], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
+        Ok(ids.iter().filter_map(|s| s.parse().ok()).collect())
+    }
+
     pub fn unsynced_count(&self, peer: &str) -> Result<usize> {
         let n: i64 = self
             .conn

@@ -59,6 +59,10 @@ pub struct Session {
     peer_has_more: bool,
     /// Most messages one outgoing batch holds (see [`Session::paged`]).
     page_messages: usize,
+    /// A paged session offers no more documents than a page holds (see [`Session::paged`]).
+    paged_offer: bool,
+    /// The offer stopped at a page's worth of documents.
+    offer_cut: bool,
     report: SyncReport,
 }
 
@@ -77,15 +81,20 @@ impl Session {
             last_pending: 0,
             peer_has_more: false,
             page_messages: MAX_BATCH_MESSAGES,
+            paged_offer: false,
+            offer_cut: false,
             report: SyncReport::default(),
         }
     }
 
     /// Sends at most `messages` messages per batch (and never more than the protocol's
-    /// [`MAX_BATCH_MESSAGES`]): a relay answers in small pages so no one request holds its
-    /// storage long; what does not fit is sent in later batches, each saying [`SyncBatch::more`].
+    /// [`MAX_BATCH_MESSAGES`]), and offers no more documents than that: a relay answers each
+    /// request in a small page, with a session per request, so no request holds its storage long
+    /// (however many documents a device has still to receive); the batch says
+    /// [`SyncBatch::more`], and the device's next request gets the next page.
     pub fn paged(mut self, messages: usize) -> Self {
         self.page_messages = messages.clamp(1, MAX_BATCH_MESSAGES);
+        self.paged_offer = true;
         self
     }
 
@@ -123,6 +132,10 @@ impl Session {
         if !self.offered {
             self.offered = true;
             for doc in docs.candidates(&self.peer)? {
+                if self.paged_offer && self.snapshots_due.len() + self.states.len() >= self.page_messages {
+                    self.offer_cut = true;
+                    break;
+                }
                 // Skip what no one may read, and what this session already settled (a snapshot or
                 // "holds" that arrived in the batch this one answers).
                 if !self.in_scope(&doc) || docs.access(&self.peer, &doc)? == Access::None || self.touched.contains(&doc)
@@ -180,7 +193,7 @@ impl Session {
                 Err(storage) => return Err(storage),
             }
         }
-        let more = unasked || !self.holds_due.is_empty() || !self.snapshots_due.is_empty();
+        let more = unasked || self.offer_cut || !self.holds_due.is_empty() || !self.snapshots_due.is_empty();
         let messages = page.messages;
         for doc in unsendable {
             self.states.remove(&doc);
@@ -352,33 +365,52 @@ impl Session {
     /// Persists every document's sync state, marks the documents the peer now holds as synced,
     /// and returns the report.
     pub fn finish<S: SyncDocs>(mut self, docs: &mut S) -> Result<SyncReport, DocFailure> {
+        while !self.persist_some(docs, usize::MAX)? {}
+        Ok(self.report)
+    }
+
+    /// [`Session::finish`] a part at a time: persists at most `max` documents' states and marks,
+    /// and returns whether every document is done (then [`Session::into_report`]). A relay
+    /// persists a large session over several short transactions this way. Nothing may be sent or
+    /// received once this has begun.
+    pub fn persist_some<S: SyncDocs>(&mut self, docs: &mut S, max: usize) -> Result<bool, DocFailure> {
+        let mut done = 0;
         // Documents exchanged whole: in sync if the peer holds exactly what we hold.
-        for (doc, theirs) in &self.peer_holds {
-            if self.states.contains_key(doc) {
+        while done < max {
+            let Some((doc, theirs)) = self.peer_holds.pop_first() else { break };
+            if self.states.contains_key(&doc) {
                 continue;
             }
-            let Some(ours) = docs.heads(doc)? else { continue };
+            done += 1;
+            let Some(ours) = docs.heads(&doc)? else { continue };
             let ours = sorted(ours);
-            if *theirs == ours {
+            if theirs == ours {
                 let mut state = State::new();
                 state.shared_heads = ours.clone();
-                docs.save_state(&self.peer, doc, &state.encode())?;
-                docs.mark_synced(&self.peer, doc, &ours)?;
+                docs.save_state(&self.peer, &doc, &state.encode())?;
+                docs.mark_synced(&self.peer, &doc, &ours)?;
                 self.report.in_sync += 1;
             }
         }
-        for (doc, state) in &self.states {
-            docs.save_state(&self.peer, doc, &state.encode())?;
-            let Some(mut ours) = docs.heads(doc)? else { continue };
+        while done < max {
+            let Some((doc, state)) = self.states.pop_first() else { break };
+            done += 1;
+            docs.save_state(&self.peer, &doc, &state.encode())?;
+            let Some(mut ours) = docs.heads(&doc)? else { continue };
             ours.sort();
             let mut theirs = state.their_heads.clone().unwrap_or_default();
             theirs.sort();
             if state.their_heads.is_some() && theirs == ours {
-                docs.mark_synced(&self.peer, doc, &ours)?;
+                docs.mark_synced(&self.peer, &doc, &ours)?;
                 self.report.in_sync += 1;
             }
         }
-        Ok(self.report)
+        Ok(self.peer_holds.is_empty() && self.states.is_empty())
+    }
+
+    /// What the session did (once [`Session::persist_some`] is done).
+    pub fn into_report(self) -> SyncReport {
+        self.report
     }
 }
 

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use automerge::sync::{Message, State};
 use automerge::{AutoCommit, ChangeHash};
 use homevisit_docs::{DocId, Scope, untrusted};
-use homevisit_model::{EducatorId, VisitId};
+use homevisit_model::{EducatorId, SchoolId, VisitId};
 use homevisit_protocol::RejectReason;
 use homevisit_store::{Applied, Incoming, Received};
 use homevisit_sync::{Access, DocFailure, SyncDocs};
@@ -350,6 +350,22 @@ impl DocStorage for PgDocs<'_, '_> {
 
     fn discard_pending(&mut self, _doc: &DocId) {
         // Nothing is kept of a document that has no content yet (see `write_checked`).
+    }
+
+    fn candidates_of_school(&mut self, peer: &str, school: SchoolId) -> Result<Vec<DocId>, DocFailure> {
+        let rows = self
+            .tx
+            .query(
+                "SELECT d.doc_id FROM documents d
+                 LEFT JOIN documents g ON d.doc_id LIKE 'visit-notes/%' AND g.doc_id = 'visit-log/' || substr(d.doc_id, 13)
+                 LEFT JOIN sync_marks m ON m.doc_id = d.doc_id AND m.device_id = $1
+                 WHERE (m.heads IS NULL OR m.heads <> d.heads)
+                   AND (d.school_id = $2 OR g.school_id = $2 OR d.doc_id LIKE 'prompt-pack/%')
+                 ORDER BY d.doc_id",
+                &[&peer, &school.to_string()],
+            )
+            .map_err(storage)?;
+        Ok(rows.iter().filter_map(|r| r.get::<_, String>(0).parse().ok()).collect())
     }
 
     fn usage(&mut self, device: &str) -> Result<Usage, DocFailure> {

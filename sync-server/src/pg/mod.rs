@@ -190,10 +190,14 @@ impl Backend for Postgres {
                 }
                 tx.commit()?;
             }
-            let mut tx = c.transaction()?;
-            let outcome = run.answer(&mut PgDocs::new(&mut tx, &self.sealer))?;
-            tx.commit()?;
-            Ok(outcome)
+            loop {
+                let mut tx = c.transaction()?;
+                let outcome = run.answer_next(&mut PgDocs::new(&mut tx, &self.sealer))?;
+                tx.commit()?;
+                if let Some(outcome) = outcome {
+                    return Ok(outcome);
+                }
+            }
         })
     }
 
