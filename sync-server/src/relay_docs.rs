@@ -132,7 +132,9 @@ impl<'a, D: DocStorage> RelayDocs<'a, D> {
                 (bytes, ops)
             }
         };
-        if self.ops.saturating_add(ops) > self.bounds.request_ops {
+        // The first document of a request always fits (each is bounded by its kind's limit), so
+        // every round makes progress.
+        if self.ops > 0 && self.ops.saturating_add(ops) > self.bounds.request_ops {
             return Err(DocFailure::Rejected(RejectReason::Busy));
         }
         self.ops = self.ops.saturating_add(ops);

@@ -419,6 +419,23 @@ async fn quotas_bound_what_one_device_stores_and_what_one_request_costs() {
     let (_, reply) = attacker.send(vec![snapshot(second, &mut second_content)]).await;
     assert_eq!(refusal(&reply.unwrap(), second), None, "accepted in the next request");
     assert!(admin.document(&second).unwrap().is_some());
+
+    // A phone whose edits pass the budget sends the rest in its next round, in the same sync.
+    let phone_dir = dir.path().join("phone");
+    std::fs::create_dir(&phone_dir).unwrap();
+    let phone = Device::enroll(&admin, &relay.url(), &phone_dir, rivera).await;
+    phone.sync().await;
+    let hers: Vec<_> = data.visits.iter().filter(|(l, _)| l.plan.educator_ids.contains(&rivera.id)).take(2).collect();
+    assert_eq!(hers.len(), 2, "two of her visits");
+    for (log, _) in &hers {
+        phone.store.lock().unwrap().set_note(log.plan.id, NoteField::Learned, "They love the park, and soccer.").unwrap();
+    }
+    let report = phone.sync().await;
+    assert_eq!(report.refused_by_peer, vec![]);
+    assert_eq!(phone.store.lock().unwrap().unsynced_count(homevisit_sync::client::RELAY_PEER).unwrap(), 0);
+    for (log, _) in &hers {
+        assert_eq!(homevisit_e2e::relay_note(&admin, log.plan.id, NoteField::Learned), "They love the park, and soccer.");
+    }
 }
 
 /// A relay that answers every request with `len` bytes (a `Content-Length`, or chunked without).

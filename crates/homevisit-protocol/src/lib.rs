@@ -104,8 +104,8 @@ pub enum RejectReason {
     /// The sender's device is over a quota of the receiver's (documents or bytes it may store):
     /// a coordinator's matter, not retried until then.
     OverQuota,
-    /// The receiver did not get to this message within the request's work budget: sent again in
-    /// the next sync, nothing to do.
+    /// The receiver did not get to this message within the request's work budget: the sender
+    /// sends it again in its next batch (the device's session does so by itself).
     Busy,
 }
 

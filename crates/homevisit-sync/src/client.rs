@@ -303,7 +303,9 @@ impl RelayClient {
                 self.round_trip(&out, wait).await?
             };
             session.count_bodies(sent, received);
-            if !(out.more || reply.more) {
+            // (A round the relay answered in part, `Busy` for the rest, pages too.)
+            let busy = reply.rejected.iter().any(|r| r.reason == homevisit_protocol::RejectReason::Busy);
+            if !(out.more || reply.more || busy) {
                 unpaged += 1;
             }
             round += 1;

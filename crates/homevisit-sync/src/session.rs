@@ -157,11 +157,15 @@ impl Session {
         // Answers first (they settle what the peer sent), then whole documents, then messages;
         // a batch is full at its message count or data budget (its last message may pass the
         // budget: a document is bounded, `homevisit_docs::limits::MAX_DOCUMENT_BYTES`).
-        let mut page = Page::new(self.page_messages);
+        // Answers are never held back for a later page: they are what acknowledges the peer's
+        // documents (a relay's session ends with its request), they are small, and there are
+        // never more than the batch they answer had messages. A page's worth comes after them.
+        let mut page = Page::new(MAX_BATCH_MESSAGES);
         while !page.full() {
             let Some((doc, heads)) = self.holds_due.pop_first() else { break };
             page.push(DocMessage { doc: doc.into(), form: MessageForm::Holds, data: Vec::new(), heads: wire(&heads) });
         }
+        page.max_messages = (page.messages.len() + self.page_messages).min(MAX_BATCH_MESSAGES);
         while !page.full() {
             let Some(doc) = self.snapshots_due.pop_first() else { break };
             let (data, heads) = match docs.snapshot(&doc) {
@@ -224,11 +228,25 @@ impl Session {
     /// session.
     pub fn incoming<S: SyncDocs>(&mut self, docs: &mut S, batch: &SyncBatch) -> Result<Vec<Rejection>, DocFailure> {
         self.peer_has_more = batch.more;
-        self.peer_refused(&batch.rejected);
+        let (busy, refused): (Vec<_>, Vec<_>) =
+            batch.rejected.iter().cloned().partition(|r| r.reason == RejectReason::Busy);
+        self.peer_refused(&refused);
+        // The peer had no time for these in that request: sent again in the next batch, a
+        // document whole as before, or a message with every change since the heads both sides
+        // last agreed on.
+        for doc in busy.iter().filter_map(|r| DocId::try_from(r.doc).ok()) {
+            if self.states.contains_key(&doc) {
+                let fresh = decode_state(docs.load_state(&self.peer, &doc)?);
+                self.states.insert(doc, fresh);
+            } else if self.touched.contains(&doc) {
+                self.snapshots_due.insert(doc);
+            }
+        }
         self.incoming_messages(docs, &batch.messages)
     }
 
-    /// Notes the peer's refusals (part of [`Session::incoming`]).
+    /// Notes the peer's refusals (part of [`Session::incoming`]; a relay, whose session is one
+    /// request, notes only these).
     pub fn peer_refused(&mut self, refusals: &[Rejection]) {
         for r in refusals {
             if let Ok(doc) = DocId::try_from(r.doc) {
