@@ -11,13 +11,14 @@ use std::sync::{Arc, Mutex};
 use homevisit_docs::automerge::transaction::Transactable;
 use homevisit_docs::automerge::{self, ActorId, AutoCommit, ROOT};
 use homevisit_docs::{DocId, DocKind, create_record};
+use homevisit_e2e::attacker::{self, Device, educator, refusal, snapshot, sync_with_changes, visit_of};
 use homevisit_e2e::{RelayProcess, admin, district};
 use homevisit_fixtures::DataSet;
 use homevisit_model::{Educator, Family, NoteField, VisitId, VisitLog};
 use homevisit_protocol::{DocMessage, MessageForm, RejectReason, SyncBatch, WireDocId};
 use homevisit_relay::Relay;
 use homevisit_store::{DbKey, Store};
-use homevisit_sync::client::{RELAY_PEER, RelayClient, enroll};
+use homevisit_sync::client::{RELAY_PEER, RelayClient};
 
 /// The relay process every test here starts (see `homevisit_e2e::RelayProcess`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -26,110 +27,8 @@ async fn relay_process() {
     homevisit_e2e::serve_as_child().await;
 }
 
-/// A relay process holding the demo district, and its administrator's handle on the same storage.
 fn seeded_relay(dir: &Path, faults: &str) -> (RelayProcess, Arc<Relay>, DataSet) {
-    let data = district();
-    let admin = admin(dir);
-    homevisit_e2e::import_district(&admin, &data);
-    (RelayProcess::start(dir, "relay_process", faults), admin, data)
-}
-
-fn educator<'a>(data: &'a DataSet, name: &str) -> &'a Educator {
-    data.educators.iter().find(|e| e.display_name == name).expect("a demo educator")
-}
-
-fn visit_of(data: &DataSet, label_educators: &[&str]) -> VisitLog {
-    let ids: Vec<_> = label_educators.iter().map(|n| educator(data, n).id).collect();
-    data.visits.iter().find(|(l, _)| l.plan.educator_ids == ids).expect("a demo visit").0.clone()
-}
-
-/// An enrolled device speaking the protocol itself, and a real phone store behind the same token.
-struct Device {
-    url: String,
-    token: String,
-    http: reqwest::Client,
-    store: Mutex<Store>,
-    client: RelayClient,
-}
-
-impl Device {
-    async fn enroll(admin: &Relay, url: &str, dir: &Path, educator: &Educator, role: &str) -> Device {
-        let id = educator.id.to_string();
-        let code = admin
-            .access()
-            .invite(
-                &educator.school_id,
-                &homevisit_relay::access::Role::from_columns(role, (role == "educator").then_some(id.as_str()))
-                    .unwrap(),
-            )
-            .unwrap();
-        let token = enroll(url, &code).await.unwrap().token;
-        let store = Store::open(dir.join(format!("{}.db", educator.id)), &DbKey::from_bytes([5; 32])).unwrap();
-        Device {
-            url: url.to_string(),
-            client: RelayClient::new(url, &token).unwrap(),
-            token,
-            http: reqwest::Client::new(),
-            store: Mutex::new(store),
-        }
-    }
-
-    /// Posts one batch; the HTTP status and, on 200, the relay's answer.
-    async fn send(&self, messages: Vec<DocMessage>) -> (u16, Option<SyncBatch>) {
-        let response = self
-            .http
-            .post(format!("{}/v1/sync", self.url))
-            .bearer_auth(&self.token)
-            .header("content-type", "application/octet-stream")
-            .body(SyncBatch::new(messages).encode())
-            .send()
-            .await
-            .unwrap();
-        let status = response.status().as_u16();
-        let body = response.bytes().await.unwrap();
-        (status, (status == 200).then(|| SyncBatch::decode(&body).unwrap()))
-    }
-
-    async fn sync(&self) -> homevisit_sync::SyncReport {
-        self.client.sync(&self.store).await.expect("the phone syncs")
-    }
-
-    fn held(&self) -> BTreeSet<DocId> {
-        self.store.lock().unwrap().document_ids(None).unwrap().into_iter().collect()
-    }
-
-    fn unsynced(&self) -> usize {
-        self.store.lock().unwrap().unsynced_count(RELAY_PEER).unwrap()
-    }
-}
-
-fn snapshot(doc: DocId, content: &mut AutoCommit) -> DocMessage {
-    DocMessage {
-        doc: doc.into(),
-        form: MessageForm::Snapshot,
-        data: content.save(),
-        heads: content.get_heads().iter().map(|h| h.0).collect(),
-    }
-}
-
-/// A sync message that carries every change of `content` at once (as a peer that believes the
-/// relay has nothing would send).
-fn sync_with_changes(doc: DocId, content: &mut AutoCommit) -> DocMessage {
-    let changes: Vec<Vec<u8>> = content.get_changes(&[]).into_iter().map(|mut c| c.bytes().to_vec()).collect();
-    let message = automerge::sync::Message {
-        heads: content.get_heads(),
-        need: vec![],
-        have: vec![automerge::sync::Have { last_sync: vec![], bloom: automerge::sync::BloomFilter::default() }],
-        changes: changes.into(),
-        flags: None,
-        version: automerge::sync::MessageVersion::V1,
-    };
-    DocMessage::sync(doc.into(), message.encode())
-}
-
-fn refusal(reply: &SyncBatch, doc: DocId) -> Option<RejectReason> {
-    let wire = WireDocId::from(doc);
-    reply.rejected.iter().find(|r| r.doc == wire).map(|r| r.reason)
+    attacker::seeded_relay(dir, "relay_process", faults, &[])
 }
 
 /// A record's document with its root `id` rewritten to `under`: a copy posing as another document.
@@ -182,8 +81,8 @@ async fn records_posing_as_other_documents_are_refused_and_take_nothing_over() {
     let dir = tempfile::tempdir().unwrap();
     let (relay, admin, data) = seeded_relay(&dir.path().join("relay"), "");
     let (rivera, haddad) = (educator(&data, "Ms. Rivera"), educator(&data, "Mr. Haddad"));
-    let attacker = Device::enroll(&admin, &relay.url(), dir.path(), rivera, "educator").await;
-    let owner = Device::enroll(&admin, &relay.url(), dir.path(), haddad, "educator").await;
+    let attacker = Device::enroll(&admin, &relay.url(), dir.path(), rivera).await;
+    let owner = Device::enroll(&admin, &relay.url(), dir.path(), haddad).await;
     attacker.sync().await;
     owner.sync().await;
 
@@ -251,7 +150,7 @@ async fn unknown_and_forbidden_documents_get_the_same_answer_and_nothing_else_fa
     let dir = tempfile::tempdir().unwrap();
     let (relay, admin, data) = seeded_relay(&dir.path().join("relay"), "");
     let rivera = educator(&data, "Ms. Rivera");
-    let attacker = Device::enroll(&admin, &relay.url(), dir.path(), rivera, "educator").await;
+    let attacker = Device::enroll(&admin, &relay.url(), dir.path(), rivera).await;
     attacker.sync().await;
     let elsewhere = DocId::new(DocKind::VisitNotes, visit_of(&data, &["Mr. Haddad", "Ms. Patel"]).plan.id.uuid());
     let unknown = DocId::new(DocKind::VisitNotes, uuid::Uuid::new_v4());
@@ -304,7 +203,7 @@ async fn a_panic_mid_batch_acknowledges_only_what_was_committed() {
     let relay_dir = dir.path().join("relay");
     let (relay, admin, data) = seeded_relay(&relay_dir, "");
     let rivera = educator(&data, "Ms. Rivera");
-    let phone = Device::enroll(&admin, &relay.url(), dir.path(), rivera, "educator").await;
+    let phone = Device::enroll(&admin, &relay.url(), dir.path(), rivera).await;
     phone.sync().await;
     let visit = visit_of(&data, &["Ms. Rivera", "Ms. Okafor"]).plan.id;
     let notes = DocId::new(DocKind::VisitNotes, visit.uuid());
@@ -366,8 +265,8 @@ async fn a_partner_who_wrote_cannot_be_taken_off_the_visit() {
     let (relay, admin, data) = seeded_relay(&relay_dir, "");
     let (rivera, okafor, chen) =
         (educator(&data, "Ms. Rivera"), educator(&data, "Ms. Okafor"), educator(&data, "Mr. Chen"));
-    let remover = Device::enroll(&admin, &relay.url(), dir.path(), rivera, "educator").await;
-    let partner = Device::enroll(&admin, &relay.url(), dir.path(), okafor, "educator").await;
+    let remover = Device::enroll(&admin, &relay.url(), dir.path(), rivera).await;
+    let partner = Device::enroll(&admin, &relay.url(), dir.path(), okafor).await;
     remover.sync().await;
     partner.sync().await;
 
@@ -409,7 +308,7 @@ async fn a_visit_naming_another_schools_family_or_educator_is_refused() {
     let (relay, admin, data) = seeded_relay(&relay_dir, "");
     let (rivera, chen, haddad) =
         (educator(&data, "Ms. Rivera"), educator(&data, "Mr. Chen"), educator(&data, "Mr. Haddad"));
-    let attacker = Device::enroll(&admin, &relay.url(), dir.path(), rivera, "educator").await;
+    let attacker = Device::enroll(&admin, &relay.url(), dir.path(), rivera).await;
     attacker.sync().await;
     let own = visit_of(&data, &["Ms. Rivera", "Ms. Okafor"]);
     let far_family = data.families.iter().find(|f| f.school_id != rivera.school_id).unwrap();
@@ -468,7 +367,7 @@ async fn bytes_that_crash_automerge_are_refused_and_the_relay_goes_on() {
     let relay_dir = dir.path().join("relay");
     let (relay, admin, data) = seeded_relay(&relay_dir, "");
     let rivera = educator(&data, "Ms. Rivera");
-    let attacker = Device::enroll(&admin, &relay.url(), dir.path(), rivera, "educator").await;
+    let attacker = Device::enroll(&admin, &relay.url(), dir.path(), rivera).await;
     attacker.sync().await;
     let own = visit_of(&data, &["Ms. Rivera", "Ms. Okafor"]).plan.id;
     let own_notes = DocId::new(DocKind::VisitNotes, own.uuid());

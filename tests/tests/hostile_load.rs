@@ -12,15 +12,16 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use homevisit_docs::automerge::transaction::Transactable;
-use homevisit_docs::automerge::{self, ActorId, AutoCommit, ROOT, ReadDoc};
+use homevisit_docs::automerge::{ActorId, AutoCommit, ROOT, ReadDoc};
 use homevisit_docs::{DocId, DocKind, create_record};
-use homevisit_e2e::{RelayProcess, admin, district};
+use homevisit_e2e::RelayProcess;
+use homevisit_e2e::attacker::{self, Device, educator, question, refusal, snapshot, sync_with_changes, visit_of};
 use homevisit_fixtures::DataSet;
-use homevisit_model::{Educator, Family, FamilyId, NoteField, VisitLog};
-use homevisit_protocol::{DocMessage, MAX_BATCH_MESSAGES, MessageForm, RejectReason, SyncBatch, WireDocId};
+use homevisit_model::{Family, FamilyId, NoteField};
+use homevisit_protocol::{MAX_BATCH_MESSAGES, RejectReason, SyncBatch};
 use homevisit_relay::Relay;
 use homevisit_store::{DbKey, Store};
-use homevisit_sync::client::{ClientError, RelayClient, enroll};
+use homevisit_sync::client::{ClientError, RelayClient};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "the relay process of the hostile-load tests, started by them"]
@@ -29,103 +30,7 @@ async fn relay_process() {
 }
 
 fn seeded_relay(dir: &Path, settings: &[(&str, &str)]) -> (RelayProcess, Arc<Relay>, DataSet) {
-    let data = district();
-    let admin = admin(dir);
-    homevisit_e2e::import_district(&admin, &data);
-    (RelayProcess::start_with(dir, "relay_process", "", settings), admin, data)
-}
-
-fn educator<'a>(data: &'a DataSet, name: &str) -> &'a Educator {
-    data.educators.iter().find(|e| e.display_name == name).expect("a demo educator")
-}
-
-fn visit_of(data: &DataSet, names: &[&str]) -> VisitLog {
-    let ids: Vec<_> = names.iter().map(|n| educator(data, n).id).collect();
-    data.visits.iter().find(|(l, _)| l.plan.educator_ids == ids).expect("a demo visit").0.clone()
-}
-
-/// An enrolled educator's device: a real phone store and client, and the raw protocol.
-struct Device {
-    url: String,
-    token: String,
-    http: reqwest::Client,
-    store: Mutex<Store>,
-    client: RelayClient,
-}
-
-impl Device {
-    async fn enroll(admin: &Relay, url: &str, dir: &Path, educator: &Educator) -> Device {
-        let id = educator.id.to_string();
-        let role = homevisit_relay::access::Role::from_columns("educator", Some(id.as_str())).unwrap();
-        let code = admin.access().invite(&educator.school_id, &role).unwrap();
-        let token = enroll(url, &code).await.unwrap().token;
-        let store = Store::open(dir.join(format!("{}.db", educator.id)), &DbKey::from_bytes([5; 32])).unwrap();
-        Device {
-            url: url.to_string(),
-            client: RelayClient::new(url, &token).unwrap(),
-            token,
-            http: reqwest::Client::new(),
-            store: Mutex::new(store),
-        }
-    }
-
-    /// Posts one batch; the HTTP status and, on 200, the relay's answer.
-    async fn send(&self, messages: Vec<DocMessage>) -> (u16, Option<SyncBatch>) {
-        self.post(SyncBatch::new(messages).encode(), "").await
-    }
-
-    async fn post(&self, body: Vec<u8>, query: &str) -> (u16, Option<SyncBatch>) {
-        let response = self
-            .http
-            .post(format!("{}/v1/sync{query}", self.url))
-            .bearer_auth(&self.token)
-            .header("content-type", "application/octet-stream")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        let status = response.status().as_u16();
-        let body = response.bytes().await.unwrap();
-        (status, (status == 200).then(|| SyncBatch::decode(&body).unwrap()))
-    }
-
-    async fn sync(&self) -> homevisit_sync::SyncReport {
-        self.client.sync(&self.store).await.expect("the phone syncs")
-    }
-}
-
-/// "What do you have?" about `doc`, with no changes: what a peer asks first.
-fn question(doc: DocId) -> DocMessage {
-    let message = automerge::sync::SyncDoc::generate_sync_message(&AutoCommit::new().sync(), &mut Default::default());
-    DocMessage::sync(doc.into(), message.expect("a first message").encode())
-}
-
-fn snapshot(doc: DocId, content: &mut AutoCommit) -> DocMessage {
-    DocMessage {
-        doc: doc.into(),
-        form: MessageForm::Snapshot,
-        data: content.save(),
-        heads: content.get_heads().iter().map(|h| h.0).collect(),
-    }
-}
-
-/// A sync message carrying every change of `content`.
-fn sync_with_changes(doc: DocId, content: &mut AutoCommit) -> DocMessage {
-    let changes: Vec<Vec<u8>> = content.get_changes(&[]).into_iter().map(|mut c| c.bytes().to_vec()).collect();
-    let message = automerge::sync::Message {
-        heads: content.get_heads(),
-        need: vec![],
-        have: vec![automerge::sync::Have { last_sync: vec![], bloom: automerge::sync::BloomFilter::default() }],
-        changes: changes.into(),
-        flags: None,
-        version: automerge::sync::MessageVersion::V1,
-    };
-    DocMessage::sync(doc.into(), message.encode())
-}
-
-fn refusal(reply: &SyncBatch, doc: DocId) -> Option<RejectReason> {
-    let wire = WireDocId::from(doc);
-    reply.rejected.iter().find(|r| r.doc == wire).map(|r| r.reason)
+    attacker::seeded_relay(dir, "relay_process", "", settings)
 }
 
 /// A new family of `like`'s school, as a valid record.

@@ -11,11 +11,12 @@ use std::time::{Duration, Instant};
 use homevisit_docs::automerge::transaction::Transactable;
 use homevisit_docs::automerge::{ActorId, AutoCommit, ObjType, ROOT, ReadDoc, Value};
 use homevisit_docs::{DocId, Record, create_record, read_record};
+use homevisit_e2e::attacker::snapshot;
 use homevisit_e2e::{RelayProcess, admin, district};
 use homevisit_fixtures::DataSet;
 use homevisit_model::validate::MAX_PROMPTS;
 use homevisit_model::{Educator, Language, PromptPack, SchoolId, VisitNumber};
-use homevisit_protocol::{DocMessage, MessageForm, SyncBatch, WireDocId};
+use homevisit_protocol::{DocMessage, SyncBatch, WireDocId};
 use homevisit_relay::Relay;
 use homevisit_relay::access::Role;
 use homevisit_store::{DbKey, Store};
@@ -117,15 +118,6 @@ fn with_more_prompts(mut doc: AutoCommit, n: usize) -> AutoCommit {
     }
     doc.commit();
     doc
-}
-
-fn snapshot(doc: DocId, content: &mut AutoCommit) -> DocMessage {
-    DocMessage {
-        doc: doc.into(),
-        form: MessageForm::Snapshot,
-        data: content.save(),
-        heads: content.get_heads().iter().map(|h| h.0).collect(),
-    }
 }
 
 fn refused(reply: &SyncBatch, doc: DocId) -> bool {

@@ -152,3 +152,41 @@ async fn a_relay_restart_loses_nothing_and_the_next_sync_converges() {
     assert_eq!(unsynced(&a), 0);
     relay.stop().await.unwrap();
 }
+
+/// More than a batch holds, both ways: a phone uploads 1,100 new records (over the 1,000 messages
+/// a batch may carry) and a fresh phone downloads them (over the relay's 250-message pages); each
+/// settles in one sync, every document acknowledged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn syncs_larger_than_a_batch_page_and_settle_in_one_sync() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = district();
+    let relay = relay_at(&dir.path().join("relay"), Some(&data)).await;
+    let (rivera, token) = phone(&relay, &data, dir.path(), "Ms. Rivera").await;
+    client(&relay, &token).sync(&rivera).await.unwrap();
+    let template = data.families.iter().find(|f| f.school_id == data.visits[0].0.plan.school_id).unwrap();
+    let families: Vec<_> = (0..1100)
+        .map(|i| homevisit_model::Family {
+            id: homevisit_model::FamilyId::new(),
+            display_name: format!("Family {i}"),
+            ..template.clone()
+        })
+        .collect();
+    rivera.lock().unwrap().import_families(&families).unwrap();
+    assert_eq!(unsynced(&rivera), 1100);
+
+    let up = client(&relay, &token).sync(&rivera).await.unwrap();
+    assert_eq!(up.refused_by_peer, vec![]);
+    assert_eq!(unsynced(&rivera), 0, "every document acknowledged in one sync");
+    assert!(up.rounds >= 3, "paged: {} rounds", up.rounds);
+    for f in [&families[0], &families[1099]] {
+        assert!(relay.relay.document(&DocId::new(DocKind::Family, f.id.uuid())).unwrap().is_some());
+    }
+
+    let (okafor, token) = phone(&relay, &data, dir.path(), "Ms. Okafor").await;
+    let down = client(&relay, &token).sync(&okafor).await.unwrap();
+    assert_eq!(unsynced(&okafor), 0);
+    assert!(down.rounds >= 5, "paged: {} rounds", down.rounds);
+    let ids: Vec<_> = families.iter().map(|f| DocId::new(DocKind::Family, f.id.uuid())).collect();
+    assert_same(&rivera, &okafor, &ids);
+    relay.stop().await.unwrap();
+}

@@ -1,0 +1,140 @@
+//! What the hostile-device suites (`tests/hostile*.rs`) share: a relay process seeded with the demo
+//! district, an enrolled device that speaks the protocol itself beside a real phone store, and
+//! messages crafted by hand.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use homevisit_docs::DocId;
+use homevisit_docs::automerge::{self, AutoCommit};
+use homevisit_fixtures::DataSet;
+use homevisit_model::{Educator, VisitLog};
+use homevisit_protocol::{DocMessage, MessageForm, RejectReason, SyncBatch, WireDocId};
+use homevisit_relay::Relay;
+use homevisit_relay::access::Role;
+use homevisit_store::{DbKey, Store};
+use homevisit_sync::client::{RELAY_PEER, RelayClient, enroll};
+
+use crate::RelayProcess;
+
+/// A relay process (its child test `child_test`, with `faults` armed and `settings` in its
+/// environment) holding the demo district, and its administrator's handle on the same storage.
+pub fn seeded_relay(
+    dir: &Path,
+    child_test: &'static str,
+    faults: &str,
+    settings: &[(&str, &str)],
+) -> (RelayProcess, Arc<Relay>, DataSet) {
+    let data = crate::district();
+    let admin = crate::admin(dir);
+    crate::import_district(&admin, &data);
+    (RelayProcess::start_with(dir, child_test, faults, settings), admin, data)
+}
+
+pub fn educator<'a>(data: &'a DataSet, name: &str) -> &'a Educator {
+    data.educators.iter().find(|e| e.display_name == name).expect("a demo educator")
+}
+
+/// The demo visit made by exactly these educators, in this order.
+pub fn visit_of(data: &DataSet, names: &[&str]) -> VisitLog {
+    let ids: Vec<_> = names.iter().map(|n| educator(data, n).id).collect();
+    data.visits.iter().find(|(l, _)| l.plan.educator_ids == ids).expect("a demo visit").0.clone()
+}
+
+/// An enrolled educator's device: a real phone store and client behind its token, and the raw
+/// protocol for crafted batches.
+pub struct Device {
+    pub url: String,
+    pub token: String,
+    http: reqwest::Client,
+    pub store: Mutex<Store>,
+    pub client: RelayClient,
+}
+
+impl Device {
+    /// Enrolls `educator`'s device (its store in `dir`, named by the educator's id).
+    pub async fn enroll(admin: &Relay, url: &str, dir: &Path, educator: &Educator) -> Device {
+        let code = admin.access().invite(&educator.school_id, &Role::Educator(educator.id)).unwrap();
+        let token = enroll(url, &code).await.unwrap().token;
+        let store = Store::open(dir.join(format!("{}.db", educator.id)), &DbKey::from_bytes([5; 32])).unwrap();
+        Device {
+            url: url.to_string(),
+            client: RelayClient::new(url, &token).unwrap(),
+            token,
+            http: reqwest::Client::new(),
+            store: Mutex::new(store),
+        }
+    }
+
+    /// Posts one batch; the HTTP status and, on 200, the relay's answer.
+    pub async fn send(&self, messages: Vec<DocMessage>) -> (u16, Option<SyncBatch>) {
+        self.post(SyncBatch::new(messages).encode(), "").await
+    }
+
+    /// Posts a body as it is (`query`: e.g. `?wait_ms=N`).
+    pub async fn post(&self, body: Vec<u8>, query: &str) -> (u16, Option<SyncBatch>) {
+        let response = self
+            .http
+            .post(format!("{}/v1/sync{query}", self.url))
+            .bearer_auth(&self.token)
+            .header("content-type", "application/octet-stream")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let body = response.bytes().await.unwrap();
+        (status, (status == 200).then(|| SyncBatch::decode(&body).unwrap()))
+    }
+
+    /// A sync of the real phone store.
+    pub async fn sync(&self) -> homevisit_sync::SyncReport {
+        self.client.sync(&self.store).await.expect("the phone syncs")
+    }
+
+    pub fn held(&self) -> BTreeSet<DocId> {
+        self.store.lock().unwrap().document_ids(None).unwrap().into_iter().collect()
+    }
+
+    pub fn unsynced(&self) -> usize {
+        self.store.lock().unwrap().unsynced_count(RELAY_PEER).unwrap()
+    }
+}
+
+/// "What do you have?" about `doc`, with no changes: what a peer asks first.
+pub fn question(doc: DocId) -> DocMessage {
+    let message = automerge::sync::SyncDoc::generate_sync_message(&AutoCommit::new().sync(), &mut Default::default());
+    DocMessage::sync(doc.into(), message.expect("a first message").encode())
+}
+
+/// `content` whole, as a device sends a document the relay has never synced with it.
+pub fn snapshot(doc: DocId, content: &mut AutoCommit) -> DocMessage {
+    DocMessage {
+        doc: doc.into(),
+        form: MessageForm::Snapshot,
+        data: content.save(),
+        heads: content.get_heads().iter().map(|h| h.0).collect(),
+    }
+}
+
+/// A sync message that carries every change of `content` at once (as a peer that believes the
+/// relay has nothing would send).
+pub fn sync_with_changes(doc: DocId, content: &mut AutoCommit) -> DocMessage {
+    let changes: Vec<Vec<u8>> = content.get_changes(&[]).into_iter().map(|mut c| c.bytes().to_vec()).collect();
+    let message = automerge::sync::Message {
+        heads: content.get_heads(),
+        need: vec![],
+        have: vec![automerge::sync::Have { last_sync: vec![], bloom: automerge::sync::BloomFilter::default() }],
+        changes: changes.into(),
+        flags: None,
+        version: automerge::sync::MessageVersion::V1,
+    };
+    DocMessage::sync(doc.into(), message.encode())
+}
+
+/// Why the relay refused `doc` in `reply`, if it did.
+pub fn refusal(reply: &SyncBatch, doc: DocId) -> Option<RejectReason> {
+    let wire = WireDocId::from(doc);
+    reply.rejected.iter().find(|r| r.doc == wire).map(|r| r.reason)
+}
