@@ -10,10 +10,10 @@ use std::path::Path;
 
 use homevisit_relay::{Config, Storage};
 
-#[path = "postgres_db.rs"]
-pub mod postgres_db;
 #[path = "attacker.rs"]
 pub mod attacker;
+#[path = "postgres_db.rs"]
+pub mod postgres_db;
 
 /// The environment variable naming the PostgreSQL server to run relays on.
 pub const POSTGRES_ENV: &str = "HOMEVISIT_TEST_POSTGRES";

@@ -154,7 +154,11 @@ async fn main() {
     let (relay, url) = RelayProcess::spawn(&relay_dir);
     let pid = relay.0.id();
     let key = DbKey::from_bytes([9; 32]);
-    let attacker = Arc::new(Raw { url: url.clone(), token: enroll(&url, &code_attacker).await.unwrap().token, http: reqwest::Client::new() });
+    let attacker = Arc::new(Raw {
+        url: url.clone(),
+        token: enroll(&url, &code_attacker).await.unwrap().token,
+        http: reqwest::Client::new(),
+    });
     let victim_store = Mutex::new(Store::open(dir.path().join("victim.db"), &key).unwrap());
     let victim = RelayClient::new(&url, &enroll(&url, &code_victim).await.unwrap().token).unwrap();
     victim.sync(&victim_store).await.unwrap();
@@ -180,8 +184,9 @@ async fn main() {
     let (stored, _) = attacker_store.lock().unwrap().stored_document(&family_doc).unwrap();
     let mut rewritten = million_ops(homevisit_docs::load(&stored).unwrap());
     let new_id = FamilyId::new();
-    let mut new_family =
-        million_ops(create_record(&homevisit_model::Family { id: new_id, ..family.clone() }, &ActorId::random()).unwrap());
+    let mut new_family = million_ops(
+        create_record(&homevisit_model::Family { id: new_id, ..family.clone() }, &ActorId::random()).unwrap(),
+    );
     let new_doc = DocId::new(DocKind::Family, new_id.uuid());
     let theirs = data.visits.iter().find(|(l, _)| l.plan.school_id != rivera.school_id).unwrap().0.plan.id;
     let forbidden_doc = DocId::new(DocKind::VisitNotes, theirs.uuid());
@@ -222,7 +227,10 @@ async fn main() {
                     .map(|_| {
                         let id = FamilyId::new();
                         let record = homevisit_model::Family { id, ..family.clone() };
-                        snapshot(DocId::new(DocKind::Family, id.uuid()), &mut create_record(&record, &ActorId::random()).unwrap())
+                        snapshot(
+                            DocId::new(DocKind::Family, id.uuid()),
+                            &mut create_record(&record, &ActorId::random()).unwrap(),
+                        )
                     })
                     .collect();
                 attacker.send_paced(batch).await;

@@ -10,7 +10,6 @@ use homevisit_protocol::SyncBatch;
 use homevisit_store::{Applied, Incoming, Received};
 use homevisit_sync::{DocFailure, Session, SyncDocs, SyncReport};
 
-
 use crate::access::AccessStore;
 use crate::relay_docs::RelayDocs;
 use crate::{Device, RelayError};
@@ -190,7 +189,15 @@ impl<'r> RequestRun<'r> {
         // can answer the next one, and a lost response only means the device asks again.
         let mut session = Session::new(request.device.device_id.clone()).paged(REPLY_PAGE_MESSAGES);
         session.peer_refused(&request.batch.rejected);
-        Self { request, session: Some(session), applied: 0, rejected: Vec::new(), changed: Vec::new(), ops: 0, reply: None }
+        Self {
+            request,
+            session: Some(session),
+            applied: 0,
+            rejected: Vec::new(),
+            changed: Vec::new(),
+            ops: 0,
+            reply: None,
+        }
     }
 
     pub(crate) fn has_incoming(&self) -> bool {

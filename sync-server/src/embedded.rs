@@ -1,8 +1,8 @@
 //! The default backend: the same encrypted SQLite store a device uses (`documents.db`) and the
 //! access file (`access.db`), both in the relay's data directory. One relay instance per directory.
 
-use std::path::Path;
 use parking_lot::{Mutex, MutexGuard};
+use std::path::Path;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 

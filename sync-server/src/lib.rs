@@ -28,7 +28,6 @@ use homevisit_docs::DocId;
 use homevisit_store::{DbKey, Store, StoreError};
 use tokio::sync::{oneshot, watch};
 
-
 pub use access::{AccessError, AccessStore, Device};
 pub use backend::{Backend, Bounds};
 

@@ -76,9 +76,9 @@ impl Announcement {
     pub(crate) fn concerns(&self, device: &Device, coordinators_read_notes: bool) -> bool {
         match self {
             Announcement::Unknown => true,
-            Announcement::Changed(changed) => changed
-                .iter()
-                .any(|c| permission(device, c.kind, &c.scope, coordinators_read_notes) != Access::None),
+            Announcement::Changed(changed) => {
+                changed.iter().any(|c| permission(device, c.kind, &c.scope, coordinators_read_notes) != Access::None)
+            }
         }
     }
 }
@@ -384,8 +384,12 @@ mod tests {
         for _ in 0..100 {
             changes.announce(Announcement::Changed(vec![elsewhere.clone()].into()));
         }
-        let signals =
-            Signals { changes: rx, relevant: |a: &Announcement| matches!(a, Announcement::Unknown), shutting_down: down.subscribe(), ticket: &ticket };
+        let signals = Signals {
+            changes: rx,
+            relevant: |a: &Announcement| matches!(a, Announcement::Unknown),
+            shutting_down: down.subscribe(),
+            ticket: &ticket,
+        };
         let deadline = Instant::now() + Duration::from_millis(50);
         let woken = wait_for_news(signals, deadline, || async { Ok::<Option<()>, ()>(None) }).await;
         assert_eq!(woken, Ok((Woken::Deadline, 0)), "no look for a hundred changes elsewhere");
@@ -398,7 +402,8 @@ mod tests {
         let (first_waits, rx, first_down) = (waits.clone(), changes.subscribe(), down.subscribe());
         let first = tokio::spawn(async move {
             let ticket = first_waits.enter("d");
-            let signals = Signals { changes: rx, relevant: |_: &Announcement| true, shutting_down: first_down, ticket: &ticket };
+            let signals =
+                Signals { changes: rx, relevant: |_: &Announcement| true, shutting_down: first_down, ticket: &ticket };
             wait_for_news(signals, far(), || async { Ok::<Option<()>, ()>(None) }).await
         });
         while waits.len() == 0 {
@@ -432,7 +437,8 @@ mod tests {
         let down_rx = down.subscribe();
         let waiter = tokio::spawn(async move {
             let ticket = waits.enter("d");
-            let signals = Signals { changes: rx, relevant: |_: &Announcement| true, shutting_down: down_rx, ticket: &ticket };
+            let signals =
+                Signals { changes: rx, relevant: |_: &Announcement| true, shutting_down: down_rx, ticket: &ticket };
             wait_for_news(signals, far(), || async { Ok::<Option<()>, ()>(None) }).await
         });
         tokio::time::sleep(Duration::from_millis(10)).await;
@@ -461,7 +467,11 @@ mod tests {
 
     #[test]
     fn announcements_between_instances_round_trip_and_stay_small() {
-        let scope = Scope { school: Some(SchoolId::new()), educators: vec![EducatorId::new(), EducatorId::new()], ..Scope::default() };
+        let scope = Scope {
+            school: Some(SchoolId::new()),
+            educators: vec![EducatorId::new(), EducatorId::new()],
+            ..Scope::default()
+        };
         let changed = vec![
             Changed { kind: DocKind::VisitNotes, scope: scope.clone() },
             Changed { kind: DocKind::PromptPack, scope: Scope::default() },

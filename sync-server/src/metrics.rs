@@ -43,7 +43,11 @@ impl Metrics {
         registry.register("sync_bytes_received", "Sync body bytes received", bytes_in.clone());
         registry.register("sync_bytes_sent", "Sync body bytes sent", bytes_out.clone());
         let live_looks = Counter::default();
-        registry.register("live_looks", "Sessions run by live requests looking again after a change", live_looks.clone());
+        registry.register(
+            "live_looks",
+            "Sessions run by live requests looking again after a change",
+            live_looks.clone(),
+        );
         Self {
             registry: Mutex::new(registry),
             requests,

@@ -68,7 +68,8 @@ struct EnrollResponse {
 const MAX_ENROLL_BODY: usize = 4 * 1024;
 
 async fn enroll(State(relay): State<Arc<Relay>>, body: axum::body::Body) -> Result<Json<EnrollResponse>, ApiError> {
-    let read = tokio::time::timeout(relay.connection_limits.body_read_timeout, axum::body::to_bytes(body, MAX_ENROLL_BODY));
+    let read =
+        tokio::time::timeout(relay.connection_limits.body_read_timeout, axum::body::to_bytes(body, MAX_ENROLL_BODY));
     let body = read
         .await
         .map_err(|_| ApiError(StatusCode::REQUEST_TIMEOUT, "the body took too long to arrive"))?
@@ -165,7 +166,9 @@ async fn take_turn(relay: &Relay, device: &str, paced: bool) -> Result<Duration,
 
 /// Reads a sync body: at most [`MAX_BODY_BYTES`], within the body timeout.
 async fn read_body(relay: &Relay, body: Body) -> Result<Bytes, ApiError> {
-    match tokio::time::timeout(relay.connection_limits.body_read_timeout, axum::body::to_bytes(body, MAX_BODY_BYTES)).await {
+    match tokio::time::timeout(relay.connection_limits.body_read_timeout, axum::body::to_bytes(body, MAX_BODY_BYTES))
+        .await
+    {
         Ok(Ok(bytes)) => Ok(bytes),
         Ok(Err(_)) => Err(ApiError(StatusCode::PAYLOAD_TOO_LARGE, "the body is over the limit, or was cut off")),
         Err(_) => Err(ApiError(StatusCode::REQUEST_TIMEOUT, "the body took too long to arrive")),

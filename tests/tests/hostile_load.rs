@@ -93,7 +93,12 @@ async fn batches_are_bounded_and_unknown_documents_leave_nothing_behind() {
     let grown = rss_mb(relay.pid()) - rss_before;
     assert!(grown < 64.0, "the relay kept {grown:.0} MB for 20,000 unknown documents");
     // The attacker's own syncs still work.
-    attacker.store.lock().unwrap().set_note(visit_of(&data, &["Ms. Rivera", "Ms. Okafor"]).plan.id, NoteField::Learned, "Park.").unwrap();
+    attacker
+        .store
+        .lock()
+        .unwrap()
+        .set_note(visit_of(&data, &["Ms. Rivera", "Ms. Okafor"]).plan.id, NoteField::Learned, "Park.")
+        .unwrap();
     assert_eq!(attacker.sync().await.refused_by_peer, vec![]);
 }
 
@@ -238,7 +243,10 @@ fn read_all(stream: &mut TcpStream, within: Duration) -> Vec<u8> {
             Ok(0) => return out,
             Ok(n) => out.extend_from_slice(&buf[..n]),
             Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
-                panic!("the relay kept the connection open past {within:?}; read so far: {:?}", String::from_utf8_lossy(&out))
+                panic!(
+                    "the relay kept the connection open past {within:?}; read so far: {:?}",
+                    String::from_utf8_lossy(&out)
+                )
             }
             Err(_) => return out, // reset: closed
         }
@@ -336,13 +344,21 @@ async fn quotas_bound_what_one_device_stores_and_what_one_request_costs() {
     let hers: Vec<_> = data.visits.iter().filter(|(l, _)| l.plan.educator_ids.contains(&rivera.id)).take(2).collect();
     assert_eq!(hers.len(), 2, "two of her visits");
     for (log, _) in &hers {
-        phone.store.lock().unwrap().set_note(log.plan.id, NoteField::Learned, "They love the park, and soccer.").unwrap();
+        phone
+            .store
+            .lock()
+            .unwrap()
+            .set_note(log.plan.id, NoteField::Learned, "They love the park, and soccer.")
+            .unwrap();
     }
     let report = phone.sync().await;
     assert_eq!(report.refused_by_peer, vec![]);
     assert_eq!(phone.store.lock().unwrap().unsynced_count(homevisit_sync::client::RELAY_PEER).unwrap(), 0);
     for (log, _) in &hers {
-        assert_eq!(homevisit_e2e::relay_note(&admin, log.plan.id, NoteField::Learned), "They love the park, and soccer.");
+        assert_eq!(
+            homevisit_e2e::relay_note(&admin, log.plan.id, NoteField::Learned),
+            "They love the park, and soccer."
+        );
     }
 }
 
@@ -366,7 +382,9 @@ fn oversized_relay(len: usize, chunked: bool) -> String {
             let chunk = vec![0u8; 1 << 20];
             for _ in 0..len.div_ceil(chunk.len()) {
                 let sent = if chunked {
-                    write!(stream, "{:x}\r\n", chunk.len()).and_then(|_| stream.write_all(&chunk)).and_then(|_| stream.write_all(b"\r\n"))
+                    write!(stream, "{:x}\r\n", chunk.len())
+                        .and_then(|_| stream.write_all(&chunk))
+                        .and_then(|_| stream.write_all(b"\r\n"))
                 } else {
                     stream.write_all(&chunk)
                 };

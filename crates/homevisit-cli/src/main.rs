@@ -346,9 +346,9 @@ fn run(cli: Cli) -> Res {
             println!("enrolled as device {}", enrollment.device_id);
         }
         Command::Sync => {
-            let client = device_session::relay_client(&ctx.store).map_err(err)?.ok_or(
-                "this device is not enrolled with a relay: run `homevisit enroll --relay URL --invite CODE`",
-            )?;
+            let client = device_session::relay_client(&ctx.store)
+                .map_err(err)?
+                .ok_or("this device is not enrolled with a relay: run `homevisit enroll --relay URL --invite CODE`")?;
             let store = std::sync::Mutex::new(ctx.store);
             let report = runtime()?.block_on(client.sync(&store)).map_err(err)?;
             let store = store.into_inner().unwrap_or_else(|p| p.into_inner());

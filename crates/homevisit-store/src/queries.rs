@@ -209,8 +209,9 @@ impl Store {
                AND (s.school_id = ?2 OR g.school_id = ?2 OR d.doc_id LIKE 'prompt-pack/%')
              ORDER BY d.doc_id",
         )?;
-        let ids =
-            stmt.query_map(params![peer, school.to_string()], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
+        let ids = stmt
+            .query_map(params![peer, school.to_string()], |r| r.get::<_, String>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(ids.iter().filter_map(|s| s.parse().ok()).collect())
     }
 

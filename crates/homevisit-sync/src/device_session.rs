@@ -104,7 +104,10 @@ pub fn open_store(data_dir: &Path, key: &DbKey) -> Result<Store, SessionError> {
 pub async fn enroll(relay_url: &str, invite: &str) -> Result<Enrollment, ClientError> {
     let relay_url = relay_url.trim();
     let client::Enrollment { device_id, token } = client::enroll(relay_url, invite.trim()).await?;
-    Ok(Enrollment { device_id, credentials: Credentials { relay_url: relay_url.to_string(), token: DeviceToken(token) } })
+    Ok(Enrollment {
+        device_id,
+        credentials: Credentials { relay_url: relay_url.to_string(), token: DeviceToken(token) },
+    })
 }
 
 /// Keeps `credentials` in the store, replacing earlier ones, in one transaction. A different relay

@@ -319,8 +319,11 @@ impl Session {
                     // (Over a quota or the request's budget is not about the document: the relay
                     // answers those alike for documents it holds and does not.)
                     let about_the_document = matches!(reason, RejectReason::Forbidden | RejectReason::Malformed);
-                    let reason =
-                        if about_the_document && docs.heads(&doc)?.is_none() { RejectReason::Forbidden } else { reason };
+                    let reason = if about_the_document && docs.heads(&doc)?.is_none() {
+                        RejectReason::Forbidden
+                    } else {
+                        reason
+                    };
                     self.states.remove(&doc);
                     self.report.refused_by_us.push((doc, reason));
                     rejected.push(Rejection { doc: m.doc, reason });
