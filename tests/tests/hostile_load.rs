@@ -286,10 +286,13 @@ async fn slow_unauthenticated_and_excess_connections_are_cut_off() {
     let answer = String::from_utf8_lossy(&read_all(&mut stalled, Duration::from_secs(5))).to_string();
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
 
-    // Over the connection limit, a new connection is closed unread: its request gets no answer
-    // (the six idle ones hold every slot until their header timeout, 3 s).
-    let idle: Vec<_> = (0..6).map(|_| TcpStream::connect(addr).unwrap()).collect();
-    std::thread::sleep(Duration::from_millis(100));
+    // Over the connection limit, a new connection is closed unread: its request gets no answer.
+    // Seven idle connections for six slots: even if a connection above still held its slot for a
+    // moment (and one of the seven was refused), six of them hold every slot until their header
+    // timeout (3 s) when the excess one arrives.
+    std::thread::sleep(Duration::from_millis(300));
+    let idle: Vec<_> = (0..7).map(|_| TcpStream::connect(addr).unwrap()).collect();
+    std::thread::sleep(Duration::from_millis(200));
     let mut excess = TcpStream::connect(addr).unwrap();
     let _ = excess.write_all(b"GET /healthz HTTP/1.1\r\nHost: relay\r\nConnection: close\r\n\r\n");
     let answer = read_all(&mut excess, Duration::from_secs(10));

@@ -289,7 +289,7 @@ fn run(cli: Cli) -> Res {
                 for e in &educators {
                     let trained =
                         e.training_date.map(|d| format!("trained {d}")).unwrap_or_else(|| "not trained".into());
-                    println!("  {:<24} {:<16} {:<16} {}", e.display_name, format!("{:?}", e.role), trained, e.id);
+                    println!("  {:<24} {:<16} {:<16} {}", e.display_name, e.role.as_str(), trained, e.id);
                 }
                 println!("Families");
                 families.iter().for_each(|(id, _, name)| println!("  {name:<24} {id}"));

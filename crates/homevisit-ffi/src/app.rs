@@ -240,7 +240,7 @@ impl HomevisitApp {
                         school_id: e.school_id.to_string(),
                         trained: e.is_trained_on(today),
                         display_name: e.display_name,
-                        role: format!("{:?}", e.role).to_lowercase(),
+                        role: e.role.as_str().to_string(),
                     })
                     .collect(),
                 families: s

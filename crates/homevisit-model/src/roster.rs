@@ -26,6 +26,30 @@ pub enum EducatorRole {
     OtherStaff,
 }
 
+impl EducatorRole {
+    pub const ALL: [EducatorRole; 6] = [
+        EducatorRole::Teacher,
+        EducatorRole::Counselor,
+        EducatorRole::Paraprofessional,
+        EducatorRole::Administrator,
+        EducatorRole::Coordinator,
+        EducatorRole::OtherStaff,
+    ];
+
+    /// The role's one text form (its serde form too): what the store indexes, the FFI shows and the
+    /// CLI prints.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            EducatorRole::Teacher => "teacher",
+            EducatorRole::Counselor => "counselor",
+            EducatorRole::Paraprofessional => "paraprofessional",
+            EducatorRole::Administrator => "administrator",
+            EducatorRole::Coordinator => "coordinator",
+            EducatorRole::OtherStaff => "other_staff",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Reconcile, Hydrate)]
 pub struct Educator {
     pub id: EducatorId,
@@ -126,6 +150,13 @@ pub struct Family {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_role_has_one_text_form() {
+        for role in EducatorRole::ALL {
+            assert_eq!(serde_json::to_value(role).unwrap(), role.as_str(), "{role:?}");
+        }
+    }
 
     #[test]
     fn grades_parse_and_label() {

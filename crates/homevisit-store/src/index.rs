@@ -27,10 +27,6 @@ pub(crate) fn rows_for(id: &DocId, doc: &AutoCommit) -> Result<Rows> {
     homevisit_docs::check(id, doc).map_err(StoreError::doc(*id))
 }
 
-pub(crate) fn role_str(role: homevisit_model::EducatorRole) -> String {
-    serde_json::to_value(role).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
-}
-
 /// Writes a document's rows: its scope under its id, and what the screens need.
 pub(crate) fn apply(conn: &Connection, id: &DocId, rows: &Rows) -> Result<()> {
     let scope = rows.scope(id);
@@ -66,7 +62,7 @@ pub(crate) fn apply(conn: &Connection, id: &DocId, rows: &Rows) -> Result<()> {
                 e.id.to_string(),
                 e.school_id.to_string(),
                 &e.display_name,
-                role_str(e.role),
+                e.role.as_str(),
                 e.training_date.map(|d| d.to_string())
             ])?;
         }
