@@ -1,22 +1,22 @@
 //! What the hostile-device suites (`tests/hostile*.rs`) share: a relay process seeded with the demo
 //! district, an enrolled device that speaks the protocol itself beside a real phone store, and
-//! messages crafted by hand.
+//! messages crafted by hand (`craft.rs`, re-exported here).
 
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use homevisit_docs::DocId;
-use homevisit_docs::automerge::{self, AutoCommit};
 use homevisit_fixtures::DataSet;
 use homevisit_model::{Educator, VisitLog};
-use homevisit_protocol::{DocMessage, MessageForm, RejectReason, SyncBatch, WireDocId};
+use homevisit_protocol::{DocMessage, SyncBatch};
 use homevisit_relay::Relay;
 use homevisit_relay::access::Role;
 use homevisit_store::{DbKey, Store};
 use homevisit_sync::client::{RELAY_PEER, RelayClient, enroll};
 
 use crate::RelayProcess;
+pub use crate::craft::{question, refusal, snapshot, sync_with_changes};
 
 /// A relay process (its child test `child_test`, with `faults` armed and `settings` in its
 /// environment) holding the demo district, and its administrator's handle on the same storage.
@@ -74,18 +74,7 @@ impl Device {
 
     /// Posts a body as it is (`query`: e.g. `?wait_ms=N`).
     pub async fn post(&self, body: Vec<u8>, query: &str) -> (u16, Option<SyncBatch>) {
-        let response = self
-            .http
-            .post(format!("{}/v1/sync{query}", self.url))
-            .bearer_auth(&self.token)
-            .header("content-type", "application/octet-stream")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        let status = response.status().as_u16();
-        let body = response.bytes().await.unwrap();
-        (status, (status == 200).then(|| SyncBatch::decode(&body).unwrap()))
+        crate::craft::post(&self.http, &self.url, &self.token, body, query).await
     }
 
     /// A sync of the real phone store.
@@ -100,41 +89,4 @@ impl Device {
     pub fn unsynced(&self) -> usize {
         self.store.lock().unwrap().unsynced_count(RELAY_PEER).unwrap()
     }
-}
-
-/// "What do you have?" about `doc`, with no changes: what a peer asks first.
-pub fn question(doc: DocId) -> DocMessage {
-    let message = automerge::sync::SyncDoc::generate_sync_message(&AutoCommit::new().sync(), &mut Default::default());
-    DocMessage::sync(doc.into(), message.expect("a first message").encode())
-}
-
-/// `content` whole, as a device sends a document the relay has never synced with it.
-pub fn snapshot(doc: DocId, content: &mut AutoCommit) -> DocMessage {
-    DocMessage {
-        doc: doc.into(),
-        form: MessageForm::Snapshot,
-        data: content.save(),
-        heads: content.get_heads().iter().map(|h| h.0).collect(),
-    }
-}
-
-/// A sync message that carries every change of `content` at once (as a peer that believes the
-/// relay has nothing would send).
-pub fn sync_with_changes(doc: DocId, content: &mut AutoCommit) -> DocMessage {
-    let changes: Vec<Vec<u8>> = content.get_changes(&[]).into_iter().map(|mut c| c.bytes().to_vec()).collect();
-    let message = automerge::sync::Message {
-        heads: content.get_heads(),
-        need: vec![],
-        have: vec![automerge::sync::Have { last_sync: vec![], bloom: automerge::sync::BloomFilter::default() }],
-        changes: changes.into(),
-        flags: None,
-        version: automerge::sync::MessageVersion::V1,
-    };
-    DocMessage::sync(doc.into(), message.encode())
-}
-
-/// Why the relay refused `doc` in `reply`, if it did.
-pub fn refusal(reply: &SyncBatch, doc: DocId) -> Option<RejectReason> {
-    let wire = WireDocId::from(doc);
-    reply.rejected.iter().find(|r| r.doc == wire).map(|r| r.reason)
 }

@@ -12,6 +12,8 @@ use homevisit_relay::{Config, Storage};
 
 #[path = "attacker.rs"]
 pub mod attacker;
+#[path = "craft.rs"]
+pub mod craft;
 #[path = "postgres_db.rs"]
 pub mod postgres_db;
 

@@ -15,8 +15,13 @@
 //! stdout.
 
 mod common;
+// The hostile suites' crafted messages (the end-to-end crate depends on this one, so it is
+// included rather than depended on); `refusal` is not used here.
+#[allow(dead_code)]
+#[path = "../../tests/craft.rs"]
+mod craft;
 
-use common::{RelayProcess, arg, peak_rss};
+use common::{RelayProcess, arg, peak_rss, rss};
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -25,22 +30,12 @@ use automerge::transaction::Transactable;
 use automerge::{ActorId, AutoCommit, ROOT};
 use homevisit_docs::{DocId, DocKind, create_record};
 use homevisit_model::{Educator, FamilyId};
-use homevisit_protocol::{DocMessage, MAX_BATCH_MESSAGES, MessageForm, SyncBatch};
+use homevisit_protocol::{DocMessage, MAX_BATCH_MESSAGES, SyncBatch};
 use homevisit_relay::Relay;
 use homevisit_relay::access::Role;
 use homevisit_store::{DbKey, Store};
 use homevisit_sync::client::{RelayClient, enroll};
 use serde_json::json;
-
-/// Current resident memory (VmRSS), in bytes.
-fn rss(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .map_or(0, |kb| kb * 1024)
-}
 
 /// A device speaking the protocol itself.
 struct Raw {
@@ -51,17 +46,7 @@ struct Raw {
 
 impl Raw {
     async fn send(&self, messages: Vec<DocMessage>) -> (u16, Option<SyncBatch>) {
-        let response = self
-            .http
-            .post(format!("{}/v1/sync", self.url))
-            .bearer_auth(&self.token)
-            .body(SyncBatch::new(messages).encode())
-            .send()
-            .await
-            .unwrap();
-        let status = response.status().as_u16();
-        let body = response.bytes().await.unwrap();
-        (status, (status == 200).then(|| SyncBatch::decode(&body).unwrap()))
+        craft::post(&self.http, &self.url, &self.token, SyncBatch::new(messages).encode(), "").await
     }
 
     /// Sends, waiting out the device's rate limit (the bench measures the relay, not the limit).
@@ -74,33 +59,6 @@ impl Raw {
             }
         }
     }
-}
-
-fn question(doc: DocId) -> DocMessage {
-    let message = automerge::sync::SyncDoc::generate_sync_message(&AutoCommit::new().sync(), &mut Default::default());
-    DocMessage::sync(doc.into(), message.unwrap().encode())
-}
-
-fn snapshot(doc: DocId, content: &mut AutoCommit) -> DocMessage {
-    DocMessage {
-        doc: doc.into(),
-        form: MessageForm::Snapshot,
-        data: content.save(),
-        heads: content.get_heads().iter().map(|h| h.0).collect(),
-    }
-}
-
-fn with_changes(doc: DocId, content: &mut AutoCommit) -> DocMessage {
-    let changes: Vec<Vec<u8>> = content.get_changes(&[]).into_iter().map(|mut c| c.bytes().to_vec()).collect();
-    let message = automerge::sync::Message {
-        heads: content.get_heads(),
-        need: vec![],
-        have: vec![automerge::sync::Have { last_sync: vec![], bloom: automerge::sync::BloomFilter::default() }],
-        changes: changes.into(),
-        flags: None,
-        version: automerge::sync::MessageVersion::V1,
-    };
-    DocMessage::sync(doc.into(), message.encode())
 }
 
 /// A million operations that compress well: two values put in turn (putting the value a key
@@ -169,8 +127,9 @@ async fn main() {
     // 1. 60,000 questions about unknown documents.
     let t = Instant::now();
     for _ in 0..60 {
-        let batch: Vec<_> =
-            (0..MAX_BATCH_MESSAGES).map(|_| question(DocId::new(DocKind::VisitNotes, uuid::Uuid::new_v4()))).collect();
+        let batch: Vec<_> = (0..MAX_BATCH_MESSAGES)
+            .map(|_| craft::question(DocId::new(DocKind::VisitNotes, uuid::Uuid::new_v4())))
+            .collect();
         let reply = attacker.send_paced(batch).await;
         assert_eq!(reply.rejected.len(), MAX_BATCH_MESSAGES);
     }
@@ -191,9 +150,9 @@ async fn main() {
     let theirs = data.visits.iter().find(|(l, _)| l.plan.school_id != rivera.school_id).unwrap().0.plan.id;
     let forbidden_doc = DocId::new(DocKind::VisitNotes, theirs.uuid());
     let bombs = [
-        ("familyChange", with_changes(family_doc, &mut rewritten)),
-        ("newFamily", snapshot(new_doc, &mut new_family)),
-        ("forbidden", snapshot(forbidden_doc, &mut new_family)),
+        ("familyChange", craft::sync_with_changes(family_doc, &mut rewritten)),
+        ("newFamily", craft::snapshot(new_doc, &mut new_family)),
+        ("forbidden", craft::snapshot(forbidden_doc, &mut new_family)),
     ];
     let mut bomb_results = serde_json::Map::new();
     for (name, bomb) in &bombs {
@@ -227,7 +186,7 @@ async fn main() {
                     .map(|_| {
                         let id = FamilyId::new();
                         let record = homevisit_model::Family { id, ..family.clone() };
-                        snapshot(
+                        craft::snapshot(
                             DocId::new(DocKind::Family, id.uuid()),
                             &mut create_record(&record, &ActorId::random()).unwrap(),
                         )

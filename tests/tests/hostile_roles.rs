@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use homevisit_docs::automerge::transaction::Transactable;
 use homevisit_docs::automerge::{ActorId, AutoCommit, ObjType, ROOT, ReadDoc, Value};
 use homevisit_docs::{DocId, Record, create_record, read_record};
-use homevisit_e2e::attacker::snapshot;
+use homevisit_e2e::craft::{post, snapshot};
 use homevisit_e2e::{RelayProcess, admin, district};
 use homevisit_fixtures::DataSet;
 use homevisit_model::validate::MAX_PROMPTS;
@@ -76,16 +76,7 @@ impl Phone {
     /// Posts one batch as this device; the HTTP status and, on 200, the relay's answer.
     async fn send(&self, url: &str, messages: Vec<DocMessage>) -> (u16, Option<SyncBatch>) {
         homevisit_sync::client::install_tls_provider();
-        let response = reqwest::Client::new()
-            .post(format!("{url}/v1/sync"))
-            .bearer_auth(&self.token)
-            .body(SyncBatch::new(messages).encode())
-            .send()
-            .await
-            .unwrap();
-        let status = response.status().as_u16();
-        let body = response.bytes().await.unwrap();
-        (status, (status == 200).then(|| SyncBatch::decode(&body).unwrap()))
+        post(&reqwest::Client::new(), url, &self.token, SyncBatch::new(messages).encode(), "").await
     }
 }
 

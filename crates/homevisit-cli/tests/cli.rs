@@ -1,17 +1,10 @@
 //! The `homevisit` binary end to end: demo data, listing, editing notes, errors, export.
 
+mod common;
+
 use std::process::{Command, Output};
 
-fn homevisit(data: &std::path::Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_homevisit"))
-        .arg("--data")
-        .arg(data)
-        .args(args)
-        .env_remove("HOMEVISIT_DB_KEY")
-        .env_remove("HOMEVISIT_KEY_FILE")
-        .output()
-        .unwrap()
-}
+use common::homevisit;
 
 fn stdout(o: &Output) -> String {
     assert!(o.status.success(), "failed: {}", String::from_utf8_lossy(&o.stderr));

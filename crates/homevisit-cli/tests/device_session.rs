@@ -2,23 +2,15 @@
 //! only in the encrypted store (no `relay.json`; an old one is moved in and deleted), the data
 //! directory is 0700 and its files 0600, and no file holds the token in plain bytes.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use chrono::Local;
+use common::homevisit;
 use homevisit_store::{DbKey, Store};
 use homevisit_sync::device_session::{self, Credentials};
-
-fn homevisit(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_homevisit"))
-        .arg("--data")
-        .arg(data)
-        .args(args)
-        .env_remove("HOMEVISIT_DB_KEY")
-        .env_remove("HOMEVISIT_KEY_FILE")
-        .output()
-        .unwrap()
-}
 
 fn ok(o: Output) -> (String, String) {
     let (out, err) = (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned());

@@ -13,10 +13,21 @@ pub fn arg(name: &str, default: usize) -> usize {
 
 /// A process's peak resident memory (VmHWM), in bytes.
 pub fn peak_rss(pid: u32) -> u64 {
+    memory(pid, "VmHWM:")
+}
+
+/// A process's resident memory now (VmRSS), in bytes.
+#[allow(dead_code)] // used by the hostile bench only; each bench includes this module
+pub fn rss(pid: u32) -> u64 {
+    memory(pid, "VmRSS:")
+}
+
+/// A `/proc/<pid>/status` memory line (`field` with its colon), in bytes; 0 if unreadable.
+fn memory(pid: u32, field: &str) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
         .map_or(0, |kb| kb * 1024)
 }
