@@ -13,7 +13,7 @@ use clap::{Args, Parser, Subcommand};
 use homevisit_docs::DocId;
 use homevisit_model::*;
 use homevisit_store::Store;
-use homevisit_sync::device_session;
+use homevisit_sync::device_session::{self, SessionError, SyncOutcome};
 
 #[derive(Parser)]
 #[command(name = "homevisit", version, about = "Parent Teacher Home Visits: the device's store from the command line")]
@@ -346,13 +346,16 @@ fn run(cli: Cli) -> Res {
             println!("enrolled as device {}", enrollment.device_id);
         }
         Command::Sync => {
-            let client = device_session::relay_client(&ctx.store)
-                .map_err(err)?
-                .ok_or("this device is not enrolled with a relay: run `homevisit enroll --relay URL --invite CODE`")?;
+            // The app's "sync now": one function for both.
             let store = std::sync::Mutex::new(ctx.store);
-            let report = runtime()?.block_on(client.sync(&store)).map_err(err)?;
+            let outcome = runtime()?.block_on(device_session::sync_once(&store, &device_session::Quiet));
+            let SyncOutcome { report, unsynced: left } = outcome.map_err(|e| match e {
+                SessionError::NotEnrolled => {
+                    "this device is not enrolled with a relay: run `homevisit enroll --relay URL --invite CODE`".into()
+                }
+                e => e.to_string(),
+            })?;
             let store = store.into_inner().unwrap_or_else(|p| p.into_inner());
-            let left = store.unsynced_count(homevisit_sync::client::RELAY_PEER).map_err(err)?;
             println!(
                 "synced in {} rounds: {} messages sent ({} bytes), {} received ({} bytes); {} documents in sync; {} not yet on the relay",
                 report.rounds,

@@ -1,16 +1,20 @@
-//! The one error type the shells see. Every failure inside is mapped to one of these; messages
-//! name ids and reasons, never a family's name or words.
+//! The one error type the shells see: small and typed, converted at the boundary from the device
+//! session's rich internal error (`SessionError`), as application-services' `support/error` splits
+//! them. No message names a family, a note or a family's id: a missing or damaged document is
+//! named by its kind only. An unexpected failure (anything that becomes `Internal` or `Corrupt`)
+//! is logged with `tracing` as it is converted: its kind and stable code, never its text.
 
+use homevisit_docs::{DocError, DocId};
 use homevisit_store::StoreError;
 use homevisit_sync::client::ClientError;
-use homevisit_sync::device_session::SessionError;
+use homevisit_sync::device_session::{SessionError, SyncFailure};
 
 #[derive(Debug, thiserror::Error, uniffi::Error)]
 pub enum HomevisitError {
     /// The database key does not open this store (or the file is not a homevisit store).
     #[error("the key does not open this store")]
     WrongKey,
-    /// The store file is damaged.
+    /// The store, or a document in it, is damaged (`reason` names the kind of damage, no content).
     #[error("the store is damaged: {reason}")]
     Corrupt { reason: String },
     /// The store was written by a newer version of the app.
@@ -19,7 +23,7 @@ pub enum HomevisitError {
     /// Input the rules refuse (a visit with one adult, a bad id, a position inside an emoji...).
     #[error("invalid: {reason}")]
     Invalid { reason: String },
-    /// No such visit, family, educator or document on this phone.
+    /// No such visit, family, educator or document on this phone (`what`: the kind, never an id).
     #[error("not found: {what}")]
     NotFound { what: String },
     /// The phone is not enrolled with a relay yet.
@@ -43,51 +47,77 @@ pub enum HomevisitError {
     /// The app object was closed (signed out): open it again.
     #[error("the app was signed out; open it again")]
     Closed,
-    /// Anything else (a disk error, a bug); the reason is for logs and contains no content.
-    #[error("internal error: {reason}")]
-    Internal { reason: String },
+    /// Anything else (a disk error, a bug, a contained panic): `code` is stable, for a bug report;
+    /// the details went to the log.
+    #[error("internal error ({code})")]
+    Internal { code: String },
+}
+
+impl HomevisitError {
+    /// An unexpected failure, logged here (kind and code only) as it becomes `Internal`.
+    pub(crate) fn internal(kind: &'static str, code: &'static str) -> Self {
+        tracing::error!(target: "homevisit_ffi", kind, code, "unexpected error at the FFI boundary");
+        HomevisitError::Internal { code: code.to_string() }
+    }
+
+    fn corrupt(kind: &'static str, code: &'static str, reason: String) -> Self {
+        tracing::error!(target: "homevisit_ffi", kind, code, "damaged data at the FFI boundary");
+        HomevisitError::Corrupt { reason }
+    }
+
+    pub(crate) fn invalid(reason: impl Into<String>) -> Self {
+        HomevisitError::Invalid { reason: reason.into() }
+    }
+
+    /// A sync's failure as the status line and the listeners show it (not logged: `from_client`
+    /// logs it once, when the sync reports it).
+    pub(crate) fn of_failure(f: SyncFailure) -> Self {
+        match f {
+            SyncFailure::InsecureUrl => HomevisitError::InsecureUrl,
+            SyncFailure::Offline => HomevisitError::Offline,
+            SyncFailure::Unauthorized => HomevisitError::Unauthorized,
+            SyncFailure::RateLimited => HomevisitError::RateLimited,
+            SyncFailure::Refused(status) => HomevisitError::Relay { status },
+            SyncFailure::Unexpected { code } => HomevisitError::Internal { code: code.to_string() },
+        }
+    }
+
+    /// A client error, converted (and logged if unexpected).
+    pub(crate) fn from_client(e: &ClientError) -> Self {
+        match SyncFailure::of(e) {
+            SyncFailure::Unexpected { code } => HomevisitError::internal("client", code),
+            expected => HomevisitError::of_failure(expected),
+        }
+    }
+}
+
+/// "a visit-notes document": what a message may say about a document (its id may be a family's).
+fn kind_of(doc: &DocId) -> String {
+    format!("a {} document", doc.kind.as_str())
 }
 
 impl From<StoreError> for HomevisitError {
     fn from(e: StoreError) -> Self {
+        let code = homevisit_sync::device_session::store_code(&e);
         match e {
             StoreError::WrongKey | StoreError::Unencrypted => HomevisitError::WrongKey,
-            StoreError::Corrupt(reason) => HomevisitError::Corrupt { reason },
+            StoreError::Corrupt(_) => HomevisitError::corrupt("store", code, "the store file".into()),
             StoreError::NewerStoreSchema { .. } => HomevisitError::NewerVersion,
-            StoreError::NotFound(doc) => HomevisitError::NotFound { what: doc.to_string() },
-            StoreError::Invalid(v) => HomevisitError::Invalid { reason: v.to_string() },
+            StoreError::NotFound(doc) => HomevisitError::NotFound { what: kind_of(&doc) },
+            // Validation messages name rules and educator ids, never a family or a note.
+            StoreError::Invalid(v) => HomevisitError::invalid(v.to_string()),
             StoreError::Document { doc, source } => match *source {
-                homevisit_docs::DocError::OutOfRange { .. }
-                | homevisit_docs::DocError::SplitsCharacter { .. }
-                | homevisit_docs::DocError::TooLong { .. }
-                | homevisit_docs::DocError::Invalid(_) => {
-                    HomevisitError::Invalid { reason: format!("{doc}: {source}") }
+                // Positions, lengths and field names: what the shell got wrong, no content.
+                e @ (DocError::OutOfRange { .. } | DocError::SplitsCharacter { .. } | DocError::TooLong { .. }) => {
+                    HomevisitError::invalid(e.to_string())
                 }
-                homevisit_docs::DocError::NewerSchema { .. } => HomevisitError::NewerVersion,
-                _ => HomevisitError::Corrupt { reason: format!("{doc}: {source}") },
+                DocError::Invalid(v) => HomevisitError::invalid(v.to_string()),
+                DocError::NewerSchema { .. } => HomevisitError::NewerVersion,
+                _ => HomevisitError::corrupt("document", code, kind_of(&doc)),
             },
-            StoreError::Forbidden(doc) => HomevisitError::Invalid { reason: format!("not allowed to write {doc}") },
-            other => HomevisitError::Internal { reason: other.to_string() },
+            StoreError::Forbidden(doc) => HomevisitError::invalid(format!("not allowed to write {}", kind_of(&doc))),
+            _ => HomevisitError::internal("store", code),
         }
-    }
-}
-
-impl From<&ClientError> for HomevisitError {
-    fn from(e: &ClientError) -> Self {
-        match e {
-            ClientError::InsecureUrl => HomevisitError::InsecureUrl,
-            ClientError::Unreachable(_) => HomevisitError::Offline,
-            ClientError::Unauthorized => HomevisitError::Unauthorized,
-            ClientError::RateLimited => HomevisitError::RateLimited,
-            ClientError::Refused(status) => HomevisitError::Relay { status: *status },
-            other => HomevisitError::Internal { reason: other.to_string() },
-        }
-    }
-}
-
-impl From<ClientError> for HomevisitError {
-    fn from(e: ClientError) -> Self {
-        HomevisitError::from(&e)
     }
 }
 
@@ -95,14 +125,16 @@ impl From<SessionError> for HomevisitError {
     fn from(e: SessionError) -> Self {
         match e {
             SessionError::Store(e) => e.into(),
-            SessionError::Client(e) => e.into(),
-            // Names the file and the OS's reason (the data directory's path is the shell's own).
-            other => HomevisitError::Internal { reason: other.to_string() },
+            SessionError::Client(e) => HomevisitError::from_client(&e),
+            SessionError::NotEnrolled => HomevisitError::NotEnrolled,
+            SessionError::Closed => HomevisitError::Closed,
+            // I/O in the data directory, a panicked or cancelled store call, no runtime.
+            other => HomevisitError::internal(other.kind(), other.code()),
         }
     }
 }
 
 /// An id from the shell that is not a UUID.
 pub(crate) fn bad_id(what: &str) -> HomevisitError {
-    HomevisitError::Invalid { reason: format!("{what} is not a valid id") }
+    HomevisitError::invalid(format!("{what} is not a valid id"))
 }

@@ -1,11 +1,13 @@
 //! `homevisit-ffi`: the one library the Android and iOS shells load, declared with UniFFI
-//! proc-macros. It owns the app-facing API (`HomevisitApp`, its records, listeners and errors)
-//! and nothing else: the rules live in `homevisit-model`, storage in `homevisit-store`, sync in
-//! `homevisit-sync`. No panic crosses the boundary: every failure is a `HomevisitError`.
+//! proc-macros. A thin layer: it owns the app-facing API (`HomevisitApp`, its records, listeners
+//! and public errors) and converts types; every piece of session logic (enrollment, the store
+//! lock, background sync, the wipe) is `homevisit_sync::device_session`'s. The rules live in
+//! `homevisit-model`, storage in `homevisit-store`. No panic crosses the boundary: every failure
+//! is a `HomevisitError` (`boundary.rs`).
 
 mod app;
+mod boundary;
 mod error;
-mod exit;
 mod listeners;
 mod types;
 

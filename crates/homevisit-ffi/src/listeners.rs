@@ -3,9 +3,14 @@
 //! hops to its main thread itself.
 
 use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
 
 use homevisit_docs::DocId;
+use homevisit_sync::SyncReport;
+use homevisit_sync::agent::SyncListener;
+use homevisit_sync::client::{self, ClientError};
 
+use crate::error::HomevisitError;
 use crate::types::{ChangedDocument, SyncProgress};
 
 /// What a listener that failed (threw) amounts to: nothing. The library ignores it and goes on
@@ -85,17 +90,17 @@ impl Listeners {
     }
 
     // Callbacks run on a snapshot of the list, outside the lock: a listener may unsubscribe.
-    pub(crate) fn progress(&self, p: SyncProgress) {
+    fn progress(&self, p: SyncProgress) {
         let all: Vec<_> = lock(&self.progress).iter().map(|(_, l)| l.clone()).collect();
         all.iter().for_each(|l| ignore_failure(|| l.on_progress(p.clone())));
     }
 
-    pub(crate) fn finished(&self, error: Option<String>) {
+    fn finished(&self, error: Option<String>) {
         let all: Vec<_> = lock(&self.progress).iter().map(|(_, l)| l.clone()).collect();
         all.iter().for_each(|l| ignore_failure(|| l.on_finished(error.clone())));
     }
 
-    pub(crate) fn changed(&self, docs: &[DocId]) {
+    fn changed(&self, docs: &[DocId]) {
         if docs.is_empty() {
             return;
         }
@@ -103,6 +108,27 @@ impl Listeners {
             docs.iter().map(|d| ChangedDocument { kind: d.kind.as_str().to_string(), id: d.id.to_string() }).collect();
         let all: Vec<_> = lock(&self.changes).iter().map(|(_, l)| l.clone()).collect();
         all.iter().for_each(|l| ignore_failure(|| l.on_documents_changed(docs.clone())));
+    }
+}
+
+/// How the device session's sync reports reach the shell's listeners: converted to records and
+/// public error messages (an unexpected failure is logged as it is converted).
+impl SyncListener for Listeners {
+    fn progress(&self, p: client::SyncProgress) {
+        self.progress(SyncProgress {
+            documents_done: p.documents_done as u32,
+            documents_total: p.documents_total as u32,
+            bytes_sent: p.bytes_sent as u64,
+            bytes_received: p.bytes_received as u64,
+        });
+    }
+
+    fn finished(&self, result: &Result<SyncReport, ClientError>, _retry_in: Option<Duration>) {
+        self.finished(result.as_ref().err().map(|e| HomevisitError::from_client(e).to_string()));
+    }
+
+    fn documents_changed(&self, docs: Vec<DocId>) {
+        self.changed(&docs);
     }
 }
 

@@ -4,6 +4,7 @@
 
 use homevisit_model as model;
 use homevisit_store::VisitSummary as StoreSummary;
+use homevisit_sync::device_session::{DeviceStatus, SyncOutcome};
 
 use crate::error::{HomevisitError, bad_id};
 
@@ -12,8 +13,7 @@ pub(crate) fn parse_id<T: std::str::FromStr>(what: &str, s: &str) -> Result<T, H
 }
 
 pub(crate) fn timestamp(what: &str, ms: i64) -> Result<model::Timestamp, HomevisitError> {
-    model::Timestamp::from_millis(ms)
-        .ok_or_else(|| HomevisitError::Invalid { reason: format!("{what} is out of range") })
+    model::Timestamp::from_millis(ms).ok_or_else(|| HomevisitError::invalid(format!("{what} is out of range")))
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
@@ -143,11 +143,11 @@ pub struct VisitPlan {
 impl VisitPlan {
     pub(crate) fn to_model(&self, id: model::VisitId) -> Result<model::VisitPlan, HomevisitError> {
         let visit_number = model::VisitNumber::from_number(self.visit_number)
-            .ok_or_else(|| HomevisitError::Invalid { reason: "the visit number is 1 or 2".into() })?;
+            .ok_or_else(|| HomevisitError::invalid("the visit number is 1 or 2"))?;
         let interpreter = match &self.interpreter {
             Some(i) => Some(model::Interpreter {
                 language: model::Language::parse(&i.language)
-                    .ok_or_else(|| HomevisitError::Invalid { reason: "not a language tag".into() })?,
+                    .ok_or_else(|| HomevisitError::invalid("not a language tag"))?,
                 kind: if i.separate { model::InterpreterKind::Separate } else { model::InterpreterKind::Educator },
             }),
             None => None,
@@ -159,9 +159,7 @@ impl VisitPlan {
             }),
             (None, None) => None,
             _ => {
-                return Err(HomevisitError::Invalid {
-                    reason: "a family agreement needs both its time and who recorded it".into(),
-                });
+                return Err(HomevisitError::invalid("a family agreement needs both its time and who recorded it"));
             }
         };
         Ok(model::VisitPlan {
@@ -328,6 +326,38 @@ pub struct Roster {
     pub families: Vec<Family>,
 }
 
+impl Roster {
+    /// `trained` is as of `today`.
+    pub(crate) fn from_model(
+        schools: Vec<model::School>,
+        educators: Vec<model::Educator>,
+        families: Vec<(model::FamilyId, model::SchoolId, String)>,
+        today: model::Day,
+    ) -> Self {
+        Roster {
+            schools: schools.into_iter().map(|x| School { id: x.id.to_string(), name: x.name }).collect(),
+            educators: educators
+                .into_iter()
+                .map(|e| Educator {
+                    id: e.id.to_string(),
+                    school_id: e.school_id.to_string(),
+                    trained: e.is_trained_on(today),
+                    display_name: e.display_name,
+                    role: e.role.as_str().to_string(),
+                })
+                .collect(),
+            families: families
+                .into_iter()
+                .map(|(id, school, name)| Family {
+                    id: id.to_string(),
+                    school_id: school.to_string(),
+                    display_name: name,
+                })
+                .collect(),
+        }
+    }
+}
+
 /// What one sync did.
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
 pub struct SyncSummary {
@@ -342,6 +372,20 @@ pub struct SyncSummary {
     pub unsynced: u32,
 }
 
+impl From<SyncOutcome> for SyncSummary {
+    fn from(SyncOutcome { report, unsynced }: SyncOutcome) -> Self {
+        Self {
+            rounds: report.rounds as u32,
+            messages_sent: report.messages_sent as u32,
+            messages_received: report.messages_received as u32,
+            bytes_sent: report.body_bytes_sent as u64,
+            bytes_received: report.body_bytes_received as u64,
+            documents_changed: report.changed.len() as u32,
+            unsynced: unsynced as u32,
+        }
+    }
+}
+
 /// For a status line: enrolled or not, when the last sync ended and how.
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
 pub struct SyncStatus {
@@ -351,6 +395,20 @@ pub struct SyncStatus {
     pub last_success_ms: Option<i64>,
     pub last_error: Option<String>,
     pub unsynced: u32,
+}
+
+impl From<DeviceStatus> for SyncStatus {
+    fn from(s: DeviceStatus) -> Self {
+        Self {
+            enrolled: s.relay_url.is_some(),
+            relay_url: s.relay_url,
+            live: s.live,
+            last_success_ms: s.last.succeeded_at.map(|t| t.millis()),
+            // The public message (already logged when the sync reported it).
+            last_error: s.last.failure.map(|f| HomevisitError::of_failure(f).to_string()),
+            unsynced: s.unsynced as u32,
+        }
+    }
 }
 
 /// Progress of a sync under way.

@@ -1,6 +1,8 @@
-//! A script or app process may exit while background sync is working on a store. At exit this
-//! waits (briefly) for each open store's lock and keeps it, so no thread is inside SQLCipher when
-//! SQLCipher's exit handler frees its state; a sync cut off this way resumes at the next launch.
+//! A script or app process may exit while background sync is working on a shared store. At exit
+//! this waits (briefly) for each shared store's lock and keeps it, so no thread is inside
+//! SQLCipher when SQLCipher's exit handler frees its state; a sync cut off this way resumes at the
+//! next launch. (`homevisit_store::exit_gate` guards opens and closes; this, the work on an open
+//! connection, which only the layer that shares the store can see.)
 
 use std::sync::{Arc, Mutex, PoisonError, TryLockError, Weak};
 use std::time::{Duration, Instant};
@@ -13,7 +15,7 @@ const EXIT_WAIT: Duration = Duration::from_secs(2);
 static OPEN: Mutex<Vec<Weak<Mutex<Store>>>> = Mutex::new(Vec::new());
 
 /// Remembers `store` until it is dropped, so exit can wait for it.
-pub(crate) fn track(store: &Arc<Mutex<Store>>) {
+pub(super) fn track(store: &Arc<Mutex<Store>>) {
     static HOOKED: std::sync::Once = std::sync::Once::new();
     HOOKED.call_once(|| homevisit_store::exit_gate::before_exit(hold_open_stores));
     let mut open = OPEN.lock().unwrap_or_else(PoisonError::into_inner);

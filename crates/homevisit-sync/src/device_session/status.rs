@@ -1,0 +1,91 @@
+//! How the last sync ended, for a status line: kept from every sync's report, the background
+//! agent's and "sync now" alike, on the way to the app's own listener.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use homevisit_docs::DocId;
+use homevisit_model::Timestamp;
+
+use super::error::client_code;
+use crate::SyncReport;
+use crate::agent::SyncListener;
+use crate::client::{ClientError, SyncProgress};
+
+/// Why a sync failed, kept for the status line (the client's error itself is not `Clone` and may
+/// name more than a status line should).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SyncFailure {
+    InsecureUrl,
+    /// The relay could not be reached.
+    Offline,
+    /// The relay does not know this device (revoked).
+    Unauthorized,
+    RateLimited,
+    /// The relay answered with this HTTP status.
+    Refused(u16),
+    /// Anything else (a protocol or storage failure, the HTTP client's setup): its stable code.
+    Unexpected {
+        code: &'static str,
+    },
+}
+
+impl SyncFailure {
+    pub fn of(e: &ClientError) -> Self {
+        match e {
+            ClientError::InsecureUrl => SyncFailure::InsecureUrl,
+            ClientError::Unreachable(_) => SyncFailure::Offline,
+            ClientError::Unauthorized => SyncFailure::Unauthorized,
+            ClientError::RateLimited => SyncFailure::RateLimited,
+            ClientError::Refused(status) => SyncFailure::Refused(*status),
+            other => SyncFailure::Unexpected { code: client_code(other) },
+        }
+    }
+}
+
+/// The last sync's outcome.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LastSync {
+    /// When a sync last succeeded.
+    pub succeeded_at: Option<Timestamp>,
+    /// Why the last sync failed; `None` once one succeeds again.
+    pub failure: Option<SyncFailure>,
+}
+
+/// Keeps [`LastSync`] and passes every report on to the app's listener.
+pub(super) struct StatusKeeper {
+    listener: Arc<dyn SyncListener>,
+    last: Mutex<LastSync>,
+}
+
+impl StatusKeeper {
+    pub(super) fn new(listener: Arc<dyn SyncListener>) -> Self {
+        Self { listener, last: Mutex::default() }
+    }
+
+    pub(super) fn last(&self) -> LastSync {
+        *self.last.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl SyncListener for StatusKeeper {
+    fn progress(&self, progress: SyncProgress) {
+        self.listener.progress(progress);
+    }
+
+    fn finished(&self, result: &Result<SyncReport, ClientError>, retry_in: Option<Duration>) {
+        {
+            let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+            match result {
+                Ok(_) => *last = LastSync { succeeded_at: Some(Timestamp::now()), failure: None },
+                Err(e) => last.failure = Some(SyncFailure::of(e)),
+            }
+        }
+        // Recorded first: a listener that reads the status when told sees this sync's outcome.
+        self.listener.finished(result, retry_in);
+    }
+
+    fn documents_changed(&self, docs: Vec<DocId>) {
+        self.listener.documents_changed(docs);
+    }
+}
