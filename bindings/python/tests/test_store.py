@@ -84,8 +84,12 @@ def test_errors_are_typed_subclasses_of_homevisit_error(tmp_path, relay):
             await app.enroll("http://relay.example.org", relay.code("Ms. Johnson"))
         with pytest.raises(hv.HomevisitError.Invalid):
             await app.visit("not-a-uuid")
-        with pytest.raises(hv.HomevisitError.NotFound):
-            await app.visit("0b6b7f1e-3c1e-4f7a-9d3e-5b2f7d1e0a11")
+        missing_id = "0b6b7f1e-3c1e-4f7a-9d3e-5b2f7d1e0a11"
+        with pytest.raises(hv.HomevisitError.NotFound) as missing:
+            await app.visit(missing_id)
+        # A document is named by its kind, never its id (which may be a family's).
+        assert missing.value.what == "a visit-log document"
+        assert missing_id not in str(missing.value)
         with pytest.raises(hv.HomevisitError.Invalid):
             await app.visits_on_day("22/11/2026", 0)
         with pytest.raises(hv.HomevisitError.Invalid):

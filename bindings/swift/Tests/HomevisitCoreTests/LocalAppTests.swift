@@ -61,8 +61,12 @@ final class LocalAppTests: XCTestCase {
         let badId = await homevisitError { try await phone.app.noteText(visitId: "not-a-uuid", field: .learned) }
         guard case .Invalid? = badId else { return XCTFail("expected Invalid, got \(String(describing: badId))") }
 
-        let missing = await homevisitError { try await phone.app.visit(visitId: UUID().uuidString) }
-        guard case .NotFound? = missing else { return XCTFail("expected NotFound, got \(String(describing: missing))") }
+        let missingId = UUID().uuidString
+        let missing = await homevisitError { try await phone.app.visit(visitId: missingId) }
+        guard case .NotFound(let what)? = missing else { return XCTFail("expected NotFound, got \(String(describing: missing))") }
+        // A document is named by its kind, never its id (which may be a family's).
+        XCTAssertEqual(what, "a visit-log document")
+        XCTAssertFalse(String(describing: missing).lowercased().contains(missingId.lowercased()))
 
         let badDate = await homevisitError { try await phone.app.visitsOnDay(date: "22/11/2026", utcOffsetMinutes: 0) }
         guard case .Invalid? = badDate else { return XCTFail("expected Invalid, got \(String(describing: badDate))") }

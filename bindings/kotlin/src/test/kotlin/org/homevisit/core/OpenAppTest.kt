@@ -77,7 +77,11 @@ class OpenAppTest {
         openApp(dir.resolve("phone").toString(), generateDatabaseKey()).use { app ->
             assertThrows<HomevisitException.NotEnrolled> { app.syncNow() }
             assertThrows<HomevisitException.Invalid> { app.visit("not-a-visit-id") }
-            assertThrows<HomevisitException.NotFound> { app.visit("6f1c2b9e-3a7d-4c55-9e2f-0a1b2c3d4e5f") }
+            val missingId = "6f1c2b9e-3a7d-4c55-9e2f-0a1b2c3d4e5f"
+            val missing = assertThrows<HomevisitException.NotFound> { app.visit(missingId) }
+            // A document is named by its kind, never its id (which may be a family's).
+            assertEquals("a visit-log document", missing.what)
+            assertFalse(missing.message.orEmpty().contains(missingId), missing.message)
             assertThrows<HomevisitException.Invalid> { app.visitsOnDay("22/11/2026", 0) }
             assertThrows<HomevisitException.Invalid> { app.promptPack("es", 3u) }
         }
