@@ -90,17 +90,17 @@ impl Listeners {
     }
 
     // Callbacks run on a snapshot of the list, outside the lock: a listener may unsubscribe.
-    fn progress(&self, p: SyncProgress) {
+    fn tell_progress(&self, p: SyncProgress) {
         let all: Vec<_> = lock(&self.progress).iter().map(|(_, l)| l.clone()).collect();
         all.iter().for_each(|l| ignore_failure(|| l.on_progress(p.clone())));
     }
 
-    fn finished(&self, error: Option<String>) {
+    fn tell_finished(&self, error: Option<String>) {
         let all: Vec<_> = lock(&self.progress).iter().map(|(_, l)| l.clone()).collect();
         all.iter().for_each(|l| ignore_failure(|| l.on_finished(error.clone())));
     }
 
-    fn changed(&self, docs: &[DocId]) {
+    fn tell_changed(&self, docs: &[DocId]) {
         if docs.is_empty() {
             return;
         }
@@ -115,7 +115,7 @@ impl Listeners {
 /// public error messages (an unexpected failure is logged as it is converted).
 impl SyncListener for Listeners {
     fn progress(&self, p: client::SyncProgress) {
-        self.progress(SyncProgress {
+        self.tell_progress(SyncProgress {
             documents_done: p.documents_done as u32,
             documents_total: p.documents_total as u32,
             bytes_sent: p.bytes_sent as u64,
@@ -124,11 +124,11 @@ impl SyncListener for Listeners {
     }
 
     fn finished(&self, result: &Result<SyncReport, ClientError>, _retry_in: Option<Duration>) {
-        self.finished(result.as_ref().err().map(|e| HomevisitError::from_client(e).to_string()));
+        self.tell_finished(result.as_ref().err().map(|e| HomevisitError::from_client(e).to_string()));
     }
 
     fn documents_changed(&self, docs: Vec<DocId>) {
-        self.changed(&docs);
+        self.tell_changed(&docs);
     }
 }
 
