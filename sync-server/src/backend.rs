@@ -1,6 +1,6 @@
 //! Where the relay keeps its data: the [`Backend`] the handlers talk to, and [`DocStorage`], what
 //! one device's sync session needs of a backend's documents inside one transaction. The session
-//! logic and the access checks ([`run_session`], `RelayDocs`) are written once, over `DocStorage`;
+//! logic and the access checks (`request_run`, `relay_docs`) are written once, over `DocStorage`;
 //! each backend only stores.
 
 use automerge::AutoCommit;
@@ -8,10 +8,10 @@ use homevisit_docs::{DocId, Scope};
 use homevisit_model::{EducatorId, SchoolId, VisitId};
 use homevisit_protocol::SyncBatch;
 use homevisit_store::{Applied, Incoming, Received};
-use homevisit_sync::{DocFailure, Session, SyncDocs, SyncReport};
+use homevisit_sync::{DocFailure, SyncDocs, SyncReport};
 
 use crate::access::AccessStore;
-use crate::relay_docs::RelayDocs;
+use crate::policy::DevicePolicy;
 use crate::{Device, RelayError};
 
 /// What one sync request did.
@@ -29,6 +29,13 @@ pub struct SyncRequest<'a> {
     pub coordinators_read_notes: bool,
     pub batch: &'a SyncBatch,
     pub bounds: &'a Bounds,
+}
+
+impl SyncRequest<'_> {
+    /// The policy the request's session runs under.
+    pub(crate) fn policy(&self) -> DevicePolicy<'_> {
+        DevicePolicy { device: self.device, coordinators_read_notes: self.coordinators_read_notes }
+    }
 }
 
 /// Documents a device may create on the relay, by default (`HOMEVISIT_RELAY_DEVICE_DOCUMENTS`):
@@ -90,7 +97,7 @@ pub struct Usage {
 /// The relay's storage: documents, sync states and device access.
 pub trait Backend: Send + Sync {
     fn access(&self) -> &dyn AccessStore;
-    /// Answers one sync request ([`RequestRun`]: in short transactions), every one committed
+    /// Answers one sync request (`request_run::RequestRun`: in short transactions), every one committed
     /// before this returns: what the answer acknowledges is stored.
     fn sync(&self, request: &SyncRequest<'_>) -> Result<SyncOutcome, RelayError>;
     /// Merges whole documents (an administrator's import), unchecked: the administrator may write
@@ -141,24 +148,6 @@ pub(crate) trait DocStorage: SyncDocs + Records {
     fn add_usage(&mut self, device: &str, added: Usage) -> Result<(), DocFailure>;
 }
 
-/// Most messages of a request applied per transaction: a large batch is applied a part at a
-/// time, so no request holds the storage (the embedded relay's one connection, or PostgreSQL's
-/// per-document locks) for long, and other devices' syncs interleave with it. Each part is
-/// committed before the answer leaves, as the whole request used to be: what the answer
-/// acknowledges is stored.
-pub const STEP_MESSAGES: usize = 64;
-
-/// A part also ends once it has worked this long (checked every [`STEP_SLICE`] messages): new
-/// records cost a few milliseconds each, questions microseconds.
-pub const STEP_TIME: std::time::Duration = std::time::Duration::from_millis(10);
-
-/// Messages handed to the session at a time within a part.
-const STEP_SLICE: usize = 8;
-
-/// Messages in one answer of the relay: a device with more to receive gets them over several
-/// requests ([`homevisit_protocol::SyncBatch::more`]), so answering one request stays short.
-pub const REPLY_PAGE_MESSAGES: usize = 250;
-
 /// What stored changes a request made, for live requests waiting on them: a device looks again
 /// only if it may read one of them.
 #[derive(Clone, Debug)]
@@ -166,80 +155,4 @@ pub struct Changed {
     pub kind: homevisit_docs::DocKind,
     /// The relay's scope of the changed document (for notes, their visit log's).
     pub scope: Scope,
-}
-
-/// One request's session, run over a backend's storage in steps: [`RequestRun::apply_next`] while
-/// [`RequestRun::has_incoming`], then [`RequestRun::answer_next`] until it has the outcome, each
-/// step in its own transaction.
-pub(crate) struct RequestRun<'r> {
-    request: &'r SyncRequest<'r>,
-    session: Option<Session>,
-    applied: usize,
-    rejected: Vec<homevisit_protocol::Rejection>,
-    changed: Vec<Changed>,
-    /// Operations the request's messages brought so far (against `Bounds::request_ops`).
-    ops: u64,
-    /// The answer, once made (persisting follows).
-    reply: Option<SyncBatch>,
-}
-
-impl<'r> RequestRun<'r> {
-    pub(crate) fn new(request: &'r SyncRequest<'r>) -> Self {
-        // One session per request: state is persisted between requests, so any relay instance
-        // can answer the next one, and a lost response only means the device asks again.
-        let mut session = Session::new(request.device.device_id.clone()).paged(REPLY_PAGE_MESSAGES);
-        session.peer_refused(&request.batch.rejected);
-        Self {
-            request,
-            session: Some(session),
-            applied: 0,
-            rejected: Vec::new(),
-            changed: Vec::new(),
-            ops: 0,
-            reply: None,
-        }
-    }
-
-    pub(crate) fn has_incoming(&self) -> bool {
-        self.applied < self.request.batch.messages.len()
-    }
-
-    /// Applies the next part of the request's messages (at most [`STEP_MESSAGES`], or
-    /// [`STEP_TIME`] of work). Returns what this part stored (other devices may have something to
-    /// receive once it commits).
-    pub(crate) fn apply_next<D: DocStorage>(&mut self, storage: &mut D) -> Result<Vec<Changed>, DocFailure> {
-        let messages = &self.request.batch.messages;
-        let end = messages.len().min(self.applied + STEP_MESSAGES);
-        let session = self.session.as_mut().expect("answer ends the run");
-        let mut docs = RelayDocs::new(storage, self.request, self.ops);
-        let started = std::time::Instant::now();
-        while self.applied < end && (started.elapsed() < STEP_TIME) {
-            let slice = &messages[self.applied..end.min(self.applied + STEP_SLICE)];
-            self.rejected.extend(session.incoming_messages(&mut docs, slice)?);
-            self.applied += slice.len();
-        }
-        let (changed, ops) = docs.into_outcome();
-        self.ops = ops;
-        self.changed.extend(changed.iter().cloned());
-        Ok(changed)
-    }
-
-    /// Answers the request (the relay's messages, and its refusals), then persists sync states
-    /// and marks, [`STEP_MESSAGES`] documents per call: the last steps. Returns the outcome once
-    /// everything is persisted (`None`: call again, in another transaction).
-    pub(crate) fn answer_next<D: DocStorage>(&mut self, storage: &mut D) -> Result<Option<SyncOutcome>, DocFailure> {
-        let mut docs = RelayDocs::new(storage, self.request, self.ops);
-        let session = self.session.as_mut().expect("answered once");
-        if self.reply.is_none() {
-            let mut reply = session.outgoing(&mut docs)?;
-            reply.rejected = std::mem::take(&mut self.rejected);
-            self.reply = Some(reply);
-        }
-        if !session.persist_some(&mut docs, STEP_MESSAGES)? {
-            return Ok(None);
-        }
-        let report = self.session.take().expect("answered once").into_report();
-        let reply = self.reply.take().expect("made above");
-        Ok(Some(SyncOutcome { reply, report, changed: std::mem::take(&mut self.changed) }))
-    }
 }

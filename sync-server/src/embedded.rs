@@ -14,7 +14,8 @@ use homevisit_sync::{DocFailure, store_failure};
 
 use crate::RelayError;
 use crate::access::{AccessStore, SqliteAccess};
-use crate::backend::{Backend, DocStorage, Judge, Records, RequestRun, SyncOutcome, SyncRequest, Usage};
+use crate::backend::{Backend, DocStorage, Judge, Records, SyncOutcome, SyncRequest, Usage};
+use crate::request_run::RequestRun;
 
 /// Loaded documents the relay keeps in memory (its peak RSS is a target: 50 MB).
 const RELAY_CACHE_DOCUMENTS: usize = 32;

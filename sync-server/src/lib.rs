@@ -16,6 +16,7 @@ pub mod metrics;
 mod pg;
 pub mod policy;
 mod relay_docs;
+mod request_run;
 pub mod routes;
 pub mod serve;
 

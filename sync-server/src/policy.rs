@@ -19,6 +19,22 @@ use homevisit_sync::Access as Permission;
 
 use crate::access::{Device, Role};
 
+/// One device's sync policy: [`permission`] for that device and its school's setting. The
+/// session asks it before offering or applying anything (`relay_docs`, over the relay's records).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct DevicePolicy<'a> {
+    pub device: &'a Device,
+    /// Whether the device's school shares notes with its coordinators.
+    pub coordinators_read_notes: bool,
+}
+
+impl DevicePolicy<'_> {
+    /// What the device may do with a document of `kind` whose scope is `scope`.
+    pub fn permission(&self, kind: DocKind, scope: &Scope) -> Permission {
+        permission(self.device, kind, scope, self.coordinators_read_notes)
+    }
+}
+
 /// What `device` may do with a document of `kind` whose school and educators are `scope`.
 pub fn permission(device: &Device, kind: DocKind, scope: &Scope, coordinators_read_notes: bool) -> Permission {
     if kind == DocKind::PromptPack {

@@ -13,17 +13,14 @@ use homevisit_docs::{Content, DocId, DocKind, Scope, governing_doc, untrusted};
 use homevisit_model::{EducatorId, VisitId, VisitLog};
 use homevisit_protocol::RejectReason;
 use homevisit_store::{Applied, Incoming, Received};
-use homevisit_sync::{Access as Permission, DocFailure, SyncDocs};
+use homevisit_sync::{Access as Permission, AccessPolicy, DocFailure, Merged, SyncDocs};
 
-use crate::Device;
 use crate::backend::{Bounds, Changed, DocStorage, Records, SyncRequest, Usage};
-use crate::policy::permission;
+use crate::policy::DevicePolicy;
 
 pub(crate) struct RelayDocs<'a, D: DocStorage> {
     store: &'a mut D,
-    device: &'a Device,
-    /// Whether the device's school shares notes with its coordinators.
-    coordinators_read_notes: bool,
+    policy: DevicePolicy<'a>,
     bounds: &'a Bounds,
     /// What the device's changes stored, by the relay's scope of each changed document.
     changed: Vec<Changed>,
@@ -39,8 +36,7 @@ enum WriteRule<'a> {
     /// Writable (or new): the result must still be writable by this device, so nobody can move a
     /// visit into another school or off their own visits, and must agree with the relay's records.
     StillWritable {
-        device: &'a Device,
-        coordinators_read_notes: bool,
+        policy: DevicePolicy<'a>,
         /// The relay's scope of the document that governs access (for notes: their visit log's).
         governing: Option<Scope>,
     },
@@ -48,7 +44,7 @@ enum WriteRule<'a> {
 
 impl WriteRule<'_> {
     fn allows(&self, received: &Received<'_>, records: &mut dyn Records) -> bool {
-        let WriteRule::StillWritable { device, coordinators_read_notes, governing } = self else { return false };
+        let WriteRule::StillWritable { policy, governing } = self else { return false };
         // Notes have no scope of their own: their visit log's, as the relay holds it.
         let scope = match received.content {
             Content::VisitNotes => match governing {
@@ -57,7 +53,7 @@ impl WriteRule<'_> {
             },
             content => content.scope(&received.doc),
         };
-        if permission(device, received.doc.kind, &scope, *coordinators_read_notes) != Permission::ReadWrite {
+        if policy.permission(received.doc.kind, &scope) != Permission::ReadWrite {
             return false;
         }
         match received.content {
@@ -101,14 +97,7 @@ fn visit_agrees_with_records(
 impl<'a, D: DocStorage> RelayDocs<'a, D> {
     /// The relay's documents for `request`'s device, `ops` operations into the request.
     pub(crate) fn new(store: &'a mut D, request: &'a SyncRequest<'a>, ops: u64) -> Self {
-        Self {
-            store,
-            device: request.device,
-            coordinators_read_notes: request.coordinators_read_notes,
-            bounds: request.bounds,
-            changed: Vec::new(),
-            ops,
-        }
+        Self { store, policy: request.policy(), bounds: request.bounds, changed: Vec::new(), ops }
     }
 
     /// What was stored, and the request's operations so far.
@@ -138,7 +127,7 @@ impl<'a, D: DocStorage> RelayDocs<'a, D> {
             return Err(DocFailure::Rejected(RejectReason::Busy));
         }
         self.ops = self.ops.saturating_add(ops);
-        let used = self.store.usage(&self.device.device_id)?;
+        let used = self.store.usage(&self.policy.device.device_id)?;
         if used.bytes.saturating_add(bytes) > self.bounds.device_bytes {
             return Err(DocFailure::Rejected(RejectReason::OverQuota));
         }
@@ -147,7 +136,7 @@ impl<'a, D: DocStorage> RelayDocs<'a, D> {
 
     /// Whether the device has created as many documents as it may.
     fn at_document_quota(&mut self) -> Result<bool, DocFailure> {
-        Ok(self.store.usage(&self.device.device_id)?.documents >= self.bounds.device_documents)
+        Ok(self.store.usage(&self.policy.device.device_id)?.documents >= self.bounds.device_documents)
     }
 
     fn governing_scope(&mut self, doc: &DocId) -> Result<Option<Scope>, DocFailure> {
@@ -167,20 +156,25 @@ impl<'a, D: DocStorage> RelayDocs<'a, D> {
         Ok(match now {
             Permission::None => return Err(DocFailure::Rejected(RejectReason::Forbidden)),
             Permission::Read => WriteRule::NothingNew,
-            Permission::ReadWrite => WriteRule::StillWritable {
-                device: self.device,
-                coordinators_read_notes: self.coordinators_read_notes,
-                governing,
-            },
+            Permission::ReadWrite => WriteRule::StillWritable { policy: self.policy, governing },
         })
     }
 
     fn permission(&self, kind: DocKind, scope: &Scope) -> Permission {
-        permission(self.device, kind, scope, self.coordinators_read_notes)
+        self.policy.permission(kind, scope)
+    }
+
+    /// What the device may do with `doc`, from the relay's records.
+    fn access(&mut self, doc: &DocId) -> Result<Permission, DocFailure> {
+        Ok(match self.governing_scope(doc)? {
+            Some(scope) => self.permission(doc.kind, &scope),
+            // A document new to the relay: judged on its content when its changes arrive.
+            None => Permission::ReadWrite,
+        })
     }
 
     /// Applies what the device sent under `doc`'s write rule.
-    fn receive_checked(&mut self, doc: &DocId, incoming: Incoming<'_>) -> Result<(), DocFailure> {
+    fn receive_checked(&mut self, doc: &DocId, incoming: Incoming<'_>) -> Result<Merged, DocFailure> {
         // Bounds first, so a device over them gets the same answer whether or not the document
         // exists (an answer that differed would tell it which ids exist elsewhere).
         let usage = self.within_budget(&incoming)?;
@@ -198,12 +192,13 @@ impl<'a, D: DocStorage> RelayDocs<'a, D> {
         let applied =
             self.store.apply_checked(doc, incoming, &mut |received, records| rule.allows(received, records))?;
         match applied {
-            Applied::Unchanged => Ok(()),
+            Applied::Unchanged => Ok(Merged::Unchanged),
             Applied::Changed => {
                 let scope = self.governing_scope(doc)?.unwrap_or_default();
                 self.changed.push(Changed { kind: doc.kind, scope });
-                self.store.add_usage(&self.device.device_id, usage)?;
-                self.note_contribution(doc)
+                self.store.add_usage(&self.policy.device.device_id, usage)?;
+                self.note_contribution(doc)?;
+                Ok(Merged::Changed)
             }
             // A message about a document the relay does not have, which creates nothing: refused
             // with the same answer as a document the device may not read, so whether a document
@@ -217,7 +212,7 @@ impl<'a, D: DocStorage> RelayDocs<'a, D> {
 
     /// A device that stored changes to a visit's log or notes has written to it.
     fn note_contribution(&mut self, doc: &DocId) -> Result<(), DocFailure> {
-        let Some(educator) = self.device.role.educator() else {
+        let Some(educator) = self.policy.device.role.educator() else {
             return Ok(());
         };
         match doc.kind {
@@ -230,15 +225,7 @@ impl<'a, D: DocStorage> RelayDocs<'a, D> {
 impl<D: DocStorage> SyncDocs for RelayDocs<'_, D> {
     fn candidates(&mut self, peer: &str) -> Result<Vec<DocId>, DocFailure> {
         // Only the device's school's documents (and the prompt packs) can be readable by it.
-        self.store.candidates_of_school(peer, self.device.school_id)
-    }
-
-    fn access(&mut self, _peer: &str, doc: &DocId) -> Result<Permission, DocFailure> {
-        Ok(match self.governing_scope(doc)? {
-            Some(scope) => self.permission(doc.kind, &scope),
-            // A document new to the relay: judged on its content when its changes arrive.
-            None => Permission::ReadWrite,
-        })
+        self.store.candidates_of_school(peer, self.policy.device.school_id)
     }
 
     fn load_state(&mut self, peer: &str, doc: &DocId) -> Result<Option<Vec<u8>>, DocFailure> {
@@ -257,7 +244,7 @@ impl<D: DocStorage> SyncDocs for RelayDocs<'_, D> {
         self.store.snapshot(doc)
     }
 
-    fn receive_snapshot(&mut self, doc: &DocId, bytes: &[u8]) -> Result<(), DocFailure> {
+    fn receive_snapshot(&mut self, doc: &DocId, bytes: &[u8]) -> Result<Merged, DocFailure> {
         self.receive_checked(doc, Incoming::Whole(bytes))
     }
 
@@ -276,7 +263,7 @@ impl<D: DocStorage> SyncDocs for RelayDocs<'_, D> {
         self.store.preload_snapshots(&writable);
     }
 
-    fn receive(&mut self, doc: &DocId, state: &mut State, message: Message) -> Result<(), DocFailure> {
+    fn receive(&mut self, doc: &DocId, state: &mut State, message: Message) -> Result<Merged, DocFailure> {
         self.receive_checked(doc, Incoming::Sync { state, message })
     }
 
@@ -286,5 +273,13 @@ impl<D: DocStorage> SyncDocs for RelayDocs<'_, D> {
 
     fn mark_synced(&mut self, peer: &str, doc: &DocId, heads: &[ChangeHash]) -> Result<(), DocFailure> {
         self.store.mark_synced(peer, doc, heads)
+    }
+}
+
+/// The session asks the device's policy through its view of the relay's documents (the records
+/// it decides on are read in the request's transaction).
+impl<D: DocStorage> AccessPolicy<RelayDocs<'_, D>> for DevicePolicy<'_> {
+    fn access(&self, docs: &mut RelayDocs<'_, D>, _peer: &str, doc: &DocId) -> Result<Permission, DocFailure> {
+        docs.access(doc)
     }
 }

@@ -3,19 +3,16 @@
 //! with nothing to send waits at the relay until it has news). Every byte goes over TLS (rustls);
 //! plain HTTP is refused except to this machine (loopback), for tests and local demos.
 
-use std::collections::BTreeSet;
 use std::future::Future;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use automerge::ChangeHash;
-use automerge::sync::{Message, State};
 use homevisit_docs::DocId;
 use homevisit_protocol::{ProtocolError, SyncBatch};
 use homevisit_store::Store;
 use serde::{Deserialize, Serialize};
 
-use crate::{Access, DocFailure, Session, SyncDocs, SyncReport};
+use crate::{DocFailure, Session, SyncReport};
 
 /// The name the relay's sync state and marks are kept under on the device.
 pub const RELAY_PEER: &str = "relay";
@@ -266,7 +263,6 @@ impl RelayClient {
     ) -> Result<Option<SyncReport>, ClientError> {
         let lock = || store.lock().unwrap_or_else(|p| p.into_inner());
         let mut session = Session::new(RELAY_PEER);
-        let mut changed = BTreeSet::new();
         let mut interrupt = std::pin::pin!(interrupt);
         // Rounds in which either side sends a full page and says more follows do not count
         // against MAX_ROUNDS (a first sync of a large school is many pages), up to MAX_PAGES.
@@ -285,9 +281,7 @@ impl RelayClient {
             // nothing to say means every document is settled: the relay answers each message in
             // the same response, so nothing is left pending on its side.
             if round > 0 && out.messages.is_empty() && !session.peer_has_more() {
-                let mut report = lock().batch(|store| session.finish(store))?;
-                report.changed = changed.into_iter().collect();
-                return Ok(Some(report));
+                return Ok(Some(settled(lock().batch(|store| session.finish(store))?)));
             }
             // Only a request with nothing to say waits: it is a question, "anything for me?".
             let poll = round == 0 && out.messages.is_empty() && !wait.is_zero();
@@ -310,13 +304,10 @@ impl RelayClient {
             }
             round += 1;
             // One commit for the whole reply, however many documents it carries.
-            let moved = lock().batch(|store| {
-                let mut tracked = Tracked { store, changed: Vec::new() };
-                session.incoming(&mut tracked, &reply)?;
-                Ok::<_, DocFailure>(tracked.changed)
-            })?;
+            let before = session.changed().len();
+            lock().batch(|store| session.incoming(store, &reply))?;
+            let moved = session.changed()[before..].to_vec();
             if !moved.is_empty() {
-                changed.extend(moved.iter().copied());
                 (hooks.changed)(moved);
             }
         }
@@ -327,9 +318,7 @@ impl RelayClient {
         // next edit). Persisting what is settled is always safe (a state keeps only the heads
         // both sides declared, and a document is marked only where they match), so the session
         // ends here and the caller's next one continues.
-        let mut report = lock().batch(|store| session.finish(store))?;
-        report.changed = changed.into_iter().collect();
-        Ok(Some(report))
+        Ok(Some(settled(lock().batch(|store| session.finish(store))?)))
     }
 }
 
@@ -352,59 +341,8 @@ async fn read_bounded(mut response: reqwest::Response) -> Result<Vec<u8>, Client
     Ok(body)
 }
 
-/// The store as sync storage, noting which documents a received message or snapshot changed.
-struct Tracked<'a> {
-    store: &'a mut Store,
-    changed: Vec<DocId>,
-}
-
-impl Tracked<'_> {
-    fn track(
-        &mut self,
-        doc: &DocId,
-        apply: impl FnOnce(&mut Store) -> Result<(), DocFailure>,
-    ) -> Result<(), DocFailure> {
-        let before = self.store.heads(doc)?;
-        apply(self.store)?;
-        if self.store.heads(doc)? != before && !self.changed.contains(doc) {
-            self.changed.push(*doc);
-        }
-        Ok(())
-    }
-}
-
-impl SyncDocs for Tracked<'_> {
-    fn candidates(&mut self, peer: &str) -> Result<Vec<DocId>, DocFailure> {
-        self.store.candidates(peer)
-    }
-    fn access(&mut self, peer: &str, doc: &DocId) -> Result<Access, DocFailure> {
-        SyncDocs::access(self.store, peer, doc)
-    }
-    fn load_state(&mut self, peer: &str, doc: &DocId) -> Result<Option<Vec<u8>>, DocFailure> {
-        self.store.load_state(peer, doc)
-    }
-    fn save_state(&mut self, peer: &str, doc: &DocId, state: &[u8]) -> Result<(), DocFailure> {
-        self.store.save_state(peer, doc, state)
-    }
-    fn generate(&mut self, doc: &DocId, state: &mut State) -> Result<Option<Message>, DocFailure> {
-        self.store.generate(doc, state)
-    }
-    fn receive(&mut self, doc: &DocId, state: &mut State, message: Message) -> Result<(), DocFailure> {
-        self.track(doc, |store| SyncDocs::receive(store, doc, state, message))
-    }
-    fn heads(&mut self, doc: &DocId) -> Result<Option<Vec<ChangeHash>>, DocFailure> {
-        self.store.heads(doc)
-    }
-    fn mark_synced(&mut self, peer: &str, doc: &DocId, heads: &[ChangeHash]) -> Result<(), DocFailure> {
-        SyncDocs::mark_synced(self.store, peer, doc, heads)
-    }
-    fn snapshot(&mut self, doc: &DocId) -> Result<(Vec<u8>, Vec<ChangeHash>), DocFailure> {
-        self.store.snapshot(doc)
-    }
-    fn receive_snapshot(&mut self, doc: &DocId, bytes: &[u8]) -> Result<(), DocFailure> {
-        self.track(doc, |store| store.receive_snapshot(doc, bytes))
-    }
-    fn preload_snapshots(&mut self, snapshots: &[(DocId, &[u8])]) {
-        self.store.preload_snapshots(snapshots);
-    }
+/// A finished session's report, its changed documents in id order.
+fn settled(mut report: SyncReport) -> SyncReport {
+    report.changed.sort();
+    report
 }

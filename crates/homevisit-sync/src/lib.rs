@@ -20,7 +20,7 @@ mod peer;
 mod session;
 mod store_docs;
 
-pub use store_docs::failure as store_failure;
+pub use store_docs::{failure as store_failure, merged as store_merged};
 
 pub use homevisit_protocol::{RejectReason, SyncBatch};
 pub use peer::PeerSync;
@@ -49,18 +49,32 @@ pub enum DocFailure {
     Storage(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
-/// Storage the engine syncs: documents, their per-peer sync state, and access rules.
+/// What receiving a message or a whole document did to the stored document.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Merged {
+    /// Its content changed (its heads moved): the session lists it in [`SyncReport::changed`].
+    Changed,
+    /// Nothing new: the document holds the same changes as before.
+    Unchanged,
+}
+
+/// Storage the engine syncs: documents and each peer's sync state. It decides nothing about who
+/// may read or write what: that is the session's [`AccessPolicy`] (and, for writes that depend on
+/// the document's content, the storage's own checks on receive).
+///
+/// Every method is required: a wrapper cannot silently drop one (an optimisation such as
+/// [`SyncDocs::preload_snapshots`] included). `conformance` (feature `conformance`) is the suite
+/// every implementation passes.
 pub trait SyncDocs {
     /// Documents to offer `peer` at the start of a session (those it is not known to have).
     fn candidates(&mut self, peer: &str) -> Result<Vec<DocId>, DocFailure>;
-    /// What `peer` may do with `doc`.
-    fn access(&mut self, peer: &str, doc: &DocId) -> Result<Access, DocFailure>;
     fn load_state(&mut self, peer: &str, doc: &DocId) -> Result<Option<Vec<u8>>, DocFailure>;
     fn save_state(&mut self, peer: &str, doc: &DocId, state: &[u8]) -> Result<(), DocFailure>;
     fn generate(&mut self, doc: &DocId, state: &mut State) -> Result<Option<Message>, DocFailure>;
-    /// Applies `message`; any new changes must be durable when this returns. Refuses
-    /// (`Rejected(Forbidden)`) a message that would change a document the peer may only read.
-    fn receive(&mut self, doc: &DocId, state: &mut State, message: Message) -> Result<(), DocFailure>;
+    /// Applies `message`; any new changes are durable when this returns, and the answer says
+    /// whether the document changed. A storage that enforces writes refuses
+    /// (`Rejected(Forbidden)`) a message that would change what the peer may only read.
+    fn receive(&mut self, doc: &DocId, state: &mut State, message: Message) -> Result<Merged, DocFailure>;
     /// Current heads, or `None` if the document does not exist (yet) here.
     fn heads(&mut self, doc: &DocId) -> Result<Option<Vec<ChangeHash>>, DocFailure>;
     /// Records that `peer` holds `doc` at `heads`.
@@ -69,12 +83,30 @@ pub trait SyncDocs {
     fn snapshot(&mut self, doc: &DocId) -> Result<(Vec<u8>, Vec<ChangeHash>), DocFailure>;
     /// Merges a whole document from the peer (creating it if new); durable when this returns.
     /// Refuses, like `receive`, what the peer may not write.
-    fn receive_snapshot(&mut self, doc: &DocId, bytes: &[u8]) -> Result<(), DocFailure>;
+    fn receive_snapshot(&mut self, doc: &DocId, bytes: &[u8]) -> Result<Merged, DocFailure>;
     /// Whole documents about to be passed to `receive_snapshot`, one by one: a storage may get
     /// ready for them all at once (load them on every core). Replaces what an earlier call
     /// prepared; an empty list releases it. Only an optimisation: each `receive_snapshot` still
-    /// checks and stores its document as if this had not been called.
-    fn preload_snapshots(&mut self, snapshots: &[(DocId, &[u8])]) {
-        let _ = snapshots;
+    /// checks and stores its document as if this had not been called (a storage with nothing to
+    /// prepare says so in an empty body).
+    fn preload_snapshots(&mut self, snapshots: &[(DocId, &[u8])]);
+}
+
+/// Who may do what, for a session: asked before a document is offered to the peer or anything
+/// the peer sent about it is applied. It may read the storage (`docs`), in the same transaction.
+pub trait AccessPolicy<S: ?Sized> {
+    /// What `peer` may do with `doc`.
+    fn access(&self, docs: &mut S, peer: &str, doc: &DocId) -> Result<Access, DocFailure>;
+}
+
+/// A device's own policy: it may read and write every document it holds (what it may hold is
+/// decided by the relay, and a direct exchange between phones limits itself to one visit:
+/// [`Session::limited_to`]).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FullAccess;
+
+impl<S: ?Sized> AccessPolicy<S> for FullAccess {
+    fn access(&self, _docs: &mut S, _peer: &str, _doc: &DocId) -> Result<Access, DocFailure> {
+        Ok(Access::ReadWrite)
     }
 }

@@ -7,7 +7,7 @@ use homevisit_protocol::{
     DocMessage, MAX_BATCH_DATA_BYTES, MAX_BATCH_MESSAGES, MessageForm, RejectReason, Rejection, SyncBatch,
 };
 
-use crate::{Access, DocFailure, SyncDocs};
+use crate::{Access, AccessPolicy, DocFailure, FullAccess, Merged, SyncDocs};
 
 /// Whole documents handed to [`SyncDocs::preload_snapshots`] at a time: enough to keep every core
 /// busy loading, few enough that the loaded documents stay a few MB (a relay's memory matters).
@@ -30,15 +30,17 @@ pub struct SyncReport {
     pub refused_by_peer: Vec<(DocId, RejectReason)>,
     /// Documents whose messages we refused.
     pub refused_by_us: Vec<(DocId, RejectReason)>,
-    /// Documents whose content changed here because of what the peer sent (their heads moved).
-    /// Filled by the device's relay client (`client::RelayClient`); other transports leave it empty.
+    /// Documents whose content changed here because of what the peer sent (their heads moved),
+    /// each once, in the order they first changed.
     pub changed: Vec<DocId>,
 }
 
-/// One sync session with one peer. See the crate docs. The session holds no borrow of the
-/// storage between calls, so a client can release the store while a round is on the network.
-pub struct Session {
+/// One sync session with one peer, under an access policy `P` (a device's own: [`FullAccess`]).
+/// See the crate docs. The session holds no borrow of the storage between calls, so a client can
+/// release the store while a round is on the network.
+pub struct Session<P = FullAccess> {
     peer: String,
+    policy: P,
     states: BTreeMap<DocId, State>,
     /// Documents the peer refused this session: left alone until the next session.
     refused: BTreeSet<DocId>,
@@ -67,9 +69,18 @@ pub struct Session {
 }
 
 impl Session {
+    /// A session of this device's own (it may read and write whatever it holds).
     pub fn new(peer: impl Into<String>) -> Self {
+        Self::with_policy(peer, FullAccess)
+    }
+}
+
+impl<P> Session<P> {
+    /// A session in which `policy` decides what `peer` may read and write.
+    pub fn with_policy(peer: impl Into<String>, policy: P) -> Self {
         Self {
             peer: peer.into(),
+            policy,
             states: BTreeMap::new(),
             refused: Default::default(),
             snapshots_due: Default::default(),
@@ -98,6 +109,11 @@ impl Session {
         self
     }
 
+    /// Documents changed here so far by what the peer sent (as [`SyncReport::changed`]).
+    pub fn changed(&self) -> &[DocId] {
+        &self.report.changed
+    }
+
     /// Whether the peer's last batch said more was to follow: ask again before settling.
     pub fn peer_has_more(&self) -> bool {
         self.peer_has_more
@@ -118,7 +134,7 @@ impl Session {
         self.only.as_ref().is_none_or(|only| only.contains(doc))
     }
 
-    fn state<S: SyncDocs>(&mut self, docs: &mut S, doc: DocId) -> Result<&mut State, DocFailure> {
+    fn state<S: SyncDocs + ?Sized>(&mut self, docs: &mut S, doc: DocId) -> Result<&mut State, DocFailure> {
         if !self.states.contains_key(&doc) {
             let state = decode_state(docs.load_state(&self.peer, &doc)?);
             self.states.insert(doc, state);
@@ -128,7 +144,10 @@ impl Session {
     }
 
     /// The messages to send now. The first call offers every candidate document.
-    pub fn outgoing<S: SyncDocs>(&mut self, docs: &mut S) -> Result<SyncBatch, DocFailure> {
+    pub fn outgoing<S: SyncDocs + ?Sized>(&mut self, docs: &mut S) -> Result<SyncBatch, DocFailure>
+    where
+        P: AccessPolicy<S>,
+    {
         if !self.offered {
             self.offered = true;
             for doc in docs.candidates(&self.peer)? {
@@ -138,7 +157,9 @@ impl Session {
                 }
                 // Skip what no one may read, and what this session already settled (a snapshot or
                 // "holds" that arrived in the batch this one answers).
-                if !self.in_scope(&doc) || docs.access(&self.peer, &doc)? == Access::None || self.touched.contains(&doc)
+                if !self.in_scope(&doc)
+                    || self.policy.access(docs, &self.peer, &doc)? == Access::None
+                    || self.touched.contains(&doc)
                 {
                     continue;
                 }
@@ -226,7 +247,14 @@ impl Session {
     /// Applies a batch from the peer. A document's bad or forbidden message is refused (and
     /// listed in the returned rejections) without stopping the others; a storage failure stops the
     /// session.
-    pub fn incoming<S: SyncDocs>(&mut self, docs: &mut S, batch: &SyncBatch) -> Result<Vec<Rejection>, DocFailure> {
+    pub fn incoming<S: SyncDocs + ?Sized>(
+        &mut self,
+        docs: &mut S,
+        batch: &SyncBatch,
+    ) -> Result<Vec<Rejection>, DocFailure>
+    where
+        P: AccessPolicy<S>,
+    {
         self.peer_has_more = batch.more;
         let (busy, refused): (Vec<_>, Vec<_>) =
             batch.rejected.iter().cloned().partition(|r| r.reason == RejectReason::Busy);
@@ -260,11 +288,14 @@ impl Session {
 
     /// Applies some of a peer batch's messages (part of [`Session::incoming`]: a relay applies a
     /// large batch a part at a time, each part its own transaction). Returns this part's refusals.
-    pub fn incoming_messages<S: SyncDocs>(
+    pub fn incoming_messages<S: SyncDocs + ?Sized>(
         &mut self,
         docs: &mut S,
         messages: &[DocMessage],
-    ) -> Result<Vec<Rejection>, DocFailure> {
+    ) -> Result<Vec<Rejection>, DocFailure>
+    where
+        P: AccessPolicy<S>,
+    {
         let mut rejected = Vec::new();
         for window in messages.chunks(PRELOAD_WINDOW) {
             let snapshots: Vec<(DocId, &[u8])> = window
@@ -282,12 +313,15 @@ impl Session {
         Ok(rejected)
     }
 
-    fn incoming_window<S: SyncDocs>(
+    fn incoming_window<S: SyncDocs + ?Sized>(
         &mut self,
         docs: &mut S,
         window: &[DocMessage],
         rejected: &mut Vec<Rejection>,
-    ) -> Result<(), DocFailure> {
+    ) -> Result<(), DocFailure>
+    where
+        P: AccessPolicy<S>,
+    {
         for m in window {
             self.report.messages_received += 1;
             self.report.bytes_received += m.data.len();
@@ -334,23 +368,44 @@ impl Session {
         Ok(())
     }
 
-    fn receive_one<S: SyncDocs>(&mut self, docs: &mut S, doc: DocId, data: &[u8]) -> Result<(), DocFailure> {
+    fn receive_one<S: SyncDocs + ?Sized>(&mut self, docs: &mut S, doc: DocId, data: &[u8]) -> Result<(), DocFailure>
+    where
+        P: AccessPolicy<S>,
+    {
         // Whether a message *changes* a read-only document depends on what the document already
         // holds, so write permission is enforced by the storage's `receive`; here only reading.
-        if docs.access(&self.peer, &doc)? == Access::None {
+        if self.policy.access(docs, &self.peer, &doc)? == Access::None {
             return Err(DocFailure::Rejected(RejectReason::Forbidden));
         }
         let message =
             untrusted::decode_sync_message(data).map_err(|_| DocFailure::Rejected(RejectReason::Malformed))?;
         let state = self.state(docs, doc)?;
-        docs.receive(&doc, state, message)
+        let merged = docs.receive(&doc, state, message)?;
+        self.note_merged(doc, merged);
+        Ok(())
     }
 
-    fn receive_snapshot<S: SyncDocs>(&mut self, docs: &mut S, doc: DocId, m: &DocMessage) -> Result<(), DocFailure> {
-        if docs.access(&self.peer, &doc)? == Access::None {
+    /// Lists `doc` in the report's changes (once) if receiving changed it.
+    fn note_merged(&mut self, doc: DocId, merged: Merged) {
+        if merged == Merged::Changed && !self.report.changed.contains(&doc) {
+            self.report.changed.push(doc);
+        }
+    }
+
+    fn receive_snapshot<S: SyncDocs + ?Sized>(
+        &mut self,
+        docs: &mut S,
+        doc: DocId,
+        m: &DocMessage,
+    ) -> Result<(), DocFailure>
+    where
+        P: AccessPolicy<S>,
+    {
+        if self.policy.access(docs, &self.peer, &doc)? == Access::None {
             return Err(DocFailure::Rejected(RejectReason::Forbidden));
         }
-        docs.receive_snapshot(&doc, &m.data)?;
+        let merged = docs.receive_snapshot(&doc, &m.data)?;
+        self.note_merged(doc, merged);
         self.touched.insert(doc);
         let ours = sorted(docs.heads(&doc)?.unwrap_or_default());
         self.peer_holds.insert(doc, sorted(unwire(&m.heads)));
@@ -358,11 +413,19 @@ impl Session {
         Ok(())
     }
 
-    fn receive_holds<S: SyncDocs>(&mut self, docs: &mut S, doc: DocId, m: &DocMessage) -> Result<(), DocFailure> {
+    fn receive_holds<S: SyncDocs + ?Sized>(
+        &mut self,
+        docs: &mut S,
+        doc: DocId,
+        m: &DocMessage,
+    ) -> Result<(), DocFailure>
+    where
+        P: AccessPolicy<S>,
+    {
         // "I hold these heads" about a document we do not have, or that the peer may not read,
         // is refused with the same answer: whether a document exists is not the peer's to learn.
         let Some(ours) = docs.heads(&doc)? else { return Err(DocFailure::Rejected(RejectReason::Forbidden)) };
-        if docs.access(&self.peer, &doc)? == Access::None {
+        if self.policy.access(docs, &self.peer, &doc)? == Access::None {
             return Err(DocFailure::Rejected(RejectReason::Forbidden));
         }
         let theirs = sorted(unwire(&m.heads));
@@ -376,7 +439,10 @@ impl Session {
     }
 
     /// Answers a peer's batch: applies it, then returns our messages and refusals.
-    pub fn respond<S: SyncDocs>(&mut self, docs: &mut S, batch: &SyncBatch) -> Result<SyncBatch, DocFailure> {
+    pub fn respond<S: SyncDocs + ?Sized>(&mut self, docs: &mut S, batch: &SyncBatch) -> Result<SyncBatch, DocFailure>
+    where
+        P: AccessPolicy<S>,
+    {
         let rejected = self.incoming(docs, batch)?;
         let mut out = self.outgoing(docs)?;
         out.rejected = rejected;
@@ -385,7 +451,7 @@ impl Session {
 
     /// Persists every document's sync state, marks the documents the peer now holds as synced,
     /// and returns the report.
-    pub fn finish<S: SyncDocs>(mut self, docs: &mut S) -> Result<SyncReport, DocFailure> {
+    pub fn finish<S: SyncDocs + ?Sized>(mut self, docs: &mut S) -> Result<SyncReport, DocFailure> {
         while !self.persist_some(docs, usize::MAX)? {}
         Ok(self.report)
     }
@@ -394,7 +460,7 @@ impl Session {
     /// and returns whether every document is done (then [`Session::into_report`]). A relay
     /// persists a large session over several short transactions this way. Nothing may be sent or
     /// received once this has begun.
-    pub fn persist_some<S: SyncDocs>(&mut self, docs: &mut S, max: usize) -> Result<bool, DocFailure> {
+    pub fn persist_some<S: SyncDocs + ?Sized>(&mut self, docs: &mut S, max: usize) -> Result<bool, DocFailure> {
         let mut done = 0;
         // Documents exchanged whole: in sync if the peer holds exactly what we hold.
         while done < max {

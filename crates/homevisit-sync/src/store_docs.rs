@@ -1,13 +1,13 @@
-//! The device store as sync storage. A device may read and write every document it holds: what it
-//! may hold is decided by the relay.
+//! The device store as sync storage (its policy is the session's: a device's own is
+//! [`crate::FullAccess`]).
 
 use automerge::ChangeHash;
 use automerge::sync::{Message, State};
 use homevisit_docs::DocId;
 use homevisit_protocol::RejectReason;
-use homevisit_store::{Store, StoreError};
+use homevisit_store::{Applied, Store, StoreError};
 
-use crate::{Access, DocFailure, SyncDocs};
+use crate::{DocFailure, Merged, SyncDocs};
 
 /// Maps a store error to a sync failure: per-document problems refuse that document only.
 pub fn failure(e: StoreError) -> DocFailure {
@@ -25,10 +25,6 @@ impl SyncDocs for Store {
         self.unsynced_documents(peer).map_err(failure)
     }
 
-    fn access(&mut self, _peer: &str, _doc: &DocId) -> Result<Access, DocFailure> {
-        Ok(Access::ReadWrite)
-    }
-
     fn load_state(&mut self, peer: &str, doc: &DocId) -> Result<Option<Vec<u8>>, DocFailure> {
         self.sync_state(peer, doc).map_err(failure)
     }
@@ -44,8 +40,8 @@ impl SyncDocs for Store {
         self.generate_sync_message(doc, state).map_err(failure)
     }
 
-    fn receive(&mut self, doc: &DocId, state: &mut State, message: Message) -> Result<(), DocFailure> {
-        self.receive_sync_message(doc, state, message).map(|_| ()).map_err(failure)
+    fn receive(&mut self, doc: &DocId, state: &mut State, message: Message) -> Result<Merged, DocFailure> {
+        self.receive_sync_message(doc, state, message).map(merged).map_err(failure)
     }
 
     fn heads(&mut self, doc: &DocId) -> Result<Option<Vec<ChangeHash>>, DocFailure> {
@@ -63,12 +59,21 @@ impl SyncDocs for Store {
         self.stored_document(doc).map_err(failure)
     }
 
-    fn receive_snapshot(&mut self, doc: &DocId, bytes: &[u8]) -> Result<(), DocFailure> {
-        self.merge_document_bytes(doc, bytes).map(|_| ()).map_err(failure)
+    fn receive_snapshot(&mut self, doc: &DocId, bytes: &[u8]) -> Result<Merged, DocFailure> {
+        let changed = self.merge_document_bytes(doc, bytes).map_err(failure)?;
+        Ok(if changed { Merged::Changed } else { Merged::Unchanged })
     }
 
     fn preload_snapshots(&mut self, snapshots: &[(DocId, &[u8])]) {
         self.preload_documents(snapshots);
+    }
+}
+
+/// What the store's answer means to a session (a document still pending has not changed).
+pub fn merged(applied: Applied) -> Merged {
+    match applied {
+        Applied::Changed => Merged::Changed,
+        Applied::Unchanged | Applied::Pending => Merged::Unchanged,
     }
 }
 

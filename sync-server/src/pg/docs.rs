@@ -13,7 +13,7 @@ use homevisit_docs::{DocId, Scope, untrusted};
 use homevisit_model::{EducatorId, SchoolId, VisitId};
 use homevisit_protocol::RejectReason;
 use homevisit_store::{Applied, Incoming, Received};
-use homevisit_sync::{Access, DocFailure, SyncDocs};
+use homevisit_sync::{DocFailure, Merged, SyncDocs, store_merged};
 use postgres::Transaction;
 
 use crate::backend::{DocStorage, Judge, Records, Usage};
@@ -231,10 +231,6 @@ impl SyncDocs for PgDocs<'_, '_> {
         Ok(rows.iter().filter_map(|r| r.get::<_, String>(0).parse().ok()).collect())
     }
 
-    fn access(&mut self, _peer: &str, _doc: &DocId) -> Result<Access, DocFailure> {
-        Ok(Access::ReadWrite) // decided by RelayDocs, which wraps this
-    }
-
     fn load_state(&mut self, peer: &str, doc: &DocId) -> Result<Option<Vec<u8>>, DocFailure> {
         let row = self
             .tx
@@ -271,8 +267,8 @@ impl SyncDocs for PgDocs<'_, '_> {
         })
     }
 
-    fn receive(&mut self, doc: &DocId, state: &mut State, message: Message) -> Result<(), DocFailure> {
-        self.write_checked(doc, Incoming::Sync { state, message }, &mut |_, _| true).map(|_| ())
+    fn receive(&mut self, doc: &DocId, state: &mut State, message: Message) -> Result<Merged, DocFailure> {
+        self.write_checked(doc, Incoming::Sync { state, message }, &mut |_, _| true).map(store_merged)
     }
 
     fn heads(&mut self, doc: &DocId) -> Result<Option<Vec<ChangeHash>>, DocFailure> {
@@ -298,8 +294,14 @@ impl SyncDocs for PgDocs<'_, '_> {
         self.stored(doc)?.ok_or(DocFailure::Rejected(RejectReason::Malformed))
     }
 
-    fn receive_snapshot(&mut self, doc: &DocId, bytes: &[u8]) -> Result<(), DocFailure> {
-        self.write_checked(doc, Incoming::Whole(bytes), &mut |_, _| true).map(|_| ())
+    fn receive_snapshot(&mut self, doc: &DocId, bytes: &[u8]) -> Result<Merged, DocFailure> {
+        self.write_checked(doc, Incoming::Whole(bytes), &mut |_, _| true).map(store_merged)
+    }
+
+    fn preload_snapshots(&mut self, _snapshots: &[(DocId, &[u8])]) {
+        // Nothing prepared: each whole document is loaded as it is received, in its request's
+        // transaction (W1's upload figure is the embedded relay's; loading these on every core,
+        // as the embedded store does, is still to do here).
     }
 }
 

@@ -25,8 +25,9 @@ use postgres::fallible_iterator::FallibleIterator;
 
 use crate::RelayError;
 use crate::access::AccessStore;
-use crate::backend::{Backend, RequestRun, SyncOutcome, SyncRequest};
+use crate::backend::{Backend, SyncOutcome, SyncRequest};
 use crate::live::{Announcement, Announcer, payload};
+use crate::request_run::RequestRun;
 use access::PgAccess;
 use docs::PgDocs;
 use pool::Pool;
