@@ -1,5 +1,6 @@
-//! The default backend: the same encrypted SQLite store a device uses (`documents.db`) and the
-//! access file (`access.db`), both in the relay's data directory. One relay instance per directory.
+//! The default backend: the document store a device uses, with the relay's own index
+//! ([`RelayIndex`]: its records, no phone tables) in `documents.db`, and the access file
+//! (`access.db`), both encrypted, in the relay's data directory. One relay instance per directory.
 
 use parking_lot::{Mutex, MutexGuard};
 use std::path::Path;
@@ -9,19 +10,20 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use automerge::AutoCommit;
 use homevisit_docs::{DocId, Scope};
 use homevisit_model::{EducatorId, SchoolId, VisitId};
-use homevisit_store::{Applied, DbKey, Incoming, Store, StoreOptions};
+use homevisit_store::{Applied, DbKey, Incoming, StoreOptions};
 use homevisit_sync::{DocFailure, store_failure};
 
 use crate::RelayError;
 use crate::access::{AccessStore, SqliteAccess};
 use crate::backend::{Backend, DocStorage, Judge, Records, SyncOutcome, SyncRequest, Usage};
+use crate::relay_index::{self, RelayStore};
 use crate::request_run::RequestRun;
 
 /// Loaded documents the relay keeps in memory (its peak RSS is a target: 50 MB).
 const RELAY_CACHE_DOCUMENTS: usize = 32;
 
 pub struct Embedded {
-    store: Mutex<Store>,
+    store: Mutex<RelayStore>,
     access: SqliteAccess,
 }
 
@@ -29,7 +31,7 @@ impl Embedded {
     pub fn open(data_dir: &Path, key: &DbKey) -> Result<Self, RelayError> {
         // The relay touches each document about once per sync: keep few loaded.
         let options = StoreOptions { cache_documents: RELAY_CACHE_DOCUMENTS, ..Default::default() };
-        let store = Store::open_with(data_dir.join("documents.db"), key, options)?;
+        let store = RelayStore::open_indexed(data_dir.join("documents.db"), key, options)?;
         let access = SqliteAccess::open(&data_dir.join("access.db"), key)?;
         Ok(Self { store: Mutex::new(store), access })
     }
@@ -38,7 +40,7 @@ impl Embedded {
     /// the longest waiter), and never poisoned: every write runs contained (below), and a panic
     /// in one is recovered from (open transaction rolled back, documents in memory forgotten)
     /// before the lock is released.
-    fn store(&self) -> MutexGuard<'_, Store> {
+    fn store(&self) -> MutexGuard<'_, RelayStore> {
         self.store.lock()
     }
 
@@ -49,7 +51,7 @@ impl Embedded {
     /// The lock is then handed to whoever waited longest (`unlock_fair`): a device sending one
     /// large request after another, a part per transaction, cannot keep taking it back before a
     /// waiting device's small sync gets its turn.
-    fn transaction<R>(&self, f: impl FnOnce(&mut Store) -> Result<R, RelayError>) -> Result<R, RelayError> {
+    fn transaction<R>(&self, f: impl FnOnce(&mut RelayStore) -> Result<R, RelayError>) -> Result<R, RelayError> {
         let mut store = self.store();
         let result = match catch_unwind(AssertUnwindSafe(|| store.batch(f))) {
             Ok(result) => result,
@@ -107,30 +109,30 @@ impl Backend for Embedded {
     }
 }
 
-impl Records for Store {
+impl Records for RelayStore {
     fn scope(&mut self, doc: &DocId) -> Result<Option<Scope>, DocFailure> {
-        Store::document_scope(self, doc).map_err(store_failure)
+        StoreRecords(self).scope(doc)
     }
 
     fn contributors(&mut self, visit: VisitId) -> Result<Vec<EducatorId>, DocFailure> {
-        Store::contributors(self, visit).map_err(store_failure)
+        StoreRecords(self).contributors(visit)
     }
 }
 
 /// The store's records, seen from inside one of its own writes (which holds it borrowed).
-struct StoreRecords<'a>(&'a Store);
+struct StoreRecords<'a>(&'a RelayStore);
 
 impl Records for StoreRecords<'_> {
     fn scope(&mut self, doc: &DocId) -> Result<Option<Scope>, DocFailure> {
-        self.0.document_scope(doc).map_err(store_failure)
+        relay_index::document_scope(self.0, doc).map_err(store_failure)
     }
 
     fn contributors(&mut self, visit: VisitId) -> Result<Vec<EducatorId>, DocFailure> {
-        self.0.contributors(visit).map_err(store_failure)
+        relay_index::contributors(self.0, visit).map_err(store_failure)
     }
 }
 
-impl DocStorage for Store {
+impl DocStorage for RelayStore {
     fn apply_checked(
         &mut self,
         doc: &DocId,
@@ -142,23 +144,22 @@ impl DocStorage for Store {
     }
 
     fn record_contributor(&mut self, visit: VisitId, educator: EducatorId) -> Result<(), DocFailure> {
-        Store::record_contributor(self, visit, educator).map_err(store_failure)
+        relay_index::record_contributor(self, visit, educator).map_err(store_failure)
     }
 
     fn discard_pending(&mut self, doc: &DocId) {
-        Store::discard_pending(self, doc);
+        RelayStore::discard_pending(self, doc);
     }
 
     fn candidates_of_school(&mut self, peer: &str, school: SchoolId) -> Result<Vec<DocId>, DocFailure> {
-        self.unsynced_documents_of_school(peer, school).map_err(store_failure)
+        relay_index::unsynced_of_school(self, peer, school).map_err(store_failure)
     }
 
     fn usage(&mut self, device: &str) -> Result<Usage, DocFailure> {
-        let (documents, bytes) = self.device_usage(device).map_err(store_failure)?;
-        Ok(Usage { documents, bytes })
+        relay_index::device_usage(self, device).map_err(store_failure)
     }
 
     fn add_usage(&mut self, device: &str, added: Usage) -> Result<(), DocFailure> {
-        self.add_device_usage(device, added.documents, added.bytes).map_err(store_failure)
+        relay_index::add_device_usage(self, device, added).map_err(store_failure)
     }
 }

@@ -16,6 +16,7 @@ pub mod metrics;
 mod pg;
 pub mod policy;
 mod relay_docs;
+mod relay_index;
 mod request_run;
 pub mod routes;
 pub mod serve;
@@ -160,11 +161,10 @@ impl Relay {
     }
 
     /// Administration (importing a district's roster and visits, not serving devices): `write`
-    /// fills a scratch store, whose documents are then merged into the relay's.
+    /// fills a scratch store in memory (the phone's layer is what turns records into documents),
+    /// whose documents are then merged into the relay's.
     pub fn import_with(&self, write: impl FnOnce(&mut Store) -> Result<(), StoreError>) -> Result<(), RelayError> {
-        let dir = tempfile::tempdir().map_err(|e| RelayError::Io(e.to_string()))?;
-        let key = DbKey::generate().map_err(|e| RelayError::Io(e.to_string()))?;
-        let mut scratch = Store::open(dir.path().join("import.db"), &key)?;
+        let mut scratch = Store::in_memory()?;
         write(&mut scratch)?;
         let docs = scratch
             .document_ids(None)?

@@ -10,7 +10,7 @@ use homevisit_docs::{Content, DocError, DocId, DocKind, untrusted};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::error::{Result, StoreError};
-use crate::{Store, index, now_ms, parallel};
+use crate::{Index, Store, index, now_ms, parallel};
 
 /// A stored change chunk that could not be read. Its document loads without it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -82,13 +82,13 @@ fn load_from_disk(conn: &Connection, id: &DocId, corrupt: &mut Vec<CorruptChunk>
 /// Appends `changes` (those since the last persisted state, one chunk each) for a document, or
 /// folds everything into a new snapshot once the chunks outgrow it, and updates the query tables
 /// and its scope with `rows` (its checked content); all in the caller's transaction.
-fn persist_changes(
+fn persist_changes<I: Index>(
     conn: &Connection,
     id: &DocId,
     doc: &mut AutoCommit,
     changes: &mut [Change],
     had_corrupt: bool,
-    rows: &index::Rows,
+    rows: &Content,
 ) -> Result<()> {
     let key = id.to_string();
     let heads = encode_heads(doc.get_heads());
@@ -131,7 +131,7 @@ fn persist_changes(
         )?
         .execute(params![key, added, heads, now_ms()])?;
     }
-    index::apply(conn, id, rows)
+    I::apply(conn, id, rows)
 }
 
 /// A new document made ready for storage: everything but the write itself, so preparing many
@@ -140,35 +140,35 @@ pub(crate) struct PreparedDoc {
     id: DocId,
     snapshot: Vec<u8>,
     heads: Vec<u8>,
-    rows: index::Rows,
+    rows: Content,
 }
 
 impl PreparedDoc {
     /// Prepares `doc`; `rows` are its query-table rows when the caller already has the typed
     /// record (saves reading it back), else they are read from the document.
-    pub(crate) fn new(id: DocId, doc: &mut AutoCommit, rows: Option<index::Rows>) -> Result<Self> {
+    pub(crate) fn new(id: DocId, doc: &mut AutoCommit, rows: Option<Content>) -> Result<Self> {
         let rows = match rows {
             Some(rows) => rows,
-            None => index::rows_for(&id, doc)?,
+            None => index::checked_content(&id, doc)?,
         };
         Ok(Self { id, snapshot: doc.save(), heads: encode_heads(doc.get_heads()), rows })
     }
 
     /// Prepares a document received from elsewhere and changed here (its schema upgraded): its
     /// save is checked to load again before it becomes the snapshot.
-    pub(crate) fn received_and_changed(id: DocId, doc: &mut AutoCommit, rows: index::Rows) -> Result<Self> {
+    pub(crate) fn received_and_changed(id: DocId, doc: &mut AutoCommit, rows: Content) -> Result<Self> {
         let snapshot = untrusted::save_verified(doc).map_err(StoreError::doc(id))?;
         Ok(Self { id, snapshot, heads: encode_heads(doc.get_heads()), rows })
     }
 
     /// Prepares `doc`, strictly loaded from `saved` and checked (`rows`), keeping those bytes as
     /// its snapshot.
-    pub(crate) fn received(id: DocId, doc: &mut AutoCommit, saved: &[u8], rows: index::Rows) -> Self {
+    pub(crate) fn received(id: DocId, doc: &mut AutoCommit, saved: &[u8], rows: Content) -> Self {
         Self { id, snapshot: saved.to_vec(), heads: encode_heads(doc.get_heads()), rows }
     }
 }
 
-fn insert_document(conn: &Connection, doc: &PreparedDoc) -> Result<()> {
+fn insert_document<I: Index>(conn: &Connection, doc: &PreparedDoc) -> Result<()> {
     let (id, snapshot) = (&doc.id, &doc.snapshot);
     let inserted = conn
         .prepare_cached(
@@ -181,7 +181,7 @@ fn insert_document(conn: &Connection, doc: &PreparedDoc) -> Result<()> {
     }
     conn.prepare_cached("INSERT INTO doc_snapshots (doc_id, data) VALUES (?1, ?2)")?
         .execute(params![id.to_string(), snapshot])?;
-    index::apply(conn, id, &doc.rows)
+    I::apply(conn, id, &doc.rows)
 }
 
 /// Bytes from elsewhere for a document: how [`Store::apply_received`] is given them.
@@ -221,7 +221,7 @@ fn sorted(mut heads: Vec<ChangeHash>) -> Vec<ChangeHash> {
     heads
 }
 
-impl Store {
+impl<I: Index> Store<I> {
     /// Loads `id` into the cache (from disk if needed), upgrading its schema, and returns it.
     pub(crate) fn cached(&mut self, id: &DocId) -> Result<&mut AutoCommit> {
         if !self.cache.contains_key(id) {
@@ -229,11 +229,11 @@ impl Store {
             doc.set_actor(self.actor.clone());
             let before = doc.get_heads();
             if homevisit_docs::upgrade(&mut doc, id.kind).map_err(StoreError::doc(*id))? {
-                let rows = index::rows_for(id, &doc)?;
+                let rows = index::checked_content(id, &doc)?;
                 let mut changes = doc.get_changes(&before);
                 let had_corrupt = self.has_corrupt(id);
                 let tx = self.conn.savepoint()?;
-                persist_changes(&tx, id, &mut doc, &mut changes, had_corrupt, &rows)?;
+                persist_changes::<I>(&tx, id, &mut doc, &mut changes, had_corrupt, &rows)?;
                 tx.commit()?;
             }
             self.remember(*id, doc);
@@ -260,7 +260,12 @@ impl Store {
     /// runs in a rusqlite savepoint, which rolls back as the panic unwinds through it; a document
     /// being changed is owned by the failed call and dropped with it; and what this store holds in
     /// memory about `id` is forgotten here.
-    fn guarded<R>(&mut self, id: &DocId, during: &'static str, f: impl FnOnce(&mut Store) -> Result<R>) -> Result<R> {
+    fn guarded<R>(
+        &mut self,
+        id: &DocId,
+        during: &'static str,
+        f: impl FnOnce(&mut Store<I>) -> Result<R>,
+    ) -> Result<R> {
         match catch_unwind(AssertUnwindSafe(|| f(self))) {
             Ok(result) => result,
             Err(_) => {
@@ -294,9 +299,9 @@ impl Store {
             let result = f(&mut doc).map_err(StoreError::doc(*id))?;
             let mut changes = doc.get_changes(&before);
             if !changes.is_empty() {
-                let rows = index::rows_for(id, &doc)?;
+                let rows = index::checked_content(id, &doc)?;
                 let tx = store.conn.savepoint()?;
-                persist_changes(&tx, id, &mut doc, &mut changes, had_corrupt, &rows)?;
+                persist_changes::<I>(&tx, id, &mut doc, &mut changes, had_corrupt, &rows)?;
                 tx.commit()?;
             }
             // Only a fully stored edit goes back into the cache; on any error above the in-memory
@@ -310,7 +315,7 @@ impl Store {
     pub(crate) fn insert_documents(&mut self, docs: &[PreparedDoc]) -> Result<()> {
         let tx = self.conn.savepoint()?;
         for doc in docs {
-            insert_document(&tx, doc)?;
+            insert_document::<I>(&tx, doc)?;
         }
         tx.commit()?;
         Ok(())
@@ -323,7 +328,7 @@ impl Store {
     /// this so hundreds of documents cost one commit, not hundreds.
     pub fn batch<R, E: From<StoreError>>(
         &mut self,
-        f: impl FnOnce(&mut Store) -> std::result::Result<R, E>,
+        f: impl FnOnce(&mut Store<I>) -> std::result::Result<R, E>,
     ) -> std::result::Result<R, E> {
         if !self.conn.is_autocommit() {
             // A batch commits when it ends; inside another transaction it could not.
@@ -410,7 +415,7 @@ impl Store {
         &mut self,
         id: &DocId,
         incoming: Incoming<'_>,
-        judge: impl FnOnce(&Received<'_>, &Store) -> bool,
+        judge: impl FnOnce(&Received<'_>, &Store<I>) -> bool,
     ) -> Result<Applied> {
         self.guarded(id, "store a received document", |store| {
             if store.contains_document(id)? {
@@ -425,7 +430,7 @@ impl Store {
         &mut self,
         id: &DocId,
         incoming: Incoming<'_>,
-        judge: impl FnOnce(&Received<'_>, &Store) -> bool,
+        judge: impl FnOnce(&Received<'_>, &Store<I>) -> bool,
     ) -> Result<Applied> {
         let had_corrupt = self.has_corrupt(id);
         self.cached(id)?;
@@ -447,14 +452,14 @@ impl Store {
             self.cache.insert(*id, doc);
             return Ok(Applied::Unchanged);
         }
-        let content = index::rows_for(id, &doc)?;
+        let content = index::checked_content(id, &doc)?;
         let received = Received { doc: *id, content: &content, is_new: false, heads_before, heads_after };
         if !judge(&received, self) {
             return Err(StoreError::Forbidden(*id));
         }
         let mut changes = doc.get_changes(&before);
         let tx = self.conn.savepoint()?;
-        persist_changes(&tx, id, &mut doc, &mut changes, had_corrupt, &content)?;
+        persist_changes::<I>(&tx, id, &mut doc, &mut changes, had_corrupt, &content)?;
         #[cfg(feature = "fault-injection")]
         crate::fault::reached(crate::fault::Fault::Storing(*id));
         tx.commit()?;
@@ -466,7 +471,7 @@ impl Store {
         &mut self,
         id: &DocId,
         incoming: Incoming<'_>,
-        judge: impl FnOnce(&Received<'_>, &Store) -> bool,
+        judge: impl FnOnce(&Received<'_>, &Store<I>) -> bool,
     ) -> Result<Applied> {
         let (mut doc, saved) = match incoming {
             Incoming::Whole(bytes) => (self.load_incoming(id, bytes)?, Some(bytes)),
@@ -482,7 +487,7 @@ impl Store {
             }
         };
         let upgraded = homevisit_docs::upgrade(&mut doc, id.kind).map_err(StoreError::doc(*id))?;
-        let content = index::rows_for(id, &doc)?;
+        let content = index::checked_content(id, &doc)?;
         let received = Received {
             doc: *id,
             content: &content,
@@ -501,7 +506,7 @@ impl Store {
             _ => PreparedDoc::received_and_changed(*id, &mut doc, content)?,
         };
         let tx = self.conn.savepoint()?;
-        insert_document(&tx, &prepared)?;
+        insert_document::<I>(&tx, &prepared)?;
         #[cfg(feature = "fault-injection")]
         crate::fault::reached(crate::fault::Fault::Storing(*id));
         tx.commit()?;
@@ -592,12 +597,12 @@ impl Store {
         Ok(report)
     }
 
-    /// Rebuilds every query table from the documents (after a migration or an index change).
+    /// Rebuilds the index's tables from the documents (after a migration or an index change).
     /// Documents that cannot be read are left out of the tables and reported by `check_integrity`.
-    pub(crate) fn rebuild_query_tables(&mut self) -> Result<()> {
+    pub(crate) fn rebuild_index(&mut self) -> Result<()> {
         let ids = self.document_ids(None)?;
         let tx = self.conn.savepoint()?;
-        index::clear(&tx)?;
+        I::clear(&tx)?;
         for id in ids {
             let Ok(mut doc) = load_from_disk(&tx, &id, &mut self.corrupt) else { continue };
             if homevisit_docs::upgrade(&mut doc, id.kind).is_err() {
@@ -605,8 +610,8 @@ impl Store {
             }
             // A document that fails the check is left out: no screen shows it, and it has no
             // scope, so nobody is given it.
-            match index::rows_for(&id, &doc) {
-                Ok(rows) => index::apply(&tx, &id, &rows)?,
+            match index::checked_content(&id, &doc) {
+                Ok(content) => I::apply(&tx, &id, &content)?,
                 Err(StoreError::Document { .. } | StoreError::Invalid(_)) => {}
                 Err(e) => return Err(e),
             }
@@ -617,12 +622,12 @@ impl Store {
 }
 
 /// Rolls a [`Store::batch`] back if it does not reach its commit (an error, or a panic unwinding).
-struct BatchGuard<'a> {
-    store: &'a mut Store,
+struct BatchGuard<'a, I: Index> {
+    store: &'a mut Store<I>,
     open: bool,
 }
 
-impl Drop for BatchGuard<'_> {
+impl<I: Index> Drop for BatchGuard<'_, I> {
     fn drop(&mut self) {
         if self.open {
             if self.store.conn.execute_batch("ROLLBACK TO batch; RELEASE batch").is_err() {

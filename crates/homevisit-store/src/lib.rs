@@ -1,4 +1,15 @@
-//! The device's local store: every homevisit document, encrypted at rest with SQLCipher.
+//! The document store: every homevisit document, encrypted at rest with SQLCipher, and, on top,
+//! the phone's layer.
+//!
+//! Two layers, one file each side of [`Index`]:
+//! - The document store ([`Store<I>`], for any index `I`): snapshots and change chunks,
+//!   compaction, quarantine, loading and merging received bytes strictly, sync states and marks,
+//!   batches. It knows no screen and no access rule. After every change it hands the document's
+//!   checked content to its index `I`, in the same transaction: the index keeps its own tables.
+//! - The phone's layer ([`Store`] = `Store<PhoneIndex>`): visits, roster, notes, the screens'
+//!   queries and reports, settings. Its tables are [`PhoneIndex`]'s. The relay uses the document
+//!   store with an index of its own (the scopes it decides access on), so no change to a phone
+//!   screen's table can change who the relay lets read what.
 //!
 //! - Each document is a compacted Automerge snapshot plus incremental change chunks; chunks are
 //!   folded into a new snapshot once they outgrow it. A chunk that fails to load is reported and
@@ -24,13 +35,16 @@ mod index;
 mod key;
 mod migrations;
 mod parallel;
+mod phone_index;
 mod queries;
+mod settings;
 mod sqlcipher;
 mod sync_state;
 mod visits;
 
 use std::collections::HashMap;
 use std::io::Read;
+use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 
 use automerge::{ActorId, AutoCommit};
@@ -40,14 +54,17 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension};
 pub use documents::{Applied, CorruptChunk, Incoming, IntegrityReport, Received};
 pub use error::{Result, StoreError};
 pub use homevisit_docs::Scope;
+pub use index::Index;
 pub use key::DbKey;
 pub use migrations::LATEST as SCHEMA_VERSION;
+pub use phone_index::PhoneIndex;
 pub use queries::{EducatorCount, SchoolCount, VisitSummary};
 pub use sqlcipher::{EncryptedConnection, open_encrypted};
 pub use visits::VisitImport;
 
-/// An open store. Not `Sync`: one writer per database; wrap it in a mutex to share.
-pub struct Store {
+/// An open store whose index is `I` (by default the phone's). Not `Sync`: one writer per
+/// database; wrap it in a mutex to share.
+pub struct Store<I: Index = PhoneIndex> {
     conn: EncryptedConnection,
     path: PathBuf,
     /// This device's Automerge actor, the same for every document it edits.
@@ -62,6 +79,7 @@ pub struct Store {
     preloaded: HashMap<DocId, (Vec<u8>, AutoCommit)>,
     /// How many loaded documents `cache` may hold before it is emptied.
     cache_capacity: usize,
+    index: PhantomData<fn() -> I>,
 }
 
 const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
@@ -95,11 +113,8 @@ impl Default for StoreOptions {
     }
 }
 
-/// Bump when the query tables' content changes: the next open rebuilds them from the documents.
-const INDEX_VERSION: i64 = 2; // 2: doc_scopes, and only documents that pass homevisit_docs::check
-
 impl Store {
-    /// Opens (or creates) the encrypted store at `path` with `key`.
+    /// Opens (or creates) the phone's encrypted store at `path` with `key`.
     ///
     /// A wrong key, or a file that is not a homevisit store, is [`StoreError::WrongKey`]; it never
     /// opens as an empty store.
@@ -107,22 +122,42 @@ impl Store {
         Self::open_with(path, key, StoreOptions::default())
     }
 
-    /// Opens (or creates) the store with explicit options.
+    /// Opens (or creates) the phone's store with explicit options.
     pub fn open_with(path: impl AsRef<Path>, key: &DbKey, options: StoreOptions) -> Result<Store> {
+        Store::open_indexed(path, key, options)
+    }
+}
+
+impl<I: Index> Store<I> {
+    /// Opens (or creates) an encrypted store at `path` whose index is `I`.
+    pub fn open_indexed(path: impl AsRef<Path>, key: &DbKey, options: StoreOptions) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
         if starts_with_plain_sqlite_header(&path) {
             return Err(StoreError::Unencrypted);
         }
         // Opening runs queries (migrations, the query tables): all of it before exit tears down SQLCipher.
         let _opening = exit_gate::enter().ok_or_else(sqlcipher::exiting)?;
-        let mut conn = connect(&path, key)?;
+        let conn = connect(&path, key)?;
         let synchronous = match options.durability {
             Durability::Crash => "NORMAL",
             Durability::PowerLoss => "FULL",
         };
         conn.pragma_update(None, "synchronous", synchronous)?;
-        migrations::migrate(&mut conn)?;
+        Self::ready(conn, path, options)
+    }
 
+    /// A store in memory only, gone when it is dropped (nothing reaches a disk, so nothing is
+    /// encrypted): scratch space, e.g. for building an import's documents.
+    pub fn in_memory() -> Result<Self> {
+        let _opening = exit_gate::enter().ok_or_else(sqlcipher::exiting)?;
+        Self::ready(sqlcipher::open_memory()?, PathBuf::from(":memory:"), StoreOptions::default())
+    }
+
+    /// Migrates a fresh connection (the document store's tables, then the index's) and rebuilds
+    /// the index's tables if what it writes has changed.
+    fn ready(mut conn: EncryptedConnection, path: PathBuf, options: StoreOptions) -> Result<Self> {
+        migrations::migrate(&mut conn)?;
+        migrations::migrate_index::<I>(&mut conn)?;
         let actor = device_actor(&conn)?;
         let mut store = Store {
             conn,
@@ -133,18 +168,26 @@ impl Store {
             incoming: HashMap::new(),
             preloaded: HashMap::new(),
             cache_capacity: options.cache_documents.max(1),
+            index: PhantomData,
         };
-        let index_version: Option<i64> =
-            store.conn.query_row("SELECT value FROM meta WHERE key = 'index_version'", [], |r| r.get(0)).optional()?;
-        if index_version != Some(INDEX_VERSION) {
-            store.rebuild_query_tables()?;
+        let key = format!("index_version:{}", I::NAME);
+        let built: Option<i64> =
+            store.conn.query_row("SELECT value FROM meta WHERE key = ?1", [&key], |r| r.get(0)).optional()?;
+        if built != Some(I::VERSION) {
+            store.rebuild_index()?;
             store.conn.execute(
-                "INSERT INTO meta (key, value) VALUES ('index_version', ?1)
+                "INSERT INTO meta (key, value) VALUES (?1, ?2)
                  ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                [INDEX_VERSION],
+                rusqlite::params![key, I::VERSION],
             )?;
         }
         Ok(store)
+    }
+
+    /// The connection, for the index's layer to read and write its own tables (inside this
+    /// store's transactions: see [`Store::batch`]). Never for the document store's tables.
+    pub fn index_tables(&self) -> &Connection {
+        &self.conn
     }
 
     pub fn path(&self) -> &Path {
@@ -192,27 +235,4 @@ fn device_actor(conn: &Connection) -> Result<ActorId> {
 
 pub(crate) fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
-}
-
-/// Small device settings kept inside the encrypted store (for example which relay the device
-/// syncs with and its device token, which must never sit in a plain file).
-impl Store {
-    pub fn setting(&self, name: &str) -> Result<Option<String>> {
-        Ok(self
-            .conn
-            .query_row("SELECT value FROM meta WHERE key = ?1", [format!("setting:{name}")], |r| r.get(0))
-            .optional()?)
-    }
-
-    pub fn set_setting(&mut self, name: &str, value: Option<&str>) -> Result<()> {
-        let key = format!("setting:{name}");
-        match value {
-            Some(v) => self.conn.execute(
-                "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                rusqlite::params![key, v],
-            )?,
-            None => self.conn.execute("DELETE FROM meta WHERE key = ?1", [key])?,
-        };
-        Ok(())
-    }
 }

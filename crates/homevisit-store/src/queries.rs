@@ -3,10 +3,9 @@
 use std::str::FromStr;
 
 use chrono::{FixedOffset, NaiveDate, TimeZone};
-use homevisit_docs::{DocId, Scope};
 use homevisit_model::{Day, EducatorId, FamilyId, SchoolId, Timestamp, VisitId, VisitNumber, VisitStatus};
 use rusqlite::types::Type;
-use rusqlite::{OptionalExtension, Row, params};
+use rusqlite::{Row, params};
 use serde::Serialize;
 
 use crate::Store;
@@ -183,110 +182,5 @@ impl Store {
             })
         })?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
-    }
-
-    /// Documents whose current state `peer` is not known to have: exactly what has not reached it.
-    pub fn unsynced_documents(&self, peer: &str) -> Result<Vec<DocId>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT d.doc_id FROM documents d
-             LEFT JOIN sync_marks m ON m.doc_id = d.doc_id AND m.peer_id = ?1
-             WHERE m.heads IS NULL OR m.heads != d.heads ORDER BY d.doc_id",
-        )?;
-        let ids = stmt.query_map([peer], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
-        Ok(ids.iter().filter_map(|s| s.parse().ok()).collect())
-    }
-
-    /// [`Store::unsynced_documents`] of one school: the documents whose recorded scope
-    /// (`doc_scopes`; for notes, their visit log's) is `school`, and the prompt packs. What a relay
-    /// offers a device of that school, without walking every school's documents.
-    pub fn unsynced_documents_of_school(&self, peer: &str, school: SchoolId) -> Result<Vec<DocId>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT d.doc_id FROM documents d
-             JOIN doc_scopes s ON s.doc_id = d.doc_id
-             LEFT JOIN doc_scopes g ON d.doc_id LIKE 'visit-notes/%' AND g.doc_id = 'visit-log/' || substr(d.doc_id, 13)
-             LEFT JOIN sync_marks m ON m.doc_id = d.doc_id AND m.peer_id = ?1
-             WHERE (m.heads IS NULL OR m.heads != d.heads)
-               AND (s.school_id = ?2 OR g.school_id = ?2 OR d.doc_id LIKE 'prompt-pack/%')
-             ORDER BY d.doc_id",
-        )?;
-        let ids = stmt
-            .query_map(params![peer, school.to_string()], |r| r.get::<_, String>(0))?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(ids.iter().filter_map(|s| s.parse().ok()).collect())
-    }
-
-    pub fn unsynced_count(&self, peer: &str) -> Result<usize> {
-        let n: i64 = self
-            .conn
-            .prepare_cached(
-                "SELECT count(*) FROM documents d
-             LEFT JOIN sync_marks m ON m.doc_id = d.doc_id AND m.peer_id = ?1
-             WHERE m.heads IS NULL OR m.heads != d.heads",
-            )?
-            .query_row([peer], |r| r.get(0))?;
-        Ok(n as usize)
-    }
-}
-
-impl Store {
-    /// The scope of a stored document as this store recorded it when the document passed
-    /// [`homevisit_docs::check`], under its id (`None` if it is not stored). A stored document that
-    /// never passed the check has an empty scope: no school, so nobody is given it.
-    pub fn document_scope(&self, doc: &DocId) -> Result<Option<Scope>> {
-        if !self.contains_document(doc)? {
-            return Ok(None);
-        }
-        let row: Option<(Option<String>, Option<String>, String)> = self
-            .conn
-            .prepare_cached("SELECT school_id, visit_id, educator_ids FROM doc_scopes WHERE doc_id = ?1")?
-            .query_row([doc.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            .optional()?;
-        let Some((school, visit, educators)) = row else { return Ok(Some(Scope::default())) };
-        Ok(Some(Scope {
-            school: school.and_then(|s| s.parse().ok()),
-            visit: visit.and_then(|v| v.parse().ok()),
-            educators: educators.split(',').filter_map(|e| e.parse().ok()).collect(),
-            family: None,
-        }))
-    }
-
-    /// Records that `educator`'s device stored changes to visit `visit` (its log or notes).
-    pub fn record_contributor(&mut self, visit: VisitId, educator: EducatorId) -> Result<()> {
-        self.conn
-            .prepare_cached("INSERT OR IGNORE INTO visit_contributors (visit_id, educator_id) VALUES (?1, ?2)")?
-            .execute(params![visit.to_string(), educator.to_string()])?;
-        Ok(())
-    }
-
-    /// The educators whose devices stored changes to visit `visit`.
-    pub fn contributors(&self, visit: VisitId) -> Result<Vec<EducatorId>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT educator_id FROM visit_contributors WHERE visit_id = ?1 ORDER BY educator_id")?;
-        let ids = stmt.query_map([visit.to_string()], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
-        Ok(ids.iter().filter_map(|s| s.parse().ok()).collect())
-    }
-
-    /// What `device`'s changes have stored on this relay: (documents created, bytes).
-    pub fn device_usage(&self, device: &str) -> Result<(u64, u64)> {
-        let usage = self
-            .conn
-            .prepare_cached("SELECT documents, bytes FROM device_usage WHERE device_id = ?1")?
-            .query_row([device], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))
-            .optional()?
-            .unwrap_or((0, 0));
-        Ok((usage.0.max(0) as u64, usage.1.max(0) as u64))
-    }
-
-    /// Adds to what `device`'s changes have stored.
-    pub fn add_device_usage(&mut self, device: &str, documents: u64, bytes: u64) -> Result<()> {
-        self.conn
-            .prepare_cached(
-                "INSERT INTO device_usage (device_id, documents, bytes) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (device_id) DO UPDATE SET documents = documents + excluded.documents,
-                                                       bytes = bytes + excluded.bytes",
-            )?
-            .execute(params![device, documents as i64, bytes as i64])?;
-        Ok(())
     }
 }

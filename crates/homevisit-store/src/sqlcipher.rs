@@ -39,6 +39,13 @@ pub fn open_encrypted(path: &Path, key: &DbKey, flags: OpenFlags) -> rusqlite::R
     Ok(EncryptedConnection(ManuallyDrop::new(conn)))
 }
 
+/// An SQLite database in memory only (no file, so no key), behind the same exit gate as a file's.
+pub(crate) fn open_memory() -> rusqlite::Result<EncryptedConnection> {
+    initialise_once()?;
+    let _open = exit_gate::enter().ok_or_else(exiting)?;
+    Ok(EncryptedConnection(ManuallyDrop::new(Connection::open_in_memory()?)))
+}
+
 /// Creates a missing database file empty, readable by this user only (0600 on unix), before
 /// SQLite opens it: SQLite would create it 0644 (less the umask), and its `-wal` and `-shm` files
 /// take the database file's mode. Best effort: if this fails, opening reports the error.

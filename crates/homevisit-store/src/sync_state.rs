@@ -6,11 +6,11 @@ use automerge::sync::{Message, State};
 use homevisit_docs::{DocId, untrusted};
 use rusqlite::{OptionalExtension, params};
 
-use crate::Store;
 use crate::documents::{Applied, Incoming, encode_heads};
 use crate::error::{Result, StoreError};
+use crate::{Index, Store};
 
-impl Store {
+impl<I: Index> Store<I> {
     /// The encoded `automerge::sync::State` last saved for `peer` and `doc`.
     pub fn sync_state(&self, peer: &str, doc: &DocId) -> Result<Option<Vec<u8>>> {
         Ok(self
@@ -53,7 +53,7 @@ impl Store {
     }
 }
 
-impl Store {
+impl<I: Index> Store<I> {
     /// The next Automerge sync message for `doc` and the peer whose `state` this is, or `None`
     /// when there is nothing to say. Contained: a document that makes Automerge panic here is an
     /// error about that document (and is dropped from memory).
@@ -73,5 +73,31 @@ impl Store {
     /// memory until changes arrive ([`Applied::Pending`]), then checked and stored.
     pub fn receive_sync_message(&mut self, doc: &DocId, state: &mut State, message: Message) -> Result<Applied> {
         self.apply_received(doc, Incoming::Sync { state, message }, |_, _| true)
+    }
+}
+
+/// What has not reached a peer: the document store's own tables, for any index.
+impl<I: Index> Store<I> {
+    /// Documents whose current state `peer` is not known to have: exactly what has not reached it.
+    pub fn unsynced_documents(&self, peer: &str) -> Result<Vec<DocId>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT d.doc_id FROM documents d
+             LEFT JOIN sync_marks m ON m.doc_id = d.doc_id AND m.peer_id = ?1
+             WHERE m.heads IS NULL OR m.heads != d.heads ORDER BY d.doc_id",
+        )?;
+        let ids = stmt.query_map([peer], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
+        Ok(ids.iter().filter_map(|s| s.parse().ok()).collect())
+    }
+
+    pub fn unsynced_count(&self, peer: &str) -> Result<usize> {
+        let n: i64 = self
+            .conn
+            .prepare_cached(
+                "SELECT count(*) FROM documents d
+             LEFT JOIN sync_marks m ON m.doc_id = d.doc_id AND m.peer_id = ?1
+             WHERE m.heads IS NULL OR m.heads != d.heads",
+            )?
+            .query_row([peer], |r| r.get(0))?;
+        Ok(n as usize)
     }
 }

@@ -13,8 +13,8 @@ use rusqlite::OptionalExtension;
 
 use crate::documents::PreparedDoc;
 use crate::error::{Result, StoreError};
-use crate::index::Rows;
 use crate::{Store, parallel};
+use homevisit_docs::Content as Rows;
 
 /// One visit for [`Store::import_visits`]: its log and its notes.
 #[derive(Clone, Debug)]

@@ -108,3 +108,39 @@ fn a_file_from_a_newer_app_is_refused_untouched() {
     let version: i64 = raw_connection(&path).query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
     assert_eq!(version, 99);
 }
+
+/// A phone's store from before the document store and its layers were split (schema 4): the
+/// relay's record tables were made in every store, and the query tables' build was kept under one
+/// key. It opens with its visits, its screens rebuilt, and no relay table left.
+#[test]
+fn a_store_from_before_the_split_opens_with_its_visits_and_without_relay_tables() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, data) = demo_store(&dir);
+    let family = data.visits[0].0.plan.family_id;
+    let visits = store.visits_for_family(family).unwrap();
+    assert!(!visits.is_empty());
+    drop(store);
+    let conn = raw_connection(&db_path(&dir));
+    conn.execute_batch(
+        "CREATE TABLE doc_scopes (doc_id TEXT PRIMARY KEY, school_id TEXT, visit_id TEXT, educator_ids TEXT NOT NULL);
+         CREATE TABLE visit_contributors (visit_id TEXT NOT NULL, educator_id TEXT NOT NULL);
+         CREATE TABLE device_usage (device_id TEXT PRIMARY KEY, documents INTEGER NOT NULL, bytes INTEGER NOT NULL);
+         DELETE FROM meta WHERE key IN ('schema:phone', 'index_version:phone');
+         INSERT INTO meta (key, value) VALUES ('index_version', 2);
+         DELETE FROM visit_index;",
+    )
+    .unwrap();
+    drop(conn);
+
+    let store = open(&db_path(&dir));
+    assert_eq!(store.visits_for_family(family).unwrap(), visits, "the screens are rebuilt from the documents");
+    let conn = raw_connection(&db_path(&dir));
+    let relay_tables: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE name IN ('doc_scopes', 'visit_contributors', 'device_usage')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(relay_tables, 0);
+}

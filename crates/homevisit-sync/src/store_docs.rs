@@ -5,7 +5,7 @@ use automerge::ChangeHash;
 use automerge::sync::{Message, State};
 use homevisit_docs::DocId;
 use homevisit_protocol::RejectReason;
-use homevisit_store::{Applied, Store, StoreError};
+use homevisit_store::{Applied, Index, Store, StoreError};
 
 use crate::{DocFailure, Merged, SyncDocs};
 
@@ -20,7 +20,8 @@ pub fn failure(e: StoreError) -> DocFailure {
     }
 }
 
-impl SyncDocs for Store {
+/// The document store, for any index: the phone's, and the embedded relay's.
+impl<I: Index> SyncDocs for Store<I> {
     fn candidates(&mut self, peer: &str) -> Result<Vec<DocId>, DocFailure> {
         self.unsynced_documents(peer).map_err(failure)
     }

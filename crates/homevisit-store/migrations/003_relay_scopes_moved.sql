@@ -1,0 +1,3 @@
+-- Schema 3 made the relay's doc_scopes and visit_contributors here. They are the relay's own
+-- records now, made by its index (sync-server/migrations/embedded/); the number stays taken, so a
+-- store made before the split is not migrated twice.

@@ -1,0 +1,1 @@
+-- Schema 4 made the relay's device_usage here; now the relay's own (as schema 3).

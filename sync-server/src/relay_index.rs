@@ -1,0 +1,245 @@
+//! The embedded relay's own records, kept by the document store ([`homevisit_store::Index`]) in
+//! the same transaction as every change: the scope of each document under its id (what access is
+//! decided on), the educators who wrote to each visit, and what each device has stored. Its
+//! tables are its own (`migrations/embedded/`): no phone screen table is among them, so nothing
+//! a phone's index does can change who the relay lets read what.
+
+use homevisit_docs::{Content, DocId, Scope};
+use homevisit_model::{EducatorId, SchoolId, VisitId};
+use homevisit_store::{Index, Result, Store};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::backend::Usage;
+
+/// The embedded relay's records.
+pub struct RelayIndex;
+
+/// The embedded relay's document store.
+pub type RelayStore = Store<RelayIndex>;
+
+impl Index for RelayIndex {
+    const NAME: &'static str = "relay";
+    const VERSION: i64 = 1;
+    const MIGRATIONS: &'static [&'static str] = &[
+        include_str!("../migrations/embedded/001_relay_tables.sql"),
+        include_str!("../migrations/embedded/002_without_phone_tables.sql"),
+    ];
+
+    fn clear(conn: &Connection) -> Result<()> {
+        // Only what is derived from the documents: contributors and usage are records of what
+        // devices did, which the documents cannot tell again.
+        conn.execute_batch("DELETE FROM doc_scopes;")?;
+        Ok(())
+    }
+
+    fn apply(conn: &Connection, id: &DocId, content: &Content) -> Result<()> {
+        let scope = content.scope(id);
+        let educators: Vec<String> = scope.educators.iter().map(|e| e.to_string()).collect();
+        conn.prepare_cached(
+            "INSERT INTO doc_scopes (doc_id, school_id, visit_id, educator_ids) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (doc_id) DO UPDATE SET school_id = excluded.school_id, visit_id = excluded.visit_id,
+               educator_ids = excluded.educator_ids",
+        )?
+        .execute(params![
+            id.to_string(),
+            scope.school.map(|s| s.to_string()),
+            scope.visit.map(|v| v.to_string()),
+            educators.join(",")
+        ])?;
+        Ok(())
+    }
+}
+
+/// The scope of a stored document as recorded when it passed [`homevisit_docs::check`], under its
+/// id (`None` if it is not stored). A stored document that never passed the check has an empty
+/// scope: no school, so nobody is given it.
+pub fn document_scope(store: &RelayStore, doc: &DocId) -> Result<Option<Scope>> {
+    if !store.contains_document(doc)? {
+        return Ok(None);
+    }
+    let row: Option<(Option<String>, Option<String>, String)> = store
+        .index_tables()
+        .prepare_cached("SELECT school_id, visit_id, educator_ids FROM doc_scopes WHERE doc_id = ?1")?
+        .query_row([doc.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?;
+    let Some((school, visit, educators)) = row else { return Ok(Some(Scope::default())) };
+    Ok(Some(Scope {
+        school: school.and_then(|s| s.parse().ok()),
+        visit: visit.and_then(|v| v.parse().ok()),
+        educators: educators.split(',').filter_map(|e| e.parse().ok()).collect(),
+        family: None,
+    }))
+}
+
+/// Records that `educator`'s device stored changes to visit `visit` (its log or notes).
+pub fn record_contributor(store: &RelayStore, visit: VisitId, educator: EducatorId) -> Result<()> {
+    store
+        .index_tables()
+        .prepare_cached("INSERT OR IGNORE INTO visit_contributors (visit_id, educator_id) VALUES (?1, ?2)")?
+        .execute(params![visit.to_string(), educator.to_string()])?;
+    Ok(())
+}
+
+/// The educators whose devices stored changes to visit `visit`.
+pub fn contributors(store: &RelayStore, visit: VisitId) -> Result<Vec<EducatorId>> {
+    let mut stmt = store
+        .index_tables()
+        .prepare_cached("SELECT educator_id FROM visit_contributors WHERE visit_id = ?1 ORDER BY educator_id")?;
+    let ids = stmt.query_map([visit.to_string()], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
+    Ok(ids.iter().filter_map(|s| s.parse().ok()).collect())
+}
+
+/// What `device`'s changes have stored on this relay.
+pub fn device_usage(store: &RelayStore, device: &str) -> Result<Usage> {
+    let (documents, bytes) = store
+        .index_tables()
+        .prepare_cached("SELECT documents, bytes FROM device_usage WHERE device_id = ?1")?
+        .query_row([device], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))
+        .optional()?
+        .unwrap_or((0, 0));
+    Ok(Usage { documents: documents.max(0) as u64, bytes: bytes.max(0) as u64 })
+}
+
+/// Adds to what `device`'s changes have stored.
+pub fn add_device_usage(store: &RelayStore, device: &str, added: Usage) -> Result<()> {
+    store
+        .index_tables()
+        .prepare_cached(
+            "INSERT INTO device_usage (device_id, documents, bytes) VALUES (?1, ?2, ?3)
+             ON CONFLICT (device_id) DO UPDATE SET documents = documents + excluded.documents,
+                                                   bytes = bytes + excluded.bytes",
+        )?
+        .execute(params![device, added.documents as i64, added.bytes as i64])?;
+    Ok(())
+}
+
+/// The documents not yet in sync with `peer` whose recorded scope is `school` (for notes, their
+/// visit log's), and the prompt packs: what the relay offers a device of that school, without
+/// walking every school's documents.
+pub fn unsynced_of_school(store: &RelayStore, peer: &str, school: SchoolId) -> Result<Vec<DocId>> {
+    let mut stmt = store.index_tables().prepare_cached(
+        "SELECT d.doc_id FROM documents d
+         JOIN doc_scopes s ON s.doc_id = d.doc_id
+         LEFT JOIN doc_scopes g ON d.doc_id LIKE 'visit-notes/%' AND g.doc_id = 'visit-log/' || substr(d.doc_id, 13)
+         LEFT JOIN sync_marks m ON m.doc_id = d.doc_id AND m.peer_id = ?1
+         WHERE (m.heads IS NULL OR m.heads != d.heads)
+           AND (s.school_id = ?2 OR g.school_id = ?2 OR d.doc_id LIKE 'prompt-pack/%')
+         ORDER BY d.doc_id",
+    )?;
+    let ids =
+        stmt.query_map(params![peer, school.to_string()], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
+    Ok(ids.iter().filter_map(|s| s.parse().ok()).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use automerge::ActorId;
+    use automerge::transaction::Transactable;
+    use chrono::{FixedOffset, NaiveDate};
+    use homevisit_docs::{DocKind, create_record};
+    use homevisit_model::{VisitLog, VisitPlan};
+    use homevisit_store::{DbKey, StoreOptions};
+
+    use super::*;
+
+    /// A relay store holding the demo district (imported the way `Relay::import_with` does).
+    fn demo_relay(dir: &tempfile::TempDir) -> (RelayStore, homevisit_fixtures::DataSet) {
+        let data = homevisit_fixtures::demo::data_set(
+            NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(),
+            FixedOffset::west_opt(8 * 3600).unwrap(),
+        );
+        let mut scratch = Store::in_memory().unwrap();
+        scratch.import_district(&data.schools, &data.educators, &data.families, &data.visits).unwrap();
+        let key = DbKey::from_bytes([3; 32]);
+        let mut relay =
+            RelayStore::open_indexed(dir.path().join("documents.db"), &key, StoreOptions::default()).unwrap();
+        for id in scratch.document_ids(None).unwrap() {
+            relay.merge_document_bytes(&id, &scratch.stored_document(&id).unwrap().0).unwrap();
+        }
+        (relay, data)
+    }
+
+    fn tables(store: &RelayStore) -> Vec<String> {
+        let mut stmt = store.index_tables().prepare("SELECT name FROM sqlite_master WHERE type = 'table'").unwrap();
+        stmt.query_map([], |r| r.get(0)).unwrap().map(|t| t.unwrap()).collect()
+    }
+
+    #[test]
+    fn every_stored_document_has_the_scope_of_its_own_id() {
+        let dir = tempfile::tempdir().unwrap();
+        let (relay, data) = demo_relay(&dir);
+        for (log, _) in &data.visits {
+            let id = DocId::new(DocKind::VisitLog, log.plan.id.uuid());
+            let scope = document_scope(&relay, &id).unwrap().unwrap();
+            let expected = Scope {
+                school: Some(log.plan.school_id),
+                visit: Some(log.plan.id),
+                educators: log.plan.educator_ids.clone(),
+                family: None,
+            };
+            assert_eq!(scope, expected);
+            let notes = DocId::new(DocKind::VisitNotes, log.plan.id.uuid());
+            assert_eq!(document_scope(&relay, &notes).unwrap().unwrap().visit, Some(log.plan.id));
+        }
+        let unknown = DocId::new(DocKind::Family, uuid::Uuid::new_v4());
+        assert_eq!(document_scope(&relay, &unknown).unwrap(), None);
+    }
+
+    #[test]
+    fn a_record_posing_as_another_document_changes_no_scope() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut relay, data) = demo_relay(&dir);
+        let (own, victim) = (&data.visits[0].0, &data.visits[2].0);
+        assert_ne!(own.plan.school_id, victim.plan.school_id);
+        let victim_log = DocId::new(DocKind::VisitLog, victim.plan.id.uuid());
+        let before = document_scope(&relay, &victim_log).unwrap();
+        // Her own log naming the other school's visit, under a new id (its root id rewritten too).
+        let posing = VisitLog { plan: VisitPlan { id: victim.plan.id, ..own.plan.clone() }, ..own.clone() };
+        let forged = DocId::new(DocKind::VisitLog, uuid::Uuid::new_v4());
+        let mut doc = create_record(&posing, &ActorId::random()).unwrap();
+        doc.put(automerge::ROOT, "id", forged.id.hyphenated().to_string()).unwrap();
+        doc.commit();
+        assert!(relay.merge_document_bytes(&forged, &doc.save()).is_err());
+        assert_eq!(document_scope(&relay, &forged).unwrap(), None);
+        assert_eq!(document_scope(&relay, &victim_log).unwrap(), before);
+    }
+
+    #[test]
+    fn the_relay_keeps_its_own_tables_and_no_phone_screen_table() {
+        let dir = tempfile::tempdir().unwrap();
+        let (relay, _) = demo_relay(&dir);
+        let tables = tables(&relay);
+        for own in ["doc_scopes", "visit_contributors", "device_usage", "documents", "sync_marks"] {
+            assert!(tables.iter().any(|t| t == own), "{own} missing from {tables:?}");
+        }
+        for phone in ["school_index", "educator_index", "family_index", "visit_index", "visit_educators"] {
+            assert!(!tables.iter().any(|t| t == phone), "{phone} on the relay");
+        }
+    }
+
+    #[test]
+    fn a_relay_made_before_the_split_loses_its_phone_tables_and_keeps_its_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let (relay, data) = demo_relay(&dir);
+        let visit = data.visits[0].0.plan.id;
+        let educator = data.visits[0].0.plan.educator_ids[0];
+        record_contributor(&relay, visit, educator).unwrap();
+        // As the relay's file was before the split: the phone's tables in it, with names, and
+        // neither index's versions recorded.
+        relay
+            .index_tables()
+            .execute_batch(
+                "CREATE TABLE family_index (family_id TEXT PRIMARY KEY, display_name TEXT NOT NULL);
+                 INSERT INTO family_index VALUES ('f', 'a family name');
+                 DELETE FROM meta WHERE key IN ('schema:relay', 'index_version:relay');",
+            )
+            .unwrap();
+        drop(relay);
+        let key = DbKey::from_bytes([3; 32]);
+        let relay = RelayStore::open_indexed(dir.path().join("documents.db"), &key, StoreOptions::default()).unwrap();
+        assert!(!tables(&relay).iter().any(|t| t == "family_index"));
+        assert_eq!(contributors(&relay, visit).unwrap(), vec![educator]);
+        let log = DocId::new(DocKind::VisitLog, visit.uuid());
+        assert_eq!(document_scope(&relay, &log).unwrap().unwrap().visit, Some(visit));
+    }
+}
