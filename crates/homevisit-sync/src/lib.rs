@@ -14,8 +14,11 @@
 pub mod agent;
 #[cfg(feature = "http")]
 pub mod client;
+#[cfg(feature = "conformance")]
+pub mod conformance;
 #[cfg(feature = "http")]
 pub mod device_session;
+pub mod memory;
 mod peer;
 mod session;
 mod store_docs;
@@ -23,6 +26,7 @@ mod store_docs;
 pub use store_docs::{failure as store_failure, merged as store_merged};
 
 pub use homevisit_protocol::{RejectReason, SyncBatch};
+pub use memory::MemoryDocs;
 pub use peer::PeerSync;
 pub use session::{Session, SyncReport};
 
