@@ -9,6 +9,8 @@
 
 pub mod access;
 mod backend;
+#[cfg(test)]
+mod conformance_tests;
 mod embedded;
 mod live;
 pub mod log_limit;
