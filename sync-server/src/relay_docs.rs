@@ -253,11 +253,7 @@ impl<D: DocStorage> SyncDocs for RelayDocs<'_, D> {
         // Whatever else it sent is refused unread.
         let writable: Vec<(DocId, &[u8])> = snapshots
             .iter()
-            .filter(|(doc, _)| match self.governing_scope(doc) {
-                Ok(Some(scope)) => self.permission(doc.kind, &scope) == Permission::ReadWrite,
-                Ok(None) => true,
-                Err(_) => false,
-            })
+            .filter(|(doc, _)| matches!(self.access(doc), Ok(Permission::ReadWrite)))
             .copied()
             .collect();
         self.store.preload_snapshots(&writable);

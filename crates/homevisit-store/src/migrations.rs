@@ -2,7 +2,7 @@
 //! `PRAGMA user_version`), then its index's ([`Index::MIGRATIONS`], tracked in `meta` under the
 //! index's name), each in its own transaction.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use crate::Index;
 use crate::error::{Result, StoreError};
@@ -23,13 +23,7 @@ pub fn migrate(conn: &mut Connection) -> Result<()> {
     if version > LATEST {
         return Err(StoreError::NewerStoreSchema { found: version, supported: LATEST });
     }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-        let tx = conn.transaction()?;
-        tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", i as i64 + 1)?;
-        tx.commit()?;
-    }
-    Ok(())
+    apply(conn, MIGRATIONS, version, |tx, reached| tx.pragma_update(None, "user_version", reached))
 }
 
 /// Brings index `I`'s tables to its latest migration.
@@ -41,13 +35,27 @@ pub fn migrate_index<I: Index>(conn: &mut Connection) -> Result<()> {
     if version > latest {
         return Err(StoreError::NewerStoreSchema { found: version, supported: latest });
     }
-    for (i, sql) in I::MIGRATIONS.iter().enumerate().skip(version as usize) {
-        let tx = conn.transaction()?;
-        tx.execute_batch(sql)?;
+    apply(conn, I::MIGRATIONS, version, |tx, reached| {
         tx.execute(
             "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            params![key, i as i64 + 1],
-        )?;
+            params![key, reached],
+        )
+        .map(|_| ())
+    })
+}
+
+/// Runs `migrations` from number `version` on, each in its own transaction with `record` (which
+/// stores the version reached) committed alongside it.
+fn apply(
+    conn: &mut Connection,
+    migrations: &[&str],
+    version: i64,
+    record: impl Fn(&Transaction<'_>, i64) -> rusqlite::Result<()>,
+) -> Result<()> {
+    for (i, sql) in migrations.iter().enumerate().skip(version as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        record(&tx, i as i64 + 1)?;
         tx.commit()?;
     }
     Ok(())

@@ -374,14 +374,23 @@ impl<P> Session<P> {
     {
         // Whether a message *changes* a read-only document depends on what the document already
         // holds, so write permission is enforced by the storage's `receive`; here only reading.
-        if self.policy.access(docs, &self.peer, &doc)? == Access::None {
-            return Err(DocFailure::Rejected(RejectReason::Forbidden));
-        }
+        self.readable(docs, doc)?;
         let message =
             untrusted::decode_sync_message(data).map_err(|_| DocFailure::Rejected(RejectReason::Malformed))?;
         let state = self.state(docs, doc)?;
         let merged = docs.receive(&doc, state, message)?;
         self.note_merged(doc, merged);
+        Ok(())
+    }
+
+    /// Refuses (as forbidden) anything about `doc` from a peer that may not even read it.
+    fn readable<S: SyncDocs + ?Sized>(&self, docs: &mut S, doc: DocId) -> Result<(), DocFailure>
+    where
+        P: AccessPolicy<S>,
+    {
+        if self.policy.access(docs, &self.peer, &doc)? == Access::None {
+            return Err(DocFailure::Rejected(RejectReason::Forbidden));
+        }
         Ok(())
     }
 
@@ -401,9 +410,7 @@ impl<P> Session<P> {
     where
         P: AccessPolicy<S>,
     {
-        if self.policy.access(docs, &self.peer, &doc)? == Access::None {
-            return Err(DocFailure::Rejected(RejectReason::Forbidden));
-        }
+        self.readable(docs, doc)?;
         let merged = docs.receive_snapshot(&doc, &m.data)?;
         self.note_merged(doc, merged);
         self.touched.insert(doc);
@@ -425,9 +432,7 @@ impl<P> Session<P> {
         // "I hold these heads" about a document we do not have, or that the peer may not read,
         // is refused with the same answer: whether a document exists is not the peer's to learn.
         let Some(ours) = docs.heads(&doc)? else { return Err(DocFailure::Rejected(RejectReason::Forbidden)) };
-        if self.policy.access(docs, &self.peer, &doc)? == Access::None {
-            return Err(DocFailure::Rejected(RejectReason::Forbidden));
-        }
+        self.readable(docs, doc)?;
         let theirs = sorted(unwire(&m.heads));
         if theirs != sorted(ours) {
             // We differ (each had something the other lacked): settle it with Automerge's protocol.
