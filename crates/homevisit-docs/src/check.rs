@@ -13,8 +13,8 @@
 
 use automerge::{AutoCommit, ObjType, ROOT, ReadDoc, Value};
 use homevisit_model::{
-    CommunicationChannel, Educator, EducatorId, Family, FamilyId, NoteField, PromptPack, School, SchoolId, VisitId,
-    VisitLog,
+    CommunicationChannel, DebriefDone, Educator, EducatorId, Family, FamilyId, NoteField, PromptPack, School, SchoolId,
+    VisitId, VisitLog,
 };
 
 use crate::schema::{SCHEMA_KEY, current_version, read_str};
@@ -141,6 +141,13 @@ fn check_notes(doc: &AutoCommit) -> Result<(), DocError> {
         }
     }
     let _: Option<CommunicationChannel> = autosurgeon::hydrate_prop(doc, ROOT, "channel")?;
+    // v2: the "debrief done" mark is null or a well-formed mark (who may set it is the store's rule).
+    match doc.get(ROOT, "debrief_done")? {
+        Some(_) => {
+            let _: Option<DebriefDone> = autosurgeon::hydrate_prop(doc, ROOT, "debrief_done")?;
+        }
+        None => return Err(DocError::Shape("notes without their debrief_done mark".into())),
+    }
     Ok(())
 }
 

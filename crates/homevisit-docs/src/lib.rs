@@ -5,12 +5,13 @@
 //! *notes* (notes and debrief, which belong to the pair). Free text is Automerge text indexed in
 //! UTF-16 code units, the unit Kotlin and Swift cursors count in.
 //!
-//! Document layout (schema version 2 for visit logs, 1 for the rest):
+//! Document layout (schema version 2 for visit logs and notes, 1 for the rest):
 //! ```text
 //! { schema_version: u64, kind: "visit-log", id: "<uuid>",
 //!   data: { ...the record, written with autosurgeon... } }          // record documents
-//! { schema_version: 1, kind: "visit-notes", id: "<visit uuid>",
-//!   channel: "text" | null, text: { hopes_and_dreams: Text, ... } }  // notes documents
+//! { schema_version: 2, kind: "visit-notes", id: "<visit uuid>",
+//!   channel: "text" | null, text: { hopes_and_dreams: Text, ... },   // notes documents (v1)
+//!   debrief_done: { by: "<educator uuid>", at: timestamp } | null }  // added by v2's step
 //! ```
 
 mod check;
@@ -22,13 +23,16 @@ mod record;
 mod schema;
 pub mod screen;
 mod skeleton;
+mod steps;
 pub mod untrusted;
 
 pub use automerge;
 pub use check::{Content, Scope, check, governing_doc};
 pub use doc_id::{DocId, DocKind};
 pub use error::DocError;
-pub use notes::{note_text, read_notes, set_channel, set_note_text, splice_note, write_notes};
+pub use notes::{
+    debrief_done, note_text, read_notes, set_channel, set_debrief_done, set_note_text, splice_note, write_notes,
+};
 pub use record::{Record, create_record, prompt_pack_doc_id, read_record, write_record};
 pub use schema::{SCHEMA_KEY, current_version, upgrade};
 pub use skeleton::{ENCODING, create_notes, create_notes_with, load, new_skeleton};

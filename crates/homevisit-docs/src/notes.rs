@@ -3,11 +3,11 @@
 
 use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ObjId, ObjType, ROOT, ReadDoc, Value};
-use homevisit_model::{CommunicationChannel, NoteField, VisitNotes};
+use homevisit_model::{CommunicationChannel, DebriefDone, NoteField, VisitNotes};
 
 use crate::DocError;
 
-fn text_obj(doc: &AutoCommit, field: NoteField) -> Result<ObjId, DocError> {
+pub(crate) fn text_obj(doc: &AutoCommit, field: NoteField) -> Result<ObjId, DocError> {
     let missing = || DocError::Shape(format!("notes without the {} text", field.key()));
     let texts = match doc.get(ROOT, "text")? {
         Some((Value::Object(ObjType::Map), id)) => id,
@@ -74,7 +74,20 @@ pub fn set_channel(doc: &mut AutoCommit, channel: Option<CommunicationChannel>) 
     Ok(())
 }
 
-/// Writes every field of `notes` (as diffs against what is there) and the channel, in one change.
+/// Sets or clears the pair's "debrief done" mark (notes v2) and commits. Who may set it is the
+/// caller's rule (the store checks the educator is one of the visit's).
+pub fn set_debrief_done(doc: &mut AutoCommit, done: Option<&DebriefDone>) -> Result<(), DocError> {
+    autosurgeon::reconcile_prop(doc, ROOT, "debrief_done", done)?;
+    doc.commit();
+    Ok(())
+}
+
+pub fn debrief_done(doc: &AutoCommit) -> Result<Option<DebriefDone>, DocError> {
+    Ok(autosurgeon::hydrate_prop(doc, ROOT, "debrief_done")?)
+}
+
+/// Writes every field of `notes` (as diffs against what is there), the channel and the "debrief
+/// done" mark, in one change.
 pub fn write_notes(doc: &mut AutoCommit, notes: &VisitNotes) -> Result<(), DocError> {
     for field in NoteField::ALL {
         let text = notes.field(field);
@@ -85,13 +98,17 @@ pub fn write_notes(doc: &mut AutoCommit, notes: &VisitNotes) -> Result<(), DocEr
         doc.update_text(&obj, text)?;
     }
     autosurgeon::reconcile_prop(doc, ROOT, "channel", notes.communication_channel)?;
+    autosurgeon::reconcile_prop(doc, ROOT, "debrief_done", &notes.debrief_done)?;
     doc.commit();
     Ok(())
 }
 
 pub fn read_notes(doc: &AutoCommit) -> Result<VisitNotes, DocError> {
-    let mut notes =
-        VisitNotes { communication_channel: autosurgeon::hydrate_prop(doc, ROOT, "channel")?, ..VisitNotes::default() };
+    let mut notes = VisitNotes {
+        communication_channel: autosurgeon::hydrate_prop(doc, ROOT, "channel")?,
+        debrief_done: debrief_done(doc)?,
+        ..VisitNotes::default()
+    };
     for field in NoteField::ALL {
         *notes.field_mut(field) = note_text(doc, field)?;
     }

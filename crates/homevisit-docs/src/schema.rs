@@ -5,13 +5,15 @@
 //!   `neutral:<description>`. v2 stores a structured [`Place`]. Upgrading writes only values derived
 //!   from the old document, so two devices that upgrade the same document concurrently write equal
 //!   values and the conflict resolves to the same content either way.
+//! - visit-notes v2 adds the pair's "debrief done" mark (`debrief_done`: who and when, null until
+//!   set), through a step change identical on every device (`steps.rs`).
 //! - every other kind is at v1.
 
 use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ObjType, ROOT, ReadDoc, ScalarValue, Value};
 use homevisit_model::Place;
 
-use crate::{DocError, DocKind};
+use crate::{DocError, DocId, DocKind};
 
 pub const SCHEMA_KEY: &str = "schema_version";
 
@@ -19,6 +21,7 @@ pub const SCHEMA_KEY: &str = "schema_version";
 pub fn current_version(kind: DocKind) -> u64 {
     match kind {
         DocKind::VisitLog => 2,
+        DocKind::VisitNotes => 2,
         _ => 1,
     }
 }
@@ -64,12 +67,28 @@ fn upgrade_in_place(doc: &mut AutoCommit, kind: DocKind) -> Result<bool, DocErro
     if version == supported {
         return Ok(false);
     }
+    if crate::steps::has_steps(kind) {
+        crate::steps::apply_steps(doc, &doc_id_of(doc, kind)?)?;
+        // Honest documents are now at the current version; anything else was not made by this app.
+        return match read_u64(doc, SCHEMA_KEY) {
+            Some(v) if v == supported => Ok(true),
+            _ => Err(DocError::Shape("the schema steps did not bring the document to the current version".into())),
+        };
+    }
     if kind == DocKind::VisitLog && version < 2 {
         visit_log_v1_to_v2(doc)?;
     }
     doc.put(ROOT, SCHEMA_KEY, supported)?;
     doc.commit();
     Ok(true)
+}
+
+/// The document's id from its own root (its kind already checked): the steps are derived from it.
+/// A wrong id is refused later by `check`, which compares it with the id the document is stored
+/// under; here it only has to be a uuid.
+fn doc_id_of(doc: &AutoCommit, kind: DocKind) -> Result<DocId, DocError> {
+    let id = read_str(doc, &ROOT, "id").and_then(|s| uuid::Uuid::parse_str(&s).ok());
+    id.map(|id| DocId::new(kind, id)).ok_or(DocError::IdMismatch { what: "document" })
 }
 
 fn visit_log_v1_to_v2(doc: &mut AutoCommit) -> Result<(), DocError> {

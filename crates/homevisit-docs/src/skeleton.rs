@@ -1,15 +1,17 @@
 //! Creating and loading documents.
 //!
-//! A notes document starts with a *skeleton* change: schema version, kind, id and one empty text
-//! object per field. That change is deterministic: its actor is derived from the document id and
+//! A notes document starts with a *skeleton* change: schema version 1, kind, id and one empty text
+//! object per v1 field. That change is deterministic: its actor is derived from the document id and
 //! its time is zero, so two devices that create the same notes produce the identical change,
 //! Automerge deduplicates it, and both partners' words land in the *same* text objects instead of
-//! two rival ones where one partner's words would be hidden.
+//! two rival ones where one partner's words would be hidden. The v1 skeleton is frozen: fields
+//! added later arrive through the per-version step changes of `steps.rs`, which are just as
+//! deterministic, so a new document is the v1 skeleton plus every step, byte for byte what an old
+//! document becomes when it is upgraded.
 
 use automerge::transaction::{CommitOptions, Transactable};
-use std::collections::HashMap;
 
-use automerge::{ActorId, AutoCommit, LoadOptions, ObjType, ROOT, ScalarValue, TextEncoding, hydrate};
+use automerge::{ActorId, AutoCommit, LoadOptions, ObjType, ROOT, TextEncoding};
 use homevisit_model::{NoteField, VisitId, VisitNotes};
 
 use crate::schema::{SCHEMA_KEY, current_version};
@@ -18,6 +20,20 @@ use crate::{DocError, DocId, DocKind};
 /// Every document uses UTF-16 code units for text positions.
 pub const ENCODING: TextEncoding = TextEncoding::Utf16CodeUnit;
 
+/// The text fields of the v1 notes skeleton, in the order it creates them. Frozen: these are keys
+/// in every notes document ever made; a new field is added by a step (`steps.rs`), never here.
+pub(crate) const NOTES_V1_TEXTS: [&str; 9] = [
+    "hopes_and_dreams",
+    "invitation",
+    "family_expectations",
+    "school_expectations",
+    "communication_rhythm",
+    "learned",
+    "assumptions_changed",
+    "use_in_class",
+    "next_steps",
+];
+
 fn skeleton_actor(id: &DocId) -> ActorId {
     let mut bytes = Vec::with_capacity(17);
     bytes.push(id.kind.code());
@@ -25,25 +41,34 @@ fn skeleton_actor(id: &DocId) -> ActorId {
     ActorId::from(bytes)
 }
 
-/// A new document holding only its deterministic skeleton. The returned document has a random
-/// actor; a store replaces it with the device's actor.
+/// The version a new document's first change writes: 1 for kinds that grow through steps (the
+/// steps bring it to the current version), the current version for the others.
+fn skeleton_version(kind: DocKind) -> u64 {
+    if crate::steps::has_steps(kind) { 1 } else { current_version(kind) }
+}
+
+/// A new document holding only its deterministic skeleton (for notes: the frozen v1 skeleton and
+/// every step since). The returned document has a random actor; a store replaces it with the
+/// device's actor.
 pub fn new_skeleton(id: &DocId) -> AutoCommit {
     let mut doc = AutoCommit::new_with_encoding(ENCODING).with_actor(skeleton_actor(id));
+    let version = skeleton_version(id.kind);
     let build = |doc: &mut AutoCommit| -> Result<(), automerge::AutomergeError> {
-        doc.put(ROOT, SCHEMA_KEY, current_version(id.kind))?;
+        doc.put(ROOT, SCHEMA_KEY, version)?;
         doc.put(ROOT, "kind", id.kind.as_str())?;
         doc.put(ROOT, "id", id.id.hyphenated().to_string())?;
         if id.kind == DocKind::VisitNotes {
             doc.put(ROOT, "channel", automerge::ScalarValue::Null)?;
             let text = doc.put_object(ROOT, "text", ObjType::Map)?;
-            for field in NoteField::ALL {
-                doc.put_object(&text, field.key(), ObjType::Text)?;
+            for key in NOTES_V1_TEXTS {
+                doc.put_object(&text, key, ObjType::Text)?;
             }
         }
         Ok(())
     };
     build(&mut doc).expect("writing to a fresh document cannot fail");
     doc.commit_with(CommitOptions::default().with_time(0));
+    crate::steps::write_steps(&mut doc, id, version);
     doc.set_actor(ActorId::random());
     doc
 }
@@ -54,32 +79,25 @@ pub fn create_notes(visit: VisitId) -> AutoCommit {
 }
 
 /// A visit's notes document that starts with content, written by `actor`: for importing visits
-/// whose notes already exist elsewhere. Empty notes get the deterministic skeleton; notes with
-/// content are written as one batch (a single op-set splice instead of one per character, ~25%
-/// faster). An imported visit is new to every device, so no second device creates it concurrently.
+/// whose notes already exist elsewhere. The skeleton (shared by every device), then the content
+/// in one change: each non-empty field inserted whole.
 pub fn create_notes_with(visit: VisitId, notes: &VisitNotes, actor: &ActorId) -> Result<AutoCommit, DocError> {
+    let mut doc = create_notes(visit).with_actor(actor.clone());
     if *notes == VisitNotes::default() {
-        return Ok(create_notes(visit).with_actor(actor.clone()));
+        return Ok(doc);
     }
-    let mut texts: HashMap<&str, hydrate::Value> = HashMap::new();
     for field in NoteField::ALL {
         let text = notes.field(field);
         if text.encode_utf16().count() > NoteField::MAX_UTF16_LEN {
             return Err(DocError::TooLong { field, max: NoteField::MAX_UTF16_LEN });
         }
-        texts.insert(field.key(), hydrate::Value::text(ENCODING, text));
+        if !text.is_empty() {
+            let obj = crate::notes::text_obj(&doc, field)?;
+            doc.splice_text(&obj, 0, 0, text)?;
+        }
     }
-    let id = visit.uuid().hyphenated().to_string();
-    let root: HashMap<&str, hydrate::Value> = HashMap::from([
-        (SCHEMA_KEY, hydrate::Value::from(current_version(DocKind::VisitNotes))),
-        ("kind", hydrate::Value::from(DocKind::VisitNotes.as_str())),
-        ("id", hydrate::Value::from(id.as_str())),
-        ("channel", hydrate::Value::from(ScalarValue::Null)),
-        ("text", hydrate::Value::from(texts)),
-    ]);
-    let mut doc = AutoCommit::new_with_encoding(ENCODING).with_actor(actor.clone());
-    doc.init_root_from_hydrate(&hydrate::Map::from(root))?;
     autosurgeon::reconcile_prop(&mut doc, ROOT, "channel", notes.communication_channel)?;
+    autosurgeon::reconcile_prop(&mut doc, ROOT, "debrief_done", &notes.debrief_done)?;
     doc.commit();
     Ok(doc)
 }

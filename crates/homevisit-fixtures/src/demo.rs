@@ -123,6 +123,7 @@ pub fn data_set(today: NaiveDate, offset: FixedOffset) -> DataSet {
             .into(),
         use_in_class: "Linh will lead the drawing station; invite families to an evening showcase.".into(),
         next_steps: "Schedule conferences after 6pm. Send the literacy night flyer in Vietnamese.".into(),
+        debrief_done: Some(DebriefDone { by: chen, at: d(-6, 18, 10) }),
     };
     visit("past-1", 1, [rivera, chen], d(-6, 17, 0), Place::Home, completed(d(-6, 17, 5), rivera, Some(chen)), notes);
     visit(

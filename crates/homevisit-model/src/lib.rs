@@ -13,7 +13,7 @@ pub mod validate;
 pub mod visit;
 
 pub use ids::{EducatorId, FamilyId, SchoolId, VisitId};
-pub use notes::{CommunicationChannel, NoteField, VisitNotes};
+pub use notes::{CommunicationChannel, DebriefDone, NoteField, VisitNotes};
 pub use prompts::{Language, PromptPack};
 pub use roster::{ContactPreference, Educator, EducatorRole, Family, Grade, School, Student};
 pub use time::{Day, Timestamp};

@@ -3,6 +3,8 @@
 use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
 
+use crate::{EducatorId, Timestamp};
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Reconcile, Hydrate)]
 #[serde(rename_all = "snake_case")]
 pub enum CommunicationChannel {
@@ -87,6 +89,14 @@ impl NoteField {
     pub const MAX_UTF16_LEN: usize = 20_000;
 }
 
+/// The pair's mark that their debrief is finished: who set it and when. Fidelity to core practice 5
+/// ("educators go in pairs and reflect") is reported from it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Reconcile, Hydrate)]
+pub struct DebriefDone {
+    pub by: EducatorId,
+    pub at: Timestamp,
+}
+
 /// A read-only view of a visit's notes and debrief.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VisitNotes {
@@ -100,6 +110,9 @@ pub struct VisitNotes {
     pub assumptions_changed: String,
     pub use_in_class: String,
     pub next_steps: String,
+    /// Set when the pair has finished the debrief (notes schema v2); `None` until then.
+    #[serde(default)]
+    pub debrief_done: Option<DebriefDone>,
 }
 
 impl VisitNotes {
