@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import pytest
 
 import homevisit as hv
-from support import (Changes, Progress, enrolled, eventually, run, shared_visit, sync_until_equal,
+from support import (Changes, Progress, enrolled, eventually, people, run, shared_visit, sync_until_equal,
                      utf16_index, utf16_len)
 
 LEARNED = hv.NoteField.LEARNED
@@ -46,6 +46,28 @@ def test_two_phones_type_into_one_debrief_field_at_once(tmp_path, relay):
             await b.splice_note(visit, LEARNED, utf16_len(text) + 1, 0, "x")
         final = await sync_until_equal(a, b, visit, LEARNED)
         assert "🎨⚽." in final and MATEO in final
+
+    run(scenario())
+
+
+def test_the_debrief_done_mark_reaches_the_partner_with_both_words(tmp_path, relay):
+    async def scenario():
+        a, b, visit = await two_phones(tmp_path, relay)
+        rivera, okafor, _ = await people(a)
+        assert await a.debrief_done(visit) is None
+        with pytest.raises(hv.HomevisitError.Invalid):
+            await a.mark_debrief_done(visit, "not-an-id")
+        # Okafor writes offline while Rivera marks the debrief done: neither loses anything.
+        await asyncio.gather(b.splice_note(visit, LEARNED, 0, 0, MATEO),
+                             a.mark_debrief_done(visit, rivera.id))
+        text = await sync_until_equal(a, b, visit, LEARNED)
+        assert MATEO in text
+        done = await eventually(lambda: b.debrief_done(visit))
+        assert done.educator_id == rivera.id and done.at_ms > 0
+        await b.reopen_debrief(visit)
+        await b.sync_now()
+        await a.sync_now()
+        assert await a.debrief_done(visit) is None
 
     run(scenario())
 

@@ -140,6 +140,15 @@ enum VisitCmd {
         #[arg(long)]
         by: String,
     },
+    /// The pair marks its debrief done (`--reopen` takes the mark back).
+    DebriefDone {
+        visit: String,
+        /// The educator marking it (one of the visit's).
+        #[arg(long, required_unless_present = "reopen")]
+        by: Option<String>,
+        #[arg(long)]
+        reopen: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -490,6 +499,16 @@ fn visit(ctx: &mut Ctx, cmd: VisitCmd) -> Res {
             store
                 .confirm_visit(parse_id("visit", &visit)?, parse_id("educator", &by)?, Timestamp::now())
                 .map_err(err)?;
+        }
+        VisitCmd::DebriefDone { visit, by, reopen } => {
+            let id = parse_id("visit", &visit)?;
+            match (reopen, by) {
+                (true, _) => store.reopen_debrief(id).map_err(err)?,
+                (false, Some(by)) => {
+                    store.mark_debrief_done(id, parse_id("educator", &by)?, Timestamp::now()).map_err(err)?
+                }
+                (false, None) => return Err("--by names the educator marking the debrief done".into()),
+            }
         }
     }
     Ok(())

@@ -61,6 +61,10 @@ pub fn visit(log: &VisitLog, notes: &VisitNotes, names: &HashMap<EducatorId, Str
         None => println!("  confirmed by partner: no"),
     }
     println!("  documented for stipend: {}", if log.is_documented() { "yes" } else { "no" });
+    match &notes.debrief_done {
+        Some(d) => println!("  debrief done: by {} at {}", name(&d.by), local(d.at)),
+        None => println!("  debrief done: no"),
+    }
     for field in NoteField::ALL {
         let text = notes.field(field);
         if !text.is_empty() {

@@ -114,4 +114,15 @@ fn planning_from_the_command_line_validates() {
         ],
     );
     assert!(String::from_utf8_lossy(&late.stderr).contains("end is before its start"));
+
+    // The pair marks the debrief done (only an educator of the visit may), and takes it back.
+    let outsider = homevisit(&data, &["visit", "debrief-done", visit, "--by", &id_of("Mr. Chen")]);
+    assert!(!outsider.status.success());
+    stdout(&homevisit(&data, &["visit", "debrief-done", visit, "--by", &okafor]));
+    let notes: serde_json::Value =
+        serde_json::from_str(&stdout(&homevisit(&data, &["--json", "notes", "show", visit]))).unwrap();
+    assert_eq!(notes["debrief_done"]["by"], okafor.as_str());
+    assert!(stdout(&homevisit(&data, &["visit", "show", visit])).contains("debrief done: by Ms. Okafor"));
+    stdout(&homevisit(&data, &["visit", "debrief-done", visit, "--reopen"]));
+    assert!(stdout(&homevisit(&data, &["visit", "show", visit])).contains("debrief done: no"));
 }

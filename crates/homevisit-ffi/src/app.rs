@@ -188,6 +188,34 @@ impl HomevisitApp {
         .await
     }
 
+    /// Whether the pair has marked its debrief done, and who and when; `None` until then.
+    pub async fn debrief_done(&self, visit_id: String) -> Result<Option<DebriefDone>, HomevisitError> {
+        contain(async {
+            let id: model::VisitId = parse_id("the visit", &visit_id)?;
+            Ok(self.device.read(move |s| s.visit_notes(id)).await?.debrief_done.map(Into::into))
+        })
+        .await
+    }
+
+    /// Marks the debrief done, by `educator_id` (one of the visit's educators), now.
+    pub async fn mark_debrief_done(&self, visit_id: String, educator_id: String) -> Result<(), HomevisitError> {
+        contain(async {
+            let id: model::VisitId = parse_id("the visit", &visit_id)?;
+            let by: model::EducatorId = parse_id("the educator", &educator_id)?;
+            Ok(self.device.edit(move |s| s.mark_debrief_done(id, by, model::Timestamp::now())).await?)
+        })
+        .await
+    }
+
+    /// Takes the "debrief done" mark back (the pair has more to write).
+    pub async fn reopen_debrief(&self, visit_id: String) -> Result<(), HomevisitError> {
+        contain(async {
+            let id: model::VisitId = parse_id("the visit", &visit_id)?;
+            Ok(self.device.edit(move |s| s.reopen_debrief(id)).await?)
+        })
+        .await
+    }
+
     /// Enrolls this phone with a relay using the invite code a coordinator gave; background
     /// syncing starts.
     pub async fn enroll(&self, relay_url: String, invite_code: String) -> Result<(), HomevisitError> {

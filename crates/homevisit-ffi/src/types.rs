@@ -266,6 +266,19 @@ impl VisitOutcome {
     }
 }
 
+/// The pair's mark that its debrief is finished: who set it and when.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct DebriefDone {
+    pub educator_id: String,
+    pub at_ms: i64,
+}
+
+impl From<model::DebriefDone> for DebriefDone {
+    fn from(d: model::DebriefDone) -> Self {
+        Self { educator_id: d.by.to_string(), at_ms: d.at.millis() }
+    }
+}
+
 /// One visit: its plan and how it went.
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
 pub struct Visit {

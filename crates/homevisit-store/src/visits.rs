@@ -1,13 +1,13 @@
 //! The domain operations screens call: roster records, planning visits, outcomes and the partner's
-//! confirmation, notes and debrief editing, prompt packs, bulk import. Each validates first and
+//! confirmation, notes and debrief editing (and the pair's "debrief done" mark), prompt packs, bulk import. Each validates first and
 //! is durable when it returns.
 
 use homevisit_docs::{DocId, DocKind, Record, create_notes_with, create_record, read_record, write_record};
 use homevisit_model::validate::validate_plan;
 use homevisit_model::{
-    CommunicationChannel, Day, Educator, EducatorId, Family, FamilyId, Language, NoteField, PartnerConfirmation,
-    PromptPack, School, SchoolId, Timestamp, ValidationError, VisitId, VisitLog, VisitNotes, VisitNumber, VisitOutcome,
-    VisitPlan,
+    CommunicationChannel, Day, DebriefDone, Educator, EducatorId, Family, FamilyId, Language, NoteField,
+    PartnerConfirmation, PromptPack, School, SchoolId, Timestamp, ValidationError, VisitId, VisitLog, VisitNotes,
+    VisitNumber, VisitOutcome, VisitPlan,
 };
 use rusqlite::OptionalExtension;
 
@@ -257,6 +257,22 @@ impl Store {
     /// Sets a note field to `text` (stored as the minimal diff, so concurrent edits elsewhere survive).
     pub fn set_note(&mut self, visit: VisitId, field: NoteField, text: &str) -> Result<()> {
         self.edit_document(&notes_id(visit), |doc| homevisit_docs::set_note_text(doc, field, text))
+    }
+
+    /// The pair marks its debrief finished: `by` must be one of the visit's educators. Marking
+    /// again (the partner, later) replaces who and when.
+    pub fn mark_debrief_done(&mut self, visit: VisitId, by: EducatorId, at: Timestamp) -> Result<()> {
+        let log = self.visit_log(visit)?;
+        if !log.plan.educator_ids.contains(&by) {
+            return Err(StoreError::Invalid(ValidationError::NotOnVisit(by)));
+        }
+        let done = DebriefDone { by, at };
+        self.edit_document(&notes_id(visit), |doc| homevisit_docs::set_debrief_done(doc, Some(&done)))
+    }
+
+    /// Takes the "debrief done" mark back (the pair has more to write).
+    pub fn reopen_debrief(&mut self, visit: VisitId) -> Result<()> {
+        self.edit_document(&notes_id(visit), |doc| homevisit_docs::set_debrief_done(doc, None))
     }
 
     pub fn set_communication_channel(&mut self, visit: VisitId, channel: Option<CommunicationChannel>) -> Result<()> {

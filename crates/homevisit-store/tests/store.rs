@@ -217,6 +217,29 @@ fn outcomes_and_partner_confirmation() {
 }
 
 #[test]
+fn the_pair_marks_its_debrief_done_and_it_survives_a_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, data) = demo_store(&dir);
+    let plan = data.visits[0].0.plan.clone();
+    let outsider = data.educators.iter().find(|e| !plan.educator_ids.contains(&e.id)).unwrap().id;
+    assert!(store.visit_notes(plan.id).unwrap().debrief_done.is_none());
+    assert!(matches!(
+        store.mark_debrief_done(plan.id, outsider, Timestamp::now()),
+        Err(StoreError::Invalid(ValidationError::NotOnVisit(e))) if e == outsider
+    ));
+    store.splice_note(plan.id, NoteField::NextSteps, 0, 0, "Call on Friday.").unwrap();
+    let at = Timestamp::now();
+    store.mark_debrief_done(plan.id, plan.educator_ids[1], at).unwrap();
+    drop(store);
+    let mut store = open(&db_path(&dir));
+    let notes = store.visit_notes(plan.id).unwrap();
+    assert_eq!(notes.debrief_done, Some(DebriefDone { by: plan.educator_ids[1], at }));
+    assert_eq!(notes.next_steps, "Call on Friday.");
+    store.reopen_debrief(plan.id).unwrap();
+    assert!(store.visit_notes(plan.id).unwrap().debrief_done.is_none());
+}
+
+#[test]
 fn note_edits_persist_and_compact() {
     let dir = tempfile::tempdir().unwrap();
     let (mut store, data) = demo_store(&dir);

@@ -7,7 +7,7 @@ use automerge::transaction::Transactable;
 use automerge::{ActorId, AutoCommit, ROOT, ReadDoc};
 use chrono::{FixedOffset, NaiveDate};
 use common::*;
-use homevisit_docs::{DocId, DocKind, Record, SCHEMA_KEY, create_notes, create_record, write_notes};
+use homevisit_docs::{DocId, DocKind, Record, SCHEMA_KEY, create_notes, create_record, set_channel, set_note_text};
 use homevisit_fixtures::demo;
 use homevisit_model::*;
 use homevisit_store::{Store, StoreError};
@@ -28,6 +28,20 @@ fn insert_v1(conn: &Connection, id: &DocId, doc: &mut AutoCommit) {
     .unwrap();
     conn.execute("INSERT INTO doc_snapshots (doc_id, data) VALUES (?1, ?2)", params![id.to_string(), snapshot])
         .unwrap();
+}
+
+/// Notes as the v1 app wrote them: the frozen v1 skeleton (no "debrief done" mark), then the text.
+fn v1_notes(visit: VisitId, notes: &VisitNotes) -> AutoCommit {
+    let mut current = create_notes(visit);
+    let creation: Vec<_> =
+        current.get_changes_meta(&[]).into_iter().filter(|c| c.deps.is_empty()).map(|c| c.hash).collect();
+    let mut doc = current.fork_at(&creation).unwrap().with_actor(ActorId::random());
+    assert!(doc.get(ROOT, "debrief_done").unwrap().is_none());
+    for field in NoteField::ALL {
+        set_note_text(&mut doc, field, notes.field(field)).unwrap();
+    }
+    set_channel(&mut doc, notes.communication_channel).unwrap();
+    doc
 }
 
 /// Rewrites a visit-log document into the v1 document schema (place as one string).
@@ -69,9 +83,7 @@ fn a_v1_store_file_opens_migrated_with_its_data() {
             to_v1_place(&mut doc, &format!("neutral:{description}"));
         }
         insert_v1(&conn, &log.doc_id(), &mut doc);
-        let mut notes_doc = create_notes(log.plan.id);
-        write_notes(&mut notes_doc, notes).unwrap();
-        insert_v1(&conn, &DocId::new(DocKind::VisitNotes, log.plan.id.uuid()), &mut notes_doc);
+        insert_v1(&conn, &DocId::new(DocKind::VisitNotes, log.plan.id.uuid()), &mut v1_notes(log.plan.id, notes));
     }
     drop(conn);
 
@@ -83,7 +95,11 @@ fn a_v1_store_file_opens_migrated_with_its_data() {
     assert_eq!(store.educators().unwrap().len(), data.educators.len());
     let lincoln = store.school_counts().unwrap().into_iter().find(|s| s.name == "Lincoln Elementary").unwrap();
     assert_eq!((lincoln.families, lincoln.completed), (5, 2));
-    assert_eq!(store.visit_notes(data.visits[3].0.plan.id).unwrap(), data.visits[3].1);
+    // Notes written by the v1 app read with every word, and no "debrief done" mark (v1 had none).
+    for (log, notes) in &data.visits {
+        let read = store.visit_notes(log.plan.id).unwrap();
+        assert_eq!(read, VisitNotes { debrief_done: None, ..notes.clone() });
+    }
 
     // The v1 visit-log document reads as v2, and the upgrade is stored.
     let expected = data.visits.iter().find(|(l, _)| l.plan.id == neutral_visit).unwrap().0.clone();
@@ -92,6 +108,12 @@ fn a_v1_store_file_opens_migrated_with_its_data() {
     let mut store = open(&path);
     let json = store.document_json(&DocId::new(DocKind::VisitLog, neutral_visit.uuid())).unwrap();
     assert_eq!(json[SCHEMA_KEY], 2);
+    // ...and so is the notes documents' (v1 -> v2, the step every device adds alike).
+    let notes_id = DocId::new(DocKind::VisitNotes, neutral_visit.uuid());
+    assert_eq!(store.document_json(&notes_id).unwrap()[SCHEMA_KEY], 2);
+    let done = DebriefDone { by: expected.plan.educator_ids[0], at: Timestamp::now() };
+    store.mark_debrief_done(neutral_visit, done.by, done.at).unwrap();
+    assert_eq!(store.visit_notes(neutral_visit).unwrap().debrief_done, Some(done));
     assert!(store.check_integrity().unwrap().is_clean());
 }
 
