@@ -346,6 +346,7 @@ pub fn notes_doc(visit: homevisit_model::VisitId, notes: &VisitNotes) -> AutoCom
             doc.splice_text(&text, 0, 0, notes.field(field)).expect("demo notes fit");
         }
         autosurgeon::reconcile_prop(&mut doc, ROOT, "channel", notes.communication_channel).expect("channel");
+        autosurgeon::reconcile_prop(&mut doc, ROOT, "debrief_done", &notes.debrief_done).expect("debrief done");
         doc.commit_with(time_zero());
     }
     doc
