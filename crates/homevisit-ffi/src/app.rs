@@ -228,7 +228,11 @@ impl HomevisitApp {
 
     /// Syncs with the relay now and returns what it did.
     pub async fn sync_now(&self) -> Result<SyncSummary, HomevisitError> {
-        contain(async { Ok(SyncSummary::from(self.device.sync_now().await?)) }).await
+        contain(async {
+            let summary = self.device.sync_now().await.map_err(HomevisitError::of_reported_sync)?;
+            Ok(SyncSummary::from(summary))
+        })
+        .await
     }
 
     /// Live mode for co-editing at the same moment: between syncs the phone keeps a request open

@@ -91,6 +91,18 @@ impl HomevisitError {
     }
 }
 
+impl HomevisitError {
+    /// A `sync_now` failure: the sync already reported it to the listeners, which logged it if it
+    /// was unexpected ([`HomevisitError::from_client`]), so it is converted here without logging
+    /// it a second time. Any other session error converts as usual.
+    pub(crate) fn of_reported_sync(e: SessionError) -> Self {
+        match e {
+            SessionError::Client(e) => HomevisitError::of_failure(SyncFailure::of(&e)),
+            other => other.into(),
+        }
+    }
+}
+
 /// "a visit-notes document": what a message may say about a document (its id may be a family's).
 fn kind_of(doc: &DocId) -> String {
     format!("a {} document", doc.kind.as_str())
@@ -137,4 +149,48 @@ impl From<SessionError> for HomevisitError {
 /// An id from the shell that is not a UUID.
 pub(crate) fn bad_id(what: &str) -> HomevisitError {
     HomevisitError::invalid(format!("{what} is not a valid id"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+
+    /// How many lines were logged while `f` ran.
+    fn lines_logged<T>(f: impl FnOnce() -> T) -> (T, usize) {
+        #[derive(Clone, Default)]
+        struct Buffer(Arc<Mutex<Vec<u8>>>);
+        impl Write for Buffer {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(bytes);
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let buffer = Buffer::default();
+        let writer = buffer.clone();
+        let subscriber = tracing_subscriber::fmt().with_ansi(false).with_writer(move || writer.clone()).finish();
+        let result = tracing::subscriber::with_default(subscriber, f);
+        let lines = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap().lines().count();
+        (result, lines)
+    }
+
+    #[test]
+    fn an_unexpected_sync_failure_is_logged_once_not_again_when_sync_now_returns_it() {
+        // The sync tells the listeners (which convert it, logging it)...
+        let (told, logged) = lines_logged(|| HomevisitError::from_client(&ClientError::TooManyRounds(64)));
+        assert_eq!(logged, 1);
+        // ...then sync_now returns the same failure: the same public error, not logged again.
+        let (returned, again) =
+            lines_logged(|| HomevisitError::of_reported_sync(SessionError::Client(ClientError::TooManyRounds(64))));
+        assert_eq!(again, 0);
+        assert_eq!(told.to_string(), returned.to_string());
+        assert!(matches!(returned, HomevisitError::Internal { .. }));
+        // Other session errors from sync_now convert (and log) as usual.
+        let (_, logged) = lines_logged(|| HomevisitError::of_reported_sync(SessionError::Panicked));
+        assert_eq!(logged, 1);
+    }
 }

@@ -5,6 +5,7 @@
 //! Visits are universal; the model has nothing that could rank or target families.
 
 pub mod ids;
+pub mod language;
 pub mod notes;
 pub mod prompts;
 pub mod roster;
@@ -13,8 +14,9 @@ pub mod validate;
 pub mod visit;
 
 pub use ids::{EducatorId, FamilyId, SchoolId, VisitId};
+pub use language::Language;
 pub use notes::{CommunicationChannel, DebriefDone, NoteField, VisitNotes};
-pub use prompts::{Language, PromptPack};
+pub use prompts::PromptPack;
 pub use roster::{ContactPreference, Educator, EducatorRole, Family, Grade, School, Student};
 pub use time::{Day, Timestamp};
 pub use validate::ValidationError;

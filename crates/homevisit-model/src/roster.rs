@@ -4,8 +4,8 @@ use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{EducatorId, FamilyId, SchoolId};
+use crate::language::Language;
 use crate::notes::CommunicationChannel;
-use crate::prompts::Language;
 use crate::time::Day;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Reconcile, Hydrate)]

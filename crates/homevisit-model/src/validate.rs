@@ -4,7 +4,8 @@
 use thiserror::Error;
 
 use crate::ids::EducatorId;
-use crate::prompts::{Language, PromptPack};
+use crate::language::Language;
+use crate::prompts::PromptPack;
 use crate::roster::{Educator, Family, School};
 use crate::visit::{Place, VisitOutcome, VisitPlan, VisitStatus};
 

@@ -5,7 +5,7 @@ use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{EducatorId, FamilyId, SchoolId, VisitId};
-use crate::prompts::Language;
+use crate::language::Language;
 use crate::time::Timestamp;
 
 /// Visit 1 (summer/early fall: relationship building) or visit 2 (winter/spring, optional).
