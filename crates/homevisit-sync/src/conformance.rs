@@ -778,6 +778,10 @@ pub fn a_preload_of_other_bytes_does_not_win(h: &mut dyn Harness) {
 
 /// Asking for a message about a document not held here creates nothing (a storage either refuses
 /// it, or says it has nothing: the phone store refuses, PostgreSQL answers from an empty document).
+/// Both are allowed because they cannot be one answer: the store answers from a document a peer
+/// began to send (`Pending`), which it holds in memory across transactions, and refuses only an id
+/// it has never seen; PostgreSQL keeps nothing between transactions, so it cannot tell the two
+/// apart and must answer both (the exchanges in `sync_messages_from_a_peer_are_applied` need it).
 pub fn generating_for_a_missing_document_stores_nothing(h: &mut dyn Harness) {
     let (id, _) = school("Ghost");
     match run(h, |d| Ok(d.generate(&id, &mut State::new()))) {

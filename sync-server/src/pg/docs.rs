@@ -169,6 +169,7 @@ impl<'a, 't> PgDocs<'a, 't> {
         let is_new = stored.is_none();
         let mut content = stored.unwrap_or_else(|| AutoCommit::new_with_encoding(homevisit_docs::ENCODING));
         let before = sorted(content.get_heads());
+        let whole = matches!(incoming, Incoming::Whole(_));
         match incoming {
             Incoming::Whole(bytes) => {
                 let mut other = untrusted::load_received(doc.kind, bytes).map_err(malformed)?;
@@ -180,8 +181,15 @@ impl<'a, 't> PgDocs<'a, 't> {
         }
         let after = sorted(content.get_heads());
         if after == before {
-            // Nothing new; or, for a new document, nothing yet (nothing is kept of it here).
-            return Ok(if is_new { Applied::Pending } else { Applied::Unchanged });
+            return match (is_new, whole) {
+                // Nothing new.
+                (false, _) => Ok(Applied::Unchanged),
+                // A whole document with no changes (no bytes, or an empty document) is not a
+                // document: refused, as the device store and the embedded relay refuse it.
+                (true, true) => Err(DocFailure::Rejected(RejectReason::Malformed)),
+                // A message that creates nothing yet (nothing is kept of it here).
+                (true, false) => Ok(Applied::Pending),
+            };
         }
         if is_new {
             // As a device does with a document new to it: check its kind and bring its schema up.
