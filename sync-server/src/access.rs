@@ -18,6 +18,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use homevisit_model::{EducatorId, SchoolId};
 use homevisit_store::{DbKey, EncryptedConnection};
+use homevisit_sync::DeviceId;
 use rusqlite::{OpenFlags, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
@@ -134,10 +135,21 @@ fn enrollment(school_id: &str, role: &str, educator_id: Option<&str>) -> Result<
     Ok((school, Role::from_columns(role, educator_id)?))
 }
 
+/// A new device's id: a random UUID in the form every stored device id has.
+pub(crate) fn new_device_id() -> DeviceId {
+    DeviceId::parse(&uuid::Uuid::new_v4().to_string()).expect("a UUID's text is a device id")
+}
+
+/// A stored `device_id` column, parsed (every id the relay issued parses).
+fn device_id_column(device_id: &str) -> Result<DeviceId, AccessError> {
+    DeviceId::parse(device_id)
+        .map_err(|_| AccessError::Record { what: "a device row".into(), error: RecordError::BadId("device id") })
+}
+
 /// An authenticated device: what access is decided on.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Device {
-    pub device_id: String,
+    pub device_id: DeviceId,
     /// The school it was enrolled in.
     pub school_id: SchoolId,
     pub role: Role,
@@ -146,7 +158,18 @@ pub struct Device {
 impl Device {
     /// The device from its stored columns (a row that does not parse is an error about it).
     pub(crate) fn from_columns(
-        device_id: String,
+        device_id: &str,
+        school_id: &str,
+        role: &str,
+        educator_id: Option<&str>,
+    ) -> Result<Device, AccessError> {
+        let device_id = device_id_column(device_id)?;
+        Device::enrolled(device_id, school_id, role, educator_id)
+    }
+
+    /// A device with its id, enrolled as the stored columns say.
+    pub(crate) fn enrolled(
+        device_id: DeviceId,
         school_id: &str,
         role: &str,
         educator_id: Option<&str>,
@@ -161,7 +184,7 @@ impl Device {
 /// One device as `homevisit-relay devices` lists it: ids and times, no names.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DeviceRecord {
-    pub device_id: String,
+    pub device_id: DeviceId,
     /// Its school and role; a stored row that does not parse is listed with why (so it can still
     /// be found and revoked), and is refused if it authenticates.
     pub enrollment: Result<(SchoolId, Role), RecordError>,
@@ -172,21 +195,23 @@ pub struct DeviceRecord {
 }
 
 impl DeviceRecord {
+    /// The listing's row. Its enrollment may be invalid (listed as such); its id may not: every id
+    /// the relay issued parses, so one that does not is an error (a damaged or hand-edited table).
     pub(crate) fn from_columns(
-        device_id: String,
+        device_id: &str,
         (school_id, role, educator_id): (&str, &str, Option<&str>),
         enrolled_at_ms: i64,
         last_seen_at_ms: Option<i64>,
         revoked_at_ms: Option<i64>,
-    ) -> DeviceRecord {
+    ) -> Result<DeviceRecord, AccessError> {
         let time = |ms: i64| DateTime::from_timestamp_millis(ms).unwrap_or_default();
-        DeviceRecord {
-            device_id,
+        Ok(DeviceRecord {
+            device_id: device_id_column(device_id)?,
             enrollment: enrollment(school_id, role, educator_id),
             enrolled_at: time(enrolled_at_ms),
             last_seen_at: last_seen_at_ms.map(time),
             revoked_at: revoked_at_ms.map(time),
-        }
+        })
     }
 }
 
@@ -205,13 +230,14 @@ pub trait AccessStore: Send + Sync {
     /// The device a bearer token belongs to, unless it is unknown or revoked; notes when it was
     /// last seen (at most every [`LAST_SEEN_EVERY`]).
     fn authenticate(&self, token: &str) -> Result<Option<Device>, AccessError>;
-    /// Every device ever enrolled, revoked ones included, oldest first.
+    /// Every device ever enrolled, revoked ones included, oldest first (an error if a stored
+    /// device id does not parse).
     fn devices(&self) -> Result<Vec<DeviceRecord>, AccessError>;
     /// Whether a school's policy shares visit notes with its coordinators (default: no).
     fn coordinators_read_notes(&self, school_id: &SchoolId) -> Result<bool, AccessError>;
     fn set_coordinators_read_notes(&self, school_id: &SchoolId, shared: bool) -> Result<(), AccessError>;
     /// Revokes a device; its next request is refused. Returns whether it was active.
-    fn revoke(&self, device_id: &str) -> Result<bool, AccessError>;
+    fn revoke(&self, device_id: &DeviceId) -> Result<bool, AccessError>;
 }
 
 pub struct SqliteAccess {
@@ -339,7 +365,7 @@ impl AccessStore for SqliteAccess {
 
     fn enroll(&self, code: &str) -> Result<(Device, String), AccessError> {
         let code_hash = invite_hash(code)?;
-        let device_id = uuid::Uuid::new_v4().to_string();
+        let device_id = new_device_id();
         let token = random_hex(32)?;
         let token_hash = hash(&token);
         let now = now_ms();
@@ -354,12 +380,12 @@ impl AccessStore for SqliteAccess {
             )
             .optional()?;
         let (school_id, role, educator_id) = invite.ok_or(AccessError::BadInvite)?;
-        let device = Device::from_columns(device_id, &school_id, &role, educator_id.as_deref())?;
+        let device = Device::enrolled(device_id, &school_id, &role, educator_id.as_deref())?;
         tx.execute("UPDATE invites SET used_at = ?2 WHERE code_hash = ?1", params![code_hash, now])?;
         tx.execute(
             "INSERT INTO devices (device_id, token_hash, school_id, role, educator_id, enrolled_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![device.device_id, token_hash, school_id, role, educator_id, now],
+            params![device.device_id.as_str(), token_hash, school_id, role, educator_id, now],
         )?;
         tx.commit()?;
         Ok((device, token))
@@ -378,11 +404,11 @@ impl AccessStore for SqliteAccess {
             .query_row([token_hash], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
             .optional()?;
         let Some((device_id, school_id, role, educator_id, last_seen)) = row else { return Ok(None) };
-        let device = Device::from_columns(device_id, &school_id, &role, educator_id.as_deref())?;
+        let device = Device::from_columns(&device_id, &school_id, &role, educator_id.as_deref())?;
         if last_seen.is_none_or(|t| now.saturating_sub(t) >= millis(LAST_SEEN_EVERY)) {
             let seen = conn
                 .prepare_cached("UPDATE devices SET last_seen_at = ?2 WHERE device_id = ?1")
-                .and_then(|mut s| s.execute(params![device.device_id, now]));
+                .and_then(|mut s| s.execute(params![device.device_id.as_str(), now]));
             if let Err(e) = seen {
                 last_seen_failed(&e.into());
             }
@@ -397,16 +423,11 @@ impl AccessStore for SqliteAccess {
              FROM devices ORDER BY enrolled_at, device_id",
         )?;
         let rows = statement.query_map([], |r| {
-            let (school, role, educator): (String, String, Option<String>) = (r.get(1)?, r.get(2)?, r.get(3)?);
-            Ok(DeviceRecord::from_columns(
-                r.get(0)?,
-                (&school, &role, educator.as_deref()),
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-            ))
+            let (id, school, role, educator): (String, String, String, Option<String>) =
+                (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+            Ok(DeviceRecord::from_columns(&id, (&school, &role, educator.as_deref()), r.get(4)?, r.get(5)?, r.get(6)?))
         })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        rows.map(|row| row.map_err(AccessError::from).and_then(|record| record)).collect()
     }
 
     fn coordinators_read_notes(&self, school_id: &SchoolId) -> Result<bool, AccessError> {
@@ -427,10 +448,10 @@ impl AccessStore for SqliteAccess {
         Ok(())
     }
 
-    fn revoke(&self, device_id: &str) -> Result<bool, AccessError> {
+    fn revoke(&self, device_id: &DeviceId) -> Result<bool, AccessError> {
         let n = self.conn().execute(
             "UPDATE devices SET revoked_at = ?2 WHERE device_id = ?1 AND revoked_at IS NULL",
-            params![device_id, now_ms()],
+            params![device_id.as_str(), now_ms()],
         )?;
         Ok(n == 1)
     }
@@ -528,6 +549,20 @@ mod tests {
     }
 
     #[test]
+    fn a_stored_device_id_that_does_not_parse_is_an_error_not_a_device() {
+        let dir = tempfile::tempdir().unwrap();
+        let access = open(&dir);
+        let code = access.invite(&SchoolId::new(), &Role::SchoolCoordinator).unwrap();
+        let (device, token) = access.enroll(&code).unwrap();
+        assert_eq!(DeviceId::parse(device.device_id.as_str()), Ok(device.device_id.clone()), "issued ids parse");
+        // A hand edit: an id the relay never issues.
+        access.conn().execute("UPDATE devices SET device_id = 'Front desk tablet'", []).unwrap();
+        let bad_id = |e: AccessError| matches!(e, AccessError::Record { error: RecordError::BadId("device id"), .. });
+        assert!(access.authenticate(&token).is_err_and(bad_id));
+        assert!(access.devices().is_err_and(bad_id));
+    }
+
+    #[test]
     fn devices_are_listed_with_last_seen_written_at_most_once_a_minute() {
         let dir = tempfile::tempdir().unwrap();
         let access = open(&dir);
@@ -540,7 +575,9 @@ mod tests {
         let seen = |access: &SqliteAccess| -> Option<i64> {
             access
                 .conn()
-                .query_row("SELECT last_seen_at FROM devices WHERE device_id = ?1", [&a.device_id], |r| r.get(0))
+                .query_row("SELECT last_seen_at FROM devices WHERE device_id = ?1", [a.device_id.as_str()], |r| {
+                    r.get(0)
+                })
                 .unwrap()
         };
         let first = seen(&access).expect("seen");
@@ -554,7 +591,7 @@ mod tests {
         assert!(seen(&access).unwrap() >= first);
         access.revoke(&b.device_id).unwrap();
         let listed = access.devices().unwrap();
-        let by_id = |id: &str| listed.iter().find(|d| d.device_id == id).unwrap();
+        let by_id = |id: &DeviceId| listed.iter().find(|d| d.device_id == *id).unwrap();
         assert_eq!(by_id(&a.device_id).enrollment, Ok((school, Role::DistrictAdmin)));
         assert!(by_id(&a.device_id).last_seen_at.is_some() && by_id(&a.device_id).revoked_at.is_none());
         assert!(by_id(&b.device_id).last_seen_at.is_none() && by_id(&b.device_id).revoked_at.is_some());

@@ -8,7 +8,7 @@ use homevisit_docs::{DocId, Scope};
 use homevisit_model::{EducatorId, SchoolId, VisitId};
 use homevisit_protocol::SyncBatch;
 use homevisit_store::{Applied, Incoming, Received};
-use homevisit_sync::{DocFailure, SyncDocs, SyncReport};
+use homevisit_sync::{DeviceId, DocFailure, PeerId, SyncDocs, SyncReport};
 
 use crate::access::AccessStore;
 use crate::policy::DevicePolicy;
@@ -141,11 +141,11 @@ pub(crate) trait DocStorage: SyncDocs + Records {
     /// The documents not yet in sync with `peer` whose recorded scope is `school` (for notes,
     /// their visit log's), and the prompt packs: a device's candidates, without walking every
     /// school's documents.
-    fn candidates_of_school(&mut self, peer: &str, school: SchoolId) -> Result<Vec<DocId>, DocFailure>;
+    fn candidates_of_school(&mut self, peer: &PeerId, school: SchoolId) -> Result<Vec<DocId>, DocFailure>;
     /// What `device`'s changes have stored so far.
-    fn usage(&mut self, device: &str) -> Result<Usage, DocFailure>;
+    fn usage(&mut self, device: &DeviceId) -> Result<Usage, DocFailure>;
     /// Adds to what `device`'s changes have stored, in this transaction.
-    fn add_usage(&mut self, device: &str, added: Usage) -> Result<(), DocFailure>;
+    fn add_usage(&mut self, device: &DeviceId, added: Usage) -> Result<(), DocFailure>;
 }
 
 /// What stored changes a request made, for live requests waiting on them: a device looks again

@@ -11,7 +11,7 @@ use automerge::AutoCommit;
 use homevisit_docs::{DocId, Scope};
 use homevisit_model::{EducatorId, SchoolId, VisitId};
 use homevisit_store::{Applied, DbKey, Incoming, StoreOptions};
-use homevisit_sync::{DocFailure, store_failure};
+use homevisit_sync::{DeviceId, DocFailure, PeerId, store_failure};
 
 use crate::RelayError;
 use crate::access::{AccessStore, SqliteAccess};
@@ -151,15 +151,15 @@ impl DocStorage for RelayStore {
         RelayStore::discard_pending(self, doc);
     }
 
-    fn candidates_of_school(&mut self, peer: &str, school: SchoolId) -> Result<Vec<DocId>, DocFailure> {
+    fn candidates_of_school(&mut self, peer: &PeerId, school: SchoolId) -> Result<Vec<DocId>, DocFailure> {
         relay_index::unsynced_of_school(self, peer, school).map_err(store_failure)
     }
 
-    fn usage(&mut self, device: &str) -> Result<Usage, DocFailure> {
+    fn usage(&mut self, device: &DeviceId) -> Result<Usage, DocFailure> {
         relay_index::device_usage(self, device).map_err(store_failure)
     }
 
-    fn add_usage(&mut self, device: &str, added: Usage) -> Result<(), DocFailure> {
+    fn add_usage(&mut self, device: &DeviceId, added: Usage) -> Result<(), DocFailure> {
         relay_index::add_device_usage(self, device, added).map_err(store_failure)
     }
 }

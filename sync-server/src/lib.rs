@@ -78,7 +78,7 @@ pub struct Relay {
     pub(crate) backend: Box<dyn Backend>,
     pub(crate) metrics: metrics::Metrics,
     /// Per-device request limit: a device that sends more is answered 429 until it slows down.
-    pub(crate) limiter: governor::DefaultKeyedRateLimiter<String>,
+    pub(crate) limiter: governor::DefaultKeyedRateLimiter<homevisit_sync::DeviceId>,
     /// Where a request that stored something new (here, or on another instance sharing the
     /// storage) announces it: live requests it concerns look again.
     pub(crate) changes: Arc<live::Announcer>,

@@ -28,7 +28,7 @@ use std::time::Duration;
 
 use homevisit_docs::{DocKind, Scope};
 use homevisit_model::{EducatorId, SchoolId};
-use homevisit_sync::Access;
+use homevisit_sync::{Access, DeviceId};
 use tokio::sync::{Notify, broadcast, watch};
 use tokio::time::Instant;
 
@@ -104,31 +104,28 @@ impl Announcer {
 /// at its deadline) and registers this one.
 #[derive(Default)]
 pub(crate) struct Waits {
-    waiting: Mutex<HashMap<String, (u64, Arc<Notify>)>>,
+    waiting: Mutex<HashMap<DeviceId, (u64, Arc<Notify>)>>,
     next: AtomicU64,
 }
 
 /// A device's registered wait; leaving (dropping it) forgets it unless a newer one replaced it.
 pub(crate) struct WaitTicket<'w> {
     waits: &'w Waits,
-    device: String,
+    device: DeviceId,
     number: u64,
     superseded: Arc<Notify>,
 }
 
 impl Waits {
-    pub(crate) fn enter(&self, device: &str) -> WaitTicket<'_> {
+    pub(crate) fn enter(&self, device: &DeviceId) -> WaitTicket<'_> {
         let number = self.next.fetch_add(1, Ordering::Relaxed);
         let superseded = Arc::new(Notify::new());
-        let previous = self
-            .waiting
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(device.to_string(), (number, superseded.clone()));
+        let previous =
+            self.waiting.lock().unwrap_or_else(|p| p.into_inner()).insert(device.clone(), (number, superseded.clone()));
         if let Some((_, earlier)) = previous {
             earlier.notify_one(); // stored if the earlier wait is not polling right now
         }
-        WaitTicket { waits: self, device: device.to_string(), number, superseded }
+        WaitTicket { waits: self, device: device.clone(), number, superseded }
     }
 
     /// Devices waiting now.
@@ -312,6 +309,11 @@ mod tests {
 
     use super::*;
 
+    /// The one device of these tests.
+    fn d() -> DeviceId {
+        DeviceId::parse("00000000-0000-4000-8000-00000000000d").unwrap()
+    }
+
     #[test]
     fn wait_ms_is_parsed_and_capped() {
         assert_eq!(requested_wait(None), Some(Duration::ZERO));
@@ -348,7 +350,7 @@ mod tests {
         let (changes, down, waits) = signals();
         let rx = changes.subscribe(); // as the handler does, before its session
         bump(&changes); // stored while the session ran
-        let ticket = waits.enter("d");
+        let ticket = waits.enter(&d());
         let woken = wait_for_news(listen(rx, &down, &ticket), far(), || async { Ok::<_, ()>(Some(7)) }).await;
         assert_eq!(woken, Ok((Woken::News(7), 1)));
     }
@@ -360,7 +362,7 @@ mod tests {
         let counted = looks.clone();
         let rx = changes.subscribe();
         let waiter = tokio::spawn(async move {
-            let ticket = waits.enter("d");
+            let ticket = waits.enter(&d());
             wait_for_news(listen(rx, &down, &ticket), far(), move || {
                 let n = counted.fetch_add(1, Ordering::SeqCst) + 1;
                 async move { Ok::<_, ()>((n == 3).then_some(n)) }
@@ -378,7 +380,7 @@ mod tests {
     #[tokio::test]
     async fn changes_that_do_not_concern_the_device_do_not_wake_it() {
         let (changes, down, waits) = signals();
-        let ticket = waits.enter("d");
+        let ticket = waits.enter(&d());
         let rx = changes.subscribe();
         let elsewhere = Changed { kind: DocKind::Family, scope: Scope::default() };
         for _ in 0..100 {
@@ -401,7 +403,7 @@ mod tests {
         let waits = Arc::new(waits);
         let (first_waits, rx, first_down) = (waits.clone(), changes.subscribe(), down.subscribe());
         let first = tokio::spawn(async move {
-            let ticket = first_waits.enter("d");
+            let ticket = first_waits.enter(&d());
             let signals =
                 Signals { changes: rx, relevant: |_: &Announcement| true, shutting_down: first_down, ticket: &ticket };
             wait_for_news(signals, far(), || async { Ok::<Option<()>, ()>(None) }).await
@@ -409,7 +411,7 @@ mod tests {
         while waits.len() == 0 {
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
-        let second = waits.enter("d");
+        let second = waits.enter(&d());
         assert_eq!(first.await.unwrap(), Ok((Woken::Superseded, 0)));
         assert_eq!(waits.len(), 1, "the first wait left; the second stays registered");
         drop(second);
@@ -419,7 +421,7 @@ mod tests {
     #[tokio::test]
     async fn nothing_new_answers_at_the_deadline() {
         let (changes, down, waits) = signals();
-        let ticket = waits.enter("d");
+        let ticket = waits.enter(&d());
         let deadline = Instant::now() + Duration::from_millis(50);
         let woken = wait_for_news(listen(changes.subscribe(), &down, &ticket), deadline, || async {
             Ok::<Option<()>, ()>(None)
@@ -436,7 +438,7 @@ mod tests {
         let rx = changes.subscribe();
         let down_rx = down.subscribe();
         let waiter = tokio::spawn(async move {
-            let ticket = waits.enter("d");
+            let ticket = waits.enter(&d());
             let signals =
                 Signals { changes: rx, relevant: |_: &Announcement| true, shutting_down: down_rx, ticket: &ticket };
             wait_for_news(signals, far(), || async { Ok::<Option<()>, ()>(None) }).await
@@ -447,7 +449,7 @@ mod tests {
         assert!(start.elapsed() < Duration::from_secs(30), "well before the 60 s deadline");
         // And a request that arrives while the relay is already shutting down does not wait at all.
         let waits = Waits::default();
-        let ticket = waits.enter("d");
+        let ticket = waits.enter(&d());
         let woken =
             wait_for_news(listen(changes.subscribe(), &down, &ticket), far(), || async { Ok::<Option<()>, ()>(None) })
                 .await;
@@ -459,7 +461,7 @@ mod tests {
         let (changes, down, waits) = signals();
         let rx = changes.subscribe();
         bump(&changes);
-        let ticket = waits.enter("d");
+        let ticket = waits.enter(&d());
         let woken =
             wait_for_news(listen(rx, &down, &ticket), far(), || async { Err::<Option<()>, _>("storage") }).await;
         assert_eq!(woken, Err("storage"));

@@ -9,6 +9,7 @@ use homevisit_model::{EducatorId, SchoolId};
 use homevisit_relay::access::{DeviceRecord, Role};
 use homevisit_relay::log_limit::LogLimit;
 use homevisit_relay::{Config, Relay, Storage, start};
+use homevisit_sync::DeviceId;
 
 #[derive(Parser)]
 #[command(name = "homevisit-relay", version, about = "The homevisit sync relay")]
@@ -57,7 +58,10 @@ enum Command {
     /// (to within a minute) and revoked times, as a table on stdout. No names.
     Devices,
     /// Revoke a device: its next request is refused.
-    Revoke { device_id: String },
+    Revoke {
+        /// The device's id, as `devices` lists it.
+        device_id: DeviceId,
+    },
     /// Set whether a school's coordinators may read visit notes (default: no).
     Policy {
         #[arg(long)]

@@ -74,7 +74,8 @@ mod tests {
     use homevisit_model::{EducatorId, SchoolId};
 
     fn device(school: SchoolId, role: Role) -> Device {
-        Device { device_id: "d".into(), school_id: school, role }
+        let device_id = homevisit_sync::DeviceId::parse("00000000-0000-4000-8000-00000000000d").unwrap();
+        Device { device_id, school_id: school, role }
     }
 
     #[test]

@@ -13,7 +13,7 @@ use homevisit_docs::{Content, DocId, DocKind, Scope, governing_doc, untrusted};
 use homevisit_model::{EducatorId, VisitId, VisitLog};
 use homevisit_protocol::RejectReason;
 use homevisit_store::{Applied, Incoming, Received};
-use homevisit_sync::{Access as Permission, AccessPolicy, DocFailure, Merged, SyncDocs};
+use homevisit_sync::{Access as Permission, AccessPolicy, DocFailure, Merged, PeerId, SyncDocs};
 
 use crate::backend::{Bounds, Changed, DocStorage, Records, SyncRequest, Usage};
 use crate::policy::DevicePolicy;
@@ -223,16 +223,16 @@ impl<'a, D: DocStorage> RelayDocs<'a, D> {
 }
 
 impl<D: DocStorage> SyncDocs for RelayDocs<'_, D> {
-    fn candidates(&mut self, peer: &str) -> Result<Vec<DocId>, DocFailure> {
+    fn candidates(&mut self, peer: &PeerId) -> Result<Vec<DocId>, DocFailure> {
         // Only the device's school's documents (and the prompt packs) can be readable by it.
         self.store.candidates_of_school(peer, self.policy.device.school_id)
     }
 
-    fn load_state(&mut self, peer: &str, doc: &DocId) -> Result<Option<Vec<u8>>, DocFailure> {
+    fn load_state(&mut self, peer: &PeerId, doc: &DocId) -> Result<Option<Vec<u8>>, DocFailure> {
         self.store.load_state(peer, doc)
     }
 
-    fn save_state(&mut self, peer: &str, doc: &DocId, state: &[u8]) -> Result<(), DocFailure> {
+    fn save_state(&mut self, peer: &PeerId, doc: &DocId, state: &[u8]) -> Result<(), DocFailure> {
         self.store.save_state(peer, doc, state)
     }
 
@@ -267,7 +267,7 @@ impl<D: DocStorage> SyncDocs for RelayDocs<'_, D> {
         self.store.heads(doc)
     }
 
-    fn mark_synced(&mut self, peer: &str, doc: &DocId, heads: &[ChangeHash]) -> Result<(), DocFailure> {
+    fn mark_synced(&mut self, peer: &PeerId, doc: &DocId, heads: &[ChangeHash]) -> Result<(), DocFailure> {
         self.store.mark_synced(peer, doc, heads)
     }
 }
@@ -275,7 +275,7 @@ impl<D: DocStorage> SyncDocs for RelayDocs<'_, D> {
 /// The session asks the device's policy through its view of the relay's documents (the records
 /// it decides on are read in the request's transaction).
 impl<D: DocStorage> AccessPolicy<RelayDocs<'_, D>> for DevicePolicy<'_> {
-    fn access(&self, docs: &mut RelayDocs<'_, D>, _peer: &str, doc: &DocId) -> Result<Permission, DocFailure> {
+    fn access(&self, docs: &mut RelayDocs<'_, D>, _peer: &PeerId, doc: &DocId) -> Result<Permission, DocFailure> {
         docs.access(doc)
     }
 }

@@ -6,7 +6,8 @@
 
 use homevisit_docs::{Content, DocId, Scope};
 use homevisit_model::{EducatorId, SchoolId, VisitId};
-use homevisit_store::{Index, Result, Store};
+use homevisit_store::{Index, PeerId, Result, Store};
+use homevisit_sync::DeviceId;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::backend::Usage;
@@ -90,18 +91,18 @@ pub fn contributors(store: &RelayStore, visit: VisitId) -> Result<Vec<EducatorId
 }
 
 /// What `device`'s changes have stored on this relay.
-pub fn device_usage(store: &RelayStore, device: &str) -> Result<Usage> {
+pub fn device_usage(store: &RelayStore, device: &DeviceId) -> Result<Usage> {
     let (documents, bytes) = store
         .index_tables()
         .prepare_cached("SELECT documents, bytes FROM device_usage WHERE device_id = ?1")?
-        .query_row([device], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))
+        .query_row([device.as_str()], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))
         .optional()?
         .unwrap_or((0, 0));
     Ok(Usage { documents: documents.max(0) as u64, bytes: bytes.max(0) as u64 })
 }
 
 /// Adds to what `device`'s changes have stored.
-pub fn add_device_usage(store: &RelayStore, device: &str, added: Usage) -> Result<()> {
+pub fn add_device_usage(store: &RelayStore, device: &DeviceId, added: Usage) -> Result<()> {
     store
         .index_tables()
         .prepare_cached(
@@ -109,14 +110,14 @@ pub fn add_device_usage(store: &RelayStore, device: &str, added: Usage) -> Resul
              ON CONFLICT (device_id) DO UPDATE SET documents = documents + excluded.documents,
                                                    bytes = bytes + excluded.bytes",
         )?
-        .execute(params![device, added.documents as i64, added.bytes as i64])?;
+        .execute(params![device.as_str(), added.documents as i64, added.bytes as i64])?;
     Ok(())
 }
 
 /// The documents not yet in sync with `peer` whose recorded scope is `school` (for notes, their
 /// visit log's), and the prompt packs: what the relay offers a device of that school, without
 /// walking every school's documents.
-pub fn unsynced_of_school(store: &RelayStore, peer: &str, school: SchoolId) -> Result<Vec<DocId>> {
+pub fn unsynced_of_school(store: &RelayStore, peer: &PeerId, school: SchoolId) -> Result<Vec<DocId>> {
     let mut stmt = store.index_tables().prepare_cached(
         "SELECT d.doc_id FROM documents d
          JOIN doc_scopes s ON s.doc_id = d.doc_id
@@ -126,8 +127,9 @@ pub fn unsynced_of_school(store: &RelayStore, peer: &str, school: SchoolId) -> R
            AND (s.school_id = ?2 OR g.school_id = ?2 OR d.doc_id LIKE 'prompt-pack/%')
          ORDER BY d.doc_id",
     )?;
-    let ids =
-        stmt.query_map(params![peer, school.to_string()], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
+    let ids = stmt
+        .query_map(params![peer.as_str(), school.to_string()], |r| r.get::<_, String>(0))?
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(ids.iter().filter_map(|s| s.parse().ok()).collect())
 }
 

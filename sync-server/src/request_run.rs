@@ -46,7 +46,7 @@ impl<'r> RequestRun<'r> {
         // One session per request: state is persisted between requests, so any relay instance
         // can answer the next one, and a lost response only means the device asks again.
         let mut session =
-            Session::with_policy(request.device.device_id.clone(), request.policy()).paged(REPLY_PAGE_MESSAGES);
+            Session::with_policy(request.device.device_id.peer(), request.policy()).paged(REPLY_PAGE_MESSAGES);
         session.peer_refused(&request.batch.rejected);
         Self {
             request,

@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use governor::clock::Clock;
 use homevisit_protocol::{MAX_BODY_BYTES, SyncBatch};
+use homevisit_sync::DeviceId;
 use serde::{Deserialize, Serialize};
 
 use crate::backend::{SyncOutcome, SyncRequest};
@@ -81,7 +82,7 @@ async fn enroll(State(relay): State<Arc<Relay>>, body: axum::body::Body) -> Resu
     match result {
         Ok((device, token)) => {
             tracing::info!(device = %device.device_id, role = %device.role, "device enrolled");
-            Ok(Json(EnrollResponse { device_id: device.device_id, token }))
+            Ok(Json(EnrollResponse { device_id: device.device_id.to_string(), token }))
         }
         Err(crate::AccessError::BadInvite) => {
             Err(ApiError(StatusCode::UNAUTHORIZED, "unknown, used or expired invite code"))
@@ -148,10 +149,10 @@ async fn authenticate(relay: &Arc<Relay>, token: &str) -> Result<Caller, ApiErro
 /// Waits for the device's turn under its rate limit: at once if it has one; a live request (which
 /// is paced, not refused: partners typing fast are slowed down, not sent into a retry backoff)
 /// waits up to [`live::MAX_TURN_WAIT`] a few times; else 429.
-async fn take_turn(relay: &Relay, device: &str, paced: bool) -> Result<Duration, ApiError> {
+async fn take_turn(relay: &Relay, device: &DeviceId, paced: bool) -> Result<Duration, ApiError> {
     let mut waited = Duration::ZERO;
     for _ in 0..4 {
-        let not_until = match relay.limiter.check_key(&device.to_string()) {
+        let not_until = match relay.limiter.check_key(device) {
             Ok(()) => return Ok(waited),
             Err(not_until) => not_until.wait_time_from(relay.limiter.clock().now()),
         };
@@ -240,9 +241,8 @@ async fn sync_request(
 }
 
 /// Sleeps until the device's rate limit allows another request.
-async fn wait_turn(relay: &Relay, device: &str) {
-    let key = device.to_string();
-    while let Err(not_until) = relay.limiter.check_key(&key) {
+async fn wait_turn(relay: &Relay, device: &DeviceId) {
+    while let Err(not_until) = relay.limiter.check_key(device) {
         tokio::time::sleep(not_until.wait_time_from(relay.limiter.clock().now())).await;
     }
 }

@@ -100,8 +100,8 @@ async fn invite_takes_a_typed_role_and_devices_lists_last_seen_and_revoked() {
     );
     homevisit_sync::client::RelayClient::new(&running.url(), &phone.token).unwrap().sync(&store).await.unwrap();
 
-    let revoked = ok(relay(&data, &storage, &["revoke", &district.device_id]));
-    assert!(revoked.contains(&district.device_id));
+    let revoked = ok(relay(&data, &storage, &["revoke", district.device_id.as_str()]));
+    assert!(revoked.contains(district.device_id.as_str()));
     let table = ok(relay(&data, &storage, &["devices"]));
     let lines: Vec<&str> = table.lines().collect();
     assert_eq!(lines.len(), 3, "{table}");
@@ -111,10 +111,10 @@ async fn invite_takes_a_typed_role_and_devices_lists_last_seen_and_revoked() {
         let line = lines.iter().find(|l| l.starts_with(id)).unwrap_or_else(|| panic!("{id} in {table}"));
         line.split_whitespace().map(String::from).collect()
     };
-    let seen = row(&phone.device_id);
+    let seen = row(phone.device_id.as_str());
     assert_eq!(&seen[1..4], [Role::EDUCATOR, &s, &e], "{table}");
     assert!(seen[5] != "-" && seen[6] == "-", "synced, not revoked: {table}");
-    let gone = row(&district.device_id);
+    let gone = row(district.device_id.as_str());
     assert_eq!(&gone[1..4], [Role::DISTRICT_ADMIN, &s, "-"], "{table}");
     assert!(gone[5] == "-" && gone[6] != "-", "never synced, revoked: {table}");
     // Ids and times only: nothing else the relay knows about anyone.

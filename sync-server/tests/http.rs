@@ -18,7 +18,7 @@ async fn device_token(relay: &RunningRelay) -> (String, String) {
     let role = homevisit_relay::access::Role::Educator(homevisit_model::EducatorId::new());
     let code = relay.relay.access().invite(&SCHOOL, &role).unwrap();
     let e = homevisit_sync::client::enroll(&relay.url(), &code).await.unwrap();
-    (e.device_id, e.token)
+    (e.device_id.to_string(), e.token)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

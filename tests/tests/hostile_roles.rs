@@ -42,7 +42,7 @@ fn educator<'a>(data: &'a DataSet, name: &str) -> &'a Educator {
 
 /// A phone enrolled as `role` in `school`: its store, client and raw token.
 struct Phone {
-    device_id: String,
+    device_id: homevisit_sync::DeviceId,
     token: String,
     store: Mutex<Store>,
     client: RelayClient,
@@ -262,7 +262,7 @@ async fn devices_are_listed_with_last_seen_and_revoked_ones_as_revoked() {
     phone.sync().await;
 
     let listed = admin.access().devices().unwrap();
-    let find = |id: &str| listed.iter().find(|d| d.device_id == id).cloned().expect("listed");
+    let find = |id: &homevisit_sync::DeviceId| listed.iter().find(|d| d.device_id == *id).cloned().expect("listed");
     let seen = find(&phone.device_id);
     assert_eq!(seen.enrollment, Ok((rivera.school_id, Role::Educator(rivera.id))));
     let last_seen = seen.last_seen_at.expect("seen when it synced");

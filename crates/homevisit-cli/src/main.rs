@@ -61,7 +61,7 @@ enum Command {
     /// Documents that have not reached a peer yet.
     Unsynced {
         #[arg(long, default_value = "relay")]
-        peer: String,
+        peer: homevisit_store::PeerId,
     },
     /// Show one document as JSON (`kind/uuid`).
     Doc { id: String },
@@ -432,7 +432,7 @@ fn demo(ctx: &mut Ctx) -> Res {
     output::report(&ctx.store.school_counts().map_err(err)?, &ctx.store.educator_counts().map_err(err)?);
     println!(
         "\nNot yet synced: {} documents (no relay configured yet)",
-        ctx.store.unsynced_count("relay").map_err(err)?
+        ctx.store.unsynced_count(&homevisit_store::PeerId::RELAY).map_err(err)?
     );
     println!(
         "Try: homevisit --data {} visit show <visit id>",

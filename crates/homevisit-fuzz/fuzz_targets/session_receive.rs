@@ -67,7 +67,7 @@ fuzz_target!(
             let batch = homevisit_fuzz::session::batch_from(data, &fixture.seeded);
             let mut store = fixture.store.lock().unwrap_or_else(|p| p.into_inner());
             let end = store.batch(|s| {
-                let mut session = Session::new("fuzz-peer");
+                let mut session = Session::new(homevisit_sync::PeerId::parse("fuzz-peer").expect("a peer id"));
                 if no_storage_failure("incoming", session.incoming(s, &batch)).is_some()
                     && no_storage_failure("outgoing", session.outgoing(s)).is_some()
                 {

@@ -1,5 +1,10 @@
 //! Per (peer, document) sync bookkeeping: the Automerge sync state (so a resumed sync sends only
-//! what the peer lacks) and the heads the peer is known to hold (so "unsynced" is exact).
+//! what the peer lacks) and the heads the peer is known to hold (so "unsynced" is exact), each kept
+//! under a [`PeerId`].
+
+use std::borrow::Cow;
+use std::fmt;
+use std::str::FromStr;
 
 use automerge::ChangeHash;
 use automerge::sync::{Message, State};
@@ -10,28 +15,75 @@ use crate::documents::{Applied, Incoming, encode_heads};
 use crate::error::{Result, StoreError};
 use crate::{Index, Store};
 
+/// Whom sync state and marks are kept for: the peer of a sync session. A device calls the relay
+/// [`PeerId::RELAY`]; the relay calls each device by its relay-issued device id (a UUID); two
+/// phones syncing directly call each other by an id of the same form. Never free text: 1 to
+/// [`PeerId::MAX_LEN`] lowercase ASCII letters, digits and hyphens, so no name, sentence or other
+/// family data can be a peer id. Checked once, where the text comes in ([`PeerId::parse`]);
+/// stored (the `peer_id`/`device_id` columns) and shown exactly as given.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PeerId(Cow<'static, str>);
+
+/// Text that is not a [`PeerId`]. Does not repeat the text (it could be anything).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("not a sync peer id (1 to 64 lowercase letters, digits and hyphens)")]
+pub struct InvalidPeerId;
+
+impl PeerId {
+    /// The longest peer id (a device id is 36 characters).
+    pub const MAX_LEN: usize = 64;
+    /// A device's name for the relay it syncs with (the `peer_id` of its relay sync state).
+    pub const RELAY: PeerId = PeerId(Cow::Borrowed("relay"));
+
+    /// `text` as a peer id, if it is one (see [`PeerId`]).
+    pub fn parse(text: &str) -> std::result::Result<PeerId, InvalidPeerId> {
+        let valid = !text.is_empty()
+            && text.len() <= Self::MAX_LEN
+            && text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if valid { Ok(PeerId(Cow::Owned(text.to_owned()))) } else { Err(InvalidPeerId) }
+    }
+
+    /// The id as stored.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for PeerId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(&self.0)
+    }
+}
+
+impl FromStr for PeerId {
+    type Err = InvalidPeerId;
+    fn from_str(text: &str) -> std::result::Result<Self, Self::Err> {
+        PeerId::parse(text)
+    }
+}
+
 impl<I: Index> Store<I> {
     /// The encoded `automerge::sync::State` last saved for `peer` and `doc`.
-    pub fn sync_state(&self, peer: &str, doc: &DocId) -> Result<Option<Vec<u8>>> {
+    pub fn sync_state(&self, peer: &PeerId, doc: &DocId) -> Result<Option<Vec<u8>>> {
         Ok(self
             .conn
             .prepare_cached("SELECT state FROM sync_states WHERE peer_id = ?1 AND doc_id = ?2")?
-            .query_row(params![peer, doc.to_string()], |r| r.get(0))
+            .query_row(params![peer.as_str(), doc.to_string()], |r| r.get(0))
             .optional()?)
     }
 
-    pub fn save_sync_state(&mut self, peer: &str, doc: &DocId, state: &[u8]) -> Result<()> {
+    pub fn save_sync_state(&mut self, peer: &PeerId, doc: &DocId, state: &[u8]) -> Result<()> {
         self.conn
             .prepare_cached(
                 "INSERT INTO sync_states (peer_id, doc_id, state) VALUES (?1, ?2, ?3)
                  ON CONFLICT (peer_id, doc_id) DO UPDATE SET state = excluded.state",
             )?
-            .execute(params![peer, doc.to_string(), state])?;
+            .execute(params![peer.as_str(), doc.to_string(), state])?;
         Ok(())
     }
 
     /// Records that `peer` holds the document at `heads` (as its sync messages acknowledged).
-    pub fn mark_synced(&mut self, peer: &str, doc: &DocId, heads: &[ChangeHash]) -> Result<()> {
+    pub fn mark_synced(&mut self, peer: &PeerId, doc: &DocId, heads: &[ChangeHash]) -> Result<()> {
         #[cfg(feature = "fault-injection")]
         crate::fault::reached(crate::fault::Fault::Marking(*doc));
         self.conn
@@ -39,15 +91,15 @@ impl<I: Index> Store<I> {
                 "INSERT INTO sync_marks (peer_id, doc_id, heads) VALUES (?1, ?2, ?3)
                  ON CONFLICT (peer_id, doc_id) DO UPDATE SET heads = excluded.heads",
             )?
-            .execute(params![peer, doc.to_string(), encode_heads(heads.to_vec())])?;
+            .execute(params![peer.as_str(), doc.to_string(), encode_heads(heads.to_vec())])?;
         Ok(())
     }
 
     /// Forgets everything about `peer` (e.g. after the relay lost its data): the next sync starts over.
-    pub fn forget_peer(&mut self, peer: &str) -> Result<()> {
+    pub fn forget_peer(&mut self, peer: &PeerId) -> Result<()> {
         let tx = self.conn.savepoint()?;
-        tx.execute("DELETE FROM sync_states WHERE peer_id = ?1", [peer])?;
-        tx.execute("DELETE FROM sync_marks WHERE peer_id = ?1", [peer])?;
+        tx.execute("DELETE FROM sync_states WHERE peer_id = ?1", [peer.as_str()])?;
+        tx.execute("DELETE FROM sync_marks WHERE peer_id = ?1", [peer.as_str()])?;
         tx.commit()?;
         Ok(())
     }
@@ -79,17 +131,17 @@ impl<I: Index> Store<I> {
 /// What has not reached a peer: the document store's own tables, for any index.
 impl<I: Index> Store<I> {
     /// Documents whose current state `peer` is not known to have: exactly what has not reached it.
-    pub fn unsynced_documents(&self, peer: &str) -> Result<Vec<DocId>> {
+    pub fn unsynced_documents(&self, peer: &PeerId) -> Result<Vec<DocId>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT d.doc_id FROM documents d
              LEFT JOIN sync_marks m ON m.doc_id = d.doc_id AND m.peer_id = ?1
              WHERE m.heads IS NULL OR m.heads != d.heads ORDER BY d.doc_id",
         )?;
-        let ids = stmt.query_map([peer], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
+        let ids = stmt.query_map([peer.as_str()], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
         Ok(ids.iter().filter_map(|s| s.parse().ok()).collect())
     }
 
-    pub fn unsynced_count(&self, peer: &str) -> Result<usize> {
+    pub fn unsynced_count(&self, peer: &PeerId) -> Result<usize> {
         let n: i64 = self
             .conn
             .prepare_cached(
@@ -97,7 +149,25 @@ impl<I: Index> Store<I> {
              LEFT JOIN sync_marks m ON m.doc_id = d.doc_id AND m.peer_id = ?1
              WHERE m.heads IS NULL OR m.heads != d.heads",
             )?
-            .query_row([peer], |r| r.get(0))?;
+            .query_row([peer.as_str()], |r| r.get(0))?;
         Ok(n as usize)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PeerId;
+
+    #[test]
+    fn peer_ids_are_short_lowercase_ids_never_free_text() {
+        for ok in ["relay", "0b1f6c2e-8f5a-4c1e-9d3b-6a7e2f4c5d10", "phone-b", "p", &"a".repeat(PeerId::MAX_LEN)] {
+            assert_eq!(PeerId::parse(ok).map(|p| p.to_string()), Ok(ok.to_string()), "{ok}");
+        }
+        let long = "a".repeat(PeerId::MAX_LEN + 1);
+        for bad in ["", "Relay", "Sofia Garcia", "sofia garcia", "a_b", "a.b", "a/b", "é", "relay\n", &long] {
+            assert!(PeerId::parse(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(PeerId::RELAY.as_str(), "relay");
+        assert_eq!("relay".parse::<PeerId>(), Ok(PeerId::RELAY));
     }
 }

@@ -374,29 +374,30 @@ fn documents_preloaded_on_every_core_merge_as_if_loaded_one_by_one() {
 
 #[test]
 fn unsynced_documents_and_sync_state() {
+    let relay = &homevisit_store::PeerId::RELAY;
     let dir = tempfile::tempdir().unwrap();
     let (mut store, data) = demo_store(&dir);
     let all = store.document_ids(None).unwrap();
-    assert_eq!(store.unsynced_count("relay").unwrap(), all.len());
+    assert_eq!(store.unsynced_count(relay).unwrap(), all.len());
     for id in &all {
         let heads = store.document_heads(id).unwrap();
-        store.mark_synced("relay", id, &heads).unwrap();
+        store.mark_synced(relay, id, &heads).unwrap();
     }
-    assert_eq!(store.unsynced_count("relay").unwrap(), 0);
+    assert_eq!(store.unsynced_count(relay).unwrap(), 0);
     let visit = data.visits[0].0.plan.id;
     store.splice_note(visit, NoteField::Invitation, 0, 0, "Math night").unwrap();
-    assert_eq!(store.unsynced_documents("relay").unwrap(), vec![DocId::new(DocKind::VisitNotes, visit.uuid())]);
-    assert_eq!(store.unsynced_count("other-phone").unwrap(), all.len(), "marks are per peer");
+    assert_eq!(store.unsynced_documents(relay).unwrap(), vec![DocId::new(DocKind::VisitNotes, visit.uuid())]);
+    assert_eq!(store.unsynced_count(&"other-phone".parse().unwrap()).unwrap(), all.len(), "marks are per peer");
 
     let doc = all[0];
-    assert_eq!(store.sync_state("relay", &doc).unwrap(), None);
-    store.save_sync_state("relay", &doc, b"state-bytes").unwrap();
+    assert_eq!(store.sync_state(relay, &doc).unwrap(), None);
+    store.save_sync_state(relay, &doc, b"state-bytes").unwrap();
     drop(store);
     let mut store = open(&db_path(&dir));
-    assert_eq!(store.sync_state("relay", &doc).unwrap().as_deref(), Some(&b"state-bytes"[..]));
-    store.forget_peer("relay").unwrap();
-    assert_eq!(store.sync_state("relay", &doc).unwrap(), None);
-    assert_eq!(store.unsynced_count("relay").unwrap(), all.len());
+    assert_eq!(store.sync_state(relay, &doc).unwrap().as_deref(), Some(&b"state-bytes"[..]));
+    store.forget_peer(relay).unwrap();
+    assert_eq!(store.sync_state(relay, &doc).unwrap(), None);
+    assert_eq!(store.unsynced_count(relay).unwrap(), all.len());
 }
 
 #[test]

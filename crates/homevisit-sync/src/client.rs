@@ -12,10 +12,10 @@ use homevisit_protocol::{ProtocolError, SyncBatch};
 use homevisit_store::Store;
 use serde::{Deserialize, Serialize};
 
-use crate::{DocFailure, Session, SyncReport};
+use crate::{DeviceId, DocFailure, PeerId, Session, SyncReport};
 
-/// The name the relay's sync state and marks are kept under on the device.
-pub const RELAY_PEER: &str = "relay";
+/// The peer the relay's sync state and marks are kept under on the device ([`PeerId::RELAY`]).
+pub const RELAY_PEER: &PeerId = &PeerId::RELAY;
 
 /// Most round trips one sync makes before it stops (the next sync continues from there).
 pub const MAX_ROUNDS: usize = 12;
@@ -88,10 +88,11 @@ struct EnrollRequest<'a> {
 }
 
 /// What enrollment gives a device: its id and the token to keep in the keystore (the device
-/// session moves it into a zeroized `DeviceToken` at once). Never printed.
+/// session moves it into a zeroized `DeviceToken` at once). Never printed. An answer whose
+/// `device_id` is not a [`DeviceId`] does not decode.
 #[derive(Clone, Deserialize)]
 pub struct Enrollment {
-    pub device_id: String,
+    pub device_id: DeviceId,
     pub token: String,
 }
 
@@ -262,7 +263,7 @@ impl RelayClient {
         interrupt: impl Future<Output = ()>,
     ) -> Result<Option<SyncReport>, ClientError> {
         let lock = || store.lock().unwrap_or_else(|p| p.into_inner());
-        let mut session = Session::new(RELAY_PEER);
+        let mut session = Session::new(RELAY_PEER.clone());
         let mut interrupt = std::pin::pin!(interrupt);
         // Rounds in which either side sends a full page and says more follows do not count
         // against MAX_ROUNDS (a first sync of a large school is many pages), up to MAX_PAGES.

@@ -16,6 +16,7 @@ pub mod agent;
 pub mod client;
 #[cfg(feature = "conformance")]
 pub mod conformance;
+mod device_id;
 #[cfg(feature = "http")]
 pub mod device_session;
 pub mod memory;
@@ -25,7 +26,9 @@ mod store_docs;
 
 pub use store_docs::{failure as store_failure, merged as store_merged};
 
+pub use device_id::{DeviceId, InvalidDeviceId};
 pub use homevisit_protocol::{RejectReason, SyncBatch};
+pub use homevisit_store::{InvalidPeerId, PeerId};
 pub use memory::MemoryDocs;
 pub use peer::PeerSync;
 pub use session::{Session, SyncReport};
@@ -62,18 +65,18 @@ pub enum Merged {
     Unchanged,
 }
 
-/// Storage the engine syncs: documents and each peer's sync state. It decides nothing about who
-/// may read or write what: that is the session's [`AccessPolicy`] (and, for writes that depend on
-/// the document's content, the storage's own checks on receive).
+/// Storage the engine syncs: documents and each peer's sync state (kept under its [`PeerId`]). It
+/// decides nothing about who may read or write what: that is the session's [`AccessPolicy`] (and,
+/// for writes that depend on the document's content, the storage's own checks on receive).
 ///
 /// Every method is required: a wrapper cannot silently drop one (an optimisation such as
 /// [`SyncDocs::preload_snapshots`] included). `conformance` (feature `conformance`) is the suite
 /// every implementation passes.
 pub trait SyncDocs {
     /// Documents to offer `peer` at the start of a session (those it is not known to have).
-    fn candidates(&mut self, peer: &str) -> Result<Vec<DocId>, DocFailure>;
-    fn load_state(&mut self, peer: &str, doc: &DocId) -> Result<Option<Vec<u8>>, DocFailure>;
-    fn save_state(&mut self, peer: &str, doc: &DocId, state: &[u8]) -> Result<(), DocFailure>;
+    fn candidates(&mut self, peer: &PeerId) -> Result<Vec<DocId>, DocFailure>;
+    fn load_state(&mut self, peer: &PeerId, doc: &DocId) -> Result<Option<Vec<u8>>, DocFailure>;
+    fn save_state(&mut self, peer: &PeerId, doc: &DocId, state: &[u8]) -> Result<(), DocFailure>;
     fn generate(&mut self, doc: &DocId, state: &mut State) -> Result<Option<Message>, DocFailure>;
     /// Applies `message`; any new changes are durable when this returns, and the answer says
     /// whether the document changed. A storage that enforces writes refuses
@@ -82,7 +85,7 @@ pub trait SyncDocs {
     /// Current heads, or `None` if the document does not exist (yet) here.
     fn heads(&mut self, doc: &DocId) -> Result<Option<Vec<ChangeHash>>, DocFailure>;
     /// Records that `peer` holds `doc` at `heads`.
-    fn mark_synced(&mut self, peer: &str, doc: &DocId, heads: &[ChangeHash]) -> Result<(), DocFailure>;
+    fn mark_synced(&mut self, peer: &PeerId, doc: &DocId, heads: &[ChangeHash]) -> Result<(), DocFailure>;
     /// The whole stored document and its heads, read without loading it.
     fn snapshot(&mut self, doc: &DocId) -> Result<(Vec<u8>, Vec<ChangeHash>), DocFailure>;
     /// Merges a whole document from the peer (creating it if new); durable when this returns.
@@ -100,7 +103,7 @@ pub trait SyncDocs {
 /// the peer sent about it is applied. It may read the storage (`docs`), in the same transaction.
 pub trait AccessPolicy<S: ?Sized> {
     /// What `peer` may do with `doc`.
-    fn access(&self, docs: &mut S, peer: &str, doc: &DocId) -> Result<Access, DocFailure>;
+    fn access(&self, docs: &mut S, peer: &PeerId, doc: &DocId) -> Result<Access, DocFailure>;
 }
 
 /// A device's own policy: it may read and write every document it holds (what it may hold is
@@ -110,7 +113,7 @@ pub trait AccessPolicy<S: ?Sized> {
 pub struct FullAccess;
 
 impl<S: ?Sized> AccessPolicy<S> for FullAccess {
-    fn access(&self, _docs: &mut S, _peer: &str, _doc: &DocId) -> Result<Access, DocFailure> {
+    fn access(&self, _docs: &mut S, _peer: &PeerId, _doc: &DocId) -> Result<Access, DocFailure> {
         Ok(Access::ReadWrite)
     }
 }

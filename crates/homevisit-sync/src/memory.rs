@@ -10,7 +10,7 @@ use automerge::{ActorId, AutoCommit, ChangeHash};
 use homevisit_docs::{DocError, DocId, untrusted};
 use homevisit_protocol::RejectReason;
 
-use crate::{DocFailure, Merged, SyncDocs};
+use crate::{DocFailure, Merged, PeerId, SyncDocs};
 
 /// Documents, sync states and marks in memory. Received bytes are loaded strictly
 /// ([`homevisit_docs::untrusted`]) and kept only if the result passes [`homevisit_docs::check`]
@@ -22,8 +22,8 @@ pub struct MemoryDocs {
     docs: BTreeMap<DocId, Stored>,
     /// Documents a peer began to send whose changes have not arrived (the store's `Pending`).
     pending: BTreeMap<DocId, AutoCommit>,
-    states: BTreeMap<(String, DocId), Vec<u8>>,
-    marks: BTreeMap<(String, DocId), Vec<ChangeHash>>,
+    states: BTreeMap<(PeerId, DocId), Vec<u8>>,
+    marks: BTreeMap<(PeerId, DocId), Vec<ChangeHash>>,
     /// Whole documents loaded ahead ([`SyncDocs::preload_snapshots`]), with the bytes they came from.
     preloaded: BTreeMap<DocId, (Vec<u8>, AutoCommit)>,
     actor: Option<ActorId>,
@@ -107,8 +107,8 @@ impl MemoryDocs {
 }
 
 impl SyncDocs for MemoryDocs {
-    fn candidates(&mut self, peer: &str) -> Result<Vec<DocId>, DocFailure> {
-        let key = |id: &DocId| (peer.to_string(), *id);
+    fn candidates(&mut self, peer: &PeerId) -> Result<Vec<DocId>, DocFailure> {
+        let key = |id: &DocId| (peer.clone(), *id);
         Ok(self
             .docs
             .iter()
@@ -117,14 +117,14 @@ impl SyncDocs for MemoryDocs {
             .collect())
     }
 
-    fn load_state(&mut self, peer: &str, doc: &DocId) -> Result<Option<Vec<u8>>, DocFailure> {
-        Ok(self.states.get(&(peer.to_string(), *doc)).cloned())
+    fn load_state(&mut self, peer: &PeerId, doc: &DocId) -> Result<Option<Vec<u8>>, DocFailure> {
+        Ok(self.states.get(&(peer.clone(), *doc)).cloned())
     }
 
-    fn save_state(&mut self, peer: &str, doc: &DocId, state: &[u8]) -> Result<(), DocFailure> {
+    fn save_state(&mut self, peer: &PeerId, doc: &DocId, state: &[u8]) -> Result<(), DocFailure> {
         // Nothing arrived for a document not held here: nothing to remember.
         if self.docs.contains_key(doc) {
-            self.states.insert((peer.to_string(), *doc), state.to_vec());
+            self.states.insert((peer.clone(), *doc), state.to_vec());
         }
         Ok(())
     }
@@ -179,8 +179,8 @@ impl SyncDocs for MemoryDocs {
         Ok(self.docs.get(doc).map(|s| s.heads.clone()))
     }
 
-    fn mark_synced(&mut self, peer: &str, doc: &DocId, heads: &[ChangeHash]) -> Result<(), DocFailure> {
-        self.marks.insert((peer.to_string(), *doc), sorted(heads.to_vec()));
+    fn mark_synced(&mut self, peer: &PeerId, doc: &DocId, heads: &[ChangeHash]) -> Result<(), DocFailure> {
+        self.marks.insert((peer.clone(), *doc), sorted(heads.to_vec()));
         Ok(())
     }
 

@@ -8,7 +8,7 @@ use homevisit_docs::{DocId, DocKind};
 use homevisit_model::VisitId;
 use homevisit_protocol::SyncBatch;
 
-use crate::{DocFailure, Session, SyncDocs, SyncReport};
+use crate::{DocFailure, PeerId, Session, SyncDocs, SyncReport};
 
 /// Most rounds one exchange may take before it stops (a later exchange continues).
 pub const MAX_ROUNDS: usize = 16;
@@ -31,9 +31,9 @@ pub enum PeerError {
 impl<'s, S: SyncDocs> PeerSync<'s, S> {
     /// An exchange about one visit, the one the two phones share (the visit on screen): its log and
     /// notes are offered and accepted; nothing else is offered, and a message about any other
-    /// document is refused (the other phone may be anyone's). `peer` names the other device (its
-    /// sync state and marks are kept under that name).
-    pub fn for_visit(docs: &'s mut S, peer: impl Into<String>, visit: VisitId) -> Self {
+    /// document is refused (the other phone may be anyone's). `peer` is the other device's id (its
+    /// sync state and marks are kept under it).
+    pub fn for_visit(docs: &'s mut S, peer: PeerId, visit: VisitId) -> Self {
         let visit_docs = [DocKind::VisitLog, DocKind::VisitNotes].map(|kind| DocId::new(kind, visit.uuid()));
         Self { docs, session: Session::new(peer).limited_to(visit_docs), rounds: 0 }
     }

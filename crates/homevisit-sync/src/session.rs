@@ -7,7 +7,7 @@ use homevisit_protocol::{
     DocMessage, MAX_BATCH_DATA_BYTES, MAX_BATCH_MESSAGES, MessageForm, RejectReason, Rejection, SyncBatch,
 };
 
-use crate::{Access, AccessPolicy, DocFailure, FullAccess, Merged, SyncDocs};
+use crate::{Access, AccessPolicy, DocFailure, FullAccess, Merged, PeerId, SyncDocs};
 
 /// Whole documents handed to [`SyncDocs::preload_snapshots`] at a time: enough to keep every core
 /// busy loading, few enough that the loaded documents stay a few MB (a relay's memory matters).
@@ -39,7 +39,7 @@ pub struct SyncReport {
 /// See the crate docs. The session holds no borrow of the storage between calls, so a client can
 /// release the store while a round is on the network.
 pub struct Session<P = FullAccess> {
-    peer: String,
+    peer: PeerId,
     policy: P,
     states: BTreeMap<DocId, State>,
     /// Documents the peer refused this session: left alone until the next session.
@@ -70,16 +70,16 @@ pub struct Session<P = FullAccess> {
 
 impl Session {
     /// A session of this device's own (it may read and write whatever it holds).
-    pub fn new(peer: impl Into<String>) -> Self {
+    pub fn new(peer: PeerId) -> Self {
         Self::with_policy(peer, FullAccess)
     }
 }
 
 impl<P> Session<P> {
     /// A session in which `policy` decides what `peer` may read and write.
-    pub fn with_policy(peer: impl Into<String>, policy: P) -> Self {
+    pub fn with_policy(peer: PeerId, policy: P) -> Self {
         Self {
-            peer: peer.into(),
+            peer,
             policy,
             states: BTreeMap::new(),
             refused: Default::default(),
@@ -119,7 +119,7 @@ impl<P> Session<P> {
         self.peer_has_more
     }
 
-    pub fn peer(&self) -> &str {
+    pub fn peer(&self) -> &PeerId {
         &self.peer
     }
 

@@ -7,7 +7,7 @@ use homevisit_docs::DocId;
 use homevisit_protocol::RejectReason;
 use homevisit_store::{Applied, Index, Store, StoreError};
 
-use crate::{DocFailure, Merged, SyncDocs};
+use crate::{DocFailure, Merged, PeerId, SyncDocs};
 
 /// Maps a store error to a sync failure: per-document problems refuse that document only.
 pub fn failure(e: StoreError) -> DocFailure {
@@ -22,15 +22,15 @@ pub fn failure(e: StoreError) -> DocFailure {
 
 /// The document store, for any index: the phone's, and the embedded relay's.
 impl<I: Index> SyncDocs for Store<I> {
-    fn candidates(&mut self, peer: &str) -> Result<Vec<DocId>, DocFailure> {
+    fn candidates(&mut self, peer: &PeerId) -> Result<Vec<DocId>, DocFailure> {
         self.unsynced_documents(peer).map_err(failure)
     }
 
-    fn load_state(&mut self, peer: &str, doc: &DocId) -> Result<Option<Vec<u8>>, DocFailure> {
+    fn load_state(&mut self, peer: &PeerId, doc: &DocId) -> Result<Option<Vec<u8>>, DocFailure> {
         self.sync_state(peer, doc).map_err(failure)
     }
 
-    fn save_state(&mut self, peer: &str, doc: &DocId, state: &[u8]) -> Result<(), DocFailure> {
+    fn save_state(&mut self, peer: &PeerId, doc: &DocId, state: &[u8]) -> Result<(), DocFailure> {
         if !self.contains_document(doc).map_err(failure)? {
             return Ok(()); // nothing arrived for it yet; nothing to remember
         }
@@ -52,7 +52,7 @@ impl<I: Index> SyncDocs for Store<I> {
         self.document_heads(doc).map(Some).map_err(failure)
     }
 
-    fn mark_synced(&mut self, peer: &str, doc: &DocId, heads: &[ChangeHash]) -> Result<(), DocFailure> {
+    fn mark_synced(&mut self, peer: &PeerId, doc: &DocId, heads: &[ChangeHash]) -> Result<(), DocFailure> {
         self.mark_synced(peer, doc, heads).map_err(failure)
     }
 

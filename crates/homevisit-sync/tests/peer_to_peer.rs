@@ -8,7 +8,7 @@ use homevisit_docs::{DocId, DocKind};
 use homevisit_fixtures::demo;
 use homevisit_model::{NoteField, VisitId};
 use homevisit_store::{DbKey, Store};
-use homevisit_sync::{PeerSync, SyncReport};
+use homevisit_sync::{PeerId, PeerSync, SyncReport};
 
 fn store(dir: &tempfile::TempDir, name: &str) -> Store {
     Store::open(dir.path().join(format!("{name}.db")), &DbKey::from_bytes([3; 32])).unwrap()
@@ -25,9 +25,14 @@ fn load_demo(store: &mut Store) -> homevisit_fixtures::DataSet {
     data
 }
 
+/// The other phone's id, as a sync peer.
+fn peer(name: &str) -> PeerId {
+    name.parse().expect("a peer id")
+}
+
 /// How many of the visit's documents have not reached `peer`.
-fn unsynced_of(store: &Store, peer: &str, visit: VisitId) -> usize {
-    store.unsynced_documents(peer).unwrap().iter().filter(|d| visit_docs(visit).contains(d)).count()
+fn unsynced_of(store: &Store, peer_name: &str, visit: VisitId) -> usize {
+    store.unsynced_documents(&peer(peer_name)).unwrap().iter().filter(|d| visit_docs(visit).contains(d)).count()
 }
 
 fn visit_docs(visit: VisitId) -> Vec<DocId> {
@@ -36,8 +41,8 @@ fn visit_docs(visit: VisitId) -> Vec<DocId> {
 
 /// A lossless in-memory channel: each side's bytes are delivered to the other in order.
 fn exchange(a: &mut Store, b: &mut Store, visit: VisitId) -> (SyncReport, SyncReport) {
-    let mut pa = PeerSync::for_visit(a, "phone-b", visit);
-    let mut pb = PeerSync::for_visit(b, "phone-a", visit);
+    let mut pa = PeerSync::for_visit(a, peer("phone-b"), visit);
+    let mut pb = PeerSync::for_visit(b, peer("phone-a"), visit);
     let mut to_b = VecDeque::from([pa.start().unwrap()]);
     let mut to_a = VecDeque::new();
     loop {
@@ -97,8 +102,8 @@ fn a_peer_cannot_push_or_pull_anything_but_the_shared_visit() {
     let before: Vec<_> = a.document_ids(None).unwrap().iter().map(|d| (*d, a.document_heads(d).unwrap())).collect();
 
     // The hostile phone offers everything it has (an unlimited session), for the shared visit.
-    let mut pa = PeerSync::for_visit(&mut a, "hostile", shared);
-    let mut ph = homevisit_sync::Session::new("a");
+    let mut pa = PeerSync::for_visit(&mut a, peer("hostile"), shared);
+    let mut ph = homevisit_sync::Session::new(peer("a"));
     let offer = ph.outgoing(&mut hostile).unwrap();
     assert!(offer.messages.len() > 2, "the hostile phone offers more than the visit");
     let reply = pa.receive(&offer.encode()).unwrap().expect("a reply");
@@ -150,8 +155,8 @@ fn a_lost_reply_never_stalls_a_document() {
 
     // A sends, B applies and answers, but B's answer is lost; A abandons its session.
     {
-        let mut pa = PeerSync::for_visit(&mut a, "phone-b", visit);
-        let mut pb = PeerSync::for_visit(&mut b, "phone-a", visit);
+        let mut pa = PeerSync::for_visit(&mut a, peer("phone-b"), visit);
+        let mut pb = PeerSync::for_visit(&mut b, peer("phone-a"), visit);
         let first = pa.start().unwrap();
         let _lost = pb.receive(&first).unwrap();
         pb.finish().unwrap();
@@ -173,7 +178,7 @@ fn garbage_from_a_peer_is_a_typed_error_and_changes_nothing() {
     let data = load_demo(&mut a);
     let before = a.document_ids(None).unwrap();
     let visit = data.visits[0].0.plan.id;
-    let mut pa = PeerSync::for_visit(&mut a, "phone-b", visit);
+    let mut pa = PeerSync::for_visit(&mut a, peer("phone-b"), visit);
     assert!(pa.receive(b"not a batch").is_err());
     // A well-formed batch carrying a malformed message for one document is refused per document.
     let doc = DocId::new(DocKind::VisitNotes, visit.uuid());

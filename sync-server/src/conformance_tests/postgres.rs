@@ -2,9 +2,6 @@
 //! `HOMEVISIT_TEST_POSTGRES` names (`scripts/with-postgres`). Each test has a schema of its own
 //! (its tables made by `Postgres::open`, as a relay makes them; dropped afterwards), so candidates
 //! are exactly its documents. Without a server the tests print a notice and return.
-//!
-//! Needs `crate::pg::{PgDocs, Sealer}`: in `pg/mod.rs`, its imports `use docs::PgDocs;` and
-//! `use seal::Sealer;` made `pub(crate) use`.
 
 use std::sync::Weak;
 

@@ -5,10 +5,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use homevisit_model::SchoolId;
+use homevisit_sync::DeviceId;
 
 use crate::access::{
     AccessError, AccessStore, Device, DeviceRecord, LAST_SEEN_EVERY, Role, hash, invite_hash, last_seen_failed, millis,
-    random_hex, token_hash,
+    new_device_id, random_hex, token_hash,
 };
 use crate::pg::pool::Pool;
 
@@ -56,7 +57,7 @@ impl AccessStore for PgAccess {
         let code_hash = invite_hash(code)?;
         let token = random_hex(32)?;
         let token_hash = hash(&token);
-        let device_id = uuid::Uuid::new_v4().to_string();
+        let device_id = new_device_id();
         self.pool.run(|c| {
             let mut tx = c.transaction()?;
             // Marking the invite used and reading it in one statement: two instances racing on
@@ -71,10 +72,10 @@ impl AccessStore for PgAccess {
                 .ok_or(AccessError::BadInvite)?;
             let (school, role, educator): (String, String, Option<String>) = (row.get(0), row.get(1), row.get(2));
             // An invite that does not parse enrolls nothing (the transaction rolls back).
-            let device = Device::from_columns(device_id.clone(), &school, &role, educator.as_deref())?;
+            let device = Device::enrolled(device_id.clone(), &school, &role, educator.as_deref())?;
             tx.execute(
                 "INSERT INTO devices (device_id, token_hash, school_id, role, educator_id) VALUES ($1, $2, $3, $4, $5)",
-                &[&device.device_id, &token_hash, &school, &role, &educator],
+                &[&device.device_id.as_str(), &token_hash, &school, &role, &educator],
             )?;
             tx.commit()?;
             Ok((device, token.clone()))
@@ -97,8 +98,10 @@ impl AccessStore for PgAccess {
             let (school, role, educator): (String, String, Option<String>) = (row.get(1), row.get(2), row.get(3));
             let device = Device::from_columns(row.get(0), &school, &role, educator.as_deref())?;
             if row.get::<_, bool>(4) {
-                let seen =
-                    c.execute("UPDATE devices SET last_seen_at = now() WHERE device_id = $1", &[&device.device_id]);
+                let seen = c.execute(
+                    "UPDATE devices SET last_seen_at = now() WHERE device_id = $1",
+                    &[&device.device_id.as_str()],
+                );
                 if let Err(e) = seen {
                     last_seen_failed(&e.into());
                 }
@@ -121,8 +124,7 @@ impl AccessStore for PgAccess {
                 ),
                 &[],
             )?;
-            Ok(rows
-                .iter()
+            rows.iter()
                 .map(|r| {
                     let (school, role, educator): (String, String, Option<String>) = (r.get(1), r.get(2), r.get(3));
                     DeviceRecord::from_columns(
@@ -133,7 +135,7 @@ impl AccessStore for PgAccess {
                         r.get(6),
                     )
                 })
-                .collect())
+                .collect()
         })
     }
 
@@ -158,11 +160,11 @@ impl AccessStore for PgAccess {
         })
     }
 
-    fn revoke(&self, device_id: &str) -> Result<bool, AccessError> {
+    fn revoke(&self, device_id: &DeviceId) -> Result<bool, AccessError> {
         self.pool.run(|c| {
             let n = c.execute(
                 "UPDATE devices SET revoked_at = now() WHERE device_id = $1 AND revoked_at IS NULL",
-                &[&device_id],
+                &[&device_id.as_str()],
             )?;
             Ok(n == 1)
         })

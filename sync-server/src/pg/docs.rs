@@ -13,7 +13,7 @@ use homevisit_docs::{DocId, Scope, untrusted};
 use homevisit_model::{EducatorId, SchoolId, VisitId};
 use homevisit_protocol::RejectReason;
 use homevisit_store::{Applied, Incoming, Received};
-use homevisit_sync::{DocFailure, Merged, SyncDocs, store_merged};
+use homevisit_sync::{DeviceId, DocFailure, Merged, PeerId, SyncDocs, store_merged};
 use postgres::Transaction;
 
 use crate::backend::{DocStorage, Judge, Records, Usage};
@@ -44,9 +44,9 @@ fn decode_heads(bytes: &[u8]) -> Vec<ChangeHash> {
 /// A stored document's bytes and heads.
 type Stored = (Vec<u8>, Vec<ChangeHash>);
 
-/// What a sync state is bound to: its device and document.
-fn state_aad(device: &str, doc: &DocId) -> String {
-    format!("{device} {doc}")
+/// What a sync state is bound to: its peer (the device) and document.
+fn state_aad(peer: &PeerId, doc: &DocId) -> String {
+    format!("{peer} {doc}")
 }
 
 /// Recomputes every document's scope from its checked content under its own id (schema 1 took
@@ -169,6 +169,7 @@ impl<'a, 't> PgDocs<'a, 't> {
         let is_new = stored.is_none();
         let mut content = stored.unwrap_or_else(|| AutoCommit::new_with_encoding(homevisit_docs::ENCODING));
         let before = sorted(content.get_heads());
+        let whole = matches!(incoming, Incoming::Whole(_));
         match incoming {
             Incoming::Whole(bytes) => {
                 let mut other = untrusted::load_received(doc.kind, bytes).map_err(malformed)?;
@@ -180,8 +181,15 @@ impl<'a, 't> PgDocs<'a, 't> {
         }
         let after = sorted(content.get_heads());
         if after == before {
-            // Nothing new; or, for a new document, nothing yet (nothing is kept of it here).
-            return Ok(if is_new { Applied::Pending } else { Applied::Unchanged });
+            return match (is_new, whole) {
+                // Nothing new.
+                (false, _) => Ok(Applied::Unchanged),
+                // A whole document with no changes (no bytes, or an empty document) is not a
+                // document: refused, as the device store and the embedded relay refuse it.
+                (true, true) => Err(DocFailure::Rejected(RejectReason::Malformed)),
+                // A message that creates nothing yet (nothing is kept of it here).
+                (true, false) => Ok(Applied::Pending),
+            };
         }
         if is_new {
             // As a device does with a document new to it: check its kind and bring its schema up.
@@ -218,37 +226,40 @@ impl<'a, 't> PgDocs<'a, 't> {
 }
 
 impl SyncDocs for PgDocs<'_, '_> {
-    fn candidates(&mut self, peer: &str) -> Result<Vec<DocId>, DocFailure> {
+    fn candidates(&mut self, peer: &PeerId) -> Result<Vec<DocId>, DocFailure> {
         let rows = self
             .tx
             .query(
                 "SELECT d.doc_id FROM documents d
                  LEFT JOIN sync_marks m ON m.doc_id = d.doc_id AND m.device_id = $1
                  WHERE m.heads IS NULL OR m.heads <> d.heads ORDER BY d.doc_id",
-                &[&peer],
+                &[&peer.as_str()],
             )
             .map_err(storage)?;
         Ok(rows.iter().filter_map(|r| r.get::<_, String>(0).parse().ok()).collect())
     }
 
-    fn load_state(&mut self, peer: &str, doc: &DocId) -> Result<Option<Vec<u8>>, DocFailure> {
+    fn load_state(&mut self, peer: &PeerId, doc: &DocId) -> Result<Option<Vec<u8>>, DocFailure> {
         let row = self
             .tx
-            .query_opt("SELECT state FROM sync_states WHERE device_id = $1 AND doc_id = $2", &[&peer, &doc.to_string()])
+            .query_opt(
+                "SELECT state FROM sync_states WHERE device_id = $1 AND doc_id = $2",
+                &[&peer.as_str(), &doc.to_string()],
+            )
             .map_err(storage)?;
         row.map(|r| self.sealer.open(state_aad(peer, doc).as_bytes(), r.get(0)))
             .transpose()
             .map_err(|e| DocFailure::Storage(Box::new(e)))
     }
 
-    fn save_state(&mut self, peer: &str, doc: &DocId, state: &[u8]) -> Result<(), DocFailure> {
+    fn save_state(&mut self, peer: &PeerId, doc: &DocId, state: &[u8]) -> Result<(), DocFailure> {
         // Nothing to remember about a document that never arrived.
         self.tx
             .execute(
                 "INSERT INTO sync_states (device_id, doc_id, state)
                  SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM documents WHERE doc_id = $2)
                  ON CONFLICT (device_id, doc_id) DO UPDATE SET state = excluded.state",
-                &[&peer, &doc.to_string(), &self.sealer.seal(state_aad(peer, doc).as_bytes(), state)],
+                &[&peer.as_str(), &doc.to_string(), &self.sealer.seal(state_aad(peer, doc).as_bytes(), state)],
             )
             .map_err(storage)?;
         Ok(())
@@ -277,14 +288,14 @@ impl SyncDocs for PgDocs<'_, '_> {
         Ok(row.map(|r| decode_heads(r.get(0))))
     }
 
-    fn mark_synced(&mut self, peer: &str, doc: &DocId, heads: &[ChangeHash]) -> Result<(), DocFailure> {
+    fn mark_synced(&mut self, peer: &PeerId, doc: &DocId, heads: &[ChangeHash]) -> Result<(), DocFailure> {
         #[cfg(feature = "fault-injection")]
         homevisit_store::fault::reached(homevisit_store::fault::Fault::Marking(*doc));
         self.tx
             .execute(
                 "INSERT INTO sync_marks (device_id, doc_id, heads) VALUES ($1, $2, $3)
                  ON CONFLICT (device_id, doc_id) DO UPDATE SET heads = excluded.heads",
-                &[&peer, &doc.to_string(), &encode_heads(heads.to_vec())],
+                &[&peer.as_str(), &doc.to_string(), &encode_heads(heads.to_vec())],
             )
             .map_err(storage)?;
         Ok(())
@@ -354,7 +365,7 @@ impl DocStorage for PgDocs<'_, '_> {
         // Nothing is kept of a document that has no content yet (see `write_checked`).
     }
 
-    fn candidates_of_school(&mut self, peer: &str, school: SchoolId) -> Result<Vec<DocId>, DocFailure> {
+    fn candidates_of_school(&mut self, peer: &PeerId, school: SchoolId) -> Result<Vec<DocId>, DocFailure> {
         let rows = self
             .tx
             .query(
@@ -364,29 +375,29 @@ impl DocStorage for PgDocs<'_, '_> {
                  WHERE (m.heads IS NULL OR m.heads <> d.heads)
                    AND (d.school_id = $2 OR g.school_id = $2 OR d.doc_id LIKE 'prompt-pack/%')
                  ORDER BY d.doc_id",
-                &[&peer, &school.to_string()],
+                &[&peer.as_str(), &school.to_string()],
             )
             .map_err(storage)?;
         Ok(rows.iter().filter_map(|r| r.get::<_, String>(0).parse().ok()).collect())
     }
 
-    fn usage(&mut self, device: &str) -> Result<Usage, DocFailure> {
+    fn usage(&mut self, device: &DeviceId) -> Result<Usage, DocFailure> {
         let row = self
             .tx
-            .query_opt("SELECT documents, bytes FROM device_usage WHERE device_id = $1", &[&device])
+            .query_opt("SELECT documents, bytes FROM device_usage WHERE device_id = $1", &[&device.as_str()])
             .map_err(storage)?;
         Ok(row
             .map(|r| Usage { documents: r.get::<_, i64>(0).max(0) as u64, bytes: r.get::<_, i64>(1).max(0) as u64 })
             .unwrap_or_default())
     }
 
-    fn add_usage(&mut self, device: &str, added: Usage) -> Result<(), DocFailure> {
+    fn add_usage(&mut self, device: &DeviceId, added: Usage) -> Result<(), DocFailure> {
         self.tx
             .execute(
                 "INSERT INTO device_usage (device_id, documents, bytes) VALUES ($1, $2, $3)
                  ON CONFLICT (device_id) DO UPDATE SET documents = device_usage.documents + excluded.documents,
                                                        bytes = device_usage.bytes + excluded.bytes",
-                &[&device, &(added.documents as i64), &(added.bytes as i64)],
+                &[&device.as_str(), &(added.documents as i64), &(added.bytes as i64)],
             )
             .map_err(storage)?;
         Ok(())

@@ -29,9 +29,9 @@ use crate::backend::{Backend, SyncOutcome, SyncRequest};
 use crate::live::{Announcement, Announcer, payload};
 use crate::request_run::RequestRun;
 use access::PgAccess;
-use docs::PgDocs;
+pub(crate) use docs::PgDocs;
 use pool::Pool;
-use seal::Sealer;
+pub(crate) use seal::Sealer;
 
 const SCHEMA: &str = include_str!("schema.sql");
 /// 2: scopes recomputed from checked content under each document's own id; visit contributors.

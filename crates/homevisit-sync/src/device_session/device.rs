@@ -16,6 +16,7 @@ use super::files::{open_store, wipe};
 use super::shared::{SharedStore, blocking};
 use super::status::{LastSync, StatusKeeper};
 use super::sync::{SyncOutcome, sync_once};
+use crate::DeviceId;
 use crate::agent::SyncListener;
 use crate::client::RELAY_PEER;
 
@@ -89,7 +90,7 @@ impl Device {
     /// Enrolls with a relay using an invite code: the credentials are saved in the store (a
     /// different relay than before starts sync over) and background sync starts. Returns the
     /// relay's id for this device.
-    pub async fn enroll(&self, relay_url: &str, invite: &str) -> Result<String, SessionError> {
+    pub async fn enroll(&self, relay_url: &str, invite: &str) -> Result<DeviceId, SessionError> {
         let store = self.store()?;
         let enrollment = enroll(relay_url, invite).await?;
         let device_id = enrollment.device_id;

@@ -2,12 +2,13 @@
 //! credentials, which [`super::save`] keeps in the store.
 
 use super::credentials::{Credentials, DeviceToken};
+use crate::DeviceId;
 use crate::client::{self, ClientError};
 
 /// A new enrollment: the relay's id for this device, and the credentials to save.
 #[derive(Debug)]
 pub struct Enrollment {
-    pub device_id: String,
+    pub device_id: DeviceId,
     pub credentials: Credentials,
 }
 

@@ -228,7 +228,7 @@ async fn enrolling_stores_the_settings_starts_syncing_and_the_wipe_ends_the_devi
 
     // A pasted address and code, with the newline a clipboard adds.
     let id = device.enroll(&format!(" {}\n", relay.url), &format!("{}\n", fake_relay::INVITE)).await.unwrap();
-    assert_eq!(id, fake_relay::DEVICE_ID);
+    assert_eq!(id.as_str(), fake_relay::DEVICE_ID);
     let stored = device.read(|s| load(s)).await.unwrap().expect("the settings are saved");
     assert_eq!(stored.relay_url, relay.url);
     assert_eq!(stored.token.expose(), fake_relay::TOKEN);

@@ -7,7 +7,7 @@ use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
 pub const INVITE: &str = "invite-0123";
-pub const DEVICE_ID: &str = "device-7";
+pub const DEVICE_ID: &str = "5f0c1a2b-3d4e-4f60-8a7b-9c0d1e2f3a4b";
 pub const TOKEN: &str = "hv_fake_token_0123456789abcdef";
 
 pub struct FakeRelay {
