@@ -14,8 +14,9 @@ use homevisit_store::{Applied, DbKey, Incoming, StoreOptions};
 use homevisit_sync::{DeviceId, DocFailure, PeerId, store_failure};
 
 use crate::RelayError;
-use crate::access::{AccessStore, SqliteAccess};
+use crate::access::AccessStore;
 use crate::backend::{Backend, DocStorage, Judge, Records, SyncOutcome, SyncRequest, Usage};
+use crate::embedded_access::SqliteAccess;
 use crate::relay_index::{self, RelayStore};
 use crate::request_run::RequestRun;
 

@@ -12,6 +12,7 @@ mod backend;
 #[cfg(test)]
 mod conformance_tests;
 mod embedded;
+mod embedded_access;
 mod live;
 pub mod log_limit;
 pub mod metrics;
