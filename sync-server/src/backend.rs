@@ -11,6 +11,7 @@ use homevisit_store::{Applied, Incoming, Received};
 use homevisit_sync::{DeviceId, DocFailure, PeerId, SyncDocs, SyncReport};
 
 use crate::access::AccessStore;
+use crate::audit::AuditLog;
 use crate::policy::DevicePolicy;
 use crate::{Device, RelayError};
 
@@ -97,6 +98,8 @@ pub struct Usage {
 /// The relay's storage: documents, sync states and device access.
 pub trait Backend: Send + Sync {
     fn access(&self) -> &dyn AccessStore;
+    /// The append-only audit trail.
+    fn audit(&self) -> &dyn AuditLog;
     /// Answers one sync request (`request_run::RequestRun`: in short transactions), every one committed
     /// before this returns: what the answer acknowledges is stored.
     fn sync(&self, request: &SyncRequest<'_>) -> Result<SyncOutcome, RelayError>;

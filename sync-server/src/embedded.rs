@@ -1,6 +1,6 @@
 //! The default backend: the document store a device uses, with the relay's own index
-//! ([`RelayIndex`]: its records, no phone tables) in `documents.db`, and the access file
-//! (`access.db`), both encrypted, in the relay's data directory. One relay instance per directory.
+//! ([`RelayIndex`]: its records, no phone tables) in `documents.db`, the access file
+//! (`access.db`) and the audit trail (`audit.db`), all encrypted, in the relay's data directory. One relay instance per directory.
 
 use parking_lot::{Mutex, MutexGuard};
 use std::path::Path;
@@ -15,8 +15,10 @@ use homevisit_sync::{DeviceId, DocFailure, PeerId, store_failure};
 
 use crate::RelayError;
 use crate::access::AccessStore;
+use crate::audit::AuditLog;
 use crate::backend::{Backend, DocStorage, Judge, Records, SyncOutcome, SyncRequest, Usage};
 use crate::embedded_access::SqliteAccess;
+use crate::embedded_audit::SqliteAudit;
 use crate::relay_index::{self, RelayStore};
 use crate::request_run::RequestRun;
 
@@ -26,6 +28,7 @@ const RELAY_CACHE_DOCUMENTS: usize = 32;
 pub struct Embedded {
     store: Mutex<RelayStore>,
     access: SqliteAccess,
+    audit: SqliteAudit,
 }
 
 impl Embedded {
@@ -34,7 +37,8 @@ impl Embedded {
         let options = StoreOptions { cache_documents: RELAY_CACHE_DOCUMENTS, ..Default::default() };
         let store = RelayStore::open_indexed(data_dir.join("documents.db"), key, options)?;
         let access = SqliteAccess::open(&data_dir.join("access.db"), key)?;
-        Ok(Self { store: Mutex::new(store), access })
+        let audit = SqliteAudit::open(&data_dir.join("audit.db"), key).map_err(|e| RelayError::Io(e.to_string()))?;
+        Ok(Self { store: Mutex::new(store), access, audit })
     }
 
     /// The store, locked. The lock is fair where it matters ([`Embedded::transaction`] hands it to
@@ -71,6 +75,10 @@ impl Embedded {
 impl Backend for Embedded {
     fn access(&self) -> &dyn AccessStore {
         &self.access
+    }
+
+    fn audit(&self) -> &dyn AuditLog {
+        &self.audit
     }
 
     fn sync(&self, request: &SyncRequest<'_>) -> Result<SyncOutcome, RelayError> {

@@ -8,11 +8,13 @@
 //! but loopback.
 
 pub mod access;
+pub mod audit;
 mod backend;
 #[cfg(test)]
 mod conformance_tests;
 mod embedded;
 mod embedded_access;
+mod embedded_audit;
 mod live;
 pub mod log_limit;
 pub mod metrics;
@@ -80,6 +82,8 @@ pub struct Relay {
     pub(crate) metrics: metrics::Metrics,
     /// Per-device request limit: a device that sends more is answered 429 until it slows down.
     pub(crate) limiter: governor::DefaultKeyedRateLimiter<homevisit_sync::DeviceId>,
+    /// Per-device budget of refused writes written to the audit trail ([`audit::REFUSALS_PER_MINUTE`]).
+    pub(crate) audit_limiter: governor::DefaultKeyedRateLimiter<homevisit_sync::DeviceId>,
     /// Where a request that stored something new (here, or on another instance sharing the
     /// storage) announces it: live requests it concerns look again.
     pub(crate) changes: Arc<live::Announcer>,
@@ -150,6 +154,9 @@ impl Relay {
             backend,
             metrics: metrics::Metrics::new(),
             limiter: governor::RateLimiter::keyed(quota),
+            audit_limiter: governor::RateLimiter::keyed(governor::Quota::per_minute(
+                std::num::NonZeroU32::new(audit::REFUSALS_PER_MINUTE).expect("non-zero"),
+            )),
             changes,
             waits: live::Waits::default(),
             bounds: backend::Bounds::from_env()?,
@@ -161,6 +168,17 @@ impl Relay {
     /// Invites, devices and school policies.
     pub fn access(&self) -> &dyn AccessStore {
         self.backend.access()
+    }
+
+    /// The append-only audit trail (`audit.rs`).
+    pub fn audit(&self) -> &dyn audit::AuditLog {
+        self.backend.audit()
+    }
+
+    /// Appends an administrator's actions to the audit trail: the action already happened, so a
+    /// failure here is an error for the operator to see (the command fails), never silent.
+    pub fn audit_operator(&self, events: &[audit::AuditEvent]) -> Result<(), RelayError> {
+        self.audit().append(&audit::Actor::Operator, events).map_err(|e| RelayError::Io(e.to_string()))
     }
 
     /// Administration (importing a district's roster and visits, not serving devices): `write`
@@ -175,6 +193,7 @@ impl Relay {
             .map(|id| Ok((id, scratch.stored_document(&id)?.0)))
             .collect::<Result<Vec<_>, StoreError>>()?;
         self.backend.import(&docs)?;
+        self.audit_operator(&[audit::AuditEvent::Imported { documents: docs.len() as u64 }])?;
         self.announce(live::Announcement::Unknown);
         Ok(())
     }

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use homevisit_model::{EducatorId, SchoolId};
 use homevisit_relay::access::{DeviceRecord, Role};
+use homevisit_relay::audit::{self, AuditEvent};
 use homevisit_relay::log_limit::LogLimit;
 use homevisit_relay::{Config, Relay, Storage, start};
 use homevisit_sync::DeviceId;
@@ -62,11 +63,26 @@ enum Command {
         /// The device's id, as `devices` lists it.
         device_id: DeviceId,
     },
+    /// The audit trail: administrative actions and what the relay refused devices, oldest first
+    /// (ids and codes only).
+    Audit {
+        /// Only entries after this sequence number.
+        #[arg(long, default_value_t = 0)]
+        after: i64,
+        /// At most this many entries.
+        #[arg(long, default_value_t = 1000)]
+        limit: usize,
+        /// Check the whole trail's chain of hashes instead of listing: fails if an entry was
+        /// rewritten or removed.
+        #[arg(long)]
+        verify: bool,
+    },
     /// Set whether a school's coordinators may read visit notes (default: no).
     Policy {
         #[arg(long)]
         school: SchoolId,
-        #[arg(long)]
+        /// true or false (a policy can be taken back).
+        #[arg(long, action = clap::ArgAction::Set)]
         coordinators_read_notes: bool,
     },
 }
@@ -122,6 +138,24 @@ fn devices_table(devices: &[DeviceRecord]) -> String {
             time(Some(d.enrolled_at)),
             time(d.last_seen_at),
             time(d.revoked_at)
+        ));
+    }
+    out
+}
+
+/// The audit entries as a table: one line each, ids, codes and UTC times only.
+fn audit_table(entries: &[audit::AuditEntry]) -> String {
+    let mut out =
+        format!("{:>6}  {:<20}  {:<44}  {:<14}  {:<48}  {}\n", "SEQ", "AT", "ACTOR", "ACTION", "SUBJECT", "DETAIL");
+    for e in entries {
+        out.push_str(&format!(
+            "{:>6}  {:<20}  {:<44}  {:<14}  {:<48}  {}\n",
+            e.seq,
+            e.at.format("%Y-%m-%dT%H:%M:%SZ"),
+            e.actor,
+            e.action,
+            e.subject,
+            e.detail
         ));
     }
     out
@@ -214,6 +248,7 @@ async fn main() -> ExitCode {
                 let relay = Relay::open_with(&cli.data, &storage).map_err(|e| e.to_string())?;
                 let valid_for = std::time::Duration::from_secs(u64::from(expires_in_days) * 24 * 3600);
                 let code = relay.access().invite_valid_for(&school, &role, valid_for).map_err(|e| e.to_string())?;
+                relay.audit_operator(&[AuditEvent::Invited { school, role }]).map_err(|e| e.to_string())?;
                 println!("{code}");
                 Ok(())
             }
@@ -228,7 +263,26 @@ async fn main() -> ExitCode {
                 if !relay.access().revoke(&device_id).map_err(|e| e.to_string())? {
                     return Err(format!("no active device {device_id}"));
                 }
+                relay
+                    .audit_operator(&[AuditEvent::Revoked { device: device_id.clone() }])
+                    .map_err(|e| e.to_string())?;
                 println!("revoked {device_id}");
+                Ok(())
+            }
+            Command::Audit { after, limit, verify } => {
+                let relay = Relay::open_with(&cli.data, &storage).map_err(|e| e.to_string())?;
+                if verify {
+                    let entries = audit::all_entries(relay.audit()).map_err(|e| e.to_string())?;
+                    return match audit::first_broken(&entries) {
+                        None => {
+                            println!("audit trail intact: {} entries", entries.len());
+                            Ok(())
+                        }
+                        Some(seq) => Err(format!("the audit trail is broken at entry {seq}: rewritten or removed")),
+                    };
+                }
+                let entries = relay.audit().entries(after, limit).map_err(|e| e.to_string())?;
+                print!("{}", audit_table(&entries));
                 Ok(())
             }
             Command::Policy { school, coordinators_read_notes } => {
@@ -236,6 +290,9 @@ async fn main() -> ExitCode {
                 relay
                     .access()
                     .set_coordinators_read_notes(&school, coordinators_read_notes)
+                    .map_err(|e| e.to_string())?;
+                relay
+                    .audit_operator(&[AuditEvent::PolicySet { school, coordinators_read_notes }])
                     .map_err(|e| e.to_string())?;
                 println!("school {school}: coordinators read notes = {coordinators_read_notes}");
                 Ok(())

@@ -26,6 +26,8 @@ pub struct Metrics {
     pub bytes_out: Counter,
     /// Sessions live requests ran to look again after a change they may read.
     pub live_looks: Counter,
+    /// Refused writes not written to the audit trail (a device over its audited refusals a minute).
+    pub audit_suppressed: Counter,
 }
 
 impl Metrics {
@@ -48,6 +50,12 @@ impl Metrics {
             "Sessions run by live requests looking again after a change",
             live_looks.clone(),
         );
+        let audit_suppressed = Counter::default();
+        registry.register(
+            "audit_suppressed",
+            "Refused writes counted but not written to the audit trail (over a device's audited refusals a minute)",
+            audit_suppressed.clone(),
+        );
         Self {
             registry: Mutex::new(registry),
             requests,
@@ -58,6 +66,7 @@ impl Metrics {
             bytes_in,
             bytes_out,
             live_looks,
+            audit_suppressed,
         }
     }
 

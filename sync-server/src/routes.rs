@@ -17,6 +17,7 @@ use homevisit_protocol::{MAX_BODY_BYTES, SyncBatch};
 use homevisit_sync::DeviceId;
 use serde::{Deserialize, Serialize};
 
+use crate::audit::{Actor, AuditEvent};
 use crate::backend::{SyncOutcome, SyncRequest};
 use crate::{Device, Relay, live};
 
@@ -77,8 +78,15 @@ async fn enroll(State(relay): State<Arc<Relay>>, body: axum::body::Body) -> Resu
         .map_err(|_| ApiError(StatusCode::PAYLOAD_TOO_LARGE, "an enrollment is a few bytes"))?;
     let req: EnrollRequest = serde_json::from_slice(&body)
         .map_err(|_| ApiError(StatusCode::BAD_REQUEST, "expected {\"invite\": \"<code>\"}"))?;
-    let result =
-        tokio::task::spawn_blocking(move || relay.access().enroll(req.invite.trim())).await.map_err(internal)?;
+    let result = tokio::task::spawn_blocking(move || {
+        let enrolled = relay.access().enroll(req.invite.trim());
+        if let Ok((device, _)) = &enrolled {
+            audit_enrollment(&relay, device);
+        }
+        enrolled
+    })
+    .await
+    .map_err(internal)?;
     match result {
         Ok((device, token)) => {
             tracing::info!(device = %device.device_id, role = %device.role, "device enrolled");
@@ -88,6 +96,15 @@ async fn enroll(State(relay): State<Arc<Relay>>, body: axum::body::Body) -> Resu
             Err(ApiError(StatusCode::UNAUTHORIZED, "unknown, used or expired invite code"))
         }
         Err(e) => Err(internal(e)),
+    }
+}
+
+/// Writes an enrollment to the audit trail (best effort: the device is enrolled either way).
+fn audit_enrollment(relay: &Relay, device: &Device) {
+    let enrolled =
+        AuditEvent::Enrolled { device: device.device_id.clone(), school: device.school_id, role: device.role };
+    if let Err(e) = relay.audit().append(&Actor::Device(device.device_id.clone()), &[enrolled]) {
+        tracing::warn!(error = %e, "could not write an enrollment to the audit trail");
     }
 }
 
@@ -283,6 +300,7 @@ async fn run_session(relay: &Arc<Relay>, caller: &Caller, batch: SyncBatch) -> R
         relay.metrics.messages_in.inc_by(report.messages_received as u64);
         relay.metrics.messages_out.inc_by(report.messages_sent as u64);
         relay.metrics.refused.inc_by(report.refused_by_us.len() as u64);
+        crate::audit::record_refusals(&relay, &caller.device.device_id, &report.refused_by_us);
         tracing::info!(
             device = %caller.device.device_id,
             messages_in = report.messages_received,

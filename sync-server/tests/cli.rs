@@ -164,3 +164,29 @@ async fn a_postgres_database_from_before_expiry_and_last_seen_migrates() {
     assert_eq!(access.authenticate(&token).unwrap(), Some(device));
     assert!(access.devices().unwrap()[0].last_seen_at.is_some());
 }
+
+/// `audit` lists the administrator's actions (ids and codes only), pages with `--after`, and
+/// `--verify` checks the chain.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_audit_trail_lists_administrative_actions_and_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("relay");
+    let storage = storage();
+    let s = SchoolId::new().to_string();
+    ok(relay(&data, &storage, &["invite", "--school", &s, "--role", "coordinator"]));
+    ok(relay(&data, &storage, &["policy", "--school", &s, "--coordinators-read-notes", "true"]));
+    let table = ok(relay(&data, &storage, &["audit"]));
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines.len(), 3, "{table}");
+    let header: Vec<&str> = lines[0].split_whitespace().collect();
+    assert_eq!(header, ["SEQ", "AT", "ACTOR", "ACTION", "SUBJECT", "DETAIL"]);
+    let row = |i: usize| lines[i].split_whitespace().collect::<Vec<_>>();
+    assert_eq!(
+        [row(1)[0], row(1)[2], row(1)[3], row(1)[4], row(1)[5]],
+        ["1", "operator", "invited", &s, "coordinator"]
+    );
+    assert_eq!(&row(2)[3..], ["policy", &s, "coordinators_read_notes=true"]);
+    let after = ok(relay(&data, &storage, &["audit", "--after", "1"]));
+    assert_eq!(after.lines().count(), 2, "{after}");
+    assert_eq!(ok(relay(&data, &storage, &["audit", "--verify"])).trim(), "audit trail intact: 2 entries");
+}

@@ -10,6 +10,7 @@
 //! (the database on the relay's host, or reached through a local TLS tunnel).
 
 mod access;
+mod audit;
 mod docs;
 mod pool;
 mod seal;
@@ -25,10 +26,12 @@ use postgres::fallible_iterator::FallibleIterator;
 
 use crate::RelayError;
 use crate::access::AccessStore;
+use crate::audit::AuditLog;
 use crate::backend::{Backend, SyncOutcome, SyncRequest};
 use crate::live::{Announcement, Announcer, payload};
 use crate::request_run::RequestRun;
 use access::PgAccess;
+use audit::PgAudit;
 pub(crate) use docs::PgDocs;
 use pool::Pool;
 pub(crate) use seal::Sealer;
@@ -56,6 +59,7 @@ pub struct Postgres {
     pool: Arc<Pool>,
     sealer: Sealer,
     access: PgAccess,
+    audit: PgAudit,
     /// This instance's name in notifications, so it does not wake itself twice.
     instance: String,
 }
@@ -87,6 +91,7 @@ impl Postgres {
             let mut tx = c.transaction()?;
             tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])?;
             tx.batch_execute(SCHEMA)?;
+            tx.batch_execute(audit::SCHEMA)?;
             let version: Option<i32> = tx.query_opt("SELECT max(version) FROM hv_schema", &[])?.and_then(|r| r.get(0));
             match version {
                 None => {
@@ -121,7 +126,13 @@ impl Postgres {
         })?;
         let instance = uuid::Uuid::new_v4().to_string();
         listen(config, instance.clone(), changes);
-        Ok(Self { access: PgAccess { pool: pool.clone() }, pool, sealer, instance })
+        Ok(Self {
+            access: PgAccess { pool: pool.clone() },
+            audit: PgAudit { pool: pool.clone() },
+            pool,
+            sealer,
+            instance,
+        })
     }
 }
 
@@ -175,6 +186,10 @@ fn listen(config: postgres::Config, instance: String, changes: Weak<Announcer>) 
 impl Backend for Postgres {
     fn access(&self) -> &dyn AccessStore {
         &self.access
+    }
+
+    fn audit(&self) -> &dyn AuditLog {
+        &self.audit
     }
 
     fn sync(&self, request: &SyncRequest<'_>) -> Result<SyncOutcome, RelayError> {

@@ -1,0 +1,95 @@
+//! The relay's audit trail against a real relay process (embedded, or PostgreSQL when
+//! `HOMEVISIT_TEST_POSTGRES` is set): an enrollment and a hostile device's refused writes are
+//! recorded with ids and codes, never a name; the trail's chain verifies; the storage refuses to
+//! change or remove an entry.
+
+use homevisit_docs::automerge::ActorId;
+use homevisit_docs::{DocId, DocKind, create_record};
+use homevisit_e2e::attacker::{self, Device, educator, refusal, snapshot, visit_of};
+use homevisit_model::Family;
+use homevisit_protocol::RejectReason;
+use homevisit_relay::audit::{self, AuditEvent};
+
+/// The relay process every test here starts (see `homevisit_e2e::RelayProcess`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "the relay process of the audit tests, started by them"]
+async fn relay_process() {
+    homevisit_e2e::serve_as_child().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn enrollments_and_refused_writes_are_audited_by_id_and_the_trail_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let (relay, admin, data) = attacker::seeded_relay(&dir.path().join("relay"), "relay_process", "", &[]);
+    let rivera = educator(&data, "Ms. Rivera");
+    let attacker = Device::enroll(&admin, &relay.url(), dir.path(), rivera).await;
+    attacker.sync().await;
+
+    // She overwrites another school's family record (its real id, her wording): forbidden.
+    let victim = visit_of(&data, &["Mr. Haddad", "Ms. Patel"]);
+    let family = data.families.iter().find(|f| f.id == victim.plan.family_id).unwrap();
+    let family_doc = DocId::new(DocKind::Family, family.id.uuid());
+    let forged = Family { display_name: "Forged family name".into(), ..family.clone() };
+    let (status, reply) =
+        attacker.send(vec![snapshot(family_doc, &mut create_record(&forged, &ActorId::random()).unwrap())]).await;
+    assert_eq!(status, 200);
+    assert_eq!(refusal(&reply.unwrap(), family_doc), Some(RejectReason::Forbidden));
+
+    let entries = audit::all_entries(admin.audit()).unwrap();
+    let device = entries.iter().find(|e| e.action == "enrolled").expect("the enrollment is audited");
+    assert!(device.detail.starts_with("educator "), "{device:?}");
+    let refused = entries.iter().find(|e| e.action == "refused").expect("the refused write is audited");
+    assert_eq!((refused.subject.as_str(), refused.detail.as_str()), (family_doc.to_string().as_str(), "forbidden"));
+    assert_eq!(refused.actor, format!("device {}", device.subject), "by the device that sent it");
+    assert!(entries.iter().any(|e| e.action == "imported"), "the district's import is audited");
+
+    // Ids and codes only: no name of any family or educator, nor the forged text.
+    let text: String =
+        entries.iter().map(|e| format!("{} {} {} {} {}\n", e.actor, e.action, e.subject, e.detail, e.at)).collect();
+    let names = data
+        .families
+        .iter()
+        .map(|f| f.display_name.as_str())
+        .chain(data.educators.iter().map(|e| e.display_name.as_str()));
+    for name in names.chain(["Forged family name"]) {
+        assert!(!text.contains(name), "the audit trail names {name:?}:\n{text}");
+    }
+
+    // An administrator's action joins the same chain, which verifies.
+    let device_id: homevisit_sync::DeviceId = device.subject.parse().expect("the enrolled device's id");
+    admin.audit_operator(&[AuditEvent::Revoked { device: device_id }]).unwrap();
+    let entries = audit::all_entries(admin.audit()).unwrap();
+    assert_eq!(audit::first_broken(&entries), None);
+    assert_eq!(entries.last().unwrap().actor, "operator");
+
+    // Whoever holds the storage cannot change or remove an entry through it.
+    for sql in ["UPDATE audit_log SET detail = 'x' WHERE seq = 1", "DELETE FROM audit_log WHERE seq = 1"] {
+        let refused = execute_on_storage(&dir.path().join("relay"), sql);
+        assert!(refused.contains("append-only"), "{sql}: {refused}");
+    }
+    assert_eq!(audit::first_broken(&audit::all_entries(admin.audit()).unwrap()), None);
+}
+
+/// Runs `sql` on the relay's audit table as its storage's owner would (the embedded file with the
+/// relay key, or the PostgreSQL database); returns the error it gets.
+fn execute_on_storage(dir: &std::path::Path, sql: &str) -> String {
+    match homevisit_e2e::relay_config(dir, "127.0.0.1:0".parse().unwrap()).storage {
+        homevisit_relay::Storage::Embedded => {
+            let key = std::fs::read_to_string(dir.join("relay.key")).unwrap();
+            let key = homevisit_store::DbKey::from_hex(key.trim()).unwrap();
+            let conn =
+                homevisit_store::open_encrypted(&dir.join("audit.db"), &key, rusqlite::OpenFlags::default()).unwrap();
+            conn.execute(sql, []).expect_err("the audit table refuses it").to_string()
+        }
+        homevisit_relay::Storage::Postgres(url) => {
+            let sql = sql.to_string();
+            std::thread::spawn(move || {
+                let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+                let e = client.batch_execute(&sql).expect_err("the audit table refuses it");
+                e.as_db_error().map_or_else(|| e.to_string(), |db| db.message().to_string())
+            })
+            .join()
+            .unwrap()
+        }
+    }
+}
