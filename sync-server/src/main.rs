@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use homevisit_model::{EducatorId, SchoolId};
 use homevisit_relay::access::{DeviceRecord, Role};
 use homevisit_relay::log_limit::LogLimit;
-use homevisit_relay::{Config, Relay, Storage, start};
+use homevisit_relay::{Config, Relay, Storage, roster_import, start};
 
 #[derive(Parser)]
 #[command(name = "homevisit-relay", version, about = "The homevisit sync relay")]
@@ -64,6 +64,16 @@ enum Command {
         school: SchoolId,
         #[arg(long)]
         coordinators_read_notes: bool,
+    },
+    /// The district's roster: `roster import DIR [--format oneroster|template] [--dry-run]`.
+    Roster {
+        #[command(subcommand)]
+        command: roster_import::RosterCommand,
+    },
+    /// Educators: `educator train ID --on YYYY-MM-DD`.
+    Educator {
+        #[command(subcommand)]
+        command: roster_import::EducatorCommand,
     },
 }
 
@@ -236,6 +246,8 @@ async fn main() -> ExitCode {
                 println!("school {school}: coordinators read notes = {coordinators_read_notes}");
                 Ok(())
             }
+            Command::Roster { command } => roster_import::run_roster(&cli.data, &storage, command),
+            Command::Educator { command } => roster_import::run_educator(&cli.data, &storage, command),
         }
     }
     .await;
