@@ -142,7 +142,13 @@ fn write_sample(dir: &Path, changed: bool, bad: bool) {
         }
         let interpreter = if language == "en" { "false" } else { "true" };
         let kids: Vec<String> = children.iter().map(|c| format!("stu-{c:04}")).collect();
-        writeln!(users, "g-{g:04},active,2026-07-01,true,{school},guardian,g-{g:04},,Parent,{},,,,,,\"{}\",,,{language},{interpreter},", FAMILY[g % FAMILY.len()], kids.join(",")).unwrap();
+        let (surname, kids) = (FAMILY[g % FAMILY.len()], kids.join(","));
+        writeln!(
+            users,
+            "g-{g:04},active,2026-07-01,true,{school},guardian,g-{g:04},,Parent,{surname},,,,,,\"{kids}\",,,\
+             {language},{interpreter},"
+        )
+        .unwrap();
     }
     std::fs::write(dir.join("orgs.csv"), crlf(orgs)).unwrap();
     std::fs::write(dir.join("users.csv"), crlf(users)).unwrap();
@@ -188,7 +194,7 @@ fn relay_binary() -> PathBuf {
             if profile_dir.file_name().is_some_and(|n| n == "release") {
                 cargo.arg("--release");
             }
-            let status = cargo.current_dir(env!("CARGO_MANIFEST_DIR")).status().expect("cargo runs");
+            let status = cargo.arg("--locked").current_dir(env!("CARGO_MANIFEST_DIR")).status().expect("cargo runs");
             assert!(status.success(), "the relay binary builds");
             profile_dir.join("homevisit-relay")
         })

@@ -316,7 +316,12 @@ fn the_shipped_template_example_parses() {
 #[test]
 fn template_errors_are_line_numbered() {
     let mut f = template();
-    f.insert("families.csv".into(), b"family_id,school_id,name,language,interpreter_needed\nf-1,lincoln,Morales family,es,perhaps\nf-2,nowhere,Brooks family,en,false\nf-3,roosevelt,Nguyen family,vi,true\n".to_vec());
+    let families = "family_id,school_id,name,language,interpreter_needed
+f-1,lincoln,Morales family,es,perhaps
+f-2,nowhere,Brooks family,en,false
+f-3,roosevelt,Nguyen family,vi,true
+";
+    f.insert("families.csv".into(), families.as_bytes().to_vec());
     f.insert(
         "staff.csv".into(),
         b"staff_id,school_id,name,role,training_date\nt-1,lincoln,Ana Rivera,teacher,10/08/2026\n".to_vec(),
