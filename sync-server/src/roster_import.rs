@@ -39,6 +39,16 @@ pub struct UpsertSummary {
 }
 
 impl UpsertSummary {
+    /// What importing `roster` into an empty relay does: every record is new.
+    pub fn all_new(roster: &Roster) -> Self {
+        let new = |ids: Vec<DocId>| KindSummary { new: ids, ..KindSummary::default() };
+        Self {
+            schools: new(roster.schools.iter().map(Record::doc_id).collect()),
+            educators: new(roster.educators.iter().map(Record::doc_id).collect()),
+            families: new(roster.families.iter().map(Record::doc_id).collect()),
+        }
+    }
+
     /// Counts per kind, then the ids of new and changed records. Ids and counts only.
     pub fn report(&self) -> String {
         let mut out = String::new();
@@ -226,8 +236,14 @@ pub fn run_roster(data_dir: &Path, storage: &Storage, command: RosterCommand) ->
             return Err(format!("the roster has {} error(s); nothing was imported", errors.len()));
         }
     };
-    let relay = Relay::open_with(data_dir, storage).map_err(|e| e.to_string())?;
-    let summary = relay.upsert_records(&roster, dry_run).map_err(|e| e.to_string())?;
+    // A dry run against an embedded relay that has no data yet: everything is new, and opening it
+    // would create its files.
+    let summary = if dry_run && matches!(storage, Storage::Embedded) && !data_dir.join("documents.db").exists() {
+        UpsertSummary::all_new(&roster)
+    } else {
+        let relay = Relay::open_with(data_dir, storage).map_err(|e| e.to_string())?;
+        relay.upsert_records(&roster, dry_run).map_err(|e| e.to_string())?
+    };
     print!("{}", summary.report());
     if dry_run {
         println!("dry run: nothing was changed");

@@ -25,6 +25,7 @@ fn a_reimport_updates_the_stored_documents_and_never_duplicates() {
 
     let dry = relay.upsert_records(&roster, true).unwrap();
     assert_eq!(dry.families.new.len(), 3);
+    assert_eq!(dry, UpsertSummary::all_new(&roster));
     assert_eq!(relay.document_count().unwrap(), 0, "a dry run writes nothing");
 
     let first = relay.upsert_records(&roster, false).unwrap();
@@ -96,4 +97,17 @@ fn a_bad_roster_opens_nothing() {
     .unwrap_err();
     assert!(err.contains("nothing was imported"), "{err}");
     assert!(!data.exists(), "the relay's data was not even opened");
+}
+
+#[test]
+fn a_dry_run_on_a_relay_with_no_data_creates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("relay");
+    let roster_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/homevisit-roster/examples/template");
+    let import = |dry_run| RosterCommand::Import { dir: roster_dir.clone(), format: FormatArg::Template, dry_run };
+    run_roster(&data, &Storage::Embedded, import(true)).unwrap();
+    assert!(!data.exists(), "nothing was created");
+    run_roster(&data, &Storage::Embedded, import(false)).unwrap();
+    let relay = Relay::open(&data).unwrap();
+    assert_eq!(relay.document_count().unwrap(), 2 + 5 + 3);
 }
