@@ -360,3 +360,125 @@ fn a_reimport_keeps_what_the_roster_does_not_own() {
     retrained.training_date = Day::parse("2026-02-02");
     assert_eq!(merge_educator(&trained, &retrained).training_date, retrained.training_date);
 }
+
+mod generated {
+    //! Generated rosters: real OneRoster headers (with an extension column and an unknown one),
+    //! rows whose ids are distinct and whose other cells are drawn from values that refer to each
+    //! other (schools, users, classes), roles, grades, language tags, with now and then hostile
+    //! text instead (quotes, separators, CR, BOM, invalid UTF-8, long values, random bytes) or a
+    //! row of the wrong width. Whatever comes, the parser does not panic; what it accepts is valid
+    //! by the model's rules and parses again to the same roster.
+
+    use homevisit_model::validate::{validate_educator, validate_family, validate_school};
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn hostile() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            Just(b"\"a\"\"b\"".to_vec()),
+            Just(b"a\rb".to_vec()),
+            Just(b"\xEF\xBB\xBF".to_vec()),
+            Just(b"\xFF\xFE".to_vec()),
+            Just("\u{1F600}\u{301}".as_bytes().to_vec()),
+            Just(vec![b'x'; 300]),
+            Just(Vec::new()),
+            proptest::collection::vec(any::<u8>(), 0..12),
+        ]
+    }
+
+    /// A cell: one of `pool` mostly, hostile text sometimes.
+    fn cell(pool: &'static [&'static str]) -> BoxedStrategy<Vec<u8>> {
+        prop_oneof![
+            80 => proptest::sample::select(pool).prop_map(|v| v.as_bytes().to_vec()),
+            1 => hostile(),
+        ]
+        .boxed()
+    }
+
+    /// A file: `header`, then rows whose first cell is `<id>N` (distinct) and the rest from `pools`.
+    fn file(
+        header: &'static str,
+        id: &'static str,
+        rows: std::ops::Range<usize>,
+        pools: Vec<&'static [&'static str]>,
+    ) -> BoxedStrategy<Vec<u8>> {
+        let row = (pools.into_iter().map(cell).collect::<Vec<_>>(), 0..100u8);
+        proptest::collection::vec(row, rows)
+            .prop_map(move |rows| {
+                let mut out = header.as_bytes().to_vec();
+                for (i, (mut cells, shape)) in rows.into_iter().enumerate() {
+                    match shape {
+                        0 => {
+                            cells.pop();
+                        }
+                        1 => cells.push(b"extra".to_vec()),
+                        _ => {}
+                    }
+                    out.extend(b"\r\n");
+                    out.extend(format!("{id}{}", i + 1).into_bytes());
+                    for c in cells {
+                        out.push(b',');
+                        out.extend(c);
+                    }
+                }
+                out
+            })
+            .boxed()
+    }
+
+    const STATUS: &[&str] = &["active", "", "active", "tobedeleted"];
+    const SCHOOLS: &[&str] = &["o1", "o2", "\"o1,o2\""];
+    const USERS: &[&str] = &["", "u1", "u2", "u3", "\"u1,u2\"", "\"u3,u4\""];
+
+    proptest! {
+        #[test]
+        fn any_generated_roster_is_refused_or_valid(
+            orgs in file("sourcedId,status,name,type", "o", 2..4, vec![STATUS, &["Lincoln", "Roosevelt \"Middle\""], &["school", "school", "district"]]),
+            users in file(
+                "sourcedId,status,orgSourcedIds,role,givenName,familyName,grades,agentSourcedIds,metadata.homevisit.language,extra",
+                "u",
+                4..9,
+                vec![
+                    STATUS,
+                    SCHOOLS,
+                    &["student", "student", "guardian", "parent", "teacher", "aide"],
+                    &["Ana", "Zoë", "Mateo"],
+                    &["Garcia", "", "Nguyen"],
+                    &["KG", "07", "12", "PK", "03"],
+                    USERS,
+                    &["", "es", "vi", "en-US"],
+                    &["", "x"],
+                ],
+            ),
+            classes in file("sourcedId,status,title,schoolSourcedId", "c", 2..4, vec![STATUS, &["Art", "Room 4"], &["o1", "o2", ""]]),
+            enrollments in file(
+                "sourcedId,status,classSourcedId,schoolSourcedId,userSourcedId,role",
+                "e",
+                0..8,
+                vec![STATUS, &["c1", "c2"], &["o1", "o2", ""], &["u1", "u2", "u3", "u4"], &["student", "teacher"]],
+            ),
+        ) {
+            let files: BTreeMap<String, Vec<u8>> = [
+                ("orgs.csv", orgs),
+                ("users.csv", users),
+                ("classes.csv", classes),
+                ("enrollments.csv", enrollments),
+            ]
+            .into_iter()
+            .map(|(n, b)| (n.to_string(), b))
+            .collect();
+            match parse(Format::OneRoster, &files) {
+                Ok(roster) => {
+                    prop_assert!(roster.schools.iter().all(|s| validate_school(s).is_ok()));
+                    prop_assert!(roster.educators.iter().all(|e| validate_educator(e).is_ok()));
+                    prop_assert!(roster.families.iter().all(|f| validate_family(f).is_ok()));
+                    prop_assert_eq!(parse(Format::OneRoster, &files).unwrap(), roster);
+                }
+                Err(errors) => {
+                    prop_assert!(!errors.is_empty() && errors.len() <= MAX_ERRORS);
+                }
+            }
+        }
+    }
+}
