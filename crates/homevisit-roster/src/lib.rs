@@ -28,6 +28,9 @@ pub use merge::{merge_educator, merge_family};
 pub const MAX_FILE_BYTES: usize = 50 * 1024 * 1024;
 /// Largest row accepted, in bytes.
 pub const MAX_ROW_BYTES: usize = 64 * 1024;
+/// Most students in one family (siblings at one school). More is a roster error (guardian rows
+/// joined by mistake), and would make a family document no phone should carry.
+pub const MAX_FAMILY_STUDENTS: usize = 20;
 /// Most errors reported for one import; past it the last error says there were more.
 pub const MAX_ERRORS: usize = 200;
 
@@ -105,6 +108,14 @@ pub fn parse(format: Format, files: &BTreeMap<String, Vec<u8>>) -> Result<Roster
     roster.educators.sort_by_key(|e| e.id);
     roster.families.sort_by_key(|f| f.id);
     Ok(roster)
+}
+
+/// The model's checks of a family, and at most [`MAX_FAMILY_STUDENTS`] students.
+pub(crate) fn check_family(family: &Family) -> Result<(), homevisit_model::ValidationError> {
+    if family.students.len() > MAX_FAMILY_STUDENTS {
+        return Err(homevisit_model::ValidationError::TooMany { field: "students", max: MAX_FAMILY_STUDENTS });
+    }
+    homevisit_model::validate::validate_family(family)
 }
 
 /// `true`/`false` (also `yes`/`no`, `1`/`0`, any case); empty is `None`.

@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use homevisit_model::validate::{validate_educator, validate_family, validate_school};
+use homevisit_model::validate::{validate_educator, validate_school};
 use homevisit_model::{Day, Educator, EducatorRole, Family, Grade, Language, School, Student};
 
 use crate::errors::{Errors, Reason};
@@ -381,14 +381,22 @@ pub(crate) fn build<'a>(tables: &'a BTreeMap<&'static str, Table>, errors: &mut 
     // Families: students who share a guardian (transitively) at one school; a student with no
     // guardian row is a family alone. Keyed by the family's first guardian (sourcedId order).
     let mut parent: BTreeMap<&str, &str> = students.keys().map(|s| (*s, *s)).collect();
-    fn root<'a>(parent: &BTreeMap<&'a str, &'a str>, mut x: &'a str) -> &'a str {
-        while let Some(&p) = parent.get(x) {
-            if p == x {
+    /// The set's root (its least id), shortening the path on the way (so a crafted file of one
+    /// guardian and many students stays linear).
+    fn root<'a>(parent: &mut BTreeMap<&'a str, &'a str>, x: &'a str) -> &'a str {
+        let mut r = x;
+        while let Some(&p) = parent.get(r) {
+            if p == r {
                 break;
             }
-            x = p;
+            r = p;
         }
-        x
+        let mut y = x;
+        while y != r {
+            let Some(next) = parent.insert(y, r) else { break };
+            y = next;
+        }
+        r
     }
     let mut first_student_of: BTreeMap<&str, &str> = BTreeMap::new();
     for (student, guardians) in &guardians_of {
@@ -401,7 +409,7 @@ pub(crate) fn build<'a>(tables: &'a BTreeMap<&'static str, Table>, errors: &mut 
                     first_student_of.insert(g, student);
                 }
                 Some(other) => {
-                    let (a, b) = (root(&parent, student), root(&parent, other));
+                    let (a, b) = (root(&mut parent, student), root(&mut parent, other));
                     if a != b {
                         let (low, high) = if a < b { (a, b) } else { (b, a) };
                         parent.insert(high, low);
@@ -413,7 +421,7 @@ pub(crate) fn build<'a>(tables: &'a BTreeMap<&'static str, Table>, errors: &mut 
     // Group: (component root, school) -> students.
     let mut groups: BTreeMap<(&str, &str), Vec<&str>> = BTreeMap::new();
     for (id, (_, school)) in &students {
-        groups.entry((root(&parent, id), school)).or_default().push(id);
+        groups.entry((root(&mut parent, id), school)).or_default().push(id);
     }
     for ((_, school), members) in groups {
         let guardians: BTreeSet<&str> =
@@ -477,7 +485,7 @@ pub(crate) fn build<'a>(tables: &'a BTreeMap<&'static str, Table>, errors: &mut 
             contact: None,
             students: members.iter().map(|m| students[m].0.clone()).collect(),
         };
-        if let Err(e) = validate_family(&family) {
+        if let Err(e) = crate::check_family(&family) {
             let row = key_row.unwrap_or(by_id[members[0]].row);
             errors.push(users.error(row, None, Reason::Invalid(e)));
             continue;

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use homevisit_model::validate::{validate_educator, validate_family, validate_school};
+use homevisit_model::validate::{validate_educator, validate_school};
 use homevisit_model::{Day, Educator, EducatorRole, Family, Grade, Language, School, Student};
 
 use crate::errors::{Errors, Reason};
@@ -190,7 +190,7 @@ pub(crate) fn build(tables: &BTreeMap<&'static str, Table>, errors: &mut Errors)
             contact: None,
             students: by_family.remove(id).map(|s| s.into_values().collect()).unwrap_or_default(),
         };
-        match validate_family(&family) {
+        match crate::check_family(&family) {
             Ok(()) => roster.families.push(family),
             Err(e) => errors.push(families.error(row, None, Reason::Invalid(e))),
         }

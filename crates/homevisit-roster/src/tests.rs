@@ -250,6 +250,32 @@ fn files_and_rows_over_the_limits_are_refused() {
     assert!(matches!(e[0].reason, Reason::Invalid(_)));
 }
 
+/// One guardian of many students: refused as one family too many students, on the guardian's
+/// row, and found in linear time (the sibling sets shorten their paths).
+#[test]
+fn a_guardian_of_thousands_is_refused_quickly() {
+    let mut users = String::from("sourcedId,orgSourcedIds,role,givenName,familyName,grades,agentSourcedIds\n");
+    users.push_str("g1,s-a,guardian,P,Q,,\n");
+    for i in 0..20_000 {
+        users.push_str(&format!("st{i:05},s-a,student,Kid,Q,03,g1\n"));
+    }
+    let started = std::time::Instant::now();
+    let e = parse(Format::OneRoster, &files(&[("orgs.csv", ORGS), ("users.csv", &users)])).unwrap_err();
+    assert_eq!(
+        e,
+        [RosterError {
+            file: "users.csv",
+            line: 2,
+            column: None,
+            reason: Reason::Invalid(homevisit_model::ValidationError::TooMany {
+                field: "students",
+                max: MAX_FAMILY_STUDENTS
+            })
+        }]
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(20), "{:?}", started.elapsed());
+}
+
 /// No input makes the parser panic: mutated versions of a valid roster, bytes flipped, cut and
 /// spliced (deterministic, a few thousand cases).
 #[test]
