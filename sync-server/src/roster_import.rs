@@ -196,6 +196,7 @@ pub enum RosterCommand {
     /// and families are created or updated by their source ids, never duplicated. A file with any
     /// bad row prints line-numbered errors and changes nothing.
     Import {
+        /// The directory holding the format's CSV files (other files in it are not opened).
         dir: PathBuf,
         #[arg(long, value_enum, default_value_t = FormatArg::Oneroster)]
         format: FormatArg,
