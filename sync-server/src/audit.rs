@@ -20,7 +20,7 @@ use std::fmt;
 
 use chrono::{DateTime, Utc};
 use homevisit_docs::DocId;
-use homevisit_model::SchoolId;
+use homevisit_model::{EducatorId, SchoolId};
 use homevisit_protocol::RejectReason;
 use homevisit_sync::DeviceId;
 use sha2::{Digest, Sha256};
@@ -62,9 +62,18 @@ pub enum AuditEvent {
         school: SchoolId,
         coordinators_read_notes: bool,
     },
-    /// Documents merged by an administrator's import (the demo district, a roster).
+    /// Documents merged by an administrator's import (the demo district).
     Imported {
         documents: u64,
+    },
+    /// A roster import (`roster import`): records created and records changed.
+    RosterImported {
+        created: u64,
+        changed: u64,
+    },
+    /// An educator's training date set (`educator train`).
+    EducatorTrained {
+        educator: EducatorId,
     },
     /// A document the relay refused a device (a write it may not make, bytes it would not store,
     /// or a document it may not read): the document and why.
@@ -87,6 +96,10 @@ impl AuditEvent {
                 ("policy", school.to_string(), format!("coordinators_read_notes={coordinators_read_notes}"))
             }
             AuditEvent::Imported { documents } => ("imported", String::new(), format!("documents={documents}")),
+            AuditEvent::RosterImported { created, changed } => {
+                ("roster_imported", String::new(), format!("created={created} changed={changed}"))
+            }
+            AuditEvent::EducatorTrained { educator } => ("educator_trained", educator.to_string(), String::new()),
             AuditEvent::Refused { doc, reason } => ("refused", doc.to_string(), reason_code(*reason).into()),
         }
     }

@@ -23,6 +23,7 @@ pub mod policy;
 mod relay_docs;
 mod relay_index;
 mod request_run;
+pub mod roster_import;
 pub mod routes;
 pub mod serve;
 

@@ -9,7 +9,7 @@ use homevisit_model::{EducatorId, SchoolId};
 use homevisit_relay::access::{DeviceRecord, Role};
 use homevisit_relay::audit::{self, AuditEvent};
 use homevisit_relay::log_limit::LogLimit;
-use homevisit_relay::{Config, Relay, Storage, start};
+use homevisit_relay::{Config, Relay, Storage, roster_import, start};
 use homevisit_sync::DeviceId;
 
 #[derive(Parser)]
@@ -84,6 +84,16 @@ enum Command {
         /// true or false (a policy can be taken back).
         #[arg(long, action = clap::ArgAction::Set)]
         coordinators_read_notes: bool,
+    },
+    /// The district's roster: `roster import DIR [--format oneroster|template] [--dry-run]`.
+    Roster {
+        #[command(subcommand)]
+        command: roster_import::RosterCommand,
+    },
+    /// Educators: `educator train ID --on YYYY-MM-DD`.
+    Educator {
+        #[command(subcommand)]
+        command: roster_import::EducatorCommand,
     },
 }
 
@@ -297,6 +307,8 @@ async fn main() -> ExitCode {
                 println!("school {school}: coordinators read notes = {coordinators_read_notes}");
                 Ok(())
             }
+            Command::Roster { command } => roster_import::run_roster(&cli.data, &storage, command),
+            Command::Educator { command } => roster_import::run_educator(&cli.data, &storage, command),
         }
     }
     .await;

@@ -202,3 +202,38 @@ fn notes_created_with_content_read_back_and_merge() {
     let empty = create_notes_with(visit, &VisitNotes::default(), &ActorId::random()).unwrap();
     assert_eq!(empty.clone().get_heads(), create_notes(visit).get_heads());
 }
+
+/// A family document written before students had classes (the key absent, as every app before
+/// the roster import wrote it) still reads, as no classes, passes the relay's check, and takes
+/// classes on a later write without losing anything.
+#[test]
+fn a_family_written_before_student_classes_still_reads() {
+    let family = Family {
+        id: FamilyId::new(),
+        school_id: SchoolId::new(),
+        display_name: "Family A".into(),
+        preferred_language: Language::spanish(),
+        interpreter_needed: true,
+        contact: None,
+        students: vec![Student { first_name: "A".into(), grade: Grade::G2, classes: Vec::new() }],
+    };
+    let mut doc = create_record(&family, &ActorId::random()).unwrap();
+    // Make it an old document: no `classes` key in the student.
+    let data = doc.get(ROOT, "data").unwrap().unwrap().1;
+    let students = doc.get(&data, "students").unwrap().unwrap().1;
+    let student = doc.get(&students, 0).unwrap().unwrap().1;
+    doc.delete(&student, "classes").unwrap();
+    doc.commit();
+    let mut old = load(&doc.save()).unwrap();
+    assert!(old.get(&student, "classes").unwrap().is_none(), "the key is gone");
+    assert_eq!(read_record::<Family>(&old).unwrap(), family);
+    check(&family.doc_id(), &old).unwrap();
+    // JSON exported before the field reads too.
+    let json = serde_json::json!({"first_name": "A", "grade": "g2"});
+    assert_eq!(serde_json::from_value::<Student>(json).unwrap().classes, Vec::<String>::new());
+    // A later write adds classes.
+    let mut with_classes = family.clone();
+    with_classes.students[0].classes = vec!["Grade 2 - Room 4".into()];
+    write_record(&mut old, &with_classes).unwrap();
+    assert_eq!(read_record::<Family>(&load(&old.save()).unwrap()).unwrap(), with_classes);
+}

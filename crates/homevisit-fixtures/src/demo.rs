@@ -43,7 +43,11 @@ pub fn data_set(today: NaiveDate, offset: FixedOffset) -> DataSet {
         contact: Some(ContactPreference { channel: CommunicationChannel::Text, rhythm: "every other week".into() }),
         students: students
             .iter()
-            .map(|(n, g)| Student { first_name: n.to_string(), grade: Grade::parse(g).expect("valid grade") })
+            .map(|(n, g)| Student {
+                first_name: n.to_string(),
+                grade: Grade::parse(g).expect("valid grade"),
+                classes: Vec::new(),
+            })
             .collect(),
     };
     let families = vec![

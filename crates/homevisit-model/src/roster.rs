@@ -120,11 +120,17 @@ impl Grade {
     }
 }
 
-/// A child in the family. First name and grade only: the model does not target students.
+/// A child in the family. First name, grade and classes only: the model does not target students.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Reconcile, Hydrate)]
 pub struct Student {
     pub first_name: String,
     pub grade: Grade,
+    /// The titles of the classes the student is enrolled in (from the district's roster), so a
+    /// teacher finds their class's families. Added after the first documents were written: a
+    /// document without the key reads as no classes (`missing`), and JSON without it too.
+    #[serde(default)]
+    #[autosurgeon(missing = "Vec::new")]
+    pub classes: Vec<String>,
 }
 
 /// How and how often the family wants to hear from the school.

@@ -13,6 +13,8 @@ use crate::visit::{Place, VisitOutcome, VisitPlan, VisitStatus};
 pub const MAX_SHORT_TEXT: usize = 200;
 /// Longest prompt of a pack, in characters.
 pub const MAX_PROMPT_TEXT: usize = 4 * MAX_SHORT_TEXT;
+/// Most classes recorded for one student (a secondary student has six or eight).
+pub const MAX_STUDENT_CLASSES: usize = 20;
 /// Most prompts in one pack. A pack is shown on every phone of the district, so its size is
 /// bounded as a whole: at most 40 x 800 characters (the built-in packs have 6-8 prompts).
 pub const MAX_PROMPTS: usize = 40;
@@ -77,6 +79,12 @@ pub fn validate_family(family: &Family) -> Result<(), ValidationError> {
     short_text("display_name", &family.display_name)?;
     for s in &family.students {
         short_text("students.first_name", &s.first_name)?;
+        if s.classes.len() > MAX_STUDENT_CLASSES {
+            return Err(ValidationError::TooMany { field: "students.classes", max: MAX_STUDENT_CLASSES });
+        }
+        for c in &s.classes {
+            short_text("students.classes", c)?;
+        }
     }
     if let Some(c) = &family.contact
         && c.rhythm.chars().count() > MAX_SHORT_TEXT
