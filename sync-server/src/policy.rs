@@ -7,10 +7,12 @@
 //! | visit notes | read + write | none | read if the school's policy shares notes, else none | none |
 //! | family | read + write | read + write | read + write | none |
 //! | school, educator | read | read | read + write | none |
-//! | prompt pack | read | read | read | read |
+//! | prompt pack (the district's) | read | read | read | read |
+//! | prompt pack (a school's) | read | read | read | none |
 //!
-//! Prompt packs are the district's: every phone of every school shows them, so only a district
-//! administrator's device writes them (read + write); everyone else reads them. For every other
+//! Prompt packs are the district's: only a district administrator's device writes them (read +
+//! write), the district's pack and every school's alike; everyone else reads the district's packs
+//! and their own school's. For every other
 //! document a district administrator is what a coordinator of the school it is enrolled in is.
 
 use homevisit_docs::DocKind;
@@ -38,8 +40,10 @@ impl DevicePolicy<'_> {
 /// What `device` may do with a document of `kind` whose school and educators are `scope`.
 pub fn permission(device: &Device, kind: DocKind, scope: &Scope, coordinators_read_notes: bool) -> Permission {
     if kind == DocKind::PromptPack {
+        // A school's pack (its scope names the school) is read by that school's devices only.
         return match device.role {
             Role::DistrictAdmin => Permission::ReadWrite,
+            _ if scope.school.is_some_and(|s| s != device.school_id) => Permission::None,
             Role::Educator(_) | Role::SchoolCoordinator => Permission::Read,
         };
     }
@@ -123,6 +127,13 @@ mod tests {
             (&far_coordinator, pack, &unscoped, false, R),
             (&admin, pack, &unscoped, false, RW),
             (&far_admin, pack, &unscoped, false, RW),
+            // A school's pack: read by its school's devices, by no other school's; any district
+            // administrator writes it.
+            (&on_visit, pack, &roster, false, R),
+            (&coordinator, pack, &roster, false, R),
+            (&far_coordinator, pack, &roster, false, No),
+            (&admin, pack, &roster, false, RW),
+            (&far_admin, pack, &roster, false, RW),
             // Everything else: a district administrator is a coordinator of its school.
             (&admin, DocKind::VisitLog, &visit, false, R),
             (&admin, DocKind::VisitNotes, &visit, false, No),

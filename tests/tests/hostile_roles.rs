@@ -1,6 +1,6 @@
 //! Roles and secrets against a real relay in its own process (embedded storage, or PostgreSQL when
 //! `HOMEVISIT_TEST_POSTGRES` is set): only a district administrator writes the prompt packs every
-//! school's phones show, and only valid ones; expired, unknown and over-long invites are refused
+//! school's phones show, and only valid ones; a school's pack reaches that school's phones only; expired, unknown and over-long invites are refused
 //! alike and at once; every enrolled device is listed with when it was last seen, revoked ones as
 //! revoked.
 
@@ -192,6 +192,77 @@ async fn only_a_district_admin_writes_prompt_packs_and_only_valid_ones() {
     let after = homevisit_e2e::admin(&dir.path().join("relay"));
     assert_eq!(relay_pack(&after, pack_id).as_ref(), Some(&kept));
     assert_eq!(relay_pack(&after, vi_id).as_ref(), Some(&vietnamese));
+}
+
+fn school_pack(school: SchoolId, title: &str) -> PromptPack {
+    PromptPack { school_id: Some(school), ..edited(title) }
+}
+
+fn holds(phone: &Phone, id: DocId) -> bool {
+    phone.store.lock().unwrap().contains_document(&id).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_schools_pack_is_written_by_a_district_admin_and_read_only_by_that_school() {
+    let dir = tempfile::tempdir().unwrap();
+    let (relay, admin, data) = seeded_relay(&dir.path().join("relay"));
+    let url = relay.url();
+    let lincoln = educator(&data, "Ms. Johnson").school_id;
+    let rivera = educator(&data, "Ms. Rivera");
+    assert_eq!(rivera.school_id, lincoln);
+    let far = data.schools.iter().find(|s| s.id != lincoln).expect("a second school");
+    let far_educator = data.educators.iter().find(|e| e.school_id == far.id).expect("an educator there");
+    let coordinator = Phone::enroll(&admin, &url, dir.path(), "johnson", lincoln, Role::SchoolCoordinator).await;
+    let teacher = Phone::enroll(&admin, &url, dir.path(), "rivera", lincoln, Role::Educator(rivera.id)).await;
+    let elsewhere = Phone::enroll(&admin, &url, dir.path(), "far", far.id, Role::Educator(far_educator.id)).await;
+    // The district administrator's device is enrolled at the *other* school: packs are the
+    // district's, whichever school they are for.
+    let district = Phone::enroll(&admin, &url, dir.path(), "district", far.id, Role::DistrictAdmin).await;
+    let pack_id = school_pack(lincoln, "-").doc_id();
+    assert_eq!(pack_id, homevisit_docs::school_prompt_pack_doc_id(Some(lincoln), "es", 1));
+    let (es, first) = (Language::spanish(), VisitNumber::First);
+
+    // The school's own coordinator and teacher write a pack for it: refused, nothing stored.
+    for (phone, title) in [(&coordinator, "Johnson's pack"), (&teacher, "Rivera's pack")] {
+        phone.store.lock().unwrap().put_prompt_pack(&school_pack(lincoln, title)).unwrap();
+        let report = phone.sync().await;
+        assert!(report.refused_by_peer.iter().any(|(d, _)| *d == pack_id), "{title}: {report:?}");
+        assert_eq!(relay_pack(&admin, pack_id), None, "{title}");
+    }
+
+    // The district administrator's pack for the school is accepted...
+    let official = school_pack(lincoln, "Lincoln: primera visita");
+    district.store.lock().unwrap().put_prompt_pack(&official).unwrap();
+    let report = district.sync().await;
+    assert!(report.refused_by_peer.is_empty(), "{report:?}");
+    assert_eq!(relay_pack(&admin, pack_id).as_ref(), Some(&official));
+
+    // ...reaches the school's phones, which show it before the district's and built-in packs...
+    let fresh = Phone::enroll(&admin, &url, dir.path(), "rivera-2", lincoln, Role::Educator(rivera.id)).await;
+    fresh.sync().await;
+    assert!(holds(&fresh, pack_id));
+    assert_eq!(fresh.pack(&es, first), official);
+    assert_eq!(fresh.pack(&Language::parse("es-MX").unwrap(), first), official);
+
+    // ...and is neither offered to nor answered for a device of another school.
+    elsewhere.sync().await;
+    assert!(!holds(&elsewhere, pack_id), "another school's pack is not offered");
+    assert_eq!(elsewhere.pack(&es, first), spanish_first());
+    let mut copy = create_record(&official, &ActorId::random()).unwrap();
+    let (status, reply) = elsewhere.send(&url, vec![snapshot(pack_id, &mut copy)]).await;
+    assert_eq!(status, 200);
+    assert!(refused(&reply.unwrap(), pack_id), "nor written by it");
+    assert_eq!(relay_pack(&admin, pack_id).as_ref(), Some(&official));
+
+    // A pack from the administrator naming Lincoln but sent under the other school's id is
+    // refused: its id and its school must agree.
+    let posing_id = homevisit_docs::school_prompt_pack_doc_id(Some(far.id), "es", 1);
+    let mut posing = create_record(&school_pack(lincoln, "Posing"), &ActorId::random()).unwrap();
+    posing.put(ROOT, "id", posing_id.id.hyphenated().to_string()).unwrap();
+    posing.commit();
+    let (_, reply) = district.send(&url, vec![snapshot(posing_id, &mut posing)]).await;
+    assert!(refused(&reply.unwrap(), posing_id));
+    assert_eq!(relay_pack(&admin, posing_id), None);
 }
 
 /// Posts an enrollment body; the status (`None`: the relay closed the connection while the body

@@ -101,3 +101,37 @@ def test_prompt_pack_in_the_familys_language(tmp_path, relay):
         assert pack.title and pack.prompts and all(isinstance(p, str) for p in pack.prompts)
 
     run(scenario())
+
+
+def test_prompts_for_visit_follow_the_familys_language(tmp_path, relay):
+    async def scenario():
+        app = await enrolled(tmp_path / "rivera", relay, "Ms. Rivera")
+        rivera, okafor, _ = await people(app)
+        roster = await app.roster()
+        # Demo data: the Nguyen family (Rivera's school) speaks Vietnamese, the Brooks family English.
+        by_name = {f.display_name: f for f in roster.families}
+        nguyen, brooks = by_name["Nguyen family"], by_name["Brooks family"]
+
+        first = await app.plan_visit(visit_plan(nguyen, [rivera, okafor]))
+        pack = await app.prompts_for_visit(first)
+        assert (pack.language, pack.visit_number) == ("vi", 1)
+        assert "hy vọng và ước mơ" in pack.prompts[0]  # visit 1 opens with hopes and dreams
+        # The built-in translations are drafts, and say so.
+        assert not pack.reviewed and pack.reviewed_by is None and pack.reviewed_on is None
+        assert "NOT yet reviewed by a native speaker" in pack.note
+        assert pack.school_id is None
+
+        second = await app.plan_visit(visit_plan(nguyen, [rivera, okafor], visit_number=2))
+        pack = await app.prompts_for_visit(second)
+        assert (pack.language, pack.visit_number) == ("vi", 2)
+        assert "hy vọng và ước mơ" in pack.prompts[0]  # visit 2 comes back to them
+
+        english = await app.plan_visit(visit_plan(brooks, [rivera, okafor]))
+        assert (await app.prompts_for_visit(english)).language == "en"
+
+        with pytest.raises(hv.HomevisitError.Invalid):
+            await app.prompts_for_visit("not-a-uuid")
+        with pytest.raises(hv.HomevisitError.NotFound):
+            await app.prompts_for_visit("0b6b7f1e-3c1e-4f7a-9d3e-5b2f7d1e0a11")
+
+    run(scenario())

@@ -61,7 +61,8 @@ impl Content {
                 family: Some(log.plan.family_id),
             },
             Content::VisitNotes => Scope { visit: Some(VisitId(id.id)), ..Scope::default() },
-            Content::PromptPack(_) => Scope::default(),
+            // The district's pack concerns nobody in particular; a school's pack, its school.
+            Content::PromptPack(p) => Scope { school: p.school_id, ..Scope::default() },
         }
     }
 }

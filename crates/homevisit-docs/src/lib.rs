@@ -33,7 +33,7 @@ pub use error::DocError;
 pub use notes::{
     debrief_done, note_text, read_notes, set_channel, set_debrief_done, set_note_text, splice_note, write_notes,
 };
-pub use record::{Record, create_record, prompt_pack_doc_id, read_record, write_record};
+pub use record::{Record, create_record, prompt_pack_doc_id, read_record, school_prompt_pack_doc_id, write_record};
 pub use schema::{SCHEMA_KEY, current_version, upgrade};
 pub use skeleton::{ENCODING, create_notes, create_notes_with, load, new_skeleton};
 

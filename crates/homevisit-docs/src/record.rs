@@ -7,7 +7,7 @@ use autosurgeon::{Hydrate, Reconcile};
 use homevisit_model::validate::{
     validate_educator, validate_family, validate_outcome, validate_plan_shape, validate_prompt_pack, validate_school,
 };
-use homevisit_model::{Educator, Family, PromptPack, School, ValidationError, VisitLog};
+use homevisit_model::{Educator, Family, PromptPack, School, SchoolId, ValidationError, VisitLog};
 use uuid::Uuid;
 
 use crate::schema::current_version;
@@ -63,22 +63,33 @@ impl Record for VisitLog {
     }
 }
 
-/// Namespace for prompt-pack ids: one pack per (language, visit number), the same on every device.
+/// Namespace for prompt-pack ids: one pack per (language, visit number) for the district, and one
+/// per (school, language, visit number) for a school, the same on every device.
 const PROMPT_PACK_NAMESPACE: Uuid = Uuid::from_u128(0x5c1f_4a8e_2b7d_4e11_9a63_0d2c_7f48_b915);
 
 impl Record for PromptPack {
     const KIND: DocKind = DocKind::PromptPack;
     fn doc_id(&self) -> DocId {
-        prompt_pack_doc_id(self.language.as_str(), self.visit_number.number())
+        school_prompt_pack_doc_id(self.school_id, self.language.as_str(), self.visit_number.number())
     }
     fn validate(&self) -> Result<(), ValidationError> {
         validate_prompt_pack(self)
     }
 }
 
-/// The document id of the pack for a language and visit number.
+/// The document id of the district's pack for a language and visit number.
 pub fn prompt_pack_doc_id(language: &str, visit_number: u8) -> DocId {
-    let name = format!("prompt-pack/{language}/{visit_number}");
+    school_prompt_pack_doc_id(None, language, visit_number)
+}
+
+/// The document id of a school's pack (`None`: the district's, the id packs had before schools
+/// had their own). Derived from all three, so `check` refuses a pack whose content names another
+/// school, language or visit than its id.
+pub fn school_prompt_pack_doc_id(school: Option<SchoolId>, language: &str, visit_number: u8) -> DocId {
+    let name = match school {
+        None => format!("prompt-pack/{language}/{visit_number}"),
+        Some(school) => format!("prompt-pack/school/{school}/{language}/{visit_number}"),
+    };
     DocId::new(DocKind::PromptPack, Uuid::new_v5(&PROMPT_PACK_NAMESPACE, name.as_bytes()))
 }
 

@@ -178,6 +178,100 @@ fn prompt_pack_ids_are_the_same_everywhere() {
     assert_ne!(prompt_pack_doc_id("en", 1), prompt_pack_doc_id("es", 1));
     let doc = create_record(&packs[2], &ActorId::random()).unwrap();
     assert_eq!(read_record::<PromptPack>(&doc).unwrap(), packs[2]);
+    // The district's pack keeps the id it had before schools had packs (pinned: documents
+    // already on phones and relays are stored under it).
+    assert_eq!(prompt_pack_doc_id("en", 1).to_string(), "prompt-pack/17255a1a-d4e5-53ba-afea-4fdfa3e57e41");
+    assert_eq!(school_prompt_pack_doc_id(None, "es", 2), prompt_pack_doc_id("es", 2));
+}
+
+fn school_pack(school: SchoolId) -> PromptPack {
+    let district = PromptPack::built_in().into_iter().find(|p| p.language.as_str() == "so").unwrap();
+    PromptPack { school_id: Some(school), title: "Lincoln: booqashada koowaad".into(), ..district }
+}
+
+#[test]
+fn a_school_pack_has_its_own_id_and_its_school_as_scope() {
+    let school = SchoolId::new();
+    let pack = school_pack(school);
+    let id = pack.doc_id();
+    assert_eq!(id, school_prompt_pack_doc_id(Some(school), "so", 1));
+    assert_ne!(id, prompt_pack_doc_id("so", 1), "not the district's");
+    assert_ne!(id, school_prompt_pack_doc_id(Some(SchoolId::new()), "so", 1), "not another school's");
+    let doc = create_record(&pack, &ActorId::random()).unwrap();
+    let content = check(&id, &doc).unwrap();
+    assert_eq!(content, Content::PromptPack(pack.clone()));
+    assert_eq!(content.scope(&id).school, Some(school));
+    // The district's pack concerns no school.
+    let district = PromptPack { school_id: None, ..pack.clone() };
+    assert_eq!(Content::PromptPack(district).scope(&prompt_pack_doc_id("so", 1)).school, None);
+}
+
+#[test]
+fn a_pack_cannot_pose_as_another_schools_or_the_districts() {
+    let (mine, theirs) = (SchoolId::new(), SchoolId::new());
+    let pack = school_pack(mine);
+    let mut doc = create_record(&pack, &ActorId::random()).unwrap();
+    // My school's pack offered under the other school's id (its root id rewritten to match)...
+    for target in [school_prompt_pack_doc_id(Some(theirs), "so", 1), prompt_pack_doc_id("so", 1)] {
+        let mut forged = doc.fork();
+        forged.put(ROOT, "id", target.id.hyphenated().to_string()).unwrap();
+        assert!(matches!(check(&target, &forged), Err(DocError::IdMismatch { what: "record" })), "{target}");
+    }
+    // ...or the other school's pack edited to name my school: its id no longer agrees.
+    let mut other = create_record(&school_pack(theirs), &ActorId::random()).unwrap();
+    autosurgeon::reconcile_prop(&mut other, ROOT, "data", &pack).unwrap();
+    let their_id = school_prompt_pack_doc_id(Some(theirs), "so", 1);
+    assert!(matches!(check(&their_id, &other), Err(DocError::IdMismatch { what: "record" })));
+}
+
+/// A pack as the app wrote it before packs had a school, a review mark and a note.
+#[derive(autosurgeon::Reconcile)]
+struct OldPack {
+    language: String,
+    visit_number: VisitNumber,
+    title: String,
+    prompts: Vec<String>,
+}
+
+#[derive(autosurgeon::Reconcile)]
+struct OldRoot {
+    schema_version: u64,
+    kind: &'static str,
+    id: String,
+    data: OldPack,
+}
+
+#[test]
+fn a_pack_written_before_schools_and_reviews_still_reads_as_the_districts() {
+    let id = prompt_pack_doc_id("ar", 1);
+    let old = OldRoot {
+        schema_version: 1,
+        kind: "prompt-pack",
+        id: id.id.hyphenated().to_string(),
+        data: OldPack {
+            language: "ar".into(),
+            visit_number: VisitNumber::First,
+            title: "الزيارة الأولى".into(),
+            prompts: vec!["ما هي آمالكم وأحلامكم لطفلكم؟".into()],
+        },
+    };
+    let mut doc = AutoCommit::new();
+    autosurgeon::reconcile(&mut doc, &old).unwrap();
+    doc.commit();
+    let mut loaded = load(&doc.save()).unwrap();
+    assert!(!upgrade(&mut loaded, DocKind::PromptPack).unwrap(), "no schema change for optional fields");
+    let Content::PromptPack(pack) = check(&id, &loaded).unwrap() else { panic!("a pack") };
+    assert_eq!((pack.school_id, &pack.reviewed, &pack.note), (None, &None, &None));
+    // Right-to-left text comes back unchanged, code point for code point.
+    assert_eq!(pack.prompts, vec!["ما هي آمالكم وأحلامكم لطفلكم؟".to_string()]);
+    assert_eq!(pack.title, "الزيارة الأولى");
+    // Written by this app, it gains the new fields alongside the old ones.
+    let reviewed = PromptPack {
+        reviewed: Some(Review { by: "District Arabic liaison".into(), on: Day::parse("2026-09-01").unwrap() }),
+        ..pack
+    };
+    write_record(&mut loaded, &reviewed).unwrap();
+    assert_eq!(read_record::<PromptPack>(&loaded).unwrap(), reviewed);
 }
 
 #[test]

@@ -161,6 +161,17 @@ impl HomevisitApp {
         .await
     }
 
+    /// Conversation starters for a visit: in its family's preferred language, for its visit
+    /// number, the visit's school's pack first, then the district's, then the built-in one; a
+    /// language without a pack falls back to its primary tag, then English.
+    pub async fn prompts_for_visit(&self, visit_id: String) -> Result<PromptPack, HomevisitError> {
+        contain(async {
+            let id: model::VisitId = parse_id("the visit", &visit_id)?;
+            Ok(self.device.read(move |s| s.prompts_for_visit(id)).await?.into())
+        })
+        .await
+    }
+
     /// A note or debrief field's text.
     pub async fn note_text(&self, visit_id: String, field: NoteField) -> Result<String, HomevisitError> {
         contain(async {

@@ -294,6 +294,16 @@ pub struct PromptPack {
     pub visit_number: u8,
     pub title: String,
     pub prompts: Vec<String>,
+    /// The school whose pack this is; `None` for the district's (or the app's built-in) pack.
+    pub school_id: Option<String>,
+    /// Whether a native speaker has reviewed the wording. A shell may flag an unreviewed
+    /// translation (the built-in ones are drafts).
+    pub reviewed: bool,
+    /// Who reviewed it and when (YYYY-MM-DD), when reviewed.
+    pub reviewed_by: Option<String>,
+    pub reviewed_on: Option<String>,
+    /// A word for coordinators about the pack (for example that it is an unreviewed draft).
+    pub note: Option<String>,
 }
 
 impl From<model::PromptPack> for PromptPack {
@@ -303,6 +313,11 @@ impl From<model::PromptPack> for PromptPack {
             visit_number: p.visit_number.number(),
             title: p.title,
             prompts: p.prompts,
+            school_id: p.school_id.map(|s| s.to_string()),
+            reviewed: p.reviewed.is_some(),
+            reviewed_by: p.reviewed.as_ref().map(|r| r.by.clone()),
+            reviewed_on: p.reviewed.as_ref().map(|r| r.on.to_string()),
+            note: p.note,
         }
     }
 }

@@ -7,6 +7,7 @@
 pub mod ids;
 pub mod language;
 pub mod notes;
+pub mod prompt_files;
 pub mod prompts;
 pub mod roster;
 pub mod time;
@@ -16,7 +17,7 @@ pub mod visit;
 pub use ids::{EducatorId, FamilyId, SchoolId, VisitId};
 pub use language::Language;
 pub use notes::{CommunicationChannel, DebriefDone, NoteField, VisitNotes};
-pub use prompts::PromptPack;
+pub use prompts::{PromptPack, Review};
 pub use roster::{ContactPreference, Educator, EducatorRole, Family, Grade, School, Student};
 pub use time::{Day, Timestamp};
 pub use validate::ValidationError;

@@ -95,7 +95,8 @@ pub fn validate_family(family: &Family) -> Result<(), ValidationError> {
 }
 
 /// A pack: a well-formed language tag (a record deserialized from JSON did not go through
-/// [`Language::parse`]), a title, and 1 to [`MAX_PROMPTS`] prompts of bounded length.
+/// [`Language::parse`]), a title, 1 to [`MAX_PROMPTS`] prompts of bounded length, a reviewer's
+/// short name if reviewed, and a note of at most [`MAX_PROMPT_TEXT`] characters.
 pub fn validate_prompt_pack(pack: &PromptPack) -> Result<(), ValidationError> {
     if Language::parse(pack.language.as_str()).as_ref() != Some(&pack.language) {
         return Err(ValidationError::Malformed { field: "language" });
@@ -114,6 +115,14 @@ pub fn validate_prompt_pack(pack: &PromptPack) -> Result<(), ValidationError> {
         if p.chars().count() > MAX_PROMPT_TEXT {
             return Err(ValidationError::TooLong { field: "prompts", max: MAX_PROMPT_TEXT });
         }
+    }
+    if let Some(review) = &pack.reviewed {
+        short_text("reviewed.by", &review.by)?;
+    }
+    if let Some(note) = &pack.note
+        && note.chars().count() > MAX_PROMPT_TEXT
+    {
+        return Err(ValidationError::TooLong { field: "note", max: MAX_PROMPT_TEXT });
     }
     Ok(())
 }
@@ -341,6 +350,13 @@ mod tests {
             Err(ValidationError::TooLong { field: "prompts", max: MAX_PROMPT_TEXT })
         );
         assert_eq!(with(&|p| p.prompts[1] = " ".into()), Err(ValidationError::Empty { field: "prompts" }));
+        assert_eq!(
+            with(&|p| p.note = Some("n".repeat(MAX_PROMPT_TEXT + 1))),
+            Err(ValidationError::TooLong { field: "note", max: MAX_PROMPT_TEXT })
+        );
+        let review = |by: &str| Some(crate::Review { by: by.into(), on: crate::Day::parse("2026-09-01").unwrap() });
+        assert_eq!(with(&|p| p.reviewed = review("District Somali liaison")), Ok(()));
+        assert_eq!(with(&|p| p.reviewed = review(" ")), Err(ValidationError::Empty { field: "reviewed.by" }));
         assert_eq!(
             with(&|p| p.title = "t".repeat(MAX_SHORT_TEXT + 1)),
             Err(ValidationError::TooLong { field: "title", max: MAX_SHORT_TEXT })

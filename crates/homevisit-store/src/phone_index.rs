@@ -13,10 +13,12 @@ pub struct PhoneIndex;
 
 impl Index for PhoneIndex {
     const NAME: &'static str = "phone";
-    const VERSION: i64 = 1;
+    /// 2: prompt packs are indexed by school too.
+    const VERSION: i64 = 2;
     const MIGRATIONS: &'static [&'static str] = &[
         include_str!("../migrations/phone/001_query_tables.sql"),
         include_str!("../migrations/phone/002_without_relay_tables.sql"),
+        include_str!("../migrations/phone/003_prompt_pack_school.sql"),
     ];
 
     fn clear(conn: &Connection) -> Result<()> {
@@ -102,10 +104,11 @@ impl Index for PhoneIndex {
             }
             Content::PromptPack(pack) => {
                 conn.prepare_cached(
-                    "INSERT INTO prompt_pack_index (language, visit_number, doc_id) VALUES (?1, ?2, ?3)
-                     ON CONFLICT (language, visit_number) DO UPDATE SET doc_id = excluded.doc_id",
+                    "INSERT INTO prompt_pack_index (school_id, language, visit_number, doc_id) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (school_id, language, visit_number) DO UPDATE SET doc_id = excluded.doc_id",
                 )?
                 .execute(params![
+                    pack.school_id.map(|s| s.to_string()).unwrap_or_default(),
                     pack.language.as_str(),
                     pack.visit_number.number(),
                     id.to_string()

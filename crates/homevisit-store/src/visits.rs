@@ -1,15 +1,13 @@
 //! The domain operations screens call: roster records, planning visits, outcomes and the partner's
-//! confirmation, notes and debrief editing (and the pair's "debrief done" mark), prompt packs, bulk import. Each validates first and
-//! is durable when it returns.
+//! confirmation, notes and debrief editing (and the pair's "debrief done" mark), bulk import.
+//! Each validates first and is durable when it returns. (Prompt packs: `prompts.rs`.)
 
 use homevisit_docs::{DocId, DocKind, Record, create_notes_with, create_record, read_record, write_record};
 use homevisit_model::validate::validate_plan;
 use homevisit_model::{
-    CommunicationChannel, Day, DebriefDone, Educator, EducatorId, Family, FamilyId, Language, NoteField,
-    PartnerConfirmation, PromptPack, School, SchoolId, Timestamp, ValidationError, VisitId, VisitLog, VisitNotes,
-    VisitNumber, VisitOutcome, VisitPlan,
+    CommunicationChannel, Day, DebriefDone, Educator, EducatorId, Family, FamilyId, NoteField, PartnerConfirmation,
+    School, SchoolId, Timestamp, ValidationError, VisitId, VisitLog, VisitNotes, VisitOutcome, VisitPlan,
 };
-use rusqlite::OptionalExtension;
 
 use crate::documents::PreparedDoc;
 use crate::error::{Result, StoreError};
@@ -33,7 +31,7 @@ fn notes_id(visit: VisitId) -> DocId {
 
 impl Store {
     /// Creates or updates a record document (only changed fields are written).
-    fn put_record<T: Record>(&mut self, value: &T) -> Result<()> {
+    pub(crate) fn put_record<T: Record>(&mut self, value: &T) -> Result<()> {
         let id = value.doc_id();
         if self.contains_document(&id)? {
             return self.edit_document(&id, |doc| write_record(doc, value));
@@ -42,7 +40,7 @@ impl Store {
         self.insert_documents(&[PreparedDoc::new(id, &mut doc, None)?])
     }
 
-    fn get_record<T: Record>(&mut self, id: DocId) -> Result<T> {
+    pub(crate) fn get_record<T: Record>(&mut self, id: DocId) -> Result<T> {
         self.read(&id, |doc| read_record(doc))
     }
 
@@ -277,33 +275,5 @@ impl Store {
 
     pub fn set_communication_channel(&mut self, visit: VisitId, channel: Option<CommunicationChannel>) -> Result<()> {
         self.edit_document(&notes_id(visit), |doc| homevisit_docs::set_channel(doc, channel))
-    }
-
-    /// Saves an edited prompt pack (a coordinator's change), synced like any document.
-    pub fn put_prompt_pack(&mut self, pack: &PromptPack) -> Result<()> {
-        self.put_record(pack)
-    }
-
-    /// The prompt pack for a language and visit: an edited pack if one is stored, else the
-    /// built-in one; a language with no pack falls back to its primary tag, then to English.
-    pub fn prompt_pack(&mut self, language: &Language, visit_number: VisitNumber) -> Result<PromptPack> {
-        let candidates = [language.as_str(), language.primary(), "en"];
-        for lang in candidates {
-            let stored: Option<String> = self
-                .conn
-                .prepare_cached("SELECT doc_id FROM prompt_pack_index WHERE language = ?1 AND visit_number = ?2")?
-                .query_row(rusqlite::params![lang, visit_number.number()], |r| r.get(0))
-                .optional()?;
-            if let Some(id) = stored.and_then(|s| s.parse::<DocId>().ok()) {
-                return self.get_record(id);
-            }
-            if let Some(p) = PromptPack::built_in()
-                .into_iter()
-                .find(|p| p.language.as_str() == lang && p.visit_number == visit_number)
-            {
-                return Ok(p);
-            }
-        }
-        Err(StoreError::Invalid(ValidationError::Empty { field: "prompt pack" }))
     }
 }

@@ -407,8 +407,8 @@ fn prompt_packs_fall_back_and_can_be_edited() {
     let es_mx = Language::parse("es-MX").unwrap();
     let pack = store.prompt_pack(&es_mx, VisitNumber::First).unwrap();
     assert_eq!(pack.language, Language::spanish());
-    let vi = Language::parse("vi").unwrap();
-    assert_eq!(store.prompt_pack(&vi, VisitNumber::Second).unwrap().language, Language::english());
+    let fr = Language::parse("fr").unwrap();
+    assert_eq!(store.prompt_pack(&fr, VisitNumber::Second).unwrap().language, Language::english());
 
     let mut edited = pack.clone();
     edited.prompts.push("¿Cuál es la comida favorita de su familia?".into());
