@@ -233,6 +233,9 @@ async fn enrolling_stores_the_settings_starts_syncing_and_the_wipe_ends_the_devi
     assert_eq!(stored.relay_url, relay.url);
     assert_eq!(stored.token.expose(), fake_relay::TOKEN);
     assert_eq!(device.status().await.unwrap().relay_url.as_deref(), Some(relay.url.as_str()));
+    // The stand-in answers as a relay from before enrollment said who a device is: it still
+    // enrolls, and does not claim to know.
+    assert_eq!(device.whoami().await.unwrap(), None);
 
     // Background sync started with the saved token, and reports how it went (the stand-in
     // answers 503): the status line shows it.
