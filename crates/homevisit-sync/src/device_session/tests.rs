@@ -271,3 +271,16 @@ async fn a_refused_invite_saves_nothing_and_starts_nothing() {
     assert!(!device.is_syncing());
     assert_eq!(relay.requests_to("POST /v1/enroll").len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_relays_revoked_answer_is_a_revocation() {
+    let relay = FakeRelay::start();
+    let dir = tempfile::tempdir().unwrap();
+    let store = Mutex::new(open_store(dir.path(), &key()).unwrap());
+    let revoked = RelayClient::new(&relay.url, fake_relay::REVOKED_TOKEN).unwrap().sync(&store).await;
+    assert!(matches!(revoked, Err(ClientError::Revoked)), "{revoked:?}");
+    assert!(!ClientError::Revoked.is_retryable());
+    // Another 403 is a refusal like any other, not a reason to wipe.
+    let other = RelayClient::new(&relay.url, fake_relay::FORBIDDEN_TOKEN).unwrap().sync(&store).await;
+    assert!(matches!(other, Err(ClientError::Refused(403))), "{other:?}");
+}
