@@ -27,6 +27,9 @@ pub const DEFAULT_INVITE_VALIDITY: Duration = Duration::from_secs(14 * 24 * 3600
 pub const MAX_INVITE_CHARS: usize = 64;
 /// Longest bearer token accepted (issued ones are 64 hex characters), refused likewise.
 pub const MAX_TOKEN_CHARS: usize = 128;
+/// Most schools whose notes policy a district administrator's request reads (a district has a
+/// few hundred at most).
+pub const MAX_SHARING_SCHOOLS: i64 = 10_000;
 /// A device's last-seen time is written at most this often, so a busy device does not write on
 /// every request.
 pub const LAST_SEEN_EVERY: Duration = Duration::from_secs(60);
@@ -70,8 +73,8 @@ pub enum Role {
     Educator(EducatorId),
     /// A school's coordinator: the school's visit logs (notes by policy), its roster.
     SchoolCoordinator,
-    /// The district's administrator: the prompt packs every phone shows; otherwise what a
-    /// coordinator of the school it is enrolled in is (several schools: a later issue).
+    /// The district's administrator: the prompt packs every phone shows, and for every school of
+    /// the district what that school's coordinator is (whichever school it was enrolled in).
     DistrictAdmin,
 }
 
@@ -229,8 +232,14 @@ pub trait AccessStore: Send + Sync {
     /// Every device ever enrolled, revoked ones included, oldest first (an error if a stored
     /// device id does not parse).
     fn devices(&self) -> Result<Vec<DeviceRecord>, AccessError>;
+    /// Whether a token belonged to a device that was then revoked (its phone is told so, and wipes
+    /// itself). An unknown or over-long token is `false`: it learns nothing new.
+    fn revoked(&self, token: &str) -> Result<bool, AccessError>;
     /// Whether a school's policy shares visit notes with its coordinators (default: no).
     fn coordinators_read_notes(&self, school_id: &SchoolId) -> Result<bool, AccessError>;
+    /// Every school whose policy shares notes (at most [`MAX_SHARING_SCHOOLS`]; past it, the rest
+    /// share nothing with a district administrator: closed, not open).
+    fn schools_sharing_notes(&self) -> Result<Vec<SchoolId>, AccessError>;
     fn set_coordinators_read_notes(&self, school_id: &SchoolId, shared: bool) -> Result<(), AccessError>;
     /// Revokes a device; its next request is refused. Returns whether it was active.
     fn revoke(&self, device_id: &DeviceId) -> Result<bool, AccessError>;

@@ -12,7 +12,7 @@ use homevisit_sync::{DeviceId, DocFailure, PeerId, SyncDocs, SyncReport};
 
 use crate::access::AccessStore;
 use crate::audit::AuditLog;
-use crate::policy::DevicePolicy;
+use crate::policy::{DevicePolicy, NotesSharing};
 use crate::{Device, RelayError};
 
 /// What one sync request did.
@@ -26,8 +26,8 @@ pub struct SyncOutcome {
 /// One device's sync request.
 pub struct SyncRequest<'a> {
     pub device: &'a Device,
-    /// Whether the device's school shares notes with its coordinators.
-    pub coordinators_read_notes: bool,
+    /// Which schools share notes with their coordinators (as far as this device needs).
+    pub notes: &'a NotesSharing,
     pub batch: &'a SyncBatch,
     pub bounds: &'a Bounds,
 }
@@ -35,7 +35,7 @@ pub struct SyncRequest<'a> {
 impl SyncRequest<'_> {
     /// The policy the request's session runs under.
     pub(crate) fn policy(&self) -> DevicePolicy<'_> {
-        DevicePolicy { device: self.device, coordinators_read_notes: self.coordinators_read_notes }
+        DevicePolicy { device: self.device, notes: self.notes }
     }
 }
 
@@ -144,7 +144,8 @@ pub(crate) trait DocStorage: SyncDocs + Records {
     /// The documents not yet in sync with `peer` whose recorded scope is `school` (for notes,
     /// their visit log's), and the prompt packs: a device's candidates, without walking every
     /// school's documents.
-    fn candidates_of_school(&mut self, peer: &PeerId, school: SchoolId) -> Result<Vec<DocId>, DocFailure>;
+    /// `None`: every school's (a district administrator's device).
+    fn candidates_of_school(&mut self, peer: &PeerId, school: Option<SchoolId>) -> Result<Vec<DocId>, DocFailure>;
     /// What `device`'s changes have stored so far.
     fn usage(&mut self, device: &DeviceId) -> Result<Usage, DocFailure>;
     /// Adds to what `device`'s changes have stored, in this transaction.

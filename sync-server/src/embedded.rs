@@ -160,7 +160,7 @@ impl DocStorage for RelayStore {
         RelayStore::discard_pending(self, doc);
     }
 
-    fn candidates_of_school(&mut self, peer: &PeerId, school: SchoolId) -> Result<Vec<DocId>, DocFailure> {
+    fn candidates_of_school(&mut self, peer: &PeerId, school: Option<SchoolId>) -> Result<Vec<DocId>, DocFailure> {
         relay_index::unsynced_of_school(self, peer, school).map_err(store_failure)
     }
 

@@ -14,8 +14,8 @@ use homevisit_sync::DeviceId;
 use rusqlite::{OpenFlags, OptionalExtension, params};
 
 use crate::access::{
-    AccessError, AccessStore, Device, DeviceRecord, LAST_SEEN_EVERY, Role, hash, invite_hash, last_seen_failed, millis,
-    new_device_id, random_hex, token_hash,
+    AccessError, AccessStore, Device, DeviceRecord, LAST_SEEN_EVERY, MAX_SHARING_SCHOOLS, Role, hash, invite_hash,
+    last_seen_failed, millis, new_device_id, random_hex, token_hash,
 };
 
 pub struct SqliteAccess {
@@ -169,6 +169,26 @@ impl AccessStore for SqliteAccess {
         rows.map(|row| row.map_err(AccessError::from).and_then(|record| record)).collect()
     }
 
+    fn revoked(&self, token: &str) -> Result<bool, AccessError> {
+        let Some(token_hash) = token_hash(token) else { return Ok(false) };
+        Ok(self
+            .conn()
+            .prepare_cached("SELECT 1 FROM devices WHERE token_hash = ?1 AND revoked_at IS NOT NULL")?
+            .query_row([token_hash], |_| Ok(()))
+            .optional()?
+            .is_some())
+    }
+
+    fn schools_sharing_notes(&self) -> Result<Vec<SchoolId>, AccessError> {
+        let conn = self.conn();
+        let mut statement = conn.prepare_cached(
+            "SELECT school_id FROM school_policies WHERE coordinators_read_notes ORDER BY school_id LIMIT ?1",
+        )?;
+        let rows = statement.query_map([MAX_SHARING_SCHOOLS], |r| r.get::<_, String>(0))?;
+        // A row that is not a school id shares nothing (closed, not open).
+        Ok(rows.filter_map(|r| r.ok()?.parse().ok()).collect())
+    }
+
     fn coordinators_read_notes(&self, school_id: &SchoolId) -> Result<bool, AccessError> {
         Ok(self
             .conn()
@@ -222,8 +242,26 @@ mod tests {
             .query_row("SELECT count(*) FROM devices WHERE token_hash = ?1", [token.as_bytes()], |r| r.get(0))
             .unwrap();
         assert_eq!(stored, 0, "the token itself is never stored");
+        assert!(!access.revoked(&token).unwrap(), "valid, not revoked");
         assert!(access.revoke(&device.device_id).unwrap());
         assert_eq!(access.authenticate(&token).unwrap(), None);
+        // Revoked is told apart only for a token that was valid: a guessed one learns nothing.
+        assert!(access.revoked(&token).unwrap());
+        assert!(!access.revoked("not-a-token").unwrap());
+        assert!(!access.revoked(&"a".repeat(MAX_TOKEN_CHARS + 1)).unwrap());
+    }
+
+    #[test]
+    fn the_schools_sharing_notes_are_those_whose_policy_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let access = open(&dir);
+        let (a, b, c) = (SchoolId::new(), SchoolId::new(), SchoolId::new());
+        assert!(access.schools_sharing_notes().unwrap().is_empty());
+        access.set_coordinators_read_notes(&a, true).unwrap();
+        access.set_coordinators_read_notes(&b, true).unwrap();
+        access.set_coordinators_read_notes(&c, false).unwrap();
+        access.set_coordinators_read_notes(&b, false).unwrap();
+        assert_eq!(access.schools_sharing_notes().unwrap(), vec![a]);
     }
 
     #[test]

@@ -2,8 +2,10 @@
 //! uses) and speaks the sync protocol over HTTP. Devices authenticate with a bearer token that an
 //! invite code became.
 //!
-//! Endpoints: `GET /healthz`; `POST /v1/enroll` (JSON `{"invite": ".."}` -> `{"device_id", "token"}`);
-//! `POST /v1/sync` (bearer token; body and answer are `homevisit_protocol::SyncBatch`).
+//! Endpoints: `GET /healthz`; `POST /v1/enroll` (JSON `{"invite": ".."}` -> `{"device_id", "token", "role",
+//! "school_id", "educator_id"?}`);
+//! `POST /v1/sync` (bearer token; body and answer are `homevisit_protocol::SyncBatch`; a revoked
+//! device's token is answered 403 `{"error":"revoked"}`, an unknown one 401).
 //! Serve it behind TLS (a reverse proxy, or a load balancer): devices refuse plain HTTP to anything
 //! but loopback.
 
@@ -12,6 +14,7 @@ pub mod audit;
 mod backend;
 #[cfg(test)]
 mod conformance_tests;
+pub mod device_list;
 mod embedded;
 mod embedded_access;
 mod embedded_audit;

@@ -34,7 +34,7 @@ use tokio::time::Instant;
 
 use crate::Device;
 use crate::backend::Changed;
-use crate::policy::permission;
+use crate::policy::{NotesSharing, permission};
 
 /// The longest a request may wait (a longer `wait_ms` is cut to this): under the 30 s idle
 /// timeouts common in the proxies and load balancers a relay sits behind.
@@ -73,11 +73,11 @@ pub(crate) enum Announcement {
 
 impl Announcement {
     /// Whether `device` may read something this announces (and so should look again).
-    pub(crate) fn concerns(&self, device: &Device, coordinators_read_notes: bool) -> bool {
+    pub(crate) fn concerns(&self, device: &Device, notes: &NotesSharing) -> bool {
         match self {
             Announcement::Unknown => true,
             Announcement::Changed(changed) => {
-                changed.iter().any(|c| permission(device, c.kind, &c.scope, coordinators_read_notes) != Access::None)
+                changed.iter().any(|c| permission(device, c.kind, &c.scope, notes) != Access::None)
             }
         }
     }

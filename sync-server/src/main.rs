@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use homevisit_model::{EducatorId, SchoolId};
-use homevisit_relay::access::{DeviceRecord, Role};
+use homevisit_relay::access::Role;
 use homevisit_relay::audit::{self, AuditEvent};
 use homevisit_relay::log_limit::LogLimit;
 use homevisit_relay::{Config, Relay, Storage, roster_import, start};
@@ -55,8 +55,9 @@ enum Command {
               value_parser = clap::value_parser!(u16).range(1..=365))]
         expires_in_days: u16,
     },
-    /// List every device (revoked ones too): ids, role, school, educator, enrolled, last seen
-    /// (to within a minute) and revoked times, as a table on stdout. No names.
+    /// List every device (revoked ones too) grouped by person (an educator's id; a coordinator's
+    /// school; district administrators), with enrolled, last seen (to within a minute) and
+    /// revoked times, on stdout. Ids only, no names.
     Devices,
     /// Revoke a device: its next request is refused.
     Revoke {
@@ -121,36 +122,6 @@ impl RoleArg {
             }
         }
     }
-}
-
-/// The devices as a table: one line each, ids and UTC times only.
-fn devices_table(devices: &[DeviceRecord]) -> String {
-    let time = |t: Option<chrono::DateTime<chrono::Utc>>| {
-        t.map_or_else(|| "-".to_string(), |t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
-    };
-    let mut out = format!(
-        "{:<36}  {:<14}  {:<36}  {:<36}  {:<20}  {:<20}  {}\n",
-        "DEVICE", "ROLE", "SCHOOL", "EDUCATOR", "ENROLLED", "LAST SEEN", "REVOKED"
-    );
-    for d in devices {
-        let (role, school, educator) = match &d.enrollment {
-            Ok((school, role)) => {
-                (role.to_string(), school.to_string(), role.educator().map_or("-".into(), |e| e.to_string()))
-            }
-            Err(e) => (format!("invalid ({e})"), "?".into(), "?".into()),
-        };
-        out.push_str(&format!(
-            "{:<36}  {:<14}  {:<36}  {:<36}  {:<20}  {:<20}  {}\n",
-            d.device_id,
-            role,
-            school,
-            educator,
-            time(Some(d.enrolled_at)),
-            time(d.last_seen_at),
-            time(d.revoked_at)
-        ));
-    }
-    out
 }
 
 /// The audit entries as a table: one line each, ids, codes and UTC times only.
@@ -265,7 +236,7 @@ async fn main() -> ExitCode {
             Command::Devices => {
                 let relay = Relay::open_with(&cli.data, &storage).map_err(|e| e.to_string())?;
                 let devices = relay.access().devices().map_err(|e| e.to_string())?;
-                print!("{}", devices_table(&devices));
+                print!("{}", homevisit_relay::device_list::table(&devices));
                 Ok(())
             }
             Command::Revoke { device_id } => {

@@ -15,6 +15,7 @@ use homevisit_protocol::RejectReason;
 use homevisit_store::{Applied, Incoming, Received};
 use homevisit_sync::{Access as Permission, AccessPolicy, DocFailure, Merged, PeerId, SyncDocs};
 
+use crate::access::Role;
 use crate::backend::{Bounds, Changed, DocStorage, Records, SyncRequest, Usage};
 use crate::policy::DevicePolicy;
 
@@ -224,8 +225,13 @@ impl<'a, D: DocStorage> RelayDocs<'a, D> {
 
 impl<D: DocStorage> SyncDocs for RelayDocs<'_, D> {
     fn candidates(&mut self, peer: &PeerId) -> Result<Vec<DocId>, DocFailure> {
-        // Only the device's school's documents (and the prompt packs) can be readable by it.
-        self.store.candidates_of_school(peer, self.policy.device.school_id)
+        // Only the device's school's documents (and the prompt packs) can be readable by it; a
+        // district administrator's, every school's.
+        let school = match self.policy.device.role {
+            Role::DistrictAdmin => None,
+            Role::Educator(_) | Role::SchoolCoordinator => Some(self.policy.device.school_id),
+        };
+        self.store.candidates_of_school(peer, school)
     }
 
     fn load_state(&mut self, peer: &PeerId, doc: &DocId) -> Result<Option<Vec<u8>>, DocFailure> {

@@ -116,19 +116,20 @@ pub fn add_device_usage(store: &RelayStore, device: &DeviceId, added: Usage) -> 
 
 /// The documents not yet in sync with `peer` whose recorded scope is `school` (for notes, their
 /// visit log's), and the prompt packs: what the relay offers a device of that school, without
-/// walking every school's documents.
-pub fn unsynced_of_school(store: &RelayStore, peer: &PeerId, school: SchoolId) -> Result<Vec<DocId>> {
+/// walking every school's documents. `None`: every school's (a district administrator's device).
+pub fn unsynced_of_school(store: &RelayStore, peer: &PeerId, school: Option<SchoolId>) -> Result<Vec<DocId>> {
     let mut stmt = store.index_tables().prepare_cached(
         "SELECT d.doc_id FROM documents d
          JOIN doc_scopes s ON s.doc_id = d.doc_id
          LEFT JOIN doc_scopes g ON d.doc_id LIKE 'visit-notes/%' AND g.doc_id = 'visit-log/' || substr(d.doc_id, 13)
          LEFT JOIN sync_marks m ON m.doc_id = d.doc_id AND m.peer_id = ?1
          WHERE (m.heads IS NULL OR m.heads != d.heads)
-           AND (s.school_id = ?2 OR g.school_id = ?2 OR d.doc_id LIKE 'prompt-pack/%')
+           AND (s.school_id = ?2 OR g.school_id = ?2 OR d.doc_id LIKE 'prompt-pack/%'
+                OR (?2 IS NULL AND coalesce(s.school_id, g.school_id) IS NOT NULL))
          ORDER BY d.doc_id",
     )?;
     let ids = stmt
-        .query_map(params![peer.as_str(), school.to_string()], |r| r.get::<_, String>(0))?
+        .query_map(params![peer.as_str(), school.map(|s| s.to_string())], |r| r.get::<_, String>(0))?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(ids.iter().filter_map(|s| s.parse().ok()).collect())
 }

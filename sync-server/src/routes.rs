@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::audit::{Actor, AuditEvent};
 use crate::backend::{SyncOutcome, SyncRequest};
+use crate::policy::NotesSharing;
 use crate::{Device, Relay, live};
 
 pub(crate) fn router(relay: Arc<Relay>) -> Router {
@@ -35,14 +36,22 @@ async fn metrics(State(relay): State<Arc<Relay>>) -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], relay.metrics.encode())
 }
 
-/// An error answer: a status and a short, content-free reason.
+/// An error answer: a status and a short, content-free reason (a JSON one, `{...}`, is sent as
+/// JSON).
 pub(crate) struct ApiError(StatusCode, &'static str);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        if self.1.starts_with('{') {
+            return (self.0, [(header::CONTENT_TYPE, "application/json")], self.1).into_response();
+        }
         (self.0, self.1).into_response()
     }
 }
+
+/// The answer (with 403) to a request whose token belonged to a device that was revoked: the
+/// phone wipes its store when it sees it (`homevisit_sync::client::ClientError::Revoked`).
+pub const REVOKED: &str = r#"{"error":"revoked"}"#;
 
 fn internal<E: std::fmt::Display>(e: E) -> ApiError {
     // A device can cause these at will (a request that fails inside the store): rate-limited.
@@ -58,10 +67,17 @@ struct EnrollRequest {
     invite: String,
 }
 
+/// The enrollment answer: the device's id and token, and who it is (its role, school and, for an
+/// educator, educator id) so the phone can show it. Ids only. Older phones ignore the fields they
+/// do not know.
 #[derive(Serialize)]
 struct EnrollResponse {
     device_id: String,
     token: String,
+    role: &'static str,
+    school_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    educator_id: Option<String>,
 }
 
 /// Largest enrollment body read: `{"invite": "<24 hex>"}` is ~40 bytes. Nothing more is read
@@ -90,7 +106,13 @@ async fn enroll(State(relay): State<Arc<Relay>>, body: axum::body::Body) -> Resu
     match result {
         Ok((device, token)) => {
             tracing::info!(device = %device.device_id, role = %device.role, "device enrolled");
-            Ok(Json(EnrollResponse { device_id: device.device_id.to_string(), token }))
+            Ok(Json(EnrollResponse {
+                device_id: device.device_id.to_string(),
+                token,
+                role: device.role.as_str(),
+                school_id: device.school_id.to_string(),
+                educator_id: device.role.educator_column(),
+            }))
         }
         Err(crate::AccessError::BadInvite) => {
             Err(ApiError(StatusCode::UNAUTHORIZED, "unknown, used or expired invite code"))
@@ -143,8 +165,8 @@ async fn sync(State(relay): State<Arc<Relay>>, uri: Uri, headers: HeaderMap, bod
 #[derive(Clone)]
 struct Caller {
     device: Device,
-    /// Whether its school shares notes with coordinators.
-    coordinators_read_notes: bool,
+    /// Which schools share notes with their coordinators (as far as this device needs).
+    notes: NotesSharing,
 }
 
 /// The device `token` belongs to, unless it is unknown or revoked. Runs on a blocking thread.
@@ -152,12 +174,16 @@ async fn authenticate(relay: &Arc<Relay>, token: &str) -> Result<Caller, ApiErro
     let (relay, token) = (relay.clone(), token.to_string());
     tokio::task::spawn_blocking(move || {
         let access = relay.access();
-        let device = access
-            .authenticate(&token)
-            .map_err(internal)?
-            .ok_or(ApiError(StatusCode::UNAUTHORIZED, "unknown or revoked device"))?;
-        let coordinators_read_notes = access.coordinators_read_notes(&device.school_id).map_err(internal)?;
-        Ok(Caller { device, coordinators_read_notes })
+        let Some(device) = access.authenticate(&token).map_err(internal)? else {
+            // A token that was valid and then revoked is told so (its phone wipes itself); any
+            // other is the plain 401, so guessing tokens learns nothing new.
+            return Err(match access.revoked(&token).map_err(internal)? {
+                true => ApiError(StatusCode::FORBIDDEN, REVOKED),
+                false => ApiError(StatusCode::UNAUTHORIZED, "unknown device"),
+            });
+        };
+        let notes = NotesSharing::for_device(access, &device).map_err(internal)?;
+        Ok(Caller { device, notes })
     })
     .await
     .map_err(internal)?
@@ -241,10 +267,10 @@ async fn sync_request(
             Ok::<_, ApiError>(has_news(&reply).then_some(reply))
         }
     };
-    let Caller { device, coordinators_read_notes } = &caller;
+    let Caller { device, notes } = &caller;
     let signals = live::Signals {
         changes,
-        relevant: |a: &live::Announcement| a.concerns(device, *coordinators_read_notes),
+        relevant: |a: &live::Announcement| a.concerns(device, notes),
         shutting_down: relay.shutting_down.subscribe(),
         ticket: &ticket,
     };
@@ -282,12 +308,8 @@ fn too_many_requests() -> ApiError {
 async fn run_session(relay: &Arc<Relay>, caller: &Caller, batch: SyncBatch) -> Result<SyncBatch, ApiError> {
     let (relay, caller) = (relay.clone(), caller.clone());
     tokio::task::spawn_blocking(move || {
-        let request = SyncRequest {
-            device: &caller.device,
-            coordinators_read_notes: caller.coordinators_read_notes,
-            batch: &batch,
-            bounds: &relay.bounds,
-        };
+        let request =
+            SyncRequest { device: &caller.device, notes: &caller.notes, batch: &batch, bounds: &relay.bounds };
         // A panic while answering (a bug: received bytes are contained further in) fails this
         // request only: its transactions roll back as the panic unwinds, and nothing of it is
         // acknowledged.

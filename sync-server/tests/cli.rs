@@ -1,6 +1,6 @@
 //! The administrator's commands, as the `homevisit-relay` binary runs them: `invite` with a typed
 //! role (an educator's needs `--educator`, the others refuse one) and an expiry, and `devices`
-//! listing every device with its last-seen and revoked times. On the embedded storage, or on
+//! listing every device by person with its last-seen and revoked times. On the embedded storage, or on
 //! PostgreSQL when `HOMEVISIT_TEST_POSTGRES` names a server (a database of its own per run).
 
 use std::net::SocketAddr;
@@ -104,19 +104,20 @@ async fn invite_takes_a_typed_role_and_devices_lists_last_seen_and_revoked() {
     assert!(revoked.contains(district.device_id.as_str()));
     let table = ok(relay(&data, &storage, &["devices"]));
     let lines: Vec<&str> = table.lines().collect();
-    assert_eq!(lines.len(), 3, "{table}");
+    // A header, then each person (the educator, by id; the district administrators) and its device.
+    assert_eq!(lines.len(), 5, "{table}");
     let header: Vec<&str> = lines[0].split("  ").map(str::trim).filter(|c| !c.is_empty()).collect();
-    assert_eq!(header, ["DEVICE", "ROLE", "SCHOOL", "EDUCATOR", "ENROLLED", "LAST SEEN", "REVOKED"]);
-    let row = |id: &str| -> Vec<String> {
-        let line = lines.iter().find(|l| l.starts_with(id)).unwrap_or_else(|| panic!("{id} in {table}"));
-        line.split_whitespace().map(String::from).collect()
+    assert_eq!(header, ["DEVICE", "ENROLLED", "LAST SEEN", "REVOKED"]);
+    let row = |id: &str| -> (String, Vec<String>) {
+        let at = lines.iter().position(|l| l.trim_start().starts_with(id)).unwrap_or_else(|| panic!("{id} in {table}"));
+        (lines[at - 1].to_string(), lines[at].split_whitespace().map(String::from).collect())
     };
-    let seen = row(phone.device_id.as_str());
-    assert_eq!(&seen[1..4], [Role::EDUCATOR, &s, &e], "{table}");
-    assert!(seen[5] != "-" && seen[6] == "-", "synced, not revoked: {table}");
-    let gone = row(district.device_id.as_str());
-    assert_eq!(&gone[1..4], [Role::DISTRICT_ADMIN, &s, "-"], "{table}");
-    assert!(gone[5] == "-" && gone[6] != "-", "never synced, revoked: {table}");
+    let (person, seen) = row(phone.device_id.as_str());
+    assert_eq!(person, format!("{} {e} (school {s}) - 1 device", Role::EDUCATOR), "{table}");
+    assert!(seen[2] != "-" && seen[3] == "-", "synced, not revoked: {table}");
+    let (person, gone) = row(district.device_id.as_str());
+    assert!(person.starts_with(Role::DISTRICT_ADMIN), "{table}");
+    assert!(gone[2] == "-" && gone[3] != "-", "never synced, revoked: {table}");
     // Ids and times only: nothing else the relay knows about anyone.
     assert!(!table.contains(&phone.token) && !table.contains(educator_code.trim()));
     running.stop().await.unwrap();

@@ -159,3 +159,74 @@ async fn writes_a_device_may_not_make_are_refused_and_not_stored() {
     assert_eq!(stored.plan.place, log.plan.place);
     relay.stop().await.unwrap();
 }
+
+/// A district administrator covers every school, whichever one its device was enrolled in: every
+/// school's roster and visit logs; notes only of a school whose policy shares them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_district_admin_reads_every_schools_logs_and_notes_only_by_each_schools_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = homevisit_e2e::start_relay(&dir.path().join("relay")).await;
+    let data = data();
+    relay.relay.import_with(|s| seed(s, &data)).unwrap();
+    let (lincoln, roosevelt) = (&data.schools[0], &data.schools[1]);
+    // Enrolled in Roosevelt: Lincoln is just as much its district's.
+    let admin = phone(&relay, dir.path(), "district", roosevelt, "district_admin", None).await;
+    admin.client.sync(&admin.store).await.unwrap();
+
+    let mut expected = BTreeSet::new();
+    for school in &data.schools {
+        expected.extend(roster_docs(&data, school));
+    }
+    expected.extend(visit_docs(&data, |_| true, &[DocKind::VisitLog]));
+    assert!(data.schools.len() >= 2 && data.visits.iter().any(|(l, _)| l.plan.school_id == lincoln.id));
+    assert_eq!(held(&admin), expected, "every school's roster and logs, no notes");
+
+    // Lincoln shares notes, Roosevelt does not: Lincoln's notes arrive, Roosevelt's stay away.
+    relay.relay.access().set_coordinators_read_notes(&lincoln.id, true).unwrap();
+    admin.client.sync(&admin.store).await.unwrap();
+    expected.extend(visit_docs(&data, |l| l.plan.school_id == lincoln.id, &[DocKind::VisitNotes]));
+    assert_eq!(held(&admin), expected);
+    // Read-only: a log it changes is refused.
+    let (log, _) = data.visits.iter().find(|(l, _)| l.plan.school_id == lincoln.id).unwrap();
+    let mut changed = log.clone();
+    changed.plan.place = homevisit_model::Place::Virtual;
+    admin.store.lock().unwrap().update_plan(&changed.plan).unwrap();
+    let report = admin.client.sync(&admin.store).await.unwrap();
+    let log_doc = DocId::new(DocKind::VisitLog, log.plan.id.uuid());
+    assert!(report.refused_by_peer.iter().any(|(d, r)| *d == log_doc && *r == RejectReason::Forbidden));
+    assert_eq!(homevisit_e2e::relay_visit_log(&relay.relay, log.plan.id).plan.place, log.plan.place);
+    relay.stop().await.unwrap();
+}
+
+/// A school coordinator is kept to its school: it receives nothing of another school, even when
+/// that school shares notes, and what it writes there is refused and not stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_school_coordinator_reaches_nothing_of_another_school() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = homevisit_e2e::start_relay(&dir.path().join("relay")).await;
+    let data = data();
+    relay.relay.import_with(|s| seed(s, &data)).unwrap();
+    let (lincoln, roosevelt) = (&data.schools[0], &data.schools[1]);
+    relay.relay.access().set_coordinators_read_notes(&lincoln.id, true).unwrap();
+    relay.relay.access().set_coordinators_read_notes(&roosevelt.id, true).unwrap();
+    let far = phone(&relay, dir.path(), "far", roosevelt, "coordinator", None).await;
+    far.client.sync(&far.store).await.unwrap();
+    let of_lincoln = |d: &DocId| {
+        roster_docs(&data, lincoln).contains(d)
+            || visit_docs(&data, |l| l.plan.school_id == lincoln.id, &[DocKind::VisitLog, DocKind::VisitNotes])
+                .contains(d)
+    };
+    assert!(!held(&far).iter().any(of_lincoln), "nothing of Lincoln");
+
+    // It writes a Lincoln family's record (a copy it made): refused, the relay's stays.
+    let family = data.families.iter().find(|f| f.school_id == lincoln.id).unwrap();
+    let family_doc = DocId::new(DocKind::Family, family.id.uuid());
+    let before = homevisit_e2e::relay_json(&relay.relay, family_doc);
+    let mut renamed = family.clone();
+    renamed.display_name = "Changed family".into();
+    far.store.lock().unwrap().put_family(&renamed).unwrap();
+    let report = far.client.sync(&far.store).await.unwrap();
+    assert!(report.refused_by_peer.iter().any(|(d, _)| *d == family_doc), "{:?}", report.refused_by_peer);
+    assert_eq!(homevisit_e2e::relay_json(&relay.relay, family_doc), before);
+    relay.stop().await.unwrap();
+}

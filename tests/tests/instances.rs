@@ -86,7 +86,7 @@ async fn two_relay_instances_on_one_database_serve_the_same_district() {
     // Revoked through one instance: refused by the other on its next request.
     let device_a = one.relay.access().authenticate(&token_a).unwrap().unwrap().device_id;
     assert!(two.relay.access().revoke(&device_a).unwrap());
-    assert!(matches!(a_via_one.sync(&a).await, Err(ClientError::Unauthorized)));
+    assert!(matches!(a_via_one.sync(&a).await, Err(ClientError::Revoked)));
 
     one.stop().await.unwrap();
     two.stop().await.unwrap();

@@ -108,7 +108,7 @@ async fn unknown_and_revoked_devices_are_refused_and_plain_http_is_refused() {
     let device_id = relay.relay.access().authenticate(&token).unwrap().unwrap().device_id;
     assert!(relay.relay.access().revoke(&device_id).unwrap());
     store.lock().unwrap().set_note(shared_visit(&data), NoteField::Learned, "x").unwrap();
-    assert!(matches!(me.sync(&store).await, Err(ClientError::Unauthorized)), "revocation takes effect at once");
+    assert!(matches!(me.sync(&store).await, Err(ClientError::Revoked)), "revocation takes effect at once");
     assert_eq!(unsynced(&store), 1, "the refused edit is still waiting, not lost");
 
     assert!(matches!(RelayClient::new("http://relay.example.org", "t"), Err(ClientError::InsecureUrl)));

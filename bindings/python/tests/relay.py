@@ -22,6 +22,7 @@ class Relay:
     """A relay started with `serve --demo`: its address and the invite codes it printed."""
 
     def __init__(self, data_dir: Path, log_path: Path, stop_after_secs: int = 300):
+        self.data_dir = data_dir
         self.log_path = log_path
         self._log = open(log_path, "wb")
         self.proc = subprocess.Popen(
@@ -59,6 +60,26 @@ class Relay:
     def code(self, name: str) -> str:
         """The invite code for `name`; single-use, so it is handed out once."""
         return self.codes.pop(name)
+
+    def admin(self, *args: str) -> str:
+        """Runs an administrator's command (`devices`, `revoke ID`, ...) on this relay's data, as
+        a district's administrator would beside the running relay; returns what it printed."""
+        done = subprocess.run([str(RELAY), "--data", str(self.data_dir), *args],
+                              capture_output=True, text=True, timeout=60)
+        if done.returncode != 0:
+            raise RuntimeError(f"homevisit-relay {' '.join(args)} failed: {done.stderr}")
+        return done.stdout
+
+    def devices_of_educator(self, educator_id: str) -> list:
+        """The ids of an educator's devices, from `homevisit-relay devices` (grouped by person)."""
+        lines = self.admin("devices").splitlines()
+        start = next(i for i, l in enumerate(lines) if l.startswith(f"educator {educator_id} "))
+        ids = []
+        for line in lines[start + 1:]:
+            if not line.startswith("  "):
+                break
+            ids.append(line.split()[0])
+        return ids
 
     def stop(self):
         if self.proc.poll() is None:

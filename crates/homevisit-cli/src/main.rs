@@ -351,8 +351,18 @@ fn run(cli: Cli) -> Res {
         }
         Command::Enroll { relay, invite } => {
             let enrollment = runtime()?.block_on(device_session::enroll(&relay, &invite)).map_err(err)?;
-            device_session::save(&mut ctx.store, &enrollment.credentials).map_err(err)?;
-            println!("enrolled as device {}", enrollment.device_id);
+            let identity = enrollment.identity;
+            device_session::save_enrolled(&mut ctx.store, &enrollment.credentials, identity.as_ref()).map_err(err)?;
+            match identity {
+                Some(i) => println!(
+                    "enrolled as device {} ({}, school {}{})",
+                    enrollment.device_id,
+                    i.role.as_str(),
+                    i.school_id,
+                    i.educator_id.map(|e| format!(", educator {e}")).unwrap_or_default()
+                ),
+                None => println!("enrolled as device {}", enrollment.device_id),
+            }
         }
         Command::Sync => {
             // The app's "sync now": one function for both.

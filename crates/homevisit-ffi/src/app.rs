@@ -93,6 +93,26 @@ impl HomevisitApp {
         .await
     }
 
+    /// One family's record: language, interpreter need, the children's first names and grades.
+    pub async fn family(&self, family_id: String) -> Result<FamilyDetails, HomevisitError> {
+        contain(async {
+            let id: model::FamilyId = parse_id("the family", &family_id)?;
+            Ok(self.device.read(move |s| s.family(id)).await?.into())
+        })
+        .await
+    }
+
+    /// Every visit with one family on this phone, earliest first: before visit 2, the pair
+    /// rereads visit 1 (`note_text` of its hopes and dreams).
+    pub async fn family_visits(&self, family_id: String) -> Result<Vec<VisitSummary>, HomevisitError> {
+        contain(async {
+            let id: model::FamilyId = parse_id("the family", &family_id)?;
+            let visits = self.device.read(move |s| s.visits_for_family(id)).await?;
+            Ok(visits.into_iter().map(Into::into).collect())
+        })
+        .await
+    }
+
     /// One visit's plan and outcome.
     pub async fn visit(&self, visit_id: String) -> Result<Visit, HomevisitError> {
         contain(async {
@@ -237,7 +257,14 @@ impl HomevisitApp {
         .await
     }
 
-    /// Syncs with the relay now and returns what it did.
+    /// Who this phone is, as the relay said when it enrolled; `None` if not enrolled (or enrolled
+    /// with a relay too old to say).
+    pub async fn whoami(&self) -> Result<Option<Identity>, HomevisitError> {
+        contain(async { Ok(self.device.whoami().await?.map(Into::into)) }).await
+    }
+
+    /// Syncs with the relay now and returns what it did. A phone the relay revoked wipes its
+    /// store and returns `Revoked`.
     pub async fn sync_now(&self) -> Result<SyncSummary, HomevisitError> {
         contain(async {
             let summary = self.device.sync_now().await.map_err(HomevisitError::of_reported_sync)?;
@@ -252,6 +279,7 @@ impl HomevisitApp {
         contain(async { Ok(self.device.set_live(live).await?) }).await
     }
 
+    /// The status line; `revoked` once the relay revoked this phone (its data is wiped).
     pub async fn sync_status(&self) -> Result<SyncStatus, HomevisitError> {
         contain(async { Ok(SyncStatus::from(self.device.status().await?)) }).await
     }

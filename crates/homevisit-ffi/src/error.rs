@@ -29,9 +29,13 @@ pub enum HomevisitError {
     /// The phone is not enrolled with a relay yet.
     #[error("this phone is not enrolled with a relay")]
     NotEnrolled,
-    /// The relay does not know this phone, or it was revoked, or the invite code was unknown/used.
-    #[error("the relay refused this phone (unknown invite, or the device was revoked)")]
+    /// The relay does not know this phone, or the invite code was unknown, used or expired.
+    #[error("the relay refused this phone (unknown device or invite code)")]
     Unauthorized,
+    /// The relay revoked this phone (a lost phone, remote wipe): its store was wiped and syncing
+    /// stopped. Every call returns this from then on; enrolling again needs a new app and invite.
+    #[error("this phone was revoked; its data was wiped")]
+    Revoked,
     /// The relay could not be reached (no signal): the next sync retries.
     #[error("the relay could not be reached")]
     Offline,
@@ -76,6 +80,7 @@ impl HomevisitError {
             SyncFailure::InsecureUrl => HomevisitError::InsecureUrl,
             SyncFailure::Offline => HomevisitError::Offline,
             SyncFailure::Unauthorized => HomevisitError::Unauthorized,
+            SyncFailure::Revoked => HomevisitError::Revoked,
             SyncFailure::RateLimited => HomevisitError::RateLimited,
             SyncFailure::Refused(status) => HomevisitError::Relay { status },
             SyncFailure::Unexpected { code } => HomevisitError::Internal { code: code.to_string() },
@@ -140,6 +145,7 @@ impl From<SessionError> for HomevisitError {
             SessionError::Client(e) => HomevisitError::from_client(&e),
             SessionError::NotEnrolled => HomevisitError::NotEnrolled,
             SessionError::Closed => HomevisitError::Closed,
+            SessionError::Revoked => HomevisitError::Revoked,
             // I/O in the data directory, a panicked or cancelled store call, no runtime.
             other => HomevisitError::internal(other.kind(), other.code()),
         }

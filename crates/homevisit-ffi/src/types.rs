@@ -340,6 +340,81 @@ pub struct Family {
     pub display_name: String,
 }
 
+/// A child of the family: first name and grade only (the model does not target students).
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct Student {
+    pub first_name: String,
+    /// "PK", "K" or "1" to "12".
+    pub grade: String,
+}
+
+/// One family's record, as a screen before a visit shows it: the language to speak (and pick the
+/// conversation starters in), whether an interpreter is needed, the children.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct FamilyDetails {
+    pub id: String,
+    pub school_id: String,
+    pub display_name: String,
+    /// A BCP 47 tag, e.g. "es" or "vi".
+    pub preferred_language: String,
+    pub interpreter_needed: bool,
+    pub students: Vec<Student>,
+}
+
+impl From<model::Family> for FamilyDetails {
+    fn from(f: model::Family) -> Self {
+        Self {
+            id: f.id.to_string(),
+            school_id: f.school_id.to_string(),
+            display_name: f.display_name,
+            preferred_language: f.preferred_language.to_string(),
+            interpreter_needed: f.interpreter_needed,
+            students: f
+                .students
+                .into_iter()
+                .map(|s| Student { first_name: s.first_name, grade: s.grade.label().to_string() })
+                .collect(),
+        }
+    }
+}
+
+/// What a phone was enrolled as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum DeviceRole {
+    /// An educator's phone: their visits, their school's roster.
+    Educator,
+    /// A school coordinator's: the school's visit logs (notes only by the school's policy).
+    SchoolCoordinator,
+    /// A district administrator's: every school's logs, the prompt packs.
+    DistrictAdmin,
+}
+
+/// Who this phone is, as the relay said when it enrolled (ids only). Access is decided on the
+/// relay; this is for the app to choose its screens.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct Identity {
+    pub role: DeviceRole,
+    /// The school it was enrolled in (a district administrator covers every school).
+    pub school_id: String,
+    /// The educator, for an educator's phone.
+    pub educator_id: Option<String>,
+}
+
+impl From<homevisit_sync::identity::Identity> for Identity {
+    fn from(i: homevisit_sync::identity::Identity) -> Self {
+        use homevisit_sync::identity::DeviceRole as R;
+        Self {
+            role: match i.role {
+                R::Educator => DeviceRole::Educator,
+                R::SchoolCoordinator => DeviceRole::SchoolCoordinator,
+                R::DistrictAdmin => DeviceRole::DistrictAdmin,
+            },
+            school_id: i.school_id.to_string(),
+            educator_id: i.educator_id.map(|e| e.to_string()),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
 pub struct School {
     pub id: String,
@@ -423,6 +498,8 @@ pub struct SyncStatus {
     pub last_success_ms: Option<i64>,
     pub last_error: Option<String>,
     pub unsynced: u32,
+    /// The relay revoked this phone: its data was wiped and syncing stopped.
+    pub revoked: bool,
 }
 
 impl From<DeviceStatus> for SyncStatus {
@@ -435,6 +512,7 @@ impl From<DeviceStatus> for SyncStatus {
             // The public message (already logged when the sync reported it).
             last_error: s.last.failure.map(|f| HomevisitError::of_failure(f).to_string()),
             unsynced: s.unsynced as u32,
+            revoked: s.revoked,
         }
     }
 }

@@ -190,6 +190,12 @@ impl SyncAgent {
         Self { nudge, task }
     }
 
+    /// Stops the agent and waits until its task has ended (and let go of the store).
+    pub async fn stopped(mut self) {
+        self.task.abort();
+        let _ = (&mut self.task).await;
+    }
+
     /// Asks for a sync now: after a local edit, or when the phone's connectivity comes back. In
     /// live mode it also gives up the waiting poll, so the edit is pushed at once.
     pub fn nudge(&self) {

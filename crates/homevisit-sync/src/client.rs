@@ -12,6 +12,7 @@ use homevisit_protocol::{ProtocolError, SyncBatch};
 use homevisit_store::Store;
 use serde::{Deserialize, Serialize};
 
+use crate::identity::Identity;
 use crate::{DeviceId, DocFailure, PeerId, Session, SyncReport};
 
 /// The peer the relay's sync state and marks are kept under on the device ([`PeerId::RELAY`]).
@@ -30,8 +31,13 @@ pub enum ClientError {
     InsecureUrl,
     #[error("the relay could not be reached")]
     Unreachable(#[source] reqwest::Error),
-    #[error("this device is not enrolled, or was revoked")]
+    /// The relay does not know this token (or the invite code was unknown, used or expired).
+    #[error("this device is not enrolled with this relay")]
     Unauthorized,
+    /// The relay revoked this device (a lost phone): its token was valid and no longer is. The
+    /// device session wipes the store when it hears this.
+    #[error("this device was revoked by the relay")]
+    Revoked,
     #[error("the relay asks this device to slow down; retry shortly")]
     RateLimited,
     #[error("the relay refused the request (HTTP {0})")]
@@ -42,6 +48,9 @@ pub enum ClientError {
     Storage(#[from] DocFailure),
     #[error("the sync did not settle within {0} rounds; the next sync continues")]
     TooManyRounds(usize),
+    /// The relay's enrollment answer was not one (too long, or not the expected JSON).
+    #[error("the relay's answer could not be read")]
+    BadAnswer,
     /// The HTTP client could not be built (no TLS roots on the system, ...): not a signal problem.
     #[error("the HTTP client could not be set up: {0}")]
     Setup(String),
@@ -88,12 +97,50 @@ struct EnrollRequest<'a> {
 }
 
 /// What enrollment gives a device: its id and the token to keep in the keystore (the device
-/// session moves it into a zeroized `DeviceToken` at once). Never printed. An answer whose
-/// `device_id` is not a [`DeviceId`] does not decode.
+/// session moves it into a zeroized `DeviceToken` at once), and who it is ([`Enrollment::identity`]).
+/// Never printed. An answer whose `device_id` is not a [`DeviceId`] does not decode; one without
+/// the identity fields (an older relay) does.
 #[derive(Clone, Deserialize)]
 pub struct Enrollment {
     pub device_id: DeviceId,
     pub token: String,
+    #[serde(default)]
+    role: Option<String>,
+    #[serde(default)]
+    school_id: Option<String>,
+    #[serde(default)]
+    educator_id: Option<String>,
+}
+
+impl Enrollment {
+    /// Who the relay enrolled this device as; `None` if it did not say (an older relay) or named
+    /// a role this version does not know.
+    pub fn identity(&self) -> Option<Identity> {
+        Identity::from_parts(self.role.as_deref(), self.school_id.as_deref(), self.educator_id.as_deref())
+    }
+}
+
+/// Largest enrollment answer read (a device id, a token and three ids are ~250 bytes).
+const MAX_ENROLL_ANSWER: usize = 4 * 1024;
+
+/// Largest error answer read to tell a revocation apart (`{"error":"revoked"}`).
+const MAX_ERROR_ANSWER: usize = 1024;
+
+/// The relay's answer to a revoked device's request.
+#[derive(Deserialize)]
+struct ErrorAnswer {
+    error: String,
+}
+
+/// A 403 is a revocation only when the relay says so in its body; any other 403 is a refusal.
+async fn forbidden(response: reqwest::Response) -> ClientError {
+    match read_bounded(response, MAX_ERROR_ANSWER).await {
+        Ok(body) => match serde_json::from_slice::<ErrorAnswer>(&body) {
+            Ok(answer) if answer.error == "revoked" => ClientError::Revoked,
+            _ => ClientError::Refused(403),
+        },
+        Err(_) => ClientError::Refused(403),
+    }
 }
 
 impl std::fmt::Debug for Enrollment {
@@ -112,7 +159,10 @@ pub async fn enroll(base_url: &str, invite: &str) -> Result<Enrollment, ClientEr
         .await
         .map_err(ClientError::Unreachable)?;
     match response.status().as_u16() {
-        200 => response.json().await.map_err(ClientError::Unreachable),
+        200 => {
+            let body = read_bounded(response, MAX_ENROLL_ANSWER).await?;
+            serde_json::from_slice(&body).map_err(|_| ClientError::BadAnswer)
+        }
         401 => Err(ClientError::Unauthorized),
         other => Err(ClientError::Refused(other)),
     }
@@ -132,7 +182,10 @@ impl ClientError {
     /// Whether trying again later may succeed. Every failure of the network or the relay is
     /// retried; a revoked device or a bad address needs a person.
     pub fn is_retryable(&self) -> bool {
-        !matches!(self, ClientError::Unauthorized | ClientError::InsecureUrl | ClientError::Setup(_))
+        !matches!(
+            self,
+            ClientError::Unauthorized | ClientError::Revoked | ClientError::InsecureUrl | ClientError::Setup(_)
+        )
     }
 }
 
@@ -199,10 +252,11 @@ impl RelayClient {
         match response.status().as_u16() {
             200 => {}
             401 => return Err(ClientError::Unauthorized),
+            403 => return Err(forbidden(response).await),
             429 => return Err(ClientError::RateLimited),
             other => return Err(ClientError::Refused(other)),
         }
-        let body = read_bounded(response).await?;
+        let body = read_bounded(response, homevisit_protocol::MAX_BODY_BYTES).await?;
         Ok((SyncBatch::decode(&body)?, sent, body.len()))
     }
 
@@ -325,8 +379,7 @@ impl RelayClient {
 
 /// The body of a relay's answer, refused as soon as it passes the protocol's limit (a relay, or
 /// something posing as one, cannot make the phone hold more than that in memory).
-async fn read_bounded(mut response: reqwest::Response) -> Result<Vec<u8>, ClientError> {
-    let limit = homevisit_protocol::MAX_BODY_BYTES;
+async fn read_bounded(mut response: reqwest::Response, limit: usize) -> Result<Vec<u8>, ClientError> {
     if let Some(len) = response.content_length()
         && len > limit as u64
     {

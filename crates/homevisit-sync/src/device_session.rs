@@ -3,8 +3,9 @@
 //!
 //! - `files`: the data directory (created private), the store in it, and the wipe (the store file
 //!   and SQLite's `-wal`, `-shm` and `-journal` beside it).
-//! - `credentials`: the relay address and device token, kept only in the encrypted store's
-//!   settings; loading them, forgetting them (sign out), the relay client made from them.
+//! - `credentials`: the relay address and device token, and who the relay said the device is
+//!   (role, school, educator), kept only in the encrypted store's settings; loading them,
+//!   forgetting them (sign out), the relay client made from them.
 //! - `enrollment`: relay address + invite code -> device id + credentials.
 //! - `shared`: the store lock shared by the app's calls and background sync, and the helper that
 //!   runs a store call on the blocking pool (a panic in it is an error, not an unwind).
@@ -12,7 +13,8 @@
 //! - `background`: the sync agent's start/restart/stop lifecycle.
 //! - `status`: how the last sync ended, for a status line.
 //! - `sync`: one sync now (the app's "sync now", the CLI's `sync`).
-//! - `device`: an open device, all of the above as the app uses them.
+//! - `device`: an open device, all of the above as the app uses them; the remote wipe (a sync that
+//!   hears the relay revoked the device stops background sync and deletes the store).
 //! - `error`: the internal error, rich, with a stable code per failure for logs.
 //!
 //! The relay address and the device token never go to a plain file; the token is wiped from
@@ -30,7 +32,9 @@ mod status;
 mod sync;
 
 pub use background::Background;
-pub use credentials::{Credentials, DeviceToken, forget, load, relay_client, require_client, save};
+pub use credentials::{
+    Credentials, DeviceToken, forget, identity, load, relay_client, require_client, save, save_enrolled,
+};
 pub use device::{Device, DeviceStatus};
 pub use enrollment::{Enrollment, enroll};
 pub use error::{SessionError, client_code, store_code};

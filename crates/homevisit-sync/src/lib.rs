@@ -19,6 +19,8 @@ pub mod conformance;
 mod device_id;
 #[cfg(feature = "http")]
 pub mod device_session;
+#[cfg(feature = "http")]
+pub mod identity;
 pub mod memory;
 mod peer;
 mod session;

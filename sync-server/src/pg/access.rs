@@ -8,8 +8,8 @@ use homevisit_model::SchoolId;
 use homevisit_sync::DeviceId;
 
 use crate::access::{
-    AccessError, AccessStore, Device, DeviceRecord, LAST_SEEN_EVERY, Role, hash, invite_hash, last_seen_failed, millis,
-    new_device_id, random_hex, token_hash,
+    AccessError, AccessStore, Device, DeviceRecord, LAST_SEEN_EVERY, MAX_SHARING_SCHOOLS, Role, hash, invite_hash,
+    last_seen_failed, millis, new_device_id, random_hex, token_hash,
 };
 use crate::pg::pool::Pool;
 
@@ -136,6 +136,26 @@ impl AccessStore for PgAccess {
                     )
                 })
                 .collect()
+        })
+    }
+
+    fn revoked(&self, token: &str) -> Result<bool, AccessError> {
+        let Some(token_hash) = token_hash(token) else { return Ok(false) };
+        self.pool.run(|c| {
+            let row =
+                c.query_opt("SELECT 1 FROM devices WHERE token_hash = $1 AND revoked_at IS NOT NULL", &[&token_hash])?;
+            Ok(row.is_some())
+        })
+    }
+
+    fn schools_sharing_notes(&self) -> Result<Vec<SchoolId>, AccessError> {
+        self.pool.run(|c| {
+            let rows = c.query(
+                "SELECT school_id FROM school_policies WHERE coordinators_read_notes ORDER BY school_id LIMIT $1",
+                &[&MAX_SHARING_SCHOOLS],
+            )?;
+            // A row that is not a school id shares nothing (closed, not open).
+            Ok(rows.iter().filter_map(|r| r.get::<_, String>(0).parse().ok()).collect())
         })
     }
 

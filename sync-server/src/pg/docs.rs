@@ -365,7 +365,7 @@ impl DocStorage for PgDocs<'_, '_> {
         // Nothing is kept of a document that has no content yet (see `write_checked`).
     }
 
-    fn candidates_of_school(&mut self, peer: &PeerId, school: SchoolId) -> Result<Vec<DocId>, DocFailure> {
+    fn candidates_of_school(&mut self, peer: &PeerId, school: Option<SchoolId>) -> Result<Vec<DocId>, DocFailure> {
         let rows = self
             .tx
             .query(
@@ -373,9 +373,10 @@ impl DocStorage for PgDocs<'_, '_> {
                  LEFT JOIN documents g ON d.doc_id LIKE 'visit-notes/%' AND g.doc_id = 'visit-log/' || substr(d.doc_id, 13)
                  LEFT JOIN sync_marks m ON m.doc_id = d.doc_id AND m.device_id = $1
                  WHERE (m.heads IS NULL OR m.heads <> d.heads)
-                   AND (d.school_id = $2 OR g.school_id = $2 OR d.doc_id LIKE 'prompt-pack/%')
+                   AND (d.school_id = $2 OR g.school_id = $2 OR d.doc_id LIKE 'prompt-pack/%'
+                        OR ($2::text IS NULL AND coalesce(d.school_id, g.school_id) IS NOT NULL))
                  ORDER BY d.doc_id",
-                &[&peer.as_str(), &school.to_string()],
+                &[&peer.as_str(), &school.map(|s| s.to_string())],
             )
             .map_err(storage)?;
         Ok(rows.iter().filter_map(|r| r.get::<_, String>(0).parse().ok()).collect())

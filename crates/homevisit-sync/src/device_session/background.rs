@@ -60,6 +60,14 @@ impl Background {
         *self.agent.lock().unwrap_or_else(|p| p.into_inner()) = None;
     }
 
+    /// Stops the agent and waits until its task has ended (so it no longer holds the store).
+    pub async fn stop_and_wait(&self) {
+        let agent = self.agent.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(agent) = agent {
+            agent.stopped().await;
+        }
+    }
+
     /// A local edit: let the agent push it.
     pub fn nudge(&self) {
         if let Some(agent) = self.agent.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {

@@ -9,10 +9,15 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use super::error::SessionError;
 use crate::client::{ClientError, RELAY_PEER, RelayClient};
+use crate::identity::Identity;
 
 // Setting names inside the store (kept from the FFI's first version, so its stores still load).
 const SETTING_RELAY: &str = "relay_url";
 const SETTING_TOKEN: &str = "device_token";
+// Who the device is, as the relay said at enrollment (absent: enrolled with an older relay).
+const SETTING_ROLE: &str = "device_role";
+const SETTING_SCHOOL: &str = "device_school";
+const SETTING_EDUCATOR: &str = "device_educator";
 
 /// The bearer token the relay gave this device at enrollment. Wiped from memory on drop;
 /// `Debug` never shows it.
@@ -51,16 +56,44 @@ impl Credentials {
     }
 }
 
-/// Keeps `credentials` in the store, replacing earlier ones, in one transaction. A different relay
-/// holds different documents, so what the store knew about the old one's is forgotten.
+/// Keeps `credentials` in the store, replacing earlier ones (and forgetting who an earlier
+/// enrollment said the device was), in one transaction. A different relay holds different
+/// documents, so what the store knew about the old one's is forgotten.
 pub fn save(store: &mut Store, credentials: &Credentials) -> Result<(), StoreError> {
+    save_enrolled(store, credentials, None)
+}
+
+/// [`save`], with who the relay said the device is (`None`: it did not say), in the same
+/// transaction.
+pub fn save_enrolled(
+    store: &mut Store,
+    credentials: &Credentials,
+    identity: Option<&Identity>,
+) -> Result<(), StoreError> {
     store.batch(|store| {
         if store.setting(SETTING_RELAY)?.is_some_and(|old| old != credentials.relay_url) {
             store.forget_peer(RELAY_PEER)?;
         }
         store.set_setting(SETTING_RELAY, Some(&credentials.relay_url))?;
-        store.set_setting(SETTING_TOKEN, Some(credentials.token.expose()))
+        store.set_setting(SETTING_TOKEN, Some(credentials.token.expose()))?;
+        set_identity(store, identity)
     })
+}
+
+fn set_identity(store: &mut Store, identity: Option<&Identity>) -> Result<(), StoreError> {
+    let school = identity.map(|i| i.school_id.to_string());
+    let educator = identity.and_then(|i| i.educator_id).map(|e| e.to_string());
+    store.set_setting(SETTING_ROLE, identity.map(|i| i.role.as_str()))?;
+    store.set_setting(SETTING_SCHOOL, school.as_deref())?;
+    store.set_setting(SETTING_EDUCATOR, educator.as_deref())
+}
+
+/// Who the relay said this device is at enrollment; `None` if not enrolled, or enrolled with a
+/// relay that did not say.
+pub fn identity(store: &Store) -> Result<Option<Identity>, StoreError> {
+    let (role, school) = (store.setting(SETTING_ROLE)?, store.setting(SETTING_SCHOOL)?);
+    let educator = store.setting(SETTING_EDUCATOR)?;
+    Ok(Identity::from_parts(role.as_deref(), school.as_deref(), educator.as_deref()))
 }
 
 /// The stored credentials, or `None` if this device is not enrolled.
@@ -91,6 +124,7 @@ pub fn forget(store: &mut Store) -> Result<(), StoreError> {
     store.batch(|store| {
         store.set_setting(SETTING_TOKEN, None)?;
         store.set_setting(SETTING_RELAY, None)?;
+        set_identity(store, None)?;
         store.forget_peer(RELAY_PEER)
     })
 }

@@ -22,6 +22,9 @@ pub enum SessionError {
     /// The device has no relay credentials: enroll first.
     #[error("this device is not enrolled with a relay")]
     NotEnrolled,
+    /// The relay revoked this device: its store was wiped and syncing stopped.
+    #[error("this device was revoked; its data was wiped")]
+    Revoked,
     /// The device signed out (its store is wiped): open it again.
     #[error("the device session is closed (signed out)")]
     Closed,
@@ -41,13 +44,19 @@ pub(crate) fn io(action: impl Into<String>) -> impl FnOnce(std::io::Error) -> Se
 }
 
 impl SessionError {
+    /// Whether this is the relay's revocation of this device (as the sync heard it, or after the
+    /// wipe that followed).
+    pub fn is_revoked(&self) -> bool {
+        matches!(self, SessionError::Revoked | SessionError::Client(ClientError::Revoked))
+    }
+
     /// Which layer failed: `store`, `client`, `io`, `session` or `task`. For logs.
     pub fn kind(&self) -> &'static str {
         match self {
             SessionError::Store(_) => "store",
             SessionError::Client(_) => "client",
             SessionError::Io { .. } => "io",
-            SessionError::NotEnrolled | SessionError::Closed => "session",
+            SessionError::NotEnrolled | SessionError::Closed | SessionError::Revoked => "session",
             SessionError::Panicked | SessionError::Cancelled | SessionError::NoRuntime => "task",
         }
     }
@@ -60,6 +69,7 @@ impl SessionError {
             SessionError::Io { .. } => "io.data_dir",
             SessionError::NotEnrolled => "session.not_enrolled",
             SessionError::Closed => "session.closed",
+            SessionError::Revoked => "session.revoked",
             SessionError::Panicked => "task.panicked",
             SessionError::Cancelled => "task.cancelled",
             SessionError::NoRuntime => "task.no_runtime",
@@ -93,6 +103,8 @@ pub fn client_code(e: &ClientError) -> &'static str {
         ClientError::InsecureUrl => "client.insecure_url",
         ClientError::Unreachable(_) => "client.unreachable",
         ClientError::Unauthorized => "client.unauthorized",
+        ClientError::Revoked => "client.revoked",
+        ClientError::BadAnswer => "client.bad_answer",
         ClientError::RateLimited => "client.rate_limited",
         ClientError::Refused(_) => "client.refused",
         ClientError::Protocol(_) => "client.protocol",

@@ -1,7 +1,7 @@
 //! How the last sync ended, for a status line: kept from every sync's report, the background
 //! agent's and "sync now" alike, on the way to the app's own listener.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use homevisit_docs::DocId;
@@ -19,8 +19,10 @@ pub enum SyncFailure {
     InsecureUrl,
     /// The relay could not be reached.
     Offline,
-    /// The relay does not know this device (revoked).
+    /// The relay does not know this device.
     Unauthorized,
+    /// The relay revoked this device: its store is wiped.
+    Revoked,
     RateLimited,
     /// The relay answered with this HTTP status.
     Refused(u16),
@@ -36,6 +38,7 @@ impl SyncFailure {
             ClientError::InsecureUrl => SyncFailure::InsecureUrl,
             ClientError::Unreachable(_) => SyncFailure::Offline,
             ClientError::Unauthorized => SyncFailure::Unauthorized,
+            ClientError::Revoked => SyncFailure::Revoked,
             ClientError::RateLimited => SyncFailure::RateLimited,
             ClientError::Refused(status) => SyncFailure::Refused(*status),
             other => SyncFailure::Unexpected { code: client_code(other) },
@@ -52,15 +55,25 @@ pub struct LastSync {
     pub failure: Option<SyncFailure>,
 }
 
-/// Keeps [`LastSync`] and passes every report on to the app's listener.
+/// What a revocation sets off (the device's wipe).
+type OnRevoked = Box<dyn Fn() + Send + Sync>;
+
+/// Keeps [`LastSync`] and passes every report on to the app's listener; a sync that heard the
+/// relay revoke this device sets off the device's wipe first.
 pub(super) struct StatusKeeper {
     listener: Arc<dyn SyncListener>,
     last: Mutex<LastSync>,
+    on_revoked: OnceLock<OnRevoked>,
 }
 
 impl StatusKeeper {
     pub(super) fn new(listener: Arc<dyn SyncListener>) -> Self {
-        Self { listener, last: Mutex::default() }
+        Self { listener, last: Mutex::default(), on_revoked: OnceLock::new() }
+    }
+
+    /// What to do when a sync hears that this device was revoked (set once).
+    pub(super) fn on_revoked(&self, f: impl Fn() + Send + Sync + 'static) {
+        let _ = self.on_revoked.set(Box::new(f));
     }
 
     pub(super) fn last(&self) -> LastSync {
@@ -80,6 +93,11 @@ impl SyncListener for StatusKeeper {
                 Ok(_) => *last = LastSync { succeeded_at: Some(Timestamp::now()), failure: None },
                 Err(e) => last.failure = Some(SyncFailure::of(e)),
             }
+        }
+        if matches!(result, Err(ClientError::Revoked))
+            && let Some(wipe) = self.on_revoked.get()
+        {
+            wipe();
         }
         // Recorded first: a listener that reads the status when told sees this sync's outcome.
         self.listener.finished(result, retry_in);

@@ -233,6 +233,9 @@ async fn enrolling_stores_the_settings_starts_syncing_and_the_wipe_ends_the_devi
     assert_eq!(stored.relay_url, relay.url);
     assert_eq!(stored.token.expose(), fake_relay::TOKEN);
     assert_eq!(device.status().await.unwrap().relay_url.as_deref(), Some(relay.url.as_str()));
+    // The stand-in answers as a relay from before enrollment said who a device is: it still
+    // enrolls, and does not claim to know.
+    assert_eq!(device.whoami().await.unwrap(), None);
 
     // Background sync started with the saved token, and reports how it went (the stand-in
     // answers 503): the status line shows it.
@@ -267,4 +270,17 @@ async fn a_refused_invite_saves_nothing_and_starts_nothing() {
     assert_eq!(device.read(|s| load(s)).await.unwrap(), None);
     assert!(!device.is_syncing());
     assert_eq!(relay.requests_to("POST /v1/enroll").len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_relays_revoked_answer_is_a_revocation() {
+    let relay = FakeRelay::start();
+    let dir = tempfile::tempdir().unwrap();
+    let store = Mutex::new(open_store(dir.path(), &key()).unwrap());
+    let revoked = RelayClient::new(&relay.url, fake_relay::REVOKED_TOKEN).unwrap().sync(&store).await;
+    assert!(matches!(revoked, Err(ClientError::Revoked)), "{revoked:?}");
+    assert!(!ClientError::Revoked.is_retryable());
+    // Another 403 is a refusal like any other, not a reason to wipe.
+    let other = RelayClient::new(&relay.url, fake_relay::FORBIDDEN_TOKEN).unwrap().sync(&store).await;
+    assert!(matches!(other, Err(ClientError::Refused(403))), "{other:?}");
 }

@@ -1,5 +1,6 @@
 //! A relay stand-in on loopback for the device-session tests (the real relay depends on this
-//! crate): `/v1/enroll` gives a token for one invite code, every other request is answered 503.
+//! crate): `/v1/enroll` gives a token for one invite code (answering as a relay from before
+//! enrollment said who a device is), every other request is answered 503 (two tokens get a 403).
 //! It records each request's first line and `Authorization` header.
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -9,6 +10,10 @@ use std::sync::{Arc, Mutex};
 pub const INVITE: &str = "invite-0123";
 pub const DEVICE_ID: &str = "5f0c1a2b-3d4e-4f60-8a7b-9c0d1e2f3a4b";
 pub const TOKEN: &str = "hv_fake_token_0123456789abcdef";
+/// A token the stand-in answers as a revoked device's (403 `{"error":"revoked"}`).
+pub const REVOKED_TOKEN: &str = "hv_revoked_token";
+/// A token it answers with another 403 (not a revocation).
+pub const FORBIDDEN_TOKEN: &str = "hv_forbidden_token";
 
 pub struct FakeRelay {
     pub url: String,
@@ -45,13 +50,17 @@ impl FakeRelay {
                 }
                 let mut body = vec![0; length];
                 let _ = reader.read_exact(&mut body);
-                seen.lock().unwrap().push((first.trim().to_string(), auth));
+                seen.lock().unwrap().push((first.trim().to_string(), auth.clone()));
                 let (status, reply) = if first.starts_with("POST /v1/enroll") {
                     if String::from_utf8_lossy(&body).contains(&format!("\"{INVITE}\"")) {
                         ("200 OK", format!("{{\"device_id\":\"{DEVICE_ID}\",\"token\":\"{TOKEN}\"}}"))
                     } else {
                         ("401 Unauthorized", String::new())
                     }
+                } else if auth == format!("Bearer {REVOKED_TOKEN}") {
+                    ("403 Forbidden", r#"{"error":"revoked"}"#.to_string())
+                } else if auth == format!("Bearer {FORBIDDEN_TOKEN}") {
+                    ("403 Forbidden", r#"{"error":"forbidden"}"#.to_string())
                 } else {
                     ("503 Service Unavailable", String::new())
                 };
