@@ -12,6 +12,7 @@ pub mod audit;
 mod backend;
 #[cfg(test)]
 mod conformance_tests;
+pub mod deletion;
 mod embedded;
 mod embedded_access;
 mod embedded_audit;

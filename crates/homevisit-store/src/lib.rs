@@ -36,6 +36,7 @@ mod key;
 mod migrations;
 mod parallel;
 mod phone_index;
+mod purge;
 mod queries;
 mod settings;
 mod sqlcipher;
