@@ -21,7 +21,7 @@ pub type RelayStore = Store<RelayIndex>;
 
 impl Index for RelayIndex {
     const NAME: &'static str = "relay";
-    /// 2: `doc_scopes.family_id` (rebuilt from the documents).
+    /// 2: `doc_families` (rebuilt from the documents).
     const VERSION: i64 = 2;
     const MIGRATIONS: &'static [&'static str] = &[
         include_str!("../migrations/embedded/001_relay_tables.sql"),
@@ -32,7 +32,7 @@ impl Index for RelayIndex {
     fn clear(conn: &Connection) -> Result<()> {
         // Only what is derived from the documents: contributors and usage are records of what
         // devices did, which the documents cannot tell again.
-        conn.execute_batch("DELETE FROM doc_scopes;")?;
+        conn.execute_batch("DELETE FROM doc_scopes; DELETE FROM doc_families;")?;
         Ok(())
     }
 
@@ -40,22 +40,31 @@ impl Index for RelayIndex {
         let scope = content.scope(id);
         let educators: Vec<String> = scope.educators.iter().map(|e| e.to_string()).collect();
         conn.prepare_cached(
-            "INSERT INTO doc_scopes (doc_id, school_id, visit_id, educator_ids, family_id) VALUES (?1, ?2, ?3, ?4, ?5)
+            "INSERT INTO doc_scopes (doc_id, school_id, visit_id, educator_ids) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (doc_id) DO UPDATE SET school_id = excluded.school_id, visit_id = excluded.visit_id,
-               educator_ids = excluded.educator_ids, family_id = excluded.family_id",
+               educator_ids = excluded.educator_ids",
         )?
         .execute(params![
             id.to_string(),
             scope.school.map(|s| s.to_string()),
             scope.visit.map(|v| v.to_string()),
-            educators.join(","),
-            scope.family.map(|f| f.to_string())
+            educators.join(",")
         ])?;
+        match scope.family {
+            Some(family) => conn
+                .prepare_cached(
+                    "INSERT INTO doc_families (doc_id, family_id) VALUES (?1, ?2)
+                     ON CONFLICT (doc_id) DO UPDATE SET family_id = excluded.family_id",
+                )?
+                .execute(params![id.to_string(), family.to_string()])?,
+            None => conn.prepare_cached("DELETE FROM doc_families WHERE doc_id = ?1")?.execute([id.to_string()])?,
+        };
         Ok(())
     }
 
     fn remove(conn: &Connection, id: &DocId) -> Result<()> {
         conn.prepare_cached("DELETE FROM doc_scopes WHERE doc_id = ?1")?.execute([id.to_string()])?;
+        conn.prepare_cached("DELETE FROM doc_families WHERE doc_id = ?1")?.execute([id.to_string()])?;
         if matches!(id.kind, homevisit_docs::DocKind::VisitLog | homevisit_docs::DocKind::VisitNotes) {
             conn.prepare_cached("DELETE FROM visit_contributors WHERE visit_id = ?1")?.execute([id.id.to_string()])?;
         }
@@ -149,11 +158,11 @@ pub fn unsynced_of_school(store: &RelayStore, peer: &PeerId, school: SchoolId) -
 /// recorded family it is, and those visits' notes.
 pub fn family_documents(store: &RelayStore, family: FamilyId) -> Result<Vec<DocId>> {
     let mut stmt = store.index_tables().prepare_cached(
-        "SELECT d.doc_id FROM documents d JOIN doc_scopes s ON s.doc_id = d.doc_id
-          WHERE s.family_id = ?1 AND (d.doc_id LIKE 'family/%' OR d.doc_id LIKE 'visit-log/%')
+        "SELECT d.doc_id FROM documents d JOIN doc_families f ON f.doc_id = d.doc_id
+          WHERE f.family_id = ?1 AND (d.doc_id LIKE 'family/%' OR d.doc_id LIKE 'visit-log/%')
          UNION
-         SELECT n.doc_id FROM documents n JOIN doc_scopes s ON s.doc_id = 'visit-log/' || substr(n.doc_id, 13)
-          WHERE n.doc_id LIKE 'visit-notes/%' AND s.family_id = ?1
+         SELECT n.doc_id FROM documents n JOIN doc_families f ON f.doc_id = 'visit-log/' || substr(n.doc_id, 13)
+          WHERE n.doc_id LIKE 'visit-notes/%' AND f.family_id = ?1
          ORDER BY 1",
     )?;
     let ids = stmt.query_map([family.to_string()], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
@@ -360,6 +369,27 @@ mod tests {
         for phone in ["school_index", "educator_index", "family_index", "visit_index", "visit_educators"] {
             assert!(!tables.iter().any(|t| t == phone), "{phone} on the relay");
         }
+    }
+
+    #[test]
+    fn a_relay_made_before_families_were_recorded_finds_them_after_the_rebuild() {
+        let dir = tempfile::tempdir().unwrap();
+        let (relay, data) = demo_relay(&dir);
+        let (log, _) = &data.visits[0];
+        let family = log.plan.family_id;
+        let expected = family_documents(&relay, family).unwrap();
+        assert!(expected.contains(&DocId::new(DocKind::Family, family.uuid())));
+        assert!(expected.contains(&DocId::new(DocKind::VisitLog, log.plan.id.uuid())));
+        // As a relay built at index version 1 was: no family recorded.
+        relay
+            .index_tables()
+            .execute_batch("DELETE FROM doc_families; UPDATE meta SET value = 1 WHERE key = 'index_version:relay';")
+            .unwrap();
+        assert!(family_documents(&relay, family).unwrap().is_empty());
+        drop(relay);
+        let key = DbKey::from_bytes([3; 32]);
+        let relay = RelayStore::open_indexed(dir.path().join("documents.db"), &key, StoreOptions::default()).unwrap();
+        assert_eq!(family_documents(&relay, family).unwrap(), expected);
     }
 
     #[test]

@@ -1,10 +1,17 @@
 -- Deletion, export and retention (issue 11, item 7).
 --
--- doc_scopes.family_id: the family a family record or a visit log concerns (from
--- homevisit_docs::check, under the document's id), so a family's documents are found from the
--- relay's own records. Filled by the index rebuild this version triggers (RelayIndex::VERSION 2).
-ALTER TABLE doc_scopes ADD COLUMN family_id TEXT;
-CREATE INDEX IF NOT EXISTS doc_scopes_family ON doc_scopes (family_id);
+-- Every statement is idempotent (IF NOT EXISTS), as the migrations before: a relay file whose
+-- index versions were lost runs them again.
+--
+-- doc_families: the family a family record or a visit log concerns (from homevisit_docs::check,
+-- under the document's id), so a family's documents are found from the relay's own records.
+-- Filled by the index rebuild this version triggers (RelayIndex::VERSION 2). A table of its own
+-- rather than a doc_scopes column: ALTER TABLE ADD COLUMN cannot be made idempotent in SQLite.
+CREATE TABLE IF NOT EXISTS doc_families (
+    doc_id    TEXT PRIMARY KEY REFERENCES documents(doc_id) ON DELETE CASCADE,
+    family_id TEXT NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS doc_families_family ON doc_families (family_id);
 
 -- deletion_receipts: what was deleted (family or retention purge, document ids), when, by whom.
 -- Ids and times only: none of the deleted content.
