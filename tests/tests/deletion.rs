@@ -181,6 +181,22 @@ async fn a_deleted_family_leaves_no_trace_on_the_relay_or_the_phone() {
         }
     }
 
+    // An old app (protocol version 2) is answered in version 2, which has no deletion list: it is
+    // not told (and confirms nothing), and keeps syncing.
+    let mut old_app = homevisit_protocol::SyncBatch::new(Vec::new());
+    old_app.version = 2;
+    let (status, reply) = phone.post(old_app.encode(), "").await;
+    assert_eq!(status, 200);
+    let reply = reply.expect("a version 2 answer decodes");
+    assert_eq!(reply.version, 2);
+    assert!(reply.deleted.is_empty());
+    // A version 3 request is told.
+    let (_, reply) = phone.send(Vec::new()).await;
+    let told: Vec<DocId> = reply.unwrap().deleted.iter().map(|w| DocId::try_from(*w).unwrap()).collect();
+    for id in [family_doc, log_doc, notes_doc] {
+        assert!(told.contains(&id), "{id} not listed as deleted: {told:?}");
+    }
+
     // The phone's next sync deletes them, with their history, and confirms.
     phone.sync().await;
     let held_now = phone.held();
@@ -197,7 +213,8 @@ async fn a_deleted_family_leaves_no_trace_on_the_relay_or_the_phone() {
     assert_eq!(receipts.len(), 1);
     assert_eq!(receipts[0].confirmations.len(), 1, "the phone's confirmation is on the receipt");
     // Once confirmed, it is not told again.
-    phone.sync().await;
+    let (_, reply) = phone.send(Vec::new()).await;
+    assert!(reply.unwrap().deleted.is_empty());
 
     // A hostile device (the same phone's token, speaking the protocol itself) sends them back:
     // refused, and nothing is stored.

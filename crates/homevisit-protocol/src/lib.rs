@@ -140,10 +140,12 @@ pub struct SyncBatch {
     pub more: bool,
     /// (Relay to device, version 3.) Documents the district deleted that this device may hold:
     /// it deletes them with their history and confirms ([`SyncBatch::confirmed_deleted`]).
-    #[serde(deserialize_with = "bounded::messages")]
+    /// (`default`: a self-describing form of a batch made before version 3, e.g. JSON, still
+    /// reads; postcard bodies are versioned instead, see [`SyncBatch::decode`].)
+    #[serde(default, deserialize_with = "bounded::messages")]
     pub deleted: Vec<WireDocId>,
     /// (Device to relay, version 3.) Deleted documents this device has deleted.
-    #[serde(deserialize_with = "bounded::messages")]
+    #[serde(default, deserialize_with = "bounded::messages")]
     pub confirmed_deleted: Vec<WireDocId>,
 }
 
