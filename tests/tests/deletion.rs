@@ -83,12 +83,13 @@ async fn a_deleted_family_leaves_no_trace_on_the_relay_or_the_phone() {
         homevisit_e2e::relay_config(&relay_dir, "127.0.0.1:0".parse().unwrap()).storage,
         homevisit_relay::Storage::Embedded
     );
-    let rivera = educator(&data, "Ms. Rivera");
+    let (rivera, okafor) = (educator(&data, "Ms. Rivera"), educator(&data, "Ms. Okafor"));
     let phone = Device::enroll(&admin, &relay.url(), dir.path(), rivera).await;
+    let partner = Device::enroll(&admin, &relay.url(), dir.path(), okafor).await;
     phone.sync().await;
 
-    // Her visit's notes hold the marker; the relay receives them.
-    let visit = data.visits.iter().map(|(l, _)| l).find(|l| l.plan.educator_ids.contains(&rivera.id)).unwrap();
+    // Their visit's notes hold the marker; the relay receives them, and so does her partner.
+    let visit = &attacker::visit_of(&data, &["Ms. Rivera", "Ms. Okafor"]);
     let family = visit.plan.family_id;
     let (family_doc, log_doc, notes_doc) = (
         DocId::new(DocKind::Family, family.uuid()),
@@ -98,6 +99,8 @@ async fn a_deleted_family_leaves_no_trace_on_the_relay_or_the_phone() {
     phone.store.lock().unwrap().set_note(visit.plan.id, NoteField::Learned, MARKER).unwrap();
     phone.sync().await;
     assert_eq!(homevisit_e2e::relay_note(&admin, visit.plan.id, NoteField::Learned), MARKER);
+    partner.sync().await;
+    assert_eq!(partner.store.lock().unwrap().note(visit.plan.id, NoteField::Learned).unwrap(), MARKER);
     // What a device holding them could send back later.
     let held: Vec<(DocId, Vec<u8>)> = [family_doc, log_doc, notes_doc]
         .iter()
@@ -215,6 +218,15 @@ async fn a_deleted_family_leaves_no_trace_on_the_relay_or_the_phone() {
     // Once confirmed, it is not told again.
     let (_, reply) = phone.send(Vec::new()).await;
     assert!(reply.unwrap().deleted.is_empty());
+    // Every device of the school is told: her partner's phone deletes them at its next sync too,
+    // and both confirmations are on the receipt.
+    partner.sync().await;
+    for id in [family_doc, log_doc, notes_doc] {
+        assert!(!partner.held().contains(&id), "the partner's phone still holds {id}");
+    }
+    let partner_db = dir.path().join(format!("{}.db", okafor.id));
+    assert!(!document_texts(&partner_db, &phone_key).contains(MARKER));
+    assert_eq!(admin.deletion_receipts().unwrap()[0].confirmations.len(), 2);
 
     // A hostile device (the same phone's token, speaking the protocol itself) sends them back:
     // refused, and nothing is stored.

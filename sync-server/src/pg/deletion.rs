@@ -1,9 +1,8 @@
 //! Deletion, export and retention in PostgreSQL: a family's documents from the `documents` rows'
 //! recorded family, deleting them with every row of their history (sync states and marks, visit
-//! contributors), tombstones and receipts. The document bytes were sealed with the relay key; the
-//! deleted rows' tuples are then reclaimed (`VACUUM`) so they do not linger in the table's pages
-//! (PostgreSQL's WAL and backups keep them sealed until they are recycled: the district's
-//! database retention, documented in the README).
+//! contributors), tombstones and receipts. The document bytes were sealed with the relay key; a
+//! plain `VACUUM` then marks the deleted tuples' space free (it does not overwrite them, nor does
+//! it reach PostgreSQL's WAL or backups: see the README on `VACUUM FULL`).
 
 use homevisit_docs::{DocId, DocKind};
 use homevisit_model::{FamilyId, SchoolId};
