@@ -121,8 +121,9 @@ pub trait Backend: Send + Sync {
     fn delete(&self, receipt: &DeletionReceipt) -> Result<(), RelayError>;
     /// Every deletion receipt, oldest first.
     fn receipts(&self) -> Result<Vec<DeletionReceipt>, RelayError>;
-    /// Records that `device` deleted the deleted documents among `docs` (others are ignored).
-    fn confirm_deleted(&self, device: &DeviceId, docs: &[DocId]) -> Result<(), RelayError>;
+    /// Records that `device` deleted the deleted documents of `school` among `docs` (others are
+    /// ignored: a device confirms only what it was told).
+    fn confirm_deleted(&self, device: &DeviceId, school: SchoolId, docs: &[DocId]) -> Result<(), RelayError>;
     /// The deleted documents of `school` that `device` has not confirmed deleting, at most `limit`.
     fn pending_deletions(&self, device: &DeviceId, school: SchoolId, limit: usize) -> Result<Vec<DocId>, RelayError>;
     /// A district setting kept by the relay.

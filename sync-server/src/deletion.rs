@@ -278,7 +278,7 @@ pub(crate) fn exchange(
     }
     if !batch.confirmed_deleted.is_empty() {
         let docs: Vec<DocId> = batch.confirmed_deleted.iter().filter_map(|w| DocId::try_from(*w).ok()).collect();
-        relay.backend.confirm_deleted(&device.device_id, &docs)?;
+        relay.backend.confirm_deleted(&device.device_id, device.school_id, &docs)?;
     }
     let pending =
         relay.backend.pending_deletions(&device.device_id, device.school_id, homevisit_protocol::MAX_BATCH_MESSAGES)?;

@@ -138,8 +138,8 @@ impl Backend for Embedded {
         relay_index::receipts(&self.store())
     }
 
-    fn confirm_deleted(&self, device: &DeviceId, docs: &[DocId]) -> Result<(), RelayError> {
-        Ok(relay_index::confirm_deleted(&self.store(), device, docs)?)
+    fn confirm_deleted(&self, device: &DeviceId, school: SchoolId, docs: &[DocId]) -> Result<(), RelayError> {
+        Ok(relay_index::confirm_deleted(&self.store(), device, school, docs)?)
     }
 
     fn pending_deletions(&self, device: &DeviceId, school: SchoolId, limit: usize) -> Result<Vec<DocId>, RelayError> {

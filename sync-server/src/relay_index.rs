@@ -207,17 +207,18 @@ pub fn record_deletion(conn: &Connection, receipt: &DeletionReceipt) -> Result<(
     Ok(())
 }
 
-/// Records that `device` deleted the deleted documents among `docs` (others are ignored).
-pub fn confirm_deleted(store: &RelayStore, device: &DeviceId, docs: &[DocId]) -> Result<()> {
+/// Records that `device` deleted the deleted documents of `school` among `docs` (others are
+/// ignored: a device confirms only what it was told).
+pub fn confirm_deleted(store: &RelayStore, device: &DeviceId, school: SchoolId, docs: &[DocId]) -> Result<()> {
     let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     for doc in docs {
         store
             .index_tables()
             .prepare_cached(
                 "INSERT OR IGNORE INTO deletion_confirmations (doc_id, device_id, confirmed_at)
-                 SELECT doc_id, ?2, ?3 FROM deleted_documents WHERE doc_id = ?1",
+                 SELECT doc_id, ?2, ?3 FROM deleted_documents WHERE doc_id = ?1 AND school_id = ?4",
             )?
-            .execute(params![doc.to_string(), device.as_str(), now])?;
+            .execute(params![doc.to_string(), device.as_str(), now, school.to_string()])?;
     }
     Ok(())
 }

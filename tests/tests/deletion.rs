@@ -227,6 +227,17 @@ async fn a_deleted_family_leaves_no_trace_on_the_relay_or_the_phone() {
     let partner_db = dir.path().join(format!("{}.db", okafor.id));
     assert!(!document_texts(&partner_db, &phone_key).contains(MARKER));
     assert_eq!(admin.deletion_receipts().unwrap()[0].confirmations.len(), 2);
+    // Another school's device is not told, and its confirmations of them count for nothing.
+    let stranger = Device::enroll(&admin, &relay.url(), dir.path(), educator(&data, "Mr. Haddad")).await;
+    assert_ne!(educator(&data, "Mr. Haddad").school_id, rivera.school_id);
+    let mut claim = homevisit_protocol::SyncBatch::new(Vec::new());
+    // (Every id of the receipt: confirming all of them is what would put it on the receipt.)
+    claim.confirmed_deleted = receipt.documents.iter().map(|d| (*d).into()).collect();
+    let (status, reply) = stranger.post(claim.encode(), "").await;
+    assert_eq!(status, 200);
+    assert!(reply.unwrap().deleted.is_empty());
+    let receipt = &admin.deletion_receipts().unwrap()[0];
+    assert_eq!(receipt.confirmations.len(), 2, "{:?}", receipt.confirmations);
 
     // A hostile device (the same phone's token, speaking the protocol itself) sends them back:
     // refused, and nothing is stored.

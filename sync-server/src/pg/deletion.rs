@@ -109,13 +109,19 @@ pub(super) fn receipts(c: &mut Client) -> Result<Vec<DeletionReceipt>, RelayErro
         .collect()
 }
 
-pub(super) fn confirm_deleted(c: &mut Client, device: &DeviceId, docs: &[DocId]) -> Result<(), RelayError> {
+pub(super) fn confirm_deleted(
+    c: &mut Client,
+    device: &DeviceId,
+    school: SchoolId,
+    docs: &[DocId],
+) -> Result<(), RelayError> {
     let ids: Vec<String> = docs.iter().map(|d| d.to_string()).collect();
     let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     c.execute(
         "INSERT INTO deletion_confirmations (doc_id, device_id, confirmed_at)
-         SELECT doc_id, $2, $3 FROM deleted_documents WHERE doc_id = ANY($1) ON CONFLICT DO NOTHING",
-        &[&ids, &device.as_str(), &now],
+         SELECT doc_id, $2, $3 FROM deleted_documents WHERE doc_id = ANY($1) AND school_id = $4
+         ON CONFLICT DO NOTHING",
+        &[&ids, &device.as_str(), &now, &school.to_string()],
     )?;
     Ok(())
 }

@@ -263,8 +263,13 @@ impl Backend for Postgres {
         self.pool.run(deletion::receipts)
     }
 
-    fn confirm_deleted(&self, device: &homevisit_sync::DeviceId, docs: &[DocId]) -> Result<(), RelayError> {
-        self.pool.run(|c| deletion::confirm_deleted(c, device, docs))
+    fn confirm_deleted(
+        &self,
+        device: &homevisit_sync::DeviceId,
+        school: homevisit_model::SchoolId,
+        docs: &[DocId],
+    ) -> Result<(), RelayError> {
+        self.pool.run(|c| deletion::confirm_deleted(c, device, school, docs))
     }
 
     fn pending_deletions(
