@@ -20,7 +20,7 @@ use std::fmt;
 
 use chrono::{DateTime, Utc};
 use homevisit_docs::DocId;
-use homevisit_model::{EducatorId, SchoolId};
+use homevisit_model::{EducatorId, FamilyId, SchoolId};
 use homevisit_protocol::RejectReason;
 use homevisit_sync::DeviceId;
 use sha2::{Digest, Sha256};
@@ -81,6 +81,21 @@ pub enum AuditEvent {
         doc: DocId,
         reason: RejectReason,
     },
+    /// Everything held about a family was exported (`family export`): how many documents.
+    FamilyExported {
+        family: FamilyId,
+        documents: u64,
+    },
+    /// Documents deleted with their history (`family delete`, `retention apply`), under a
+    /// deletion receipt: its id and how many documents.
+    Deleted {
+        receipt: uuid::Uuid,
+        documents: u64,
+    },
+    /// The district's notes retention was set (months; 0: keep notes until deleted).
+    RetentionSet {
+        notes_months: u32,
+    },
 }
 
 impl AuditEvent {
@@ -101,6 +116,15 @@ impl AuditEvent {
             }
             AuditEvent::EducatorTrained { educator } => ("educator_trained", educator.to_string(), String::new()),
             AuditEvent::Refused { doc, reason } => ("refused", doc.to_string(), reason_code(*reason).into()),
+            AuditEvent::FamilyExported { family, documents } => {
+                ("exported", family.to_string(), format!("documents={documents}"))
+            }
+            AuditEvent::Deleted { receipt, documents } => {
+                ("deleted", receipt.to_string(), format!("documents={documents}"))
+            }
+            AuditEvent::RetentionSet { notes_months } => {
+                ("retention", String::new(), format!("notes_months={notes_months}"))
+            }
         }
     }
 }

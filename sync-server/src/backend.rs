@@ -5,13 +5,14 @@
 
 use automerge::AutoCommit;
 use homevisit_docs::{DocId, Scope};
-use homevisit_model::{EducatorId, SchoolId, VisitId};
+use homevisit_model::{EducatorId, FamilyId, SchoolId, VisitId};
 use homevisit_protocol::SyncBatch;
 use homevisit_store::{Applied, Incoming, Received};
 use homevisit_sync::{DeviceId, DocFailure, PeerId, SyncDocs, SyncReport};
 
 use crate::access::AccessStore;
 use crate::audit::AuditLog;
+use crate::deletion::DeletionReceipt;
 use crate::policy::{DevicePolicy, NotesSharing};
 use crate::{Device, RelayError};
 
@@ -109,6 +110,25 @@ pub trait Backend: Send + Sync {
     /// A stored document, loaded (for administration and tests), or `None`.
     fn document(&self, id: &DocId) -> Result<Option<AutoCommit>, RelayError>;
     fn document_count(&self) -> Result<usize, RelayError>;
+    /// The ids of every stored document of `kind`.
+    fn document_ids(&self, kind: homevisit_docs::DocKind) -> Result<Vec<DocId>, RelayError>;
+    /// The stored documents of `family` from the relay's records: its family record, the visit
+    /// logs whose recorded family it is, and those visits' notes.
+    fn family_documents(&self, family: FamilyId) -> Result<Vec<DocId>, RelayError>;
+    /// Deletes `receipt.documents` with every row of their history, records them as tombstones
+    /// and keeps the receipt, all in one transaction; then leaves no freed copy of them in the
+    /// storage's files where it can (embedded: secure delete, VACUUM, WAL truncated).
+    fn delete(&self, receipt: &DeletionReceipt) -> Result<(), RelayError>;
+    /// Every deletion receipt, oldest first.
+    fn receipts(&self) -> Result<Vec<DeletionReceipt>, RelayError>;
+    /// Records that `device` deleted the deleted documents of `school` among `docs` (others are
+    /// ignored: a device confirms only what it was told).
+    fn confirm_deleted(&self, device: &DeviceId, school: SchoolId, docs: &[DocId]) -> Result<(), RelayError>;
+    /// The deleted documents of `school` that `device` has not confirmed deleting, at most `limit`.
+    fn pending_deletions(&self, device: &DeviceId, school: SchoolId, limit: usize) -> Result<Vec<DocId>, RelayError>;
+    /// A district setting kept by the relay.
+    fn setting(&self, key: &str) -> Result<Option<String>, RelayError>;
+    fn set_setting(&self, key: &str, value: &str) -> Result<(), RelayError>;
 }
 
 /// The relay's own records about stored documents, which access is decided on: never what a
@@ -119,6 +139,9 @@ pub(crate) trait Records {
     fn scope(&mut self, doc: &DocId) -> Result<Option<Scope>, DocFailure>;
     /// The educators whose devices stored changes to a visit's log or notes.
     fn contributors(&mut self, visit: VisitId) -> Result<Vec<EducatorId>, DocFailure>;
+    /// Whether `doc` was deleted (a tombstone: a write to it is refused, so a device that still
+    /// holds it cannot bring it back).
+    fn deleted(&mut self, doc: &DocId) -> Result<bool, DocFailure>;
 }
 
 /// Decides whether a received change may be stored: sees it as it would be stored, and the

@@ -9,7 +9,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use automerge::AutoCommit;
 use homevisit_docs::{DocId, Scope};
-use homevisit_model::{EducatorId, SchoolId, VisitId};
+use homevisit_model::{EducatorId, FamilyId, SchoolId, VisitId};
 use homevisit_store::{Applied, DbKey, Incoming, StoreOptions};
 use homevisit_sync::{DeviceId, DocFailure, PeerId, store_failure};
 
@@ -17,6 +17,7 @@ use crate::RelayError;
 use crate::access::AccessStore;
 use crate::audit::AuditLog;
 use crate::backend::{Backend, DocStorage, Judge, Records, SyncOutcome, SyncRequest, Usage};
+use crate::deletion::DeletionReceipt;
 use crate::embedded_access::SqliteAccess;
 use crate::embedded_audit::SqliteAudit;
 use crate::relay_index::{self, RelayStore};
@@ -116,6 +117,42 @@ impl Backend for Embedded {
     fn document_count(&self) -> Result<usize, RelayError> {
         Ok(self.store().document_ids(None)?.len())
     }
+
+    fn document_ids(&self, kind: homevisit_docs::DocKind) -> Result<Vec<DocId>, RelayError> {
+        Ok(self.store().document_ids(Some(kind))?)
+    }
+
+    fn family_documents(&self, family: FamilyId) -> Result<Vec<DocId>, RelayError> {
+        Ok(relay_index::family_documents(&self.store(), family)?)
+    }
+
+    fn delete(&self, receipt: &DeletionReceipt) -> Result<(), RelayError> {
+        // Under the store's lock: no request reads or writes between the deletion and the
+        // file's rewrite.
+        let mut store = self.store();
+        store.purge_documents_and(&receipt.documents, |conn| relay_index::record_deletion(conn, receipt))?;
+        Ok(())
+    }
+
+    fn receipts(&self) -> Result<Vec<DeletionReceipt>, RelayError> {
+        relay_index::receipts(&self.store())
+    }
+
+    fn confirm_deleted(&self, device: &DeviceId, school: SchoolId, docs: &[DocId]) -> Result<(), RelayError> {
+        Ok(relay_index::confirm_deleted(&self.store(), device, school, docs)?)
+    }
+
+    fn pending_deletions(&self, device: &DeviceId, school: SchoolId, limit: usize) -> Result<Vec<DocId>, RelayError> {
+        Ok(relay_index::pending_deletions(&self.store(), device, school, limit)?)
+    }
+
+    fn setting(&self, key: &str) -> Result<Option<String>, RelayError> {
+        Ok(relay_index::setting(&self.store(), key)?)
+    }
+
+    fn set_setting(&self, key: &str, value: &str) -> Result<(), RelayError> {
+        Ok(relay_index::set_setting(&self.store(), key, value)?)
+    }
 }
 
 impl Records for RelayStore {
@@ -125,6 +162,10 @@ impl Records for RelayStore {
 
     fn contributors(&mut self, visit: VisitId) -> Result<Vec<EducatorId>, DocFailure> {
         StoreRecords(self).contributors(visit)
+    }
+
+    fn deleted(&mut self, doc: &DocId) -> Result<bool, DocFailure> {
+        StoreRecords(self).deleted(doc)
     }
 }
 
@@ -138,6 +179,10 @@ impl Records for StoreRecords<'_> {
 
     fn contributors(&mut self, visit: VisitId) -> Result<Vec<EducatorId>, DocFailure> {
         relay_index::contributors(self.0, visit).map_err(store_failure)
+    }
+
+    fn deleted(&mut self, doc: &DocId) -> Result<bool, DocFailure> {
+        relay_index::is_deleted(self.0, doc).map_err(store_failure)
     }
 }
 

@@ -14,6 +14,7 @@ pub mod audit;
 mod backend;
 #[cfg(test)]
 mod conformance_tests;
+pub mod deletion;
 pub mod device_list;
 mod embedded;
 mod embedded_access;

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use homevisit_model::{EducatorId, SchoolId};
+use homevisit_model::{EducatorId, FamilyId, SchoolId};
 use homevisit_relay::access::Role;
 use homevisit_relay::audit::{self, AuditEvent};
 use homevisit_relay::log_limit::LogLimit;
@@ -78,6 +78,24 @@ enum Command {
         #[arg(long)]
         verify: bool,
     },
+    /// A family's records: export everything the relay holds about it, or delete it with its
+    /// history (ids and counts only on the terminal).
+    Family {
+        #[command(subcommand)]
+        command: FamilyCommand,
+    },
+    /// Every deletion receipt: what was deleted (ids), when, by whom, which devices confirmed.
+    Deletions,
+    /// The district's notes retention: `--notes-months N` sets it (0: keep notes until deleted);
+    /// `apply` purges the notes of visits scheduled longer ago, like a deletion.
+    #[command(args_conflicts_with_subcommands = true)]
+    Retention {
+        /// Months visit notes are kept after their visit's scheduled date.
+        #[arg(long)]
+        notes_months: Option<u32>,
+        #[command(subcommand)]
+        command: Option<RetentionCommand>,
+    },
     /// Set whether a school's coordinators may read visit notes (default: no).
     Policy {
         #[arg(long)]
@@ -96,6 +114,25 @@ enum Command {
         #[command(subcommand)]
         command: roster_import::EducatorCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum FamilyCommand {
+    /// Writes family.json (every document, as JSON), visits.csv and notes.csv into --out.
+    Export {
+        family_id: FamilyId,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Deletes the family record, its visits' logs and notes with their history; refuses them
+    /// back from any device; prints the deletion receipt.
+    Delete { family_id: FamilyId },
+}
+
+#[derive(Subcommand)]
+enum RetentionCommand {
+    /// Purges the notes of visits older than the retention (a deletion receipt).
+    Apply,
 }
 
 /// What an invited device is enrolled as.
@@ -264,6 +301,54 @@ async fn main() -> ExitCode {
                 }
                 let entries = relay.audit().entries(after, limit).map_err(|e| e.to_string())?;
                 print!("{}", audit_table(&entries));
+                Ok(())
+            }
+            Command::Family { command } => {
+                let relay = Relay::open_with(&cli.data, &storage).map_err(|e| e.to_string())?;
+                match command {
+                    FamilyCommand::Export { family_id, out } => {
+                        let export = relay.export_family(family_id).map_err(|e| e.to_string())?;
+                        export.write_to(&out).map_err(|e| e.to_string())?;
+                        println!(
+                            "exported family {family_id}: {} documents, {} visits, {} notes fields to {}",
+                            export.documents.len(),
+                            export.visits.len(),
+                            export.notes.len(),
+                            out.display()
+                        );
+                    }
+                    FamilyCommand::Delete { family_id } => {
+                        let receipt = relay.delete_family(family_id).map_err(|e| e.to_string())?;
+                        print!("deleted family {family_id}\n{}", receipt.describe());
+                    }
+                }
+                Ok(())
+            }
+            Command::Deletions => {
+                let relay = Relay::open_with(&cli.data, &storage).map_err(|e| e.to_string())?;
+                for receipt in relay.deletion_receipts().map_err(|e| e.to_string())? {
+                    print!("{}", receipt.describe());
+                }
+                Ok(())
+            }
+            Command::Retention { notes_months, command } => {
+                let relay = Relay::open_with(&cli.data, &storage).map_err(|e| e.to_string())?;
+                match (notes_months, command) {
+                    (Some(months), None) => {
+                        relay.set_notes_retention(months).map_err(|e| e.to_string())?;
+                        println!("notes retention: {months} months (0: kept until deleted)");
+                    }
+                    (None, Some(RetentionCommand::Apply)) => {
+                        match relay.apply_retention(chrono::Utc::now()).map_err(|e| e.to_string())? {
+                            Some(receipt) => print!("purged notes past retention\n{}", receipt.describe()),
+                            None => println!("nothing past retention"),
+                        }
+                    }
+                    _ => {
+                        let months = relay.notes_retention().map_err(|e| e.to_string())?;
+                        println!("notes retention: {months} months (0: kept until deleted)");
+                    }
+                }
                 Ok(())
             }
             Command::Policy { school, coordinators_read_notes } => {

@@ -147,6 +147,10 @@ impl<'a, D: DocStorage> RelayDocs<'a, D> {
     /// The rule a change to `doc` from this device must satisfy; refused outright if the device
     /// may not even read it.
     fn write_rule(&mut self, doc: &DocId) -> Result<WriteRule<'a>, DocFailure> {
+        // A deleted document stays deleted: no device brings it back.
+        if self.store.deleted(doc)? {
+            return Err(DocFailure::Rejected(RejectReason::Forbidden));
+        }
         let governing = self.governing_scope(doc)?;
         let now = match &governing {
             Some(scope) => self.permission(doc.kind, scope),
@@ -169,6 +173,7 @@ impl<'a, D: DocStorage> RelayDocs<'a, D> {
     fn access(&mut self, doc: &DocId) -> Result<Permission, DocFailure> {
         Ok(match self.governing_scope(doc)? {
             Some(scope) => self.permission(doc.kind, &scope),
+            None if self.store.deleted(doc)? => Permission::None,
             // A document new to the relay: judged on its content when its changes arrive.
             None => Permission::ReadWrite,
         })

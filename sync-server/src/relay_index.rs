@@ -5,12 +5,13 @@
 //! a phone's index does can change who the relay lets read what.
 
 use homevisit_docs::{Content, DocId, Scope};
-use homevisit_model::{EducatorId, SchoolId, VisitId};
+use homevisit_model::{EducatorId, FamilyId, SchoolId, VisitId};
 use homevisit_store::{Index, PeerId, Result, Store};
 use homevisit_sync::DeviceId;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::backend::Usage;
+use crate::deletion::DeletionReceipt;
 
 /// The embedded relay's records.
 pub struct RelayIndex;
@@ -20,16 +21,18 @@ pub type RelayStore = Store<RelayIndex>;
 
 impl Index for RelayIndex {
     const NAME: &'static str = "relay";
-    const VERSION: i64 = 1;
+    /// 2: `doc_families` (rebuilt from the documents).
+    const VERSION: i64 = 2;
     const MIGRATIONS: &'static [&'static str] = &[
         include_str!("../migrations/embedded/001_relay_tables.sql"),
         include_str!("../migrations/embedded/002_without_phone_tables.sql"),
+        include_str!("../migrations/embedded/003_deletion.sql"),
     ];
 
     fn clear(conn: &Connection) -> Result<()> {
         // Only what is derived from the documents: contributors and usage are records of what
         // devices did, which the documents cannot tell again.
-        conn.execute_batch("DELETE FROM doc_scopes;")?;
+        conn.execute_batch("DELETE FROM doc_scopes; DELETE FROM doc_families;")?;
         Ok(())
     }
 
@@ -47,6 +50,24 @@ impl Index for RelayIndex {
             scope.visit.map(|v| v.to_string()),
             educators.join(",")
         ])?;
+        match scope.family {
+            Some(family) => conn
+                .prepare_cached(
+                    "INSERT INTO doc_families (doc_id, family_id) VALUES (?1, ?2)
+                     ON CONFLICT (doc_id) DO UPDATE SET family_id = excluded.family_id",
+                )?
+                .execute(params![id.to_string(), family.to_string()])?,
+            None => conn.prepare_cached("DELETE FROM doc_families WHERE doc_id = ?1")?.execute([id.to_string()])?,
+        };
+        Ok(())
+    }
+
+    fn remove(conn: &Connection, id: &DocId) -> Result<()> {
+        conn.prepare_cached("DELETE FROM doc_scopes WHERE doc_id = ?1")?.execute([id.to_string()])?;
+        conn.prepare_cached("DELETE FROM doc_families WHERE doc_id = ?1")?.execute([id.to_string()])?;
+        if matches!(id.kind, homevisit_docs::DocKind::VisitLog | homevisit_docs::DocKind::VisitNotes) {
+            conn.prepare_cached("DELETE FROM visit_contributors WHERE visit_id = ?1")?.execute([id.id.to_string()])?;
+        }
         Ok(())
     }
 }
@@ -134,6 +155,138 @@ pub fn unsynced_of_school(store: &RelayStore, peer: &PeerId, school: Option<Scho
     Ok(ids.iter().filter_map(|s| s.parse().ok()).collect())
 }
 
+/// The stored documents of `family` from the relay's records: its record, the visit logs whose
+/// recorded family it is, and those visits' notes.
+pub fn family_documents(store: &RelayStore, family: FamilyId) -> Result<Vec<DocId>> {
+    let mut stmt = store.index_tables().prepare_cached(
+        "SELECT d.doc_id FROM documents d JOIN doc_families f ON f.doc_id = d.doc_id
+          WHERE f.family_id = ?1 AND (d.doc_id LIKE 'family/%' OR d.doc_id LIKE 'visit-log/%')
+         UNION
+         SELECT n.doc_id FROM documents n JOIN doc_families f ON f.doc_id = 'visit-log/' || substr(n.doc_id, 13)
+          WHERE n.doc_id LIKE 'visit-notes/%' AND f.family_id = ?1
+         ORDER BY 1",
+    )?;
+    let ids = stmt.query_map([family.to_string()], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
+    Ok(ids.iter().filter_map(|s| s.parse().ok()).collect())
+}
+
+/// Whether `doc` was deleted (a tombstone).
+pub fn is_deleted(store: &RelayStore, doc: &DocId) -> Result<bool> {
+    Ok(store
+        .index_tables()
+        .prepare_cached("SELECT 1 FROM deleted_documents WHERE doc_id = ?1")?
+        .query_row([doc.to_string()], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+/// Records `receipt` and its tombstones (inside the deletion's transaction).
+pub fn record_deletion(conn: &Connection, receipt: &DeletionReceipt) -> Result<()> {
+    let (reason, family) = crate::deletion::reason_columns(receipt.reason);
+    let ids: Vec<String> = receipt.documents.iter().map(|d| d.to_string()).collect();
+    conn.execute(
+        "INSERT INTO deletion_receipts (receipt_id, reason, family_id, doc_ids, deleted_at, deleted_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            receipt.id.to_string(),
+            reason,
+            family,
+            ids.join(","),
+            receipt.deleted_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            receipt.deleted_by
+        ],
+    )?;
+    for doc in &receipt.documents {
+        // The school the relay recorded for it (for notes, their visit log's): read before its
+        // rows are deleted, in the same transaction.
+        conn.execute(
+            "INSERT OR IGNORE INTO deleted_documents (doc_id, receipt_id, school_id)
+             VALUES (?1, ?2, (SELECT school_id FROM doc_scopes WHERE doc_id = ?3))",
+            params![doc.to_string(), receipt.id.to_string(), homevisit_docs::governing_doc(doc).to_string()],
+        )?;
+    }
+    Ok(())
+}
+
+/// Records that `device` deleted the deleted documents of `school` among `docs` (others are
+/// ignored: a device confirms only what it was told).
+pub fn confirm_deleted(store: &RelayStore, device: &DeviceId, school: SchoolId, docs: &[DocId]) -> Result<()> {
+    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    for doc in docs {
+        store
+            .index_tables()
+            .prepare_cached(
+                "INSERT OR IGNORE INTO deletion_confirmations (doc_id, device_id, confirmed_at)
+                 SELECT doc_id, ?2, ?3 FROM deleted_documents WHERE doc_id = ?1 AND school_id = ?4",
+            )?
+            .execute(params![doc.to_string(), device.as_str(), now, school.to_string()])?;
+    }
+    Ok(())
+}
+
+/// The deleted documents of `school` that `device` has not confirmed deleting, at most `limit`.
+pub fn pending_deletions(store: &RelayStore, device: &DeviceId, school: SchoolId, limit: usize) -> Result<Vec<DocId>> {
+    let mut stmt = store.index_tables().prepare_cached(
+        "SELECT d.doc_id FROM deleted_documents d
+         WHERE d.school_id = ?1
+           AND NOT EXISTS (SELECT 1 FROM deletion_confirmations c WHERE c.doc_id = d.doc_id AND c.device_id = ?2)
+         ORDER BY d.doc_id LIMIT ?3",
+    )?;
+    let ids = stmt
+        .query_map(params![school.to_string(), device.as_str(), limit as i64], |r| r.get::<_, String>(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(ids.iter().filter_map(|s| s.parse().ok()).collect())
+}
+
+/// Every deletion receipt, oldest first, with its confirmations.
+pub fn receipts(store: &RelayStore) -> std::result::Result<Vec<DeletionReceipt>, crate::RelayError> {
+    let conn = store.index_tables();
+    let rows: Vec<(String, String, Option<String>, String, String, String)> = conn
+        .prepare(
+            "SELECT receipt_id, reason, family_id, doc_ids, deleted_at, deleted_by FROM deletion_receipts
+             ORDER BY deleted_at, receipt_id",
+        )
+        .and_then(|mut s| {
+            s.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?
+                .collect::<std::result::Result<Vec<_>, _>>()
+        })
+        .map_err(|e| crate::RelayError::Io(e.to_string()))?;
+    rows.into_iter()
+        .map(|(id, reason, family, docs, at, by)| {
+            let confirmations = conn
+                .prepare_cached(
+                    "SELECT c.device_id, max(c.confirmed_at) FROM deletion_confirmations c
+                     JOIN deleted_documents d ON d.doc_id = c.doc_id
+                     WHERE d.receipt_id = ?1 GROUP BY c.device_id
+                     HAVING count(*) = (SELECT count(*) FROM deleted_documents WHERE receipt_id = ?1)
+                     ORDER BY 2, 1",
+                )
+                .and_then(|mut s| {
+                    s.query_map([&id], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<std::result::Result<Vec<_>, _>>()
+                })
+                .map_err(|e| crate::RelayError::Io(e.to_string()))?;
+            crate::deletion::receipt_from_row(&id, &reason, family.as_deref(), &docs, &at, by, confirmations)
+        })
+        .collect()
+}
+
+/// A district setting (`relay_settings`).
+pub fn setting(store: &RelayStore, key: &str) -> Result<Option<String>> {
+    Ok(store
+        .index_tables()
+        .prepare_cached("SELECT value FROM relay_settings WHERE key = ?1")?
+        .query_row([key], |r| r.get(0))
+        .optional()?)
+}
+
+pub fn set_setting(store: &RelayStore, key: &str, value: &str) -> Result<()> {
+    store.index_tables().execute(
+        "INSERT INTO relay_settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        params![key, value],
+    )?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use automerge::ActorId;
@@ -218,6 +371,27 @@ mod tests {
         for phone in ["school_index", "educator_index", "family_index", "visit_index", "visit_educators"] {
             assert!(!tables.iter().any(|t| t == phone), "{phone} on the relay");
         }
+    }
+
+    #[test]
+    fn a_relay_made_before_families_were_recorded_finds_them_after_the_rebuild() {
+        let dir = tempfile::tempdir().unwrap();
+        let (relay, data) = demo_relay(&dir);
+        let (log, _) = &data.visits[0];
+        let family = log.plan.family_id;
+        let expected = family_documents(&relay, family).unwrap();
+        assert!(expected.contains(&DocId::new(DocKind::Family, family.uuid())));
+        assert!(expected.contains(&DocId::new(DocKind::VisitLog, log.plan.id.uuid())));
+        // As a relay built at index version 1 was: no family recorded.
+        relay
+            .index_tables()
+            .execute_batch("DELETE FROM doc_families; UPDATE meta SET value = 1 WHERE key = 'index_version:relay';")
+            .unwrap();
+        assert!(family_documents(&relay, family).unwrap().is_empty());
+        drop(relay);
+        let key = DbKey::from_bytes([3; 32]);
+        let relay = RelayStore::open_indexed(dir.path().join("documents.db"), &key, StoreOptions::default()).unwrap();
+        assert_eq!(family_documents(&relay, family).unwrap(), expected);
     }
 
     #[test]

@@ -239,6 +239,8 @@ async fn sync_request(
     let batch = SyncBatch::decode(&body)
         .map_err(|_| ApiError(StatusCode::BAD_REQUEST, "not a sync batch of this protocol version"))?;
     drop(body);
+    // Answered in the version the device spoke (an old app gets version 2's form).
+    let version = batch.version;
     // Subscribed before the session runs: a change stored meanwhile wakes the wait below.
     let changes = relay.changes.subscribe();
     let sent_something = has_news(&batch);
@@ -261,7 +263,9 @@ async fn sync_request(
             let started = Instant::now();
             // Authenticated again, so a revocation during a wait takes effect.
             let caller = authenticate(&relay, &token).await?;
-            let reply = run_session(&relay, &caller, SyncBatch::new(Vec::new())).await;
+            let mut ask = SyncBatch::new(Vec::new());
+            ask.version = version;
+            let reply = run_session(&relay, &caller, ask).await;
             busy.fetch_add(nanos(started.elapsed()), Ordering::Relaxed);
             let reply = reply?;
             Ok::<_, ApiError>(has_news(&reply).then_some(reply))
@@ -294,9 +298,12 @@ fn nanos(d: Duration) -> u64 {
     u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
-/// Whether a batch carries anything (messages or refusals).
+/// Whether a batch carries anything (messages, refusals, deletions or their confirmations).
 fn has_news(reply: &SyncBatch) -> bool {
-    !reply.messages.is_empty() || !reply.rejected.is_empty()
+    !reply.messages.is_empty()
+        || !reply.rejected.is_empty()
+        || !reply.deleted.is_empty()
+        || !reply.confirmed_deleted.is_empty()
 }
 
 fn too_many_requests() -> ApiError {
@@ -315,7 +322,9 @@ async fn run_session(relay: &Arc<Relay>, caller: &Caller, batch: SyncBatch) -> R
         // acknowledged.
         let answered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| relay.backend.sync(&request)))
             .unwrap_or_else(|_| Err(crate::RelayError::Io("a contained panic while answering a sync".into())));
-        let SyncOutcome { reply, report, changed } = answered.map_err(internal)?;
+        let SyncOutcome { mut reply, report, changed } = answered.map_err(internal)?;
+        reply.version = batch.version;
+        crate::deletion::exchange(&relay, &caller.device, &batch, &mut reply).map_err(internal)?;
         if !changed.is_empty() {
             relay.announce(live::Announcement::Changed(changed.into()));
         }

@@ -7,18 +7,30 @@
 //!
 //! ```text
 //! SyncBatch   { version, messages: [DocMessage { doc: (kind, uuid), data: automerge sync message }],
-//!               rejected: [Rejection { doc, reason }] }
+//!               rejected: [Rejection { doc, reason }], more,
+//!               deleted: [doc], confirmed_deleted: [doc] }          (version 3)
 //! ```
 //! The same batch type travels both ways: a device sends its messages, the relay answers with its
 //! own (and with the documents it refused, e.g. a write the device may not make).
+//!
+//! Version 3 adds deletion: the relay's answer lists documents the district deleted
+//! (`deleted`: the device deletes them with their history), and the device's next request
+//! confirms them (`confirmed_deleted`). A version 2 body is still read (as a batch with neither
+//! list), and a batch whose `version` is 2 is written in version 2's form (without them): the
+//! relay answers each device in the version it spoke, so an old app keeps syncing (and is not
+//! asked to delete anything; the relay still refuses the deleted documents from it).
 
 use homevisit_docs::{DocId, DocKind};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 use uuid::Uuid;
 
-/// The protocol version this build speaks (2: batches are bounded and say when more follows).
-pub const VERSION: u16 = 2;
+/// The protocol version this build speaks (2: batches are bounded and say when more follows; 3:
+/// deletions and their confirmations).
+pub const VERSION: u16 = 3;
+
+/// The oldest version this build still reads and answers in (see the module documentation).
+pub const OLDEST_VERSION: u16 = 2;
 
 /// Largest body a peer accepts (a relay answers 413 above it).
 pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
@@ -126,16 +138,54 @@ pub struct SyncBatch {
     /// The sender had more to send than one batch holds: the receiver asks again (even with
     /// nothing to say) before it considers the exchange settled.
     pub more: bool,
+    /// (Relay to device, version 3.) Documents the district deleted that this device may hold:
+    /// it deletes them with their history and confirms ([`SyncBatch::confirmed_deleted`]).
+    /// (`default`: a self-describing form of a batch made before version 3, e.g. JSON, still
+    /// reads; postcard bodies are versioned instead, see [`SyncBatch::decode`].)
+    #[serde(default, deserialize_with = "bounded::messages")]
+    pub deleted: Vec<WireDocId>,
+    /// (Device to relay, version 3.) Deleted documents this device has deleted.
+    #[serde(default, deserialize_with = "bounded::messages")]
+    pub confirmed_deleted: Vec<WireDocId>,
+}
+
+/// Version 2's batch: what a version 2 body holds.
+#[derive(Serialize, Deserialize)]
+struct BatchV2 {
+    version: u16,
+    #[serde(deserialize_with = "bounded::messages")]
+    messages: Vec<DocMessage>,
+    #[serde(deserialize_with = "bounded::messages")]
+    rejected: Vec<Rejection>,
+    more: bool,
 }
 
 impl SyncBatch {
     pub fn new(messages: Vec<DocMessage>) -> Self {
-        Self { version: VERSION, messages, rejected: Vec::new(), more: false }
+        Self {
+            version: VERSION,
+            messages,
+            rejected: Vec::new(),
+            more: false,
+            deleted: Vec::new(),
+            confirmed_deleted: Vec::new(),
+        }
     }
 
+    /// The body, in the form of the batch's `version` (2: without the deletion lists).
     pub fn encode(&self) -> Vec<u8> {
         use std::io::Write;
-        let plain = postcard::to_stdvec(self).expect("a batch always encodes");
+        let plain = if self.version == 2 {
+            let v2 = BatchV2 {
+                version: 2,
+                messages: self.messages.clone(),
+                rejected: self.rejected.clone(),
+                more: self.more,
+            };
+            postcard::to_stdvec(&v2).expect("a batch always encodes")
+        } else {
+            postcard::to_stdvec(self).expect("a batch always encodes")
+        };
         let mut body = self.version.to_le_bytes().to_vec();
         if plain.len() > COMPRESS_ABOVE {
             let mut z = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
@@ -161,11 +211,26 @@ impl SyncBatch {
         }
         let (head, rest) = bytes.split_at_checked(3).ok_or(ProtocolError::Malformed)?;
         let version = u16::from_le_bytes([head[0], head[1]]);
-        if version != VERSION {
+        if !(OLDEST_VERSION..=VERSION).contains(&version) {
             return Err(ProtocolError::Version { found: version, supported: VERSION });
         }
+        let parse = |plain: &[u8]| -> Result<SyncBatch, ProtocolError> {
+            if version == 2 {
+                let v2: BatchV2 = postcard::from_bytes(plain).map_err(|_| ProtocolError::Malformed)?;
+                Ok(SyncBatch {
+                    version: v2.version,
+                    messages: v2.messages,
+                    rejected: v2.rejected,
+                    more: v2.more,
+                    deleted: Vec::new(),
+                    confirmed_deleted: Vec::new(),
+                })
+            } else {
+                postcard::from_bytes(plain).map_err(|_| ProtocolError::Malformed)
+            }
+        };
         let batch: SyncBatch = match head[2] {
-            PLAIN => postcard::from_bytes(rest).map_err(|_| ProtocolError::Malformed)?,
+            PLAIN => parse(rest)?,
             DEFLATE => {
                 let mut plain = Vec::new();
                 // Bounded, so a small body cannot expand into an unbounded one.
@@ -176,7 +241,7 @@ impl SyncBatch {
                 if plain.len() > MAX_BODY_BYTES {
                     return Err(ProtocolError::TooLarge(plain.len()));
                 }
-                postcard::from_bytes(&plain).map_err(|_| ProtocolError::Malformed)?
+                parse(&plain)?
             }
             _ => return Err(ProtocolError::Malformed),
         };
@@ -293,11 +358,53 @@ mod tests {
     }
 
     #[test]
+    fn deletion_lists_round_trip_and_are_bounded() {
+        let doc: WireDocId = DocId::new(DocKind::VisitNotes, Uuid::new_v4()).into();
+        let mut batch = SyncBatch::new(vec![]);
+        batch.deleted = vec![doc];
+        batch.confirmed_deleted = vec![doc, doc];
+        assert_eq!(SyncBatch::decode(&batch.encode()).unwrap(), batch);
+        let mut over = SyncBatch::new(vec![]);
+        over.deleted = vec![doc; MAX_BATCH_MESSAGES + 1];
+        assert_eq!(SyncBatch::decode(&over.encode()), Err(ProtocolError::Malformed));
+        let mut over = SyncBatch::new(vec![]);
+        over.confirmed_deleted = vec![doc; MAX_BATCH_MESSAGES + 1];
+        assert_eq!(SyncBatch::decode(&over.encode()), Err(ProtocolError::Malformed));
+    }
+
+    #[test]
+    fn a_version_2_peer_is_read_and_answered_in_version_2() {
+        let doc = DocId::new(DocKind::VisitNotes, Uuid::new_v4());
+        // A version 2 body, as an old app writes it: no deletion lists.
+        let old = BatchV2 {
+            version: 2,
+            messages: vec![DocMessage::sync(doc.into(), vec![1, 2, 3])],
+            rejected: Vec::new(),
+            more: true,
+        };
+        let mut body = 2u16.to_le_bytes().to_vec();
+        body.push(PLAIN);
+        body.extend_from_slice(&postcard::to_stdvec(&old).unwrap());
+        let read = SyncBatch::decode(&body).unwrap();
+        assert_eq!((read.version, read.messages.len(), read.more), (2, 1, true));
+        assert!(read.deleted.is_empty() && read.confirmed_deleted.is_empty());
+        // Answered in version 2: its deletion lists are left out, and the old form reads back.
+        let mut answer = read.clone();
+        answer.deleted = vec![doc.into()];
+        let bytes = answer.encode();
+        assert_eq!(u16::from_le_bytes([bytes[0], bytes[1]]), 2);
+        let back: BatchV2 = postcard::from_bytes(&bytes[3..]).unwrap();
+        assert_eq!((back.version, back.messages, back.more), (2, read.messages, true));
+    }
+
+    #[test]
     fn other_versions_and_garbage_are_refused() {
         let mut batch = SyncBatch::new(vec![]);
+        batch.version = 4;
+        assert_eq!(SyncBatch::decode(&batch.encode()), Err(ProtocolError::Version { found: 4, supported: VERSION }));
         batch.version = 1;
         assert_eq!(SyncBatch::decode(&batch.encode()), Err(ProtocolError::Version { found: 1, supported: VERSION }));
-        assert_eq!(SyncBatch::decode(&[2, 0, 7, 0xff]), Err(ProtocolError::Malformed));
+        assert_eq!(SyncBatch::decode(&[3, 0, 7, 0xff]), Err(ProtocolError::Malformed));
         assert_eq!(SyncBatch::decode(&[1]), Err(ProtocolError::Malformed));
         let bad_kind = WireDocId { kind: 200, id: [0; 16] };
         assert_eq!(DocId::try_from(bad_kind), Err(ProtocolError::UnknownKind(200)));

@@ -26,6 +26,8 @@ pub trait Index {
     fn clear(conn: &Connection) -> Result<()>;
     /// Writes what document `id`, whose checked content is `content`, contributes.
     fn apply(conn: &Connection, id: &DocId, content: &Content) -> Result<()>;
+    /// Removes what document `id` contributed (it is being purged: [`crate::Store::purge_documents`]).
+    fn remove(conn: &Connection, id: &DocId) -> Result<()>;
 }
 
 /// Checks document `id` and reads its content ([`homevisit_docs::check`]). A document whose

@@ -37,6 +37,7 @@ mod migrations;
 mod parallel;
 mod phone_index;
 mod prompts;
+mod purge;
 mod queries;
 mod settings;
 mod sqlcipher;

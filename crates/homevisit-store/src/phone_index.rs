@@ -2,7 +2,7 @@
 //! visits, a family's visits, counts per school and educator), kept by the document store in the
 //! same transaction as every change. Nothing here decides access (the relay keeps its own records).
 
-use homevisit_docs::{Content, DocId};
+use homevisit_docs::{Content, DocId, DocKind};
 use rusqlite::{Connection, params};
 
 use crate::Index;
@@ -26,6 +26,26 @@ impl Index for PhoneIndex {
             "DELETE FROM school_index; DELETE FROM educator_index; DELETE FROM family_index;
              DELETE FROM visit_index; DELETE FROM visit_educators; DELETE FROM prompt_pack_index;",
         )?;
+        Ok(())
+    }
+
+    fn remove(conn: &Connection, id: &DocId) -> Result<()> {
+        // Rows are keyed by the record's id, a prompt pack's by its document id.
+        let key = if id.kind == DocKind::PromptPack { id.to_string() } else { id.id.to_string() };
+        let statements: &[&str] = match id.kind {
+            DocKind::School => &["DELETE FROM school_index WHERE school_id = ?1"],
+            DocKind::Educator => &["DELETE FROM educator_index WHERE educator_id = ?1"],
+            DocKind::Family => &["DELETE FROM family_index WHERE family_id = ?1"],
+            DocKind::VisitLog => {
+                &["DELETE FROM visit_educators WHERE visit_id = ?1", "DELETE FROM visit_index WHERE visit_id = ?1"]
+            }
+            // Notes have no row of their own (their visit's row is the log's).
+            DocKind::VisitNotes => &[],
+            DocKind::PromptPack => &["DELETE FROM prompt_pack_index WHERE doc_id = ?1"],
+        };
+        for sql in statements {
+            conn.prepare_cached(sql)?.execute(params![key])?;
+        }
         Ok(())
     }
 

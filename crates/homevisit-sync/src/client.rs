@@ -3,6 +3,7 @@
 //! with nothing to send waits at the relay until it has news). Every byte goes over TLS (rustls);
 //! plain HTTP is refused except to this machine (loopback), for tests and local demos.
 
+use std::collections::BTreeSet;
 use std::future::Future;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -322,6 +323,7 @@ impl RelayClient {
         // Rounds in which either side sends a full page and says more follows do not count
         // against MAX_ROUNDS (a first sync of a large school is many pages), up to MAX_PAGES.
         let (mut round, mut unpaged) = (0, 0);
+        let mut deleted = BTreeSet::new();
         while unpaged < MAX_ROUNDS && round < MAX_PAGES {
             let out = session.outgoing(&mut *lock())?;
             let (done, total, report) = session.progress();
@@ -336,7 +338,9 @@ impl RelayClient {
             // nothing to say means every document is settled: the relay answers each message in
             // the same response, so nothing is left pending on its side.
             if round > 0 && out.messages.is_empty() && !session.peer_has_more() {
-                return Ok(Some(settled(lock().batch(|store| session.finish(store))?)));
+                let report = settled(lock().batch(|store| session.finish(store))?);
+                self.delete_and_confirm(store, &deleted).await?;
+                return Ok(Some(report));
             }
             // Only a request with nothing to say waits: it is a question, "anything for me?".
             let poll = round == 0 && out.messages.is_empty() && !wait.is_zero();
@@ -358,6 +362,8 @@ impl RelayClient {
                 unpaged += 1;
             }
             round += 1;
+            // Documents the district deleted: deleted here once the session is settled.
+            deleted.extend(reply.deleted.iter().filter_map(|w| DocId::try_from(*w).ok()));
             // One commit for the whole reply, however many documents it carries.
             let before = session.changed().len();
             lock().batch(|store| session.incoming(store, &reply))?;
@@ -373,7 +379,25 @@ impl RelayClient {
         // next edit). Persisting what is settled is always safe (a state keeps only the heads
         // both sides declared, and a document is marked only where they match), so the session
         // ends here and the caller's next one continues.
-        Ok(Some(settled(lock().batch(|store| session.finish(store))?)))
+        let report = settled(lock().batch(|store| session.finish(store))?);
+        self.delete_and_confirm(store, &deleted).await?;
+        Ok(Some(report))
+    }
+
+    /// Deletes the documents the relay said the district deleted, with their history
+    /// ([`Store::purge_documents`]), and confirms it to the relay. If the confirmation does not
+    /// arrive, the relay says so again at the next sync and the (idempotent) deletion is repeated.
+    async fn delete_and_confirm(&self, store: &Mutex<Store>, deleted: &BTreeSet<DocId>) -> Result<(), ClientError> {
+        if deleted.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<DocId> = deleted.iter().copied().collect();
+        store.lock().unwrap_or_else(|p| p.into_inner()).purge_documents(&ids).map_err(crate::store_failure)?;
+        let mut confirm = SyncBatch::new(Vec::new());
+        confirm.confirmed_deleted = ids.into_iter().map(Into::into).collect();
+        // Its answer may offer more; the next sync takes it.
+        self.round_trip(&confirm, Duration::ZERO).await?;
+        Ok(())
     }
 }
 

@@ -40,7 +40,7 @@ impl<'s, S: SyncDocs> PeerSync<'s, S> {
 
     /// The first message, from the side that starts.
     pub fn start(&mut self) -> Result<Vec<u8>, PeerError> {
-        Ok(self.session.outgoing(self.docs)?.encode())
+        Ok(peer_form(self.session.outgoing(self.docs)?).encode())
     }
 
     /// Handles the other side's bytes. Returns the bytes to send back, or `None` when the exchange
@@ -53,11 +53,18 @@ impl<'s, S: SyncDocs> PeerSync<'s, S> {
         if quiet || self.rounds >= MAX_ROUNDS {
             return Ok(None);
         }
-        Ok(Some(reply.encode()))
+        Ok(Some(peer_form(reply).encode()))
     }
 
     /// Persists sync state and marks; call when the exchange is complete.
     pub fn finish(self) -> Result<SyncReport, PeerError> {
         Ok(self.session.finish(self.docs)?)
     }
+}
+
+/// Phone to phone, batches go in the oldest version still spoken: they never carry the relay's
+/// deletion lists (version 3), and a phone on an older app reads them.
+fn peer_form(mut batch: SyncBatch) -> SyncBatch {
+    batch.version = homevisit_protocol::OLDEST_VERSION;
+    batch
 }

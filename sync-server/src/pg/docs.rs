@@ -68,8 +68,8 @@ pub(crate) fn recompute_scopes(tx: &mut Transaction<'_>, sealer: &Sealer) -> Res
             .unwrap_or_default();
         let educators: Vec<String> = scope.educators.iter().map(|e| e.to_string()).collect();
         tx.execute(
-            "UPDATE documents SET school_id = $2, educator_ids = $3 WHERE doc_id = $1",
-            &[&key, &scope.school.map(|s| s.to_string()), &educators],
+            "UPDATE documents SET school_id = $2, educator_ids = $3, family_id = $4 WHERE doc_id = $1",
+            &[&key, &scope.school.map(|s| s.to_string()), &educators, &scope.family.map(|f| f.to_string())],
         )?;
     }
     Ok(())
@@ -137,6 +137,7 @@ impl<'a, 't> PgDocs<'a, 't> {
     /// Writes `content` as the document's new state, with the scope its checked content gives it.
     fn store(&mut self, doc: &DocId, mut content: AutoCommit, scope: &Scope) -> Result<(), DocFailure> {
         let school = scope.school.map(|s| s.to_string());
+        let family = scope.family.map(|f| f.to_string());
         let educators: Vec<String> = scope.educators.iter().map(|e| e.to_string()).collect();
         let heads = encode_heads(content.get_heads());
         // The whole save replaces what is stored: only one checked to load again (a document
@@ -145,10 +146,12 @@ impl<'a, 't> PgDocs<'a, 't> {
         let sealed = self.sealer.seal(doc.to_string().as_bytes(), &saved);
         self.tx
             .execute(
-                "INSERT INTO documents (doc_id, data, heads, school_id, educator_ids) VALUES ($1, $2, $3, $4, $5)
+                "INSERT INTO documents (doc_id, data, heads, school_id, educator_ids, family_id)
+                 VALUES ($1, $2, $3, $4, $5, $6)
                  ON CONFLICT (doc_id) DO UPDATE SET data = excluded.data, heads = excluded.heads,
-                   school_id = excluded.school_id, educator_ids = excluded.educator_ids, updated_at = now()",
-                &[&doc.to_string(), &sealed, &heads, &school, &educators],
+                   school_id = excluded.school_id, educator_ids = excluded.educator_ids,
+                   family_id = excluded.family_id, updated_at = now()",
+                &[&doc.to_string(), &sealed, &heads, &school, &educators, &family],
             )
             .map_err(storage)?;
         self.loaded.insert(*doc, content);
@@ -167,6 +170,11 @@ impl<'a, 't> PgDocs<'a, 't> {
     ) -> Result<Applied, DocFailure> {
         let stored = self.load_for_update(doc)?;
         let is_new = stored.is_none();
+        // Checked again under the document's lock: a deletion that committed after the write rule
+        // was decided (on another instance) must not be undone by this write.
+        if is_new && self.deleted(doc)? {
+            return Err(DocFailure::Rejected(RejectReason::Forbidden));
+        }
         let mut content = stored.unwrap_or_else(|| AutoCommit::new_with_encoding(homevisit_docs::ENCODING));
         let before = sorted(content.get_heads());
         let whole = matches!(incoming, Incoming::Whole(_));
@@ -338,6 +346,14 @@ impl Records for PgDocs<'_, '_> {
             .query("SELECT educator_id FROM visit_contributors WHERE visit_id = $1", &[&visit.to_string()])
             .map_err(storage)?;
         Ok(rows.iter().filter_map(|r| r.get::<_, String>(0).parse().ok()).collect())
+    }
+
+    fn deleted(&mut self, doc: &DocId) -> Result<bool, DocFailure> {
+        let row = self
+            .tx
+            .query_opt("SELECT 1 FROM deleted_documents WHERE doc_id = $1", &[&doc.to_string()])
+            .map_err(storage)?;
+        Ok(row.is_some())
     }
 }
 

@@ -11,6 +11,7 @@
 
 mod access;
 mod audit;
+mod deletion;
 mod docs;
 mod pool;
 mod seal;
@@ -38,7 +39,8 @@ pub(crate) use seal::Sealer;
 
 const SCHEMA: &str = include_str!("schema.sql");
 /// 2: scopes recomputed from checked content under each document's own id; visit contributors.
-const SCHEMA_VERSION: i32 = 2;
+/// 3: each document's family recorded (recomputed), deletion receipts and tombstones, settings.
+const SCHEMA_VERSION: i32 = 3;
 /// Any constant shared by all instances: serializes schema setup.
 const SCHEMA_LOCK: i64 = 0x686f_6d65_7669_7369; // "homevisi"
 const CHANNEL: &str = "homevisit_changes";
@@ -242,6 +244,56 @@ impl Backend for Postgres {
         self.pool.run(|c| {
             let n: i64 = c.query_one("SELECT count(*) FROM documents", &[])?.get(0);
             Ok(n as usize)
+        })
+    }
+
+    fn document_ids(&self, kind: homevisit_docs::DocKind) -> Result<Vec<DocId>, RelayError> {
+        self.pool.run(|c| deletion::document_ids(c, kind))
+    }
+
+    fn family_documents(&self, family: homevisit_model::FamilyId) -> Result<Vec<DocId>, RelayError> {
+        self.pool.run(|c| deletion::family_documents(c, family))
+    }
+
+    fn delete(&self, receipt: &crate::deletion::DeletionReceipt) -> Result<(), RelayError> {
+        self.pool.run(|c| deletion::delete(c, receipt))
+    }
+
+    fn receipts(&self) -> Result<Vec<crate::deletion::DeletionReceipt>, RelayError> {
+        self.pool.run(deletion::receipts)
+    }
+
+    fn confirm_deleted(
+        &self,
+        device: &homevisit_sync::DeviceId,
+        school: homevisit_model::SchoolId,
+        docs: &[DocId],
+    ) -> Result<(), RelayError> {
+        self.pool.run(|c| deletion::confirm_deleted(c, device, school, docs))
+    }
+
+    fn pending_deletions(
+        &self,
+        device: &homevisit_sync::DeviceId,
+        school: homevisit_model::SchoolId,
+        limit: usize,
+    ) -> Result<Vec<DocId>, RelayError> {
+        self.pool.run(|c| deletion::pending_deletions(c, device, school, limit))
+    }
+
+    fn setting(&self, key: &str) -> Result<Option<String>, RelayError> {
+        self.pool
+            .run(|c| Ok(c.query_opt("SELECT value FROM relay_settings WHERE key = $1", &[&key])?.map(|r| r.get(0))))
+    }
+
+    fn set_setting(&self, key: &str, value: &str) -> Result<(), RelayError> {
+        self.pool.run(|c| {
+            c.execute(
+                "INSERT INTO relay_settings (key, value) VALUES ($1, $2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                &[&key, &value],
+            )?;
+            Ok(())
         })
     }
 }

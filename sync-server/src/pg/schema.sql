@@ -74,3 +74,35 @@ CREATE TABLE IF NOT EXISTS device_usage (
     documents bigint NOT NULL,
     bytes     bigint NOT NULL
 );
+
+-- Schema version 3 (issue 11, item 7: deletion, export, retention). The family a family record
+-- or a visit log concerns, from its checked content (recomputed for every document on upgrade),
+-- so a family's documents are found from the relay's records.
+ALTER TABLE documents ADD COLUMN IF NOT EXISTS family_id text;
+CREATE INDEX IF NOT EXISTS documents_family ON documents (family_id);
+-- Deletion receipts (ids and times only: none of the deleted content), tombstones (a write to a
+-- deleted id is refused), devices' confirmations, and district settings (notes retention).
+CREATE TABLE IF NOT EXISTS deletion_receipts (
+    receipt_id text PRIMARY KEY,
+    reason     text NOT NULL,
+    family_id  text,
+    doc_ids    text NOT NULL,
+    deleted_at text NOT NULL,
+    deleted_by text NOT NULL
+);
+CREATE TABLE IF NOT EXISTS deleted_documents (
+    doc_id     text PRIMARY KEY,
+    receipt_id text NOT NULL REFERENCES deletion_receipts (receipt_id),
+    school_id  text
+);
+CREATE INDEX IF NOT EXISTS deleted_documents_school ON deleted_documents (school_id);
+CREATE TABLE IF NOT EXISTS deletion_confirmations (
+    doc_id       text NOT NULL REFERENCES deleted_documents (doc_id),
+    device_id    text NOT NULL,
+    confirmed_at text NOT NULL,
+    PRIMARY KEY (doc_id, device_id)
+);
+CREATE TABLE IF NOT EXISTS relay_settings (
+    key   text PRIMARY KEY,
+    value text NOT NULL
+);
