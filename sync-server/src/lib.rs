@@ -8,9 +8,11 @@
 //! but loopback.
 
 pub mod access;
+pub mod attest;
 mod backend;
 #[cfg(test)]
 mod conformance_tests;
+mod consent;
 mod embedded;
 mod embedded_access;
 mod live;

@@ -5,11 +5,12 @@
 //! a phone's index does can change who the relay lets read what.
 
 use homevisit_docs::{Content, DocId, Scope};
-use homevisit_model::{EducatorId, SchoolId, VisitId};
+use homevisit_model::{EducatorId, FamilyId, SchoolId, VisitId};
 use homevisit_store::{Index, PeerId, Result, Store};
 use homevisit_sync::DeviceId;
 use rusqlite::{Connection, OptionalExtension, params};
 
+use crate::attest::{Attestation, Attested, Effect, relay_now, source_name};
 use crate::backend::Usage;
 
 /// The embedded relay's records.
@@ -24,6 +25,7 @@ impl Index for RelayIndex {
     const MIGRATIONS: &'static [&'static str] = &[
         include_str!("../migrations/embedded/001_relay_tables.sql"),
         include_str!("../migrations/embedded/002_without_phone_tables.sql"),
+        include_str!("../migrations/embedded/003_attestations_and_declines.sql"),
     ];
 
     fn clear(conn: &Connection) -> Result<()> {
@@ -88,6 +90,84 @@ pub fn contributors(store: &RelayStore, visit: VisitId) -> Result<Vec<EducatorId
         .prepare_cached("SELECT educator_id FROM visit_contributors WHERE visit_id = ?1 ORDER BY educator_id")?;
     let ids = stmt.query_map([visit.to_string()], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
     Ok(ids.iter().filter_map(|s| s.parse().ok()).collect())
+}
+
+/// The latest recorded value of each attested field of `visit`, or `None` if none is recorded.
+pub fn attested(store: &RelayStore, visit: VisitId) -> Result<Option<[Option<EducatorId>; 3]>> {
+    let rows = attestations(store, visit)?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(Attested::ALL.map(|what| rows.iter().rev().find(|r| r.what == what).and_then(|r| r.educator))))
+}
+
+/// Every recorded value of `visit`'s attested fields, oldest first.
+pub fn attestations(store: &RelayStore, visit: VisitId) -> Result<Vec<Attestation>> {
+    let mut stmt = store.index_tables().prepare_cached(
+        "SELECT what, educator_id, device_id, at FROM visit_attestations WHERE visit_id = ?1 ORDER BY seq",
+    )?;
+    let rows = stmt
+        .query_map([visit.to_string()], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(what, educator, device, at)| {
+            Some(Attestation {
+                visit,
+                what: Attested::parse(&what)?,
+                educator: educator.and_then(|e| e.parse().ok()),
+                device,
+                at,
+            })
+        })
+        .collect())
+}
+
+/// The family's declined visits no coordinator has lifted.
+pub fn open_declines(store: &RelayStore, family: FamilyId) -> Result<Vec<VisitId>> {
+    let mut stmt = store.index_tables().prepare_cached(
+        "SELECT visit_id FROM family_declines WHERE family_id = ?1 AND lifted_at IS NULL ORDER BY visit_id",
+    )?;
+    let ids = stmt.query_map([family.to_string()], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
+    Ok(ids.iter().filter_map(|s| s.parse().ok()).collect())
+}
+
+/// Records what an accepted change attests or declines, by `device`, at the relay's time.
+pub fn record_effect(store: &RelayStore, effect: &Effect, device: &str) -> Result<()> {
+    let conn = store.index_tables();
+    let now = relay_now();
+    match effect {
+        Effect::Attest { visit, what, educator, source } => {
+            conn.prepare_cached(
+                "INSERT INTO visit_attestations (visit_id, what, educator_id, device_id, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![
+                visit.to_string(),
+                what.as_str(),
+                educator.map(|e| e.to_string()),
+                source_name(*source, device),
+                now
+            ])?;
+        }
+        Effect::Decline { family, visit } => {
+            conn.prepare_cached(
+                "INSERT OR IGNORE INTO family_declines (family_id, visit_id, device_id, declined_at) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![family.to_string(), visit.to_string(), device, now])?;
+        }
+        Effect::Lift { family, visits } => {
+            let mut stmt = conn.prepare_cached(
+                "UPDATE family_declines SET lifted_at = ?3, lifted_by = ?4
+                 WHERE family_id = ?1 AND visit_id = ?2 AND lifted_at IS NULL",
+            )?;
+            for visit in visits {
+                stmt.execute(params![family.to_string(), visit.to_string(), now, device])?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// What `device`'s changes have stored on this relay.

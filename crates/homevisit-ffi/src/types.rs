@@ -24,6 +24,9 @@ pub enum VisitStatus {
     FamilyNotHome,
     Cancelled,
     Rescheduled,
+    /// The family said no to this visit or withdrew: it is not offered for planning again until
+    /// a coordinator records its renewed agreement.
+    FamilyDeclined,
 }
 
 impl From<model::VisitStatus> for VisitStatus {
@@ -35,6 +38,7 @@ impl From<model::VisitStatus> for VisitStatus {
             model::VisitStatus::FamilyNotHome => Self::FamilyNotHome,
             model::VisitStatus::Cancelled => Self::Cancelled,
             model::VisitStatus::Rescheduled => Self::Rescheduled,
+            model::VisitStatus::FamilyDeclined => Self::FamilyDeclined,
         }
     }
 }
@@ -48,6 +52,7 @@ impl From<VisitStatus> for model::VisitStatus {
             VisitStatus::FamilyNotHome => Self::FamilyNotHome,
             VisitStatus::Cancelled => Self::Cancelled,
             VisitStatus::Rescheduled => Self::Rescheduled,
+            VisitStatus::FamilyDeclined => Self::FamilyDeclined,
         }
     }
 }

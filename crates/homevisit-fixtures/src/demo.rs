@@ -45,6 +45,7 @@ pub fn data_set(today: NaiveDate, offset: FixedOffset) -> DataSet {
             .iter()
             .map(|(n, g)| Student { first_name: n.to_string(), grade: Grade::parse(g).expect("valid grade") })
             .collect(),
+        agreement_renewed: None,
     };
     let families = vec![
         family("Morales family", lincoln, "es", true, &[("Sofia", "2"), ("Mateo", "K")]),

@@ -197,6 +197,7 @@ pub fn data_set(n: u32) -> DataSet {
             interpreter_needed: false,
             contact: None,
             students: vec![],
+            agreement_renewed: None,
         };
         let start = Timestamp(f.visit_date);
         let plan = VisitPlan {

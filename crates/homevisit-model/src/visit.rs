@@ -108,9 +108,30 @@ pub enum VisitStatus {
     FamilyNotHome,
     Cancelled,
     Rescheduled,
+    /// The family said no to this visit, or withdrew (core practice 1: visits are voluntary).
+    /// Recorded on the visit's log by an educator's phone, offline if need be; the family is then
+    /// not offered for planning until a coordinator records its renewed agreement
+    /// ([`crate::Family::agreement_renewed`]).
+    FamilyDeclined,
 }
 
 impl VisitStatus {
+    pub const ALL: [VisitStatus; 7] = [
+        Self::Planned,
+        Self::Confirmed,
+        Self::Completed,
+        Self::FamilyNotHome,
+        Self::Cancelled,
+        Self::Rescheduled,
+        Self::FamilyDeclined,
+    ];
+
+    /// Statuses that say the family agreed to the visit (it was confirmed or it happened): a visit
+    /// log in one of them must carry the family's agreement ([`VisitPlan::family_agreement`]).
+    pub fn needs_family_agreement(&self) -> bool {
+        matches!(self, Self::Confirmed | Self::Completed)
+    }
+
     pub fn as_str(&self) -> &'static str {
         match self {
             Self::Planned => "planned",
@@ -119,12 +140,11 @@ impl VisitStatus {
             Self::FamilyNotHome => "family_not_home",
             Self::Cancelled => "cancelled",
             Self::Rescheduled => "rescheduled",
+            Self::FamilyDeclined => "family_declined",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Planned, Self::Confirmed, Self::Completed, Self::FamilyNotHome, Self::Cancelled, Self::Rescheduled]
-            .into_iter()
-            .find(|v| v.as_str() == s)
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
     }
 }
 

@@ -140,7 +140,9 @@ impl Store {
     }
 
     /// Plans a visit: its log (plan + "planned" outcome) and its empty notes, stored together.
+    /// Refused for a family whose "no" stands ([`ValidationError::FamilyDeclined`]).
     pub fn plan_visit(&mut self, plan: &VisitPlan) -> Result<()> {
+        self.check_not_declined(plan.family_id)?;
         self.import_visits(&[VisitImport {
             log: VisitLog { plan: plan.clone(), outcome: VisitOutcome::planned() },
             notes: VisitNotes::default(),

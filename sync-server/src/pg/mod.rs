@@ -10,6 +10,7 @@
 //! (the database on the relay's host, or reached through a local TLS tunnel).
 
 mod access;
+mod attestations;
 mod docs;
 mod pool;
 mod seal;
@@ -228,5 +229,9 @@ impl Backend for Postgres {
             let n: i64 = c.query_one("SELECT count(*) FROM documents", &[])?.get(0);
             Ok(n as usize)
         })
+    }
+
+    fn attestations(&self, visit: homevisit_model::VisitId) -> Result<Vec<crate::attest::Attestation>, RelayError> {
+        self.pool.run(|c| Ok(attestations::attestations(c, visit)?))
     }
 }
