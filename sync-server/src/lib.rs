@@ -190,6 +190,12 @@ impl Relay {
         self.backend.document_count()
     }
 
+    /// Every recorded value of a visit's attested fields, oldest first ([`attest`]): who
+    /// recorded the outcome and the family's agreement and who confirmed, by which device, when.
+    pub fn attestations(&self, visit: homevisit_model::VisitId) -> Result<Vec<attest::Attestation>, RelayError> {
+        self.backend.attestations(visit)
+    }
+
     /// Wakes the live requests `announcement` concerns: something new was stored.
     pub(crate) fn announce(&self, announcement: live::Announcement) {
         self.changes.announce(announcement);

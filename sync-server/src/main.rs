@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use homevisit_model::{EducatorId, SchoolId};
+use homevisit_model::{EducatorId, SchoolId, VisitId};
 use homevisit_relay::access::{DeviceRecord, Role};
 use homevisit_relay::log_limit::LogLimit;
 use homevisit_relay::{Config, Relay, Storage, start};
@@ -69,6 +69,29 @@ enum Command {
         #[arg(long)]
         coordinators_read_notes: bool,
     },
+    /// What the relay recorded about a visit (for the coordinator who pays stipends).
+    Visit {
+        #[command(subcommand)]
+        command: VisitCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum VisitCommand {
+    /// Who recorded the outcome, who recorded the family's agreement and who confirmed the visit:
+    /// every value each was given, with the educator, the writing device (or `import`) and the
+    /// relay's time, oldest first. Ids and times only.
+    Attestations { visit_id: VisitId },
+}
+
+/// A visit's attestations as a table: one line each, ids and relay times only.
+fn attestations_table(rows: &[homevisit_relay::attest::Attestation]) -> String {
+    let mut out = format!("{:<22}  {:<36}  {:<36}  {}\n", "FIELD", "EDUCATOR", "DEVICE", "AT");
+    for r in rows {
+        let educator = r.educator.map_or("(cleared)".to_string(), |e| e.to_string());
+        out.push_str(&format!("{:<22}  {:<36}  {:<36}  {}\n", r.what.as_str(), educator, r.device, r.at));
+    }
+    out
 }
 
 /// What an invited device is enrolled as.
@@ -229,6 +252,12 @@ async fn main() -> ExitCode {
                     return Err(format!("no active device {device_id}"));
                 }
                 println!("revoked {device_id}");
+                Ok(())
+            }
+            Command::Visit { command: VisitCommand::Attestations { visit_id } } => {
+                let relay = Relay::open_with(&cli.data, &storage).map_err(|e| e.to_string())?;
+                let rows = relay.attestations(visit_id).map_err(|e| e.to_string())?;
+                print!("{}", attestations_table(&rows));
                 Ok(())
             }
             Command::Policy { school, coordinators_read_notes } => {
