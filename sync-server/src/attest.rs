@@ -30,9 +30,13 @@ pub enum Attested {
     FamilyAgreement,
     /// `VisitOutcome::partner_confirmation.educator_id`.
     PartnerConfirmation,
+    /// `VisitOutcome::coordinator_confirmation`: names no educator; its row names the coordinator's
+    /// device (a visit by one educator with an interpreter; see [`judge_coordinator_confirmation`]).
+    CoordinatorConfirmation,
 }
 
 impl Attested {
+    /// The fields that name an educator (compared by [`judge_visit_log`]).
     pub const ALL: [Attested; 3] = [Self::OutcomeRecordedBy, Self::FamilyAgreement, Self::PartnerConfirmation];
 
     pub fn as_str(self) -> &'static str {
@@ -40,11 +44,12 @@ impl Attested {
             Self::OutcomeRecordedBy => "outcome_recorded_by",
             Self::FamilyAgreement => "family_agreement",
             Self::PartnerConfirmation => "partner_confirmation",
+            Self::CoordinatorConfirmation => "coordinator_confirmation",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|a| a.as_str() == s)
+        Self::ALL.into_iter().chain([Self::CoordinatorConfirmation]).find(|a| a.as_str() == s)
     }
 
     /// The educator the field names in `log`, if set.
@@ -53,6 +58,7 @@ impl Attested {
             Self::OutcomeRecordedBy => log.outcome.recorded_by,
             Self::FamilyAgreement => log.plan.family_agreement.as_ref().map(|a| a.recorded_by),
             Self::PartnerConfirmation => log.outcome.partner_confirmation.as_ref().map(|c| c.educator_id),
+            Self::CoordinatorConfirmation => None,
         }
     }
 }
@@ -129,6 +135,14 @@ pub(crate) fn judge_visit_log(
     records: &mut dyn Records,
 ) -> Result<Option<Vec<Effect>>, DocFailure> {
     let visit = log.plan.id;
+    // The coordinator's confirmation is the coordinator's to give: an educator's device keeps it
+    // as the relay holds it (or clears it with the outcome), never sets or changes it.
+    if log.outcome.coordinator_confirmation.is_some() {
+        let stored = records.stored_visit_log(visit)?;
+        if stored.map(|s| s.outcome.coordinator_confirmation) != Some(log.outcome.coordinator_confirmation.clone()) {
+            return Ok(None);
+        }
+    }
     let mut effects = Vec::new();
     let recorded: [Option<EducatorId>; 3] = match records.attested(visit)? {
         Some(latest) => latest,
@@ -170,6 +184,33 @@ pub(crate) fn checked_visit_log(id: &homevisit_docs::DocId, bytes: &[u8]) -> Opt
     }
 }
 
+/// A coordinator's (or district administrator's) device reads a visit log and may change one thing
+/// in it: confirm a completed visit made by one educator with an interpreter
+/// (`VisitOutcome::coordinator_confirmation`). The received log must equal the relay's stored one
+/// but for that confirmation, newly set. `None` refuses it.
+pub(crate) fn judge_coordinator_confirmation(
+    log: &VisitLog,
+    records: &mut dyn Records,
+) -> Result<Option<Vec<Effect>>, DocFailure> {
+    let Some(stored) = records.stored_visit_log(log.plan.id)? else { return Ok(None) };
+    let confirmation = &log.outcome.coordinator_confirmation;
+    if confirmation.is_none() || *confirmation == stored.outcome.coordinator_confirmation {
+        return Ok(None);
+    }
+    let mut rest = log.clone();
+    rest.outcome.coordinator_confirmation = stored.outcome.coordinator_confirmation.clone();
+    if rest != stored || !log.plan.confirmed_by_coordinator() {
+        return Ok(None);
+    }
+    let visit = log.plan.id;
+    Ok(Some(vec![Effect::Attest {
+        visit,
+        what: Attested::CoordinatorConfirmation,
+        educator: None,
+        source: Source::Device,
+    }]))
+}
+
 /// What an administrator's import of `content` attests: every field of a visit log, as imported
 /// (the administrator may write anything; the record says it came from the import).
 pub(crate) fn import_effects(content: &Content) -> Vec<Effect> {
@@ -199,7 +240,7 @@ pub(crate) fn import_effects(content: &Content) -> Vec<Effect> {
 #[cfg(test)]
 mod tests {
     use homevisit_docs::{DocId, Scope};
-    use homevisit_model::{FamilyAgreement, PartnerConfirmation, Timestamp, VisitStatus};
+    use homevisit_model::{FamilyAgreement, PartnerConfirmation, Timestamp, VisitOutcome, VisitPlan, VisitStatus};
 
     use super::*;
 
@@ -288,6 +329,45 @@ mod tests {
                 source: Source::Device
             }]
         );
+    }
+
+    #[test]
+    fn a_coordinator_confirms_a_visit_by_one_educator_and_changes_nothing_else() {
+        let (a, b) = (EducatorId::new(), EducatorId::new());
+        let mut alone = completed(a, b);
+        alone.plan.educator_ids = vec![a];
+        alone.outcome.partner_confirmation = None;
+        let confirmation = Some(homevisit_model::CoordinatorConfirmation { confirmed_at: Timestamp::now() });
+        let confirmed = VisitLog {
+            outcome: VisitOutcome { coordinator_confirmation: confirmation.clone(), ..alone.outcome.clone() },
+            ..alone.clone()
+        };
+        let mut held = Held { attested: Some([Some(a), Some(a), None]), stored: Some(alone.clone()) };
+        let effects = judge_coordinator_confirmation(&confirmed, &mut held).unwrap().unwrap();
+        assert!(matches!(
+            effects[..],
+            [Effect::Attest { what: Attested::CoordinatorConfirmation, educator: None, .. }]
+        ));
+        // Anything else changed with it: refused.
+        let mut more = confirmed.clone();
+        more.outcome.ended_at = Timestamp::parse_rfc3339("2026-11-22T23:00:00Z");
+        assert_eq!(judge_coordinator_confirmation(&more, &mut held).unwrap(), None);
+        // Nothing new (or a visit the relay does not have): refused.
+        assert_eq!(judge_coordinator_confirmation(&alone, &mut held).unwrap(), None);
+        assert_eq!(
+            judge_coordinator_confirmation(&confirmed, &mut Held { attested: None, stored: None }).unwrap(),
+            None
+        );
+        // A pair's visit is the pair's to confirm.
+        let pair =
+            VisitLog { plan: VisitPlan { educator_ids: vec![a, b], ..confirmed.plan.clone() }, ..confirmed.clone() };
+        let mut held_pair =
+            Held { attested: None, stored: Some(VisitLog { outcome: alone.outcome.clone(), ..pair.clone() }) };
+        assert_eq!(judge_coordinator_confirmation(&pair, &mut held_pair).unwrap(), None);
+        // The educator's device cannot set it, and keeps it once the relay holds it.
+        assert_eq!(judge(&confirmed, false, Role::Educator(a), &mut held), None);
+        let mut held_confirmed = Held { attested: Some([Some(a), Some(a), None]), stored: Some(confirmed.clone()) };
+        assert_eq!(judge(&confirmed, false, Role::Educator(a), &mut held_confirmed), Some(vec![]));
     }
 
     #[test]

@@ -88,7 +88,11 @@ enum VisitCommand {
 fn attestations_table(rows: &[homevisit_relay::attest::Attestation]) -> String {
     let mut out = format!("{:<22}  {:<36}  {:<36}  {}\n", "FIELD", "EDUCATOR", "DEVICE", "AT");
     for r in rows {
-        let educator = r.educator.map_or("(cleared)".to_string(), |e| e.to_string());
+        let educator = match (r.what, r.educator) {
+            (homevisit_relay::attest::Attested::CoordinatorConfirmation, _) => "(coordinator)".to_string(),
+            (_, Some(e)) => e.to_string(),
+            (_, None) => "(cleared)".to_string(),
+        };
         out.push_str(&format!("{:<22}  {:<36}  {:<36}  {}\n", r.what.as_str(), educator, r.device, r.at));
     }
     out

@@ -35,6 +35,9 @@ pub(crate) struct RelayDocs<'a, D: DocStorage> {
 enum WriteRule<'a> {
     /// Read-only: nothing new may be stored.
     NothingNew,
+    /// A coordinator's device on a visit log it reads: only its confirmation of a visit made by
+    /// one educator with an interpreter (`attest::judge_coordinator_confirmation`).
+    CoordinatorConfirms,
     /// Writable (or new): the result must still be writable by this device, so nobody can move a
     /// visit into another school or off their own visits, and must agree with the relay's records.
     StillWritable {
@@ -47,7 +50,20 @@ enum WriteRule<'a> {
 impl WriteRule<'_> {
     /// Whether the change may be stored; what to record if it is goes to `effects`.
     fn allows(&self, received: &Received<'_>, records: &mut dyn Records, effects: &mut Vec<Effect>) -> bool {
-        let WriteRule::StillWritable { policy, governing } = self else { return false };
+        let (policy, governing) = match self {
+            WriteRule::StillWritable { policy, governing } => (policy, governing),
+            WriteRule::CoordinatorConfirms => {
+                let Content::VisitLog(log) = received.content else { return false };
+                return match attest::judge_coordinator_confirmation(log, records) {
+                    Ok(Some(found)) => {
+                        *effects = found;
+                        true
+                    }
+                    _ => false,
+                };
+            }
+            WriteRule::NothingNew => return false,
+        };
         // Notes have no scope of their own: their visit log's, as the relay holds it.
         let scope = match received.content {
             Content::VisitNotes => match governing {
@@ -187,6 +203,9 @@ impl<'a, D: DocStorage> RelayDocs<'a, D> {
         };
         Ok(match now {
             Permission::None => return Err(DocFailure::Rejected(RejectReason::Forbidden)),
+            Permission::Read if doc.kind == DocKind::VisitLog && self.policy.device.role.educator().is_none() => {
+                WriteRule::CoordinatorConfirms
+            }
             Permission::Read => WriteRule::NothingNew,
             Permission::ReadWrite => WriteRule::StillWritable { policy: self.policy, governing },
         })

@@ -88,6 +88,7 @@ async fn only_the_partners_own_device_confirms_and_the_relay_records_who_and_whe
         ended_at: Timestamp::parse_rfc3339("2026-11-20T17:40:00Z"),
         recorded_by: Some(rivera.id),
         partner_confirmation: None,
+        coordinator_confirmation: None,
     };
     {
         let mut store = rivera_phone.store.lock().unwrap();
@@ -218,5 +219,93 @@ async fn a_declined_family_is_not_planned_until_a_coordinator_records_its_agreem
     rivera_phone.sync().await;
     assert_eq!(rivera_phone.unsynced(), 0, "the new visit is accepted");
     assert_eq!(relay_visit_log(&admin, next.id).plan.family_id, family);
+    drop(relay);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_visit_by_one_educator_with_an_interpreter_is_confirmed_by_the_coordinators_device() {
+    let dir = tempfile::tempdir().unwrap();
+    let (relay, admin, data) = seeded_relay(&dir.path().join("relay"));
+    let (rivera, johnson) = (educator(&data, "Ms. Rivera"), educator(&data, "Ms. Johnson"));
+    let rivera_phone = Device::enroll(&admin, &relay.url(), dir.path(), rivera).await;
+    let coordinator = Device::enroll_as(
+        &admin,
+        &relay.url(),
+        dir.path(),
+        &johnson.school_id,
+        &Role::SchoolCoordinator,
+        "coordinator",
+    )
+    .await;
+    let mensah = data.families.iter().find(|f| f.display_name == "Mensah family").unwrap();
+
+    // Rivera visits alone with a separate interpreter, and records it.
+    rivera_phone.sync().await;
+    let plan = VisitPlan {
+        id: VisitId::new(),
+        family_id: mensah.id,
+        school_id: mensah.school_id,
+        visit_number: VisitNumber::First,
+        educator_ids: vec![rivera.id],
+        interpreter: Some(homevisit_model::Interpreter {
+            language: homevisit_model::Language::parse("tw").unwrap(),
+            kind: homevisit_model::InterpreterKind::Separate,
+        }),
+        place: Place::Home,
+        scheduled_at: Timestamp::parse_rfc3339("2026-11-20T17:00:00Z").unwrap(),
+        family_agreement: Some(FamilyAgreement { agreed_at: Timestamp::now(), recorded_by: rivera.id }),
+        expected_end: None,
+    };
+    let visit = plan.id;
+    {
+        let mut store = rivera_phone.store.lock().unwrap();
+        store.plan_visit(&plan).unwrap();
+        let outcome = VisitOutcome {
+            status: VisitStatus::Completed,
+            started_at: Timestamp::parse_rfc3339("2026-11-20T17:00:00Z"),
+            ended_at: Timestamp::parse_rfc3339("2026-11-20T17:40:00Z"),
+            recorded_by: Some(rivera.id),
+            ..VisitOutcome::planned()
+        };
+        store.record_outcome(visit, &outcome).unwrap();
+    }
+    rivera_phone.sync().await;
+    assert_eq!(rivera_phone.unsynced(), 0);
+
+    let confirm = |log: &mut VisitLog| {
+        log.outcome.coordinator_confirmation =
+            Some(homevisit_model::CoordinatorConfirmation { confirmed_at: Timestamp::now() })
+    };
+    // The educator cannot confirm her own visit as the coordinator.
+    let mut doc = edited(&admin, visit, confirm);
+    assert_eq!(send(&rivera_phone, log_id(visit), &mut doc).await, Some(RejectReason::Forbidden));
+    // The coordinator's device may confirm, and change nothing else with it.
+    let mut doc = edited(&admin, visit, |log| {
+        confirm(log);
+        log.outcome.ended_at = Timestamp::parse_rfc3339("2026-11-20T19:00:00Z");
+    });
+    assert_eq!(send(&coordinator, log_id(visit), &mut doc).await, Some(RejectReason::Forbidden));
+    assert!(!relay_visit_log(&admin, visit).is_documented());
+
+    // The coordinator's phone confirms: accepted, and attested with its device.
+    coordinator.sync().await;
+    coordinator.store.lock().unwrap().coordinator_confirm_visit(visit, Timestamp::now()).unwrap();
+    coordinator.sync().await;
+    assert_eq!(coordinator.unsynced(), 0, "the coordinator's confirmation is accepted");
+    assert!(relay_visit_log(&admin, visit).is_documented());
+    let rows = admin.attestations(visit).unwrap();
+    let row = rows.iter().find(|r| r.what == Attested::CoordinatorConfirmation).expect("attested");
+    assert_eq!(row.device, coordinator.device_id.as_str());
+    // Rivera's later edits keep it.
+    rivera_phone.sync().await;
+    rivera_phone
+        .store
+        .lock()
+        .unwrap()
+        .set_note(visit, homevisit_model::NoteField::NextSteps, "Call on Friday")
+        .unwrap();
+    rivera_phone.sync().await;
+    assert_eq!(rivera_phone.unsynced(), 0);
+    assert!(relay_visit_log(&admin, visit).is_documented());
     drop(relay);
 }

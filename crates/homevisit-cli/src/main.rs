@@ -145,6 +145,8 @@ enum VisitCmd {
         #[arg(long)]
         by: String,
     },
+    /// A coordinator confirms a visit made by one educator with a separate interpreter.
+    CoordinatorConfirm { visit: String },
     /// A coordinator records that a family that declined agreed to visits again.
     FamilyAgreed { family: String },
     /// The partner confirms the visit happened.
@@ -513,11 +515,15 @@ fn visit(ctx: &mut Ctx, cmd: VisitCmd) -> Res {
                 ended_at: end.as_deref().map(parse_time).transpose()?,
                 recorded_by: by.as_deref().map(|b| parse_id("educator", b)).transpose()?,
                 partner_confirmation: None,
+                coordinator_confirmation: None,
             };
             store.record_outcome(id, &outcome).map_err(err)?;
         }
         VisitCmd::Decline { visit, by } => {
             store.record_family_decline(parse_id("visit", &visit)?, parse_id("educator", &by)?).map_err(err)?;
+        }
+        VisitCmd::CoordinatorConfirm { visit } => {
+            store.coordinator_confirm_visit(parse_id("visit", &visit)?, Timestamp::now()).map_err(err)?;
         }
         VisitCmd::FamilyAgreed { family } => {
             store.renew_family_agreement(parse_id("family", &family)?, Timestamp::now()).map_err(err)?;

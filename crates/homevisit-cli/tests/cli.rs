@@ -166,4 +166,29 @@ fn a_familys_no_from_the_command_line() {
     assert!(String::from_utf8_lossy(&refused.stderr).contains("declined"), "{refused:?}");
     stdout(&homevisit(&data, &["visit", "family-agreed", &family]));
     stdout(&plan(&[]));
+
+    // A coordinator confirms a visit by one educator with an interpreter, never a pair's.
+    let pair_refused = homevisit(&data, &["visit", "coordinator-confirm", &agreed]);
+    assert!(String::from_utf8_lossy(&pair_refused.stderr).contains("one educator"), "{pair_refused:?}");
+    let alone = stdout(&homevisit(
+        &data,
+        &[
+            "visit",
+            "plan",
+            "--family",
+            &family,
+            "--educators",
+            &rivera,
+            "--at",
+            "2026-12-01T17:00:00Z",
+            "--interpreter",
+            "es:separate",
+            "--agreed-by",
+            &rivera,
+        ],
+    ))
+    .trim()
+    .to_string();
+    stdout(&complete(&alone));
+    stdout(&homevisit(&data, &["visit", "coordinator-confirm", &alone]));
 }

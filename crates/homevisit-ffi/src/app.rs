@@ -148,6 +148,17 @@ impl HomevisitApp {
         .await
     }
 
+    /// A coordinator confirms a completed visit made by one educator with a separate interpreter
+    /// (there is no partner to confirm it; the relay accepts it only from a coordinator's device,
+    /// and records which one).
+    pub async fn coordinator_confirm_visit(&self, visit_id: String) -> Result<(), HomevisitError> {
+        contain(async {
+            let id: model::VisitId = parse_id("the visit", &visit_id)?;
+            Ok(self.device.edit(move |s| s.coordinator_confirm_visit(id, model::Timestamp::now())).await?)
+        })
+        .await
+    }
+
     /// The family said no to this visit, or withdrew: recorded by `educator_id` (one of the
     /// visit's educators) on the visit, offline if need be. The family is not planned again
     /// (`plan_visit` fails with `Invalid`) until a coordinator records its renewed agreement.

@@ -256,6 +256,7 @@ impl VisitOutcome {
             ended_at: self.ended_at_ms.map(|ms| timestamp("the end", ms)).transpose()?,
             recorded_by: self.recorded_by.as_deref().map(|e| parse_id("the educator", e)).transpose()?,
             partner_confirmation: None,
+            coordinator_confirmation: None,
         })
     }
 

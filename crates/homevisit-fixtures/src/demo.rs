@@ -95,6 +95,7 @@ pub fn data_set(today: NaiveDate, offset: FixedOffset) -> DataSet {
         ended_at: Some(Timestamp(start.0 + Duration::minutes(35))),
         recorded_by: Some(by),
         partner_confirmation: partner.map(|p| PartnerConfirmation { educator_id: p, confirmed_at: start }),
+        coordinator_confirmation: None,
     };
     let d = |days, h, m| at(today, offset, days, h, m);
 

@@ -21,6 +21,6 @@ pub use roster::{AgreementRenewal, ContactPreference, Educator, EducatorRole, Fa
 pub use time::{Day, Timestamp};
 pub use validate::ValidationError;
 pub use visit::{
-    FamilyAgreement, Interpreter, InterpreterKind, PartnerConfirmation, Place, VisitLog, VisitNumber, VisitOutcome,
-    VisitPlan, VisitStatus,
+    CoordinatorConfirmation, FamilyAgreement, Interpreter, InterpreterKind, PartnerConfirmation, Place, VisitLog,
+    VisitNumber, VisitOutcome, VisitPlan, VisitStatus,
 };

@@ -59,6 +59,8 @@ pub enum ValidationError {
     NoFamilyAgreement { status: &'static str },
     #[error("the partner's confirmation needs the outcome's recorder (who the partner confirms)")]
     ConfirmationWithoutRecorder,
+    #[error("a coordinator confirms only a visit made by one educator (with an interpreter); a pair confirms its own")]
+    CoordinatorConfirmsOnlyAVisitWithoutPartner,
     #[error("family {0} declined visits; a coordinator records its renewed agreement before a new visit is planned")]
     FamilyDeclined(crate::FamilyId),
 }
@@ -184,15 +186,22 @@ pub fn validate_outcome(plan: &VisitPlan, outcome: &VisitOutcome) -> Result<(), 
     if outcome.status == VisitStatus::Completed && (outcome.started_at.is_none() || outcome.ended_at.is_none()) {
         return Err(ValidationError::MissingTimes { status: "completed" });
     }
-    if plan.family_agreement.is_none()
-        && (outcome.status.needs_family_agreement() || outcome.partner_confirmation.is_some())
-    {
+    let confirmed = outcome.partner_confirmation.is_some() || outcome.coordinator_confirmation.is_some();
+    if plan.family_agreement.is_none() && (outcome.status.needs_family_agreement() || confirmed) {
         return Err(ValidationError::NoFamilyAgreement { status: outcome.status.as_str() });
     }
     if let Some(by) = outcome.recorded_by
         && !plan.educator_ids.contains(&by)
     {
         return Err(ValidationError::NotOnVisit(by));
+    }
+    if outcome.coordinator_confirmation.is_some() {
+        if outcome.status != VisitStatus::Completed {
+            return Err(ValidationError::ConfirmationBeforeCompletion);
+        }
+        if !plan.confirmed_by_coordinator() {
+            return Err(ValidationError::CoordinatorConfirmsOnlyAVisitWithoutPartner);
+        }
     }
     if let Some(c) = &outcome.partner_confirmation {
         if outcome.status != VisitStatus::Completed {
@@ -349,6 +358,7 @@ mod tests {
             ended_at: t("2026-09-14T17:05:00Z"),
             recorded_by: Some(a.id),
             partner_confirmation: Some(PartnerConfirmation { educator_id: b.id, confirmed_at: Timestamp::now() }),
+            coordinator_confirmation: None,
         };
         let confirmed = VisitOutcome { status: VisitStatus::Confirmed, ..VisitOutcome::planned() };
         for o in [&completed, &confirmed] {
@@ -362,6 +372,39 @@ mod tests {
         p.family_agreement = Some(FamilyAgreement { agreed_at: Timestamp::now(), recorded_by: b.id });
         assert_eq!(validate_outcome(&p, &completed), Ok(()));
         assert_eq!(validate_outcome(&p, &confirmed), Ok(()));
+    }
+
+    #[test]
+    fn a_visit_by_one_educator_with_an_interpreter_is_confirmed_by_a_coordinator() {
+        let (a, b) = (educator(Some("2026-06-01")), educator(Some("2026-06-01")));
+        let mut alone = plan(&[&a]);
+        alone.interpreter = Some(Interpreter { language: Language::spanish(), kind: InterpreterKind::Separate });
+        alone.family_agreement = Some(FamilyAgreement { agreed_at: Timestamp::now(), recorded_by: a.id });
+        let t = |s: &str| Timestamp::parse_rfc3339(s);
+        let mut o = VisitOutcome {
+            status: VisitStatus::Completed,
+            started_at: t("2026-09-14T16:30:00Z"),
+            ended_at: t("2026-09-14T17:05:00Z"),
+            recorded_by: Some(a.id),
+            partner_confirmation: None,
+            coordinator_confirmation: Some(CoordinatorConfirmation { confirmed_at: Timestamp::now() }),
+        };
+        assert_eq!(validate_outcome(&alone, &o), Ok(()));
+        let log = VisitLog { plan: alone.clone(), outcome: o.clone() };
+        assert!(log.is_documented());
+        assert!(
+            !VisitLog { outcome: VisitOutcome { coordinator_confirmation: None, ..o.clone() }, ..log }.is_documented()
+        );
+        // A pair confirms its own visit: a coordinator's confirmation does not stand in for it.
+        let mut pair = plan(&[&a, &b]);
+        pair.family_agreement = alone.family_agreement.clone();
+        assert_eq!(validate_outcome(&pair, &o), Err(ValidationError::CoordinatorConfirmsOnlyAVisitWithoutPartner));
+        assert!(!VisitLog { plan: pair, outcome: o.clone() }.is_documented());
+        o.status = VisitStatus::Planned;
+        assert_eq!(validate_outcome(&alone, &o), Err(ValidationError::ConfirmationBeforeCompletion));
+        o.status = VisitStatus::Completed;
+        alone.family_agreement = None;
+        assert_eq!(validate_outcome(&alone, &o), Err(ValidationError::NoFamilyAgreement { status: "completed" }));
     }
 
     #[test]

@@ -190,6 +190,7 @@ fn outcomes_and_partner_confirmation() {
         ended_at: t("2026-11-22T15:30:00-08:00"),
         recorded_by: Some(a),
         partner_confirmation: None,
+        coordinator_confirmation: None,
     };
     assert!(matches!(
         store.record_outcome(plan.id, &outcome),
