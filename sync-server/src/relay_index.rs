@@ -291,12 +291,50 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (relay, _) = demo_relay(&dir);
         let tables = tables(&relay);
-        for own in ["doc_scopes", "visit_contributors", "device_usage", "documents", "sync_marks"] {
+        for own in [
+            "doc_scopes",
+            "visit_contributors",
+            "device_usage",
+            "documents",
+            "sync_marks",
+            "visit_attestations",
+            "family_declines",
+        ] {
             assert!(tables.iter().any(|t| t == own), "{own} missing from {tables:?}");
         }
         for phone in ["school_index", "educator_index", "family_index", "visit_index", "visit_educators"] {
             assert!(!tables.iter().any(|t| t == phone), "{phone} on the relay");
         }
+    }
+
+    /// A relay whose visits were stored before it kept attestations (`demo_relay` merges documents
+    /// without recording any): the first change is judged against what it held, which is recorded.
+    #[test]
+    fn a_visit_stored_before_attestations_is_judged_against_what_the_relay_held() {
+        use crate::access::Role;
+        use crate::attest::{BEFORE, judge_visit_log};
+        let dir = tempfile::tempdir().unwrap();
+        let (mut relay, data) = demo_relay(&dir);
+        let log = data.visits.iter().map(|(l, _)| l).find(|l| l.is_documented()).unwrap().clone();
+        let visit = log.plan.id;
+        let recorder = log.outcome.recorded_by.unwrap();
+        let partner = log.outcome.partner_confirmation.as_ref().unwrap().educator_id;
+        let agreed = log.plan.family_agreement.as_ref().unwrap().recorded_by;
+        assert_eq!(attested(&relay, visit).unwrap(), None);
+        // The confirmation rewritten to another educator of the visit, by the recorder: refused.
+        let mut forged = log.clone();
+        forged.outcome.partner_confirmation.as_mut().unwrap().educator_id = recorder;
+        forged.outcome.recorded_by = Some(partner);
+        assert_eq!(judge_visit_log(&forged, false, &Role::Educator(partner), &mut relay).unwrap(), None);
+        // An honest edit: accepted, and what the relay held becomes the baseline.
+        let effects = judge_visit_log(&log, false, &Role::Educator(recorder), &mut relay).unwrap().unwrap();
+        for effect in &effects {
+            record_effect(&relay, effect, "a-device").unwrap();
+        }
+        let rows = attestations(&relay, visit).unwrap();
+        assert_eq!(rows.len(), 3);
+        assert!(rows.iter().all(|r| r.device == BEFORE), "{rows:?}");
+        assert_eq!(attested(&relay, visit).unwrap(), Some([Some(recorder), Some(agreed), Some(partner)]));
     }
 
     #[test]
