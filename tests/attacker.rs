@@ -47,6 +47,8 @@ pub fn visit_of(data: &DataSet, names: &[&str]) -> VisitLog {
 pub struct Device {
     pub url: String,
     pub token: String,
+    /// The relay's id of the device (what its records name).
+    pub device_id: homevisit_sync::DeviceId,
     http: reqwest::Client,
     pub store: Mutex<Store>,
     pub client: RelayClient,
@@ -55,12 +57,27 @@ pub struct Device {
 impl Device {
     /// Enrolls `educator`'s device (its store in `dir`, named by the educator's id).
     pub async fn enroll(admin: &Relay, url: &str, dir: &Path, educator: &Educator) -> Device {
-        let code = admin.access().invite(&educator.school_id, &Role::Educator(educator.id)).unwrap();
-        let token = enroll(url, &code).await.unwrap().token;
-        let store = Store::open(dir.join(format!("{}.db", educator.id)), &DbKey::from_bytes([5; 32])).unwrap();
+        let name = educator.id.to_string();
+        Self::enroll_as(admin, url, dir, &educator.school_id, &Role::Educator(educator.id), &name).await
+    }
+
+    /// Enrolls a device of `role` in `school` (its store in `dir`, named `name`).
+    pub async fn enroll_as(
+        admin: &Relay,
+        url: &str,
+        dir: &Path,
+        school: &homevisit_model::SchoolId,
+        role: &Role,
+        name: &str,
+    ) -> Device {
+        let code = admin.access().invite(school, role).unwrap();
+        let enrollment = enroll(url, &code).await.unwrap();
+        let token = enrollment.token;
+        let store = Store::open(dir.join(format!("{name}.db")), &DbKey::from_bytes([5; 32])).unwrap();
         Device {
             url: url.to_string(),
             client: RelayClient::new(url, &token).unwrap(),
+            device_id: enrollment.device_id,
             token,
             http: reqwest::Client::new(),
             store: Mutex::new(store),

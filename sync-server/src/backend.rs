@@ -5,12 +5,13 @@
 
 use automerge::AutoCommit;
 use homevisit_docs::{DocId, Scope};
-use homevisit_model::{EducatorId, FamilyId, SchoolId, VisitId};
+use homevisit_model::{EducatorId, FamilyId, SchoolId, VisitId, VisitLog};
 use homevisit_protocol::SyncBatch;
 use homevisit_store::{Applied, Incoming, Received};
 use homevisit_sync::{DeviceId, DocFailure, PeerId, SyncDocs, SyncReport};
 
 use crate::access::AccessStore;
+use crate::attest::{Attestation, Effect};
 use crate::audit::AuditLog;
 use crate::deletion::DeletionReceipt;
 use crate::policy::{DevicePolicy, NotesSharing};
@@ -129,6 +130,8 @@ pub trait Backend: Send + Sync {
     /// A district setting kept by the relay.
     fn setting(&self, key: &str) -> Result<Option<String>, RelayError>;
     fn set_setting(&self, key: &str, value: &str) -> Result<(), RelayError>;
+    /// Every recorded value of a visit's attested fields, oldest first (for the coordinator).
+    fn attestations(&self, visit: VisitId) -> Result<Vec<Attestation>, RelayError>;
 }
 
 /// The relay's own records about stored documents, which access is decided on: never what a
@@ -142,6 +145,13 @@ pub(crate) trait Records {
     /// Whether `doc` was deleted (a tombstone: a write to it is refused, so a device that still
     /// holds it cannot bring it back).
     fn deleted(&mut self, doc: &DocId) -> Result<bool, DocFailure>;
+    /// The latest recorded value of each attested field of a visit (in [`crate::attest::Attested::ALL`]'s
+    /// order), or `None` if the relay has recorded none for it (`attest`).
+    fn attested(&mut self, visit: VisitId) -> Result<Option<[Option<EducatorId>; 3]>, DocFailure>;
+    /// A visit's log as stored (before the change being judged), checked; `None` if not stored.
+    fn stored_visit_log(&mut self, visit: VisitId) -> Result<Option<VisitLog>, DocFailure>;
+    /// The family's declined visits no coordinator has lifted (`consent`).
+    fn open_declines(&mut self, family: FamilyId) -> Result<Vec<VisitId>, DocFailure>;
 }
 
 /// Decides whether a received change may be stored: sees it as it would be stored, and the
@@ -162,6 +172,9 @@ pub(crate) trait DocStorage: SyncDocs + Records {
     ) -> Result<Applied, DocFailure>;
     /// Records that `educator`'s device stored changes to `visit`, in this transaction.
     fn record_contributor(&mut self, visit: VisitId, educator: EducatorId) -> Result<(), DocFailure>;
+    /// Records what an accepted change attests or declines (`device`: the writing device's id, or
+    /// the source's name), at the relay's time, in this transaction.
+    fn record_effect(&mut self, effect: &Effect, device: &str) -> Result<(), DocFailure>;
     /// Forgets a document a device began to send that has no content (see [`Applied::Pending`]).
     fn discard_pending(&mut self, doc: &DocId);
     /// The documents not yet in sync with `peer` whose recorded scope is `school` (for notes,

@@ -8,13 +8,14 @@ use std::path::Path;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use automerge::AutoCommit;
-use homevisit_docs::{DocId, Scope};
-use homevisit_model::{EducatorId, FamilyId, SchoolId, VisitId};
+use homevisit_docs::{DocId, DocKind, Scope};
+use homevisit_model::{EducatorId, FamilyId, SchoolId, VisitId, VisitLog};
 use homevisit_store::{Applied, DbKey, Incoming, StoreOptions};
 use homevisit_sync::{DeviceId, DocFailure, PeerId, store_failure};
 
 use crate::RelayError;
 use crate::access::AccessStore;
+use crate::attest::{self, Attestation, Effect};
 use crate::audit::AuditLog;
 use crate::backend::{Backend, DocStorage, Judge, Records, SyncOutcome, SyncRequest, Usage};
 use crate::deletion::DeletionReceipt;
@@ -99,7 +100,17 @@ impl Backend for Embedded {
     fn import(&self, docs: &[(DocId, Vec<u8>)]) -> Result<(), RelayError> {
         self.transaction(|store| {
             for (id, bytes) in docs {
-                store.merge_document_bytes(id, bytes)?;
+                // What the import attests is recorded as the import's (see `attest`).
+                let mut effects = Vec::new();
+                let applied = store.apply_received(id, Incoming::Whole(bytes), |received, _| {
+                    effects = attest::import_effects(received.content);
+                    true
+                })?;
+                if applied == Applied::Changed {
+                    for effect in &effects {
+                        relay_index::record_effect(store, effect, attest::IMPORT)?;
+                    }
+                }
             }
             Ok(())
         })
@@ -153,6 +164,10 @@ impl Backend for Embedded {
     fn set_setting(&self, key: &str, value: &str) -> Result<(), RelayError> {
         Ok(relay_index::set_setting(&self.store(), key, value)?)
     }
+
+    fn attestations(&self, visit: VisitId) -> Result<Vec<Attestation>, RelayError> {
+        Ok(relay_index::attestations(&self.store(), visit)?)
+    }
 }
 
 impl Records for RelayStore {
@@ -166,6 +181,18 @@ impl Records for RelayStore {
 
     fn deleted(&mut self, doc: &DocId) -> Result<bool, DocFailure> {
         StoreRecords(self).deleted(doc)
+    }
+
+    fn attested(&mut self, visit: VisitId) -> Result<Option<[Option<EducatorId>; 3]>, DocFailure> {
+        StoreRecords(self).attested(visit)
+    }
+
+    fn stored_visit_log(&mut self, visit: VisitId) -> Result<Option<VisitLog>, DocFailure> {
+        StoreRecords(self).stored_visit_log(visit)
+    }
+
+    fn open_declines(&mut self, family: FamilyId) -> Result<Vec<VisitId>, DocFailure> {
+        StoreRecords(self).open_declines(family)
     }
 }
 
@@ -184,6 +211,23 @@ impl Records for StoreRecords<'_> {
     fn deleted(&mut self, doc: &DocId) -> Result<bool, DocFailure> {
         relay_index::is_deleted(self.0, doc).map_err(store_failure)
     }
+
+    fn attested(&mut self, visit: VisitId) -> Result<Option<[Option<EducatorId>; 3]>, DocFailure> {
+        relay_index::attested(self.0, visit).map_err(store_failure)
+    }
+
+    fn stored_visit_log(&mut self, visit: VisitId) -> Result<Option<VisitLog>, DocFailure> {
+        let id = DocId::new(DocKind::VisitLog, visit.uuid());
+        if !self.0.contains_document(&id).map_err(store_failure)? {
+            return Ok(None);
+        }
+        let (bytes, _) = self.0.stored_document(&id).map_err(store_failure)?;
+        Ok(attest::checked_visit_log(&id, &bytes))
+    }
+
+    fn open_declines(&mut self, family: FamilyId) -> Result<Vec<VisitId>, DocFailure> {
+        relay_index::open_declines(self.0, family).map_err(store_failure)
+    }
 }
 
 impl DocStorage for RelayStore {
@@ -199,6 +243,10 @@ impl DocStorage for RelayStore {
 
     fn record_contributor(&mut self, visit: VisitId, educator: EducatorId) -> Result<(), DocFailure> {
         relay_index::record_contributor(self, visit, educator).map_err(store_failure)
+    }
+
+    fn record_effect(&mut self, effect: &Effect, device: &str) -> Result<(), DocFailure> {
+        relay_index::record_effect(self, effect, device).map_err(store_failure)
     }
 
     fn discard_pending(&mut self, doc: &DocId) {

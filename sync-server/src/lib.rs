@@ -10,10 +10,12 @@
 //! but loopback.
 
 pub mod access;
+pub mod attest;
 pub mod audit;
 mod backend;
 #[cfg(test)]
 mod conformance_tests;
+mod consent;
 pub mod deletion;
 pub mod device_list;
 mod embedded;
@@ -210,6 +212,12 @@ impl Relay {
 
     pub fn document_count(&self) -> Result<usize, RelayError> {
         self.backend.document_count()
+    }
+
+    /// Every recorded value of a visit's attested fields, oldest first ([`attest`]): who
+    /// recorded the outcome and the family's agreement and who confirmed, by which device, when.
+    pub fn attestations(&self, visit: homevisit_model::VisitId) -> Result<Vec<attest::Attestation>, RelayError> {
+        self.backend.attestations(visit)
     }
 
     /// Wakes the live requests `announcement` concerns: something new was stored.

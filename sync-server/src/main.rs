@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use homevisit_model::{EducatorId, FamilyId, SchoolId};
+use homevisit_model::{EducatorId, FamilyId, SchoolId, VisitId};
 use homevisit_relay::access::Role;
 use homevisit_relay::audit::{self, AuditEvent};
 use homevisit_relay::log_limit::LogLimit;
@@ -114,6 +114,11 @@ enum Command {
         #[command(subcommand)]
         command: roster_import::EducatorCommand,
     },
+    /// What the relay recorded about a visit (for the coordinator who pays stipends).
+    Visit {
+        #[command(subcommand)]
+        command: VisitCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -133,6 +138,28 @@ enum FamilyCommand {
 enum RetentionCommand {
     /// Purges the notes of visits older than the retention (a deletion receipt).
     Apply,
+}
+
+#[derive(Subcommand)]
+enum VisitCommand {
+    /// Who recorded the outcome, who recorded the family's agreement and who confirmed the visit:
+    /// every value each was given, with the educator, the writing device (or `import`) and the
+    /// relay's time, oldest first. Ids and times only.
+    Attestations { visit_id: VisitId },
+}
+
+/// A visit's attestations as a table: one line each, ids and relay times only.
+fn attestations_table(rows: &[homevisit_relay::attest::Attestation]) -> String {
+    let mut out = format!("{:<22}  {:<36}  {:<36}  {}\n", "FIELD", "EDUCATOR", "DEVICE", "AT");
+    for r in rows {
+        let educator = match (r.what, r.educator) {
+            (homevisit_relay::attest::Attested::CoordinatorConfirmation, _) => "(coordinator)".to_string(),
+            (_, Some(e)) => e.to_string(),
+            (_, None) => "(cleared)".to_string(),
+        };
+        out.push_str(&format!("{:<22}  {:<36}  {:<36}  {}\n", r.what.as_str(), educator, r.device, r.at));
+    }
+    out
 }
 
 /// What an invited device is enrolled as.
@@ -349,6 +376,12 @@ async fn main() -> ExitCode {
                         println!("notes retention: {months} months (0: kept until deleted)");
                     }
                 }
+                Ok(())
+            }
+            Command::Visit { command: VisitCommand::Attestations { visit_id } } => {
+                let relay = Relay::open_with(&cli.data, &storage).map_err(|e| e.to_string())?;
+                let rows = relay.attestations(visit_id).map_err(|e| e.to_string())?;
+                print!("{}", attestations_table(&rows));
                 Ok(())
             }
             Command::Policy { school, coordinators_read_notes } => {

@@ -16,7 +16,9 @@ use homevisit_store::{Applied, Incoming, Received};
 use homevisit_sync::{Access as Permission, AccessPolicy, DocFailure, Merged, PeerId, SyncDocs};
 
 use crate::access::Role;
+use crate::attest::{self, Effect};
 use crate::backend::{Bounds, Changed, DocStorage, Records, SyncRequest, Usage};
+use crate::consent;
 use crate::policy::DevicePolicy;
 
 pub(crate) struct RelayDocs<'a, D: DocStorage> {
@@ -34,6 +36,9 @@ pub(crate) struct RelayDocs<'a, D: DocStorage> {
 enum WriteRule<'a> {
     /// Read-only: nothing new may be stored.
     NothingNew,
+    /// A coordinator's device on a visit log it reads: only its confirmation of a visit made by
+    /// one educator with an interpreter (`attest::judge_coordinator_confirmation`).
+    CoordinatorConfirms,
     /// Writable (or new): the result must still be writable by this device, so nobody can move a
     /// visit into another school or off their own visits, and must agree with the relay's records.
     StillWritable {
@@ -44,8 +49,22 @@ enum WriteRule<'a> {
 }
 
 impl WriteRule<'_> {
-    fn allows(&self, received: &Received<'_>, records: &mut dyn Records) -> bool {
-        let WriteRule::StillWritable { policy, governing } = self else { return false };
+    /// Whether the change may be stored; what to record if it is goes to `effects`.
+    fn allows(&self, received: &Received<'_>, records: &mut dyn Records, effects: &mut Vec<Effect>) -> bool {
+        let (policy, governing) = match self {
+            WriteRule::StillWritable { policy, governing } => (policy, governing),
+            WriteRule::CoordinatorConfirms => {
+                let Content::VisitLog(log) = received.content else { return false };
+                return match attest::judge_coordinator_confirmation(log, records) {
+                    Ok(Some(found)) => {
+                        *effects = found;
+                        true
+                    }
+                    _ => false,
+                };
+            }
+            WriteRule::NothingNew => return false,
+        };
         // Notes have no scope of their own: their visit log's, as the relay holds it.
         let scope = match received.content {
             Content::VisitNotes => match governing {
@@ -57,11 +76,40 @@ impl WriteRule<'_> {
         if policy.permission(received.doc.kind, &scope) != Permission::ReadWrite {
             return false;
         }
-        match received.content {
-            Content::VisitLog(log) => visit_agrees_with_records(log, governing.as_ref(), records).unwrap_or(false),
-            _ => true,
+        let role = &policy.device.role;
+        let judged = match received.content {
+            Content::VisitLog(log) => match visit_agrees_with_records(log, governing.as_ref(), records) {
+                Ok(true) => judge_all([
+                    attest::judge_visit_log(log, received.is_new, role, records),
+                    consent::judge_visit_log(log, received.is_new, records),
+                ]),
+                _ => Ok(None),
+            },
+            Content::Family(family) => consent::judge_family(family, role, records),
+            _ => Ok(Some(Vec::new())),
+        };
+        match judged {
+            Ok(Some(found)) => {
+                *effects = found;
+                true
+            }
+            _ => false,
         }
     }
+}
+
+/// Every judgement's effects, or `None` if one refuses.
+fn judge_all<const N: usize>(
+    judgements: [Result<Option<Vec<Effect>>, DocFailure>; N],
+) -> Result<Option<Vec<Effect>>, DocFailure> {
+    let mut all = Vec::new();
+    for judged in judgements {
+        match judged? {
+            Some(effects) => all.extend(effects),
+            None => return Ok(None),
+        }
+    }
+    Ok(Some(all))
 }
 
 /// A visit log's people must be the relay's: its family and educators are records of the visit's
@@ -160,6 +208,9 @@ impl<'a, D: DocStorage> RelayDocs<'a, D> {
         };
         Ok(match now {
             Permission::None => return Err(DocFailure::Rejected(RejectReason::Forbidden)),
+            Permission::Read if doc.kind == DocKind::VisitLog && self.policy.device.role.educator().is_none() => {
+                WriteRule::CoordinatorConfirms
+            }
             Permission::Read => WriteRule::NothingNew,
             Permission::ReadWrite => WriteRule::StillWritable { policy: self.policy, governing },
         })
@@ -195,8 +246,11 @@ impl<'a, D: DocStorage> RelayDocs<'a, D> {
             return Err(DocFailure::Rejected(RejectReason::OverQuota));
         }
         let usage = Usage { documents: creates as u64, ..usage };
-        let applied =
-            self.store.apply_checked(doc, incoming, &mut |received, records| rule.allows(received, records))?;
+        let mut effects = Vec::new();
+        let applied = self.store.apply_checked(doc, incoming, &mut |received, records| {
+            effects.clear();
+            rule.allows(received, records, &mut effects)
+        })?;
         match applied {
             Applied::Unchanged => Ok(Merged::Unchanged),
             Applied::Changed => {
@@ -204,6 +258,10 @@ impl<'a, D: DocStorage> RelayDocs<'a, D> {
                 self.changed.push(Changed { kind: doc.kind, scope });
                 self.store.add_usage(&self.policy.device.device_id, usage)?;
                 self.note_contribution(doc)?;
+                let device = self.policy.device.device_id.as_str().to_owned();
+                for effect in &effects {
+                    self.store.record_effect(effect, &device)?;
+                }
                 Ok(Merged::Changed)
             }
             // A message about a document the relay does not have, which creates nothing: refused

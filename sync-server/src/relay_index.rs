@@ -10,6 +10,7 @@ use homevisit_store::{Index, PeerId, Result, Store};
 use homevisit_sync::DeviceId;
 use rusqlite::{Connection, OptionalExtension, params};
 
+use crate::attest::{Attestation, Attested, Effect, relay_now, source_name};
 use crate::backend::Usage;
 use crate::deletion::DeletionReceipt;
 
@@ -27,6 +28,7 @@ impl Index for RelayIndex {
         include_str!("../migrations/embedded/001_relay_tables.sql"),
         include_str!("../migrations/embedded/002_without_phone_tables.sql"),
         include_str!("../migrations/embedded/003_deletion.sql"),
+        include_str!("../migrations/embedded/004_attestations_and_declines.sql"),
     ];
 
     fn clear(conn: &Connection) -> Result<()> {
@@ -65,8 +67,17 @@ impl Index for RelayIndex {
     fn remove(conn: &Connection, id: &DocId) -> Result<()> {
         conn.prepare_cached("DELETE FROM doc_scopes WHERE doc_id = ?1")?.execute([id.to_string()])?;
         conn.prepare_cached("DELETE FROM doc_families WHERE doc_id = ?1")?.execute([id.to_string()])?;
+        // The relay's records of a deleted visit or family go with it: who wrote, who attested,
+        // declines (ids only, but the family asked for everything held about it to go).
         if matches!(id.kind, homevisit_docs::DocKind::VisitLog | homevisit_docs::DocKind::VisitNotes) {
             conn.prepare_cached("DELETE FROM visit_contributors WHERE visit_id = ?1")?.execute([id.id.to_string()])?;
+        }
+        if id.kind == homevisit_docs::DocKind::VisitLog {
+            conn.prepare_cached("DELETE FROM visit_attestations WHERE visit_id = ?1")?.execute([id.id.to_string()])?;
+            conn.prepare_cached("DELETE FROM family_declines WHERE visit_id = ?1")?.execute([id.id.to_string()])?;
+        }
+        if id.kind == homevisit_docs::DocKind::Family {
+            conn.prepare_cached("DELETE FROM family_declines WHERE family_id = ?1")?.execute([id.id.to_string()])?;
         }
         Ok(())
     }
@@ -109,6 +120,84 @@ pub fn contributors(store: &RelayStore, visit: VisitId) -> Result<Vec<EducatorId
         .prepare_cached("SELECT educator_id FROM visit_contributors WHERE visit_id = ?1 ORDER BY educator_id")?;
     let ids = stmt.query_map([visit.to_string()], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
     Ok(ids.iter().filter_map(|s| s.parse().ok()).collect())
+}
+
+/// The latest recorded value of each attested field of `visit`, or `None` if none is recorded.
+pub fn attested(store: &RelayStore, visit: VisitId) -> Result<Option<[Option<EducatorId>; 3]>> {
+    let rows = attestations(store, visit)?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(Attested::ALL.map(|what| rows.iter().rev().find(|r| r.what == what).and_then(|r| r.educator))))
+}
+
+/// Every recorded value of `visit`'s attested fields, oldest first.
+pub fn attestations(store: &RelayStore, visit: VisitId) -> Result<Vec<Attestation>> {
+    let mut stmt = store.index_tables().prepare_cached(
+        "SELECT what, educator_id, device_id, at FROM visit_attestations WHERE visit_id = ?1 ORDER BY seq",
+    )?;
+    let rows = stmt
+        .query_map([visit.to_string()], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(what, educator, device, at)| {
+            Some(Attestation {
+                visit,
+                what: Attested::parse(&what)?,
+                educator: educator.and_then(|e| e.parse().ok()),
+                device,
+                at,
+            })
+        })
+        .collect())
+}
+
+/// The family's declined visits no coordinator has lifted.
+pub fn open_declines(store: &RelayStore, family: FamilyId) -> Result<Vec<VisitId>> {
+    let mut stmt = store.index_tables().prepare_cached(
+        "SELECT visit_id FROM family_declines WHERE family_id = ?1 AND lifted_at IS NULL ORDER BY visit_id",
+    )?;
+    let ids = stmt.query_map([family.to_string()], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
+    Ok(ids.iter().filter_map(|s| s.parse().ok()).collect())
+}
+
+/// Records what an accepted change attests or declines, by `device`, at the relay's time.
+pub fn record_effect(store: &RelayStore, effect: &Effect, device: &str) -> Result<()> {
+    let conn = store.index_tables();
+    let now = relay_now();
+    match effect {
+        Effect::Attest { visit, what, educator, source } => {
+            conn.prepare_cached(
+                "INSERT INTO visit_attestations (visit_id, what, educator_id, device_id, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![
+                visit.to_string(),
+                what.as_str(),
+                educator.map(|e| e.to_string()),
+                source_name(*source, device),
+                now
+            ])?;
+        }
+        Effect::Decline { family, visit } => {
+            conn.prepare_cached(
+                "INSERT OR IGNORE INTO family_declines (family_id, visit_id, device_id, declined_at) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![family.to_string(), visit.to_string(), device, now])?;
+        }
+        Effect::Lift { family, visits } => {
+            let mut stmt = conn.prepare_cached(
+                "UPDATE family_declines SET lifted_at = ?3, lifted_by = ?4
+                 WHERE family_id = ?1 AND visit_id = ?2 AND lifted_at IS NULL",
+            )?;
+            for visit in visits {
+                stmt.execute(params![family.to_string(), visit.to_string(), now, device])?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// What `device`'s changes have stored on this relay.
@@ -365,12 +454,50 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (relay, _) = demo_relay(&dir);
         let tables = tables(&relay);
-        for own in ["doc_scopes", "visit_contributors", "device_usage", "documents", "sync_marks"] {
+        for own in [
+            "doc_scopes",
+            "visit_contributors",
+            "device_usage",
+            "documents",
+            "sync_marks",
+            "visit_attestations",
+            "family_declines",
+        ] {
             assert!(tables.iter().any(|t| t == own), "{own} missing from {tables:?}");
         }
         for phone in ["school_index", "educator_index", "family_index", "visit_index", "visit_educators"] {
             assert!(!tables.iter().any(|t| t == phone), "{phone} on the relay");
         }
+    }
+
+    /// A relay whose visits were stored before it kept attestations (`demo_relay` merges documents
+    /// without recording any): the first change is judged against what it held, which is recorded.
+    #[test]
+    fn a_visit_stored_before_attestations_is_judged_against_what_the_relay_held() {
+        use crate::access::Role;
+        use crate::attest::{BEFORE, judge_visit_log};
+        let dir = tempfile::tempdir().unwrap();
+        let (mut relay, data) = demo_relay(&dir);
+        let log = data.visits.iter().map(|(l, _)| l).find(|l| l.is_documented()).unwrap().clone();
+        let visit = log.plan.id;
+        let recorder = log.outcome.recorded_by.unwrap();
+        let partner = log.outcome.partner_confirmation.as_ref().unwrap().educator_id;
+        let agreed = log.plan.family_agreement.as_ref().unwrap().recorded_by;
+        assert_eq!(attested(&relay, visit).unwrap(), None);
+        // The confirmation rewritten to another educator of the visit, by the recorder: refused.
+        let mut forged = log.clone();
+        forged.outcome.partner_confirmation.as_mut().unwrap().educator_id = recorder;
+        forged.outcome.recorded_by = Some(partner);
+        assert_eq!(judge_visit_log(&forged, false, &Role::Educator(partner), &mut relay).unwrap(), None);
+        // An honest edit: accepted, and what the relay held becomes the baseline.
+        let effects = judge_visit_log(&log, false, &Role::Educator(recorder), &mut relay).unwrap().unwrap();
+        for effect in &effects {
+            record_effect(&relay, effect, "a-device").unwrap();
+        }
+        let rows = attestations(&relay, visit).unwrap();
+        assert_eq!(rows.len(), 3);
+        assert!(rows.iter().all(|r| r.device == BEFORE), "{rows:?}");
+        assert_eq!(attested(&relay, visit).unwrap(), Some([Some(recorder), Some(agreed), Some(partner)]));
     }
 
     #[test]

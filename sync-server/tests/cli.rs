@@ -191,3 +191,39 @@ async fn the_audit_trail_lists_administrative_actions_and_verifies() {
     assert_eq!(after.lines().count(), 2, "{after}");
     assert_eq!(ok(relay(&data, &storage, &["audit", "--verify"])).trim(), "audit trail intact: 2 entries");
 }
+
+/// `visit attestations` shows the coordinator who recorded and confirmed a visit: field, educator,
+/// device (here the district's import) and relay time; ids and times only.
+#[test]
+fn visit_attestations_lists_who_recorded_and_confirmed() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("relay");
+    let storage = storage();
+    let district = homevisit_fixtures::demo::data_set(
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(),
+        chrono::FixedOffset::west_opt(8 * 3600).unwrap(),
+    );
+    {
+        let relay = homevisit_relay::Relay::open_with(&data, &storage).unwrap();
+        relay
+            .import_with(|s| {
+                s.import_district(&district.schools, &district.educators, &district.families, &district.visits)
+            })
+            .unwrap();
+    }
+    let confirmed = district.visits.iter().map(|(l, _)| l).find(|l| l.is_documented()).unwrap();
+    let table = ok(relay(&data, &storage, &["visit", "attestations", &confirmed.plan.id.to_string()]));
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines.len(), 4, "{table}");
+    let header: Vec<&str> = lines[0].split_whitespace().collect();
+    assert_eq!(header, ["FIELD", "EDUCATOR", "DEVICE", "AT"]);
+    let partner = confirmed.outcome.partner_confirmation.as_ref().unwrap().educator_id.to_string();
+    let row = lines.iter().find(|l| l.starts_with("partner_confirmation")).expect("the confirmation");
+    let cells: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!(&cells[1..3], [partner.as_str(), homevisit_relay::attest::IMPORT], "{table}");
+    assert!(chrono::DateTime::parse_from_rfc3339(cells[3]).is_ok(), "{table}");
+    for name in district.families.iter().map(|f| f.display_name.as_str()) {
+        assert!(!table.contains(name));
+    }
+    assert!(refused(relay(&data, &storage, &["visit", "attestations", "not-a-visit"])).contains("not-a-visit"));
+}

@@ -80,7 +80,10 @@ def test_outcome_recorded_and_confirmed_by_the_partner(tmp_path, relay):
     async def scenario():
         app = await enrolled(tmp_path / "rivera", relay, "Ms. Rivera")
         rivera, okafor, family = await people(app)
-        visit_id = await app.plan_visit(visit_plan(family, [rivera, okafor]))
+        # A visit is completed only with the family's agreement recorded (visits are voluntary).
+        visit_id = await app.plan_visit(visit_plan(family, [rivera, okafor],
+                                                   family_agreed_at_ms=1_794_000_000_000,
+                                                   agreement_recorded_by=rivera.id))
         outcome = hv.VisitOutcome(status=hv.VisitStatus.COMPLETED, started_at_ms=1_795_000_000_000,
                                   ended_at_ms=1_795_003_000_000, recorded_by=rivera.id,
                                   confirmed_by=None, confirmed_at_ms=None)
@@ -133,5 +136,31 @@ def test_prompts_for_visit_follow_the_familys_language(tmp_path, relay):
             await app.prompts_for_visit("not-a-uuid")
         with pytest.raises(hv.HomevisitError.NotFound):
             await app.prompts_for_visit("0b6b7f1e-3c1e-4f7a-9d3e-5b2f7d1e0a11")
+
+    run(scenario())
+
+
+def test_no_completion_without_agreement_and_a_familys_no_sticks(tmp_path, relay):
+    async def scenario():
+        app = await enrolled(tmp_path / "rivera", relay, "Ms. Rivera")
+        rivera, okafor, family = await people(app)
+        visit_id = await app.plan_visit(visit_plan(family, [rivera, okafor]))
+        completed = hv.VisitOutcome(status=hv.VisitStatus.COMPLETED, started_at_ms=1_795_000_000_000,
+                                    ended_at_ms=1_795_003_000_000, recorded_by=rivera.id,
+                                    confirmed_by=None, confirmed_at_ms=None)
+        with pytest.raises(hv.HomevisitError.Invalid) as e:
+            await app.record_outcome(visit_id, completed)
+        assert "agreement" in e.value.reason
+
+        assert not await app.family_declined(family.id)
+        await app.record_family_decline(visit_id, rivera.id)
+        got = (await app.visit(visit_id)).outcome
+        assert got.status == hv.VisitStatus.FAMILY_DECLINED and got.recorded_by == rivera.id
+        assert await app.family_declined(family.id)
+        with pytest.raises(hv.HomevisitError.Invalid) as e:
+            await app.plan_visit(visit_plan(family, [rivera, okafor], scheduled_at_ms=1_796_000_000_000))
+        assert "declined" in e.value.reason
+        with pytest.raises(hv.HomevisitError.Invalid):
+            await app.record_family_decline("not-a-visit", rivera.id)
 
     run(scenario())

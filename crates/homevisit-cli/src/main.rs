@@ -119,11 +119,15 @@ enum VisitCmd {
         /// Interpreter language; add `:separate` when the interpreter is not one of the educators.
         #[arg(long)]
         interpreter: Option<String>,
+        /// The educator recording that the family agreed to the visit (now); a visit is confirmed
+        /// or completed only with the family's agreement.
+        #[arg(long)]
+        agreed_by: Option<String>,
     },
     /// Record the outcome.
     Outcome {
         visit: String,
-        /// planned, confirmed, completed, family_not_home, cancelled, rescheduled.
+        /// planned, confirmed, completed, family_not_home, cancelled, rescheduled, family_declined.
         #[arg(long)]
         status: String,
         #[arg(long)]
@@ -134,6 +138,17 @@ enum VisitCmd {
         #[arg(long)]
         by: Option<String>,
     },
+    /// The family declined this visit or withdrew (recorded by an educator of the visit): the
+    /// family is not planned again until a coordinator records its renewed agreement.
+    Decline {
+        visit: String,
+        #[arg(long)]
+        by: String,
+    },
+    /// A coordinator confirms a visit made by one educator with a separate interpreter.
+    CoordinatorConfirm { visit: String },
+    /// A coordinator records that a family that declined agreed to visits again.
+    FamilyAgreed { family: String },
     /// The partner confirms the visit happened.
     Confirm {
         visit: String,
@@ -464,7 +479,7 @@ fn visit(ctx: &mut Ctx, cmd: VisitCmd) -> Res {
                 output::visit(&log, &notes, &ctx.names()?);
             }
         }
-        VisitCmd::Plan { family, educators, at, place, number, interpreter } => {
+        VisitCmd::Plan { family, educators, at, place, number, interpreter, agreed_by } => {
             let family_id: FamilyId = parse_id("family", &family)?;
             let school_id = store.family(family_id).map_err(err)?.school_id;
             let interpreter = match interpreter {
@@ -488,7 +503,15 @@ fn visit(ctx: &mut Ctx, cmd: VisitCmd) -> Res {
                 interpreter,
                 place: parse_place(&place)?,
                 scheduled_at: parse_time(&at)?,
-                family_agreement: None,
+                family_agreement: agreed_by
+                    .as_deref()
+                    .map(|by| {
+                        Ok::<_, String>(FamilyAgreement {
+                            agreed_at: Timestamp::now(),
+                            recorded_by: parse_id("educator", by)?,
+                        })
+                    })
+                    .transpose()?,
                 expected_end: None,
             };
             store.plan_visit(&plan).map_err(err)?;
@@ -502,8 +525,18 @@ fn visit(ctx: &mut Ctx, cmd: VisitCmd) -> Res {
                 ended_at: end.as_deref().map(parse_time).transpose()?,
                 recorded_by: by.as_deref().map(|b| parse_id("educator", b)).transpose()?,
                 partner_confirmation: None,
+                coordinator_confirmation: None,
             };
             store.record_outcome(id, &outcome).map_err(err)?;
+        }
+        VisitCmd::Decline { visit, by } => {
+            store.record_family_decline(parse_id("visit", &visit)?, parse_id("educator", &by)?).map_err(err)?;
+        }
+        VisitCmd::CoordinatorConfirm { visit } => {
+            store.coordinator_confirm_visit(parse_id("visit", &visit)?, Timestamp::now()).map_err(err)?;
+        }
+        VisitCmd::FamilyAgreed { family } => {
+            store.renew_family_agreement(parse_id("family", &family)?, Timestamp::now()).map_err(err)?;
         }
         VisitCmd::Confirm { visit, by } => {
             store

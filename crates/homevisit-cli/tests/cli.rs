@@ -126,3 +126,69 @@ fn planning_from_the_command_line_validates() {
     stdout(&homevisit(&data, &["visit", "debrief-done", visit, "--reopen"]));
     assert!(stdout(&homevisit(&data, &["visit", "show", visit])).contains("debrief done: no"));
 }
+
+/// A visit is completed only with the family's agreement; a family's "no" stops planning until a
+/// coordinator records that it agreed again.
+#[test]
+fn a_familys_no_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    stdout(&homevisit(&data, &["demo"]));
+    let roster: serde_json::Value = serde_json::from_str(&stdout(&homevisit(&data, &["--json", "roster"]))).unwrap();
+    let id_of = |name: &str| {
+        roster["educators"].as_array().unwrap().iter().find(|e| e["display_name"] == name).unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let family = roster["families"][0]["id"].as_str().unwrap().to_string();
+    let (okafor, rivera) = (id_of("Ms. Okafor"), id_of("Ms. Rivera"));
+    let pair = format!("{okafor},{rivera}");
+    let plan = |extra: &[&str]| {
+        let mut args = vec!["visit", "plan", "--family", &family, "--educators", &pair, "--at", "2026-12-01T17:00:00Z"];
+        args.extend_from_slice(extra);
+        homevisit(&data, &args)
+    };
+    let times = ["--start", "2026-12-01T17:00:00Z", "--end", "2026-12-01T17:40:00Z", "--by", rivera.as_str()];
+    let complete = |visit: &str| {
+        let mut args = vec!["visit", "outcome", visit, "--status", "completed"];
+        args.extend_from_slice(&times);
+        homevisit(&data, &args)
+    };
+    let unagreed = stdout(&plan(&[])).trim().to_string();
+    assert!(String::from_utf8_lossy(&complete(&unagreed).stderr).contains("agreement"));
+    let agreed = stdout(&plan(&["--agreed-by", &rivera])).trim().to_string();
+    stdout(&complete(&agreed));
+
+    stdout(&homevisit(&data, &["visit", "decline", &unagreed, "--by", &rivera]));
+    let refused = plan(&["--agreed-by", &rivera]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("declined"), "{refused:?}");
+    stdout(&homevisit(&data, &["visit", "family-agreed", &family]));
+    stdout(&plan(&[]));
+
+    // A coordinator confirms a visit by one educator with an interpreter, never a pair's.
+    let pair_refused = homevisit(&data, &["visit", "coordinator-confirm", &agreed]);
+    assert!(String::from_utf8_lossy(&pair_refused.stderr).contains("one educator"), "{pair_refused:?}");
+    let alone = stdout(&homevisit(
+        &data,
+        &[
+            "visit",
+            "plan",
+            "--family",
+            &family,
+            "--educators",
+            &rivera,
+            "--at",
+            "2026-12-01T17:00:00Z",
+            "--interpreter",
+            "es:separate",
+            "--agreed-by",
+            &rivera,
+        ],
+    ))
+    .trim()
+    .to_string();
+    stdout(&complete(&alone));
+    stdout(&homevisit(&data, &["visit", "coordinator-confirm", &alone]));
+}

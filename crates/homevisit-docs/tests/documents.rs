@@ -45,12 +45,12 @@ fn partners_editing_different_plan_fields_both_keep_their_edit() {
     la.plan.scheduled_at = Timestamp::parse_rfc3339("2026-09-15T16:30:00Z").unwrap();
     write_record(&mut a, &la).unwrap();
     let mut lb = log.clone();
-    lb.outcome.status = VisitStatus::Confirmed;
+    lb.outcome.status = VisitStatus::Rescheduled;
     write_record(&mut b, &lb).unwrap();
     a.merge(&mut b).unwrap();
     let merged: VisitLog = read_record(&a).unwrap();
     assert_eq!(merged.plan.scheduled_at, la.plan.scheduled_at);
-    assert_eq!(merged.outcome.status, VisitStatus::Confirmed);
+    assert_eq!(merged.outcome.status, VisitStatus::Rescheduled);
 }
 
 #[test]
@@ -310,6 +310,7 @@ fn a_family_written_before_student_classes_still_reads() {
         interpreter_needed: true,
         contact: None,
         students: vec![Student { first_name: "A".into(), grade: Grade::G2, classes: Vec::new() }],
+        agreement_renewed: None,
     };
     let mut doc = create_record(&family, &ActorId::random()).unwrap();
     // Make it an old document: no `classes` key in the student.
@@ -330,4 +331,35 @@ fn a_family_written_before_student_classes_still_reads() {
     with_classes.students[0].classes = vec!["Grade 2 - Room 4".into()];
     write_record(&mut old, &with_classes).unwrap();
     assert_eq!(read_record::<Family>(&load(&old.save()).unwrap()).unwrap(), with_classes);
+}
+
+/// Issue 11 added `agreement_renewed` to the family record: a family document written before it
+/// (no such key) still reads, as `None`; and a visit log holding the new `family_declined` status
+/// round-trips (an older app cannot read that one document: see the README's schema note).
+#[test]
+fn a_family_written_before_agreement_renewal_still_reads() {
+    let family = Family {
+        id: FamilyId::new(),
+        school_id: SchoolId::new(),
+        display_name: "F".into(),
+        preferred_language: Language::english(),
+        interpreter_needed: false,
+        contact: None,
+        students: vec![],
+        agreement_renewed: Some(AgreementRenewal { agreed_at: Timestamp::now(), lifts: vec![VisitId::new()] }),
+    };
+    let mut doc = create_record(&family, &ActorId::random()).unwrap();
+    let data = match doc.get(ROOT, "data").unwrap() {
+        Some((automerge::Value::Object(_), id)) => id,
+        other => panic!("no data map: {other:?}"),
+    };
+    doc.delete(&data, "agreement_renewed").unwrap();
+    let old = load(&doc.save()).unwrap();
+    let read: Family = read_record(&old).unwrap();
+    assert_eq!(read, Family { agreement_renewed: None, ..family });
+
+    let mut declined = log();
+    declined.outcome.status = VisitStatus::FamilyDeclined;
+    let mut doc = create_record(&declined, &ActorId::random()).unwrap();
+    assert_eq!(read_record::<VisitLog>(&load(&doc.save()).unwrap()).unwrap(), declined);
 }

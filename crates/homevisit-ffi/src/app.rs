@@ -168,6 +168,48 @@ impl HomevisitApp {
         .await
     }
 
+    /// A coordinator confirms a completed visit made by one educator with a separate interpreter
+    /// (there is no partner to confirm it; the relay accepts it only from a coordinator's device,
+    /// and records which one).
+    pub async fn coordinator_confirm_visit(&self, visit_id: String) -> Result<(), HomevisitError> {
+        contain(async {
+            let id: model::VisitId = parse_id("the visit", &visit_id)?;
+            Ok(self.device.edit(move |s| s.coordinator_confirm_visit(id, model::Timestamp::now())).await?)
+        })
+        .await
+    }
+
+    /// The family said no to this visit, or withdrew: recorded by `educator_id` (one of the
+    /// visit's educators) on the visit, offline if need be. The family is not planned again
+    /// (`plan_visit` fails with `Invalid`) until a coordinator records its renewed agreement.
+    pub async fn record_family_decline(&self, visit_id: String, educator_id: String) -> Result<(), HomevisitError> {
+        contain(async {
+            let id: model::VisitId = parse_id("the visit", &visit_id)?;
+            let by: model::EducatorId = parse_id("the educator", &educator_id)?;
+            Ok(self.device.edit(move |s| s.record_family_decline(id, by)).await?)
+        })
+        .await
+    }
+
+    /// Whether the family's "no" stands on this phone (then the planning screen leaves it out).
+    pub async fn family_declined(&self, family_id: String) -> Result<bool, HomevisitError> {
+        contain(async {
+            let id: model::FamilyId = parse_id("the family", &family_id)?;
+            Ok(self.device.read(move |s| s.family_declined(id)).await?)
+        })
+        .await
+    }
+
+    /// A coordinator records that the family agreed to visits again (the relay accepts it only
+    /// from a coordinator's device): it lifts the declines this phone holds.
+    pub async fn renew_family_agreement(&self, family_id: String) -> Result<(), HomevisitError> {
+        contain(async {
+            let id: model::FamilyId = parse_id("the family", &family_id)?;
+            Ok(self.device.edit(move |s| s.renew_family_agreement(id, model::Timestamp::now())).await?)
+        })
+        .await
+    }
+
     /// Conversation starters for visit 1 or 2 in `language` (a BCP 47 tag such as "es-MX"), or
     /// the closest language the school has.
     pub async fn prompt_pack(&self, language: String, visit_number: u8) -> Result<PromptPack, HomevisitError> {

@@ -24,6 +24,9 @@ pub enum VisitStatus {
     FamilyNotHome,
     Cancelled,
     Rescheduled,
+    /// The family said no to this visit or withdrew: it is not offered for planning again until
+    /// a coordinator records its renewed agreement.
+    FamilyDeclined,
 }
 
 impl From<model::VisitStatus> for VisitStatus {
@@ -35,6 +38,7 @@ impl From<model::VisitStatus> for VisitStatus {
             model::VisitStatus::FamilyNotHome => Self::FamilyNotHome,
             model::VisitStatus::Cancelled => Self::Cancelled,
             model::VisitStatus::Rescheduled => Self::Rescheduled,
+            model::VisitStatus::FamilyDeclined => Self::FamilyDeclined,
         }
     }
 }
@@ -48,6 +52,7 @@ impl From<VisitStatus> for model::VisitStatus {
             VisitStatus::FamilyNotHome => Self::FamilyNotHome,
             VisitStatus::Cancelled => Self::Cancelled,
             VisitStatus::Rescheduled => Self::Rescheduled,
+            VisitStatus::FamilyDeclined => Self::FamilyDeclined,
         }
     }
 }
@@ -251,6 +256,7 @@ impl VisitOutcome {
             ended_at: self.ended_at_ms.map(|ms| timestamp("the end", ms)).transpose()?,
             recorded_by: self.recorded_by.as_deref().map(|e| parse_id("the educator", e)).transpose()?,
             partner_confirmation: None,
+            coordinator_confirmation: None,
         })
     }
 

@@ -49,6 +49,7 @@ pub fn data_set(today: NaiveDate, offset: FixedOffset) -> DataSet {
                 classes: Vec::new(),
             })
             .collect(),
+        agreement_renewed: None,
     };
     let families = vec![
         family("Morales family", lincoln, "es", true, &[("Sofia", "2"), ("Mateo", "K")]),
@@ -98,6 +99,7 @@ pub fn data_set(today: NaiveDate, offset: FixedOffset) -> DataSet {
         ended_at: Some(Timestamp(start.0 + Duration::minutes(35))),
         recorded_by: Some(by),
         partner_confirmation: partner.map(|p| PartnerConfirmation { educator_id: p, confirmed_at: start }),
+        coordinator_confirmation: None,
     };
     let d = |days, h, m| at(today, offset, days, h, m);
 

@@ -197,6 +197,7 @@ pub fn data_set(n: u32) -> DataSet {
             interpreter_needed: false,
             contact: None,
             students: vec![],
+            agreement_renewed: None,
         };
         let start = Timestamp(f.visit_date);
         let plan = VisitPlan {
@@ -221,6 +222,7 @@ pub fn data_set(n: u32) -> DataSet {
             ended_at: Some(Timestamp(f.visit_date + Duration::minutes(40))),
             recorded_by: Some(first),
             partner_confirmation: Some(PartnerConfirmation { educator_id: second, confirmed_at: start }),
+            coordinator_confirmation: None,
         };
         let notes = VisitNotes {
             hopes_and_dreams: f.notes.hopes_and_dreams.clone(),

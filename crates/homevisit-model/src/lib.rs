@@ -18,10 +18,10 @@ pub use ids::{EducatorId, FamilyId, SchoolId, VisitId};
 pub use language::Language;
 pub use notes::{CommunicationChannel, DebriefDone, NoteField, VisitNotes};
 pub use prompts::{PromptPack, Review};
-pub use roster::{ContactPreference, Educator, EducatorRole, Family, Grade, School, Student};
+pub use roster::{AgreementRenewal, ContactPreference, Educator, EducatorRole, Family, Grade, School, Student};
 pub use time::{Day, Timestamp};
 pub use validate::ValidationError;
 pub use visit::{
-    FamilyAgreement, Interpreter, InterpreterKind, PartnerConfirmation, Place, VisitLog, VisitNumber, VisitOutcome,
-    VisitPlan, VisitStatus,
+    CoordinatorConfirmation, FamilyAgreement, Interpreter, InterpreterKind, PartnerConfirmation, Place, VisitLog,
+    VisitNumber, VisitOutcome, VisitPlan, VisitStatus,
 };

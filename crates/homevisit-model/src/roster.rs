@@ -3,10 +3,10 @@
 use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{EducatorId, FamilyId, SchoolId};
+use crate::ids::{EducatorId, FamilyId, SchoolId, VisitId};
 use crate::language::Language;
 use crate::notes::CommunicationChannel;
-use crate::time::Day;
+use crate::time::{Day, Timestamp};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Reconcile, Hydrate)]
 pub struct School {
@@ -151,6 +151,30 @@ pub struct Family {
     pub interpreter_needed: bool,
     pub contact: Option<ContactPreference>,
     pub students: Vec<Student>,
+    /// A coordinator's record that the family agreed again after declining: it lifts the declines
+    /// it lists (visits whose status is [`crate::VisitStatus::FamilyDeclined`]). A decline not
+    /// listed here still stands. Missing (documents made before it existed) reads as `None`.
+    #[autosurgeon(missing = "Option::default")]
+    #[serde(default)]
+    pub agreement_renewed: Option<AgreementRenewal>,
+}
+
+/// The family agreed to visits again, recorded by a school coordinator (on the relay, only a
+/// coordinator's or administrator's device may write it).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Reconcile, Hydrate)]
+pub struct AgreementRenewal {
+    pub agreed_at: Timestamp,
+    /// The declined visits this agreement lifts (at most [`crate::validate::MAX_LIFTED_DECLINES`]).
+    pub lifts: Vec<VisitId>,
+}
+
+impl Family {
+    /// Whether the family's "no" stands: one of `declined` (its visits recorded as declined) is
+    /// not lifted by a renewed agreement. Such a family is not offered for planning.
+    pub fn has_declined(&self, declined: &[VisitId]) -> bool {
+        let lifted = self.agreement_renewed.as_ref().map(|r| r.lifts.as_slice()).unwrap_or_default();
+        declined.iter().any(|v| !lifted.contains(v))
+    }
 }
 
 #[cfg(test)]

@@ -18,6 +18,8 @@ pub const MAX_STUDENT_CLASSES: usize = 20;
 /// Most prompts in one pack. A pack is shown on every phone of the district, so its size is
 /// bounded as a whole: at most 40 x 800 characters (the built-in packs have 6-8 prompts).
 pub const MAX_PROMPTS: usize = 40;
+/// Most declined visits one renewed agreement lifts (a family declines a handful a year at most).
+pub const MAX_LIFTED_DECLINES: usize = 50;
 
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
 pub enum ValidationError {
@@ -55,6 +57,14 @@ pub enum ValidationError {
     ConfirmationBeforeCompletion,
     #[error("the expected end of the visit is before its scheduled start")]
     ExpectedEndBeforeStart,
+    #[error("a {status} visit needs the family's agreement recorded first (visits are voluntary)")]
+    NoFamilyAgreement { status: &'static str },
+    #[error("the partner's confirmation needs the outcome's recorder (who the partner confirms)")]
+    ConfirmationWithoutRecorder,
+    #[error("a coordinator confirms only a visit made by one educator (with an interpreter); a pair confirms its own")]
+    CoordinatorConfirmsOnlyAVisitWithoutPartner,
+    #[error("family {0} declined visits; a coordinator records its renewed agreement before a new visit is planned")]
+    FamilyDeclined(crate::FamilyId),
 }
 
 fn short_text(field: &'static str, value: &str) -> Result<(), ValidationError> {
@@ -90,6 +100,11 @@ pub fn validate_family(family: &Family) -> Result<(), ValidationError> {
         && c.rhythm.chars().count() > MAX_SHORT_TEXT
     {
         return Err(ValidationError::TooLong { field: "contact.rhythm", max: MAX_SHORT_TEXT });
+    }
+    if let Some(r) = &family.agreement_renewed
+        && r.lifts.len() > MAX_LIFTED_DECLINES
+    {
+        return Err(ValidationError::TooMany { field: "agreement_renewed.lifts", max: MAX_LIFTED_DECLINES });
     }
     Ok(())
 }
@@ -176,8 +191,9 @@ pub fn validate_plan_shape(plan: &VisitPlan) -> Result<(), ValidationError> {
     Ok(())
 }
 
-/// Checks an outcome against its plan: times in order, completed visits timed, and the partner's
-/// confirmation coming from the other educator on a completed visit.
+/// Checks an outcome against its plan: times in order, completed visits timed, the family's
+/// agreement recorded before a visit is confirmed or completed, and the partner's confirmation
+/// coming from the other educator on a completed visit whose recorder is known.
 pub fn validate_outcome(plan: &VisitPlan, outcome: &VisitOutcome) -> Result<(), ValidationError> {
     if let (Some(start), Some(end)) = (outcome.started_at, outcome.ended_at)
         && end < start
@@ -187,10 +203,22 @@ pub fn validate_outcome(plan: &VisitPlan, outcome: &VisitOutcome) -> Result<(), 
     if outcome.status == VisitStatus::Completed && (outcome.started_at.is_none() || outcome.ended_at.is_none()) {
         return Err(ValidationError::MissingTimes { status: "completed" });
     }
+    let confirmed = outcome.partner_confirmation.is_some() || outcome.coordinator_confirmation.is_some();
+    if plan.family_agreement.is_none() && (outcome.status.needs_family_agreement() || confirmed) {
+        return Err(ValidationError::NoFamilyAgreement { status: outcome.status.as_str() });
+    }
     if let Some(by) = outcome.recorded_by
         && !plan.educator_ids.contains(&by)
     {
         return Err(ValidationError::NotOnVisit(by));
+    }
+    if outcome.coordinator_confirmation.is_some() {
+        if outcome.status != VisitStatus::Completed {
+            return Err(ValidationError::ConfirmationBeforeCompletion);
+        }
+        if !plan.confirmed_by_coordinator() {
+            return Err(ValidationError::CoordinatorConfirmsOnlyAVisitWithoutPartner);
+        }
     }
     if let Some(c) = &outcome.partner_confirmation {
         if outcome.status != VisitStatus::Completed {
@@ -199,8 +227,10 @@ pub fn validate_outcome(plan: &VisitPlan, outcome: &VisitOutcome) -> Result<(), 
         if !plan.educator_ids.contains(&c.educator_id) {
             return Err(ValidationError::NotOnVisit(c.educator_id));
         }
-        if outcome.recorded_by == Some(c.educator_id) {
-            return Err(ValidationError::SelfConfirmation);
+        match outcome.recorded_by {
+            None => return Err(ValidationError::ConfirmationWithoutRecorder),
+            Some(by) if by == c.educator_id => return Err(ValidationError::SelfConfirmation),
+            Some(_) => {}
         }
     }
     Ok(())
@@ -210,7 +240,7 @@ pub fn validate_outcome(plan: &VisitPlan, outcome: &VisitOutcome) -> Result<(), 
 mod tests {
     use super::*;
     use crate::ids::*;
-    use crate::roster::EducatorRole;
+    use crate::roster::{AgreementRenewal, EducatorRole};
     use crate::time::{Day, Timestamp};
     use crate::visit::*;
 
@@ -306,7 +336,8 @@ mod tests {
     #[test]
     fn outcome_rules() {
         let (a, b) = (educator(Some("2026-06-01")), educator(Some("2026-06-01")));
-        let p = plan(&[&a, &b]);
+        let mut p = plan(&[&a, &b]);
+        p.family_agreement = Some(FamilyAgreement { agreed_at: Timestamp::now(), recorded_by: a.id });
         let t = |s: &str| Timestamp::parse_rfc3339(s);
         let mut o = VisitOutcome::planned();
         o.status = VisitStatus::Completed;
@@ -324,8 +355,108 @@ mod tests {
         assert_eq!(validate_outcome(&p, &o), Err(ValidationError::NotOnVisit(stranger)));
         o.partner_confirmation = Some(PartnerConfirmation { educator_id: b.id, confirmed_at: Timestamp::now() });
         assert_eq!(validate_outcome(&p, &o), Ok(()));
+        o.recorded_by = None;
+        assert_eq!(validate_outcome(&p, &o), Err(ValidationError::ConfirmationWithoutRecorder));
+        o.recorded_by = Some(a.id);
         o.status = VisitStatus::Cancelled;
         assert_eq!(validate_outcome(&p, &o), Err(ValidationError::ConfirmationBeforeCompletion));
+        o.status = VisitStatus::FamilyDeclined;
+        assert_eq!(validate_outcome(&p, &o), Err(ValidationError::ConfirmationBeforeCompletion));
+    }
+
+    #[test]
+    fn no_visit_is_confirmed_or_completed_without_the_familys_agreement() {
+        let (a, b) = (educator(Some("2026-06-01")), educator(Some("2026-06-01")));
+        let mut p = plan(&[&a, &b]);
+        let t = |s: &str| Timestamp::parse_rfc3339(s);
+        let completed = VisitOutcome {
+            status: VisitStatus::Completed,
+            started_at: t("2026-09-14T16:30:00Z"),
+            ended_at: t("2026-09-14T17:05:00Z"),
+            recorded_by: Some(a.id),
+            partner_confirmation: Some(PartnerConfirmation { educator_id: b.id, confirmed_at: Timestamp::now() }),
+            coordinator_confirmation: None,
+        };
+        let confirmed = VisitOutcome { status: VisitStatus::Confirmed, ..VisitOutcome::planned() };
+        for o in [&completed, &confirmed] {
+            assert_eq!(validate_outcome(&p, o), Err(ValidationError::NoFamilyAgreement { status: o.status.as_str() }));
+        }
+        // Planned, declined, not home, cancelled, rescheduled: no agreement needed.
+        for status in VisitStatus::ALL.into_iter().filter(|s| !s.needs_family_agreement()) {
+            let o = VisitOutcome { status, ..VisitOutcome::planned() };
+            assert_eq!(validate_outcome(&p, &o), Ok(()), "{status:?}");
+        }
+        p.family_agreement = Some(FamilyAgreement { agreed_at: Timestamp::now(), recorded_by: b.id });
+        assert_eq!(validate_outcome(&p, &completed), Ok(()));
+        assert_eq!(validate_outcome(&p, &confirmed), Ok(()));
+    }
+
+    #[test]
+    fn a_visit_by_one_educator_with_an_interpreter_is_confirmed_by_a_coordinator() {
+        let (a, b) = (educator(Some("2026-06-01")), educator(Some("2026-06-01")));
+        let mut alone = plan(&[&a]);
+        alone.interpreter = Some(Interpreter { language: Language::spanish(), kind: InterpreterKind::Separate });
+        alone.family_agreement = Some(FamilyAgreement { agreed_at: Timestamp::now(), recorded_by: a.id });
+        let t = |s: &str| Timestamp::parse_rfc3339(s);
+        let mut o = VisitOutcome {
+            status: VisitStatus::Completed,
+            started_at: t("2026-09-14T16:30:00Z"),
+            ended_at: t("2026-09-14T17:05:00Z"),
+            recorded_by: Some(a.id),
+            partner_confirmation: None,
+            coordinator_confirmation: Some(CoordinatorConfirmation { confirmed_at: Timestamp::now() }),
+        };
+        assert_eq!(validate_outcome(&alone, &o), Ok(()));
+        let log = VisitLog { plan: alone.clone(), outcome: o.clone() };
+        assert!(log.is_documented());
+        assert!(
+            !VisitLog { outcome: VisitOutcome { coordinator_confirmation: None, ..o.clone() }, ..log }.is_documented()
+        );
+        // A pair confirms its own visit: a coordinator's confirmation does not stand in for it.
+        let mut pair = plan(&[&a, &b]);
+        pair.family_agreement = alone.family_agreement.clone();
+        assert_eq!(validate_outcome(&pair, &o), Err(ValidationError::CoordinatorConfirmsOnlyAVisitWithoutPartner));
+        assert!(!VisitLog { plan: pair, outcome: o.clone() }.is_documented());
+        o.status = VisitStatus::Planned;
+        assert_eq!(validate_outcome(&alone, &o), Err(ValidationError::ConfirmationBeforeCompletion));
+        o.status = VisitStatus::Completed;
+        alone.family_agreement = None;
+        assert_eq!(validate_outcome(&alone, &o), Err(ValidationError::NoFamilyAgreement { status: "completed" }));
+    }
+
+    #[test]
+    fn a_decline_stands_until_a_renewed_agreement_lifts_it() {
+        let (v1, v2) = (VisitId::new(), VisitId::new());
+        let mut family = Family {
+            id: FamilyId::new(),
+            school_id: SchoolId::new(),
+            display_name: "F".into(),
+            preferred_language: Language::spanish(),
+            interpreter_needed: false,
+            contact: None,
+            students: vec![],
+            agreement_renewed: None,
+        };
+        assert!(!family.has_declined(&[]));
+        assert!(family.has_declined(&[v1]));
+        family.agreement_renewed = Some(AgreementRenewal { agreed_at: Timestamp::now(), lifts: vec![v1] });
+        assert!(!family.has_declined(&[v1]));
+        // A later "no" is not lifted by an earlier "yes".
+        assert!(family.has_declined(&[v1, v2]));
+        assert_eq!(validate_family(&family), Ok(()));
+        family.agreement_renewed.as_mut().unwrap().lifts = vec![v1; MAX_LIFTED_DECLINES + 1];
+        assert_eq!(
+            validate_family(&family),
+            Err(ValidationError::TooMany { field: "agreement_renewed.lifts", max: MAX_LIFTED_DECLINES })
+        );
+    }
+
+    #[test]
+    fn statuses_have_one_text_form() {
+        for status in VisitStatus::ALL {
+            assert_eq!(VisitStatus::parse(status.as_str()), Some(status));
+            assert_eq!(serde_json::to_value(status).unwrap(), status.as_str());
+        }
     }
 
     #[test]

@@ -91,6 +91,12 @@ pub struct VisitPlan {
 }
 
 impl VisitPlan {
+    /// A visit by one educator (with a separate interpreter, as the adult count requires): no
+    /// partner confirms it; a school coordinator does.
+    pub fn confirmed_by_coordinator(&self) -> bool {
+        self.educator_ids.len() == 1
+    }
+
     /// Adults going on the visit: the educators plus a separate interpreter.
     pub fn adults(&self) -> usize {
         let separate_interpreter = matches!(&self.interpreter, Some(i) if i.kind == InterpreterKind::Separate);
@@ -108,9 +114,30 @@ pub enum VisitStatus {
     FamilyNotHome,
     Cancelled,
     Rescheduled,
+    /// The family said no to this visit, or withdrew (core practice 1: visits are voluntary).
+    /// Recorded on the visit's log by an educator's phone, offline if need be; the family is then
+    /// not offered for planning until a coordinator records its renewed agreement
+    /// ([`crate::Family::agreement_renewed`]).
+    FamilyDeclined,
 }
 
 impl VisitStatus {
+    pub const ALL: [VisitStatus; 7] = [
+        Self::Planned,
+        Self::Confirmed,
+        Self::Completed,
+        Self::FamilyNotHome,
+        Self::Cancelled,
+        Self::Rescheduled,
+        Self::FamilyDeclined,
+    ];
+
+    /// Statuses that say the family agreed to the visit (it was confirmed or it happened): a visit
+    /// log in one of them must carry the family's agreement ([`VisitPlan::family_agreement`]).
+    pub fn needs_family_agreement(&self) -> bool {
+        matches!(self, Self::Confirmed | Self::Completed)
+    }
+
     pub fn as_str(&self) -> &'static str {
         match self {
             Self::Planned => "planned",
@@ -119,12 +146,11 @@ impl VisitStatus {
             Self::FamilyNotHome => "family_not_home",
             Self::Cancelled => "cancelled",
             Self::Rescheduled => "rescheduled",
+            Self::FamilyDeclined => "family_declined",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Planned, Self::Confirmed, Self::Completed, Self::FamilyNotHome, Self::Cancelled, Self::Rescheduled]
-            .into_iter()
-            .find(|v| v.as_str() == s)
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
     }
 }
 
@@ -132,6 +158,14 @@ impl VisitStatus {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Reconcile, Hydrate)]
 pub struct PartnerConfirmation {
     pub educator_id: EducatorId,
+    pub confirmed_at: Timestamp,
+}
+
+/// A school coordinator's confirmation of a visit made by one educator with a separate interpreter:
+/// there is no partner to confirm it (issue 11). Written by a coordinator's device, the only change
+/// to a visit log a coordinator may make on the relay, which records the device that made it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Reconcile, Hydrate)]
+pub struct CoordinatorConfirmation {
     pub confirmed_at: Timestamp,
 }
 
@@ -143,6 +177,11 @@ pub struct VisitOutcome {
     /// Who recorded the outcome; their partner confirms it.
     pub recorded_by: Option<EducatorId>,
     pub partner_confirmation: Option<PartnerConfirmation>,
+    /// For a visit by one educator (with a separate interpreter): the coordinator confirms it
+    /// instead of a partner. Missing in older documents: reads as `None`.
+    #[autosurgeon(missing = "Option::default")]
+    #[serde(default)]
+    pub coordinator_confirmation: Option<CoordinatorConfirmation>,
 }
 
 impl VisitOutcome {
@@ -153,6 +192,7 @@ impl VisitOutcome {
             ended_at: None,
             recorded_by: None,
             partner_confirmation: None,
+            coordinator_confirmation: None,
         }
     }
 }
@@ -166,12 +206,18 @@ pub struct VisitLog {
 }
 
 impl VisitLog {
-    /// A completed visit with times and a partner's confirmation: what a stipend is paid on.
+    /// A completed visit with times and a partner's confirmation (for a visit by one educator
+    /// with an interpreter, a coordinator's): what a stipend is paid on.
     pub fn is_documented(&self) -> bool {
+        let confirmed = if self.plan.confirmed_by_coordinator() {
+            self.outcome.coordinator_confirmation.is_some()
+        } else {
+            self.outcome.partner_confirmation.is_some()
+        };
         self.outcome.status == VisitStatus::Completed
             && self.outcome.started_at.is_some()
             && self.outcome.ended_at.is_some()
-            && self.outcome.partner_confirmation.is_some()
+            && confirmed
     }
 
     pub fn duration_minutes(&self) -> Option<i64> {

@@ -9,8 +9,13 @@ pub fn merge_educator(existing: &Educator, imported: &Educator) -> Educator {
     Educator { training_date: imported.training_date.or(existing.training_date), ..imported.clone() }
 }
 
-/// `imported`, keeping `existing`'s contact preference (chosen with the family on a visit; no
-/// roster has it).
+/// `imported`, keeping `existing`'s contact preference (chosen with the family on a visit) and its
+/// renewed agreement (recorded by a coordinator after the family had declined): no roster has them,
+/// and a re-import must not take a family's "yes" back.
 pub fn merge_family(existing: &Family, imported: &Family) -> Family {
-    Family { contact: existing.contact.clone(), ..imported.clone() }
+    Family {
+        contact: existing.contact.clone(),
+        agreement_renewed: existing.agreement_renewed.clone(),
+        ..imported.clone()
+    }
 }

@@ -484,6 +484,7 @@ pub(crate) fn build<'a>(tables: &'a BTreeMap<&'static str, Table>, errors: &mut 
             interpreter_needed: interpreter_needed.unwrap_or(false),
             contact: None,
             students: members.iter().map(|m| students[m].0.clone()).collect(),
+            agreement_renewed: None,
         };
         if let Err(e) = crate::check_family(&family) {
             let row = key_row.unwrap_or(by_id[members[0]].row);

@@ -189,6 +189,7 @@ pub(crate) fn build(tables: &BTreeMap<&'static str, Table>, errors: &mut Errors)
             interpreter_needed: interpreter_needed.unwrap_or(false),
             contact: None,
             students: by_family.remove(id).map(|s| s.into_values().collect()).unwrap_or_default(),
+            agreement_renewed: None,
         };
         match crate::check_family(&family) {
             Ok(()) => roster.families.push(family),

@@ -25,6 +25,7 @@
 //!
 //! The store owns the database file and nothing else: no network, no key storage, no UI.
 
+mod consent;
 mod documents;
 mod error;
 pub mod exit_gate;

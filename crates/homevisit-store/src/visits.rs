@@ -5,8 +5,9 @@
 use homevisit_docs::{DocId, DocKind, Record, create_notes_with, create_record, read_record, write_record};
 use homevisit_model::validate::validate_plan;
 use homevisit_model::{
-    CommunicationChannel, Day, DebriefDone, Educator, EducatorId, Family, FamilyId, NoteField, PartnerConfirmation,
-    School, SchoolId, Timestamp, ValidationError, VisitId, VisitLog, VisitNotes, VisitOutcome, VisitPlan,
+    CommunicationChannel, CoordinatorConfirmation, Day, DebriefDone, Educator, EducatorId, Family, FamilyId, NoteField,
+    PartnerConfirmation, School, SchoolId, Timestamp, ValidationError, VisitId, VisitLog, VisitNotes, VisitOutcome,
+    VisitPlan,
 };
 
 use crate::documents::PreparedDoc;
@@ -138,7 +139,9 @@ impl Store {
     }
 
     /// Plans a visit: its log (plan + "planned" outcome) and its empty notes, stored together.
+    /// Refused for a family whose "no" stands ([`ValidationError::FamilyDeclined`]).
     pub fn plan_visit(&mut self, plan: &VisitPlan) -> Result<()> {
+        self.check_not_declined(plan.family_id)?;
         self.import_visits(&[VisitImport {
             log: VisitLog { plan: plan.clone(), outcome: VisitOutcome::planned() },
             notes: VisitNotes::default(),
@@ -212,13 +215,31 @@ impl Store {
     pub fn record_outcome(&mut self, visit: VisitId, outcome: &VisitOutcome) -> Result<()> {
         self.edit_document(&log_id(visit), |doc| {
             let mut log: VisitLog = read_record(doc)?;
-            let without_confirmation = |o: &VisitOutcome| VisitOutcome { partner_confirmation: None, ..o.clone() };
+            let without_confirmation = |o: &VisitOutcome| VisitOutcome {
+                partner_confirmation: None,
+                coordinator_confirmation: None,
+                ..o.clone()
+            };
             let mut next = outcome.clone();
-            if next.partner_confirmation.is_none() && without_confirmation(&log.outcome) == without_confirmation(&next)
-            {
-                next.partner_confirmation = log.outcome.partner_confirmation.take();
+            if without_confirmation(&log.outcome) == without_confirmation(&next) {
+                if next.partner_confirmation.is_none() {
+                    next.partner_confirmation = log.outcome.partner_confirmation.take();
+                }
+                if next.coordinator_confirmation.is_none() {
+                    next.coordinator_confirmation = log.outcome.coordinator_confirmation.take();
+                }
             }
             log.outcome = next;
+            write_record(doc, &log)
+        })
+    }
+
+    /// A school coordinator confirms a visit made by one educator with a separate interpreter (no
+    /// partner to confirm it); on the relay only a coordinator's device may write this.
+    pub fn coordinator_confirm_visit(&mut self, visit: VisitId, at: Timestamp) -> Result<()> {
+        self.edit_document(&log_id(visit), |doc| {
+            let mut log: VisitLog = read_record(doc)?;
+            log.outcome.coordinator_confirmation = Some(CoordinatorConfirmation { confirmed_at: at });
             write_record(doc, &log)
         })
     }

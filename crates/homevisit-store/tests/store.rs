@@ -190,6 +190,7 @@ fn outcomes_and_partner_confirmation() {
         ended_at: t("2026-11-22T15:30:00-08:00"),
         recorded_by: Some(a),
         partner_confirmation: None,
+        coordinator_confirmation: None,
     };
     assert!(matches!(
         store.record_outcome(plan.id, &outcome),
@@ -428,4 +429,50 @@ fn export_holds_every_document() {
     assert_eq!(json["family"].as_array().unwrap().len(), data.families.len());
     let text = json.to_string();
     assert!(text.contains("literacy night"));
+}
+
+/// Core practice 1: the family's "no" sticks on the phone until a coordinator records that it
+/// agreed again.
+#[test]
+fn a_family_that_declined_is_not_planned_until_a_coordinator_records_its_agreement() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, data) = demo_store(&dir);
+    let plan = data.visits[0].0.plan.clone();
+    let family = plan.family_id;
+    let listed = |store: &mut Store| store.families_for_planning().unwrap().iter().any(|f| f.0 == family);
+    assert!(!store.family_declined(family).unwrap());
+    assert!(listed(&mut store));
+
+    let stranger = EducatorId::new();
+    assert!(matches!(
+        store.record_family_decline(plan.id, stranger),
+        Err(StoreError::Invalid(ValidationError::NotOnVisit(id))) if id == stranger
+    ));
+    store.record_family_decline(plan.id, plan.educator_ids[0]).unwrap();
+    let declined = store.visit_log(plan.id).unwrap().outcome;
+    assert_eq!((declined.status, declined.recorded_by), (VisitStatus::FamilyDeclined, Some(plan.educator_ids[0])));
+    assert!(store.family_declined(family).unwrap());
+    assert!(!listed(&mut store), "a declined family is not offered for planning");
+    // Nor can a declined visit be confirmed as if it happened.
+    assert!(matches!(
+        store.confirm_visit(plan.id, plan.educator_ids[1], Timestamp::now()),
+        Err(StoreError::Invalid(ValidationError::ConfirmationBeforeCompletion))
+    ));
+
+    let next = VisitPlan { id: VisitId::new(), family_agreement: None, ..plan.clone() };
+    assert!(matches!(
+        store.plan_visit(&next),
+        Err(StoreError::Invalid(ValidationError::FamilyDeclined(f))) if f == family
+    ));
+    assert!(store.visit_log(next.id).is_err(), "nothing of the refused plan is stored");
+
+    store.renew_family_agreement(family, Timestamp::now()).unwrap();
+    assert_eq!(store.family(family).unwrap().agreement_renewed.unwrap().lifts, vec![plan.id]);
+    assert!(!store.family_declined(family).unwrap());
+    assert!(listed(&mut store));
+    store.plan_visit(&next).unwrap();
+
+    // A later "no" stands again: the earlier renewal does not lift it.
+    store.record_family_decline(next.id, next.educator_ids[1]).unwrap();
+    assert!(store.family_declined(family).unwrap());
 }

@@ -74,11 +74,19 @@ pub(super) fn delete(c: &mut Client, receipt: &DeletionReceipt) -> Result<(), Re
     tx.execute("DELETE FROM sync_marks WHERE doc_id = ANY($1)", &[&ids])?;
     tx.execute("DELETE FROM documents WHERE doc_id = ANY($1)", &[&ids])?;
     if receipt.documents.iter().any(|d| d.kind == DocKind::VisitLog) {
+        // The relay's records of the visits go with them: who wrote, who attested, declines.
         tx.execute("DELETE FROM visit_contributors WHERE visit_id = ANY($1)", &[&visits])?;
+        tx.execute("DELETE FROM visit_attestations WHERE visit_id = ANY($1)", &[&visits])?;
+        tx.execute("DELETE FROM family_declines WHERE visit_id = ANY($1)", &[&visits])?;
     }
+    let families: Vec<String> =
+        receipt.documents.iter().filter(|d| d.kind == DocKind::Family).map(|d| d.id.to_string()).collect();
+    tx.execute("DELETE FROM family_declines WHERE family_id = ANY($1)", &[&families])?;
     tx.commit()?;
     // Outside the transaction (VACUUM cannot run in one): the deleted tuples' space is reclaimed.
-    c.batch_execute("VACUUM documents, sync_states, sync_marks, visit_contributors")?;
+    c.batch_execute(
+        "VACUUM documents, sync_states, sync_marks, visit_contributors, visit_attestations, family_declines",
+    )?;
     Ok(())
 }
 

@@ -9,14 +9,16 @@ use std::collections::HashMap;
 
 use automerge::sync::{Message, State};
 use automerge::{AutoCommit, ChangeHash};
-use homevisit_docs::{DocId, Scope, untrusted};
-use homevisit_model::{EducatorId, SchoolId, VisitId};
+use homevisit_docs::{DocId, DocKind, Scope, untrusted};
+use homevisit_model::{EducatorId, FamilyId, SchoolId, VisitId, VisitLog};
 use homevisit_protocol::RejectReason;
 use homevisit_store::{Applied, Incoming, Received};
 use homevisit_sync::{DeviceId, DocFailure, Merged, PeerId, SyncDocs, store_merged};
 use postgres::Transaction;
 
+use crate::attest::{self, Effect};
 use crate::backend::{DocStorage, Judge, Records, Usage};
+use crate::pg::attestations;
 use crate::pg::seal::Sealer;
 
 fn storage(e: postgres::Error) -> DocFailure {
@@ -228,8 +230,19 @@ impl<'a, 't> PgDocs<'a, 't> {
 
     /// Merges a whole document (an administrator's import): checked like any document, with
     /// nothing more to judge (the administrator may write anything).
+    /// What the import attests is recorded as the import's (see `attest`).
     pub(crate) fn import(&mut self, doc: &DocId, bytes: &[u8]) -> Result<(), DocFailure> {
-        self.write_checked(doc, Incoming::Whole(bytes), &mut |_, _| true).map(|_| ())
+        let mut effects = Vec::new();
+        let applied = self.write_checked(doc, Incoming::Whole(bytes), &mut |received, _| {
+            effects = attest::import_effects(received.content);
+            true
+        })?;
+        if applied == Applied::Changed {
+            for effect in &effects {
+                self.record_effect(effect, attest::IMPORT)?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -355,6 +368,19 @@ impl Records for PgDocs<'_, '_> {
             .map_err(storage)?;
         Ok(row.is_some())
     }
+
+    fn attested(&mut self, visit: VisitId) -> Result<Option<[Option<EducatorId>; 3]>, DocFailure> {
+        attestations::attested(self.tx, visit).map_err(storage)
+    }
+
+    fn stored_visit_log(&mut self, visit: VisitId) -> Result<Option<VisitLog>, DocFailure> {
+        let id = DocId::new(DocKind::VisitLog, visit.uuid());
+        Ok(self.stored(&id)?.and_then(|(bytes, _)| attest::checked_visit_log(&id, &bytes)))
+    }
+
+    fn open_declines(&mut self, family: FamilyId) -> Result<Vec<VisitId>, DocFailure> {
+        attestations::open_declines(self.tx, family).map_err(storage)
+    }
 }
 
 impl DocStorage for PgDocs<'_, '_> {
@@ -375,6 +401,10 @@ impl DocStorage for PgDocs<'_, '_> {
             )
             .map_err(storage)?;
         Ok(())
+    }
+
+    fn record_effect(&mut self, effect: &Effect, device: &str) -> Result<(), DocFailure> {
+        attestations::record_effect(self.tx, effect, device).map_err(storage)
     }
 
     fn discard_pending(&mut self, _doc: &DocId) {

@@ -10,6 +10,7 @@
 //! (the database on the relay's host, or reached through a local TLS tunnel).
 
 mod access;
+mod attestations;
 mod audit;
 mod deletion;
 mod docs;
@@ -295,5 +296,9 @@ impl Backend for Postgres {
             )?;
             Ok(())
         })
+    }
+
+    fn attestations(&self, visit: homevisit_model::VisitId) -> Result<Vec<crate::attest::Attestation>, RelayError> {
+        self.pool.run(|c| Ok(attestations::attestations(c, visit)?))
     }
 }

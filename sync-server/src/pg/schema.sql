@@ -106,3 +106,25 @@ CREATE TABLE IF NOT EXISTS relay_settings (
     key   text PRIMARY KEY,
     value text NOT NULL
 );
+-- Issue 11, additive and idempotent like the statements above (src/attest.rs, src/consent.rs):
+-- every value a visit's attested fields were given, by which device (or `import` /
+-- `before-attestation`), at relay time (NULL educator: cleared; the highest seq per field is
+-- current); and each family's declined visits, lifted by a coordinator's renewed agreement.
+CREATE TABLE IF NOT EXISTS visit_attestations (
+    seq         bigserial PRIMARY KEY,
+    visit_id    text NOT NULL,
+    what        text NOT NULL,
+    educator_id text,
+    device_id   text NOT NULL,
+    at          text NOT NULL
+);
+CREATE INDEX IF NOT EXISTS visit_attestations_by_visit ON visit_attestations (visit_id, seq);
+CREATE TABLE IF NOT EXISTS family_declines (
+    family_id   text NOT NULL,
+    visit_id    text NOT NULL,
+    device_id   text NOT NULL,
+    declined_at text NOT NULL,
+    lifted_at   text,
+    lifted_by   text,
+    PRIMARY KEY (family_id, visit_id)
+);

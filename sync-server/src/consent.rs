@@ -1,0 +1,125 @@
+//! The family's "no" sticks (core practice 1: visits are voluntary), decided from the relay's own
+//! records (`family_declines`), never from what a document says.
+//!
+//! - A visit log stored with status `family_declined` records a decline of its family (the first
+//!   time that visit is seen declined; by the device that wrote it, relay time).
+//! - While a family has a decline no coordinator has lifted, no new visit log for it is accepted,
+//!   and a declined visit's status cannot be changed away from `family_declined`.
+//! - A family's renewed agreement (`Family::agreement_renewed`) lifts the declines it lists; only
+//!   a school coordinator's or district administrator's device may make it lift one (an
+//!   educator's device that writes the family record otherwise is unaffected).
+
+use homevisit_model::{Family, VisitLog, VisitStatus};
+use homevisit_sync::DocFailure;
+
+use crate::access::Role;
+use crate::attest::Effect;
+use crate::backend::Records;
+
+/// Judges a received visit log against its family's declines: `None` refuses it.
+pub(crate) fn judge_visit_log(
+    log: &VisitLog,
+    is_new: bool,
+    records: &mut dyn Records,
+) -> Result<Option<Vec<Effect>>, DocFailure> {
+    let (family, visit) = (log.plan.family_id, log.plan.id);
+    let open = records.open_declines(family)?;
+    let declined_here = log.outcome.status == VisitStatus::FamilyDeclined;
+    if is_new && !open.is_empty() && !declined_here {
+        return Ok(None);
+    }
+    if open.contains(&visit) && !declined_here {
+        return Ok(None);
+    }
+    Ok(Some(if declined_here && !open.contains(&visit) { vec![Effect::Decline { family, visit }] } else { vec![] }))
+}
+
+/// Judges a received family record written by a device of `role`: `None` refuses it.
+pub(crate) fn judge_family(
+    family: &Family,
+    role: &Role,
+    records: &mut dyn Records,
+) -> Result<Option<Vec<Effect>>, DocFailure> {
+    let Some(renewal) = &family.agreement_renewed else { return Ok(Some(vec![])) };
+    let open = records.open_declines(family.id)?;
+    let lifts: Vec<_> = open.iter().filter(|v| renewal.lifts.contains(v)).copied().collect();
+    if lifts.is_empty() {
+        return Ok(Some(vec![]));
+    }
+    match role {
+        Role::SchoolCoordinator | Role::DistrictAdmin => {
+            Ok(Some(vec![Effect::Lift { family: family.id, visits: lifts }]))
+        }
+        Role::Educator(_) => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use homevisit_docs::{DocId, Scope};
+    use homevisit_model::{AgreementRenewal, EducatorId, FamilyId, Timestamp, VisitId};
+
+    use super::*;
+
+    struct Declines(Vec<VisitId>);
+
+    impl Records for Declines {
+        fn scope(&mut self, _: &DocId) -> Result<Option<Scope>, DocFailure> {
+            Ok(None)
+        }
+        fn contributors(&mut self, _: VisitId) -> Result<Vec<EducatorId>, DocFailure> {
+            Ok(vec![])
+        }
+        fn attested(&mut self, _: VisitId) -> Result<Option<[Option<EducatorId>; 3]>, DocFailure> {
+            Ok(None)
+        }
+        fn stored_visit_log(&mut self, _: VisitId) -> Result<Option<VisitLog>, DocFailure> {
+            Ok(None)
+        }
+        fn open_declines(&mut self, _: FamilyId) -> Result<Vec<VisitId>, DocFailure> {
+            Ok(self.0.clone())
+        }
+        fn deleted(&mut self, _: &DocId) -> Result<bool, DocFailure> {
+            Ok(false)
+        }
+    }
+
+    fn data() -> homevisit_fixtures::DataSet {
+        homevisit_fixtures::demo::data_set(
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(),
+            chrono::FixedOffset::west_opt(8 * 3600).unwrap(),
+        )
+    }
+
+    #[test]
+    fn a_declined_family_gets_no_new_visit_and_its_no_stays() {
+        let log = data().visits[0].0.clone();
+        let declined = VisitId::new();
+        let mut none = Declines(vec![]);
+        assert_eq!(judge_visit_log(&log, true, &mut none).unwrap(), Some(vec![]));
+        let mut open = Declines(vec![declined]);
+        assert_eq!(judge_visit_log(&log, true, &mut open).unwrap(), None, "a new visit for a declined family");
+        assert_eq!(judge_visit_log(&log, false, &mut open).unwrap(), Some(vec![]), "an earlier visit is still edited");
+        let mut the_declined = Declines(vec![log.plan.id]);
+        assert_eq!(judge_visit_log(&log, false, &mut the_declined).unwrap(), None, "un-declining a visit");
+        let mut no = log.clone();
+        no.outcome.status = VisitStatus::FamilyDeclined;
+        let recorded = judge_visit_log(&no, false, &mut none).unwrap().unwrap();
+        assert_eq!(recorded, vec![Effect::Decline { family: log.plan.family_id, visit: log.plan.id }]);
+    }
+
+    #[test]
+    fn only_a_coordinator_lifts_a_decline() {
+        let mut family = data().families[0].clone();
+        let declined = VisitId::new();
+        let mut open = Declines(vec![declined]);
+        let educator = Role::Educator(EducatorId::new());
+        assert_eq!(judge_family(&family, &educator, &mut open).unwrap(), Some(vec![]), "no renewal: any edit");
+        family.agreement_renewed = Some(AgreementRenewal { agreed_at: Timestamp::now(), lifts: vec![declined] });
+        assert_eq!(judge_family(&family, &educator, &mut open).unwrap(), None);
+        let lifted = judge_family(&family, &Role::SchoolCoordinator, &mut open).unwrap().unwrap();
+        assert_eq!(lifted, vec![Effect::Lift { family: family.id, visits: vec![declined] }]);
+        // Once lifted, the family record is an ordinary record again for educators.
+        assert_eq!(judge_family(&family, &educator, &mut Declines(vec![])).unwrap(), Some(vec![]));
+    }
+}

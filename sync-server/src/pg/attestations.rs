@@ -1,0 +1,78 @@
+//! The relay's records of attested fields and family declines in PostgreSQL (`attest`,
+//! `consent`), written in the request's transaction; the same rows as the embedded relay's.
+
+use homevisit_model::{EducatorId, FamilyId, VisitId};
+use postgres::GenericClient;
+
+use crate::attest::{Attestation, Attested, Effect, relay_now, source_name};
+
+/// Every recorded value of `visit`'s attested fields, oldest first.
+pub(crate) fn attestations(tx: &mut impl GenericClient, visit: VisitId) -> Result<Vec<Attestation>, postgres::Error> {
+    let rows = tx.query(
+        "SELECT what, educator_id, device_id, at FROM visit_attestations WHERE visit_id = $1 ORDER BY seq",
+        &[&visit.to_string()],
+    )?;
+    Ok(rows
+        .iter()
+        .filter_map(|r| {
+            Some(Attestation {
+                visit,
+                what: Attested::parse(r.get::<_, &str>(0))?,
+                educator: r.get::<_, Option<String>>(1).and_then(|e| e.parse().ok()),
+                device: r.get(2),
+                at: r.get(3),
+            })
+        })
+        .collect())
+}
+
+/// The latest recorded value of each attested field of `visit`, or `None` if none is recorded.
+pub(crate) fn attested(
+    tx: &mut impl GenericClient,
+    visit: VisitId,
+) -> Result<Option<[Option<EducatorId>; 3]>, postgres::Error> {
+    let rows = attestations(tx, visit)?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(Attested::ALL.map(|what| rows.iter().rev().find(|r| r.what == what).and_then(|r| r.educator))))
+}
+
+/// The family's declined visits no coordinator has lifted.
+pub(crate) fn open_declines(tx: &mut impl GenericClient, family: FamilyId) -> Result<Vec<VisitId>, postgres::Error> {
+    let rows = tx.query(
+        "SELECT visit_id FROM family_declines WHERE family_id = $1 AND lifted_at IS NULL ORDER BY visit_id",
+        &[&family.to_string()],
+    )?;
+    Ok(rows.iter().filter_map(|r| r.get::<_, &str>(0).parse().ok()).collect())
+}
+
+/// Records what an accepted change attests or declines, by `device`, at the relay's time.
+pub(crate) fn record_effect(tx: &mut impl GenericClient, effect: &Effect, device: &str) -> Result<(), postgres::Error> {
+    let now = relay_now();
+    match effect {
+        Effect::Attest { visit, what, educator, source } => {
+            tx.execute(
+                "INSERT INTO visit_attestations (visit_id, what, educator_id, device_id, at) VALUES ($1, $2, $3, $4, $5)",
+                &[&visit.to_string(), &what.as_str(), &educator.map(|e| e.to_string()), &source_name(*source, device), &now],
+            )?;
+        }
+        Effect::Decline { family, visit } => {
+            tx.execute(
+                "INSERT INTO family_declines (family_id, visit_id, device_id, declined_at) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT DO NOTHING",
+                &[&family.to_string(), &visit.to_string(), &device, &now],
+            )?;
+        }
+        Effect::Lift { family, visits } => {
+            for visit in visits {
+                tx.execute(
+                    "UPDATE family_declines SET lifted_at = $3, lifted_by = $4
+                     WHERE family_id = $1 AND visit_id = $2 AND lifted_at IS NULL",
+                    &[&family.to_string(), &visit.to_string(), &now, &device],
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
