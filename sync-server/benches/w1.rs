@@ -70,8 +70,13 @@ async fn run(n: usize) -> Value {
             let mut log = log.clone();
             log.plan.school_id = school;
             log.plan.educator_ids = vec![me.id, partner.id];
+            // What A's own device may write (the relay attests it): A recorded the outcome and the
+            // family's agreement; the partner's confirmation would come from the partner's device.
             log.outcome.recorded_by = Some(me.id);
-            log.outcome.partner_confirmation.as_mut().unwrap().educator_id = partner.id;
+            log.outcome.partner_confirmation = None;
+            if let Some(agreement) = log.plan.family_agreement.as_mut() {
+                agreement.recorded_by = me.id;
+            }
             VisitImport { log, notes: notes.clone() }
         })
         .collect();
