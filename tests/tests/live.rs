@@ -121,6 +121,35 @@ async fn a_live_partner_receives_an_edit_without_syncing_and_hears_which_documen
     relay.stop().await.unwrap();
 }
 
+/// A partner typing word after word: B's listener hears of every edit as it arrives, not only the
+/// first one of B's live session (W2 stalled on the second: the session lists a document once).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_partner_hears_of_every_edit_in_turn() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = district();
+    let relay = relay_with_district(&dir.path().join("relay"), &data).await;
+    let (a, client_a) = phone(&relay, &data, dir.path(), "Ms. Rivera").await;
+    let (b, client_b) = phone(&relay, &data, dir.path(), "Ms. Okafor").await;
+    let visit = shared_visit(&data);
+    let recorder = Arc::new(Recorder::default());
+    let agent = live_agent(client_b, &b, &recorder, Duration::from_secs(25));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut text = String::new();
+    for (i, word) in ["Sofia ", "loves ", "soccer ", "and ", "drawing."].into_iter().enumerate() {
+        a.lock().unwrap().splice_note(visit, NoteField::HopesAndDreams, text.encode_utf16().count(), 0, word).unwrap();
+        text.push_str(word);
+        client_a.sync(&a).await.unwrap();
+        // The next word only once B's listener heard of this one, as a screen would refresh.
+        eventually(&format!("B's listener hears of edit {i}"), || {
+            recorder.changed.lock().unwrap().iter().filter(|d| **d == notes_of(visit)).count() > i
+        })
+        .await;
+        assert_eq!(b.lock().unwrap().note(visit, NoteField::HopesAndDreams).unwrap(), text);
+    }
+    drop(agent);
+    relay.stop().await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_poll_with_nothing_to_say_answers_empty_at_its_deadline() {
     let dir = tempfile::tempdir().unwrap();

@@ -365,9 +365,11 @@ impl RelayClient {
             // Documents the district deleted: deleted here once the session is settled.
             deleted.extend(reply.deleted.iter().filter_map(|w| DocId::try_from(*w).ok()));
             // One commit for the whole reply, however many documents it carries.
-            let before = session.changed().len();
+            // Every document this reply changed, even one an earlier reply of this session changed
+            // too (a live session receives a partner's edits to one field one after another).
+            let before = session.change_count();
             lock().batch(|store| session.incoming(store, &reply))?;
-            let moved = session.changed()[before..].to_vec();
+            let moved = session.changed_since(before);
             if !moved.is_empty() {
                 (hooks.changed)(moved);
             }

@@ -66,6 +66,10 @@ pub struct Session<P = FullAccess> {
     /// The offer stopped at a page's worth of documents.
     offer_cut: bool,
     report: SyncReport,
+    /// Every time receiving changed a document, in order, repeats included: a live session keeps
+    /// receiving a partner's edits to one document, and each must be told (the report lists a
+    /// document once).
+    change_events: Vec<DocId>,
 }
 
 impl Session {
@@ -95,6 +99,7 @@ impl<P> Session<P> {
             paged_offer: false,
             offer_cut: false,
             report: SyncReport::default(),
+            change_events: Vec::new(),
         }
     }
 
@@ -112,6 +117,24 @@ impl<P> Session<P> {
     /// Documents changed here so far by what the peer sent (as [`SyncReport::changed`]).
     pub fn changed(&self) -> &[DocId] {
         &self.report.changed
+    }
+
+    /// How many times receiving has changed a document so far (repeats included): what arrived
+    /// after a point is [`Session::changed_since`] it.
+    pub fn change_count(&self) -> usize {
+        self.change_events.len()
+    }
+
+    /// The documents changed since `count` changes ([`Session::change_count`]), each once, in
+    /// order: a document changed again by a later reply is listed again for that reply.
+    pub fn changed_since(&self, count: usize) -> Vec<DocId> {
+        let mut docs: Vec<DocId> = Vec::new();
+        for doc in self.change_events.get(count..).unwrap_or_default() {
+            if !docs.contains(doc) {
+                docs.push(*doc);
+            }
+        }
+        docs
     }
 
     /// Whether the peer's last batch said more was to follow: ask again before settling.
@@ -396,7 +419,11 @@ impl<P> Session<P> {
 
     /// Lists `doc` in the report's changes (once) if receiving changed it.
     fn note_merged(&mut self, doc: DocId, merged: Merged) {
-        if merged == Merged::Changed && !self.report.changed.contains(&doc) {
+        if merged != Merged::Changed {
+            return;
+        }
+        self.change_events.push(doc);
+        if !self.report.changed.contains(&doc) {
             self.report.changed.push(doc);
         }
     }

@@ -192,3 +192,43 @@ fn garbage_from_a_peer_is_a_typed_error_and_changes_nothing() {
     assert_eq!(a.document_ids(None).unwrap(), before);
     assert_eq!(a.note(visit, NoteField::Learned).unwrap(), "");
 }
+
+/// A live session keeps receiving a partner's edits to one document: each reply that changes it
+/// again says so (`changed_since`), though the session's report lists the document once. (The
+/// client told the app only about a document's first change in a session, so a partner's second
+/// word in a live session went unnoticed until the session ended: W2 stalled.)
+#[test]
+fn every_reply_that_changes_a_document_again_is_reported_for_that_reply() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut a, mut b) = (store(&dir, "a"), store(&dir, "b"));
+    let data = load_demo(&mut a);
+    load_demo(&mut b);
+    let visit = data.visits[0].0.plan.id;
+    let notes = DocId::new(DocKind::VisitNotes, visit.uuid());
+    // A's session lives on (a live client's); B answers each request with a session of its own,
+    // as the relay does.
+    let mut on_a = homevisit_sync::Session::new(peer("b"));
+    let mut changes_on_a = Vec::new();
+    for word in ["Sofia ", "loves ", "soccer."] {
+        b.splice_note(visit, NoteField::Learned, 0, 0, word).unwrap();
+        let mut on_b = homevisit_sync::Session::new(peer("a"));
+        // Rounds until A holds B's word: what each reply changed on A is collected per reply.
+        for _ in 0..6 {
+            let to_a = on_b.outgoing(&mut b).unwrap();
+            let before = on_a.change_count();
+            on_a.incoming(&mut a, &to_a).unwrap();
+            changes_on_a.push(on_a.changed_since(before));
+            let to_b = on_a.outgoing(&mut a).unwrap();
+            on_b.incoming(&mut b, &to_b).unwrap();
+            if a.note(visit, NoteField::Learned).unwrap() == b.note(visit, NoteField::Learned).unwrap() {
+                break;
+            }
+        }
+        on_b.finish(&mut b).unwrap();
+    }
+    assert_eq!(a.note(visit, NoteField::Learned).unwrap(), b.note(visit, NoteField::Learned).unwrap());
+    let told = changes_on_a.iter().filter(|docs| docs.contains(&notes)).count();
+    assert_eq!(told, 3, "each of B's three edits is told when it arrives: {changes_on_a:?}");
+    let listed = on_a.changed().iter().filter(|d| **d == notes).count();
+    assert_eq!(listed, 1, "the session's report lists the document once");
+}
