@@ -11,7 +11,7 @@ use homevisit_store::{Applied, Incoming, Received};
 use homevisit_sync::{DeviceId, DocFailure, PeerId, SyncDocs, SyncReport};
 
 use crate::access::AccessStore;
-use crate::attest::{Attestation, Effect};
+use crate::attestation::{Attestation, Effect};
 use crate::audit::AuditLog;
 use crate::deletion::DeletionReceipt;
 use crate::policy::{DevicePolicy, NotesSharing};
@@ -145,7 +145,7 @@ pub(crate) trait Records {
     /// Whether `doc` was deleted (a tombstone: a write to it is refused, so a device that still
     /// holds it cannot bring it back).
     fn deleted(&mut self, doc: &DocId) -> Result<bool, DocFailure>;
-    /// The latest recorded value of each attested field of a visit (in [`crate::attest::Attested::ALL`]'s
+    /// The latest recorded value of each attested field of a visit (in [`crate::attestation::Attested::ALL`]'s
     /// order), or `None` if the relay has recorded none for it (`attest`).
     fn attested(&mut self, visit: VisitId) -> Result<Option<[Option<EducatorId>; 3]>, DocFailure>;
     /// A visit's log as stored (before the change being judged), checked; `None` if not stored.

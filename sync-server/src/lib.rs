@@ -11,6 +11,7 @@
 
 pub mod access;
 pub mod attest;
+mod attestation;
 pub mod audit;
 mod backend;
 #[cfg(test)]
