@@ -17,7 +17,8 @@ use homevisit_model::{
     VisitId, VisitLog,
 };
 
-use crate::schema::{SCHEMA_KEY, current_version, read_str};
+use crate::root::{SCHEMA_KEY, read_str, read_u64};
+use crate::schema::current_version;
 use crate::untrusted::contained;
 use crate::{DocError, DocId, DocKind, Record, read_record};
 
@@ -90,7 +91,7 @@ pub fn check(id: &DocId, doc: &AutoCommit) -> Result<Content, DocError> {
         if kind != id.kind.as_str() {
             return Err(DocError::WrongKind { expected: id.kind.as_str(), found: kind });
         }
-        match crate::schema::read_u64(doc, SCHEMA_KEY) {
+        match read_u64(doc, SCHEMA_KEY) {
             Some(v) if v == current_version(id.kind) => {}
             Some(v) if v > current_version(id.kind) => {
                 return Err(DocError::NewerSchema { found: v, supported: current_version(id.kind) });

@@ -20,6 +20,7 @@ mod error;
 pub mod limits;
 mod notes;
 mod record;
+mod root;
 mod schema;
 pub mod screen;
 mod skeleton;

@@ -10,8 +10,8 @@ use homevisit_model::validate::{
 use homevisit_model::{Educator, Family, PromptPack, School, SchoolId, ValidationError, VisitLog};
 use uuid::Uuid;
 
+use crate::root::ENCODING;
 use crate::schema::current_version;
-use crate::skeleton::ENCODING;
 use crate::{DocError, DocId, DocKind};
 
 /// A record kept as its own document.

@@ -10,12 +10,12 @@
 //! - every other kind is at v1.
 
 use automerge::transaction::Transactable;
-use automerge::{AutoCommit, ObjType, ROOT, ReadDoc, ScalarValue, Value};
+use automerge::{AutoCommit, ObjType, ROOT, ReadDoc, Value};
 use homevisit_model::Place;
 
+pub use crate::root::SCHEMA_KEY;
+use crate::root::{read_str, read_u64};
 use crate::{DocError, DocId, DocKind};
-
-pub const SCHEMA_KEY: &str = "schema_version";
 
 /// The schema version this build writes for a kind.
 pub fn current_version(kind: DocKind) -> u64 {
@@ -23,27 +23,6 @@ pub fn current_version(kind: DocKind) -> u64 {
         DocKind::VisitLog => 2,
         DocKind::VisitNotes => 2,
         _ => 1,
-    }
-}
-
-pub(crate) fn read_u64(doc: &AutoCommit, key: &str) -> Option<u64> {
-    match doc.get(ROOT, key).ok().flatten()? {
-        (Value::Scalar(s), _) => match s.as_ref() {
-            ScalarValue::Uint(n) => Some(*n),
-            ScalarValue::Int(n) => u64::try_from(*n).ok(),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
-pub(crate) fn read_str(doc: &AutoCommit, obj: &automerge::ObjId, key: &str) -> Option<String> {
-    match doc.get(obj, key).ok().flatten()? {
-        (Value::Scalar(s), _) => match s.as_ref() {
-            ScalarValue::Str(s) => Some(s.to_string()),
-            _ => None,
-        },
-        _ => None,
     }
 }
 

@@ -11,14 +11,14 @@
 
 use automerge::transaction::{CommitOptions, Transactable};
 
-use automerge::{ActorId, AutoCommit, LoadOptions, ObjType, ROOT, TextEncoding};
+use automerge::{ActorId, AutoCommit, LoadOptions, ObjType, ROOT};
 use homevisit_model::{NoteField, VisitId, VisitNotes};
 
-use crate::schema::{SCHEMA_KEY, current_version};
+use crate::root::SCHEMA_KEY;
+use crate::schema::current_version;
 use crate::{DocError, DocId, DocKind};
 
-/// Every document uses UTF-16 code units for text positions.
-pub const ENCODING: TextEncoding = TextEncoding::Utf16CodeUnit;
+pub use crate::root::ENCODING;
 
 /// The text fields of the v1 notes skeleton, in the order it creates them. Frozen: these are keys
 /// in every notes document ever made; a new field is added by a step (`steps.rs`), never here.

@@ -30,8 +30,7 @@
 use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{ActorId, AutoCommit, Change, ChangeHash, ROOT, ScalarValue};
 
-use crate::schema::{SCHEMA_KEY, read_u64};
-use crate::skeleton::ENCODING;
+use crate::root::{ENCODING, SCHEMA_KEY, read_u64};
 use crate::{DocError, DocId, DocKind};
 
 /// One schema version's additions to a kind.

@@ -95,6 +95,14 @@ pub fn built_in() -> &'static [PromptPack] {
     &BUILT_IN
 }
 
+impl PromptPack {
+    /// The packs shipped with the app (every file under `prompts/`, parsed once). Defined here,
+    /// beside the files, so the record type (`prompts.rs`) does not depend on its data.
+    pub fn built_in() -> Vec<PromptPack> {
+        built_in().to_vec()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,5 +1,5 @@
 //! Conversation-starter prompt packs: content, not code. The built-in packs (one data file per
-//! language under `prompts/`, see [`crate::prompt_files`]) are what a phone shows until a district
+//! language under `prompts/`, see `prompt_files.rs`, which also gives `PromptPack::built_in`) are what a phone shows until a district
 //! administrator edits a pack, for the whole district or for one school; edited packs are synced
 //! as documents.
 
@@ -45,11 +45,6 @@ pub struct Review {
 }
 
 impl PromptPack {
-    /// The packs shipped with the app (every file under `prompts/`, parsed once).
-    pub fn built_in() -> Vec<PromptPack> {
-        crate::prompt_files::built_in().to_vec()
-    }
-
     /// Whether a native speaker has reviewed the wording.
     pub fn is_reviewed(&self) -> bool {
         self.reviewed.is_some()
