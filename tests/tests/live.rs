@@ -83,20 +83,35 @@ fn live_agent(client: RelayClient, store: &Arc<Mutex<Store>>, recorder: &Arc<Rec
     SyncAgent::start_with(client, store.clone(), recorder.clone(), backoff, Mode::Live { wait })
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_live_partner_receives_an_edit_without_syncing_and_hears_which_document_changed() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = district();
-    let relay = relay_with_district(&dir.path().join("relay"), &data).await;
-    let (a, client_a) = phone(&relay, &data, dir.path(), "Ms. Rivera").await;
-    let (b, client_b) = phone(&relay, &data, dir.path(), "Ms. Okafor").await;
-    let visit = shared_visit(&data);
+/// Rivera's phone A (synced by hand) and Okafor's phone B in live mode on a relay holding the demo
+/// district, B in sync and waiting at the relay with nothing heard yet; and their shared visit.
+struct LivePair {
+    relay: RunningRelay,
+    a: Arc<Mutex<Store>>,
+    client_a: RelayClient,
+    b: Arc<Mutex<Store>>,
+    recorder: Arc<Recorder>,
+    agent: SyncAgent,
+    visit: VisitId,
+}
 
+async fn live_pair(dir: &Path) -> LivePair {
+    let data = district();
+    let relay = relay_with_district(&dir.join("relay"), &data).await;
+    let (a, client_a) = phone(&relay, &data, dir, "Ms. Rivera").await;
+    let (b, client_b) = phone(&relay, &data, dir, "Ms. Okafor").await;
     let recorder = Arc::new(Recorder::default());
-    // Polls as long as the relay allows: only live mode can bring the edit within the bound.
+    // Polls as long as the relay allows: only live mode can bring an edit within the bound.
     let agent = live_agent(client_b, &b, &recorder, Duration::from_secs(25));
     tokio::time::sleep(Duration::from_millis(200)).await; // B is in sync: its agent waits at the relay
     assert!(recorder.changed.lock().unwrap().is_empty(), "B was already in sync");
+    LivePair { relay, a, client_a, b, recorder, agent, visit: shared_visit(&data) }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_partner_receives_an_edit_without_syncing_and_hears_which_document_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let LivePair { relay, a, client_a, b, recorder, agent, visit } = live_pair(dir.path()).await;
 
     a.lock().unwrap().set_note(visit, NoteField::HopesAndDreams, "Wants to be a pilot.").unwrap();
     client_a.sync(&a).await.unwrap();
@@ -126,14 +141,7 @@ async fn a_live_partner_receives_an_edit_without_syncing_and_hears_which_documen
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_live_partner_hears_of_every_edit_in_turn() {
     let dir = tempfile::tempdir().unwrap();
-    let data = district();
-    let relay = relay_with_district(&dir.path().join("relay"), &data).await;
-    let (a, client_a) = phone(&relay, &data, dir.path(), "Ms. Rivera").await;
-    let (b, client_b) = phone(&relay, &data, dir.path(), "Ms. Okafor").await;
-    let visit = shared_visit(&data);
-    let recorder = Arc::new(Recorder::default());
-    let agent = live_agent(client_b, &b, &recorder, Duration::from_secs(25));
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    let LivePair { relay, a, client_a, b, recorder, agent, visit } = live_pair(dir.path()).await;
     let mut text = String::new();
     for (i, word) in ["Sofia ", "loves ", "soccer ", "and ", "drawing."].into_iter().enumerate() {
         a.lock().unwrap().splice_note(visit, NoteField::HopesAndDreams, text.encode_utf16().count(), 0, word).unwrap();
