@@ -136,39 +136,12 @@ pub(crate) fn import_effects(content: &Content) -> Vec<Effect> {
 
 #[cfg(test)]
 mod tests {
-    use homevisit_docs::{DocId, Scope};
-    use homevisit_model::{
-        FamilyAgreement, FamilyId, PartnerConfirmation, Timestamp, VisitId, VisitOutcome, VisitPlan, VisitStatus,
-    };
+    use homevisit_model::{FamilyAgreement, PartnerConfirmation, Timestamp, VisitOutcome, VisitPlan, VisitStatus};
 
     use super::*;
 
     /// Records holding `attested` for the visit (and a stored log for the baseline case).
-    struct Held {
-        attested: Option<[Option<EducatorId>; 3]>,
-        stored: Option<VisitLog>,
-    }
-
-    impl Records for Held {
-        fn scope(&mut self, _: &DocId) -> Result<Option<Scope>, DocFailure> {
-            Ok(None)
-        }
-        fn contributors(&mut self, _: VisitId) -> Result<Vec<EducatorId>, DocFailure> {
-            Ok(vec![])
-        }
-        fn attested(&mut self, _: VisitId) -> Result<Option<[Option<EducatorId>; 3]>, DocFailure> {
-            Ok(self.attested)
-        }
-        fn stored_visit_log(&mut self, _: VisitId) -> Result<Option<VisitLog>, DocFailure> {
-            Ok(self.stored.clone())
-        }
-        fn open_declines(&mut self, _: FamilyId) -> Result<Vec<VisitId>, DocFailure> {
-            Ok(vec![])
-        }
-        fn deleted(&mut self, _: &DocId) -> Result<bool, DocFailure> {
-            Ok(false)
-        }
-    }
+    use crate::backend::HeldRecords as Held;
 
     fn completed(recorder: EducatorId, partner: EducatorId) -> VisitLog {
         let data = homevisit_fixtures::demo::data_set(
@@ -194,7 +167,7 @@ mod tests {
         let (a, b, c) = (EducatorId::new(), EducatorId::new(), EducatorId::new());
         let log = completed(a, b);
         // A's device recorded outcome and agreement; the confirmation is B's to give.
-        let mut held = Held { attested: Some([Some(a), Some(a), None]), stored: None };
+        let mut held = Held { attested: Some([Some(a), Some(a), None]), stored: None, declines: vec![] };
         assert_eq!(judge(&log, false, Role::Educator(a), &mut held), None, "the recorder confirming");
         assert_eq!(judge(&log, false, Role::Educator(c), &mut held), None, "a third educator confirming");
         assert_eq!(judge(&log, false, Role::SchoolCoordinator, &mut held), None);
@@ -207,7 +180,7 @@ mod tests {
         };
         assert_eq!(accepted, vec![confirmation]);
         // Unchanged values need nobody in particular: B's later edits keep A's recorded fields.
-        let mut held = Held { attested: Some([Some(a), Some(a), Some(b)]), stored: None };
+        let mut held = Held { attested: Some([Some(a), Some(a), Some(b)]), stored: None, declines: vec![] };
         assert_eq!(judge(&log, false, Role::Educator(b), &mut held), Some(vec![]));
     }
 
@@ -216,11 +189,11 @@ mod tests {
         let (a, b) = (EducatorId::new(), EducatorId::new());
         let mut log = completed(a, b);
         log.outcome.partner_confirmation = None;
-        let mut held = Held { attested: None, stored: None };
+        let mut held = Held { attested: None, stored: None, declines: vec![] };
         assert_eq!(judge(&log, true, Role::Educator(b), &mut held), None, "B's device writing A as recorder");
         let created = judge(&log, true, Role::Educator(a), &mut held).unwrap();
         assert_eq!(created.len(), 3, "a new visit gets a row for every field: {created:?}");
-        let mut held = Held { attested: Some([Some(a), Some(a), Some(b)]), stored: None };
+        let mut held = Held { attested: Some([Some(a), Some(a), Some(b)]), stored: None, declines: vec![] };
         let cleared = judge(&log, false, Role::Educator(a), &mut held).unwrap();
         assert_eq!(
             cleared,
@@ -244,7 +217,7 @@ mod tests {
             outcome: VisitOutcome { coordinator_confirmation: confirmation.clone(), ..alone.outcome.clone() },
             ..alone.clone()
         };
-        let mut held = Held { attested: Some([Some(a), Some(a), None]), stored: Some(alone.clone()) };
+        let mut held = Held { attested: Some([Some(a), Some(a), None]), stored: Some(alone.clone()), declines: vec![] };
         let effects = judge_coordinator_confirmation(&confirmed, &mut held).unwrap().unwrap();
         assert!(matches!(
             effects[..],
@@ -257,18 +230,23 @@ mod tests {
         // Nothing new (or a visit the relay does not have): refused.
         assert_eq!(judge_coordinator_confirmation(&alone, &mut held).unwrap(), None);
         assert_eq!(
-            judge_coordinator_confirmation(&confirmed, &mut Held { attested: None, stored: None }).unwrap(),
+            judge_coordinator_confirmation(&confirmed, &mut Held { attested: None, stored: None, declines: vec![] })
+                .unwrap(),
             None
         );
         // A pair's visit is the pair's to confirm.
         let pair =
             VisitLog { plan: VisitPlan { educator_ids: vec![a, b], ..confirmed.plan.clone() }, ..confirmed.clone() };
-        let mut held_pair =
-            Held { attested: None, stored: Some(VisitLog { outcome: alone.outcome.clone(), ..pair.clone() }) };
+        let mut held_pair = Held {
+            attested: None,
+            stored: Some(VisitLog { outcome: alone.outcome.clone(), ..pair.clone() }),
+            declines: vec![],
+        };
         assert_eq!(judge_coordinator_confirmation(&pair, &mut held_pair).unwrap(), None);
         // The educator's device cannot set it, and keeps it once the relay holds it.
         assert_eq!(judge(&confirmed, false, Role::Educator(a), &mut held), None);
-        let mut held_confirmed = Held { attested: Some([Some(a), Some(a), None]), stored: Some(confirmed.clone()) };
+        let mut held_confirmed =
+            Held { attested: Some([Some(a), Some(a), None]), stored: Some(confirmed.clone()), declines: vec![] };
         assert_eq!(judge(&confirmed, false, Role::Educator(a), &mut held_confirmed), Some(vec![]));
     }
 
@@ -276,12 +254,12 @@ mod tests {
     fn a_visit_stored_before_attestations_is_judged_against_what_it_held() {
         let (a, b) = (EducatorId::new(), EducatorId::new());
         let log = completed(a, b);
-        let mut held = Held { attested: None, stored: Some(log.clone()) };
+        let mut held = Held { attested: None, stored: Some(log.clone()), declines: vec![] };
         let effects = judge(&log, false, Role::Educator(a), &mut held).unwrap();
         assert!(effects.iter().all(|e| matches!(e, Effect::Attest { source: Source::Before, .. })), "{effects:?}");
         let mut unconfirmed = log.clone();
         unconfirmed.outcome.partner_confirmation = None;
-        let mut held = Held { attested: None, stored: Some(unconfirmed) };
+        let mut held = Held { attested: None, stored: Some(unconfirmed), declines: vec![] };
         assert_eq!(judge(&log, false, Role::Educator(a), &mut held), None);
     }
 }

@@ -196,3 +196,35 @@ pub struct Changed {
     /// The relay's scope of the changed document (for notes, their visit log's).
     pub scope: Scope,
 }
+
+/// The relay's records as a judge's unit tests need them: what was attested of a visit, its stored
+/// log, a family's open declines; nothing stored otherwise.
+#[cfg(test)]
+#[derive(Default)]
+pub(crate) struct HeldRecords {
+    pub attested: Option<[Option<EducatorId>; 3]>,
+    pub stored: Option<VisitLog>,
+    pub declines: Vec<VisitId>,
+}
+
+#[cfg(test)]
+impl Records for HeldRecords {
+    fn scope(&mut self, _: &DocId) -> Result<Option<Scope>, DocFailure> {
+        Ok(None)
+    }
+    fn contributors(&mut self, _: VisitId) -> Result<Vec<EducatorId>, DocFailure> {
+        Ok(vec![])
+    }
+    fn attested(&mut self, _: VisitId) -> Result<Option<[Option<EducatorId>; 3]>, DocFailure> {
+        Ok(self.attested)
+    }
+    fn stored_visit_log(&mut self, _: VisitId) -> Result<Option<VisitLog>, DocFailure> {
+        Ok(self.stored.clone())
+    }
+    fn open_declines(&mut self, _: FamilyId) -> Result<Vec<VisitId>, DocFailure> {
+        Ok(self.declines.clone())
+    }
+    fn deleted(&mut self, _: &DocId) -> Result<bool, DocFailure> {
+        Ok(false)
+    }
+}

@@ -56,32 +56,15 @@ pub(crate) fn judge_family(
 
 #[cfg(test)]
 mod tests {
-    use homevisit_docs::{DocId, Scope};
-    use homevisit_model::{AgreementRenewal, EducatorId, FamilyId, Timestamp, VisitId};
+    use homevisit_model::{AgreementRenewal, EducatorId, Timestamp, VisitId};
 
     use super::*;
 
-    struct Declines(Vec<VisitId>);
+    use crate::backend::HeldRecords;
 
-    impl Records for Declines {
-        fn scope(&mut self, _: &DocId) -> Result<Option<Scope>, DocFailure> {
-            Ok(None)
-        }
-        fn contributors(&mut self, _: VisitId) -> Result<Vec<EducatorId>, DocFailure> {
-            Ok(vec![])
-        }
-        fn attested(&mut self, _: VisitId) -> Result<Option<[Option<EducatorId>; 3]>, DocFailure> {
-            Ok(None)
-        }
-        fn stored_visit_log(&mut self, _: VisitId) -> Result<Option<VisitLog>, DocFailure> {
-            Ok(None)
-        }
-        fn open_declines(&mut self, _: FamilyId) -> Result<Vec<VisitId>, DocFailure> {
-            Ok(self.0.clone())
-        }
-        fn deleted(&mut self, _: &DocId) -> Result<bool, DocFailure> {
-            Ok(false)
-        }
+    /// Records holding a family's open declines.
+    fn declines(visits: Vec<VisitId>) -> HeldRecords {
+        HeldRecords { declines: visits, ..HeldRecords::default() }
     }
 
     fn data() -> homevisit_fixtures::DataSet {
@@ -95,12 +78,12 @@ mod tests {
     fn a_declined_family_gets_no_new_visit_and_its_no_stays() {
         let log = data().visits[0].0.clone();
         let declined = VisitId::new();
-        let mut none = Declines(vec![]);
+        let mut none = declines(vec![]);
         assert_eq!(judge_visit_log(&log, true, &mut none).unwrap(), Some(vec![]));
-        let mut open = Declines(vec![declined]);
+        let mut open = declines(vec![declined]);
         assert_eq!(judge_visit_log(&log, true, &mut open).unwrap(), None, "a new visit for a declined family");
         assert_eq!(judge_visit_log(&log, false, &mut open).unwrap(), Some(vec![]), "an earlier visit is still edited");
-        let mut the_declined = Declines(vec![log.plan.id]);
+        let mut the_declined = declines(vec![log.plan.id]);
         assert_eq!(judge_visit_log(&log, false, &mut the_declined).unwrap(), None, "un-declining a visit");
         let mut no = log.clone();
         no.outcome.status = VisitStatus::FamilyDeclined;
@@ -112,7 +95,7 @@ mod tests {
     fn only_a_coordinator_lifts_a_decline() {
         let mut family = data().families[0].clone();
         let declined = VisitId::new();
-        let mut open = Declines(vec![declined]);
+        let mut open = declines(vec![declined]);
         let educator = Role::Educator(EducatorId::new());
         assert_eq!(judge_family(&family, &educator, &mut open).unwrap(), Some(vec![]), "no renewal: any edit");
         family.agreement_renewed = Some(AgreementRenewal { agreed_at: Timestamp::now(), lifts: vec![declined] });
@@ -120,6 +103,6 @@ mod tests {
         let lifted = judge_family(&family, &Role::SchoolCoordinator, &mut open).unwrap().unwrap();
         assert_eq!(lifted, vec![Effect::Lift { family: family.id, visits: vec![declined] }]);
         // Once lifted, the family record is an ordinary record again for educators.
-        assert_eq!(judge_family(&family, &educator, &mut Declines(vec![])).unwrap(), Some(vec![]));
+        assert_eq!(judge_family(&family, &educator, &mut declines(vec![])).unwrap(), Some(vec![]));
     }
 }
