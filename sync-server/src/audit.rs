@@ -171,12 +171,11 @@ pub fn chain_hash(
     subject: &str,
     detail: &str,
 ) -> Vec<u8> {
+    let (seq, at_ms) = (seq.to_be_bytes(), at_ms.to_be_bytes());
+    let parts: [&[u8]; 7] =
+        [prev, &seq, &at_ms, actor.as_bytes(), action.as_bytes(), subject.as_bytes(), detail.as_bytes()];
     let mut h = Sha256::new();
-    for part in [prev, &seq.to_be_bytes(), &at_ms.to_be_bytes(), actor.as_bytes(), action.as_bytes()] {
-        h.update((part.len() as u64).to_be_bytes());
-        h.update(part);
-    }
-    for part in [subject.as_bytes(), detail.as_bytes()] {
+    for part in parts {
         h.update((part.len() as u64).to_be_bytes());
         h.update(part);
     }
