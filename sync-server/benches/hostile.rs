@@ -102,7 +102,7 @@ async fn main() {
     let now = chrono::Local::now();
     let data = homevisit_fixtures::demo::data_set(now.date_naive(), *now.offset());
     let by_name = |name: &str| -> Educator { data.educators.iter().find(|e| e.display_name == name).unwrap().clone() };
-    let (rivera, haddad) = (by_name("Ms. Rivera"), by_name("Mr. Haddad"));
+    let (rivera, haddad) = (by_name("Elena Rivera"), by_name("Sami Haddad"));
     let (code_attacker, code_victim) = {
         let relay = Relay::open(&relay_dir).unwrap();
         relay.import_with(|s| s.import_district(&data.schools, &data.educators, &data.families, &data.visits)).unwrap();

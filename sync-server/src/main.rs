@@ -233,11 +233,11 @@ fn demo_district(running: &homevisit_relay::RunningRelay) -> Result<(), String> 
         .map_err(|e| e.to_string())?;
     println!("imported the demo district; single-use invite codes:");
     let person = |name: &str| data.educators.iter().find(|e| e.display_name == name).expect("demo educator");
-    let (rivera, okafor, johnson) = (person("Ms. Rivera"), person("Ms. Okafor"), person("Ms. Johnson"));
+    let (rivera, okafor, johnson) = (person("Elena Rivera"), person("Grace Okafor"), person("Dana Johnson"));
     for (name, school, role) in [
-        ("Ms. Rivera", rivera.school_id, Role::Educator(rivera.id)),
-        ("Ms. Okafor", okafor.school_id, Role::Educator(okafor.id)),
-        ("Ms. Johnson", johnson.school_id, Role::SchoolCoordinator),
+        ("Elena Rivera", rivera.school_id, Role::Educator(rivera.id)),
+        ("Grace Okafor", okafor.school_id, Role::Educator(okafor.id)),
+        ("Dana Johnson", johnson.school_id, Role::SchoolCoordinator),
         // Last, so readers that wait for the first three are unaffected.
         ("District", johnson.school_id, Role::DistrictAdmin),
     ] {

@@ -72,7 +72,7 @@ async fn each_role_receives_exactly_what_it_may_read() {
     relay.relay.import_with(|s| seed(s, &data)).unwrap();
     let (lincoln, roosevelt) = (&data.schools[0], &data.schools[1]);
     let by_name = |n: &str| data.educators.iter().find(|e| e.display_name == n).unwrap().id;
-    let rivera = by_name("Ms. Rivera");
+    let rivera = by_name("Elena Rivera");
 
     let educator = phone(&relay, dir.path(), "rivera", lincoln, "educator", Some(rivera)).await;
     let coordinator = phone(&relay, dir.path(), "johnson", lincoln, "coordinator", None).await;
@@ -115,7 +115,7 @@ async fn writes_a_device_may_not_make_are_refused_and_not_stored() {
     let data = data();
     relay.relay.import_with(|s| seed(s, &data)).unwrap();
     let lincoln = &data.schools[0];
-    let rivera = data.educators.iter().find(|e| e.display_name == "Ms. Rivera").unwrap().id;
+    let rivera = data.educators.iter().find(|e| e.display_name == "Elena Rivera").unwrap().id;
     let educator = phone(&relay, dir.path(), "rivera", lincoln, "educator", Some(rivera)).await;
     let coordinator = phone(&relay, dir.path(), "johnson", lincoln, "coordinator", None).await;
     educator.client.sync(&educator.store).await.unwrap();

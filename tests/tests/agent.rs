@@ -44,7 +44,7 @@ async fn the_agent_syncs_when_the_relay_comes_back_and_when_nudged() {
     let relay_dir = dir.path().join("relay");
     let relay = homevisit_e2e::start_relay(&relay_dir).await;
     homevisit_e2e::import_district(&relay.relay, &data);
-    let rivera = data.educators.iter().find(|e| e.display_name == "Ms. Rivera").unwrap();
+    let rivera = data.educators.iter().find(|e| e.display_name == "Elena Rivera").unwrap();
     let code =
         relay.relay.access().invite(&rivera.school_id, &homevisit_relay::access::Role::Educator(rivera.id)).unwrap();
     let token = enroll(&relay.url(), &code).await.unwrap().token;

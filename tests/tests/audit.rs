@@ -21,12 +21,12 @@ async fn relay_process() {
 async fn enrollments_and_refused_writes_are_audited_by_id_and_the_trail_verifies() {
     let dir = tempfile::tempdir().unwrap();
     let (relay, admin, data) = attacker::seeded_relay(&dir.path().join("relay"), "relay_process", "", &[]);
-    let rivera = educator(&data, "Ms. Rivera");
+    let rivera = educator(&data, "Elena Rivera");
     let attacker = Device::enroll(&admin, &relay.url(), dir.path(), rivera).await;
     attacker.sync().await;
 
     // She overwrites another school's family record (its real id, her wording): forbidden.
-    let victim = visit_of(&data, &["Mr. Haddad", "Ms. Patel"]);
+    let victim = visit_of(&data, &["Sami Haddad", "Priya Patel"]);
     let family = data.families.iter().find(|f| f.id == victim.plan.family_id).unwrap();
     let family_doc = DocId::new(DocKind::Family, family.id.uuid());
     let forged = Family { display_name: "Forged family name".into(), ..family.clone() };

@@ -83,13 +83,13 @@ async fn a_deleted_family_leaves_no_trace_on_the_relay_or_the_phone() {
         homevisit_e2e::relay_config(&relay_dir, "127.0.0.1:0".parse().unwrap()).storage,
         homevisit_relay::Storage::Embedded
     );
-    let (rivera, okafor) = (educator(&data, "Ms. Rivera"), educator(&data, "Ms. Okafor"));
+    let (rivera, okafor) = (educator(&data, "Elena Rivera"), educator(&data, "Grace Okafor"));
     let phone = Device::enroll(&admin, &relay.url(), dir.path(), rivera).await;
     let partner = Device::enroll(&admin, &relay.url(), dir.path(), okafor).await;
     phone.sync().await;
 
     // Their visit's notes hold the marker; the relay receives them, and so does her partner.
-    let visit = &attacker::visit_of(&data, &["Ms. Rivera", "Ms. Okafor"]);
+    let visit = &attacker::visit_of(&data, &["Elena Rivera", "Grace Okafor"]);
     let family = visit.plan.family_id;
     let (family_doc, log_doc, notes_doc) = (
         DocId::new(DocKind::Family, family.uuid()),
@@ -228,8 +228,8 @@ async fn a_deleted_family_leaves_no_trace_on_the_relay_or_the_phone() {
     assert!(!document_texts(&partner_db, &phone_key).contains(MARKER));
     assert_eq!(admin.deletion_receipts().unwrap()[0].confirmations.len(), 2);
     // Another school's device is not told, and its confirmations of them count for nothing.
-    let stranger = Device::enroll(&admin, &relay.url(), dir.path(), educator(&data, "Mr. Haddad")).await;
-    assert_ne!(educator(&data, "Mr. Haddad").school_id, rivera.school_id);
+    let stranger = Device::enroll(&admin, &relay.url(), dir.path(), educator(&data, "Sami Haddad")).await;
+    assert_ne!(educator(&data, "Sami Haddad").school_id, rivera.school_id);
     let mut claim = homevisit_protocol::SyncBatch::new(Vec::new());
     // (Every id of the receipt: confirming all of them is what would put it on the receipt.)
     claim.confirmed_deleted = receipt.documents.iter().map(|d| (*d).into()).collect();

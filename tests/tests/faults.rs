@@ -137,7 +137,7 @@ async fn documents_converge_after_drops_delays_duplicates_and_cuts() {
     let proxy_url = format!("http://{proxy_addr}");
 
     let mut phones = Vec::new();
-    for name in ["Ms. Rivera", "Ms. Okafor"] {
+    for name in ["Elena Rivera", "Grace Okafor"] {
         let e = data.educators.iter().find(|e| e.display_name == name).unwrap();
         let code = relay.relay.access().invite(&e.school_id, &homevisit_relay::access::Role::Educator(e.id)).unwrap();
         let token = enroll(&relay.url(), &code).await.unwrap().token;

@@ -80,15 +80,15 @@ async fn acknowledged_write_survives_kill_9(
 async fn records_posing_as_other_documents_are_refused_and_take_nothing_over() {
     let dir = tempfile::tempdir().unwrap();
     let (relay, admin, data) = seeded_relay(&dir.path().join("relay"), "");
-    let (rivera, haddad) = (educator(&data, "Ms. Rivera"), educator(&data, "Mr. Haddad"));
+    let (rivera, haddad) = (educator(&data, "Elena Rivera"), educator(&data, "Sami Haddad"));
     let attacker = Device::enroll(&admin, &relay.url(), dir.path(), rivera).await;
     let owner = Device::enroll(&admin, &relay.url(), dir.path(), haddad).await;
     attacker.sync().await;
     owner.sync().await;
 
-    let own = visit_of(&data, &["Ms. Rivera", "Ms. Okafor"]);
-    let victim = visit_of(&data, &["Mr. Haddad", "Ms. Patel"]); // another school's visit
-    let colleagues = visit_of(&data, &["Mr. Chen", "Ms. Okafor"]); // same school, not hers
+    let own = visit_of(&data, &["Elena Rivera", "Grace Okafor"]);
+    let victim = visit_of(&data, &["Sami Haddad", "Priya Patel"]); // another school's visit
+    let colleagues = visit_of(&data, &["David Chen", "Grace Okafor"]); // same school, not hers
     let own_family = data.families.iter().find(|f| f.id == own.plan.family_id).unwrap();
     let victim_family = data.families.iter().find(|f| f.id == victim.plan.family_id).unwrap();
 
@@ -149,12 +149,12 @@ async fn records_posing_as_other_documents_are_refused_and_take_nothing_over() {
 async fn unknown_and_forbidden_documents_get_the_same_answer_and_nothing_else_fails() {
     let dir = tempfile::tempdir().unwrap();
     let (relay, admin, data) = seeded_relay(&dir.path().join("relay"), "");
-    let rivera = educator(&data, "Ms. Rivera");
+    let rivera = educator(&data, "Elena Rivera");
     let attacker = Device::enroll(&admin, &relay.url(), dir.path(), rivera).await;
     attacker.sync().await;
-    let elsewhere = DocId::new(DocKind::VisitNotes, visit_of(&data, &["Mr. Haddad", "Ms. Patel"]).plan.id.uuid());
+    let elsewhere = DocId::new(DocKind::VisitNotes, visit_of(&data, &["Sami Haddad", "Priya Patel"]).plan.id.uuid());
     let unknown = DocId::new(DocKind::VisitNotes, uuid::Uuid::new_v4());
-    let own = visit_of(&data, &["Ms. Rivera", "Ms. Okafor"]);
+    let own = visit_of(&data, &["Elena Rivera", "Grace Okafor"]);
 
     // A question about each (a sync message with no changes), and "I hold these heads" about each,
     // in one batch with a real edit of her own.
@@ -202,10 +202,10 @@ async fn a_panic_mid_batch_acknowledges_only_what_was_committed() {
     let dir = tempfile::tempdir().unwrap();
     let relay_dir = dir.path().join("relay");
     let (relay, admin, data) = seeded_relay(&relay_dir, "");
-    let rivera = educator(&data, "Ms. Rivera");
+    let rivera = educator(&data, "Elena Rivera");
     let phone = Device::enroll(&admin, &relay.url(), dir.path(), rivera).await;
     phone.sync().await;
-    let visit = visit_of(&data, &["Ms. Rivera", "Ms. Okafor"]).plan.id;
+    let visit = visit_of(&data, &["Elena Rivera", "Grace Okafor"]).plan.id;
     let notes = DocId::new(DocKind::VisitNotes, visit.uuid());
     let log = DocId::new(DocKind::VisitLog, visit.uuid());
 
@@ -236,7 +236,7 @@ async fn a_panic_mid_batch_acknowledges_only_what_was_committed() {
     //    not stored); the other is stored and acknowledged.
     let relay = relay.kill_9_and_restart_with(&format!("storing:{notes}"));
     phone.store.lock().unwrap().set_note(visit, NoteField::Invitation, "Literacy night.").unwrap();
-    let mut plan = visit_of(&data, &["Ms. Rivera", "Ms. Okafor"]).plan;
+    let mut plan = visit_of(&data, &["Elena Rivera", "Grace Okafor"]).plan;
     plan.expected_end = Some(homevisit_model::Timestamp(plan.scheduled_at.0 + chrono::Duration::minutes(50)));
     phone.store.lock().unwrap().update_plan(&plan).unwrap();
     let report = phone.sync().await;
@@ -264,14 +264,14 @@ async fn a_partner_who_wrote_cannot_be_taken_off_the_visit() {
     let relay_dir = dir.path().join("relay");
     let (relay, admin, data) = seeded_relay(&relay_dir, "");
     let (rivera, okafor, chen) =
-        (educator(&data, "Ms. Rivera"), educator(&data, "Ms. Okafor"), educator(&data, "Mr. Chen"));
+        (educator(&data, "Elena Rivera"), educator(&data, "Grace Okafor"), educator(&data, "David Chen"));
     let remover = Device::enroll(&admin, &relay.url(), dir.path(), rivera).await;
     let partner = Device::enroll(&admin, &relay.url(), dir.path(), okafor).await;
     remover.sync().await;
     partner.sync().await;
 
-    // Ms. Okafor writes her notes of their visit; Ms. Rivera then puts Mr. Chen in her place.
-    let shared = visit_of(&data, &["Ms. Rivera", "Ms. Okafor"]).plan;
+    // Grace Okafor writes her notes of their visit; Elena Rivera then puts David Chen in her place.
+    let shared = visit_of(&data, &["Elena Rivera", "Grace Okafor"]).plan;
     partner.store.lock().unwrap().set_note(shared.id, NoteField::Learned, "Mateo draws dragons.").unwrap();
     partner.sync().await;
     remover.sync().await;
@@ -289,7 +289,7 @@ async fn a_partner_who_wrote_cannot_be_taken_off_the_visit() {
     assert_eq!(homevisit_e2e::relay_note(&admin, shared.id, NoteField::Learned), "Mateo draws dragons.");
 
     // A partner who has written nothing may be replaced (a plan made with the wrong colleague).
-    let other = visit_of(&data, &["Mr. Chen", "Ms. Rivera"]).plan;
+    let other = visit_of(&data, &["David Chen", "Elena Rivera"]).plan;
     let swapped = homevisit_model::VisitPlan { educator_ids: vec![okafor.id, rivera.id], ..other.clone() };
     remover.store.lock().unwrap().update_plan(&swapped).unwrap();
     let report = remover.sync().await;
@@ -307,10 +307,10 @@ async fn a_visit_naming_another_schools_family_or_educator_is_refused() {
     let relay_dir = dir.path().join("relay");
     let (relay, admin, data) = seeded_relay(&relay_dir, "");
     let (rivera, chen, haddad) =
-        (educator(&data, "Ms. Rivera"), educator(&data, "Mr. Chen"), educator(&data, "Mr. Haddad"));
+        (educator(&data, "Elena Rivera"), educator(&data, "David Chen"), educator(&data, "Sami Haddad"));
     let attacker = Device::enroll(&admin, &relay.url(), dir.path(), rivera).await;
     attacker.sync().await;
-    let own = visit_of(&data, &["Ms. Rivera", "Ms. Okafor"]);
+    let own = visit_of(&data, &["Elena Rivera", "Grace Okafor"]);
     let far_family = data.families.iter().find(|f| f.school_id != rivera.school_id).unwrap();
     let new_visit = |family, educators: Vec<homevisit_model::EducatorId>| VisitLog {
         plan: homevisit_model::VisitPlan {
@@ -366,10 +366,10 @@ async fn bytes_that_crash_automerge_are_refused_and_the_relay_goes_on() {
     let dir = tempfile::tempdir().unwrap();
     let relay_dir = dir.path().join("relay");
     let (relay, admin, data) = seeded_relay(&relay_dir, "");
-    let rivera = educator(&data, "Ms. Rivera");
+    let rivera = educator(&data, "Elena Rivera");
     let attacker = Device::enroll(&admin, &relay.url(), dir.path(), rivera).await;
     attacker.sync().await;
-    let own = visit_of(&data, &["Ms. Rivera", "Ms. Okafor"]).plan.id;
+    let own = visit_of(&data, &["Elena Rivera", "Grace Okafor"]).plan.id;
     let own_notes = DocId::new(DocKind::VisitNotes, own.uuid());
 
     // Each input under a new document id, and against her own notes (merged into a stored

@@ -62,7 +62,7 @@ async fn metric(url: &str, name: &str) -> u64 {
 async fn batches_are_bounded_and_unknown_documents_leave_nothing_behind() {
     let dir = tempfile::tempdir().unwrap();
     let (relay, admin, data) = seeded_relay(&dir.path().join("relay"), &[]);
-    let attacker = Device::enroll(&admin, &relay.url(), dir.path(), educator(&data, "Ms. Rivera")).await;
+    let attacker = Device::enroll(&admin, &relay.url(), dir.path(), educator(&data, "Elena Rivera")).await;
     attacker.sync().await;
 
     // One message over the bound: the whole batch is refused before it is read.
@@ -97,7 +97,7 @@ async fn batches_are_bounded_and_unknown_documents_leave_nothing_behind() {
         .store
         .lock()
         .unwrap()
-        .set_note(visit_of(&data, &["Ms. Rivera", "Ms. Okafor"]).plan.id, NoteField::Learned, "Park.")
+        .set_note(visit_of(&data, &["Elena Rivera", "Grace Okafor"]).plan.id, NoteField::Learned, "Park.")
         .unwrap();
     assert_eq!(attacker.sync().await.refused_by_peer, vec![]);
 }
@@ -106,9 +106,9 @@ async fn batches_are_bounded_and_unknown_documents_leave_nothing_behind() {
 async fn operation_bombs_are_refused_before_they_are_loaded() {
     let dir = tempfile::tempdir().unwrap();
     let (relay, admin, data) = seeded_relay(&dir.path().join("relay"), &[]);
-    let rivera = educator(&data, "Ms. Rivera");
+    let rivera = educator(&data, "Elena Rivera");
     let attacker = Device::enroll(&admin, &relay.url(), dir.path(), rivera).await;
-    let partner = Device::enroll(&admin, &relay.url(), dir.path(), educator(&data, "Ms. Okafor")).await;
+    let partner = Device::enroll(&admin, &relay.url(), dir.path(), educator(&data, "Grace Okafor")).await;
     attacker.sync().await;
     partner.sync().await;
     let family = data.families.iter().find(|f| f.school_id == rivera.school_id).unwrap();
@@ -129,7 +129,7 @@ async fn operation_bombs_are_refused_before_they_are_loaded() {
     }
     new_bomb.commit();
     // And a bomb under another school's visit: refused as forbidden, unread.
-    let elsewhere = DocId::new(DocKind::VisitNotes, visit_of(&data, &["Mr. Haddad", "Ms. Patel"]).plan.id.uuid());
+    let elsewhere = DocId::new(DocKind::VisitNotes, visit_of(&data, &["Sami Haddad", "Priya Patel"]).plan.id.uuid());
     let (status, reply) = attacker
         .send(vec![
             sync_with_changes(family_doc, &mut bomb),
@@ -152,9 +152,9 @@ async fn operation_bombs_are_refused_before_they_are_loaded() {
 async fn a_large_request_does_not_hold_up_another_devices_sync() {
     let dir = tempfile::tempdir().unwrap();
     let (relay, admin, data) = seeded_relay(&dir.path().join("relay"), &[]);
-    let rivera = educator(&data, "Ms. Rivera");
+    let rivera = educator(&data, "Elena Rivera");
     let attacker = Arc::new(Device::enroll(&admin, &relay.url(), dir.path(), rivera).await);
-    let other = Device::enroll(&admin, &relay.url(), dir.path(), educator(&data, "Mr. Haddad")).await;
+    let other = Device::enroll(&admin, &relay.url(), dir.path(), educator(&data, "Sami Haddad")).await;
     other.sync().await;
     let family = data.families.iter().find(|f| f.school_id == rivera.school_id).unwrap();
 
@@ -192,9 +192,9 @@ async fn a_large_request_does_not_hold_up_another_devices_sync() {
 async fn live_waits_are_one_per_device_and_woken_only_by_what_it_may_read() {
     let dir = tempfile::tempdir().unwrap();
     let (relay, admin, data) = seeded_relay(&dir.path().join("relay"), &[]);
-    let listener = Arc::new(Device::enroll(&admin, &relay.url(), dir.path(), educator(&data, "Ms. Rivera")).await);
-    let partner = Device::enroll(&admin, &relay.url(), dir.path(), educator(&data, "Ms. Okafor")).await;
-    let elsewhere = Device::enroll(&admin, &relay.url(), dir.path(), educator(&data, "Mr. Haddad")).await;
+    let listener = Arc::new(Device::enroll(&admin, &relay.url(), dir.path(), educator(&data, "Elena Rivera")).await);
+    let partner = Device::enroll(&admin, &relay.url(), dir.path(), educator(&data, "Grace Okafor")).await;
+    let elsewhere = Device::enroll(&admin, &relay.url(), dir.path(), educator(&data, "Sami Haddad")).await;
     for device in [&*listener, &partner, &elsewhere] {
         device.sync().await;
     }
@@ -216,7 +216,7 @@ async fn live_waits_are_one_per_device_and_woken_only_by_what_it_may_read() {
     // Another school's edits do not make the waiting device look (before, every stored change
     // in any school woke every waiter: 100 waits + 3 edits = 300 sessions in a second).
     let looks = metric(&relay.url(), "homevisit_relay_live_looks_total").await;
-    let theirs = visit_of(&data, &["Mr. Haddad", "Ms. Patel"]).plan.id;
+    let theirs = visit_of(&data, &["Sami Haddad", "Priya Patel"]).plan.id;
     for text in ["One.", "Two.", "Three."] {
         elsewhere.store.lock().unwrap().set_note(theirs, NoteField::Learned, text).unwrap();
         elsewhere.sync().await;
@@ -224,7 +224,7 @@ async fn live_waits_are_one_per_device_and_woken_only_by_what_it_may_read() {
     assert_eq!(metric(&relay.url(), "homevisit_relay_live_looks_total").await, looks);
     assert!(!last.is_finished());
     // The partner's edit to their shared visit wakes it, with the edit.
-    let shared = visit_of(&data, &["Ms. Rivera", "Ms. Okafor"]).plan.id;
+    let shared = visit_of(&data, &["Elena Rivera", "Grace Okafor"]).plan.id;
     partner.store.lock().unwrap().set_note(shared, NoteField::Learned, "They love the park.").unwrap();
     partner.sync().await;
     let (status, reply) = tokio::time::timeout(Duration::from_secs(10), last).await.expect("woken").unwrap();
@@ -262,7 +262,7 @@ async fn slow_unauthenticated_and_excess_connections_are_cut_off() {
         ("HOMEVISIT_RELAY_MAX_CONNECTIONS", "6"),
     ];
     let (relay, admin, data) = seeded_relay(&dir.path().join("relay"), &settings);
-    let device = Device::enroll(&admin, &relay.url(), dir.path(), educator(&data, "Ms. Rivera")).await;
+    let device = Device::enroll(&admin, &relay.url(), dir.path(), educator(&data, "Elena Rivera")).await;
     let addr = relay.addr;
 
     // A connection that says nothing is closed once the header timeout passes.
@@ -307,7 +307,7 @@ async fn slow_unauthenticated_and_excess_connections_are_cut_off() {
 async fn quotas_bound_what_one_device_stores_and_what_one_request_costs() {
     let dir = tempfile::tempdir().unwrap();
     let (relay, admin, data) = seeded_relay(&dir.path().join("relay"), &[("HOMEVISIT_RELAY_DEVICE_DOCUMENTS", "3")]);
-    let rivera = educator(&data, "Ms. Rivera");
+    let rivera = educator(&data, "Elena Rivera");
     let attacker = Device::enroll(&admin, &relay.url(), dir.path(), rivera).await;
     let family = data.families.iter().find(|f| f.school_id == rivera.school_id).unwrap();
     let families: Vec<_> = (0..5).map(|_| new_family(family)).collect();
@@ -324,7 +324,7 @@ async fn quotas_bound_what_one_device_stores_and_what_one_request_costs() {
     // A request's work: past its operations budget, a message waits for the next request.
     let dir = tempfile::tempdir().unwrap();
     let (relay, admin, data) = seeded_relay(&dir.path().join("relay"), &[("HOMEVISIT_RELAY_REQUEST_OPS", "30")]);
-    let rivera = educator(&data, "Ms. Rivera");
+    let rivera = educator(&data, "Elena Rivera");
     let attacker = Device::enroll(&admin, &relay.url(), dir.path(), rivera).await;
     let family = data.families.iter().find(|f| f.school_id == rivera.school_id).unwrap();
     let (first, mut first_content) = new_family(family);

@@ -121,7 +121,7 @@ async fn only_a_district_admin_writes_prompt_packs_and_only_valid_ones() {
     let dir = tempfile::tempdir().unwrap();
     let (relay, admin, data) = seeded_relay(&dir.path().join("relay"));
     let url = relay.url();
-    let lincoln = educator(&data, "Ms. Johnson").school_id;
+    let lincoln = educator(&data, "Dana Johnson").school_id;
     let far = data.schools.iter().find(|s| s.id != lincoln).expect("a second school");
     let far_educator = data.educators.iter().find(|e| e.school_id == far.id).expect("an educator there");
     let coordinator = Phone::enroll(&admin, &url, dir.path(), "johnson", lincoln, Role::SchoolCoordinator).await;
@@ -207,8 +207,8 @@ async fn a_schools_pack_is_written_by_a_district_admin_and_read_only_by_that_sch
     let dir = tempfile::tempdir().unwrap();
     let (relay, admin, data) = seeded_relay(&dir.path().join("relay"));
     let url = relay.url();
-    let lincoln = educator(&data, "Ms. Johnson").school_id;
-    let rivera = educator(&data, "Ms. Rivera");
+    let lincoln = educator(&data, "Dana Johnson").school_id;
+    let rivera = educator(&data, "Elena Rivera");
     assert_eq!(rivera.school_id, lincoln);
     let far = data.schools.iter().find(|s| s.id != lincoln).expect("a second school");
     let far_educator = data.educators.iter().find(|e| e.school_id == far.id).expect("an educator there");
@@ -294,7 +294,7 @@ async fn expired_unknown_and_over_long_invites_are_refused_alike_and_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let (relay, admin, data) = seeded_relay(&dir.path().join("relay"));
     let url = relay.url();
-    let school = educator(&data, "Ms. Johnson").school_id;
+    let school = educator(&data, "Dana Johnson").school_id;
 
     let expired = admin.access().invite_valid_for(&school, &Role::SchoolCoordinator, Duration::ZERO).unwrap();
     let unknown = "0123456789abcdef01234567";
@@ -326,7 +326,7 @@ async fn devices_are_listed_with_last_seen_and_revoked_ones_as_revoked() {
     let dir = tempfile::tempdir().unwrap();
     let (relay, admin, data) = seeded_relay(&dir.path().join("relay"));
     let url = relay.url();
-    let rivera = educator(&data, "Ms. Rivera");
+    let rivera = educator(&data, "Elena Rivera");
     let phone = Phone::enroll(&admin, &url, dir.path(), "rivera", rivera.school_id, Role::Educator(rivera.id)).await;
     let lost = Phone::enroll(&admin, &url, dir.path(), "lost", rivera.school_id, Role::SchoolCoordinator).await;
     let before = chrono::Utc::now();

@@ -51,8 +51,8 @@ async fn two_relay_instances_on_one_database_serve_the_same_district() {
     assert_eq!(two.relay.document_count().unwrap(), one.relay.document_count().unwrap());
 
     // Invited on one instance, enrolled on the other.
-    let (a, token_a) = phone(&one, &two, &data, dir.path(), "Ms. Rivera").await;
-    let (b, token_b) = phone(&two, &one, &data, dir.path(), "Ms. Okafor").await;
+    let (a, token_a) = phone(&one, &two, &data, dir.path(), "Elena Rivera").await;
+    let (b, token_b) = phone(&two, &one, &data, dir.path(), "Grace Okafor").await;
     let a_via_one = RelayClient::new(&one.url(), &token_a).unwrap();
     let b_via_two = RelayClient::new(&two.url(), &token_b).unwrap();
     a_via_one.sync(&a).await.unwrap();

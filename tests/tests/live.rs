@@ -40,7 +40,7 @@ async fn phone(relay: &RunningRelay, data: &DataSet, dir: &Path, educator: &str)
     (store, client)
 }
 
-/// The visit Ms. Rivera and Ms. Okafor make together today.
+/// The visit Elena Rivera and Grace Okafor make together today.
 fn shared_visit(data: &DataSet) -> VisitId {
     data.visits[0].0.plan.id
 }
@@ -98,8 +98,8 @@ struct LivePair {
 async fn live_pair(dir: &Path) -> LivePair {
     let data = district();
     let relay = relay_with_district(&dir.join("relay"), &data).await;
-    let (a, client_a) = phone(&relay, &data, dir, "Ms. Rivera").await;
-    let (b, client_b) = phone(&relay, &data, dir, "Ms. Okafor").await;
+    let (a, client_a) = phone(&relay, &data, dir, "Elena Rivera").await;
+    let (b, client_b) = phone(&relay, &data, dir, "Grace Okafor").await;
     let recorder = Arc::new(Recorder::default());
     // Polls as long as the relay allows: only live mode can bring an edit within the bound.
     let agent = live_agent(client_b, &b, &recorder, Duration::from_secs(25));
@@ -163,7 +163,7 @@ async fn a_poll_with_nothing_to_say_answers_empty_at_its_deadline() {
     let dir = tempfile::tempdir().unwrap();
     let data = district();
     let relay = relay_with_district(&dir.path().join("relay"), &data).await;
-    let (store, client) = phone(&relay, &data, dir.path(), "Ms. Rivera").await;
+    let (store, client) = phone(&relay, &data, dir.path(), "Elena Rivera").await;
     let heads_before = store.lock().unwrap().document_heads(&notes_of(shared_visit(&data))).unwrap();
 
     let wait = Duration::from_millis(300);
@@ -175,7 +175,7 @@ async fn a_poll_with_nothing_to_say_answers_empty_at_its_deadline() {
     assert_eq!(store.lock().unwrap().document_heads(&notes_of(shared_visit(&data))).unwrap(), heads_before);
 
     // A poll with something waiting for it answers at once, with it.
-    let (other, other_client) = phone(&relay, &data, dir.path(), "Ms. Okafor").await;
+    let (other, other_client) = phone(&relay, &data, dir.path(), "Grace Okafor").await;
     other.lock().unwrap().set_note(shared_visit(&data), NoteField::Learned, "Loves soccer.").unwrap();
     other_client.sync(&other).await.unwrap();
     let report = within("a poll with news", client.sync_live(&store, Duration::from_secs(25))).await.unwrap();
@@ -189,7 +189,7 @@ async fn stopping_the_relay_answers_waiting_devices_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let data = district();
     let relay = relay_with_district(&dir.path().join("relay"), &data).await;
-    let (store, client) = phone(&relay, &data, dir.path(), "Ms. Rivera").await;
+    let (store, client) = phone(&relay, &data, dir.path(), "Elena Rivera").await;
 
     // The device waits as long as the relay allows (25 s); the stop must not wait for it.
     let waiting = tokio::spawn(async move { client.sync_live(&store, Duration::from_secs(25)).await });
@@ -208,7 +208,7 @@ async fn a_nudge_during_a_poll_pushes_the_local_edit() {
     let dir = tempfile::tempdir().unwrap();
     let data = district();
     let relay = relay_with_district(&dir.path().join("relay"), &data).await;
-    let (store, client) = phone(&relay, &data, dir.path(), "Ms. Rivera").await;
+    let (store, client) = phone(&relay, &data, dir.path(), "Elena Rivera").await;
     let visit = shared_visit(&data);
 
     let recorder = Arc::new(Recorder::default());
@@ -237,7 +237,7 @@ async fn a_live_device_over_its_rate_limit_is_paced_not_refused() {
     let dir = tempfile::tempdir().unwrap();
     let data = district();
     let relay = relay_with_district(&dir.path().join("relay"), &data).await;
-    let (store, client) = phone(&relay, &data, dir.path(), "Ms. Rivera").await;
+    let (store, client) = phone(&relay, &data, dir.path(), "Elena Rivera").await;
 
     // Three times the per-second limit, back to back (on the embedded storage, far faster than the
     // limit allows): live requests wait their turn instead of being refused. (That ordinary ones
@@ -268,8 +268,8 @@ async fn across_two_relay_instances_on_one_database_a_live_partner_receives_the_
     let two = homevisit_relay::start(&homevisit_e2e::same_storage(&first, &dir.path().join("relay-2"))).await.unwrap();
     let data = district();
     homevisit_e2e::import_district(&one.relay, &data);
-    let (a, client_a) = phone(&one, &data, dir.path(), "Ms. Rivera").await;
-    let (b, client_b) = phone(&two, &data, dir.path(), "Ms. Okafor").await;
+    let (a, client_a) = phone(&one, &data, dir.path(), "Elena Rivera").await;
+    let (b, client_b) = phone(&two, &data, dir.path(), "Grace Okafor").await;
     let visit = shared_visit(&data);
 
     // B waits at instance two; A's edit is stored through instance one.

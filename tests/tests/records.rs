@@ -58,7 +58,7 @@ async fn only_the_partners_own_device_confirms_and_the_relay_records_who_and_whe
     let dir = tempfile::tempdir().unwrap();
     let (relay, admin, data) = seeded_relay(&dir.path().join("relay"));
     let (rivera, okafor, chen) =
-        (educator(&data, "Ms. Rivera"), educator(&data, "Ms. Okafor"), educator(&data, "Mr. Chen"));
+        (educator(&data, "Elena Rivera"), educator(&data, "Grace Okafor"), educator(&data, "David Chen"));
     let [rivera_phone, okafor_phone, chen_phone] = [
         Device::enroll(&admin, &relay.url(), dir.path(), rivera).await,
         Device::enroll(&admin, &relay.url(), dir.path(), okafor).await,
@@ -137,7 +137,7 @@ async fn only_the_partners_own_device_confirms_and_the_relay_records_who_and_whe
         assert_eq!(current(what).device, rivera_phone.device_id.as_str());
     }
     // The demo district's visits were imported: attested as the import's.
-    let past = attacker::visit_of(&data, &["Ms. Rivera", "Mr. Chen"]).plan.id;
+    let past = attacker::visit_of(&data, &["Elena Rivera", "David Chen"]).plan.id;
     let imported = admin.attestations(past).unwrap();
     assert_eq!(imported.len(), 3);
     assert!(imported.iter().all(|r| r.device == IMPORT), "{imported:?}");
@@ -149,7 +149,7 @@ async fn a_declined_family_is_not_planned_until_a_coordinator_records_its_agreem
     let dir = tempfile::tempdir().unwrap();
     let (relay, admin, data) = seeded_relay(&dir.path().join("relay"));
     let (rivera, chen, johnson) =
-        (educator(&data, "Ms. Rivera"), educator(&data, "Mr. Chen"), educator(&data, "Ms. Johnson"));
+        (educator(&data, "Elena Rivera"), educator(&data, "David Chen"), educator(&data, "Dana Johnson"));
     let rivera_phone = Device::enroll(&admin, &relay.url(), dir.path(), rivera).await;
     let chen_phone = Device::enroll(&admin, &relay.url(), dir.path(), chen).await;
     let coordinator = Device::enroll_as(
@@ -161,7 +161,7 @@ async fn a_declined_family_is_not_planned_until_a_coordinator_records_its_agreem
         "coordinator",
     )
     .await;
-    let declined = attacker::visit_of(&data, &["Ms. Rivera", "Ms. Okafor"]); // planned for today
+    let declined = attacker::visit_of(&data, &["Elena Rivera", "Grace Okafor"]); // planned for today
     let family = declined.plan.family_id;
 
     // The family says no at the door; Rivera records it on her phone and syncs.
@@ -226,7 +226,7 @@ async fn a_declined_family_is_not_planned_until_a_coordinator_records_its_agreem
 async fn a_visit_by_one_educator_with_an_interpreter_is_confirmed_by_the_coordinators_device() {
     let dir = tempfile::tempdir().unwrap();
     let (relay, admin, data) = seeded_relay(&dir.path().join("relay"));
-    let (rivera, johnson) = (educator(&data, "Ms. Rivera"), educator(&data, "Ms. Johnson"));
+    let (rivera, johnson) = (educator(&data, "Elena Rivera"), educator(&data, "Dana Johnson"));
     let rivera_phone = Device::enroll(&admin, &relay.url(), dir.path(), rivera).await;
     let coordinator = Device::enroll_as(
         &admin,

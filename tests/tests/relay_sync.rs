@@ -37,7 +37,7 @@ fn client(relay: &RunningRelay, token: &str) -> RelayClient {
     RelayClient::new(&relay.url(), token).unwrap()
 }
 
-/// The visit Ms. Rivera and Ms. Okafor make together today.
+/// The visit Elena Rivera and Grace Okafor make together today.
 fn shared_visit(data: &DataSet) -> VisitId {
     data.visits[0].0.plan.id
 }
@@ -63,8 +63,8 @@ async fn partners_offline_edits_converge_through_the_relay() {
     let dir = tempfile::tempdir().unwrap();
     let data = district();
     let relay = relay_at(&dir.path().join("relay"), Some(&data)).await;
-    let (a, token_a) = phone(&relay, &data, dir.path(), "Ms. Rivera").await;
-    let (b, token_b) = phone(&relay, &data, dir.path(), "Ms. Okafor").await;
+    let (a, token_a) = phone(&relay, &data, dir.path(), "Elena Rivera").await;
+    let (b, token_b) = phone(&relay, &data, dir.path(), "Grace Okafor").await;
     let (client_a, client_b) = (client(&relay, &token_a), client(&relay, &token_b));
 
     client_a.sync(&a).await.unwrap();
@@ -96,7 +96,7 @@ async fn unknown_and_revoked_devices_are_refused_and_plain_http_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let data = district();
     let relay = relay_at(&dir.path().join("relay"), Some(&data)).await;
-    let (store, token) = phone(&relay, &data, dir.path(), "Ms. Rivera").await;
+    let (store, token) = phone(&relay, &data, dir.path(), "Elena Rivera").await;
 
     assert!(matches!(enroll(&relay.url(), "not-an-invite").await, Err(ClientError::Unauthorized)));
     let stranger = RelayClient::new(&relay.url(), "made-up-token").unwrap();
@@ -122,8 +122,8 @@ async fn a_relay_restart_loses_nothing_and_the_next_sync_converges() {
     let relay_dir = dir.path().join("relay");
     let data = district();
     let relay = relay_at(&relay_dir, Some(&data)).await;
-    let (a, token_a) = phone(&relay, &data, dir.path(), "Ms. Rivera").await;
-    let (b, token_b) = phone(&relay, &data, dir.path(), "Ms. Okafor").await;
+    let (a, token_a) = phone(&relay, &data, dir.path(), "Elena Rivera").await;
+    let (b, token_b) = phone(&relay, &data, dir.path(), "Grace Okafor").await;
     let visit = shared_visit(&data);
 
     let client_a = client(&relay, &token_a);
@@ -161,7 +161,7 @@ async fn syncs_larger_than_a_batch_page_and_settle_in_one_sync() {
     let dir = tempfile::tempdir().unwrap();
     let data = district();
     let relay = relay_at(&dir.path().join("relay"), Some(&data)).await;
-    let (rivera, token) = phone(&relay, &data, dir.path(), "Ms. Rivera").await;
+    let (rivera, token) = phone(&relay, &data, dir.path(), "Elena Rivera").await;
     client(&relay, &token).sync(&rivera).await.unwrap();
     let template = data.families.iter().find(|f| f.school_id == data.visits[0].0.plan.school_id).unwrap();
     let families: Vec<_> = (0..1100)
@@ -182,7 +182,7 @@ async fn syncs_larger_than_a_batch_page_and_settle_in_one_sync() {
         assert!(relay.relay.document(&DocId::new(DocKind::Family, f.id.uuid())).unwrap().is_some());
     }
 
-    let (okafor, token) = phone(&relay, &data, dir.path(), "Ms. Okafor").await;
+    let (okafor, token) = phone(&relay, &data, dir.path(), "Grace Okafor").await;
     let down = client(&relay, &token).sync(&okafor).await.unwrap();
     assert_eq!(unsynced(&okafor), 0);
     assert!(down.rounds >= 5, "paged: {} rounds", down.rounds);

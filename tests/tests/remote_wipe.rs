@@ -58,7 +58,7 @@ async fn a_revoked_phone_wipes_its_store_at_its_next_sync_and_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let data = homevisit_e2e::district();
     let relay = homevisit_e2e::start_relay_with_district(&dir.path().join("relay"), &data).await;
-    let rivera = data.educators.iter().find(|e| e.display_name == "Ms. Rivera").unwrap();
+    let rivera = data.educators.iter().find(|e| e.display_name == "Elena Rivera").unwrap();
     let key = DbKey::from_bytes([4; 32]);
 
     // Enrolled, the phone knows who it is.

@@ -138,13 +138,13 @@ async def scenario(relay):
     a = await call(hv.open_app(str(WORK / "a"), call_sync(hv.generate_database_key)))
     b = await call(hv.open_app(str(WORK / "b"), call_sync(hv.generate_database_key)))
     await expect(hv.HomevisitError.Unauthorized, a.enroll(relay.url, "unknown-code"))
-    await call(a.enroll(relay.url, relay.code("Ms. Rivera")))
-    await call(b.enroll(relay.url, relay.code("Ms. Okafor")))
+    await call(a.enroll(relay.url, relay.code("Elena Rivera")))
+    await call(b.enroll(relay.url, relay.code("Grace Okafor")))
     await call(a.sync_now())
     await call(b.sync_now())
     roster = await call(a.roster())
     by_name = {e.display_name: e for e in roster.educators}
-    rivera, okafor = by_name["Ms. Rivera"], by_name["Ms. Okafor"]
+    rivera, okafor = by_name["Elena Rivera"], by_name["Grace Okafor"]
     family = next(f for f in roster.families if f.school_id == rivera.school_id)
     visit = await call(a.plan_visit(plan_for(family, [rivera, okafor])))
     await call(a.sync_now())

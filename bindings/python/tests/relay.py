@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[3]
 RELAY = Path(os.environ.get("HOMEVISIT_RELAY", ROOT / "target" / "debug" / "homevisit-relay"))
 
 LISTENING = re.compile(r"homevisit relay listening on (\S+)")
-# "  Ms. Rivera   (educator   ) 0123abcd..." (one single-use invite code per demo person)
+# "  Elena Rivera   (educator   ) 0123abcd..." (one single-use invite code per demo person)
 INVITE = re.compile(r"^\s+(\S.*?)\s+\((\w+)\s*\)\s+(\S+)\s*$")
 START_TIMEOUT_S = 60  # liveness bound only
 

@@ -47,10 +47,10 @@ async def enrolled(path, relay, who):
 
 
 async def people(app):
-    """(Ms. Rivera, Ms. Okafor, a family of their school) from the app's roster."""
+    """(Elena Rivera, Grace Okafor, a family of their school) from the app's roster."""
     roster = await app.roster()
     by_name = {e.display_name: e for e in roster.educators}
-    rivera, okafor = by_name["Ms. Rivera"], by_name["Ms. Okafor"]
+    rivera, okafor = by_name["Elena Rivera"], by_name["Grace Okafor"]
     assert rivera.school_id == okafor.school_id
     family = next(f for f in roster.families if f.school_id == rivera.school_id)
     return rivera, okafor, family

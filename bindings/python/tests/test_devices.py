@@ -17,13 +17,13 @@ def test_enrollment_tells_the_phone_who_it_is(tmp_path, relay):
     async def scenario():
         app = await hv.open_app(str(tmp_path / "rivera"), hv.generate_database_key())
         assert await app.whoami() is None  # not enrolled
-        await app.enroll(relay.url, relay.code("Ms. Rivera"))
+        await app.enroll(relay.url, relay.code("Elena Rivera"))
         await app.sync_now()
         rivera, _, _ = await people(app)
         me = await app.whoami()
         assert me == hv.Identity(role=hv.DeviceRole.EDUCATOR, school_id=rivera.school_id, educator_id=rivera.id)
 
-        coordinator = await enrolled(tmp_path / "johnson", relay, "Ms. Johnson")
+        coordinator = await enrolled(tmp_path / "johnson", relay, "Dana Johnson")
         who = await coordinator.whoami()
         assert who.role == hv.DeviceRole.SCHOOL_COORDINATOR
         assert who.school_id == rivera.school_id and who.educator_id is None
@@ -35,7 +35,7 @@ def test_a_revoked_phone_reports_revoked_and_its_data_is_gone(tmp_path, relay):
     async def scenario():
         key = hv.generate_database_key()
         path = tmp_path / "rivera"
-        app = await enrolled(path, relay, "Ms. Rivera")
+        app = await enrolled(path, relay, "Elena Rivera")
         progress = Progress()
         subscription = app.subscribe_sync_progress(progress)
         rivera, okafor, family = await people(app)

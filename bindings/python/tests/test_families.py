@@ -10,7 +10,7 @@ from support import enrolled, people, run, visit_plan
 
 def test_the_family_record_has_language_interpreter_need_and_children(tmp_path, relay):
     async def scenario():
-        app = await enrolled(tmp_path / "rivera", relay, "Ms. Rivera")
+        app = await enrolled(tmp_path / "rivera", relay, "Elena Rivera")
         roster = await app.roster()
         morales = next(f for f in roster.families if f.display_name == "Morales family")
         family = await app.family(morales.id)
@@ -30,7 +30,7 @@ def test_the_family_record_has_language_interpreter_need_and_children(tmp_path, 
 
 def test_before_the_second_visit_the_pair_rereads_the_first(tmp_path, relay):
     async def scenario():
-        app = await enrolled(tmp_path / "rivera", relay, "Ms. Rivera")
+        app = await enrolled(tmp_path / "rivera", relay, "Elena Rivera")
         rivera, okafor, family = await people(app)
         before = {v.visit_id for v in await app.family_visits(family.id)}
         first = await app.plan_visit(visit_plan(family, [rivera, okafor], scheduled_at_ms=1_790_000_000_000))

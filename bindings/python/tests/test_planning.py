@@ -10,7 +10,7 @@ from support import enrolled, people, run, visit_plan
 
 def test_plan_a_visit_from_the_roster_and_read_it_back(tmp_path, relay):
     async def scenario():
-        app = await enrolled(tmp_path / "rivera", relay, "Ms. Rivera")
+        app = await enrolled(tmp_path / "rivera", relay, "Elena Rivera")
         roster = await app.roster()
         assert roster.schools and roster.educators and roster.families
         rivera, okafor, family = await people(app)
@@ -47,7 +47,7 @@ def test_plan_a_visit_from_the_roster_and_read_it_back(tmp_path, relay):
 
 def test_a_visit_with_one_educator_is_invalid(tmp_path, relay):
     async def scenario():
-        app = await enrolled(tmp_path / "rivera", relay, "Ms. Rivera")
+        app = await enrolled(tmp_path / "rivera", relay, "Elena Rivera")
         rivera, _, family = await people(app)
         with pytest.raises(hv.HomevisitError.Invalid) as e:
             await app.plan_visit(visit_plan(family, [rivera]))
@@ -62,7 +62,7 @@ def test_a_visit_with_one_educator_is_invalid(tmp_path, relay):
 
 def test_other_invalid_plans(tmp_path, relay):
     async def scenario():
-        app = await enrolled(tmp_path / "rivera", relay, "Ms. Rivera")
+        app = await enrolled(tmp_path / "rivera", relay, "Elena Rivera")
         rivera, okafor, family = await people(app)
         bad = [
             visit_plan(family, [rivera, okafor], visit_number=3),
@@ -78,7 +78,7 @@ def test_other_invalid_plans(tmp_path, relay):
 
 def test_outcome_recorded_and_confirmed_by_the_partner(tmp_path, relay):
     async def scenario():
-        app = await enrolled(tmp_path / "rivera", relay, "Ms. Rivera")
+        app = await enrolled(tmp_path / "rivera", relay, "Elena Rivera")
         rivera, okafor, family = await people(app)
         # A visit is completed only with the family's agreement recorded (visits are voluntary).
         visit_id = await app.plan_visit(visit_plan(family, [rivera, okafor],
@@ -98,7 +98,7 @@ def test_outcome_recorded_and_confirmed_by_the_partner(tmp_path, relay):
 
 def test_prompt_pack_in_the_familys_language(tmp_path, relay):
     async def scenario():
-        app = await enrolled(tmp_path / "rivera", relay, "Ms. Rivera")
+        app = await enrolled(tmp_path / "rivera", relay, "Elena Rivera")
         pack = await app.prompt_pack("es-MX", 1)
         assert pack.language.startswith("es") and pack.visit_number == 1
         assert pack.title and pack.prompts and all(isinstance(p, str) for p in pack.prompts)
@@ -108,7 +108,7 @@ def test_prompt_pack_in_the_familys_language(tmp_path, relay):
 
 def test_prompts_for_visit_follow_the_familys_language(tmp_path, relay):
     async def scenario():
-        app = await enrolled(tmp_path / "rivera", relay, "Ms. Rivera")
+        app = await enrolled(tmp_path / "rivera", relay, "Elena Rivera")
         rivera, okafor, _ = await people(app)
         roster = await app.roster()
         # Demo data: the Nguyen family (Rivera's school) speaks Vietnamese, the Brooks family English.
@@ -142,7 +142,7 @@ def test_prompts_for_visit_follow_the_familys_language(tmp_path, relay):
 
 def test_no_completion_without_agreement_and_a_familys_no_sticks(tmp_path, relay):
     async def scenario():
-        app = await enrolled(tmp_path / "rivera", relay, "Ms. Rivera")
+        app = await enrolled(tmp_path / "rivera", relay, "Elena Rivera")
         rivera, okafor, family = await people(app)
         visit_id = await app.plan_visit(visit_plan(family, [rivera, okafor]))
         completed = hv.VisitOutcome(status=hv.VisitStatus.COMPLETED, started_at_ms=1_795_000_000_000,

@@ -36,7 +36,7 @@ def test_reopen_keeps_enrollment_and_planned_visits(tmp_path, relay):
     async def scenario():
         key = hv.generate_database_key()
         app = await hv.open_app(str(tmp_path / "phone"), key)
-        await app.enroll(relay.url, relay.code("Ms. Rivera"))
+        await app.enroll(relay.url, relay.code("Elena Rivera"))
         await app.sync_now()
         rivera, okafor, family = await people(app)
         visit_id = await app.plan_visit(visit_plan(family, [rivera, okafor]))
@@ -81,7 +81,7 @@ def test_errors_are_typed_subclasses_of_homevisit_error(tmp_path, relay):
         with pytest.raises(hv.HomevisitError.Unauthorized):
             await app.enroll(relay.url, "not-a-code")
         with pytest.raises(hv.HomevisitError.InsecureUrl):
-            await app.enroll("http://relay.example.org", relay.code("Ms. Johnson"))
+            await app.enroll("http://relay.example.org", relay.code("Dana Johnson"))
         with pytest.raises(hv.HomevisitError.Invalid):
             await app.visit("not-a-uuid")
         missing_id = "0b6b7f1e-3c1e-4f7a-9d3e-5b2f7d1e0a11"

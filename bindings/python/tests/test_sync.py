@@ -17,8 +17,8 @@ MATEO = "Mateo draws dragons. "
 
 
 async def two_phones(tmp_path, relay):
-    a, b = await asyncio.gather(enrolled(tmp_path / "a", relay, "Ms. Rivera"),
-                                enrolled(tmp_path / "b", relay, "Ms. Okafor"))
+    a, b = await asyncio.gather(enrolled(tmp_path / "a", relay, "Elena Rivera"),
+                                enrolled(tmp_path / "b", relay, "Grace Okafor"))
     return a, b, await shared_visit(a, b)
 
 
@@ -101,8 +101,8 @@ async def _synced_text(app, visit, expected):
 
 def test_a_partners_new_visit_is_announced(tmp_path, relay):
     async def scenario():
-        a, b = await asyncio.gather(enrolled(tmp_path / "a", relay, "Ms. Rivera"),
-                                    enrolled(tmp_path / "b", relay, "Ms. Okafor"))
+        a, b = await asyncio.gather(enrolled(tmp_path / "a", relay, "Elena Rivera"),
+                                    enrolled(tmp_path / "b", relay, "Grace Okafor"))
         changes = Changes()
         sub = b.subscribe_document_changes(changes)
         try:

@@ -72,7 +72,7 @@ fn planning_from_the_command_line_validates() {
             .to_string()
     };
     let family = roster["families"][0]["id"].as_str().unwrap().to_string();
-    let (okafor, rivera) = (id_of("Ms. Okafor"), id_of("Ms. Rivera"));
+    let (okafor, rivera) = (id_of("Grace Okafor"), id_of("Elena Rivera"));
 
     let alone = homevisit(
         &data,
@@ -116,13 +116,13 @@ fn planning_from_the_command_line_validates() {
     assert!(String::from_utf8_lossy(&late.stderr).contains("end is before its start"));
 
     // The pair marks the debrief done (only an educator of the visit may), and takes it back.
-    let outsider = homevisit(&data, &["visit", "debrief-done", visit, "--by", &id_of("Mr. Chen")]);
+    let outsider = homevisit(&data, &["visit", "debrief-done", visit, "--by", &id_of("David Chen")]);
     assert!(!outsider.status.success());
     stdout(&homevisit(&data, &["visit", "debrief-done", visit, "--by", &okafor]));
     let notes: serde_json::Value =
         serde_json::from_str(&stdout(&homevisit(&data, &["--json", "notes", "show", visit]))).unwrap();
     assert_eq!(notes["debrief_done"]["by"], okafor.as_str());
-    assert!(stdout(&homevisit(&data, &["visit", "show", visit])).contains("debrief done: by Ms. Okafor"));
+    assert!(stdout(&homevisit(&data, &["visit", "show", visit])).contains("debrief done: by Grace Okafor"));
     stdout(&homevisit(&data, &["visit", "debrief-done", visit, "--reopen"]));
     assert!(stdout(&homevisit(&data, &["visit", "show", visit])).contains("debrief done: no"));
 }
@@ -142,7 +142,7 @@ fn a_familys_no_from_the_command_line() {
             .to_string()
     };
     let family = roster["families"][0]["id"].as_str().unwrap().to_string();
-    let (okafor, rivera) = (id_of("Ms. Okafor"), id_of("Ms. Rivera"));
+    let (okafor, rivera) = (id_of("Grace Okafor"), id_of("Elena Rivera"));
     let pair = format!("{okafor},{rivera}");
     let plan = |extra: &[&str]| {
         let mut args = vec!["visit", "plan", "--family", &family, "--educators", &pair, "--at", "2026-12-01T17:00:00Z"];

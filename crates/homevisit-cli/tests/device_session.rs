@@ -95,7 +95,8 @@ fn enroll_and_sync_keep_the_token_only_in_the_encrypted_store() {
     let relay = Relay::start(dir.path());
     let data = dir.path().join("phone").join("data");
 
-    let (out, _) = ok(homevisit(&data, &["enroll", "--relay", &relay.url(), "--invite", &relay.invite("Ms. Rivera")]));
+    let (out, _) =
+        ok(homevisit(&data, &["enroll", "--relay", &relay.url(), "--invite", &relay.invite("Elena Rivera")]));
     assert!(out.starts_with("enrolled as device "), "{out}");
     let (out, _) = ok(homevisit(&data, &["sync"]));
     assert!(out.contains("0 not yet on the relay"), "{out}");
@@ -134,7 +135,7 @@ fn an_old_relay_json_is_moved_into_the_store_and_deleted() {
     ok(homevisit(&data, &["init"]));
 
     // What an older CLI wrote at enrollment.
-    let credentials = relay.enroll("Ms. Okafor");
+    let credentials = relay.enroll("Grace Okafor");
     let json = serde_json::json!({"relay": credentials.relay_url, "token": credentials.token.expose()});
     std::fs::write(data.join("relay.json"), json.to_string()).unwrap();
 

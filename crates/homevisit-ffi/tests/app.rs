@@ -62,8 +62,8 @@ async fn two_phones_plan_co_edit_and_sync_through_a_relay() {
     let a = open_app(dir.path().join("a").display().to_string(), key).await.unwrap();
     let b = open_app(dir.path().join("b").display().to_string(), generate_database_key().unwrap()).await.unwrap();
     assert!(matches!(a.sync_now().await, Err(HomevisitError::NotEnrolled)));
-    a.enroll(relay.url(), invite("Ms. Rivera")).await.unwrap();
-    b.enroll(relay.url(), invite("Ms. Okafor")).await.unwrap();
+    a.enroll(relay.url(), invite("Elena Rivera")).await.unwrap();
+    b.enroll(relay.url(), invite("Grace Okafor")).await.unwrap();
     assert!(matches!(b.enroll(relay.url(), "used-or-unknown".into()).await, Err(HomevisitError::Unauthorized)));
     let progress = Arc::new(Progress(Mutex::new((0, vec![]))));
     let _p = a.subscribe_sync_progress(progress.clone());
@@ -73,8 +73,8 @@ async fn two_phones_plan_co_edit_and_sync_through_a_relay() {
 
     // Plan a visit with the partner; an invalid one (one adult) is refused.
     let roster = a.roster().await.unwrap();
-    let rivera = roster.educators.iter().find(|e| e.display_name == "Ms. Rivera").unwrap();
-    let okafor = roster.educators.iter().find(|e| e.display_name == "Ms. Okafor").unwrap();
+    let rivera = roster.educators.iter().find(|e| e.display_name == "Elena Rivera").unwrap();
+    let okafor = roster.educators.iter().find(|e| e.display_name == "Grace Okafor").unwrap();
     let family = roster.families.iter().find(|f| f.school_id == rivera.school_id).unwrap();
     let mut plan = VisitPlan {
         visit_id: String::new(),

@@ -25,12 +25,12 @@ pub fn data_set(today: NaiveDate, offset: FixedOffset) -> DataSet {
         training_date: trained.and_then(Day::parse),
     };
     let educators = vec![
-        educator("Ms. Rivera", lincoln, EducatorRole::Teacher, Some("2025-06-20")),
-        educator("Mr. Chen", lincoln, EducatorRole::Teacher, Some("2025-06-20")),
-        educator("Ms. Okafor", lincoln, EducatorRole::Paraprofessional, None),
-        educator("Mr. Haddad", roosevelt, EducatorRole::Teacher, Some("2024-08-01")),
-        educator("Ms. Patel", roosevelt, EducatorRole::Counselor, Some("2024-08-01")),
-        educator("Ms. Johnson", lincoln, EducatorRole::Coordinator, Some("2023-07-10")),
+        educator("Elena Rivera", lincoln, EducatorRole::Teacher, Some("2025-06-20")),
+        educator("David Chen", lincoln, EducatorRole::Teacher, Some("2025-06-20")),
+        educator("Grace Okafor", lincoln, EducatorRole::Paraprofessional, None),
+        educator("Sami Haddad", roosevelt, EducatorRole::Teacher, Some("2024-08-01")),
+        educator("Priya Patel", roosevelt, EducatorRole::Counselor, Some("2024-08-01")),
+        educator("Dana Johnson", lincoln, EducatorRole::Coordinator, Some("2023-07-10")),
     ];
     let [rivera, chen, okafor, haddad, patel] = [0, 1, 2, 3, 4].map(|i| educators[i].id);
 

@@ -118,7 +118,7 @@ fn todays_visits_family_visits_and_counts() {
     assert_eq!(lincoln.percent_visited(), 40.0);
 
     let educators = store.educator_counts().unwrap();
-    let chen = educators.iter().find(|e| e.display_name == "Mr. Chen").unwrap();
+    let chen = educators.iter().find(|e| e.display_name == "David Chen").unwrap();
     assert_eq!(chen.visits, 5);
     assert_eq!(chen.completed, 2);
     assert_eq!(store.visits_for_educator(chen.educator_id).unwrap().len(), 5);
@@ -128,8 +128,8 @@ fn todays_visits_family_visits_and_counts() {
 fn planning_validates_against_the_roster() {
     let dir = tempfile::tempdir().unwrap();
     let (mut store, data) = demo_store(&dir);
-    let okafor = data.educators.iter().find(|e| e.display_name == "Ms. Okafor").unwrap().id;
-    let johnson = data.educators.iter().find(|e| e.display_name == "Ms. Johnson").unwrap().id;
+    let okafor = data.educators.iter().find(|e| e.display_name == "Grace Okafor").unwrap().id;
+    let johnson = data.educators.iter().find(|e| e.display_name == "Dana Johnson").unwrap().id;
     let mut plan = data.visits[0].0.plan.clone();
     plan.id = VisitId::new();
     plan.interpreter = None;

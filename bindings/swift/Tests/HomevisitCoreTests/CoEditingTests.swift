@@ -1,4 +1,4 @@
-// Two phones, Ms. Rivera's (A) and Ms. Okafor's (B), partners on a visit, syncing through one relay:
+// Two phones, Elena Rivera's (A) and Grace Okafor's (B), partners on a visit, syncing through one relay:
 // planning, typing into the same debrief field at once, listeners, live mode.
 // The phones are enrolled once for the class (invite codes are single-use); each test plans its
 // own visit, so the tests do not depend on each other's order.
@@ -31,7 +31,7 @@ final class CoEditingTests: RelayTestCase {
         }
     }
 
-    /// A enrolled as Ms. Rivera, B as Ms. Okafor, both synced once.
+    /// A enrolled as Elena Rivera, B as Grace Okafor, both synced once.
     private func phones() async throws -> (a: HomevisitApp, b: HomevisitApp) {
         let relay = try self.relay
         let task = Self.pair.withLock { value -> Task<Pair, Error> in
@@ -39,8 +39,8 @@ final class CoEditingTests: RelayTestCase {
             let task = Task<Pair, Error> {
                 let a = try await Phone.open("rivera")
                 let b = try await Phone.open("okafor")
-                try await a.app.enroll(relayUrl: relay.url, inviteCode: try relay.code("Ms. Rivera"))
-                try await b.app.enroll(relayUrl: relay.url, inviteCode: try relay.code("Ms. Okafor"))
+                try await a.app.enroll(relayUrl: relay.url, inviteCode: try relay.code("Elena Rivera"))
+                try await b.app.enroll(relayUrl: relay.url, inviteCode: try relay.code("Grace Okafor"))
                 _ = try await a.app.syncNow()
                 _ = try await b.app.syncNow()
                 return Pair(a: a, b: b)
@@ -56,7 +56,7 @@ final class CoEditingTests: RelayTestCase {
     private func sharedVisit() async throws -> (a: HomevisitApp, b: HomevisitApp, visitId: String) {
         let (a, b) = try await phones()
         let visitId = try await a.planVisit(plan: try Partners(try await a.roster()).plan())
-        try await eventually("Ms. Okafor's phone has the visit") {
+        try await eventually("Grace Okafor's phone has the visit") {
             _ = try await a.syncNow()
             _ = try await b.syncNow()
             return (try? await b.visit(visitId: visitId)) != nil
@@ -85,7 +85,7 @@ final class CoEditingTests: RelayTestCase {
         let (a, b) = try await phones()
         let partners = try Partners(try await a.roster())
         XCTAssertEqual(partners.rivera.schoolId, partners.okafor.schoolId)
-        XCTAssertTrue(partners.rivera.trained)  // (Ms. Okafor, a paraprofessional, is not: the demo pairs them)
+        XCTAssertTrue(partners.rivera.trained)  // (Grace Okafor, a paraprofessional, is not: the demo pairs them)
         let plan = partners.plan()
 
         let visitId = try await a.planVisit(plan: plan)
@@ -112,7 +112,7 @@ final class CoEditingTests: RelayTestCase {
         XCTAssertFalse(row.interpreter)
 
         // The partner's phone reads the same visit once it synced.
-        try await eventually("Ms. Okafor's phone has the visit") {
+        try await eventually("Grace Okafor's phone has the visit") {
             _ = try await a.syncNow()
             _ = try await b.syncNow()
             return (try? await b.visit(visitId: visitId)) != nil
@@ -187,7 +187,7 @@ final class CoEditingTests: RelayTestCase {
         XCTAssertTrue(progress.finished.contains { $0 == nil }, "a successful sync was reported: \(progress.finished)")
         try await eventually("progress was reported") { !progress.progress.isEmpty }
 
-        try await eventually("Ms. Okafor's listener heard about the visit's notes") {
+        try await eventually("Grace Okafor's listener heard about the visit's notes") {
             _ = try await b.syncNow()
             return changes.heard(visit: visitId)
         }
@@ -225,10 +225,10 @@ final class CoEditingTests: RelayTestCase {
         _ = try await a.syncNow()
 
         // B never syncs by hand: live mode brings A's words.
-        try await eventually("Ms. Okafor's phone received the words live") {
+        try await eventually("Grace Okafor's phone received the words live") {
             try await b.noteText(visitId: visitId, field: .nextSteps) == words
         }
-        try await eventually("Ms. Okafor's listener heard about them") { changes.heard(visit: visitId) }
+        try await eventually("Grace Okafor's listener heard about them") { changes.heard(visit: visitId) }
 
         try await b.setLive(live: false)
         let offStatus = try await b.syncStatus()

@@ -12,7 +12,7 @@ final class EnrolledPhoneTests: RelayTestCase {
         let key = try generateDatabaseKey()
 
         var app: HomevisitApp? = try await openApp(dataDir: dir.path, databaseKey: key)
-        try await app!.enroll(relayUrl: relay.url, inviteCode: try relay.code("Ms. Rivera"))
+        try await app!.enroll(relayUrl: relay.url, inviteCode: try relay.code("Elena Rivera"))
         _ = try await app!.syncNow()
         let partners = try Partners(try await app!.roster())
         let visitId = try await app!.planVisit(plan: partners.plan())
@@ -39,7 +39,7 @@ final class EnrolledPhoneTests: RelayTestCase {
         XCTAssertNotNil(synced.lastSuccessMs)
 
         // The invite code was single-use.
-        let used = await homevisitError { try await reopened.enroll(relayUrl: relay.url, inviteCode: try relay.code("Ms. Rivera")) }
+        let used = await homevisitError { try await reopened.enroll(relayUrl: relay.url, inviteCode: try relay.code("Elena Rivera")) }
         guard case .Unauthorized? = used else { return XCTFail("expected Unauthorized, got \(String(describing: used))") }
         let stillEnrolled = try await reopened.syncStatus()
         XCTAssertTrue(stillEnrolled.enrolled)
@@ -50,7 +50,7 @@ final class EnrolledPhoneTests: RelayTestCase {
         let phone = try await Phone.open("johnson")
         defer { try? FileManager.default.removeItem(at: phone.dir) }
         let app = phone.app
-        try await app.enroll(relayUrl: relay.url, inviteCode: try relay.code("Ms. Johnson"))
+        try await app.enroll(relayUrl: relay.url, inviteCode: try relay.code("Dana Johnson"))
         _ = try await app.syncNow()
         let roster = try await app.roster()
         XCTAssertFalse(roster.educators.isEmpty)

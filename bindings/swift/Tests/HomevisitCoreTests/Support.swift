@@ -39,7 +39,7 @@ func makeTempDir(_ prefix: String) throws -> URL {
 /// URL and the single-use invite codes it prints.
 final class RelayProcess: @unchecked Sendable {
     let url: String
-    /// Display name ("Ms. Rivera", "Ms. Okafor", "Ms. Johnson") -> invite code.
+    /// Display name ("Elena Rivera", "Grace Okafor", "Dana Johnson") -> invite code.
     let inviteCodes: [String: String]
     let dataDir: URL
     let logFile: URL
@@ -258,11 +258,11 @@ struct Partners {
     let family: Family
 
     init(_ roster: Roster) throws {
-        guard let rivera = roster.educators.first(where: { $0.displayName == "Ms. Rivera" }),
-              let okafor = roster.educators.first(where: { $0.displayName == "Ms. Okafor" })
-        else { throw TestFailure("the roster lacks Ms. Rivera or Ms. Okafor: \(roster.educators.map(\.displayName))") }
+        guard let rivera = roster.educators.first(where: { $0.displayName == "Elena Rivera" }),
+              let okafor = roster.educators.first(where: { $0.displayName == "Grace Okafor" })
+        else { throw TestFailure("the roster lacks Elena Rivera or Grace Okafor: \(roster.educators.map(\.displayName))") }
         guard let family = roster.families.first(where: { $0.schoolId == rivera.schoolId }) else {
-            throw TestFailure("no family at Ms. Rivera's school")
+            throw TestFailure("no family at Elena Rivera's school")
         }
         self.rivera = rivera
         self.okafor = okafor

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.TestMethodOrder
 import org.junit.jupiter.api.assertThrows
 
 /**
- * Two phones, two data dirs: Ms. Rivera's (A) and Ms. Okafor's (B), enrolled with one relay, typing
+ * Two phones, two data dirs: Elena Rivera's (A) and Grace Okafor's (B), enrolled with one relay, typing
  * into the same debrief field of a visit they share. Each test plans its own visit; live mode is
  * switched on last (it changes how B syncs for the rest of the class).
  */
@@ -39,8 +39,8 @@ class CoEditingTest {
         relay = Relay.start(tmp.resolve("relay"))
         a = openApp(tmp.resolve("rivera").toString(), generateDatabaseKey())
         b = openApp(tmp.resolve("okafor").toString(), generateDatabaseKey())
-        a.enroll(relay.url, relay.invite("Ms. Rivera"))
-        b.enroll(relay.url, relay.invite("Ms. Okafor"))
+        a.enroll(relay.url, relay.invite("Elena Rivera"))
+        b.enroll(relay.url, relay.invite("Grace Okafor"))
         a.syncNow()
         b.syncNow()
     }
@@ -56,7 +56,7 @@ class CoEditingTest {
     /** A visit planned on A with both partners, synced to B. */
     private suspend fun sharedVisit(familyName: String): String {
         val roster = a.roster()
-        val id = a.planVisit(planFor(roster.family(familyName), listOf(roster.educator("Ms. Rivera"), roster.educator("Ms. Okafor"))))
+        val id = a.planVisit(planFor(roster.family(familyName), listOf(roster.educator("Elena Rivera"), roster.educator("Grace Okafor"))))
         syncUntil(a, b) { runCatching { b.visit(id) }.isSuccess }
         assertEquals(a.visit(id), b.visit(id))
         return id

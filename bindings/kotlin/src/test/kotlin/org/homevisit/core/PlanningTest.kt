@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.TestInstance
 import org.junit.jupiter.api.assertThrows
 
-/** One phone (Ms. Rivera's) enrolled with a relay: the roster, planning, and reopening the store. */
+/** One phone (Elena Rivera's) enrolled with a relay: the roster, planning, and reopening the store. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class PlanningTest {
     private lateinit var tmp: Path
@@ -28,7 +28,7 @@ class PlanningTest {
         relay = Relay.start(tmp.resolve("relay"))
         key = generateDatabaseKey()
         app = openApp(phoneDir, key)
-        riveraCode = relay.invite("Ms. Rivera")
+        riveraCode = relay.invite("Elena Rivera")
         app.enroll(relay.url, riveraCode)
         app.syncNow()
     }
@@ -43,8 +43,8 @@ class PlanningTest {
     @Test
     fun `the roster arrives from the relay`(): Unit = runBlocking {
         val roster = app.roster()
-        val rivera = roster.educator("Ms. Rivera")
-        val okafor = roster.educator("Ms. Okafor")
+        val rivera = roster.educator("Elena Rivera")
+        val okafor = roster.educator("Grace Okafor")
         assertEquals(rivera.schoolId, okafor.schoolId)
         assertTrue(rivera.trained)
         assertTrue(roster.schools.any { it.id == rivera.schoolId })
@@ -57,8 +57,8 @@ class PlanningTest {
     @Test
     fun `a visit with two educators of one school and a family is planned and read back`(): Unit = runBlocking {
         val roster = app.roster()
-        val rivera = roster.educator("Ms. Rivera")
-        val okafor = roster.educator("Ms. Okafor")
+        val rivera = roster.educator("Elena Rivera")
+        val okafor = roster.educator("Grace Okafor")
         val family = roster.family("Brooks family")
         val plan = planFor(family, listOf(rivera, okafor)).copy(
             place = Place.Neutral("the public library"),
@@ -93,12 +93,12 @@ class PlanningTest {
     @Test
     fun `a visit with one educator is Invalid`(): Unit = runBlocking {
         val roster = app.roster()
-        val plan = planFor(roster.family("Morales family"), listOf(roster.educator("Ms. Rivera")))
+        val plan = planFor(roster.family("Morales family"), listOf(roster.educator("Elena Rivera")))
         val e = assertThrows<HomevisitException.Invalid> { app.planVisit(plan) }
         assertTrue(e.reason.isNotBlank())
         // Two adults, but the only educator is untrained: also refused by the rules.
         val untrained = plan.copy(
-            educatorIds = listOf(roster.educator("Ms. Okafor").id),
+            educatorIds = listOf(roster.educator("Grace Okafor").id),
             interpreter = Interpreter(language = "es", separate = true),
         )
         assertThrows<HomevisitException.Invalid> { app.planVisit(untrained) }
@@ -115,7 +115,7 @@ class PlanningTest {
     @Test
     fun `the store keeps the enrollment and the visits after closing and reopening with its key`(): Unit = runBlocking {
         val roster = app.roster()
-        val id = app.planVisit(planFor(roster.family("Lopez family"), listOf(roster.educator("Ms. Rivera"), roster.educator("Ms. Okafor"))))
+        val id = app.planVisit(planFor(roster.family("Lopez family"), listOf(roster.educator("Elena Rivera"), roster.educator("Grace Okafor"))))
         app.splice(id, "Camila reads to her brother.")
         app.close()
         app = openApp(phoneDir, key)

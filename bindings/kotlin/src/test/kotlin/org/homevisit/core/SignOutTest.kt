@@ -34,7 +34,7 @@ class SignOutTest {
         val dir = tmp.resolve("johnson")
         val key = generateDatabaseKey()
         openApp(dir.toString(), key).use { app ->
-            app.enroll(relay.url, relay.invite("Ms. Johnson")) // the coordinator's phone
+            app.enroll(relay.url, relay.invite("Dana Johnson")) // the coordinator's phone
             app.syncNow()
             assertTrue(app.roster().educators.isNotEmpty())
             val progress = RecordingProgress()

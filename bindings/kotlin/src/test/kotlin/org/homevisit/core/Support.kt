@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Assertions.fail
 
 /**
  * A real `homevisit-relay` for one test class: `serve --demo` on a free loopback port, with its
- * data in [dataDir]. It prints its address, then one single-use invite code each for Ms. Rivera and
- * Ms. Okafor (educators who share visits) and Ms. Johnson (their coordinator). It stops by itself
+ * data in [dataDir]. It prints its address, then one single-use invite code each for Elena Rivera and
+ * Grace Okafor (educators who share visits) and Dana Johnson (their coordinator). It stops by itself
  * after 300 s if a test run dies without closing it.
  */
 class Relay private constructor(
@@ -22,7 +22,7 @@ class Relay private constructor(
     private val codes: Map<String, String>,
     private val log: File,
 ) : AutoCloseable {
-    /** The invite code the relay printed for [name] ("Ms. Rivera", "Ms. Okafor", "Ms. Johnson"). */
+    /** The invite code the relay printed for [name] ("Elena Rivera", "Grace Okafor", "Dana Johnson"). */
     fun invite(name: String): String = codes[name] ?: fail("the relay printed no invite for $name: $codes")
 
     /** What the relay logged (stderr), for a failure message. */
@@ -39,7 +39,7 @@ class Relay private constructor(
     companion object {
         private val LISTENING = Regex("""^homevisit relay listening on (http://\S+)$""")
         private val INVITE = Regex("""^\s+(\S.*?)\s+\((\w+)\s*\)\s+(\S+)\s*$""")
-        private val NAMES = listOf("Ms. Rivera", "Ms. Okafor", "Ms. Johnson")
+        private val NAMES = listOf("Elena Rivera", "Grace Okafor", "Dana Johnson")
 
         fun start(dataDir: Path): Relay {
             val binary = System.getProperty("homevisit.relay")
