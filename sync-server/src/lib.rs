@@ -18,6 +18,7 @@ mod backend;
 mod conformance_tests;
 mod consent;
 pub mod deletion;
+pub mod demo;
 pub mod device_list;
 mod embedded;
 mod embedded_access;
@@ -39,7 +40,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use automerge::AutoCommit;
-use homevisit_docs::DocId;
+use homevisit_docs::{DocId, DocKind};
 use homevisit_store::{DbKey, Store, StoreError};
 use tokio::sync::{oneshot, watch};
 
@@ -193,11 +194,23 @@ impl Relay {
     /// fills a scratch store in memory (the phone's layer is what turns records into documents),
     /// whose documents are then merged into the relay's.
     pub fn import_with(&self, write: impl FnOnce(&mut Store) -> Result<(), StoreError>) -> Result<(), RelayError> {
+        self.import_kinds(&DocKind::ALL, write)
+    }
+
+    /// As [`Relay::import_with`], merging only the scratch store's documents of `kinds`: the rest
+    /// only served `write` (the roster a visit's plan is checked against, when the relay has its
+    /// own documents for it from [`Relay::upsert_records`] and a second creation must not merge).
+    pub fn import_kinds(
+        &self,
+        kinds: &[DocKind],
+        write: impl FnOnce(&mut Store) -> Result<(), StoreError>,
+    ) -> Result<(), RelayError> {
         let mut scratch = Store::in_memory()?;
         write(&mut scratch)?;
         let docs = scratch
             .document_ids(None)?
             .into_iter()
+            .filter(|id| kinds.contains(&id.kind))
             .map(|id| Ok((id, scratch.stored_document(&id)?.0)))
             .collect::<Result<Vec<_>, StoreError>>()?;
         self.backend.import(&docs)?;

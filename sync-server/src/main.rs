@@ -218,31 +218,22 @@ async fn shutdown_signal() {
     let _ = ctrl_c.await;
 }
 
-/// Imports the demo district into an empty relay and prints invite codes for two partners, their
-/// coordinator and a district administrator (enrolled in the same school).
+/// Imports the demo district into an empty relay through the roster import (`demo.rs`) and prints
+/// invite codes for two partners, their coordinator and a district administrator.
 fn demo_district(running: &homevisit_relay::RunningRelay) -> Result<(), String> {
-    let relay = &running.relay;
     let now = chrono::Local::now();
-    let data = homevisit_fixtures::demo::data_set(now.date_naive(), *now.offset());
-    if relay.document_count().map_err(|e| e.to_string())? > 0 {
+    let invites = homevisit_relay::demo::import_demo_district(&running.relay, now.date_naive(), *now.offset())
+        .map_err(|e| e.to_string())?;
+    let Some(invites) = invites else {
         println!("(the relay already has data: not importing the demo district)");
         return Ok(());
-    }
-    relay
-        .import_with(|store| store.import_district(&data.schools, &data.educators, &data.families, &data.visits))
-        .map_err(|e| e.to_string())?;
-    println!("imported the demo district; single-use invite codes:");
-    let person = |name: &str| data.educators.iter().find(|e| e.display_name == name).expect("demo educator");
-    let (rivera, okafor, johnson) = (person("Elena Rivera"), person("Grace Okafor"), person("Dana Johnson"));
-    for (name, school, role) in [
-        ("Elena Rivera", rivera.school_id, Role::Educator(rivera.id)),
-        ("Grace Okafor", okafor.school_id, Role::Educator(okafor.id)),
-        ("Dana Johnson", johnson.school_id, Role::SchoolCoordinator),
-        // Last, so readers that wait for the first three are unaffected.
-        ("District", johnson.school_id, Role::DistrictAdmin),
-    ] {
-        let code = relay.access().invite(&school, &role).map_err(|e| e.to_string())?;
-        println!("  {name:<12} ({:<11}) {code}", role.as_str());
+    };
+    println!(
+        "imported the demo district (its OneRoster export, crates/homevisit-fixtures/demo-district, as `roster import` \
+         does); single-use invite codes:"
+    );
+    for invite in invites {
+        println!("  {:<12} ({:<11}) {}", invite.name, invite.role.as_str(), invite.code);
     }
     Ok(())
 }

@@ -1,65 +1,78 @@
 //! A small demo district (fictional people) for the README's first command and manual testing.
-//! Visits are placed relative to `today` so "today's visits" always has something to show.
+//! Its roster is a OneRoster 1.1 CSV export (`demo-district/`, compiled in), parsed exactly as a
+//! district's is; visits are placed relative to `today` so "today's visits" always has something
+//! to show.
+
+use std::collections::BTreeMap;
 
 use chrono::{Duration, FixedOffset, NaiveDate, TimeZone};
 use homevisit_model::*;
+use homevisit_roster::{Format, Roster, ids};
 
 use crate::{DataSet, stable_uuid};
+
+/// The demo district's OneRoster export, by file name: the files `roster import` reads.
+pub fn oneroster_files() -> BTreeMap<String, Vec<u8>> {
+    [
+        ("orgs.csv", &include_bytes!("../demo-district/orgs.csv")[..]),
+        ("users.csv", &include_bytes!("../demo-district/users.csv")[..]),
+        ("classes.csv", &include_bytes!("../demo-district/classes.csv")[..]),
+        ("enrollments.csv", &include_bytes!("../demo-district/enrollments.csv")[..]),
+    ]
+    .into_iter()
+    .map(|(name, bytes)| (name.to_string(), bytes.to_vec()))
+    .collect()
+}
+
+/// The demo district's roster, parsed from [`oneroster_files`] as a district's is.
+pub fn roster() -> Roster {
+    homevisit_roster::parse(Format::OneRoster, &oneroster_files())
+        .expect("the demo district's OneRoster export is valid")
+}
 
 fn at(today: NaiveDate, offset: FixedOffset, days: i64, hour: u32, minute: u32) -> Timestamp {
     let local = (today + Duration::days(days)).and_hms_opt(hour, minute, 0).expect("valid time");
     Timestamp(offset.from_local_datetime(&local).unwrap().with_timezone(&chrono::Utc))
 }
 
-/// The demo district, with visits around `today` in the time zone at `offset`.
+/// The demo district, with visits around `today` in the time zone at `offset`. Its schools,
+/// educators and families are [`roster`]'s (in the order below), so a relay that imported the
+/// roster holds the records these visits name.
 pub fn data_set(today: NaiveDate, offset: FixedOffset) -> DataSet {
-    let school = |name: &str| School { id: SchoolId(stable_uuid(&format!("demo/school/{name}"))), name: name.into() };
-    let schools = vec![school("Lincoln Elementary"), school("Roosevelt Middle")];
-    let (lincoln, roosevelt) = (schools[0].id, schools[1].id);
-
-    let educator = |name: &str, school_id, role, trained: Option<&str>| Educator {
-        id: EducatorId(stable_uuid(&format!("demo/educator/{name}"))),
-        school_id,
-        display_name: name.into(),
-        role,
-        training_date: trained.and_then(Day::parse),
+    const F: Format = Format::OneRoster;
+    let roster = roster();
+    let school = |source: &str| {
+        let id = ids::school_id(F, source);
+        roster.schools.iter().find(|s| s.id == id).cloned().expect("a demo school")
+    };
+    let schools = vec![school("sch-lincoln"), school("sch-roosevelt")];
+    let educator = |staff: &str, school: &str| {
+        let id = ids::educator_id(F, staff, school);
+        roster.educators.iter().find(|e| e.id == id).cloned().expect("a demo educator")
     };
     let educators = vec![
-        educator("Elena Rivera", lincoln, EducatorRole::Teacher, Some("2025-06-20")),
-        educator("David Chen", lincoln, EducatorRole::Teacher, Some("2025-06-20")),
-        educator("Grace Okafor", lincoln, EducatorRole::Paraprofessional, None),
-        educator("Sami Haddad", roosevelt, EducatorRole::Teacher, Some("2024-08-01")),
-        educator("Priya Patel", roosevelt, EducatorRole::Counselor, Some("2024-08-01")),
-        educator("Dana Johnson", lincoln, EducatorRole::Coordinator, Some("2023-07-10")),
+        educator("stf-rivera", "sch-lincoln"),
+        educator("stf-chen", "sch-lincoln"),
+        educator("stf-okafor", "sch-lincoln"),
+        educator("stf-haddad", "sch-roosevelt"),
+        educator("stf-patel", "sch-roosevelt"),
+        educator("stf-johnson", "sch-lincoln"),
     ];
     let [rivera, chen, okafor, haddad, patel] = [0, 1, 2, 3, 4].map(|i| educators[i].id);
-
-    let family = |name: &str, school_id, lang: &str, interpreter_needed, students: &[(&str, &str)]| Family {
-        id: FamilyId(stable_uuid(&format!("demo/family/{name}"))),
-        school_id,
-        display_name: name.into(),
-        preferred_language: Language::parse(lang).expect("valid tag"),
-        interpreter_needed,
-        contact: Some(ContactPreference { channel: CommunicationChannel::Text, rhythm: "every other week".into() }),
-        students: students
-            .iter()
-            .map(|(n, g)| Student {
-                first_name: n.to_string(),
-                grade: Grade::parse(g).expect("valid grade"),
-                classes: Vec::new(),
-            })
-            .collect(),
-        agreement_renewed: None,
+    // A family is keyed by its first guardian.
+    let family = |guardian: &str, school: &str| {
+        let id = ids::family_id(F, guardian, school);
+        roster.families.iter().find(|f| f.id == id).cloned().expect("a demo family")
     };
     let families = vec![
-        family("Morales family", lincoln, "es", true, &[("Sofia", "2"), ("Mateo", "K")]),
-        family("Nguyen family", lincoln, "vi", true, &[("Linh", "4")]),
-        family("Brooks family", lincoln, "en", false, &[("Jayden", "3")]),
-        family("Haddad family", roosevelt, "ar", true, &[("Yara", "7")]),
-        family("Kowalski family", roosevelt, "en", false, &[("Emma", "6"), ("Jan", "8")]),
-        family("Mensah family", lincoln, "en", false, &[("Kofi", "1")]),
-        family("Tanaka family", roosevelt, "ja", false, &[("Ren", "7")]),
-        family("Lopez family", lincoln, "es", false, &[("Camila", "5")]),
+        family("g-morales-1", "sch-lincoln"),
+        family("g-nguyen", "sch-lincoln"),
+        family("g-brooks", "sch-lincoln"),
+        family("g-haddad", "sch-roosevelt"),
+        family("g-kowalski", "sch-roosevelt"),
+        family("g-mensah", "sch-lincoln"),
+        family("g-tanaka", "sch-roosevelt"),
+        family("g-lopez", "sch-lincoln"),
     ];
 
     let mut visits = Vec::new();
@@ -190,5 +203,28 @@ mod tests {
         }
         let local_day = |t: Timestamp| t.0.with_timezone(&offset).date_naive();
         assert_eq!(data.visits.iter().filter(|(l, _)| local_day(l.plan.scheduled_at) == today).count(), 3);
+    }
+
+    #[test]
+    fn the_demo_data_set_is_exactly_its_oneroster_roster() {
+        let data = data_set(NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(), FixedOffset::east_opt(0).unwrap());
+        let roster = roster();
+        fn sorted<T: Clone, K: Ord>(v: &[T], key: impl Fn(&T) -> K) -> Vec<T> {
+            let mut v = v.to_vec();
+            v.sort_by_key(key);
+            v
+        }
+        assert_eq!(sorted(&data.schools, |s| s.id), roster.schools);
+        assert_eq!(sorted(&data.educators, |e| e.id), roster.educators);
+        assert_eq!(sorted(&data.families, |f| f.id), roster.families);
+        let name = |i: usize| data.educators[i].display_name.as_str();
+        assert_eq!([name(0), name(2), name(5)], ["Elena Rivera", "Grace Okafor", "Dana Johnson"]);
+        assert_eq!(data.educators[5].role, EducatorRole::Coordinator, "by the metadata.homevisit.role column");
+        assert_eq!(data.educators[2].role, EducatorRole::Paraprofessional, "an aide");
+        let morales = &data.families[0];
+        assert_eq!(morales.display_name, "Morales family");
+        assert_eq!((morales.preferred_language.as_str(), morales.interpreter_needed), ("es", true));
+        let sofia = morales.students.iter().find(|s| s.first_name == "Sofia").unwrap();
+        assert_eq!(sofia.classes.len(), 2, "a student in two classes: {:?}", sofia.classes);
     }
 }

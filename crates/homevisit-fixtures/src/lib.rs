@@ -3,7 +3,8 @@
 //! - [`forms`]: a faithful port of the peer benchmark's form generator
 //!   (`shared/peers/automerge-repo/lib/form.mjs`), so homevisit and the peer are measured on the
 //!   same content; and its mapping onto homevisit's model (family, plan, notes, debrief).
-//! - [`demo`]: a small, readable district for the README's first command and for manual testing.
+//! - [`demo`]: a small, readable district for the README's first command and for manual testing:
+//!   its roster is the OneRoster export in `demo-district/`, its visits are placed around today.
 
 pub mod demo;
 pub mod forms;
