@@ -152,6 +152,9 @@ pub(crate) trait Records {
     fn stored_visit_log(&mut self, visit: VisitId) -> Result<Option<VisitLog>, DocFailure>;
     /// The family's declined visits no coordinator has lifted (`consent`).
     fn open_declines(&mut self, family: FamilyId) -> Result<Vec<VisitId>, DocFailure>;
+    /// The family recorded for a visit's stored log when it passed [`homevisit_docs::check`]
+    /// (before the change being judged); `None` if the log is not stored or never passed.
+    fn visit_family(&mut self, visit: VisitId) -> Result<Option<FamilyId>, DocFailure>;
 }
 
 /// Decides whether a received change may be stored: sees it as it would be stored, and the
@@ -198,12 +201,13 @@ pub struct Changed {
 }
 
 /// The relay's records as a judge's unit tests need them: what was attested of a visit, its stored
-/// log, a family's open declines; nothing stored otherwise.
+/// log and recorded family, a family's open declines; nothing stored otherwise.
 #[cfg(test)]
 #[derive(Default)]
 pub(crate) struct HeldRecords {
     pub attested: Option<[Option<EducatorId>; 3]>,
     pub stored: Option<VisitLog>,
+    pub family: Option<FamilyId>,
     pub declines: Vec<VisitId>,
 }
 
@@ -223,6 +227,9 @@ impl Records for HeldRecords {
     }
     fn open_declines(&mut self, _: FamilyId) -> Result<Vec<VisitId>, DocFailure> {
         Ok(self.declines.clone())
+    }
+    fn visit_family(&mut self, _: VisitId) -> Result<Option<FamilyId>, DocFailure> {
+        Ok(self.family)
     }
     fn deleted(&mut self, _: &DocId) -> Result<bool, DocFailure> {
         Ok(false)

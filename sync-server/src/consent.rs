@@ -3,8 +3,9 @@
 //!
 //! - A visit log stored with status `family_declined` records a decline of its family (the first
 //!   time that visit is seen declined; by the device that wrote it, relay time).
-//! - While a family has a decline no coordinator has lifted, no new visit log for it is accepted,
-//!   and a declined visit's status cannot be changed away from `family_declined`.
+//! - While a family has a decline no coordinator has lifted, no visit log new to it is accepted (a
+//!   new visit, or a stored one moved to it from the family the relay recorded for it), and a
+//!   declined visit's status cannot be changed away from `family_declined`.
 //! - A family's renewed agreement (`Family::agreement_renewed`) lifts the declines it lists; only
 //!   a school coordinator's or district administrator's device may make it lift one (an
 //!   educator's device that writes the family record otherwise is unaffected).
@@ -17,21 +18,24 @@ use crate::attest::Effect;
 use crate::backend::Records;
 
 /// Judges a received visit log against its family's declines: `None` refuses it.
-pub(crate) fn judge_visit_log(
-    log: &VisitLog,
-    is_new: bool,
-    records: &mut dyn Records,
-) -> Result<Option<Vec<Effect>>, DocFailure> {
+pub(crate) fn judge_visit_log(log: &VisitLog, records: &mut dyn Records) -> Result<Option<Vec<Effect>>, DocFailure> {
     let (family, visit) = (log.plan.family_id, log.plan.id);
     let open = records.open_declines(family)?;
     let declined_here = log.outcome.status == VisitStatus::FamilyDeclined;
-    if is_new && !open.is_empty() && !declined_here {
+    if new_to_family(log, records)? && !open.is_empty() && !declined_here {
         return Ok(None);
     }
     if open.contains(&visit) && !declined_here {
         return Ok(None);
     }
     Ok(Some(if declined_here && !open.contains(&visit) { vec![Effect::Decline { family, visit }] } else { vec![] }))
+}
+
+/// Whether the relay holds no visit under the log's family with this id: a new visit, or a stored
+/// one a device moved here from another family (decided from the family the relay recorded for
+/// the visit, never from the log, which is what a moving device rewrites).
+fn new_to_family(log: &VisitLog, records: &mut dyn Records) -> Result<bool, DocFailure> {
+    Ok(records.visit_family(log.plan.id)? != Some(log.plan.family_id))
 }
 
 /// Judges a received family record written by a device of `role`: `None` refuses it.
@@ -56,15 +60,21 @@ pub(crate) fn judge_family(
 
 #[cfg(test)]
 mod tests {
-    use homevisit_model::{AgreementRenewal, EducatorId, Timestamp, VisitId};
+    use homevisit_model::{AgreementRenewal, EducatorId, FamilyId, Timestamp, VisitId};
 
     use super::*;
 
     use crate::backend::HeldRecords;
 
-    /// Records holding a family's open declines.
+    /// Records holding a family's open declines, and the family the relay recorded for the visit
+    /// being judged (`None`: the relay does not hold the visit).
+    fn held(declines: Vec<VisitId>, family: Option<FamilyId>) -> HeldRecords {
+        HeldRecords { declines, family, ..HeldRecords::default() }
+    }
+
+    /// Records holding a family's open declines (for judging a family record).
     fn declines(visits: Vec<VisitId>) -> HeldRecords {
-        HeldRecords { declines: visits, ..HeldRecords::default() }
+        held(visits, None)
     }
 
     fn data() -> homevisit_fixtures::DataSet {
@@ -77,17 +87,30 @@ mod tests {
     #[test]
     fn a_declined_family_gets_no_new_visit_and_its_no_stays() {
         let log = data().visits[0].0.clone();
-        let declined = VisitId::new();
-        let mut none = declines(vec![]);
-        assert_eq!(judge_visit_log(&log, true, &mut none).unwrap(), Some(vec![]));
-        let mut open = declines(vec![declined]);
-        assert_eq!(judge_visit_log(&log, true, &mut open).unwrap(), None, "a new visit for a declined family");
-        assert_eq!(judge_visit_log(&log, false, &mut open).unwrap(), Some(vec![]), "an earlier visit is still edited");
-        let mut the_declined = declines(vec![log.plan.id]);
-        assert_eq!(judge_visit_log(&log, false, &mut the_declined).unwrap(), None, "un-declining a visit");
+        let (declined, stored_here) = (VisitId::new(), Some(log.plan.family_id));
+        let judge = |records: &mut HeldRecords| judge_visit_log(&log, records).unwrap();
+        assert_eq!(judge(&mut held(vec![], None)), Some(vec![]));
+        assert_eq!(judge(&mut held(vec![declined], None)), None, "a new visit for a declined family");
+        assert_eq!(judge(&mut held(vec![declined], stored_here)), Some(vec![]), "an earlier visit is still edited");
+        assert_eq!(judge(&mut held(vec![log.plan.id], stored_here)), None, "un-declining a visit");
         let mut no = log.clone();
         no.outcome.status = VisitStatus::FamilyDeclined;
-        let recorded = judge_visit_log(&no, false, &mut none).unwrap().unwrap();
+        let recorded = judge_visit_log(&no, &mut held(vec![], stored_here)).unwrap().unwrap();
+        assert_eq!(recorded, vec![Effect::Decline { family: log.plan.family_id, visit: log.plan.id }]);
+    }
+
+    #[test]
+    fn a_visit_moved_to_a_declined_family_is_judged_new_to_it() {
+        let log = data().visits[0].0.clone();
+        // The relay holds the visit under another family; the received log names this one.
+        let elsewhere = Some(FamilyId::new());
+        let judge = |records: &mut HeldRecords| judge_visit_log(&log, records).unwrap();
+        assert_eq!(judge(&mut held(vec![VisitId::new()], elsewhere)), None, "moved to a declined family");
+        assert_eq!(judge(&mut held(vec![], elsewhere)), Some(vec![]), "moved to a family with no open decline");
+        // Moved there as declined, it records the decline, as a new declined visit would.
+        let mut no = log.clone();
+        no.outcome.status = VisitStatus::FamilyDeclined;
+        let recorded = judge_visit_log(&no, &mut held(vec![VisitId::new()], elsewhere)).unwrap().unwrap();
         assert_eq!(recorded, vec![Effect::Decline { family: log.plan.family_id, visit: log.plan.id }]);
     }
 
