@@ -208,7 +208,8 @@ pub(crate) struct HeldRecords {
     pub attested: Option<[Option<EducatorId>; 3]>,
     pub stored: Option<VisitLog>,
     pub family: Option<FamilyId>,
-    pub declines: Vec<VisitId>,
+    /// Open declines: the family, and its declined visit.
+    pub declines: Vec<(FamilyId, VisitId)>,
 }
 
 #[cfg(test)]
@@ -225,8 +226,8 @@ impl Records for HeldRecords {
     fn stored_visit_log(&mut self, _: VisitId) -> Result<Option<VisitLog>, DocFailure> {
         Ok(self.stored.clone())
     }
-    fn open_declines(&mut self, _: FamilyId) -> Result<Vec<VisitId>, DocFailure> {
-        Ok(self.declines.clone())
+    fn open_declines(&mut self, family: FamilyId) -> Result<Vec<VisitId>, DocFailure> {
+        Ok(self.declines.iter().filter(|(f, _)| *f == family).map(|(_, v)| *v).collect())
     }
     fn visit_family(&mut self, _: VisitId) -> Result<Option<FamilyId>, DocFailure> {
         Ok(self.family)

@@ -223,7 +223,7 @@ async fn a_declined_family_is_not_planned_until_a_coordinator_records_its_agreem
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_visit_moved_to_a_declined_family_is_refused_and_stays_with_its_family() {
+async fn moving_a_visit_does_not_get_round_a_familys_no() {
     let dir = tempfile::tempdir().unwrap();
     let (relay, admin, data) = seeded_relay(&dir.path().join("relay"));
     let (rivera, chen) = (educator(&data, "Elena Rivera"), educator(&data, "David Chen"));
@@ -254,6 +254,16 @@ async fn a_visit_moved_to_a_declined_family_is_refused_and_stays_with_its_family
     let mut doc = edited(&admin, visit, |log| log.plan.family_id = brooks.id);
     assert_eq!(send(&chen_phone, log_id(visit), &mut doc).await, None);
     assert_eq!(relay_visit_log(&admin, visit).plan.family_id, brooks.id);
+
+    // Nor is the declined visit moved off its family (as a planned visit of another family, the
+    // "no" would be gone from its record): refused, and it stays the family's, declined.
+    let mut doc = edited(&admin, declined.plan.id, |log| {
+        log.plan.family_id = brooks.id;
+        log.outcome.status = VisitStatus::Planned;
+    });
+    assert_eq!(send(&rivera_phone, log_id(declined.plan.id), &mut doc).await, Some(RejectReason::Forbidden));
+    let kept = relay_visit_log(&admin, declined.plan.id);
+    assert_eq!((kept.plan.family_id, kept.outcome.status), (family, VisitStatus::FamilyDeclined));
     drop(relay);
 }
 
