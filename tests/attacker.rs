@@ -6,9 +6,10 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use homevisit_docs::DocId;
+use homevisit_docs::automerge::{ActorId, AutoCommit};
+use homevisit_docs::{DocId, DocKind, create_record};
 use homevisit_fixtures::DataSet;
-use homevisit_model::{Educator, VisitLog};
+use homevisit_model::{Educator, Family, FamilyId, VisitLog};
 use homevisit_protocol::{DocMessage, SyncBatch};
 use homevisit_relay::Relay;
 use homevisit_relay::access::Role;
@@ -34,6 +35,21 @@ pub fn seeded_relay(
 
 pub fn educator<'a>(data: &'a DataSet, name: &str) -> &'a Educator {
     data.educators.iter().find(|e| e.display_name == name).expect("a demo educator")
+}
+
+/// A new family of `like`'s school, as a valid record.
+pub fn new_family(like: &Family) -> (DocId, AutoCommit) {
+    let mut family = like.clone();
+    family.id = FamilyId::new();
+    (DocId::new(DocKind::Family, family.id.uuid()), create_record(&family, &ActorId::random()).unwrap())
+}
+
+/// The value of the relay's counter `name` (its `/metrics`, at `url`).
+pub async fn metric(url: &str, name: &str) -> u64 {
+    let text = reqwest::get(format!("{url}/metrics")).await.unwrap().text().await.unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix(name).and_then(|rest| rest.trim().parse().ok()))
+        .unwrap_or_else(|| panic!("{name} in {text}"))
 }
 
 /// The demo visit made by exactly these educators, in this order.

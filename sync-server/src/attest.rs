@@ -167,7 +167,7 @@ mod tests {
         let (a, b, c) = (EducatorId::new(), EducatorId::new(), EducatorId::new());
         let log = completed(a, b);
         // A's device recorded outcome and agreement; the confirmation is B's to give.
-        let mut held = Held { attested: Some([Some(a), Some(a), None]), stored: None, declines: vec![] };
+        let mut held = Held { attested: Some([Some(a), Some(a), None]), ..Held::default() };
         assert_eq!(judge(&log, false, Role::Educator(a), &mut held), None, "the recorder confirming");
         assert_eq!(judge(&log, false, Role::Educator(c), &mut held), None, "a third educator confirming");
         assert_eq!(judge(&log, false, Role::SchoolCoordinator, &mut held), None);
@@ -180,7 +180,7 @@ mod tests {
         };
         assert_eq!(accepted, vec![confirmation]);
         // Unchanged values need nobody in particular: B's later edits keep A's recorded fields.
-        let mut held = Held { attested: Some([Some(a), Some(a), Some(b)]), stored: None, declines: vec![] };
+        let mut held = Held { attested: Some([Some(a), Some(a), Some(b)]), ..Held::default() };
         assert_eq!(judge(&log, false, Role::Educator(b), &mut held), Some(vec![]));
     }
 
@@ -189,11 +189,11 @@ mod tests {
         let (a, b) = (EducatorId::new(), EducatorId::new());
         let mut log = completed(a, b);
         log.outcome.partner_confirmation = None;
-        let mut held = Held { attested: None, stored: None, declines: vec![] };
+        let mut held = Held::default();
         assert_eq!(judge(&log, true, Role::Educator(b), &mut held), None, "B's device writing A as recorder");
         let created = judge(&log, true, Role::Educator(a), &mut held).unwrap();
         assert_eq!(created.len(), 3, "a new visit gets a row for every field: {created:?}");
-        let mut held = Held { attested: Some([Some(a), Some(a), Some(b)]), stored: None, declines: vec![] };
+        let mut held = Held { attested: Some([Some(a), Some(a), Some(b)]), ..Held::default() };
         let cleared = judge(&log, false, Role::Educator(a), &mut held).unwrap();
         assert_eq!(
             cleared,
@@ -217,7 +217,8 @@ mod tests {
             outcome: VisitOutcome { coordinator_confirmation: confirmation.clone(), ..alone.outcome.clone() },
             ..alone.clone()
         };
-        let mut held = Held { attested: Some([Some(a), Some(a), None]), stored: Some(alone.clone()), declines: vec![] };
+        let mut held =
+            Held { attested: Some([Some(a), Some(a), None]), stored: Some(alone.clone()), ..Held::default() };
         let effects = judge_coordinator_confirmation(&confirmed, &mut held).unwrap().unwrap();
         assert!(matches!(
             effects[..],
@@ -229,24 +230,20 @@ mod tests {
         assert_eq!(judge_coordinator_confirmation(&more, &mut held).unwrap(), None);
         // Nothing new (or a visit the relay does not have): refused.
         assert_eq!(judge_coordinator_confirmation(&alone, &mut held).unwrap(), None);
-        assert_eq!(
-            judge_coordinator_confirmation(&confirmed, &mut Held { attested: None, stored: None, declines: vec![] })
-                .unwrap(),
-            None
-        );
+        assert_eq!(judge_coordinator_confirmation(&confirmed, &mut Held::default()).unwrap(), None);
         // A pair's visit is the pair's to confirm.
         let pair =
             VisitLog { plan: VisitPlan { educator_ids: vec![a, b], ..confirmed.plan.clone() }, ..confirmed.clone() };
         let mut held_pair = Held {
             attested: None,
             stored: Some(VisitLog { outcome: alone.outcome.clone(), ..pair.clone() }),
-            declines: vec![],
+            ..Held::default()
         };
         assert_eq!(judge_coordinator_confirmation(&pair, &mut held_pair).unwrap(), None);
         // The educator's device cannot set it, and keeps it once the relay holds it.
         assert_eq!(judge(&confirmed, false, Role::Educator(a), &mut held), None);
         let mut held_confirmed =
-            Held { attested: Some([Some(a), Some(a), None]), stored: Some(confirmed.clone()), declines: vec![] };
+            Held { attested: Some([Some(a), Some(a), None]), stored: Some(confirmed.clone()), ..Held::default() };
         assert_eq!(judge(&confirmed, false, Role::Educator(a), &mut held_confirmed), Some(vec![]));
     }
 
@@ -254,12 +251,12 @@ mod tests {
     fn a_visit_stored_before_attestations_is_judged_against_what_it_held() {
         let (a, b) = (EducatorId::new(), EducatorId::new());
         let log = completed(a, b);
-        let mut held = Held { attested: None, stored: Some(log.clone()), declines: vec![] };
+        let mut held = Held { attested: None, stored: Some(log.clone()), ..Held::default() };
         let effects = judge(&log, false, Role::Educator(a), &mut held).unwrap();
         assert!(effects.iter().all(|e| matches!(e, Effect::Attest { source: Source::Before, .. })), "{effects:?}");
         let mut unconfirmed = log.clone();
         unconfirmed.outcome.partner_confirmation = None;
-        let mut held = Held { attested: None, stored: Some(unconfirmed), declines: vec![] };
+        let mut held = Held { attested: None, stored: Some(unconfirmed), ..Held::default() };
         assert_eq!(judge(&log, false, Role::Educator(a), &mut held), None);
     }
 }

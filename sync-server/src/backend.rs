@@ -152,6 +152,9 @@ pub(crate) trait Records {
     fn stored_visit_log(&mut self, visit: VisitId) -> Result<Option<VisitLog>, DocFailure>;
     /// The family's declined visits no coordinator has lifted (`consent`).
     fn open_declines(&mut self, family: FamilyId) -> Result<Vec<VisitId>, DocFailure>;
+    /// The family recorded for a visit's stored log when it passed [`homevisit_docs::check`]
+    /// (before the change being judged); `None` if the log is not stored or never passed.
+    fn visit_family(&mut self, visit: VisitId) -> Result<Option<FamilyId>, DocFailure>;
 }
 
 /// Decides whether a received change may be stored: sees it as it would be stored, and the
@@ -198,13 +201,15 @@ pub struct Changed {
 }
 
 /// The relay's records as a judge's unit tests need them: what was attested of a visit, its stored
-/// log, a family's open declines; nothing stored otherwise.
+/// log and recorded family, a family's open declines; nothing stored otherwise.
 #[cfg(test)]
 #[derive(Default)]
 pub(crate) struct HeldRecords {
     pub attested: Option<[Option<EducatorId>; 3]>,
     pub stored: Option<VisitLog>,
-    pub declines: Vec<VisitId>,
+    pub family: Option<FamilyId>,
+    /// Open declines: the family, and its declined visit.
+    pub declines: Vec<(FamilyId, VisitId)>,
 }
 
 #[cfg(test)]
@@ -221,8 +226,11 @@ impl Records for HeldRecords {
     fn stored_visit_log(&mut self, _: VisitId) -> Result<Option<VisitLog>, DocFailure> {
         Ok(self.stored.clone())
     }
-    fn open_declines(&mut self, _: FamilyId) -> Result<Vec<VisitId>, DocFailure> {
-        Ok(self.declines.clone())
+    fn open_declines(&mut self, family: FamilyId) -> Result<Vec<VisitId>, DocFailure> {
+        Ok(self.declines.iter().filter(|(f, _)| *f == family).map(|(_, v)| *v).collect())
+    }
+    fn visit_family(&mut self, _: VisitId) -> Result<Option<FamilyId>, DocFailure> {
+        Ok(self.family)
     }
     fn deleted(&mut self, _: &DocId) -> Result<bool, DocFailure> {
         Ok(false)

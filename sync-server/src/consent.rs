@@ -3,8 +3,10 @@
 //!
 //! - A visit log stored with status `family_declined` records a decline of its family (the first
 //!   time that visit is seen declined; by the device that wrote it, relay time).
-//! - While a family has a decline no coordinator has lifted, no new visit log for it is accepted,
-//!   and a declined visit's status cannot be changed away from `family_declined`.
+//! - While a family has a decline no coordinator has lifted, no visit log new to it is accepted (a
+//!   new visit, or a stored one moved to it from the family the relay recorded for it), and a
+//!   declined visit's status cannot be changed away from `family_declined`, nor the visit moved
+//!   off its family (which would take the family's "no" off its record).
 //! - A family's renewed agreement (`Family::agreement_renewed`) lifts the declines it lists; only
 //!   a school coordinator's or district administrator's device may make it lift one (an
 //!   educator's device that writes the family record otherwise is unaffected).
@@ -17,15 +19,21 @@ use crate::attest::Effect;
 use crate::backend::Records;
 
 /// Judges a received visit log against its family's declines: `None` refuses it.
-pub(crate) fn judge_visit_log(
-    log: &VisitLog,
-    is_new: bool,
-    records: &mut dyn Records,
-) -> Result<Option<Vec<Effect>>, DocFailure> {
+pub(crate) fn judge_visit_log(log: &VisitLog, records: &mut dyn Records) -> Result<Option<Vec<Effect>>, DocFailure> {
     let (family, visit) = (log.plan.family_id, log.plan.id);
+    // The family the relay holds the visit under: never the log's word, which is what a device
+    // moving the visit rewrites.
+    let recorded = records.visit_family(visit)?;
+    if let Some(before) = recorded.filter(|f| *f != family)
+        && records.open_declines(before)?.contains(&visit)
+    {
+        return Ok(None); // a declined visit moved off its family
+    }
     let open = records.open_declines(family)?;
     let declined_here = log.outcome.status == VisitStatus::FamilyDeclined;
-    if is_new && !open.is_empty() && !declined_here {
+    // New to the family: a new visit, or a stored one moved here from another family.
+    let new_to_family = recorded != Some(family);
+    if new_to_family && !open.is_empty() && !declined_here {
         return Ok(None);
     }
     if open.contains(&visit) && !declined_here {
@@ -56,15 +64,16 @@ pub(crate) fn judge_family(
 
 #[cfg(test)]
 mod tests {
-    use homevisit_model::{AgreementRenewal, EducatorId, Timestamp, VisitId};
+    use homevisit_model::{AgreementRenewal, EducatorId, FamilyId, Timestamp, VisitId};
 
     use super::*;
 
     use crate::backend::HeldRecords;
 
-    /// Records holding a family's open declines.
-    fn declines(visits: Vec<VisitId>) -> HeldRecords {
-        HeldRecords { declines: visits, ..HeldRecords::default() }
+    /// Records holding open declines (family, visit), and the family the relay recorded for the
+    /// visit being judged (`None`: the relay does not hold the visit).
+    fn held(declines: &[(FamilyId, VisitId)], family: Option<FamilyId>) -> HeldRecords {
+        HeldRecords { declines: declines.to_vec(), family, ..HeldRecords::default() }
     }
 
     fn data() -> homevisit_fixtures::DataSet {
@@ -77,25 +86,54 @@ mod tests {
     #[test]
     fn a_declined_family_gets_no_new_visit_and_its_no_stays() {
         let log = data().visits[0].0.clone();
-        let declined = VisitId::new();
-        let mut none = declines(vec![]);
-        assert_eq!(judge_visit_log(&log, true, &mut none).unwrap(), Some(vec![]));
-        let mut open = declines(vec![declined]);
-        assert_eq!(judge_visit_log(&log, true, &mut open).unwrap(), None, "a new visit for a declined family");
-        assert_eq!(judge_visit_log(&log, false, &mut open).unwrap(), Some(vec![]), "an earlier visit is still edited");
-        let mut the_declined = declines(vec![log.plan.id]);
-        assert_eq!(judge_visit_log(&log, false, &mut the_declined).unwrap(), None, "un-declining a visit");
+        let (family, declined) = (log.plan.family_id, VisitId::new());
+        let stored_here = Some(family);
+        let judge = |records: &mut HeldRecords| judge_visit_log(&log, records).unwrap();
+        assert_eq!(judge(&mut held(&[], None)), Some(vec![]));
+        assert_eq!(judge(&mut held(&[(family, declined)], None)), None, "a new visit for a declined family");
+        assert_eq!(judge(&mut held(&[(family, declined)], stored_here)), Some(vec![]), "an earlier visit is edited");
+        assert_eq!(judge(&mut held(&[(family, log.plan.id)], stored_here)), None, "un-declining a visit");
         let mut no = log.clone();
         no.outcome.status = VisitStatus::FamilyDeclined;
-        let recorded = judge_visit_log(&no, false, &mut none).unwrap().unwrap();
-        assert_eq!(recorded, vec![Effect::Decline { family: log.plan.family_id, visit: log.plan.id }]);
+        let recorded = judge_visit_log(&no, &mut held(&[], stored_here)).unwrap().unwrap();
+        assert_eq!(recorded, vec![Effect::Decline { family, visit: log.plan.id }]);
+    }
+
+    #[test]
+    fn a_visit_moved_to_a_declined_family_is_judged_new_to_it() {
+        let log = data().visits[0].0.clone();
+        let family = log.plan.family_id;
+        // The relay holds the visit under another family; the received log names this one.
+        let elsewhere = Some(FamilyId::new());
+        let judge = |records: &mut HeldRecords| judge_visit_log(&log, records).unwrap();
+        assert_eq!(judge(&mut held(&[(family, VisitId::new())], elsewhere)), None, "moved to a declined family");
+        assert_eq!(judge(&mut held(&[], elsewhere)), Some(vec![]), "moved to a family with no open decline");
+        // Moved there as declined, it records the decline, as a new declined visit would.
+        let mut no = log.clone();
+        no.outcome.status = VisitStatus::FamilyDeclined;
+        let recorded = judge_visit_log(&no, &mut held(&[(family, VisitId::new())], elsewhere)).unwrap().unwrap();
+        assert_eq!(recorded, vec![Effect::Decline { family, visit: log.plan.id }]);
+    }
+
+    #[test]
+    fn a_declined_visit_is_not_moved_off_its_family() {
+        let mut log = data().visits[0].0.clone();
+        // The relay holds the visit, declined, under the family it was declined by.
+        let before = FamilyId::new();
+        let mut records = held(&[(before, log.plan.id)], Some(before));
+        assert_eq!(judge_visit_log(&log, &mut records).unwrap(), None, "moved off and un-declined");
+        log.outcome.status = VisitStatus::FamilyDeclined;
+        assert_eq!(judge_visit_log(&log, &mut records).unwrap(), None, "moved off, still declined");
+        // Once a coordinator lifted the decline, the visit is an ordinary visit again.
+        log.outcome.status = VisitStatus::Planned;
+        assert_eq!(judge_visit_log(&log, &mut held(&[], Some(before))).unwrap(), Some(vec![]));
     }
 
     #[test]
     fn only_a_coordinator_lifts_a_decline() {
         let mut family = data().families[0].clone();
         let declined = VisitId::new();
-        let mut open = declines(vec![declined]);
+        let mut open = held(&[(family.id, declined)], None);
         let educator = Role::Educator(EducatorId::new());
         assert_eq!(judge_family(&family, &educator, &mut open).unwrap(), Some(vec![]), "no renewal: any edit");
         family.agreement_renewed = Some(AgreementRenewal { agreed_at: Timestamp::now(), lifts: vec![declined] });
@@ -103,6 +141,6 @@ mod tests {
         let lifted = judge_family(&family, &Role::SchoolCoordinator, &mut open).unwrap().unwrap();
         assert_eq!(lifted, vec![Effect::Lift { family: family.id, visits: vec![declined] }]);
         // Once lifted, the family record is an ordinary record again for educators.
-        assert_eq!(judge_family(&family, &educator, &mut declines(vec![])).unwrap(), Some(vec![]));
+        assert_eq!(judge_family(&family, &educator, &mut held(&[], None)).unwrap(), Some(vec![]));
     }
 }

@@ -194,6 +194,10 @@ impl Records for RelayStore {
     fn open_declines(&mut self, family: FamilyId) -> Result<Vec<VisitId>, DocFailure> {
         StoreRecords(self).open_declines(family)
     }
+
+    fn visit_family(&mut self, visit: VisitId) -> Result<Option<FamilyId>, DocFailure> {
+        StoreRecords(self).visit_family(visit)
+    }
 }
 
 /// The store's records, seen from inside one of its own writes (which holds it borrowed).
@@ -227,6 +231,10 @@ impl Records for StoreRecords<'_> {
 
     fn open_declines(&mut self, family: FamilyId) -> Result<Vec<VisitId>, DocFailure> {
         relay_index::open_declines(self.0, family).map_err(store_failure)
+    }
+
+    fn visit_family(&mut self, visit: VisitId) -> Result<Option<FamilyId>, DocFailure> {
+        relay_index::recorded_family(self.0, &DocId::new(DocKind::VisitLog, visit.uuid())).map_err(store_failure)
     }
 }
 

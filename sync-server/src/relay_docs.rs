@@ -81,7 +81,7 @@ impl WriteRule<'_> {
             Content::VisitLog(log) => match visit_agrees_with_records(log, governing.as_ref(), records) {
                 Ok(true) => judge_all([
                     attest::judge_visit_log(log, received.is_new, role, records),
-                    consent::judge_visit_log(log, received.is_new, records),
+                    consent::judge_visit_log(log, records),
                 ]),
                 _ => Ok(None),
             },

@@ -104,6 +104,17 @@ pub fn document_scope(store: &RelayStore, doc: &DocId) -> Result<Option<Scope>> 
     }))
 }
 
+/// The family recorded for a stored document (a family record or a visit's log) when it passed
+/// [`homevisit_docs::check`]; `None` if it is not stored or has none.
+pub fn recorded_family(store: &RelayStore, doc: &DocId) -> Result<Option<FamilyId>> {
+    let family: Option<String> = store
+        .index_tables()
+        .prepare_cached("SELECT family_id FROM doc_families WHERE doc_id = ?1")?
+        .query_row([doc.to_string()], |r| r.get(0))
+        .optional()?;
+    Ok(family.and_then(|f| f.parse().ok()))
+}
+
 /// Records that `educator`'s device stored changes to visit `visit` (its log or notes).
 pub fn record_contributor(store: &RelayStore, visit: VisitId, educator: EducatorId) -> Result<()> {
     store

@@ -2,13 +2,14 @@
 //! `HOMEVISIT_TEST_POSTGRES` is set): the export holds what the phone wrote; after `family
 //! delete` no trace of it is left in the relay's files (raw and decrypted) or rows; the phone's
 //! next sync deletes it from its store (raw and decrypted) and confirms; the receipt lists that
-//! confirmation; a hostile device sending the deleted documents back is refused.
+//! confirmation; a hostile device sending the deleted documents back is refused. The district's
+//! notes retention reaches phones the same way.
 
 use std::path::Path;
 
 use homevisit_docs::{DocId, DocKind};
 use homevisit_e2e::attacker::{self, Device, educator, refusal};
-use homevisit_model::NoteField;
+use homevisit_model::{FamilyAgreement, NoteField, Place, Timestamp, VisitId, VisitNumber, VisitPlan};
 use homevisit_protocol::RejectReason;
 use homevisit_relay::deletion::DeletionReason;
 use homevisit_store::DbKey;
@@ -248,5 +249,73 @@ async fn a_deleted_family_leaves_no_trace_on_the_relay_or_the_phone() {
         assert_eq!(refusal(&reply.unwrap(), *id), Some(RejectReason::Forbidden), "{id}");
         assert!(admin.document(id).unwrap().is_none(), "{id} came back");
     }
+    drop(relay);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retention_purges_old_notes_from_the_phone_at_its_next_sync() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay_dir = dir.path().join("relay");
+    let (relay, admin, data) = attacker::seeded_relay(&relay_dir, "relay_process", "", &[]);
+    let (rivera, okafor) = (educator(&data, "Elena Rivera"), educator(&data, "Grace Okafor"));
+    let phone = Device::enroll(&admin, &relay.url(), dir.path(), rivera).await;
+    phone.sync().await;
+
+    // On her phone: a visit of more than a year ago (after she was trained, so her phone plans
+    // it), whose notes hold the marker, and a note on today's visit.
+    let lopez = data.families.iter().find(|f| f.display_name == "Lopez family").unwrap();
+    let long_ago = Timestamp::parse_rfc3339("2025-09-12T17:00:00Z").unwrap();
+    let old = VisitPlan {
+        id: VisitId::new(),
+        family_id: lopez.id,
+        school_id: lopez.school_id,
+        visit_number: VisitNumber::First,
+        educator_ids: vec![rivera.id, okafor.id],
+        interpreter: None,
+        place: Place::Home,
+        scheduled_at: long_ago,
+        family_agreement: Some(FamilyAgreement { agreed_at: long_ago, recorded_by: rivera.id }),
+        expected_end: None,
+    };
+    let recent = attacker::visit_of(&data, &["Elena Rivera", "Grace Okafor"]).plan.id;
+    let kept = "Ask about the library card";
+    {
+        let mut store = phone.store.lock().unwrap();
+        store.plan_visit(&old).unwrap();
+        store.set_note(old.id, NoteField::Learned, MARKER).unwrap();
+        store.set_note(recent, NoteField::NextSteps, kept).unwrap();
+    }
+    phone.sync().await;
+    assert_eq!(phone.unsynced(), 0);
+    assert_eq!(homevisit_e2e::relay_note(&admin, old.id, NoteField::Learned), MARKER);
+    let (old_log, old_notes) =
+        (DocId::new(DocKind::VisitLog, old.id.uuid()), DocId::new(DocKind::VisitNotes, old.id.uuid()));
+    // The checks below can fail: before retention is applied they find the marker.
+    let phone_db = dir.path().join(format!("{}.db", rivera.id));
+    let phone_key = DbKey::from_bytes([5; 32]);
+    assert!(document_texts(&phone_db, &phone_key).contains(MARKER));
+
+    // The district keeps notes for a year; the operator applies it (`retention apply`).
+    admin.set_notes_retention(12).unwrap();
+    let receipt = admin.apply_retention(chrono::Utc::now()).unwrap().expect("notes older than a year");
+    assert_eq!(receipt.reason, DeletionReason::Retention);
+    assert_eq!(receipt.documents, [old_notes], "only the old visit's notes");
+
+    // Her phone's next sync deletes them, with their history, and confirms; the visit's log (a
+    // coordinator's stipend record) and the recent note stay.
+    phone.sync().await;
+    let held = phone.held();
+    assert!(!held.contains(&old_notes), "the phone still holds the old notes");
+    assert!(held.contains(&old_log), "the old visit's log is kept");
+    assert_eq!(phone.store.lock().unwrap().note(recent, NoteField::NextSteps).unwrap(), kept);
+    assert!(!contains(&raw_files(&phone_db), MARKER));
+    let (plain, free) = decrypted(&phone_db, &phone_key, dir.path());
+    assert_eq!(free, 0);
+    assert!(!contains(&plain, MARKER), "the phone's decrypted store holds the marker");
+    assert!(!document_texts(&phone_db, &phone_key).contains(MARKER));
+    let receipts = admin.deletion_receipts().unwrap();
+    let on_receipt = receipts.iter().find(|r| r.id == receipt.id).expect("the retention receipt");
+    let confirmed: Vec<&homevisit_sync::DeviceId> = on_receipt.confirmations.iter().map(|(d, _)| d).collect();
+    assert_eq!(confirmed, [&phone.device_id], "the phone's confirmation is on the receipt");
     drop(relay);
 }

@@ -12,12 +12,14 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use homevisit_docs::automerge::transaction::Transactable;
-use homevisit_docs::automerge::{ActorId, AutoCommit, ROOT, ReadDoc};
-use homevisit_docs::{DocId, DocKind, create_record};
+use homevisit_docs::automerge::{ROOT, ReadDoc};
+use homevisit_docs::{DocId, DocKind};
 use homevisit_e2e::RelayProcess;
-use homevisit_e2e::attacker::{self, Device, educator, question, refusal, snapshot, sync_with_changes, visit_of};
+use homevisit_e2e::attacker::{
+    self, Device, educator, metric, new_family, question, refusal, snapshot, sync_with_changes, visit_of,
+};
 use homevisit_fixtures::DataSet;
-use homevisit_model::{Family, FamilyId, NoteField};
+use homevisit_model::NoteField;
 use homevisit_protocol::{MAX_BATCH_MESSAGES, RejectReason, SyncBatch};
 use homevisit_relay::Relay;
 use homevisit_store::{DbKey, Store};
@@ -33,13 +35,6 @@ fn seeded_relay(dir: &Path, settings: &[(&str, &str)]) -> (RelayProcess, Arc<Rel
     attacker::seeded_relay(dir, "relay_process", "", settings)
 }
 
-/// A new family of `like`'s school, as a valid record.
-fn new_family(like: &Family) -> (DocId, AutoCommit) {
-    let mut family = like.clone();
-    family.id = FamilyId::new();
-    (DocId::new(DocKind::Family, family.id.uuid()), create_record(&family, &ActorId::random()).unwrap())
-}
-
 /// The relay process's resident memory, in MB (Linux).
 fn rss_mb(pid: u32) -> f64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
@@ -49,13 +44,6 @@ fn rss_mb(pid: u32) -> f64 {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap();
     kb / 1024.0
-}
-
-async fn metric(url: &str, name: &str) -> u64 {
-    let text = reqwest::get(format!("{url}/metrics")).await.unwrap().text().await.unwrap();
-    text.lines()
-        .find_map(|l| l.strip_prefix(name).and_then(|rest| rest.trim().parse().ok()))
-        .unwrap_or_else(|| panic!("{name} in {text}"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -223,6 +223,51 @@ async fn a_declined_family_is_not_planned_until_a_coordinator_records_its_agreem
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn moving_a_visit_does_not_get_round_a_familys_no() {
+    let dir = tempfile::tempdir().unwrap();
+    let (relay, admin, data) = seeded_relay(&dir.path().join("relay"));
+    let (rivera, chen) = (educator(&data, "Elena Rivera"), educator(&data, "David Chen"));
+    let rivera_phone = Device::enroll(&admin, &relay.url(), dir.path(), rivera).await;
+    let chen_phone = Device::enroll(&admin, &relay.url(), dir.path(), chen).await;
+    let declined = attacker::visit_of(&data, &["Elena Rivera", "Grace Okafor"]); // planned for today
+    let family = declined.plan.family_id;
+
+    // The family says no at the door; Rivera records it on her phone and syncs.
+    rivera_phone.sync().await;
+    rivera_phone.store.lock().unwrap().record_family_decline(declined.plan.id, rivera.id).unwrap();
+    rivera_phone.sync().await;
+    assert_eq!(rivera_phone.unsynced(), 0);
+
+    // Chen's visit with Rivera, already on the relay, is of another family of the same school.
+    let moved = attacker::visit_of(&data, &["Elena Rivera", "David Chen"]).plan;
+    let (visit, its_family) = (moved.id, moved.family_id);
+    assert_ne!(its_family, family);
+    // His hostile device rewrites that visit's family to the declined one: refused, nothing stored.
+    let mut doc = edited(&admin, visit, |log| log.plan.family_id = family);
+    assert_eq!(send(&chen_phone, log_id(visit), &mut doc).await, Some(RejectReason::Forbidden));
+    assert_eq!(relay_visit_log(&admin, visit).plan.family_id, its_family, "the relay keeps the visit's family");
+    assert!(admin.family_documents(its_family).unwrap().contains(&log_id(visit)), "and its record of it");
+
+    // The same move to a family of the school with no "no" is an edit like any other: the refusal
+    // above was the decline's.
+    let brooks = data.families.iter().find(|f| f.display_name == "Brooks family").unwrap();
+    let mut doc = edited(&admin, visit, |log| log.plan.family_id = brooks.id);
+    assert_eq!(send(&chen_phone, log_id(visit), &mut doc).await, None);
+    assert_eq!(relay_visit_log(&admin, visit).plan.family_id, brooks.id);
+
+    // Nor is the declined visit moved off its family (as a planned visit of another family, the
+    // "no" would be gone from its record): refused, and it stays the family's, declined.
+    let mut doc = edited(&admin, declined.plan.id, |log| {
+        log.plan.family_id = brooks.id;
+        log.outcome.status = VisitStatus::Planned;
+    });
+    assert_eq!(send(&rivera_phone, log_id(declined.plan.id), &mut doc).await, Some(RejectReason::Forbidden));
+    let kept = relay_visit_log(&admin, declined.plan.id);
+    assert_eq!((kept.plan.family_id, kept.outcome.status), (family, VisitStatus::FamilyDeclined));
+    drop(relay);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_visit_by_one_educator_with_an_interpreter_is_confirmed_by_the_coordinators_device() {
     let dir = tempfile::tempdir().unwrap();
     let (relay, admin, data) = seeded_relay(&dir.path().join("relay"));

@@ -381,6 +381,15 @@ impl Records for PgDocs<'_, '_> {
     fn open_declines(&mut self, family: FamilyId) -> Result<Vec<VisitId>, DocFailure> {
         attestations::open_declines(self.tx, family).map_err(storage)
     }
+
+    fn visit_family(&mut self, visit: VisitId) -> Result<Option<FamilyId>, DocFailure> {
+        let id = DocId::new(DocKind::VisitLog, visit.uuid());
+        let row = self
+            .tx
+            .query_opt("SELECT family_id FROM documents WHERE doc_id = $1", &[&id.to_string()])
+            .map_err(storage)?;
+        Ok(row.and_then(|r| r.get::<_, Option<String>>(0)).and_then(|f| f.parse().ok()))
+    }
 }
 
 impl DocStorage for PgDocs<'_, '_> {
