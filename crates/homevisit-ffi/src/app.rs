@@ -16,6 +16,7 @@ use zeroize::Zeroizing;
 use crate::boundary::{contain, contain_sync};
 use crate::error::HomevisitError;
 use crate::listeners::{DocumentChangeListener, Listeners, Subscription, SyncProgressListener};
+use crate::peer::PeerExchange;
 use crate::types::*;
 
 /// A new random database key, hex: the shell keeps it in the Android Keystore / iOS Keychain.
@@ -345,6 +346,24 @@ impl HomevisitApp {
 
 #[uniffi::export]
 impl HomevisitApp {
+    /// Starts a phone-to-phone exchange about `visit_id` with the partner's phone (no relay, no
+    /// signal needed; see `PeerExchange`). `partner_id` is the partner's educator id: this phone
+    /// keeps what it knows the partner's phone has under it. Only that visit's log and notes are
+    /// sent or accepted.
+    pub fn start_peer_exchange(
+        &self,
+        visit_id: String,
+        partner_id: String,
+    ) -> Result<Arc<PeerExchange>, HomevisitError> {
+        contain_sync(|| {
+            let visit: model::VisitId = parse_id("the visit", &visit_id)?;
+            let partner: model::EducatorId = parse_id("the partner", &partner_id)?;
+            let peer = homevisit_sync::PeerId::parse(&partner.to_string())
+                .map_err(|_| HomevisitError::invalid("the partner is not a valid id"))?;
+            Ok(Arc::new(PeerExchange { inner: self.device.peer_exchange(visit, peer)? }))
+        })
+    }
+
     /// Calls `listener` with the progress of every sync until the subscription ends.
     pub fn subscribe_sync_progress(&self, listener: Arc<dyn SyncProgressListener>) -> Arc<Subscription> {
         self.listeners.add_progress(listener)

@@ -146,6 +146,8 @@ impl From<SessionError> for HomevisitError {
             SessionError::NotEnrolled => HomevisitError::NotEnrolled,
             SessionError::Closed => HomevisitError::Closed,
             SessionError::Revoked => HomevisitError::Revoked,
+            SessionError::PeerMessage { .. } => HomevisitError::invalid("the other phone's message cannot be read"),
+            SessionError::ExchangeFinished => HomevisitError::invalid("the phone-to-phone exchange is finished"),
             // I/O in the data directory, a panicked or cancelled store call, no runtime.
             other => HomevisitError::internal(other.kind(), other.code()),
         }

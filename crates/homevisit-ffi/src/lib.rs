@@ -9,11 +9,13 @@ mod app;
 mod boundary;
 mod error;
 mod listeners;
+mod peer;
 mod types;
 
 pub use app::{HomevisitApp, generate_database_key, open_app};
 pub use error::HomevisitError;
 pub use listeners::{DocumentChangeListener, ListenerError, Subscription, SyncProgressListener};
+pub use peer::{PeerExchange, PeerSummary};
 pub use types::*;
 
 uniffi::setup_scaffolding!("homevisit");

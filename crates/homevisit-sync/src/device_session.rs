@@ -13,6 +13,7 @@
 //! - `background`: the sync agent's start/restart/stop lifecycle.
 //! - `status`: how the last sync ended, for a status line.
 //! - `sync`: one sync now (the app's "sync now", the CLI's `sync`).
+//! - `peer`: one phone-to-phone exchange about one visit (`PeerSync` through the shared store).
 //! - `device`: an open device, all of the above as the app uses them; the remote wipe (a sync that
 //!   hears the relay revoked the device stops background sync and deletes the store).
 //! - `error`: the internal error, rich, with a stable code per failure for logs.
@@ -27,6 +28,7 @@ mod enrollment;
 mod error;
 mod exit_hold;
 mod files;
+mod peer;
 mod shared;
 mod status;
 mod sync;
@@ -39,6 +41,7 @@ pub use device::{Device, DeviceStatus};
 pub use enrollment::{Enrollment, enroll};
 pub use error::{SessionError, client_code, store_code};
 pub use files::{STORE_FILE, STORE_FILE_SUFFIXES, create_private_dir, open_store, wipe};
+pub use peer::{PeerExchange, PeerOutcome};
 pub use shared::{SharedStore, blocking, lock};
 pub use status::{LastSync, SyncFailure};
 pub use sync::{Quiet, SyncOutcome, sync_once};

@@ -22,7 +22,7 @@ pub mod device_session;
 #[cfg(feature = "http")]
 pub mod identity;
 pub mod memory;
-mod peer;
+pub mod peer;
 mod session;
 mod store_docs;
 
@@ -32,7 +32,7 @@ pub use device_id::{DeviceId, InvalidDeviceId};
 pub use homevisit_protocol::{RejectReason, SyncBatch};
 pub use homevisit_store::{InvalidPeerId, PeerId};
 pub use memory::MemoryDocs;
-pub use peer::PeerSync;
+pub use peer::{PeerError, PeerSync};
 pub use session::{Session, SyncReport};
 
 use automerge::ChangeHash;

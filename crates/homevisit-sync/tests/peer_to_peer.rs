@@ -41,19 +41,19 @@ fn visit_docs(visit: VisitId) -> Vec<DocId> {
 
 /// A lossless in-memory channel: each side's bytes are delivered to the other in order.
 fn exchange(a: &mut Store, b: &mut Store, visit: VisitId) -> (SyncReport, SyncReport) {
-    let mut pa = PeerSync::for_visit(a, peer("phone-b"), visit);
-    let mut pb = PeerSync::for_visit(b, peer("phone-a"), visit);
-    let mut to_b = VecDeque::from([pa.start().unwrap()]);
+    let mut pa = PeerSync::for_visit(peer("phone-b"), visit);
+    let mut pb = PeerSync::for_visit(peer("phone-a"), visit);
+    let mut to_b = VecDeque::from([pa.start(a).unwrap()]);
     let mut to_a = VecDeque::new();
     loop {
         if let Some(bytes) = to_b.pop_front() {
-            match pb.receive(&bytes).unwrap() {
+            match pb.receive(b, &bytes).unwrap() {
                 Some(reply) => to_a.push_back(reply),
                 None => break,
             }
         }
         if let Some(bytes) = to_a.pop_front() {
-            match pa.receive(&bytes).unwrap() {
+            match pa.receive(a, &bytes).unwrap() {
                 Some(reply) => to_b.push_back(reply),
                 None => break,
             }
@@ -61,7 +61,7 @@ fn exchange(a: &mut Store, b: &mut Store, visit: VisitId) -> (SyncReport, SyncRe
             break;
         }
     }
-    (pa.finish().unwrap(), pb.finish().unwrap())
+    (pa.finish(a).unwrap(), pb.finish(b).unwrap())
 }
 
 fn assert_same_documents(a: &mut Store, b: &mut Store, ids: &[DocId]) {
@@ -102,11 +102,11 @@ fn a_peer_cannot_push_or_pull_anything_but_the_shared_visit() {
     let before: Vec<_> = a.document_ids(None).unwrap().iter().map(|d| (*d, a.document_heads(d).unwrap())).collect();
 
     // The hostile phone offers everything it has (an unlimited session), for the shared visit.
-    let mut pa = PeerSync::for_visit(&mut a, peer("hostile"), shared);
+    let mut pa = PeerSync::for_visit(peer("hostile"), shared);
     let mut ph = homevisit_sync::Session::new(peer("a"));
     let offer = ph.outgoing(&mut hostile).unwrap();
     assert!(offer.messages.len() > 2, "the hostile phone offers more than the visit");
-    let reply = pa.receive(&offer.encode()).unwrap().expect("a reply");
+    let reply = pa.receive(&mut a, &offer.encode()).unwrap().expect("a reply");
     let reply = homevisit_protocol::SyncBatch::decode(&reply).unwrap();
     let refused: Vec<DocId> = reply.rejected.iter().map(|r| DocId::try_from(r.doc).unwrap()).collect();
     assert!(refused.contains(&DocId::new(DocKind::VisitNotes, other.uuid())));
@@ -115,7 +115,7 @@ fn a_peer_cannot_push_or_pull_anything_but_the_shared_visit() {
     // What A sends back is about the shared visit only.
     let shared_docs = visit_docs(shared);
     assert!(reply.messages.iter().all(|m| shared_docs.contains(&DocId::try_from(m.doc).unwrap())));
-    pa.finish().unwrap();
+    pa.finish(&mut a).unwrap();
     for (doc, heads) in before {
         if !shared_docs.contains(&doc) {
             assert_eq!(a.document_heads(&doc).unwrap(), heads, "{doc} must not change");
@@ -155,11 +155,11 @@ fn a_lost_reply_never_stalls_a_document() {
 
     // A sends, B applies and answers, but B's answer is lost; A abandons its session.
     {
-        let mut pa = PeerSync::for_visit(&mut a, peer("phone-b"), visit);
-        let mut pb = PeerSync::for_visit(&mut b, peer("phone-a"), visit);
-        let first = pa.start().unwrap();
-        let _lost = pb.receive(&first).unwrap();
-        pb.finish().unwrap();
+        let mut pa = PeerSync::for_visit(peer("phone-b"), visit);
+        let mut pb = PeerSync::for_visit(peer("phone-a"), visit);
+        let first = pa.start(&mut a).unwrap();
+        let _lost = pb.receive(&mut b, &first).unwrap();
+        pb.finish(&mut b).unwrap();
         // pa is dropped without finishing: nothing of this session is persisted on A.
     }
     assert_eq!(unsynced_of(&a, "phone-b", visit), 1, "A does not know B got it");
@@ -178,17 +178,19 @@ fn garbage_from_a_peer_is_a_typed_error_and_changes_nothing() {
     let data = load_demo(&mut a);
     let before = a.document_ids(None).unwrap();
     let visit = data.visits[0].0.plan.id;
-    let mut pa = PeerSync::for_visit(&mut a, peer("phone-b"), visit);
-    assert!(pa.receive(b"not a batch").is_err());
+    let mut pa = PeerSync::for_visit(peer("phone-b"), visit);
+    assert!(pa.receive(&mut a, b"not a batch").is_err());
+    let oversized = vec![0u8; homevisit_sync::peer::MAX_MESSAGE_BYTES + 1];
+    assert!(matches!(pa.receive(&mut a, &oversized), Err(homevisit_sync::peer::PeerError::TooLarge(_))));
     // A well-formed batch carrying a malformed message for one document is refused per document.
     let doc = DocId::new(DocKind::VisitNotes, visit.uuid());
     let batch =
         homevisit_protocol::SyncBatch::new(vec![homevisit_protocol::DocMessage::sync(doc.into(), vec![9, 9, 9])]);
-    let reply = pa.receive(&batch.encode()).unwrap().expect("a reply with the refusal");
+    let reply = pa.receive(&mut a, &batch.encode()).unwrap().expect("a reply with the refusal");
     let reply = homevisit_protocol::SyncBatch::decode(&reply).unwrap();
     assert_eq!(reply.rejected.len(), 1);
     assert_eq!(reply.rejected[0].reason, homevisit_sync::RejectReason::Malformed);
-    pa.finish().unwrap();
+    pa.finish(&mut a).unwrap();
     assert_eq!(a.document_ids(None).unwrap(), before);
     assert_eq!(a.note(visit, NoteField::Learned).unwrap(), "");
 }

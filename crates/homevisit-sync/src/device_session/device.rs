@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use homevisit_model::VisitId;
 use homevisit_store::{DbKey, Store};
 
 use super::background::Background;
@@ -15,13 +16,14 @@ use super::credentials::{self, load, relay_client};
 use super::enrollment::enroll;
 use super::error::SessionError;
 use super::files::{open_store, wipe};
+use super::peer::PeerExchange;
 use super::shared::{SharedStore, blocking};
 use super::status::{LastSync, StatusKeeper};
 use super::sync::{SyncOutcome, sync_once};
-use crate::DeviceId;
 use crate::agent::SyncListener;
 use crate::client::RELAY_PEER;
 use crate::identity::Identity;
+use crate::{DeviceId, PeerId};
 
 /// What a status line shows.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -153,6 +155,18 @@ impl Device {
         let result = self.read(f).await?;
         self.inner.background.nudge();
         Ok(result)
+    }
+
+    /// A phone-to-phone exchange with the partner's phone about `visit` (see `peer.rs`): `peer`
+    /// names the partner (its sync state with this phone is kept under it). Works with no relay.
+    pub fn peer_exchange(&self, visit: VisitId, peer: PeerId) -> Result<PeerExchange, SessionError> {
+        let inner = Arc::downgrade(&self.inner);
+        let nudge = Box::new(move || {
+            if let Some(inner) = inner.upgrade() {
+                inner.background.nudge();
+            }
+        });
+        Ok(PeerExchange::new(self.store()?, peer, visit, self.status.clone(), nudge))
     }
 
     /// Enrolls with a relay using an invite code: the credentials and who the relay says this

@@ -37,6 +37,16 @@ pub enum SessionError {
     /// Called outside a tokio runtime: there is nowhere to run the store call or the agent.
     #[error("no tokio runtime to run on")]
     NoRuntime,
+    /// The partner's phone sent a message that cannot be read (`code`: `peer.malformed` or
+    /// `peer.too_large`); nothing of it was stored.
+    #[error("the other phone's message was refused ({code})")]
+    PeerMessage { code: &'static str },
+    /// Storage failed during a phone-to-phone exchange (its details are not kept).
+    #[error("storage failed during a phone-to-phone exchange")]
+    PeerStorage,
+    /// A phone-to-phone exchange was used after it finished.
+    #[error("the phone-to-phone exchange is finished")]
+    ExchangeFinished,
 }
 
 pub(crate) fn io(action: impl Into<String>) -> impl FnOnce(std::io::Error) -> SessionError {
@@ -58,6 +68,7 @@ impl SessionError {
             SessionError::Io { .. } => "io",
             SessionError::NotEnrolled | SessionError::Closed | SessionError::Revoked => "session",
             SessionError::Panicked | SessionError::Cancelled | SessionError::NoRuntime => "task",
+            SessionError::PeerMessage { .. } | SessionError::PeerStorage | SessionError::ExchangeFinished => "peer",
         }
     }
 
@@ -73,6 +84,9 @@ impl SessionError {
             SessionError::Panicked => "task.panicked",
             SessionError::Cancelled => "task.cancelled",
             SessionError::NoRuntime => "task.no_runtime",
+            SessionError::PeerMessage { code } => code,
+            SessionError::PeerStorage => "peer.storage",
+            SessionError::ExchangeFinished => "peer.finished",
         }
     }
 }
