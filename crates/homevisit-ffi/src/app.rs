@@ -327,6 +327,12 @@ impl HomevisitApp {
         contain(async { Ok(SyncStatus::from(self.device.status().await?)) }).await
     }
 
+    /// Every document with changes the relay does not have yet, and why the relay refused any it
+    /// refused: the sync status screen.
+    pub async fn pending_documents(&self) -> Result<Vec<PendingDocument>, HomevisitError> {
+        contain(async { Ok(self.device.pending().await?.into_iter().map(Into::into).collect()) }).await
+    }
+
     /// Documents with changes the relay does not have yet.
     pub async fn unsynced_count(&self) -> Result<u32, HomevisitError> {
         contain(async { Ok(self.device.unsynced_count().await? as u32) }).await

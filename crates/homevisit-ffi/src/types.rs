@@ -540,3 +540,41 @@ pub struct ChangedDocument {
     /// For visit documents, the visit's id.
     pub id: String,
 }
+
+/// Why the relay refused a document (the shell words it for a teacher).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum RefusalReason {
+    /// This phone may not write it (e.g. a visit of another school, or a family's "no").
+    NotAllowed,
+    /// The relay could not read it or it grew past its size limit.
+    Damaged,
+    /// This phone is over the relay's storage quota: a coordinator's matter.
+    OverQuota,
+}
+
+/// A document waiting to reach the relay: the sync status screen's "what is waiting and why".
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct PendingDocument {
+    /// visit-log, visit-notes, family, educator, school, prompt-pack
+    pub kind: String,
+    /// For visit documents, the visit's id.
+    pub id: String,
+    /// Why the relay refused it at the last sync; `None`: not sent yet.
+    pub refused: Option<RefusalReason>,
+}
+
+impl From<homevisit_sync::device_session::Pending> for PendingDocument {
+    fn from(p: homevisit_sync::device_session::Pending) -> Self {
+        use homevisit_sync::RejectReason as R;
+        Self {
+            kind: p.doc.kind.as_str().to_string(),
+            id: p.doc.id.to_string(),
+            refused: p.refused.and_then(|r| match r {
+                R::Forbidden => Some(RefusalReason::NotAllowed),
+                R::Malformed => Some(RefusalReason::Damaged),
+                R::OverQuota => Some(RefusalReason::OverQuota),
+                R::Busy => None,
+            }),
+        }
+    }
+}

@@ -37,7 +37,7 @@ pub use background::Background;
 pub use credentials::{
     Credentials, DeviceToken, forget, identity, load, relay_client, require_client, save, save_enrolled,
 };
-pub use device::{Device, DeviceStatus};
+pub use device::{Device, DeviceStatus, Pending};
 pub use enrollment::{Enrollment, enroll};
 pub use error::{SessionError, client_code, store_code};
 pub use files::{STORE_FILE, STORE_FILE_SUFFIXES, create_private_dir, open_store, wipe};

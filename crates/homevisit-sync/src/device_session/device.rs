@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use homevisit_docs::DocId;
 use homevisit_model::VisitId;
 use homevisit_store::{DbKey, Store};
 
@@ -23,7 +24,7 @@ use super::sync::{SyncOutcome, sync_once};
 use crate::agent::SyncListener;
 use crate::client::RELAY_PEER;
 use crate::identity::Identity;
-use crate::{DeviceId, PeerId};
+use crate::{DeviceId, PeerId, RejectReason};
 
 /// What a status line shows.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,6 +37,14 @@ pub struct DeviceStatus {
     pub unsynced: usize,
     /// The relay revoked this device: its store was wiped and syncing stopped.
     pub revoked: bool,
+}
+
+/// A document waiting to reach the relay.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pending {
+    pub doc: DocId,
+    /// Why the relay refused it at the last try; `None`: not sent yet, or not answered.
+    pub refused: Option<RejectReason>,
 }
 
 /// Longest a remote wipe waits for store calls under way to let go of the store before it deletes
@@ -232,6 +241,14 @@ impl Device {
             })
         })
         .await
+    }
+
+    /// Every document the relay does not have yet (by id), each with the reason the relay
+    /// refused it if it did (the sync status screen: what is waiting and why).
+    pub async fn pending(&self) -> Result<Vec<Pending>, SessionError> {
+        let unsynced = self.read(|s| s.unsynced_documents(RELAY_PEER)).await?;
+        let refused = self.status.refused_among(&unsynced);
+        Ok(unsynced.into_iter().map(|doc| Pending { doc, refused: refused.get(&doc).copied() }).collect())
     }
 
     /// Documents the relay does not have yet.

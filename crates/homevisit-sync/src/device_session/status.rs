@@ -1,6 +1,7 @@
 //! How the last sync ended, for a status line: kept from every sync's report, the background
 //! agent's and "sync now" alike, on the way to the app's own listener.
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -8,9 +9,9 @@ use homevisit_docs::DocId;
 use homevisit_model::Timestamp;
 
 use super::error::client_code;
-use crate::SyncReport;
 use crate::agent::SyncListener;
 use crate::client::{ClientError, SyncProgress};
+use crate::{RejectReason, SyncReport};
 
 /// Why a sync failed, kept for the status line (the client's error itself is not `Clone` and may
 /// name more than a status line should).
@@ -63,12 +64,16 @@ type OnRevoked = Box<dyn Fn() + Send + Sync>;
 pub(super) struct StatusKeeper {
     listener: Arc<dyn SyncListener>,
     last: Mutex<LastSync>,
+    /// Documents the relay refused, and why (the latest reason), until they reach it: a refused
+    /// document stays unsynced, so the sync status screen lists it with its reason. Entries for
+    /// documents that reached the relay are dropped when read ([`StatusKeeper::refused_among`]).
+    refused: Mutex<BTreeMap<DocId, RejectReason>>,
     on_revoked: OnceLock<OnRevoked>,
 }
 
 impl StatusKeeper {
     pub(super) fn new(listener: Arc<dyn SyncListener>) -> Self {
-        Self { listener, last: Mutex::default(), on_revoked: OnceLock::new() }
+        Self { listener, last: Mutex::default(), refused: Mutex::default(), on_revoked: OnceLock::new() }
     }
 
     /// What to do when a sync hears that this device was revoked (set once).
@@ -78,6 +83,14 @@ impl StatusKeeper {
 
     pub(super) fn last(&self) -> LastSync {
         *self.last.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Why the relay refused each of `unsynced` it refused; forgets every other document (it
+    /// reached the relay since, or is gone).
+    pub(super) fn refused_among(&self, unsynced: &[DocId]) -> BTreeMap<DocId, RejectReason> {
+        let mut refused = self.refused.lock().unwrap_or_else(|p| p.into_inner());
+        refused.retain(|doc, _| unsynced.contains(doc));
+        refused.clone()
     }
 }
 
@@ -90,7 +103,16 @@ impl SyncListener for StatusKeeper {
         {
             let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
             match result {
-                Ok(_) => *last = LastSync { succeeded_at: Some(Timestamp::now()), failure: None },
+                Ok(report) => {
+                    *last = LastSync { succeeded_at: Some(Timestamp::now()), failure: None };
+                    // `Busy` is pacing, not a refusal: the document goes again in the next batch.
+                    let mut refused = self.refused.lock().unwrap_or_else(|p| p.into_inner());
+                    for (doc, reason) in &report.refused_by_peer {
+                        if *reason != RejectReason::Busy {
+                            refused.insert(*doc, *reason);
+                        }
+                    }
+                }
                 Err(e) => last.failure = Some(SyncFailure::of(e)),
             }
         }
