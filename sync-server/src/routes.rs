@@ -146,19 +146,35 @@ const MAX_TOKEN_CHARS: usize = 128;
 /// buffer.
 pub const BODY_READ_TIMEOUT: Duration = Duration::from_secs(60);
 
-async fn sync(State(relay): State<Arc<Relay>>, uri: Uri, headers: HeaderMap, body: Body) -> Result<Vec<u8>, ApiError> {
+async fn sync(
+    State(relay): State<Arc<Relay>>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<([(&'static str, &'static str); 1], Vec<u8>), ApiError> {
     let metrics_relay = relay.clone();
     let result = sync_request(relay, uri.query(), headers, body).await;
     let m = &metrics_relay.metrics;
     match &result {
-        Ok((reply, busy)) => {
+        Ok(answer) => {
             m.count("sync", 200);
-            m.bytes_out.inc_by(reply.len() as u64);
-            m.sync_seconds.observe(busy.as_secs_f64());
+            m.bytes_out.inc_by(answer.reply.len() as u64);
+            m.sync_seconds.observe(answer.busy.as_secs_f64());
         }
         Err(ApiError(status, _)) => m.count("sync", status.as_u16()),
     }
-    result.map(|(reply, _)| reply)
+    result.map(|answer| {
+        let shares = if answer.school_shares_notes { "true" } else { "false" };
+        ([(homevisit_protocol::NOTES_SHARED_HEADER, shares)], answer.reply)
+    })
+}
+
+/// A sync request's answer: the encoded reply, the time the relay spent on it (not waiting), and
+/// whether the device's school shares notes with its coordinators (sent as a header).
+struct SyncAnswer {
+    reply: Vec<u8>,
+    busy: Duration,
+    school_shares_notes: bool,
 }
 
 /// An authenticated device, as of its request.
@@ -167,6 +183,8 @@ struct Caller {
     device: Device,
     /// Which schools share notes with their coordinators (as far as this device needs).
     notes: NotesSharing,
+    /// Whether the device's own school shares notes with its coordinators (told to the phone).
+    school_shares_notes: bool,
 }
 
 /// The device `token` belongs to, unless it is unknown or revoked. Runs on a blocking thread.
@@ -183,7 +201,8 @@ async fn authenticate(relay: &Arc<Relay>, token: &str) -> Result<Caller, ApiErro
             });
         };
         let notes = NotesSharing::for_device(access, &device).map_err(internal)?;
-        Ok(Caller { device, notes })
+        let school_shares_notes = access.coordinators_read_notes(&device.school_id).map_err(internal)?;
+        Ok(Caller { device, notes, school_shares_notes })
     })
     .await
     .map_err(internal)?
@@ -228,7 +247,7 @@ async fn sync_request(
     query: Option<&str>,
     headers: HeaderMap,
     body: Body,
-) -> Result<(Vec<u8>, Duration), ApiError> {
+) -> Result<SyncAnswer, ApiError> {
     let started = Instant::now();
     let wait = live::requested_wait(query).ok_or(ApiError(StatusCode::BAD_REQUEST, "wait_ms must be milliseconds"))?;
     let token = bearer(&headers).ok_or(ApiError(StatusCode::UNAUTHORIZED, "missing bearer token"))?;
@@ -248,8 +267,13 @@ async fn sync_request(
     let busy = AtomicU64::new(nanos(started.elapsed().saturating_sub(paced)));
     // Only a question ("anything for me?") waits; a request that sends something is a round of a
     // session in progress (or a push), answered at once.
+    let school_shares_notes = caller.school_shares_notes;
     if wait.is_zero() || sent_something || has_news(&reply) {
-        return Ok((reply.encode(), Duration::from_nanos(busy.into_inner())));
+        return Ok(SyncAnswer {
+            reply: reply.encode(),
+            busy: Duration::from_nanos(busy.into_inner()),
+            school_shares_notes,
+        });
     }
     let deadline = tokio::time::Instant::now() + wait;
     let ticket = relay.waits.enter(&caller.device.device_id);
@@ -271,7 +295,7 @@ async fn sync_request(
             Ok::<_, ApiError>(has_news(&reply).then_some(reply))
         }
     };
-    let Caller { device, notes } = &caller;
+    let Caller { device, notes, .. } = &caller;
     let signals = live::Signals {
         changes,
         relevant: |a: &live::Announcement| a.concerns(device, notes),
@@ -284,7 +308,7 @@ async fn sync_request(
         live::Woken::News(reply) => reply,
         live::Woken::Deadline | live::Woken::ShuttingDown | live::Woken::Superseded => reply,
     };
-    Ok((reply.encode(), Duration::from_nanos(busy.into_inner())))
+    Ok(SyncAnswer { reply: reply.encode(), busy: Duration::from_nanos(busy.into_inner()), school_shares_notes })
 }
 
 /// Sleeps until the device's rate limit allows another request.

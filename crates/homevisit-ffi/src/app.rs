@@ -306,6 +306,13 @@ impl HomevisitApp {
         contain(async { Ok(self.device.whoami().await?.map(Into::into)) }).await
     }
 
+    /// Whether this phone's school shares visit notes with its coordinators (the district's
+    /// policy, as the relay said at the last sync); `None` before the first sync. The settings
+    /// screen shows it: a teacher should know who may read what they write.
+    pub async fn school_shares_notes(&self) -> Result<Option<bool>, HomevisitError> {
+        contain(async { Ok(self.device.school_shares_notes().await?) }).await
+    }
+
     /// Syncs with the relay now and returns what it did. A phone the relay revoked wipes its
     /// store and returns `Revoked`.
     pub async fn sync_now(&self) -> Result<SyncSummary, HomevisitError> {

@@ -32,6 +32,11 @@ pub const VERSION: u16 = 3;
 /// The oldest version this build still reads and answers in (see the module documentation).
 pub const OLDEST_VERSION: u16 = 2;
 
+/// The response header of every sync answer that says whether the device's school shares visit
+/// notes with its coordinators (`true` / `false`), from the relay's own policy record: the phone's
+/// settings screen shows it. Informational only: access is decided on the relay.
+pub const NOTES_SHARED_HEADER: &str = "homevisit-school-shares-notes";
+
 /// Largest body a peer accepts (a relay answers 413 above it).
 pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 

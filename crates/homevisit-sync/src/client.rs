@@ -224,16 +224,25 @@ pub struct RelayClient {
     http: reqwest::Client,
 }
 
+/// One request's answer (see [`RelayClient::round_trip`]).
+struct RoundTrip {
+    reply: SyncBatch,
+    sent: usize,
+    received: usize,
+    school_shares_notes: Option<bool>,
+}
+
 impl RelayClient {
     pub fn new(base_url: &str, token: &str) -> Result<Self, ClientError> {
         let (sync_url, loopback) = checked_url(base_url, "v1/sync")?;
         Ok(Self { sync_url, token: zeroize::Zeroizing::new(token.to_string()), http: http_client(loopback)? })
     }
 
-    /// One request; returns the answer and the (sent, received) body sizes. With a `wait` (live
-    /// mode), a request that sends nothing may be held by the relay until it has news for this
-    /// device, at most that long.
-    async fn round_trip(&self, batch: &SyncBatch, wait: Duration) -> Result<(SyncBatch, usize, usize), ClientError> {
+    /// One request; returns the answer, the (sent, received) body sizes and whether the relay
+    /// said the device's school shares notes with its coordinators. With a `wait` (live mode), a
+    /// request that sends nothing may be held by the relay until it has news for this device, at
+    /// most that long.
+    async fn round_trip(&self, batch: &SyncBatch, wait: Duration) -> Result<RoundTrip, ClientError> {
         let body = batch.encode();
         let sent = body.len();
         let mut url = self.sync_url.clone();
@@ -257,8 +266,13 @@ impl RelayClient {
             429 => return Err(ClientError::RateLimited),
             other => return Err(ClientError::Refused(other)),
         }
+        let shares = response.headers().get(homevisit_protocol::NOTES_SHARED_HEADER).and_then(|v| match v.as_bytes() {
+            b"true" => Some(true),
+            b"false" => Some(false),
+            _ => None,
+        });
         let body = read_bounded(response, homevisit_protocol::MAX_BODY_BYTES).await?;
-        Ok((SyncBatch::decode(&body)?, sent, body.len()))
+        Ok(RoundTrip { reply: SyncBatch::decode(&body)?, sent, received: body.len(), school_shares_notes: shares })
     }
 
     /// Syncs `store` with the relay. The store is locked only while a batch is built or applied,
@@ -324,6 +338,16 @@ impl RelayClient {
         // against MAX_ROUNDS (a first sync of a large school is many pages), up to MAX_PAGES.
         let (mut round, mut unpaged) = (0, 0);
         let mut deleted = BTreeSet::new();
+        // What the relay last said about the school sharing notes, kept with the session's state.
+        let mut shares = None;
+        let finish = |session: Session, shares: Option<bool>| {
+            lock().batch(|store| {
+                if shares.is_some() {
+                    crate::identity::save_school_shares_notes(store, shares)?;
+                }
+                session.finish(store)
+            })
+        };
         while unpaged < MAX_ROUNDS && round < MAX_PAGES {
             let out = session.outgoing(&mut *lock())?;
             let (done, total, report) = session.progress();
@@ -338,13 +362,13 @@ impl RelayClient {
             // nothing to say means every document is settled: the relay answers each message in
             // the same response, so nothing is left pending on its side.
             if round > 0 && out.messages.is_empty() && !session.peer_has_more() {
-                let report = settled(lock().batch(|store| session.finish(store))?);
+                let report = settled(finish(session, shares)?);
                 self.delete_and_confirm(store, &deleted).await?;
                 return Ok(Some(report));
             }
             // Only a request with nothing to say waits: it is a question, "anything for me?".
             let poll = round == 0 && out.messages.is_empty() && !wait.is_zero();
-            let (reply, sent, received) = if poll {
+            let answer = if poll {
                 tokio::select! {
                     biased;
                     _ = &mut interrupt => return Ok(None),
@@ -355,6 +379,8 @@ impl RelayClient {
                 // when this device is briefly over its rate limit; it answers it at once.
                 self.round_trip(&out, wait).await?
             };
+            let RoundTrip { reply, sent, received, school_shares_notes } = answer;
+            shares = school_shares_notes.or(shares);
             session.count_bodies(sent, received);
             // (A round the relay answered in part, `Busy` for the rest, pages too.)
             let busy = reply.rejected.iter().any(|r| r.reason == homevisit_protocol::RejectReason::Busy);
@@ -381,7 +407,7 @@ impl RelayClient {
         // next edit). Persisting what is settled is always safe (a state keeps only the heads
         // both sides declared, and a document is marked only where they match), so the session
         // ends here and the caller's next one continues.
-        let report = settled(lock().batch(|store| session.finish(store))?);
+        let report = settled(finish(session, shares)?);
         self.delete_and_confirm(store, &deleted).await?;
         Ok(Some(report))
     }

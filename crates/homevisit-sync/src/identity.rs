@@ -61,6 +61,30 @@ impl Identity {
     }
 }
 
+/// The store setting that keeps what the relay last said about the device's school sharing notes
+/// with its coordinators (`true` / `false`; absent until a sync with a relay that says).
+const SETTING_SCHOOL_SHARES_NOTES: &str = "school_shares_notes";
+
+/// Keeps what the relay said about the device's school sharing visit notes with its coordinators
+/// (`None` forgets it: a new enrollment, a sign-out).
+pub fn save_school_shares_notes(
+    store: &mut homevisit_store::Store,
+    shares: Option<bool>,
+) -> homevisit_store::Result<()> {
+    store.set_setting(SETTING_SCHOOL_SHARES_NOTES, shares.map(|s| if s { "true" } else { "false" }))
+}
+
+/// Whether the device's school shares visit notes with its coordinators, as the relay said at the
+/// last sync; `None` before one (or with a relay too old to say). Shown in settings, never used to
+/// decide access.
+pub fn school_shares_notes(store: &homevisit_store::Store) -> homevisit_store::Result<Option<bool>> {
+    Ok(match store.setting(SETTING_SCHOOL_SHARES_NOTES)?.as_deref() {
+        Some("true") => Some(true),
+        Some("false") => Some(false),
+        _ => None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -85,7 +85,9 @@ fn set_identity(store: &mut Store, identity: Option<&Identity>) -> Result<(), St
     let educator = identity.and_then(|i| i.educator_id).map(|e| e.to_string());
     store.set_setting(SETTING_ROLE, identity.map(|i| i.role.as_str()))?;
     store.set_setting(SETTING_SCHOOL, school.as_deref())?;
-    store.set_setting(SETTING_EDUCATOR, educator.as_deref())
+    store.set_setting(SETTING_EDUCATOR, educator.as_deref())?;
+    // The next sync says again what this enrollment's school shares.
+    crate::identity::save_school_shares_notes(store, None)
 }
 
 /// Who the relay said this device is at enrollment; `None` if not enrolled, or enrolled with a

@@ -191,6 +191,12 @@ impl Device {
         Ok(device_id)
     }
 
+    /// Whether this device's school shares visit notes with its coordinators, as the relay said
+    /// at the last sync (`None` before one). For the settings screen; access is the relay's.
+    pub async fn school_shares_notes(&self) -> Result<Option<bool>, SessionError> {
+        self.read(|s| crate::identity::school_shares_notes(s)).await
+    }
+
     /// Who the relay said this device is when it enrolled; `None` if not enrolled, or enrolled
     /// with a relay that did not say.
     pub async fn whoami(&self) -> Result<Option<Identity>, SessionError> {
