@@ -15,6 +15,16 @@ use homevisit_relay::deletion::DeletionReason;
 use homevisit_store::DbKey;
 
 /// The relay process every test here starts (see `homevisit_e2e::RelayProcess`).
+/// No trace of [`MARKER`] in the phone's store: not in its files as they are on disk, not in its
+/// decrypted pages (and no free page that could keep one), not in any document it holds.
+fn assert_no_trace_on_the_phone(phone_db: &Path, phone_key: &DbKey, scratch: &Path) {
+    assert!(!contains(&raw_files(phone_db), MARKER));
+    let (plain, free) = decrypted(phone_db, phone_key, scratch);
+    assert_eq!(free, 0);
+    assert!(!contains(&plain, MARKER), "the phone's decrypted store holds the marker");
+    assert!(!document_texts(phone_db, phone_key).contains(MARKER));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "the relay process of the deletion tests, started by them"]
 async fn relay_process() {
@@ -208,11 +218,7 @@ async fn a_deleted_family_leaves_no_trace_on_the_relay_or_the_phone() {
         assert!(!held_now.contains(&id), "the phone still holds {id}");
     }
     assert!(!held_now.is_empty(), "the rest of the school stays");
-    assert!(!contains(&raw_files(&phone_db), MARKER));
-    let (plain, free) = decrypted(&phone_db, &phone_key, dir.path());
-    assert_eq!(free, 0);
-    assert!(!contains(&plain, MARKER), "the phone's decrypted store holds the marker");
-    assert!(!document_texts(&phone_db, &phone_key).contains(MARKER));
+    assert_no_trace_on_the_phone(&phone_db, &phone_key, dir.path());
     let receipts = admin.deletion_receipts().unwrap();
     assert_eq!(receipts.len(), 1);
     assert_eq!(receipts[0].confirmations.len(), 1, "the phone's confirmation is on the receipt");
@@ -308,11 +314,7 @@ async fn retention_purges_old_notes_from_the_phone_at_its_next_sync() {
     assert!(!held.contains(&old_notes), "the phone still holds the old notes");
     assert!(held.contains(&old_log), "the old visit's log is kept");
     assert_eq!(phone.store.lock().unwrap().note(recent, NoteField::NextSteps).unwrap(), kept);
-    assert!(!contains(&raw_files(&phone_db), MARKER));
-    let (plain, free) = decrypted(&phone_db, &phone_key, dir.path());
-    assert_eq!(free, 0);
-    assert!(!contains(&plain, MARKER), "the phone's decrypted store holds the marker");
-    assert!(!document_texts(&phone_db, &phone_key).contains(MARKER));
+    assert_no_trace_on_the_phone(&phone_db, &phone_key, dir.path());
     let receipts = admin.deletion_receipts().unwrap();
     let on_receipt = receipts.iter().find(|r| r.id == receipt.id).expect("the retention receipt");
     let confirmed: Vec<&homevisit_sync::DeviceId> = on_receipt.confirmations.iter().map(|(d, _)| d).collect();

@@ -12,8 +12,8 @@ use homevisit_e2e::attacker::{self, Device, educator, refusal, snapshot};
 use homevisit_e2e::{RelayProcess, relay_visit_log};
 use homevisit_fixtures::DataSet;
 use homevisit_model::{
-    AgreementRenewal, Family, FamilyAgreement, PartnerConfirmation, Place, Timestamp, ValidationError, VisitId,
-    VisitLog, VisitNumber, VisitOutcome, VisitPlan, VisitStatus,
+    AgreementRenewal, EducatorId, Family, FamilyAgreement, PartnerConfirmation, Place, Timestamp, ValidationError,
+    VisitId, VisitLog, VisitNumber, VisitOutcome, VisitPlan, VisitStatus,
 };
 use homevisit_protocol::RejectReason;
 use homevisit_relay::Relay;
@@ -51,6 +51,17 @@ async fn send(device: &Device, id: DocId, doc: &mut AutoCommit) -> Option<Reject
     let (status, reply) = device.send(vec![snapshot(id, doc)]).await;
     assert_eq!(status, 200);
     refusal(&reply.unwrap(), id)
+}
+
+/// Rivera and Okafor's visit planned for today, whose family says no at the door: Rivera records
+/// it on her phone, which syncs it to the relay.
+async fn declined_at_the_door(data: &DataSet, rivera_phone: &Device, rivera: EducatorId) -> VisitLog {
+    let declined = attacker::visit_of(data, &["Elena Rivera", "Grace Okafor"]); // planned for today
+    rivera_phone.sync().await;
+    rivera_phone.store.lock().unwrap().record_family_decline(declined.plan.id, rivera).unwrap();
+    rivera_phone.sync().await;
+    assert_eq!(rivera_phone.unsynced(), 0);
+    declined
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -161,14 +172,8 @@ async fn a_declined_family_is_not_planned_until_a_coordinator_records_its_agreem
         "coordinator",
     )
     .await;
-    let declined = attacker::visit_of(&data, &["Elena Rivera", "Grace Okafor"]); // planned for today
+    let declined = declined_at_the_door(&data, &rivera_phone, rivera.id).await;
     let family = declined.plan.family_id;
-
-    // The family says no at the door; Rivera records it on her phone and syncs.
-    rivera_phone.sync().await;
-    rivera_phone.store.lock().unwrap().record_family_decline(declined.plan.id, rivera.id).unwrap();
-    rivera_phone.sync().await;
-    assert_eq!(rivera_phone.unsynced(), 0);
     assert_eq!(relay_visit_log(&admin, declined.plan.id).outcome.status, VisitStatus::FamilyDeclined);
 
     // Her phone refuses to plan the family again.
@@ -229,14 +234,8 @@ async fn moving_a_visit_does_not_get_round_a_familys_no() {
     let (rivera, chen) = (educator(&data, "Elena Rivera"), educator(&data, "David Chen"));
     let rivera_phone = Device::enroll(&admin, &relay.url(), dir.path(), rivera).await;
     let chen_phone = Device::enroll(&admin, &relay.url(), dir.path(), chen).await;
-    let declined = attacker::visit_of(&data, &["Elena Rivera", "Grace Okafor"]); // planned for today
+    let declined = declined_at_the_door(&data, &rivera_phone, rivera.id).await;
     let family = declined.plan.family_id;
-
-    // The family says no at the door; Rivera records it on her phone and syncs.
-    rivera_phone.sync().await;
-    rivera_phone.store.lock().unwrap().record_family_decline(declined.plan.id, rivera.id).unwrap();
-    rivera_phone.sync().await;
-    assert_eq!(rivera_phone.unsynced(), 0);
 
     // Chen's visit with Rivera, already on the relay, is of another family of the same school.
     let moved = attacker::visit_of(&data, &["Elena Rivera", "David Chen"]).plan;

@@ -4,6 +4,8 @@
 
 use std::sync::{Arc, Mutex};
 
+mod common;
+
 use homevisit_ffi::*;
 
 struct Changes(Mutex<Vec<ChangedDocument>>);
@@ -28,17 +30,8 @@ async fn exchange(a: &PeerExchange, b: &PeerExchange) -> (PeerSummary, PeerSumma
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn partners_merge_their_debriefs_phone_to_phone_with_no_relay() {
     let dir = tempfile::tempdir().unwrap();
-    let relay = homevisit_relay::start(&homevisit_relay::Config::embedded(
-        dir.path().join("relay"),
-        "127.0.0.1:0".parse().unwrap(),
-    ))
-    .await
-    .unwrap();
-    let now = chrono::Local::now();
-    let invites = homevisit_relay::demo::import_demo_district(&relay.relay, now.date_naive(), *now.offset())
-        .unwrap()
-        .expect("an empty relay");
-    let code = |name: &str| invites.iter().find(|i| i.name == name).unwrap().code.clone();
+    let (relay, invites) = common::demo_relay(dir.path()).await;
+    let code = |name: &str| common::code(&invites, name);
     let open = |name: &str| open_app(dir.path().join(name).display().to_string(), generate_database_key().unwrap());
     let (a, b) = (open("a").await.unwrap(), open("b").await.unwrap());
     a.enroll(relay.url(), code("Elena Rivera")).await.unwrap();

@@ -2,22 +2,15 @@
 //! family's "no" (only a coordinator may) sees the family's record waiting, refused as not allowed;
 //! its own visit waits with no reason until it syncs, then nothing waits but the refused record.
 
+mod common;
+
 use homevisit_ffi::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_document_is_listed_as_waiting_with_the_relays_reason() {
     let dir = tempfile::tempdir().unwrap();
-    let relay = homevisit_relay::start(&homevisit_relay::Config::embedded(
-        dir.path().join("relay"),
-        "127.0.0.1:0".parse().unwrap(),
-    ))
-    .await
-    .unwrap();
-    let now = chrono::Local::now();
-    let invites = homevisit_relay::demo::import_demo_district(&relay.relay, now.date_naive(), *now.offset())
-        .unwrap()
-        .expect("an empty relay");
-    let code = invites.iter().find(|i| i.name == "Elena Rivera").unwrap().code.clone();
+    let (relay, invites) = common::demo_relay(dir.path()).await;
+    let code = common::code(&invites, "Elena Rivera");
     let a = open_app(dir.path().join("a").display().to_string(), generate_database_key().unwrap()).await.unwrap();
     a.enroll(relay.url(), code).await.unwrap();
     a.shutdown(); // syncs only when the test says
