@@ -3,6 +3,8 @@
 //! listing every device by person with its last-seen and revoked times. On the embedded storage, or on
 //! PostgreSQL when `HOMEVISIT_TEST_POSTGRES` names a server (a database of its own per run).
 
+mod common;
+
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Command, Output};
@@ -11,24 +13,8 @@ use homevisit_model::{EducatorId, SchoolId};
 use homevisit_relay::access::Role;
 use homevisit_relay::{Config, Storage, start};
 
-/// The storage of this run: embedded, or a fresh PostgreSQL database.
 fn storage() -> Storage {
-    match std::env::var("HOMEVISIT_TEST_POSTGRES") {
-        Ok(admin) if !admin.is_empty() => {
-            let name = format!("hv_cli_{}", uuid::Uuid::new_v4().simple());
-            let url = admin.clone();
-            let db = name.clone();
-            std::thread::spawn(move || {
-                let mut client = postgres::Client::connect(&url, postgres::NoTls).expect("the test PostgreSQL");
-                client.batch_execute(&format!("CREATE DATABASE {db}")).expect("a database");
-            })
-            .join()
-            .unwrap();
-            let base = admin.rsplit_once('/').map_or(admin.as_str(), |(base, _)| base).to_string();
-            Storage::Postgres(format!("{base}/{name}"))
-        }
-        _ => Storage::Embedded,
-    }
+    common::storage("hv_cli")
 }
 
 fn relay(data: &Path, storage: &Storage, args: &[&str]) -> Output {

@@ -3,6 +3,8 @@
 //! `HOMEVISIT_TEST_POSTGRES` names a server (a database of its own per run). Output carries ids
 //! and counts, never a name.
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -10,23 +12,8 @@ use homevisit_docs::{DocId, DocKind};
 use homevisit_relay::deletion::DeletionReason;
 use homevisit_relay::{Relay, Storage};
 
-/// The storage of this run: embedded, or a fresh PostgreSQL database.
 fn storage() -> Storage {
-    match std::env::var("HOMEVISIT_TEST_POSTGRES") {
-        Ok(admin) if !admin.is_empty() => {
-            let name = format!("hv_del_{}", uuid::Uuid::new_v4().simple());
-            let (url, db) = (admin.clone(), name.clone());
-            std::thread::spawn(move || {
-                let mut client = postgres::Client::connect(&url, postgres::NoTls).expect("the test PostgreSQL");
-                client.batch_execute(&format!("CREATE DATABASE {db}")).expect("a database");
-            })
-            .join()
-            .unwrap();
-            let base = admin.rsplit_once('/').map_or(admin.as_str(), |(base, _)| base).to_string();
-            Storage::Postgres(format!("{base}/{name}"))
-        }
-        _ => Storage::Embedded,
-    }
+    common::storage("hv_del")
 }
 
 fn relay(data: &Path, storage: &Storage, args: &[&str]) -> Output {
