@@ -56,6 +56,15 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         visit: u8,
     },
+    /// A district administrator edits conversation starters: every pack of a pack file (the
+    /// format of crates/homevisit-model/prompts/*.json) is saved as the district's, or one
+    /// school's with --school; the next sync sends them (the relay accepts them only from a
+    /// district administrator's device).
+    PutPrompts {
+        file: PathBuf,
+        #[arg(long)]
+        school: Option<SchoolId>,
+    },
     /// Visits per school and educator, for the coordinator.
     Report,
     /// Documents that have not reached a peer yet.
@@ -329,6 +338,18 @@ fn run(cli: Cli) -> Res {
                 println!("{} [{}]", pack.title, pack.language);
                 pack.prompts.iter().for_each(|p| println!("  - {p}"));
             }
+        }
+        Command::PutPrompts { file, school } => {
+            let name = file.display().to_string();
+            let text = std::fs::read_to_string(&file).map_err(|e| format!("cannot read {name}: {}", e.kind()))?;
+            let packs = homevisit_model::prompt_files::parse_pack_file(&name, &text).map_err(err)?;
+            let Some(first) = packs.first() else { return Err(format!("{name} has no visits' prompts")) };
+            let language = first.language.clone();
+            for pack in &packs {
+                ctx.store.put_prompt_pack(&PromptPack { school_id: school, ..pack.clone() }).map_err(err)?;
+            }
+            let whose = school.map_or("the district".to_string(), |s| format!("school {s}"));
+            println!("saved {} pack(s) in {language} for {whose}; they go out at the next sync", packs.len());
         }
         Command::Report => {
             let (schools, educators) =

@@ -192,3 +192,39 @@ fn a_familys_no_from_the_command_line() {
     stdout(&complete(&alone));
     stdout(&homevisit(&data, &["visit", "coordinator-confirm", &alone]));
 }
+
+#[test]
+fn a_district_administrator_edits_conversation_starters_from_a_pack_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    stdout(&homevisit(&data, &["demo"]));
+    let file = dir.path().join("es.json");
+    let pack = serde_json::json!({
+        "language": "es",
+        "reviewed": { "by": "Revisora nativa", "on": "2026-11-30" },
+        "note": "Revisado por la escuela.",
+        "visits": [{ "visit": 1, "title": "Primera visita (distrito)", "prompts": ["¿Qué sueños tienen para su hija?"] }]
+    });
+    std::fs::write(&file, pack.to_string()).unwrap();
+    let out = stdout(&homevisit(&data, &["put-prompts", file.to_str().unwrap()]));
+    assert!(out.contains("saved 1 pack(s) in es for the district"), "{out}");
+    let shown = stdout(&homevisit(&data, &["prompts", "--lang", "es-MX", "--visit", "1"]));
+    assert!(shown.contains("Primera visita (distrito)") && shown.contains("sueños tienen"), "{shown}");
+    // Visit 2 was not in the file: still the built-in pack.
+    let second = stdout(&homevisit(&data, &["prompts", "--lang", "es", "--visit", "2"]));
+    assert!(!second.contains("(distrito)"), "{second}");
+    assert_eq!(
+        stdout(&homevisit(&data, &["unsynced"])).lines().filter(|l| l.contains("prompt-pack")).count(),
+        1,
+        "the edited pack waits for the next sync"
+    );
+
+    // A file that is not a pack, or a pack with no prompts, is refused and saves nothing.
+    std::fs::write(&file, "{ not json").unwrap();
+    let bad = homevisit(&data, &["put-prompts", file.to_str().unwrap()]);
+    assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("line 1"));
+    std::fs::write(&file, r#"{"language":"es","visits":[{"visit":1,"title":"x","prompts":[]}]}"#).unwrap();
+    assert!(!homevisit(&data, &["put-prompts", file.to_str().unwrap()]).status.success());
+    let bad_school = homevisit(&data, &["put-prompts", file.to_str().unwrap(), "--school", "lincoln"]);
+    assert!(!bad_school.status.success());
+}
