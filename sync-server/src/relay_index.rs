@@ -69,10 +69,9 @@ impl Index for RelayIndex {
         conn.prepare_cached("DELETE FROM doc_families WHERE doc_id = ?1")?.execute([id.to_string()])?;
         // The relay's records of a deleted visit or family go with it: who wrote, who attested,
         // declines (ids only, but the family asked for everything held about it to go).
-        if matches!(id.kind, homevisit_docs::DocKind::VisitLog | homevisit_docs::DocKind::VisitNotes) {
-            conn.prepare_cached("DELETE FROM visit_contributors WHERE visit_id = ?1")?.execute([id.id.to_string()])?;
-        }
+        // Only with the log: notes purged alone (retention) leave the visit, and who its pair is.
         if id.kind == homevisit_docs::DocKind::VisitLog {
+            conn.prepare_cached("DELETE FROM visit_contributors WHERE visit_id = ?1")?.execute([id.id.to_string()])?;
             conn.prepare_cached("DELETE FROM visit_attestations WHERE visit_id = ?1")?.execute([id.id.to_string()])?;
             conn.prepare_cached("DELETE FROM family_declines WHERE visit_id = ?1")?.execute([id.id.to_string()])?;
         }
@@ -413,6 +412,21 @@ mod tests {
             relay.merge_document_bytes(&id, &scratch.stored_document(&id).unwrap().0).unwrap();
         }
         (relay, data)
+    }
+
+    /// Retention purges a visit's notes alone: the relay still knows who wrote to the visit (its
+    /// log stays, and a partner's access with it); deleting the log forgets them, as PostgreSQL's
+    /// deletion does.
+    #[test]
+    fn purging_notes_alone_keeps_the_visits_contributors() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut relay, data) = demo_relay(&dir);
+        let plan = &data.visits[0].0.plan;
+        record_contributor(&relay, plan.id, plan.educator_ids[0]).unwrap();
+        relay.purge_documents(&[DocId::new(DocKind::VisitNotes, plan.id.uuid())]).unwrap();
+        assert_eq!(contributors(&relay, plan.id).unwrap(), vec![plan.educator_ids[0]]);
+        relay.purge_documents(&[DocId::new(DocKind::VisitLog, plan.id.uuid())]).unwrap();
+        assert_eq!(contributors(&relay, plan.id).unwrap(), vec![]);
     }
 
     fn tables(store: &RelayStore) -> Vec<String> {
