@@ -44,11 +44,13 @@ final class RelayProcess: @unchecked Sendable {
     let dataDir: URL
     let logFile: URL
     private let process: Process
+    private let binary: String
 
     init() throws {
         guard let binary = ProcessInfo.processInfo.environment["HOMEVISIT_RELAY_BIN"], !binary.isEmpty else {
             throw TestFailure("HOMEVISIT_RELAY_BIN is not set (run bindings/swift/test)")
         }
+        self.binary = binary
         dataDir = try makeTempDir("homevisit-relay")
         logFile = dataDir.appendingPathComponent("relay.log")
         _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
@@ -105,6 +107,45 @@ final class RelayProcess: @unchecked Sendable {
         return code
     }
 
+    /// Runs an administrator's command (`devices`, `revoke ID`, ...) on this relay's data, as a
+    /// district's administrator would beside the running relay; returns what it printed. Throws if
+    /// the command fails.
+    func admin(_ args: String...) throws -> String {
+        let command = Process()
+        command.executableURL = URL(fileURLWithPath: binary)
+        command.arguments = ["--data", dataDir.appendingPathComponent("data").path] + args
+        var env = ProcessInfo.processInfo.environment
+        env["HOMEVISIT_RELAY_POSTGRES"] = nil
+        env["HOMEVISIT_RELAY_DATA"] = nil
+        command.environment = env
+        let stdout = Pipe()
+        command.standardOutput = stdout
+        // stderr to a file: a full pipe nobody reads could block the command.
+        let errFile = dataDir.appendingPathComponent("admin-\(UUID().uuidString).err")
+        _ = FileManager.default.createFile(atPath: errFile.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: errFile) }
+        command.standardError = try FileHandle(forWritingTo: errFile)
+        try command.run()
+        let out = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        command.waitUntilExit()
+        guard command.terminationStatus == 0 else {
+            let err = (try? String(contentsOf: errFile, encoding: .utf8)) ?? ""
+            throw TestFailure("homevisit-relay \(args.joined(separator: " ")) failed (\(command.terminationStatus)): \(err)")
+        }
+        return out
+    }
+
+    /// The ids of an educator's devices, from `homevisit-relay devices` (grouped by person).
+    func devices(ofEducator educatorId: String) throws -> [String] {
+        let lines = try admin("devices").split(separator: "\n", omittingEmptySubsequences: false)
+        guard let start = lines.firstIndex(where: { $0.hasPrefix("educator \(educatorId) ") }) else {
+            throw TestFailure("no devices listed for educator \(educatorId):\n\(lines.joined(separator: "\n"))")
+        }
+        return lines[(start + 1)...]
+            .prefix(while: { $0.hasPrefix("  ") })
+            .compactMap { $0.split(separator: " ").first.map(String.init) }
+    }
+
     /// SIGTERM (the relay finishes in-flight syncs and exits), then removes its data.
     func stop() {
         if process.isRunning {
@@ -153,6 +194,33 @@ class RelayTestCase: XCTestCase {
     }
 }
 
+/// A test class whose every test has a relay of its own (for tests that use up invite codes or
+/// revoke a device). The relay starts in `setUp` and stops in `tearDown`, on the main thread: a
+/// process started from a Swift concurrency thread inherits that thread's blocked signals, SIGTERM
+/// among them, and would then not stop until its `--stop-after-secs`.
+class FreshRelayTestCase: XCTestCase {
+    private var fresh: RelayProcess?
+
+    override func setUpWithError() throws {
+        try super.setUpWithError()
+        fresh = try RelayProcess()
+    }
+
+    override func tearDown() {
+        fresh?.stop()
+        fresh = nil
+        super.tearDown()
+    }
+
+    /// This test's relay.
+    var relay: RelayProcess {
+        get throws {
+            guard let fresh else { throw TestFailure("no relay for this test") }
+            return fresh
+        }
+    }
+}
+
 /// A phone: an app with its data directory and key.
 struct Phone: Sendable {
     let app: HomevisitApp
@@ -164,6 +232,22 @@ struct Phone: Sendable {
         let key = try generateDatabaseKey()
         return Phone(app: try await openApp(dataDir: dir.path, databaseKey: key), dir: dir, key: key)
     }
+}
+
+extension Phone {
+    /// A phone with its own store, enrolled as `who` ("Elena Rivera", ...) with `relay` and synced once.
+    static func enrolled(_ who: String, with relay: RelayProcess) async throws -> Phone {
+        let phone = try await Phone.open(who.lowercased().replacingOccurrences(of: " ", with: "-"))
+        try await phone.app.enroll(relayUrl: relay.url, inviteCode: try relay.code(who))
+        _ = try await phone.app.syncNow()
+        return phone
+    }
+}
+
+/// The store's files in `dir` (`homevisit.db` and its -wal/-shm/-journal companions), sorted.
+func storeFiles(_ dir: URL) -> [String] {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+    return names.filter { $0.hasPrefix("homevisit.db") }.sorted()
 }
 
 /// Waits until `condition` holds, checking every 50 ms; fails after `seconds` (a liveness bound).

@@ -4,6 +4,7 @@ import java.nio.file.Path
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.AfterAll
 import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertNotNull
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.BeforeAll
@@ -103,6 +104,39 @@ class PlanningTest {
         )
         assertThrows<HomevisitException.Invalid> { app.planVisit(untrained) }
         assertThrows<HomevisitException.Invalid> { app.planVisit(plan.copy(visitNumber = 3u)) }
+    }
+
+    @Test
+    fun `no completion without agreement, and a family's no sticks`(): Unit = runBlocking {
+        // A family no other test of this class plans for: its "no" would refuse their plans.
+        val roster = app.roster()
+        val rivera = roster.educator("Elena Rivera")
+        val okafor = roster.educator("Grace Okafor")
+        val family = roster.family("Mensah family")
+        val plan = planFor(family, listOf(rivera, okafor))
+        val visitId = app.planVisit(plan)
+        val completed = VisitOutcome(
+            status = VisitStatus.COMPLETED,
+            startedAtMs = plan.scheduledAtMs,
+            endedAtMs = plan.scheduledAtMs + 3_000_000,
+            recordedBy = rivera.id,
+            confirmedBy = null,
+            confirmedAtMs = null,
+        )
+        val refused = assertThrows<HomevisitException.Invalid> { app.recordOutcome(visitId, completed) }
+        assertTrue("agreement" in refused.reason, refused.reason)
+
+        assertFalse(app.familyDeclined(family.id))
+        app.recordFamilyDecline(visitId, rivera.id)
+        val got = app.visit(visitId).outcome
+        assertEquals(VisitStatus.FAMILY_DECLINED, got.status)
+        assertEquals(rivera.id, got.recordedBy)
+        assertTrue(app.familyDeclined(family.id))
+        val again = assertThrows<HomevisitException.Invalid> {
+            app.planVisit(plan.copy(scheduledAtMs = plan.scheduledAtMs + 24 * 3600 * 1000L))
+        }
+        assertTrue("declined" in again.reason, again.reason)
+        assertThrows<HomevisitException.Invalid> { app.recordFamilyDecline("not-a-visit", rivera.id) }
     }
 
     @Test

@@ -21,9 +21,42 @@ class Relay private constructor(
     val url: String,
     private val codes: Map<String, String>,
     private val log: File,
+    private val binary: String,
+    private val dataDir: Path,
 ) : AutoCloseable {
     /** The invite code the relay printed for [name] ("Elena Rivera", "Grace Okafor", "Dana Johnson"). */
     fun invite(name: String): String = codes[name] ?: fail("the relay printed no invite for $name: $codes")
+
+    /**
+     * Runs an administrator's command (`devices`, `revoke ID`, ...) on this relay's data, as a
+     * district's administrator would beside the running relay; returns what it printed. Fails the
+     * test if the command fails.
+     */
+    fun admin(vararg args: String): String {
+        val process = ProcessBuilder(binary, "--data", dataDir.toString(), *args)
+            .redirectInput(ProcessBuilder.Redirect.PIPE)
+            .start()
+        process.outputStream.close()
+        // Drain stderr on its own thread, so neither pipe can fill and block the command.
+        val err = StringBuilder()
+        val errReader = Thread { err.append(process.errorStream.bufferedReader().readText()) }.apply { isDaemon = true; start() }
+        val out = process.inputStream.bufferedReader().readText()
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            process.destroyForcibly()
+            fail<Unit>("homevisit-relay ${args.joinToString(" ")} did not finish within 60 s")
+        }
+        errReader.join(5_000)
+        if (process.exitValue() != 0) fail<Unit>("homevisit-relay ${args.joinToString(" ")} failed (${process.exitValue()}): $err")
+        return out
+    }
+
+    /** The ids of an educator's devices, from `homevisit-relay devices` (grouped by person). */
+    fun devicesOfEducator(educatorId: String): List<String> {
+        val lines = admin("devices").lines()
+        val start = lines.indexOfFirst { it.startsWith("educator $educatorId ") }
+        if (start < 0) fail<Unit>("no devices listed for educator $educatorId:\n${lines.joinToString("\n")}")
+        return lines.drop(start + 1).takeWhile { it.startsWith("  ") }.map { it.trim().split(Regex("\\s+"))[0] }
+    }
 
     /** What the relay logged (stderr), for a failure message. */
     fun log(): String = if (log.exists()) log.readText().takeLast(4000) else ""
@@ -80,7 +113,7 @@ class Relay private constructor(
                 process.destroyForcibly()
                 throw e
             }
-            return Relay(process, url, codes, log)
+            return Relay(process, url, codes, log, binary, dataDir)
         }
     }
 }
@@ -165,3 +198,29 @@ fun Roster.educator(name: String): Educator =
 
 fun Roster.family(name: String): Family =
     families.firstOrNull { it.displayName == name } ?: fail("$name is not on the roster: ${families.map { it.displayName }}")
+
+/** A phone with its own store in [dir], enrolled as [who] with [relay] and synced once. */
+suspend fun enrolledApp(dir: Path, relay: Relay, who: String): HomevisitApp {
+    val app = openApp(dir.toString(), generateDatabaseKey())
+    app.enroll(relay.url, relay.invite(who))
+    app.syncNow()
+    return app
+}
+
+/** Elena Rivera, Grace Okafor (partners at one school) and a family of their school. */
+data class Partners(val rivera: Educator, val okafor: Educator, val family: Family)
+
+/** [Partners] from this app's roster (the first family of Elena Rivera's school). */
+suspend fun HomevisitApp.partners(): Partners {
+    val roster = roster()
+    val rivera = roster.educator("Elena Rivera")
+    val okafor = roster.educator("Grace Okafor")
+    org.junit.jupiter.api.Assertions.assertEquals(rivera.schoolId, okafor.schoolId, "the partners share a school")
+    val family = roster.families.firstOrNull { it.schoolId == rivera.schoolId }
+        ?: fail("no family at Elena Rivera's school: ${roster.families.map { it.displayName }}")
+    return Partners(rivera, okafor, family)
+}
+
+/** The store's files in [dir] (`homevisit.db` and its -wal/-shm/-journal companions). */
+fun storeFiles(dir: Path): List<String> =
+    dir.toFile().listFiles()?.map { it.name }?.filter { it.startsWith("homevisit.db") }?.sorted() ?: emptyList()
