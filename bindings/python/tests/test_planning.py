@@ -164,3 +164,28 @@ def test_no_completion_without_agreement_and_a_familys_no_sticks(tmp_path, relay
             await app.record_family_decline("not-a-visit", rivera.id)
 
     run(scenario())
+
+
+def test_a_visit_by_one_educator_with_an_interpreter_is_confirmed_by_the_coordinator(tmp_path, relay):
+    async def scenario():
+        app = await enrolled(tmp_path / "rivera", relay, "Elena Rivera")
+        coordinator = await enrolled(tmp_path / "johnson", relay, "Dana Johnson")
+        rivera, _, family = await people(app)
+        plan = visit_plan(family, [rivera], interpreter=hv.Interpreter(language="es", separate=True),
+                          family_agreed_at_ms=1_794_000_000_000, agreement_recorded_by=rivera.id)
+        visit_id = await app.plan_visit(plan)
+        outcome = hv.VisitOutcome(status=hv.VisitStatus.COMPLETED, started_at_ms=1_795_000_000_000,
+                                  ended_at_ms=1_795_003_000_000, recorded_by=rivera.id,
+                                  confirmed_by=None, confirmed_at_ms=None)  # the new field defaults
+        await app.record_outcome(visit_id, outcome)
+        assert (await app.visit(visit_id)).outcome.coordinator_confirmed_at_ms is None
+        await app.sync_now()
+        await coordinator.sync_now()
+        await coordinator.coordinator_confirm_visit(visit_id)
+        await coordinator.sync_now()
+        await app.sync_now()
+        got = (await app.visit(visit_id)).outcome
+        assert got.coordinator_confirmed_at_ms is not None
+        assert got.confirmed_by is None, "no partner: the coordinator confirmed it"
+
+    run(scenario())

@@ -246,6 +246,11 @@ pub struct VisitOutcome {
     /// The partner who confirmed this outcome (read only: set by `confirm_visit`).
     pub confirmed_by: Option<String>,
     pub confirmed_at_ms: Option<i64>,
+    /// When the school's coordinator confirmed a visit made by one educator with an interpreter
+    /// (read only: set by `coordinator_confirm_visit`; the relay records whose device it was).
+    /// Last, with a default, so shells that build an outcome need not name it.
+    #[uniffi(default)]
+    pub coordinator_confirmed_at_ms: Option<i64>,
 }
 
 impl VisitOutcome {
@@ -268,6 +273,7 @@ impl VisitOutcome {
             recorded_by: o.recorded_by.map(|e| e.to_string()),
             confirmed_by: o.partner_confirmation.as_ref().map(|c| c.educator_id.to_string()),
             confirmed_at_ms: o.partner_confirmation.map(|c| c.confirmed_at.millis()),
+            coordinator_confirmed_at_ms: o.coordinator_confirmation.map(|c| c.confirmed_at.millis()),
         }
     }
 }
