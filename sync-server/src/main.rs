@@ -228,9 +228,10 @@ fn demo_district(running: &homevisit_relay::RunningRelay) -> Result<(), String> 
         println!("(the relay already has data: not importing the demo district)");
         return Ok(());
     };
+    // No parentheses on this line: scripts read an invite line as "  NAME (ROLE) CODE".
     println!(
-        "imported the demo district (its OneRoster export, crates/homevisit-fixtures/demo-district, as `roster import` \
-         does); single-use invite codes:"
+        "imported the demo district, its OneRoster export crates/homevisit-fixtures/demo-district, as `roster import` \
+         does; single-use invite codes:"
     );
     for invite in invites {
         println!("  {:<12} ({:<11}) {}", invite.name, invite.role.as_str(), invite.code);

@@ -82,10 +82,11 @@ final class RelayProcess: @unchecked Sendable {
             text += String(decoding: data, as: UTF8.self)
             // Complete lines only: a code cut at the end of a read is not a code.
             let complete = text.hasSuffix("\n") ? text[...] : text[..<(text.lastIndex(of: "\n") ?? text.startIndex)]
+            // An invite line is indented: "  NAME (ROLE) CODE".
             for line in complete.split(separator: "\n") {
                 if let range = line.range(of: "homevisit relay listening on ") {
                     url = String(line[range.upperBound...]).trimmingCharacters(in: .whitespaces)
-                } else if let open = line.firstIndex(of: "("), line.contains(")"),
+                } else if line.hasPrefix(" "), let open = line.firstIndex(of: "("), line.contains(")"),
                           let code = line.split(separator: " ").last {
                     let name = line[..<open].trimmingCharacters(in: .whitespaces)
                     codes[name] = String(code)
