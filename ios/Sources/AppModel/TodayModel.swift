@@ -1,0 +1,126 @@
+// Today screen: the day's visits, the sync badge and the count of unsynced changes. Refreshes
+// when a sync brings a visit (a partner planned it on their phone) and when a sync starts or ends.
+
+import Foundation
+import HomevisitCore
+import Observation
+
+public struct VisitRow: Identifiable, Equatable, Sendable {
+    public let id: String
+    /// nil until the family's record reaches this phone.
+    public let familyName: String?
+    public let familyId: String
+    public let time: String
+    public let status: VisitStatus
+    public let visitNumber: UInt8
+    public let interpreter: Bool
+    public let partnerConfirmed: Bool
+    public let title: String
+    public let statusText: String
+    public let accessibilityLabel: String
+
+    init(_ s: VisitSummary, _ f: Formatting) {
+        let t = f.strings
+        id = s.visitId
+        familyId = s.familyId
+        familyName = s.familyName
+        time = f.time(s.scheduledAtMs)
+        status = s.status
+        visitNumber = s.visitNumber
+        interpreter = s.interpreter
+        partnerConfirmed = s.partnerConfirmed
+        title = s.familyName ?? t(.familyNotSyncedYet)
+        statusText = t.status(s.status)
+        var parts = [title, time, t(.visitNumber, String(s.visitNumber)), statusText]
+        if s.interpreter { parts.append(t(.interpreterNeededShort)) }
+        if s.partnerConfirmed { parts.append(t(.partnerConfirmedShort)) }
+        accessibilityLabel = parts.joined(separator: ", ")
+    }
+}
+
+@MainActor
+@Observable
+public final class TodayModel {
+    public private(set) var rows: [VisitRow] = []
+    public private(set) var badge: SyncBadge = .upToDate
+    public private(set) var unsynced = 0
+    public private(set) var error: L10n?
+    public let day: Date
+
+    private let app: HomevisitApp
+    private let formatting: Formatting
+    @ObservationIgnored private var syncing = false
+    @ObservationIgnored private let listening = ListeningTask()
+    @ObservationIgnored private let listeningSyncs = ListeningTask()
+
+    /// `day`: the day shown (today by default), in `formatting`'s time zone.
+    public init(app: HomevisitApp, formatting: Formatting, day: Date = Date()) {
+        self.app = app
+        self.formatting = formatting
+        self.day = day
+    }
+
+    /// Starts listening to syncs; call when the screen appears (and `stop` when it goes).
+    public func start() async {
+        let changes = app.documentChanges(), events = app.syncEvents()
+        listening.replace(with: Task { [weak self] in
+            for await documents in changes {
+                let relevant = documents.contains {
+                    [DocumentKind.visitLog, DocumentKind.family].contains($0.kind)
+                }
+                if relevant { await self?.refresh() }
+            }
+        })
+        listeningSyncs.replace(with: Task { [weak self] in
+            for await event in events {
+                await self?.syncEvent(event)
+            }
+        })
+        await refresh()
+    }
+
+    public func stop() {
+        listening.cancel()
+        listeningSyncs.cancel()
+    }
+
+    public func refresh() async {
+        do {
+            let (date, offset) = formatting.day(of: day)
+            let visits = try await app.visitsOnDay(date: date, utcOffsetMinutes: offset)
+            rows = visits.map { VisitRow($0, formatting) }
+            error = nil
+        } catch {
+            self.error = L10n.of(error)
+        }
+        await refreshBadge()
+    }
+
+    public func syncNow() async {
+        do {
+            _ = try await app.syncNow()
+        } catch {
+            self.error = L10n.of(error)
+        }
+        await refresh()
+    }
+
+    private func syncEvent(_ event: SyncEvent) async {
+        switch event {
+        case .progress:
+            if !syncing {
+                syncing = true
+                await refreshBadge()
+            }
+        case .finished:
+            syncing = false
+            await refreshBadge()
+        }
+    }
+
+    private func refreshBadge() async {
+        guard let status = try? await app.syncStatus() else { return }
+        unsynced = Int(status.unsynced)
+        badge = SyncBadge(status: status, syncing: syncing)
+    }
+}
