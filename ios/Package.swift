@@ -9,7 +9,8 @@ import PackageDescription
 
 #if os(macOS)
 let ffi: Target = .binaryTarget(name: "HomevisitCoreFFI", path: "Frameworks/HomevisitCoreFFI.xcframework")
-let coreLinker: [LinkerSetting] = []
+// The static Rust library's system dependencies (TLS certificate checks go through Security).
+let coreLinker: [LinkerSetting] = [.linkedFramework("Security"), .linkedFramework("SystemConfiguration")]
 #else
 // A system library, so no -fmodule-map-file flag is needed (see scripts/swift-env).
 let ffi: Target = .systemLibrary(name: "HomevisitCoreFFI", path: "Sources/HomevisitCoreFFI")
@@ -18,7 +19,7 @@ let coreLinker: [LinkerSetting] = [.linkedLibrary("homevisit_ffi")]
 
 let package = Package(
     name: "HomevisitIOS",
-    platforms: [.iOS(.v17), .macOS(.v14)],
+    platforms: [.iOS(.v18), .macOS(.v15)],  // iOS 18: TextEditor with a selection
     products: [
         .library(name: "AppModel", targets: ["AppModel"]),
         .library(name: "HomevisitViews", targets: ["HomevisitViews"]),

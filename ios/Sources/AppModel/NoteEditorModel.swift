@@ -42,7 +42,7 @@ public final class NoteEditorModel {
     public let visitId: String
 
     private let app: HomevisitApp
-    private let me: String?
+    public let me: String?
     @ObservationIgnored private let work = SerialWork()
     @ObservationIgnored private var pendingEdits = 0
     @ObservationIgnored private var refreshQueued = false

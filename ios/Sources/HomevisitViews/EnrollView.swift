@@ -1,0 +1,36 @@
+// Enroll: the sync address (prefilled) and the invite code.
+
+#if canImport(SwiftUI)
+import AppModel
+import SwiftUI
+
+struct EnrollView: View {
+    @State var model: EnrollModel
+    let t: Strings
+
+    var body: some View {
+        Form {
+            Section {
+                Text(t(.enrollExplanation))
+                TextField(t(.relayAddress), text: $model.relayURL)
+                    .textContentType(.URL)
+                    .keyboardType(.URL)
+                    .textInputAutocapitalization(.never)
+                    .autocorrectionDisabled()
+                TextField(t(.inviteCode), text: $model.inviteCode)
+                    .textInputAutocapitalization(.never)
+                    .autocorrectionDisabled()
+                    .accessibilityLabel(t(.inviteCode))
+            }
+            if let error = model.error {
+                Text(t(error)).foregroundStyle(.red).accessibilityLabel(t(error))
+            }
+            Button(model.busy ? t(.enrolling) : t(.enrollButton)) {
+                Task { await model.enroll() }
+            }
+            .disabled(!model.canSubmit)
+        }
+        .navigationTitle(t(.enrollTitle))
+    }
+}
+#endif
