@@ -53,7 +53,9 @@ public final class AppSession {
         guard let app, phase != .signedOut, phase != .revoked else { return }
         do {
             let status = try await app.syncStatus()
-            if status.revoked {
+            // The library tells listeners a sync heard "revoked" before its wipe (on another task)
+            // sets `revoked`: the failure's message says it first.
+            if status.revoked || status.lastError.map(LibraryMessage.isRevoked) == true {
                 becomeRevoked()
             } else if status.enrolled {
                 if identity == nil { identity = try await app.whoami() }
