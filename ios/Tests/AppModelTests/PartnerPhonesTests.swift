@@ -104,16 +104,21 @@ final class TodayScreenTests: PartnerPhonesTestCase {
     }
 
     @MainActor
-    func testSyncNowClearsTheBadgeInSpanish() async throws {
+    func testRowsAndBadgeSpeakSpanish() async throws {
         let (a, _) = try await phones()
-        let today = TodayModel(app: a, formatting: Formatting(strings: Strings(.spanish)))
+        let tomorrow = Date().addingTimeInterval(86_400)
+        let today = TodayModel(app: a, formatting: Formatting(strings: Strings(.spanish)), day: tomorrow)
         await today.start()
         defer { today.stop() }
         let partners = try Partners(try await a.roster())
-        _ = try await a.planVisit(plan: partners.plan(partners.families[0], at: Date().addingTimeInterval(86_400)))
+        let visitId = try await a.planVisit(plan: partners.plan(partners.families[0], at: tomorrow))
         await today.syncNow()
         XCTAssertEqual(today.unsynced, 0)
-        XCTAssertEqual(today.badge, .upToDate)
-        XCTAssertEqual(today.badge.label(Strings(.spanish)), "Sincronizado")
+        let row = try XCTUnwrap(today.rows.first { $0.id == visitId })
+        XCTAssertEqual(row.statusText, "Prevista")
+        XCTAssertTrue(row.accessibilityLabel.contains(", Visita 1, Prevista"), row.accessibilityLabel)
+        // (The sync's own events may still be on their way: the badge follows them.)
+        try await eventually("the badge says synced (\(today.badge))") { today.badge == .upToDate }
+        XCTAssertEqual(today.badge.accessibilityLabel(Strings(.spanish)), "Sincronizado")
     }
 }
