@@ -98,4 +98,24 @@ final class DebriefTests: PartnerPhonesTestCase {
         await onA.stop()
         await onB.stop()
     }
+
+    @MainActor
+    func testInLiveModeThePartnersWordsAppearWithoutSyncingByHand() async throws {
+        let (a, b) = try await phones()
+        let (visitId, partners) = try await sharedVisit()
+        let debrief = NoteEditorModel(app: a, visitId: visitId, section: .debrief, me: partners.rivera.id)
+        await debrief.start()  // the debrief screen turns live mode on
+        let status = try await a.syncStatus()
+        XCTAssertTrue(status.live)
+
+        // Only B syncs: A's screen gets the words through live mode and the change listener.
+        let words = "Sofia wants to be a vet."
+        try await b.spliceNote(visitId: visitId, field: .assumptionsChanged, position: 0, deleteCount: 0, text: words)
+        _ = try await b.syncNow()
+        try await eventually("A's screen shows B's words live") { debrief.text(.assumptionsChanged) == words }
+
+        await debrief.stop()
+        let after = try await a.syncStatus()
+        XCTAssertFalse(after.live, "leaving the debrief turns live mode off")
+    }
 }
