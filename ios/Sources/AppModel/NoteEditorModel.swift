@@ -37,6 +37,8 @@ public final class NoteEditorModel {
     public private(set) var fields: [NoteField: FieldState] = [:]
     public private(set) var live = false
     public private(set) var debriefDone: DebriefDone?
+    /// Who marked the debrief done, by name (from the roster).
+    public private(set) var debriefDoneBy: String?
     public private(set) var error: L10n?
     public let section: NoteSection
     public let visitId: String
@@ -173,7 +175,12 @@ public final class NoteEditorModel {
                 }
                 merge(stored, into: field)
             }
-            debriefDone = try await app.debriefDone(visitId: visitId)
+            let done = try await app.debriefDone(visitId: visitId)
+            if done?.educatorId != debriefDone?.educatorId {
+                let educators = done == nil ? [] : try await app.roster().educators
+                debriefDoneBy = educators.first { $0.id == done?.educatorId }?.displayName
+            }
+            debriefDone = done
         } catch {
             self.error = L10n.of(error)
         }

@@ -15,6 +15,8 @@ public enum BackgroundSync {
     public static func register(app: @escaping @Sendable () async -> HomevisitApp?) {
         BGTaskScheduler.shared.register(forTaskWithIdentifier: identifier, using: nil) { task in
             schedule()  // the next one
+            // BGTask is not Sendable; it is only told that the work ended, once.
+            nonisolated(unsafe) let task = task
             let work = Task {
                 guard let app = await app() else { return task.setTaskCompleted(success: true) }
                 let synced = (try? await app.syncNow()) != nil

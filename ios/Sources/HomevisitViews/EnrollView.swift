@@ -13,13 +13,10 @@ struct EnrollView: View {
             Section {
                 Text(t(.enrollExplanation))
                 TextField(t(.relayAddress), text: $model.relayURL)
-                    .textContentType(.URL)
-                    .keyboardType(.URL)
-                    .textInputAutocapitalization(.never)
-                    .autocorrectionDisabled()
+                    .codeInput()
+                    .accessibilityLabel(t(.relayAddress))
                 TextField(t(.inviteCode), text: $model.inviteCode)
-                    .textInputAutocapitalization(.never)
-                    .autocorrectionDisabled()
+                    .codeInput()
                     .accessibilityLabel(t(.inviteCode))
             }
             if let error = model.error {
@@ -31,6 +28,17 @@ struct EnrollView: View {
             .disabled(!model.canSubmit)
         }
         .navigationTitle(t(.enrollTitle))
+    }
+}
+
+private extension View {
+    /// An address or a code: typed as is (no capitals, no corrections).
+    func codeInput() -> some View {
+        #if os(iOS)
+        textInputAutocapitalization(.never).autocorrectionDisabled()
+        #else
+        autocorrectionDisabled()
+        #endif
     }
 }
 #endif

@@ -26,8 +26,8 @@ struct NoteEditorView: View {
             }
             if model.section == .debrief {
                 Section {
-                    if let done = model.debriefDone {
-                        Text(t(.debriefDoneBy, done.educatorId == model.me ? "✓" : "…"))
+                    if model.debriefDone != nil {
+                        Text(t(.debriefDoneBy, model.debriefDoneBy ?? "…"))
                         Button(t(.reopenDebrief)) { Task { await model.reopenDebrief() } }
                     } else {
                         Button(t(.debriefDoneButton)) { Task { await model.markDebriefDone() } }

@@ -14,10 +14,8 @@ struct StartersView: View {
                 Text(model.languageNote).font(.subheadline).foregroundStyle(.secondary)
                 if model.isDraft { Text(t(.startersDraft)).font(.footnote).foregroundStyle(.orange) }
                 ForEach(Array(model.prompts.enumerated()), id: \.offset) { _, prompt in
-                    Text(prompt)
-                        .font(.largeTitle)
-                        .environment(\.locale, Locale(identifier: model.promptLanguage ?? "en"))
-                        .accessibilityLabel(Text(prompt).speechLanguage(model.promptLanguage))
+                    Text(spoken(prompt, in: model.promptLanguage))
+                        .font(.largeTitle)  // large type, and it grows with Dynamic Type
                 }
             }
             .padding()
@@ -27,13 +25,10 @@ struct StartersView: View {
     }
 }
 
-private extension Text {
-    /// Tells VoiceOver which language to read the prompt in.
-    func speechLanguage(_ tag: String?) -> Text {
-        guard let tag else { return self }
-        var attributes = AttributeContainer()
-        attributes.accessibilitySpeechLanguage = tag
-        return self + Text(AttributedString("", attributes: attributes))
-    }
+/// The prompt marked with its language, so VoiceOver reads it in the family's language.
+private func spoken(_ prompt: String, in tag: String?) -> AttributedString {
+    var text = AttributedString(prompt)
+    if let tag { text.accessibilitySpeechLanguage = tag }
+    return text
 }
 #endif

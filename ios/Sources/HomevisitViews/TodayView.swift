@@ -34,8 +34,8 @@ struct TodayView: View {
         }
         .navigationTitle(t(.todayTitle))
         .toolbar {
-            ToolbarItem(placement: .topBarLeading) { SyncBadgeView(badge: model.badge, t: t) }
-            ToolbarItem(placement: .topBarTrailing) {
+            ToolbarItem(placement: .navigation) { SyncBadgeView(badge: model.badge, t: t) }
+            ToolbarItem(placement: .primaryAction) {
                 Button(t(.syncNowButton), systemImage: "arrow.clockwise") { Task { await model.syncNow() } }
             }
         }

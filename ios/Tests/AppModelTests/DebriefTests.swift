@@ -93,8 +93,10 @@ final class DebriefTests: PartnerPhonesTestCase {
         try await syncBoth(until: "B's screen shows the debrief done and A's words") {
             onB.debriefDone?.educatorId == partners.rivera.id && onB.text(.useInClass) == "Dragon stories in writing block."
         }
+        XCTAssertEqual(onB.debriefDoneBy, "Elena Rivera")
         await onB.reopenDebrief()
         XCTAssertNil(onB.debriefDone)
+        XCTAssertNil(onB.debriefDoneBy)
         await onA.stop()
         await onB.stop()
     }

@@ -32,7 +32,9 @@ final class SessionTests: XCTestCase {
         defer { relay.stop() }
         let (session, dir) = try await enrolledSession("Elena Rivera", relay: relay, keys: InMemoryKeyStore())
         defer { try? FileManager.default.removeItem(at: dir) }
-        let other = try await openApp(dataDir: try makeTempDir("homevisit-other").path, databaseKey: try generateDatabaseKey())
+        let otherDir = try makeTempDir("homevisit-other")
+        defer { try? FileManager.default.removeItem(at: otherDir) }
+        let other = try await openApp(dataDir: otherDir.path, databaseKey: try generateDatabaseKey())
         let enroll = EnrollModel(app: other, relayURL: relay.url) {}
         enroll.inviteCode = try relay.code("Elena Rivera")  // used by the first phone
         let enrolled = await enroll.enroll()
