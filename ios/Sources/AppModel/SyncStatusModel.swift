@@ -15,6 +15,9 @@ public final class SyncStatusModel {
     private let app: HomevisitApp
     private let formatting: Formatting
     @ObservationIgnored private let listening = ListeningTask()
+    @ObservationIgnored private var activity = SyncActivity()
+    @ObservationIgnored private let staleCheck = ListeningTask()
+    @ObservationIgnored private var reads = LatestOnly()
 
     public init(app: HomevisitApp, formatting: Formatting) {
         self.app = app
@@ -31,13 +34,19 @@ public final class SyncStatusModel {
         await refresh()
     }
 
-    public func stop() { listening.cancel() }
+    public func stop() {
+        listening.cancel()
+        staleCheck.cancel()
+    }
 
     public func refresh() async {
+        let ticket = reads.next()
         do {
             let status = try await app.syncStatus()
+            guard reads.isLatest(ticket) else { return }
             self.status = status
-            badge = SyncBadge(status: status, syncing: progress != nil)
+            badge = SyncBadge(status: status, syncing: activity.isSyncing())
+            if !activity.isSyncing() { progress = nil }
         } catch {
             self.error = L10n.of(error)
         }
@@ -54,9 +63,17 @@ public final class SyncStatusModel {
     }
 
     private func handle(_ event: SyncEvent) async {
+        activity.note(event)
         switch event {
-        case .progress(let p): progress = p
-        case .finished: progress = nil
+        case .progress(let p):
+            progress = p
+            // If no end is reported, the progress goes once it is stale.
+            staleCheck.replace(with: Task { [weak self] in
+                guard (try? await Task.sleep(nanoseconds: UInt64((SyncActivity.staleAfter + 0.1) * 1e9))) != nil else { return }
+                await self?.refresh()
+            })
+        case .finished:
+            progress = nil
         }
         await refresh()
     }

@@ -49,7 +49,9 @@ public final class TodayModel {
 
     private let app: HomevisitApp
     private let formatting: Formatting
-    @ObservationIgnored private var syncing = false
+    @ObservationIgnored private var activity = SyncActivity()
+    @ObservationIgnored private let staleCheck = ListeningTask()
+    @ObservationIgnored private var badgeReads = LatestOnly()
     @ObservationIgnored private let listening = ListeningTask()
     @ObservationIgnored private let listeningSyncs = ListeningTask()
 
@@ -82,6 +84,7 @@ public final class TodayModel {
     public func stop() {
         listening.cancel()
         listeningSyncs.cancel()
+        staleCheck.cancel()
     }
 
     public func refresh() async {
@@ -106,21 +109,24 @@ public final class TodayModel {
     }
 
     private func syncEvent(_ event: SyncEvent) async {
-        switch event {
-        case .progress:
-            if !syncing {
-                syncing = true
-                await refreshBadge()
-            }
-        case .finished:
-            syncing = false
+        let wasSyncing = activity.isSyncing()
+        activity.note(event)
+        if case .progress = event {
+            if !wasSyncing { await refreshBadge() }
+            // If no end is reported, "Syncing…" goes once the progress is stale.
+            staleCheck.replace(with: Task { [weak self] in
+                guard (try? await Task.sleep(nanoseconds: UInt64((SyncActivity.staleAfter + 0.1) * 1e9))) != nil else { return }
+                await self?.refreshBadge()
+            })
+        } else {
             await refreshBadge()
         }
     }
 
     private func refreshBadge() async {
-        guard let status = try? await app.syncStatus() else { return }
+        let ticket = badgeReads.next()
+        guard let status = try? await app.syncStatus(), badgeReads.isLatest(ticket) else { return }
         unsynced = Int(status.unsynced)
-        badge = SyncBadge(status: status, syncing: syncing)
+        badge = SyncBadge(status: status, syncing: activity.isSyncing())
     }
 }

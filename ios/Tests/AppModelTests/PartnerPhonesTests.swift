@@ -99,7 +99,7 @@ final class TodayScreenTests: PartnerPhonesTestCase {
         XCTAssertEqual(row.statusText, "Planned")
         XCTAssertTrue(row.accessibilityLabel.hasPrefix(family.displayName + ", "), row.accessibilityLabel)
         XCTAssertTrue(row.accessibilityLabel.contains("Visit 1"), row.accessibilityLabel)
-        try await eventually("the badge settles") { today.badge == .upToDate }
+        try await eventually("the badge settles (\(today.badge))") { today.badge == .upToDate }
         XCTAssertEqual(today.unsynced, 0)
     }
 
