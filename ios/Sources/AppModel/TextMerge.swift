@@ -44,6 +44,7 @@ public struct TextSplice: Equatable, Sendable {
 /// in a partner's words): unchanged text keeps its place relative to the positions around it.
 public struct TextMapping: Sendable {
     private let old: [Unicode.Scalar]
+    private let new: [Unicode.Scalar]
     private let removed: Set<Int>   // scalar offsets in the old text
     private let inserted: Set<Int>  // scalar offsets in the new text
 
@@ -62,8 +63,6 @@ public struct TextMapping: Sendable {
         self.inserted = inserted
         self.new = b
     }
-
-    private let new: [Unicode.Scalar]
 
     /// The position in the new text of UTF-16 position `position` of the old text. Text inserted
     /// exactly at the position goes after it (the user keeps typing where they were); a position
