@@ -93,6 +93,14 @@ public final class NoteEditorModel {
         work.enqueue { [weak self] in await self?.save(splice, in: field, madeOn: base) }
     }
 
+    /// The text field changed and did not say where the cursor is: it goes after what was typed.
+    public func userEdited(_ field: NoteField, text newText: String) {
+        let base = fields[field]?.text ?? ""
+        let cursor = TextSplice.between(base, newText).map { $0.position + $0.text.utf16.count }
+            ?? selection(field).upperBound
+        userEdited(field, text: newText, selection: cursor ..< cursor)
+    }
+
     public func userMovedCursor(_ field: NoteField, to selection: Range<Int>) {
         guard var state = fields[field] else { return }
         state.selection = selection

@@ -58,10 +58,7 @@ private struct FieldEditor: View {
     private var text: Binding<String> {
         Binding(
             get: { model.text(field) },
-            set: { new in
-                let end = new.utf16.count
-                model.userEdited(field, text: new, selection: min(model.selection(field).upperBound, end) ..< end)
-            }
+            set: { model.userEdited(field, text: $0) }  // the selection binding follows with the real one
         )
     }
 

@@ -52,7 +52,9 @@ final class DebriefTests: PartnerPhonesTestCase {
         let debrief = NoteEditorModel(app: a, visitId: visitId, section: .debrief, me: partners.rivera.id)
         await debrief.start()
 
-        debrief.userEdited(.nextSteps, text: "Call on Friday.", selection: 15 ..< 15)
+        debrief.userEdited(.nextSteps, text: "Call Friday.")
+        debrief.userEdited(.nextSteps, text: "Call on Friday.")  // no selection given: after what was typed
+        XCTAssertEqual(debrief.selection(.nextSteps), 8 ..< 8)
         await debrief.settled()
         try await syncBoth(until: "B has A's words") { try await b.noteText(visitId: visitId, field: .nextSteps) == "Call on Friday." }
 
