@@ -4,7 +4,7 @@
 
 use homevisit_model as model;
 use homevisit_store::VisitSummary as StoreSummary;
-use homevisit_sync::device_session::{DeviceStatus, SyncOutcome};
+use homevisit_sync::device_session::{DeviceStatus, SyncFailure, SyncOutcome};
 
 use crate::error::{HomevisitError, bad_id};
 
@@ -512,6 +512,43 @@ pub struct SyncStatus {
     pub unsynced: u32,
     /// The relay revoked this phone: its data was wiped and syncing stopped.
     pub revoked: bool,
+    /// Why the last sync failed, typed (for a shell to word and to pick an icon; `last_error` is
+    /// the English message). `None` once a sync succeeds again.
+    #[uniffi(default)]
+    pub last_failure: Option<SyncProblem>,
+}
+
+/// Why a sync failed, for a status line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum SyncProblem {
+    /// No signal, or the relay is down: the next sync retries.
+    Offline,
+    /// The relay does not know this phone.
+    Unauthorized,
+    /// The relay revoked this phone (its data is wiped).
+    Revoked,
+    /// The relay asked the phone to slow down.
+    RateLimited,
+    /// The relay address is not https.
+    InsecureUrl,
+    /// The relay answered with an error.
+    RelayRefused,
+    /// Anything else (a bug report's matter; the code is in the log).
+    Unexpected,
+}
+
+impl From<SyncFailure> for SyncProblem {
+    fn from(f: SyncFailure) -> Self {
+        match f {
+            SyncFailure::Offline => SyncProblem::Offline,
+            SyncFailure::Unauthorized => SyncProblem::Unauthorized,
+            SyncFailure::Revoked => SyncProblem::Revoked,
+            SyncFailure::RateLimited => SyncProblem::RateLimited,
+            SyncFailure::InsecureUrl => SyncProblem::InsecureUrl,
+            SyncFailure::Refused(_) => SyncProblem::RelayRefused,
+            SyncFailure::Unexpected { .. } => SyncProblem::Unexpected,
+        }
+    }
 }
 
 impl From<DeviceStatus> for SyncStatus {
@@ -525,6 +562,7 @@ impl From<DeviceStatus> for SyncStatus {
             last_error: s.last.failure.map(|f| HomevisitError::of_failure(f).to_string()),
             unsynced: s.unsynced as u32,
             revoked: s.revoked,
+            last_failure: if s.revoked { Some(SyncProblem::Revoked) } else { s.last.failure.map(Into::into) },
         }
     }
 }

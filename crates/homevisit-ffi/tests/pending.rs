@@ -1,6 +1,7 @@
 //! The sync status screen's "what is waiting and why": an educator's phone that tries to lift a
 //! family's "no" (only a coordinator may) sees the family's record waiting, refused as not allowed;
-//! its own visit waits with no reason until it syncs, then nothing waits but the refused record.
+//! its own visit waits with no reason until it syncs, then nothing waits but the refused record;
+//! with no signal the status says so, typed.
 
 mod common;
 
@@ -43,5 +44,11 @@ async fn a_refused_document_is_listed_as_waiting_with_the_relays_reason() {
         }]
     );
     assert_eq!(a.unsynced_count().await.unwrap(), 1);
+    assert_eq!(a.sync_status().await.unwrap().last_failure, None, "the sync itself succeeded");
+
+    // No signal: the status says why, typed; what waits stays listed.
     relay.stop().await.unwrap();
+    assert!(matches!(a.sync_now().await, Err(HomevisitError::Offline)));
+    assert_eq!(a.sync_status().await.unwrap().last_failure, Some(SyncProblem::Offline));
+    assert_eq!(a.pending_documents().await.unwrap().len(), 1);
 }

@@ -82,7 +82,7 @@ final class RelayProcess: @unchecked Sendable {
             for line in complete.split(separator: "\n") {
                 if let range = line.range(of: "homevisit relay listening on ") {
                     url = String(line[range.upperBound...]).trimmingCharacters(in: .whitespaces)
-                } else if let open = line.firstIndex(of: "("), line.contains(")"), let code = line.split(separator: " ").last {
+                } else if line.hasPrefix(" "), let open = line.firstIndex(of: "("), line.contains(")"), let code = line.split(separator: " ").last {
                     codes[line[..<open].trimmingCharacters(in: .whitespaces)] = String(code)
                 }
             }

@@ -121,7 +121,11 @@ impl Device {
         // A sync (background or not) that hears "revoked" starts the wipe at once, on its own task.
         let wipe_of = Arc::downgrade(&inner);
         status.on_revoked(move || {
-            if let (Some(inner), Ok(runtime)) = (wipe_of.upgrade(), tokio::runtime::Handle::try_current()) {
+            let Some(inner) = wipe_of.upgrade() else { return };
+            // Revoked from this moment (before the listeners hear of this sync): a shell that
+            // reads the status when told finds it so, though the wipe may not be done yet.
+            inner.revoked.store(true, Ordering::SeqCst);
+            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
                 // A file that cannot be deleted fails this wipe; the store is out of use either
                 // way (every call is `Revoked`), and the shell's `sync_now` reports the failure.
                 runtime.spawn(async move {

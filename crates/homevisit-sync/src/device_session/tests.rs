@@ -284,3 +284,33 @@ async fn only_the_relays_revoked_answer_is_a_revocation() {
     let other = RelayClient::new(&relay.url, fake_relay::FORBIDDEN_TOKEN).unwrap().sync(&store).await;
     assert!(matches!(other, Err(ClientError::Refused(403))), "{other:?}");
 }
+
+/// A shell's listener told that a sync heard "revoked" reads the status at once: it must already
+/// say revoked (the wipe itself runs on its own task and may finish later).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_listener_told_of_a_revocation_finds_the_device_revoked() {
+    #[derive(Default)]
+    struct ReadsStatus {
+        device: std::sync::OnceLock<Arc<Device>>,
+        seen: Mutex<Vec<bool>>,
+    }
+    impl SyncListener for ReadsStatus {
+        fn progress(&self, _: SyncProgress) {}
+        fn finished(&self, result: &Result<SyncReport, ClientError>, _: Option<Duration>) {
+            if let (Err(ClientError::Revoked), Some(device)) = (result, self.device.get()) {
+                self.seen.lock().unwrap().push(device.is_revoked());
+            }
+        }
+    }
+    let relay = FakeRelay::start();
+    let dir = tempfile::tempdir().unwrap();
+    let listener = Arc::new(ReadsStatus::default());
+    let device = Arc::new(Device::open(dir.path().to_path_buf(), key(), listener.clone()).await.unwrap());
+    let _ = listener.device.set(device.clone());
+    let revoked =
+        Credentials { relay_url: relay.url.clone(), token: DeviceToken::new(fake_relay::REVOKED_TOKEN.into()) };
+    device.read(move |s| save(s, &revoked)).await.unwrap();
+    assert!(device.sync_now().await.is_err_and(|e| e.is_revoked()));
+    assert_eq!(*listener.seen.lock().unwrap(), vec![true]);
+    assert!(device.status().await.unwrap().revoked);
+}
