@@ -53,9 +53,8 @@ public final class AppSession {
         guard let app, phase != .signedOut, phase != .revoked else { return }
         do {
             let status = try await app.syncStatus()
-            // The library tells listeners a sync heard "revoked" before its wipe (on another task)
-            // sets `revoked`: the failure's message says it first.
-            if status.revoked || status.lastError.map(LibraryMessage.isRevoked) == true {
+            // The library marks the phone revoked before it tells listeners of that sync.
+            if status.revoked {
                 becomeRevoked()
             } else if status.enrolled {
                 if identity == nil { identity = try await app.whoami() }

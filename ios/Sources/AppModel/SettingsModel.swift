@@ -15,6 +15,8 @@ public final class SettingsModel {
     public private(set) var identity: Identity?
     public private(set) var myName: String?
     public private(set) var schoolName: String?
+    /// Whether the school shares visit notes with its coordinators (`nil` before the first sync).
+    public private(set) var schoolSharesNotes: Bool?
     public private(set) var signOutWarning: SignOutWarning?
     public private(set) var signedOut = false
     public private(set) var error: L10n?
@@ -32,6 +34,7 @@ public final class SettingsModel {
             let roster = try await app.roster()
             myName = roster.educators.first { $0.id == identity?.educatorId }?.displayName
             schoolName = roster.schools.first { $0.id == identity?.schoolId }?.name
+            schoolSharesNotes = try await app.schoolSharesNotes()
         } catch {
             self.error = L10n.of(error)
             await session.report(error)
@@ -41,6 +44,15 @@ public final class SettingsModel {
     public var whoIAm: String {
         let who = [myName, identity.map { t.role($0.role) }].compactMap { $0 }.joined(separator: ", ")
         return t(.whoIAm, who)
+    }
+
+    /// Who may read what this teacher writes, in words.
+    public var notesPolicy: String {
+        switch schoolSharesNotes {
+        case true?: return t(.notesSharedWithCoordinators)
+        case false?: return t(.notesOnlyForThePair)
+        case nil: return t(.notesPolicyUnknown)
+        }
     }
 
     public var school: String? { schoolName.map { t(.school, $0) } }

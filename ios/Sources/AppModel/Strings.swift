@@ -28,6 +28,7 @@ public enum L10n: String, CaseIterable, Sendable {
     case badgeUpToDate, badgeSyncing, badgeWaiting, badgeOffline, badgeFailed, badgeNotEnrolled, badgeRevoked
     case syncStatusTitle, waitingNothing, waitingOffline, waitingError, waitingNextSync, waitingNotEnrolled
     case lastSynced, neverSynced, liveOn, liveOff
+    case kindVisitLog, kindVisitNotes, kindFamily, kindOther, pendingToSend, pendingNotAllowed, pendingDamaged, pendingOverQuota
     // Visit
     case visitTitle, visitNumber, planSection, familyLanguage, interpreterNeeded, interpreterNotNeeded
     case interpreterPlanned, interpreterNotPlanned, placeHome, placeNeutral, placeVirtual
@@ -49,6 +50,7 @@ public enum L10n: String, CaseIterable, Sendable {
     case settingsTitle, whoIAm, roleEducator, roleSchoolCoordinator, roleDistrictAdmin, school
     case signOutButton, signOutNothingLost, signOutWillLose, signOutConfirm, cancel, signedOut
     case revokedTitle, revokedExplanation
+    case notesSharedWithCoordinators, notesOnlyForThePair, notesPolicyUnknown
     // Errors (never with content: the library's messages name no family or note)
     case errOffline, errInviteRefused, errInsecureUrl, errRevoked, errInvalid, errRateLimited
     case errRelay, errNotEnrolled, errClosed, errInternal, errWrongKey

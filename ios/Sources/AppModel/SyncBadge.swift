@@ -16,14 +16,14 @@ public enum SyncBadge: Equatable, Sendable {
     /// `syncing`: a sync is under way (from the sync events).
     public init(status: SyncStatus, syncing: Bool) {
         let unsynced = Int(status.unsynced)
-        if status.revoked || status.lastError.map(LibraryMessage.isRevoked) == true {
+        if status.revoked || status.lastFailure == .revoked {
             self = .revoked
         } else if !status.enrolled {
             self = .notEnrolled
         } else if syncing {
             self = .syncing
-        } else if let error = status.lastError {
-            self = LibraryMessage.isOffline(error) ? .offline(unsynced: unsynced) : .failed(unsynced: unsynced)
+        } else if let failure = status.lastFailure {
+            self = failure == .offline ? .offline(unsynced: unsynced) : .failed(unsynced: unsynced)
         } else if unsynced > 0 {
             self = .waiting(unsynced)
         } else {
@@ -66,12 +66,4 @@ public enum SyncBadge: Equatable, Sendable {
     public func accessibilityLabel(_ t: Strings) -> String {
         unsynced > 0 ? "\(label(t)), \(t.unsyncedDocuments(unsynced))" : label(t)
     }
-}
-
-/// The library reports a sync's failure (`SyncStatus.lastError`, the listeners' `onFinished`) as its
-/// English message only, not a typed reason (see README: FFI gaps); these are the messages of
-/// HomevisitError.Offline and .Revoked.
-enum LibraryMessage {
-    static func isOffline(_ message: String) -> Bool { message.contains("could not be reached") }
-    static func isRevoked(_ message: String) -> Bool { message.contains("revoked") }
 }

@@ -11,6 +11,8 @@ public final class SyncStatusModel {
     /// The sync under way: documents done of total.
     public private(set) var progress: SyncProgress?
     public private(set) var error: L10n?
+    /// Every document waiting for the relay, with the relay's refusal if it refused it.
+    public private(set) var pending: [PendingDocument] = []
 
     private let app: HomevisitApp
     private let formatting: Formatting
@@ -43,8 +45,10 @@ public final class SyncStatusModel {
         let ticket = reads.next()
         do {
             let status = try await app.syncStatus()
+            let pending = status.revoked ? [] : try await app.pendingDocuments()
             guard reads.isLatest(ticket) else { return }
             self.status = status
+            self.pending = pending
             badge = SyncBadge(status: status, syncing: activity.isSyncing())
             if !activity.isSyncing() { progress = nil }
         } catch {
@@ -76,6 +80,25 @@ public final class SyncStatusModel {
             progress = nil
         }
         await refresh()
+    }
+
+    /// One line per waiting document: what it is and why it waits, refused ones first.
+    public var waitingItems: [String] {
+        pending.sorted { ($0.refused != nil) && ($1.refused == nil) }.map { doc in
+            let what: String
+            switch doc.kind {
+            case "visit-log": what = t(.kindVisitLog)
+            case "visit-notes": what = t(.kindVisitNotes)
+            case "family": what = t(.kindFamily)
+            default: what = t(.kindOther)
+            }
+            switch doc.refused {
+            case nil: return t(.pendingToSend, what)
+            case .notAllowed?: return t(.pendingNotAllowed, what)
+            case .damaged?: return t(.pendingDamaged, what)
+            case .overQuota?: return t(.pendingOverQuota, what)
+            }
+        }
     }
 
     public var waiting: String { badge.unsynced > 0 ? t.unsyncedDocuments(badge.unsynced) : t(.waitingNothing) }

@@ -58,6 +58,9 @@ final class SessionTests: XCTestCase {
         await settings.load()
         XCTAssertEqual(settings.whoIAm, "Signed in as Elena Rivera, Educator")
         XCTAssertEqual(settings.school, "School: Lincoln Elementary")
+        // The demo district's schools keep notes to the pair (the relay's policy, told at sync).
+        XCTAssertEqual(settings.schoolSharesNotes, false)
+        XCTAssertTrue(settings.notesPolicy.hasPrefix("Your visit notes are for you and your partner only"), settings.notesPolicy)
         await settings.prepareSignOut()
         XCTAssertEqual(settings.signOutWarning?.unsynced, 0)
         XCTAssertEqual(settings.signOutWarning?.message, "Everything is synced: nothing will be lost.")
@@ -79,6 +82,10 @@ final class SessionTests: XCTestCase {
             status.badge == .offline(unsynced: unsynced) && status.waiting == "\(unsynced) changes waiting to sync"
                 && status.why.hasPrefix("No connection")
         }
+        // Each waiting document on its own line: the new visit's plan and its notes.
+        XCTAssertTrue(status.waitingItems.contains("A visit's plan or outcome: waiting to be sent."), "\(status.waitingItems)")
+        XCTAssertTrue(status.waitingItems.contains("A visit's notes: waiting to be sent."), "\(status.waitingItems)")
+        XCTAssertEqual(status.waitingItems.count, unsynced)
         status.stop()
 
         // Sign-out shows the count before anything is erased.

@@ -6,23 +6,21 @@ import HomevisitCore
 import XCTest
 
 final class SyncBadgeTests: XCTestCase {
-    private func status(enrolled: Bool = true, error: String? = nil, unsynced: UInt32 = 0, revoked: Bool = false) -> SyncStatus {
+    private func status(enrolled: Bool = true, failure: SyncProblem? = nil, unsynced: UInt32 = 0, revoked: Bool = false) -> SyncStatus {
         SyncStatus(enrolled: enrolled, relayUrl: enrolled ? "https://relay.example" : nil, live: false,
-                   lastSuccessMs: nil, lastError: error, unsynced: unsynced, revoked: revoked)
+                   lastSuccessMs: nil, lastError: failure.map { "\($0)" }, unsynced: unsynced, revoked: revoked,
+                   lastFailure: failure)
     }
 
     func testTheBadgeSaysWhyChangesWait() {
         XCTAssertEqual(SyncBadge(status: status(), syncing: false), .upToDate)
         XCTAssertEqual(SyncBadge(status: status(unsynced: 3), syncing: false), .waiting(3))
         XCTAssertEqual(SyncBadge(status: status(unsynced: 3), syncing: true), .syncing)
-        XCTAssertEqual(SyncBadge(status: status(error: "the relay could not be reached", unsynced: 2), syncing: false),
-                       .offline(unsynced: 2))
-        XCTAssertEqual(SyncBadge(status: status(error: "the relay refused the request (HTTP 500)", unsynced: 2), syncing: false),
-                       .failed(unsynced: 2))
+        XCTAssertEqual(SyncBadge(status: status(failure: .offline, unsynced: 2), syncing: false), .offline(unsynced: 2))
+        XCTAssertEqual(SyncBadge(status: status(failure: .relayRefused, unsynced: 2), syncing: false), .failed(unsynced: 2))
         XCTAssertEqual(SyncBadge(status: status(enrolled: false), syncing: false), .notEnrolled)
         XCTAssertEqual(SyncBadge(status: status(revoked: true), syncing: true), .revoked)
-        // Told before the library's wipe sets `revoked`: the message says it.
-        XCTAssertEqual(SyncBadge(status: status(error: "this phone was revoked; its data was wiped"), syncing: false), .revoked)
+        XCTAssertEqual(SyncBadge(status: status(failure: .revoked), syncing: false), .revoked)
         XCTAssertEqual(SyncBadge.offline(unsynced: 2).accessibilityLabel(Strings(.english)), "Offline, 2 changes waiting to sync")
     }
 
