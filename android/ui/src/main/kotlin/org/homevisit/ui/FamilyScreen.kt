@@ -18,7 +18,8 @@ fun FamilyScreen(state: FamilyState, onBack: () -> Unit, onOpenVisit: (String) -
         Labelled(strings.language, strings.languageName(state.language))
         Text(if (state.interpreterNeeded) strings.interpreterNeeded else strings.interpreterNotNeeded, style = MaterialTheme.typography.bodyLarge)
         if (state.children.isNotEmpty()) {
-            Labelled(strings.children, state.children.joinToString(", ") { "${it.firstName} (${strings.grade(it.grade)})" })
+            val words = strings
+            Labelled(words.children, state.children.joinToString(", ") { "${it.firstName} (${words.grade(it.grade)})" })
         }
         SectionTitle(strings.fromFirstVisit)
         Card(Modifier.fillMaxWidth(), colors = CardDefaults.cardColors(containerColor = MaterialTheme.colorScheme.secondaryContainer)) {

@@ -29,14 +29,15 @@ fun TodayScreen(
     onOpenSync: () -> Unit,
     onOpenSettings: () -> Unit,
 ) {
+    val words = strings
     Screen(
-        strings.todayTitle,
+        words.todayTitle,
         action = {
             // The badge says in words what the sync state is; it opens the sync screen.
             AssistChip(
                 onClick = onOpenSync,
                 label = { Text(strings.badge(state.badge)) },
-                modifier = Modifier.semantics { contentDescription = strings.badge(state.badge) + ". " + strings.unsynced(state.unsynced) },
+                modifier = Modifier.semantics { contentDescription = words.badge(state.badge) + ". " + words.unsynced(state.unsynced) },
             )
         },
     ) {
