@@ -45,13 +45,15 @@ class TodayViewModel(private val app: HomevisitApp, private val scope: Coroutine
         try {
             val visits = app.todaysVisits().map { it.row() }
             val status = app.syncStatus()
+            // Revoked between the two calls (a background sync): the data is gone, show none of it.
+            if (status.revoked) throw HomevisitException.Revoked()
             _state.update {
                 it.copy(
                     loading = false,
                     visits = visits,
                     badge = badgeOf(status, syncing.get()),
                     unsynced = status.unsynced.toInt(),
-                    signedOut = if (status.revoked) SignedOut.REVOKED else null,
+                    signedOut = null,
                     problem = null,
                 )
             }
@@ -62,9 +64,11 @@ class TodayViewModel(private val app: HomevisitApp, private val scope: Coroutine
 
     /** "Sync now" (pull to refresh). */
     fun syncNow() {
+        // Syncing from this call on (not from when the coroutine starts): a refresh already under
+        // way must not show "up to date" over it.
+        syncing.set(true)
+        _state.update { it.copy(badge = SyncBadge.SYNCING) }
         scope.launch {
-            syncing.set(true)
-            _state.update { it.copy(badge = SyncBadge.SYNCING) }
             try {
                 app.syncNow()
             } catch (e: HomevisitException) {
