@@ -14,6 +14,8 @@ import org.homevisit.core.HomevisitApp
 import org.homevisit.presentation.EnrollViewModel
 import org.homevisit.presentation.FamilyViewModel
 import org.homevisit.presentation.NotesViewModel
+import org.homevisit.presentation.PlaceKind
+import org.homevisit.presentation.PlanVisitViewModel
 import org.homevisit.presentation.SettingsViewModel
 import org.homevisit.presentation.StartersViewModel
 import org.homevisit.presentation.SyncStatusViewModel
@@ -22,6 +24,8 @@ import org.homevisit.presentation.VisitViewModel
 import org.homevisit.ui.EnrollScreen
 import org.homevisit.ui.FamilyScreen
 import org.homevisit.ui.NotesScreen
+import org.homevisit.ui.PlanVisitEvents
+import org.homevisit.ui.PlanVisitScreen
 import org.homevisit.ui.SettingsScreen
 import org.homevisit.ui.StartersScreen
 import org.homevisit.ui.SyncStatusScreen
@@ -38,6 +42,7 @@ private sealed interface Route {
     data class Starters(val visitId: String) : Route
     data class Notes(val visitId: String, val debrief: Boolean) : Route
     data class Family(val id: String) : Route
+    data class Plan(val familyId: String?, val visitNumber: Int) : Route
 }
 
 /**
@@ -70,7 +75,7 @@ fun Navigation(app: HomevisitApp, relayUrl: String, onWiped: () -> Unit) {
             val vm = remember { TodayViewModel(app, scope) }
             DisposableEffect(vm) { onDispose { vm.close() } }
             val s by vm.state.collectAsState()
-            TodayScreen(s, { go(Route.Visit(it)) }, vm::syncNow, { go(Route.Sync) }, { go(Route.Settings) })
+            TodayScreen(s, { go(Route.Visit(it)) }, vm::syncNow, { go(Route.Sync) }, { go(Route.Settings) }, { go(Route.Plan(null, 1)) })
         }
         is Route.Visit -> {
             val vm = remember(route) { VisitViewModel(app, route.id, me, scope) }
@@ -102,7 +107,23 @@ fun Navigation(app: HomevisitApp, relayUrl: String, onWiped: () -> Unit) {
             val vm = remember(route) { FamilyViewModel(app, route.id, scope) }
             DisposableEffect(vm) { onDispose { vm.close() } }
             val s by vm.state.collectAsState()
-            FamilyScreen(s, ::back) { go(Route.Visit(it)) }
+            FamilyScreen(s, ::back, { go(Route.Visit(it)) }, { go(Route.Plan(route.id, 2)) })
+        }
+        is Route.Plan -> {
+            val educator = me ?: return
+            val vm = remember(route) { PlanVisitViewModel(app, educator, scope, route.familyId, route.visitNumber) }
+            val s by vm.state.collectAsState()
+            LaunchedEffect(s.plannedVisitId) { s.plannedVisitId?.let { stack = stack.dropLast(1) + Route.Visit(it) } }
+            PlanVisitScreen(s, ::back, object : PlanVisitEvents {
+                override fun onFamily(id: String) = vm.chooseFamily(id)
+                override fun onPartner(id: String) = vm.choosePartner(id)
+                override fun onVisitNumber(n: Int) = vm.chooseVisitNumber(n)
+                override fun onTime(ms: Long) = vm.setTime(ms)
+                override fun onPlace(kind: PlaceKind) = vm.choosePlace(kind)
+                override fun onPlaceDescription(text: String) = vm.describePlace(text)
+                override fun onInterpreter(on: Boolean) = vm.setInterpreter(on)
+                override fun onSave() = vm.save()
+            })
         }
         Route.Sync -> {
             val vm = remember { SyncStatusViewModel(app, scope) }

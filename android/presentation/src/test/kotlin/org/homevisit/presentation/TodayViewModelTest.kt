@@ -43,9 +43,18 @@ class TodayViewModelTest {
             val before = today.state.await("Today loaded") { !it.loading }
             assertEquals(a.todaysVisits().map { it.visitId }, before.visits.map { it.visitId })
 
-            // Grace plans a visit with the Lopez family for today, on her phone, and it syncs up.
+            // Grace plans a visit with the Lopez family for today, on her phone's planning screen,
+            // and it syncs up.
             val roster = b.roster()
-            val planned = b.planVisit(planFor(roster.family("Lopez family"), listOf(roster.educator("Elena Rivera"), roster.educator("Grace Okafor"))))
+            val plan = PlanVisitViewModel(b, b.whoami()!!.educatorId!!, backgroundScope, scheduledAtMs = System.currentTimeMillis() + 60_000)
+            val choices = plan.state.await("planning loaded") { !it.loading }
+            assertTrue(choices.partners.any { it.name == "Elena Rivera" && it.note == null }, "${choices.partners}")
+            assertFalse(choices.partners.any { it.name == "Grace Okafor" }, "not her own partner")
+            plan.chooseFamily(roster.family("Lopez family").id)
+            plan.choosePartner(roster.educator("Elena Rivera").id)
+            plan.save()
+            val planned = plan.state.await("planned") { it.plannedVisitId != null || it.problem != null }.plannedVisitId
+                ?: error("planning failed: ${plan.state.value.problem}")
             assertFalse(before.visits.any { it.visitId == planned })
             b.syncNow()
 

@@ -98,7 +98,18 @@ class VisitAndFamilyTest {
             assertEquals(hopes, before.firstVisitHopes)
             assertFalse(before.visits.any { it.visitNumber == 2 })
 
-            val second = plan("Nguyen family", number = 2)
+            // "Plan the second visit" from the family: the planning screen starts with the family
+            // and visit 2 chosen, and offers the interpreter the family asked for.
+            val planning = PlanVisitViewModel(a, a.whoami()!!.educatorId!!, backgroundScope, familyId = family.id, visitNumber = 2)
+            val preset = planning.state.await("planning with the family chosen") { !it.loading && it.interpreterLanguage != null }
+            assertEquals(2, preset.visitNumber)
+            assertEquals("vi", preset.interpreterLanguage)
+            assertTrue(preset.withInterpreter)
+            planning.choosePartner(a.roster().educator("Grace Okafor").id)
+            planning.save()
+            val second = planning.state.await("planned") { it.plannedVisitId != null || it.problem != null }.plannedVisitId
+                ?: error("planning failed: ${planning.state.value.problem}")
+            assertEquals("vi", a.visit(second).plan.interpreter?.language)
             vm.refresh()
             val both = vm.state.await("both visits") { s -> s.visits.any { it.visitId == second } }
             assertEquals(2, both.visits.last { it.visitId == second }.visitNumber)

@@ -2,6 +2,7 @@ package org.homevisit.ui
 
 import androidx.compose.foundation.layout.fillMaxWidth
 import androidx.compose.foundation.layout.padding
+import androidx.compose.material3.Button
 import androidx.compose.material3.Card
 import androidx.compose.material3.CardDefaults
 import androidx.compose.material3.MaterialTheme
@@ -13,7 +14,7 @@ import org.homevisit.presentation.FamilyState
 
 /** The family: language, interpreter need, children, both visits; visit 2 starts from visit 1's hopes. */
 @Composable
-fun FamilyScreen(state: FamilyState, onBack: () -> Unit, onOpenVisit: (String) -> Unit) {
+fun FamilyScreen(state: FamilyState, onBack: () -> Unit, onOpenVisit: (String) -> Unit, onPlanSecondVisit: () -> Unit = {}) {
     Screen(state.name.ifEmpty { strings.familyTitle }, onBack = onBack) {
         Labelled(strings.language, strings.languageName(state.language))
         Text(if (state.interpreterNeeded) strings.interpreterNeeded else strings.interpreterNotNeeded, style = MaterialTheme.typography.bodyLarge)
@@ -32,5 +33,8 @@ fun FamilyScreen(state: FamilyState, onBack: () -> Unit, onOpenVisit: (String) -
         SectionTitle(strings.visits)
         ProblemText(state.problem)
         state.visits.forEach { VisitCard(it, onOpenVisit) }
+        if (state.visits.isNotEmpty() && state.visits.none { it.visitNumber == 2 }) {
+            Button(onClick = onPlanSecondVisit, modifier = Modifier.fillMaxWidth()) { Text(strings.planSecondVisit) }
+        }
     }
 }

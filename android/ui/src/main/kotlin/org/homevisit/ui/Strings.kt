@@ -37,6 +37,18 @@ interface Strings {
     fun badge(b: SyncBadge): String
     val interpreterShort: String
     val partnerConfirmedShort: String
+    // Plan a visit
+    val planTitle: String
+    val planButton: String
+    val planSecondVisit: String
+    val planFamily: String
+    val planPartner: String
+    val untrained: String
+    val earlier: String
+    val later: String
+    val nextDay: String
+    val placeDescription: String
+    val planSave: String
     // Visit
     val visitTitle: String
     val when_: String

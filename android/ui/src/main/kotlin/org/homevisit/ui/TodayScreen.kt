@@ -7,6 +7,7 @@ import androidx.compose.foundation.layout.Row
 import androidx.compose.foundation.layout.fillMaxWidth
 import androidx.compose.foundation.layout.padding
 import androidx.compose.material3.AssistChip
+import androidx.compose.material3.Button
 import androidx.compose.material3.Card
 import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.OutlinedButton
@@ -28,6 +29,7 @@ fun TodayScreen(
     onSyncNow: () -> Unit,
     onOpenSync: () -> Unit,
     onOpenSettings: () -> Unit,
+    onPlan: () -> Unit = {},
 ) {
     val words = strings
     Screen(
@@ -55,6 +57,7 @@ fun TodayScreen(
         ProblemText(state.problem)
         if (!state.loading && state.visits.isEmpty()) Text(strings.noVisitsToday, style = MaterialTheme.typography.bodyLarge)
         state.visits.forEach { VisitCard(it, onOpenVisit) }
+        Button(onClick = onPlan, modifier = Modifier.fillMaxWidth()) { Text(strings.planButton) }
         OutlinedButton(onClick = onOpenSettings) { Text(strings.settingsTitle) }
     }
 }

@@ -3,6 +3,7 @@ package org.homevisit.ui
 import androidx.compose.runtime.Composable
 import org.homevisit.core.NoteField
 import org.homevisit.presentation.Child
+import org.homevisit.presentation.Choice
 import org.homevisit.presentation.DEBRIEF_FIELDS
 import org.homevisit.presentation.DebriefDoneMark
 import org.homevisit.presentation.EnrollState
@@ -10,6 +11,7 @@ import org.homevisit.presentation.FamilyState
 import org.homevisit.presentation.FieldState
 import org.homevisit.presentation.NotesState
 import org.homevisit.presentation.PlaceKind
+import org.homevisit.presentation.PlanVisitState
 import org.homevisit.presentation.Problem
 import org.homevisit.presentation.Role
 import org.homevisit.presentation.SettingsState
@@ -71,6 +73,26 @@ object Samples {
         ),
         firstVisitHopes = "They hope Linh keeps her love of drawing and becomes the first in the family to go to college.",
     )
+    val plan = PlanVisitState(
+        loading = false,
+        families = listOf(Choice("f1", "Morales family"), Choice("f2", "Brooks family"), Choice("f5", "Lopez family")),
+        partners = listOf(Choice("e2", "David Chen"), Choice("e3", "Grace Okafor", "untrained")),
+        familyId = "f1", partnerId = "e3", scheduledAtMs = at(16, 0) + 86_400_000L,
+        interpreterLanguage = "es", withInterpreter = true,
+    )
+
+    /** A planning screen's events, ignored. */
+    object NoPlanEvents : PlanVisitEvents {
+        override fun onFamily(id: String) {}
+        override fun onPartner(id: String) {}
+        override fun onVisitNumber(n: Int) {}
+        override fun onTime(ms: Long) {}
+        override fun onPlace(kind: PlaceKind) {}
+        override fun onPlaceDescription(text: String) {}
+        override fun onInterpreter(on: Boolean) {}
+        override fun onSave() {}
+    }
+
     val sync = SyncStatusState(loading = false, enrolled = true, live = false, lastSuccessMs = at(15, 42), waiting = 3, why = Problem.OFFLINE)
     val settings = SettingsState(loading = false, role = Role.EDUCATOR, name = "Elena Rivera", school = "Lincoln Elementary")
     val settingsWarning = settings.copy(warning = SignOutWarning(unsynced = 3, why = Problem.OFFLINE))
@@ -79,6 +101,7 @@ object Samples {
     val screens: List<Pair<String, @Composable () -> Unit>> = listOf(
         "enroll" to { EnrollScreen(enroll, {}, {}, {}) },
         "today" to { TodayScreen(today, {}, {}, {}, {}) },
+        "plan" to { PlanVisitScreen(plan, {}, NoPlanEvents) },
         "visit" to { VisitScreen(visit, {}, {}, {}, {}, {}, {}) },
         "starters" to { StartersScreen(starters, {}) },
         "debrief" to { NotesScreen(debrief, {}, { _, _, _ -> }, {}) },

@@ -135,4 +135,23 @@ class ScreenBehaviourTest {
         onNodeWithText("Family not home").performClick()
         assertEquals(listOf(VisitStage.FAMILY_NOT_HOME), outcomes)
     }
+
+    @Test
+    fun `planning needs a family and a partner, and offers the family's interpreter`() = runComposeUiTest {
+        var state by mutableStateOf(Samples.plan.copy(familyId = null, partnerId = null, interpreterLanguage = null, withInterpreter = false))
+        var saved = 0
+        val events = object : PlanVisitEvents by Samples.NoPlanEvents {
+            override fun onFamily(id: String) { state = state.copy(familyId = id, interpreterLanguage = "es", withInterpreter = true) }
+            override fun onPartner(id: String) { state = state.copy(partnerId = id) }
+            override fun onSave() { saved++ }
+        }
+        setContent { HomevisitTheme(dark = false, zone = ZoneOffset.UTC) { PlanVisitScreen(state, {}, events) } }
+        onNodeWithText("Save the plan").assertIsNotEnabled()
+        onNodeWithText("Morales family").performClick()
+        onNodeWithText("Interpreter planned: Spanish").assertIsDisplayed()
+        onNodeWithText("Grace Okafor (not trained yet: goes with a trained partner)").performClick()
+        assertEquals("e3", state.partnerId)
+        onNodeWithText("Save the plan").assertIsEnabled().performClick()
+        assertEquals(1, saved)
+    }
 }
