@@ -8,6 +8,7 @@ import kotlinx.coroutines.flow.update
 import kotlinx.coroutines.launch
 import org.homevisit.core.HomevisitApp
 import org.homevisit.core.HomevisitException
+import org.homevisit.core.NoteField
 import org.homevisit.core.Place
 import org.homevisit.core.Visit
 import org.homevisit.core.VisitOutcome
@@ -32,6 +33,8 @@ data class VisitState(
     val confirmedByName: String? = null,
     /** This phone's educator may confirm: a partner recorded the outcome, it is not confirmed yet. */
     val canConfirm: Boolean = false,
+    /** For a second visit: what the family shared at the first (the pair starts from it). */
+    val firstVisitHopes: String? = null,
     val problem: Problem? = null,
 )
 
@@ -61,6 +64,7 @@ class VisitViewModel(
             val names = app.roster().educators.associate { it.id to it.displayName }
             val family = runCatching { app.family(v.plan.familyId) }.getOrNull() // null until it syncs
             val o = v.outcome
+            val hopes = if (v.plan.visitNumber.toInt() == 2) firstVisitHopes(v.plan.familyId) else null
             _state.value = VisitState(
                 loading = false,
                 visitId = visitId,
@@ -79,10 +83,16 @@ class VisitViewModel(
                 confirmedByName = o.confirmedBy?.let { names[it] ?: "?" },
                 canConfirm = me != null && me in v.plan.educatorIds && o.recordedBy != null && o.recordedBy != me &&
                     o.confirmedBy == null && o.status.stage() != VisitStage.PLANNED,
+                firstVisitHopes = hopes,
             )
         } catch (e: HomevisitException) {
             _state.update { it.copy(loading = false, problem = Problem.of(e)) }
         }
+    }
+
+    private suspend fun firstVisitHopes(familyId: String): String? {
+        val first = app.familyVisits(familyId).firstOrNull { it.visitNumber.toInt() == 1 } ?: return null
+        return app.noteText(first.visitId, NoteField.HOPES_AND_DREAMS).takeIf { it.isNotBlank() }
     }
 
     /** The family said yes to the visit (voluntary: recorded with who recorded it). */

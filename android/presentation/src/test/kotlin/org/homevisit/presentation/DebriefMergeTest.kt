@@ -121,7 +121,10 @@ class DebriefMergeTest {
                 syncUntil(b, a) { a.debriefDone(visit) != null }
                 val seen = elena.state.await("Elena sees it") { it.done != null }
                 assertEquals("Grace Okafor", seen.done!!.byName)
+                assertTrue(b.syncStatus().live, "live while the debrief is open")
             }
+            // Leaving the debrief ends live mode (battery).
+            eventually("Grace's phone out of live mode") { !b.syncStatus().live }
         }
     }
 }

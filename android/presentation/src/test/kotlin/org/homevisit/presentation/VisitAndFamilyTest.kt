@@ -110,6 +110,9 @@ class VisitAndFamilyTest {
             val second = planning.state.await("planned") { it.plannedVisitId != null || it.problem != null }.plannedVisitId
                 ?: error("planning failed: ${planning.state.value.problem}")
             assertEquals("vi", a.visit(second).plan.interpreter?.language)
+            VisitViewModel(a, second, a.whoami()!!.educatorId, backgroundScope).use { visit2 ->
+                assertEquals(hopes, visit2.state.await("visit 2") { !it.loading }.firstVisitHopes)
+            }
             vm.refresh()
             val both = vm.state.await("both visits") { s -> s.visits.any { it.visitId == second } }
             assertEquals(2, both.visits.last { it.visitId == second }.visitNumber)

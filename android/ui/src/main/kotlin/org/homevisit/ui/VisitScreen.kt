@@ -39,6 +39,7 @@ fun VisitScreen(
             style = MaterialTheme.typography.bodyLarge,
             color = if (state.interpreterNeeded && state.interpreterLanguage == null) MaterialTheme.colorScheme.tertiary else MaterialTheme.colorScheme.onBackground,
         )
+        state.firstVisitHopes?.let { Labelled(strings.fromFirstVisit, it) }
         HorizontalDivider()
         Text(if (state.familyAgreed) strings.familyAgreed else strings.familyNotAgreedYet, style = MaterialTheme.typography.bodyLarge)
         if (!state.familyAgreed && state.stage == VisitStage.PLANNED) {
