@@ -52,6 +52,9 @@ class TodayViewModelTest {
             assertFalse(choices.partners.any { it.name == "Grace Okafor" }, "not her own partner")
             plan.chooseFamily(roster.family("Lopez family").id)
             plan.choosePartner(roster.educator("Elena Rivera").id)
+            plan.choosePlace(PlaceKind.NEUTRAL)
+            assertFalse(plan.state.value.canSave, "a neutral place needs its description")
+            plan.describePlace("Public library, main branch")
             plan.save()
             val planned = plan.state.await("planned") { it.plannedVisitId != null || it.problem != null }.plannedVisitId
                 ?: error("planning failed: ${plan.state.value.problem}")
@@ -65,6 +68,8 @@ class TodayViewModelTest {
             val row = after.visits.first { it.visitId == planned }
             assertEquals("Lopez family", row.familyName)
             assertEquals(VisitStage.PLANNED, row.stage)
+            assertEquals(PlaceKind.NEUTRAL, row.place)
+            assertEquals(1, row.visitNumber)
             assertEquals(before.visits.size + 1, after.visits.size)
             assertTrue(after.signedOut == null)
         }
