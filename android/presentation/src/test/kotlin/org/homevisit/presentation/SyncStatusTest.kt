@@ -1,0 +1,56 @@
+package org.homevisit.presentation
+
+import java.nio.file.Path
+import kotlin.time.Duration.Companion.minutes
+import kotlinx.coroutines.test.runTest
+import org.homevisit.core.NoteField
+import org.junit.jupiter.api.AfterEach
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertNotNull
+import org.junit.jupiter.api.Assertions.assertNull
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.BeforeEach
+import org.junit.jupiter.api.Test
+
+class SyncStatusTest {
+    private lateinit var tmp: Path
+    private lateinit var relay: Relay
+
+    @BeforeEach
+    fun start() {
+        tmp = tempDir("status")
+        relay = Relay.start(tmp.resolve("relay"))
+    }
+
+    @AfterEach
+    fun stop() {
+        if (::relay.isInitialized) relay.close()
+        tmp.deleteTree()
+    }
+
+    @Test
+    fun `the sync screen says what is waiting and why, from the library's own status`() = runTest(timeout = 3.minutes) {
+        enrolledPhone(tmp.resolve("rivera"), relay, "Elena Rivera").use { app ->
+            val vm = SyncStatusViewModel(app, backgroundScope)
+            vm.syncNow()
+            val synced = vm.state.await("synced") { !it.loading && it.lastSuccessMs != null && !it.syncing }
+            assertEquals(0, synced.waiting)
+            assertNull(synced.why)
+            assertTrue(synced.enrolled)
+
+            // The signal is gone: a visit planned and a note written wait, and the screen says why
+            // (read from the library's status message: this fails if its wording changes).
+            relay.close()
+            val roster = app.roster()
+            val visit = app.planVisit(planFor(roster.family("Mensah family"), listOf(roster.educator("Elena Rivera"), roster.educator("Grace Okafor"))))
+            app.spliceNote(visit, NoteField.INVITATION, 0u, 0u, "Literacy night, Thursday.")
+            vm.syncNow()
+            val offline = vm.state.await("offline") { it.why != null && !it.syncing }
+            assertEquals(Problem.OFFLINE, offline.why)
+            assertEquals(app.unsyncedCount().toInt(), offline.waiting)
+            assertTrue(offline.waiting >= 2, "the visit and its notes: $offline")
+            assertNotNull(offline.lastSuccessMs, "the last good sync is still shown")
+            vm.close()
+        }
+    }
+}
