@@ -1,6 +1,7 @@
 package org.homevisit.presentation
 
 import org.homevisit.core.HomevisitException
+import org.homevisit.core.SyncProblem
 
 /** What went wrong, as a screen explains it (the ui module words it in the user's language). */
 enum class Problem {
@@ -34,19 +35,16 @@ enum class Problem {
             else -> UNEXPECTED
         }
 
-        /**
-         * `SyncStatus.lastError` is only the public message of the error (the FFI has no typed
-         * kind for it), so the reason is read from the message's known wording.
-         */
-        fun ofSyncMessage(message: String?): Problem? = when {
-            message == null -> null
-            "revoked" in message -> REVOKED
-            "could not be reached" in message -> OFFLINE
-            "refused this phone" in message -> INVITE_NOT_ACCEPTED
-            "retry shortly" in message -> BUSY_RELAY
-            "https" in message -> INSECURE_ADDRESS
-            "HTTP" in message -> RELAY_REFUSED
-            else -> UNEXPECTED
+        /** Why the last sync failed, from the library's typed reason (`SyncStatus.lastFailure`). */
+        fun ofSyncProblem(problem: SyncProblem?): Problem? = when (problem) {
+            null -> null
+            SyncProblem.OFFLINE -> OFFLINE
+            SyncProblem.UNAUTHORIZED -> INVITE_NOT_ACCEPTED
+            SyncProblem.REVOKED -> REVOKED
+            SyncProblem.RATE_LIMITED -> BUSY_RELAY
+            SyncProblem.INSECURE_URL -> INSECURE_ADDRESS
+            SyncProblem.RELAY_REFUSED -> RELAY_REFUSED
+            SyncProblem.UNEXPECTED -> UNEXPECTED
         }
     }
 }

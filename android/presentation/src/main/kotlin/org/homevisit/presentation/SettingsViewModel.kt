@@ -25,6 +25,8 @@ data class SettingsState(
     val role: Role? = null,
     val name: String? = null,
     val school: String? = null,
+    /** Whether the school shares visit notes with its coordinators (null before the first sync). */
+    val notesShared: Boolean? = null,
     val checking: Boolean = false,
     val warning: SignOutWarning? = null,
     val signedOut: SignedOut? = null,
@@ -44,6 +46,7 @@ class SettingsViewModel(private val app: HomevisitApp, private val scope: Corout
         try {
             val me = app.whoami()
             val roster = app.roster()
+            val shared = app.schoolSharesNotes()
             _state.update {
                 it.copy(
                     loading = false,
@@ -56,6 +59,7 @@ class SettingsViewModel(private val app: HomevisitApp, private val scope: Corout
                     },
                     name = me?.educatorId?.let { id -> roster.educators.firstOrNull { e -> e.id == id }?.displayName },
                     school = me?.schoolId?.let { id -> roster.schools.firstOrNull { s -> s.id == id }?.name },
+                    notesShared = shared,
                 )
             }
         } catch (e: HomevisitException) {

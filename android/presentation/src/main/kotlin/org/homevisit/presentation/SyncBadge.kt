@@ -9,7 +9,7 @@ internal fun badgeOf(status: SyncStatus, syncing: Boolean): SyncBadge = when {
     status.revoked -> SyncBadge.SIGNED_OUT
     !status.enrolled -> SyncBadge.NOT_ENROLLED
     syncing -> SyncBadge.SYNCING
-    Problem.ofSyncMessage(status.lastError) == Problem.OFFLINE -> SyncBadge.OFFLINE
+    Problem.ofSyncProblem(status.lastFailure) == Problem.OFFLINE -> SyncBadge.OFFLINE
     status.unsynced > 0u -> SyncBadge.WAITING
     else -> SyncBadge.UP_TO_DATE
 }

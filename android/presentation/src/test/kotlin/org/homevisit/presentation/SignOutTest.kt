@@ -39,6 +39,7 @@ class SignOutTest {
             assertEquals("Elena Rivera", me.name)
             assertEquals(Role.EDUCATOR, me.role)
             assertEquals("Lincoln Elementary", me.school)
+            assertEquals(false, me.notesShared, "the demo schools keep notes to the pair (the relay's policy)")
 
             // Everything is on the relay: nothing would be lost.
             settings.requestSignOut()

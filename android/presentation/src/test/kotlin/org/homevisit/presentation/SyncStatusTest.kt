@@ -39,7 +39,7 @@ class SyncStatusTest {
             assertTrue(synced.enrolled)
 
             // The signal is gone: a visit planned and a note written wait, and the screen says why
-            // (read from the library's status message: this fails if its wording changes).
+            // (the library's typed reason) and lists each of them.
             relay.close()
             val roster = app.roster()
             val visit = app.planVisit(planFor(roster.family("Mensah family"), listOf(roster.educator("Elena Rivera"), roster.educator("Grace Okafor"))))
@@ -50,6 +50,29 @@ class SyncStatusTest {
             assertEquals(app.unsyncedCount().toInt(), offline.waiting)
             assertTrue(offline.waiting >= 2, "the visit and its notes: $offline")
             assertNotNull(offline.lastSuccessMs, "the last good sync is still shown")
+            assertEquals(offline.waiting, offline.items.size)
+            assertTrue(WaitingItem(WaitingKind.VISIT_LOG, null) in offline.items, "$offline")
+            assertTrue(WaitingItem(WaitingKind.VISIT_NOTES, null) in offline.items, "$offline")
+            vm.close()
+        }
+    }
+
+    @Test
+    fun `a record the relay refused is listed with why, first`() = runTest(timeout = 3.minutes) {
+        enrolledPhone(tmp.resolve("rivera"), relay, "Elena Rivera").use { app ->
+            app.syncNow()
+            // The family says no at today's visit; an educator's phone then lifts it, which only a
+            // coordinator may: the relay refuses the family's record.
+            val me = app.whoami()!!.educatorId!!
+            val visit = app.todaysVisits().first { me in it.educatorIds }
+            app.recordFamilyDecline(visit.visitId, me)
+            app.syncNow()
+            app.renewFamilyAgreement(visit.familyId)
+            app.syncNow()
+            val vm = SyncStatusViewModel(app, backgroundScope)
+            val state = vm.state.await("the refused record") { !it.loading && it.items.isNotEmpty() }
+            assertEquals(listOf(WaitingItem(WaitingKind.FAMILY, Refusal.NOT_ALLOWED)), state.items)
+            assertNull(state.why, "the sync itself went through")
             vm.close()
         }
     }

@@ -3,9 +3,12 @@ package org.homevisit.ui
 import org.homevisit.core.NoteField
 import org.homevisit.presentation.PlaceKind
 import org.homevisit.presentation.Problem
+import org.homevisit.presentation.Refusal
 import org.homevisit.presentation.Role
 import org.homevisit.presentation.SyncBadge
 import org.homevisit.presentation.VisitStage
+import org.homevisit.presentation.WaitingItem
+import org.homevisit.presentation.WaitingKind
 
 object EnglishStrings : Strings {
     override val locale: java.util.Locale = java.util.Locale.forLanguageTag("en-US")
@@ -111,12 +114,32 @@ object EnglishStrings : Strings {
     override val syncTitle = "Sync"
     override fun waiting(n: Int) = if (n == 1) "1 change is waiting to be sent" else "$n changes are waiting to be sent"
     override val nothingWaiting = "Nothing is waiting. Everything on this phone is sent."
+    override fun waitingItem(item: WaitingItem): String {
+        val what = when (item.kind) {
+            WaitingKind.VISIT_LOG -> "A visit's plan or outcome"
+            WaitingKind.VISIT_NOTES -> "A visit's notes"
+            WaitingKind.FAMILY -> "A family's record"
+            WaitingKind.OTHER -> "A school record"
+        }
+        return when (item.refused) {
+            null -> "$what: waiting to be sent."
+            Refusal.NOT_ALLOWED -> "$what: the school's server did not accept it from this phone. Ask your coordinator."
+            Refusal.DAMAGED -> "$what: the school's server could not read it. It stays on this phone; ask your coordinator."
+            Refusal.OVER_QUOTA -> "$what: this phone has used its space on the school's server. Ask your coordinator."
+        }
+    }
     override val why = "Why"
     override val neverSynced = "Not synced yet"
     override fun lastSynced(at: String) = "Last synced $at"
     override val liveModeExplained = "Live mode is on while you write a debrief together."
     override val settingsTitle = "Settings"
     override val whoIAm = "This phone belongs to"
+    override val whoReadsMyNotes = "Who reads my notes"
+    override fun notesPolicy(shared: Boolean?) = when (shared) {
+        true -> "You, your partner and your school's coordinators: your school shares visit notes with them."
+        false -> "Only you and your partner. Coordinators see the visit log, not the notes."
+        null -> "Shown after the first sync."
+    }
     override fun role(r: Role) = when (r) {
         Role.EDUCATOR -> "Educator"
         Role.SCHOOL_COORDINATOR -> "School coordinator"

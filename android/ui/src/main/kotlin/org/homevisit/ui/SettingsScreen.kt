@@ -28,6 +28,7 @@ fun SettingsScreen(
             return@Screen
         }
         Labelled(strings.whoIAm, listOfNotNull(state.name, state.role?.let { strings.role(it) }, state.school).joinToString("\n"))
+        Labelled(strings.whoReadsMyNotes, strings.notesPolicy(state.notesShared))
         ProblemText(state.problem)
         OutlinedButton(
             onClick = onSignOut, enabled = !state.checking, modifier = Modifier.fillMaxWidth(),

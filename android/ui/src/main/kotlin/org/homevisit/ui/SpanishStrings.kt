@@ -3,9 +3,12 @@ package org.homevisit.ui
 import org.homevisit.core.NoteField
 import org.homevisit.presentation.PlaceKind
 import org.homevisit.presentation.Problem
+import org.homevisit.presentation.Refusal
 import org.homevisit.presentation.Role
 import org.homevisit.presentation.SyncBadge
 import org.homevisit.presentation.VisitStage
+import org.homevisit.presentation.WaitingItem
+import org.homevisit.presentation.WaitingKind
 
 // A draft: to be reviewed by a native speaker before release, as the prompt packs are.
 object SpanishStrings : Strings {
@@ -112,12 +115,32 @@ object SpanishStrings : Strings {
     override val syncTitle = "Sincronización"
     override fun waiting(n: Int) = if (n == 1) "1 cambio espera para enviarse" else "$n cambios esperan para enviarse"
     override val nothingWaiting = "No hay nada pendiente. Todo lo de este teléfono está enviado."
+    override fun waitingItem(item: WaitingItem): String {
+        val what = when (item.kind) {
+            WaitingKind.VISIT_LOG -> "El plan o el resultado de una visita"
+            WaitingKind.VISIT_NOTES -> "Las notas de una visita"
+            WaitingKind.FAMILY -> "El registro de una familia"
+            WaitingKind.OTHER -> "Un registro de la escuela"
+        }
+        return when (item.refused) {
+            null -> "$what: pendiente de enviar."
+            Refusal.NOT_ALLOWED -> "$what: el servidor de la escuela no lo aceptó de este teléfono. Pregunte a su coordinador/a."
+            Refusal.DAMAGED -> "$what: el servidor de la escuela no pudo leerlo. Sigue en este teléfono; pregunte a su coordinador/a."
+            Refusal.OVER_QUOTA -> "$what: este teléfono ha usado su espacio en el servidor de la escuela. Pregunte a su coordinador/a."
+        }
+    }
     override val why = "Por qué"
     override val neverSynced = "Aún sin sincronizar"
     override fun lastSynced(at: String) = "Última sincronización: $at"
     override val liveModeExplained = "El modo en vivo está activo mientras escriben juntos la reflexión."
     override val settingsTitle = "Ajustes"
     override val whoIAm = "Este teléfono es de"
+    override val whoReadsMyNotes = "Quién lee mis notas"
+    override fun notesPolicy(shared: Boolean?) = when (shared) {
+        true -> "Usted, su compañero/a y los coordinadores de su escuela: su escuela les comparte las notas de las visitas."
+        false -> "Solo usted y su compañero/a. Los coordinadores ven el registro de la visita, no las notas."
+        null -> "Aparece después de la primera sincronización."
+    }
     override fun role(r: Role) = when (r) {
         Role.EDUCATOR -> "Educador(a)"
         Role.SCHOOL_COORDINATOR -> "Coordinador(a) de la escuela"

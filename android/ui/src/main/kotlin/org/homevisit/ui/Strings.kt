@@ -9,6 +9,7 @@ import org.homevisit.presentation.Problem
 import org.homevisit.presentation.Role
 import org.homevisit.presentation.SyncBadge
 import org.homevisit.presentation.VisitStage
+import org.homevisit.presentation.WaitingItem
 
 /**
  * Every word the screens show, in plain language. On Android these become string resources
@@ -99,6 +100,8 @@ interface Strings {
     val syncTitle: String
     fun waiting(n: Int): String
     val nothingWaiting: String
+    /** One waiting record: what it is, and why it waits. */
+    fun waitingItem(item: WaitingItem): String
     val why: String
     val neverSynced: String
     fun lastSynced(at: String): String
@@ -106,6 +109,9 @@ interface Strings {
     // Settings
     val settingsTitle: String
     val whoIAm: String
+    val whoReadsMyNotes: String
+    /** Who may read the notes, by the school's policy (null: not known before the first sync). */
+    fun notesPolicy(shared: Boolean?): String
     fun role(r: Role): String
     val signOut: String
     val checkingWhatWouldBeLost: String

@@ -18,6 +18,7 @@ fun SyncStatusScreen(state: SyncStatusState, onBack: () -> Unit, onSyncNow: () -
         }
         Text(if (state.waiting == 0) strings.nothingWaiting else strings.waiting(state.waiting), style = MaterialTheme.typography.titleMedium)
         state.why?.let { Labelled(strings.why, strings.problem(it)) }
+        state.items.forEach { Text(strings.waitingItem(it), style = MaterialTheme.typography.bodyMedium) }
         Text(state.lastSuccessMs?.let { strings.lastSynced(formatTime(it)) } ?: strings.neverSynced)
         if (state.live) Text(strings.liveModeExplained, color = MaterialTheme.colorScheme.secondary)
         Button(onClick = onSyncNow, enabled = !state.syncing && state.enrolled, modifier = Modifier.fillMaxWidth()) {

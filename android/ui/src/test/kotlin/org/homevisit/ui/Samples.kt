@@ -13,6 +13,7 @@ import org.homevisit.presentation.NotesState
 import org.homevisit.presentation.PlaceKind
 import org.homevisit.presentation.PlanVisitState
 import org.homevisit.presentation.Problem
+import org.homevisit.presentation.Refusal
 import org.homevisit.presentation.Role
 import org.homevisit.presentation.SettingsState
 import org.homevisit.presentation.SignOutWarning
@@ -24,6 +25,8 @@ import org.homevisit.presentation.TodayState
 import org.homevisit.presentation.VisitRow
 import org.homevisit.presentation.VisitStage
 import org.homevisit.presentation.VisitState
+import org.homevisit.presentation.WaitingItem
+import org.homevisit.presentation.WaitingKind
 
 /** Fixed states for the screenshots and UI tests (fictional people, a fixed day: 2026-11-23, UTC). */
 object Samples {
@@ -93,8 +96,15 @@ object Samples {
         override fun onSave() {}
     }
 
-    val sync = SyncStatusState(loading = false, enrolled = true, live = false, lastSuccessMs = at(15, 42), waiting = 3, why = Problem.OFFLINE)
-    val settings = SettingsState(loading = false, role = Role.EDUCATOR, name = "Elena Rivera", school = "Lincoln Elementary")
+    val sync = SyncStatusState(
+        loading = false, enrolled = true, live = false, lastSuccessMs = at(15, 42), waiting = 3, why = Problem.OFFLINE,
+        items = listOf(
+            WaitingItem(WaitingKind.FAMILY, Refusal.NOT_ALLOWED),
+            WaitingItem(WaitingKind.VISIT_LOG, null),
+            WaitingItem(WaitingKind.VISIT_NOTES, null),
+        ),
+    )
+    val settings = SettingsState(loading = false, role = Role.EDUCATOR, name = "Elena Rivera", school = "Lincoln Elementary", notesShared = false)
     val settingsWarning = settings.copy(warning = SignOutWarning(unsynced = 3, why = Problem.OFFLINE))
 
     /** Every screen, by the name its screenshot is saved under. */
