@@ -42,7 +42,7 @@ let package = Package(
         // Keychain key store and BGTaskScheduler sync: compiled to nothing where Apple's SDK is missing.
         .target(name: "HomevisitPlatform", dependencies: ["AppModel", "HomevisitCore"], path: "Sources/HomevisitPlatform"),
         // SwiftUI screens: compiled to nothing where SwiftUI is missing.
-        .target(name: "HomevisitViews", dependencies: ["AppModel", "HomevisitCore"], path: "Sources/HomevisitViews"),
+        .target(name: "HomevisitViews", dependencies: ["AppModel", "HomevisitCore", "HomevisitPlatform"], path: "Sources/HomevisitViews"),
         .testTarget(name: "AppModelTests", dependencies: ["AppModel", "HomevisitCore", "HomevisitPlatform", "HomevisitViews"],
                     path: "Tests/AppModelTests"),
     ]

@@ -51,6 +51,9 @@ dependencies {
     implementation("androidx.lifecycle:lifecycle-runtime-compose:2.9.4")
     implementation("androidx.work:work-runtime-ktx:2.10.5")
     implementation("org.jetbrains.kotlinx:kotlinx-coroutines-android:1.11.0")
+    implementation("org.jetbrains.kotlinx:kotlinx-coroutines-play-services:1.11.0")
     // UniFFI's Kotlin bindings load the library through JNA (the Android flavour: an .aar).
     implementation("net.java.dev.jna:jna:5.19.1@aar")
+    // Phone to phone in the car (no signal): Google's Nearby Connections (Bluetooth / Wi-Fi Direct).
+    implementation("com.google.android.gms:play-services-nearby:19.3.0")
 }

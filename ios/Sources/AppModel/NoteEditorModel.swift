@@ -50,6 +50,10 @@ public final class NoteEditorModel {
     @ObservationIgnored private var refreshQueued = false
     @ObservationIgnored private let listening = ListeningTask()
 
+    /// Phone to phone with the visit's other educator (in the car, no signal); nil until the visit
+    /// is read, or when this phone is not one of the visit's educators.
+    public private(set) var partnerSync: PartnerSyncModel?
+
     /// `me`: this phone's educator id (who marks the debrief done).
     public init(app: HomevisitApp, visitId: String, section: NoteSection, me: String?) {
         self.app = app
@@ -70,6 +74,11 @@ public final class NoteEditorModel {
             }
         })
         scheduleRefresh()
+        if section == .debrief, let me, partnerSync == nil,
+           let plan = try? await app.visit(visitId: visitId).plan, plan.educatorIds.contains(me),
+           let partner = plan.educatorIds.first(where: { $0 != me }) {
+            partnerSync = PartnerSyncModel(app: app, visitId: visitId, myId: me, partnerId: partner)
+        }
         if section == .debrief { await setLive(true) }
         await settled()
     }

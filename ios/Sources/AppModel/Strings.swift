@@ -44,6 +44,7 @@ public enum L10n: String, CaseIterable, Sendable {
     case notesTitle, debriefTitle, fieldHopesAndDreams, fieldInvitation, fieldFamilyExpectations
     case fieldSchoolExpectations, fieldCommunicationRhythm, fieldLearned, fieldAssumptionsChanged
     case fieldUseInClass, fieldNextSteps, debriefDoneButton, debriefDoneBy, reopenDebrief, liveEditing
+    case partnerSyncButton, partnerSyncing, partnerSynced, partnerSyncedNothing
     // Family
     case familyTitle, familyVisits, familyDeclined, hopesFromVisitOne, children
     // Settings

@@ -97,6 +97,10 @@ extension Strings {
         .debriefDoneBy: "Debrief done by %@",
         .reopenDebrief: "Add more",
         .liveEditing: "Your partner's words appear as they type",
+        .partnerSyncButton: "Swap notes with your partner's phone (no signal needed)",
+        .partnerSyncing: "Swapping notes with your partner's phone…",
+        .partnerSynced: "Your partner's words arrived.",
+        .partnerSyncedNothing: "Your partner's phone had nothing new.",
 
         .familyTitle: "Family",
         .familyVisits: "Visits",

@@ -97,6 +97,10 @@ extension Strings {
         .debriefDoneBy: "Reflexión terminada por %@",
         .reopenDebrief: "Agregar más",
         .liveEditing: "Las palabras de su compañero aparecen mientras escribe",
+        .partnerSyncButton: "Intercambiar notas con el teléfono de su compañero/a (sin señal)",
+        .partnerSyncing: "Intercambiando notas con el teléfono de su compañero/a…",
+        .partnerSynced: "Llegaron las palabras de su compañero/a.",
+        .partnerSyncedNothing: "El teléfono de su compañero/a no tenía nada nuevo.",
 
         .familyTitle: "Familia",
         .familyVisits: "Visitas",

@@ -5,6 +5,7 @@
 #if canImport(SwiftUI)
 import AppModel
 import HomevisitCore
+import HomevisitPlatform
 import SwiftUI
 
 struct NoteEditorView: View {
@@ -22,6 +23,31 @@ struct NoteEditorView: View {
             ForEach(model.section.fields, id: \.self) { field in
                 Section(t.field(field)) {
                     FieldEditor(model: model, field: field, label: t.field(field))
+                }
+            }
+            if model.section == .debrief, let swap = model.partnerSync {
+                Section {
+                    // Phone to phone in the car: MultipeerConnectivity to the partner's phone.
+                    Button(t(.partnerSyncButton)) {
+                        Task {
+                            guard let me = model.me else { return }
+                            do {
+                                let channel = try await MultipeerPartnerChannel.connect(
+                                    visitId: model.visitId, myId: me, partnerId: swap.partnerId)
+                                defer { channel.close() }
+                                await swap.exchange(over: channel)
+                            } catch {
+                                // Not connected within the bound: the button stays for another try.
+                            }
+                        }
+                    }
+                    .disabled(swap.phase == .exchanging)
+                    switch swap.phase {
+                    case .idle: EmptyView()
+                    case .exchanging: Text(t(.partnerSyncing))
+                    case .done(let changed, _): Text(changed == 0 ? t(.partnerSyncedNothing) : t(.partnerSynced))
+                    case .failed(let problem): Text(t(problem)).foregroundStyle(.red)
+                    }
                 }
             }
             if model.section == .debrief {

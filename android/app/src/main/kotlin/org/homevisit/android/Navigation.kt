@@ -10,10 +10,13 @@ import androidx.compose.runtime.mutableStateOf
 import androidx.compose.runtime.remember
 import androidx.compose.runtime.rememberCoroutineScope
 import androidx.compose.runtime.setValue
+import androidx.compose.ui.platform.LocalContext
+import kotlinx.coroutines.launch
 import org.homevisit.core.HomevisitApp
 import org.homevisit.presentation.EnrollViewModel
 import org.homevisit.presentation.FamilyViewModel
 import org.homevisit.presentation.NotesViewModel
+import org.homevisit.presentation.PartnerSyncViewModel
 import org.homevisit.presentation.PlaceKind
 import org.homevisit.presentation.PlanVisitViewModel
 import org.homevisit.presentation.SettingsViewModel
@@ -101,7 +104,26 @@ fun Navigation(app: HomevisitApp, relayUrl: String, onWiped: () -> Unit) {
             val vm = remember(route) { NotesViewModel(app, route.visitId, route.debrief, me, scope) }
             DisposableEffect(vm) { onDispose { vm.close() } }
             val s by vm.state.collectAsState()
-            NotesScreen(s, ::back, vm::onEdit, vm::setDone)
+            // Phone to phone in the car: with the visit's other educator, over Nearby Connections.
+            val mine = me
+            var partnerId by remember(route) { mutableStateOf<String?>(null) }
+            LaunchedEffect(route, mine) { partnerId = mine?.let { m -> app.visit(route.visitId).plan.educatorIds.firstOrNull { it != m } } }
+            val partner = partnerId
+            val swap = remember(route, mine, partner) {
+                if (mine != null && partner != null) PartnerSyncViewModel(app, route.visitId, mine, partner, scope) else null
+            }
+            val swapState = swap?.state?.collectAsState()
+            val context = LocalContext.current
+            val onSwap: (() -> Unit)? = if (swap != null && mine != null && partner != null) {
+                {
+                    scope.launch {
+                        NearbyPartnerChannel.connect(context, route.visitId, mine, partner).use { swap.start(it).join() }
+                    }
+                }
+            } else {
+                null
+            }
+            NotesScreen(s, ::back, vm::onEdit, vm::setDone, swapState?.value, onSwap)
         }
         is Route.Family -> {
             val vm = remember(route) { FamilyViewModel(app, route.id, scope) }

@@ -114,6 +114,9 @@ object EnglishStrings : Strings {
     override val syncTitle = "Sync"
     override fun waiting(n: Int) = if (n == 1) "1 change is waiting to be sent" else "$n changes are waiting to be sent"
     override val nothingWaiting = "Nothing is waiting. Everything on this phone is sent."
+    override val partnerSyncButton = "Swap notes with your partner's phone (no signal needed)"
+    override val partnerSyncing = "Swapping notes with your partner's phone…"
+    override fun partnerSynced(changed: Int) = if (changed == 0) "Your partner's phone had nothing new." else "Your partner's words arrived."
     override fun waitingItem(item: WaitingItem): String {
         val what = when (item.kind) {
             WaitingKind.VISIT_LOG -> "A visit's plan or outcome"

@@ -1,5 +1,6 @@
 package org.homevisit.ui
 
+import org.homevisit.presentation.PartnerSyncState
 import androidx.compose.foundation.layout.fillMaxWidth
 import androidx.compose.foundation.layout.heightIn
 import androidx.compose.material3.Button
@@ -30,6 +31,9 @@ fun NotesScreen(
     onBack: () -> Unit,
     onEdit: (NoteField, String, TextSelection) -> Unit,
     onDone: (Boolean) -> Unit,
+    /** Phone to phone with the partner (no signal needed); null where the screen does not offer it. */
+    partnerSync: PartnerSyncState? = null,
+    onPartnerSync: (() -> Unit)? = null,
 ) {
     Screen(if (state.debrief) strings.debriefTitle else strings.notesTitle, onBack = onBack) {
         if (state.debrief) {
@@ -40,6 +44,7 @@ fun NotesScreen(
             )
         }
         ProblemText(state.problem)
+        if (state.debrief && onPartnerSync != null) PartnerSyncRow(partnerSync, onPartnerSync)
         state.fields.forEach { f ->
             OutlinedTextField(
                 value = TextFieldValue(f.text, TextRange(f.selection.start, f.selection.end)),
@@ -61,4 +66,19 @@ fun NotesScreen(
             }
         }
     }
+}
+
+/** "Swap notes with your partner's phone", and how the last swap went. */
+@Composable
+private fun PartnerSyncRow(state: PartnerSyncState?, onPartnerSync: () -> Unit) {
+    OutlinedButton(onClick = onPartnerSync, enabled = state !is PartnerSyncState.Exchanging, modifier = Modifier.fillMaxWidth()) {
+        Text(strings.partnerSyncButton)
+    }
+    val said = when (state) {
+        null, PartnerSyncState.Idle -> null
+        PartnerSyncState.Exchanging -> strings.partnerSyncing
+        is PartnerSyncState.Done -> strings.partnerSynced(state.changed)
+        is PartnerSyncState.Failed -> strings.problem(state.problem)
+    }
+    if (said != null) Text(said, style = MaterialTheme.typography.bodyMedium, modifier = Modifier.semantics { liveRegion = LiveRegionMode.Polite })
 }

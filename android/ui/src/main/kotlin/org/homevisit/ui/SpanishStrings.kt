@@ -115,6 +115,9 @@ object SpanishStrings : Strings {
     override val syncTitle = "Sincronización"
     override fun waiting(n: Int) = if (n == 1) "1 cambio espera para enviarse" else "$n cambios esperan para enviarse"
     override val nothingWaiting = "No hay nada pendiente. Todo lo de este teléfono está enviado."
+    override val partnerSyncButton = "Intercambiar notas con el teléfono de su compañero/a (sin señal)"
+    override val partnerSyncing = "Intercambiando notas con el teléfono de su compañero/a…"
+    override fun partnerSynced(changed: Int) = if (changed == 0) "El teléfono de su compañero/a no tenía nada nuevo." else "Llegaron las palabras de su compañero/a."
     override fun waitingItem(item: WaitingItem): String {
         val what = when (item.kind) {
             WaitingKind.VISIT_LOG -> "El plan o el resultado de una visita"

@@ -102,6 +102,10 @@ interface Strings {
     val nothingWaiting: String
     /** One waiting record: what it is, and why it waits. */
     fun waitingItem(item: WaitingItem): String
+    // Phone to phone with the partner (debrief)
+    val partnerSyncButton: String
+    val partnerSyncing: String
+    fun partnerSynced(changed: Int): String
     val why: String
     val neverSynced: String
     fun lastSynced(at: String): String

@@ -10,6 +10,7 @@ import org.homevisit.presentation.EnrollState
 import org.homevisit.presentation.FamilyState
 import org.homevisit.presentation.FieldState
 import org.homevisit.presentation.NotesState
+import org.homevisit.presentation.PartnerSyncState
 import org.homevisit.presentation.PlaceKind
 import org.homevisit.presentation.PlanVisitState
 import org.homevisit.presentation.Problem
@@ -116,6 +117,7 @@ object Samples {
         "starters" to { StartersScreen(starters, {}) },
         "debrief" to { NotesScreen(debrief, {}, { _, _, _ -> }, {}) },
         "debrief-done" to { NotesScreen(debriefDone, {}, { _, _, _ -> }, {}) },
+        "debrief-partner" to { NotesScreen(debrief, {}, { _, _, _ -> }, {}, PartnerSyncState.Done(changed = 1, refused = 0)) {} },
         "family" to { FamilyScreen(family, {}, {}) },
         "sync" to { SyncStatusScreen(sync, {}, {}) },
         "settings" to { SettingsScreen(settings, {}, {}, {}, {}) },
