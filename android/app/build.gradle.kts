@@ -56,4 +56,6 @@ dependencies {
     implementation("net.java.dev.jna:jna:5.19.1@aar")
     // Phone to phone in the car (no signal): Google's Nearby Connections (Bluetooth / Wi-Fi Direct).
     implementation("com.google.android.gms:play-services-nearby:19.3.0")
+    // Enrolling by scanning the coordinator's QR code (Google code scanner: no camera permission).
+    implementation("com.google.android.gms:play-services-code-scanner:16.1.0")
 }

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use homevisit_model::{EducatorId, FamilyId, SchoolId, VisitId};
+use homevisit_protocol::EnrollLink;
 use homevisit_relay::access::Role;
 use homevisit_relay::audit::{self, AuditEvent};
 use homevisit_relay::log_limit::LogLimit;
@@ -54,6 +55,13 @@ enum Command {
         #[arg(long, env = "HOMEVISIT_RELAY_INVITE_DAYS", default_value_t = 14,
               value_parser = clap::value_parser!(u16).range(1..=365))]
         expires_in_days: u16,
+        /// The relay's address as phones reach it (https://...): also prints the enrollment link
+        /// (`homevisit-enroll:CODE@ADDRESS`) a phone can open or scan.
+        #[arg(long)]
+        relay_url: Option<String>,
+        /// With --relay-url: the enrollment link as a QR code too, for the teacher's phone to scan.
+        #[arg(long, requires = "relay_url")]
+        qr: bool,
     },
     /// List every device (revoked ones too) grouped by person (an educator's id; a coordinator's
     /// school; district administrators), with enrolled, last seen (to within a minute) and
@@ -206,6 +214,17 @@ fn audit_table(entries: &[audit::AuditEntry]) -> String {
     out
 }
 
+/// `text` as a QR code drawn with Unicode half blocks (dark on light, with its quiet zone).
+fn qr_text(text: &str) -> Result<String, String> {
+    let code = qrcode::QrCode::new(text.as_bytes()).map_err(|e| format!("the link does not fit a QR code: {e}"))?;
+    Ok(code
+        .render::<qrcode::render::unicode::Dense1x2>()
+        .dark_color(qrcode::render::unicode::Dense1x2::Light)
+        .light_color(qrcode::render::unicode::Dense1x2::Dark)
+        .build()
+        + "\n")
+}
+
 async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
@@ -280,13 +299,27 @@ async fn main() -> ExitCode {
                 tokio::select! { _ = shutdown_signal() => {}, _ = deadline => {} }
                 running.stop().await.map_err(|e| e.to_string())
             }
-            Command::Invite { school, role, educator, expires_in_days } => {
+            Command::Invite { school, role, educator, expires_in_days, relay_url, qr } => {
                 let role = role.role(educator)?;
+                // Checked before a code is made: a bad address wastes no invite.
+                let link_for = |code: &str| -> Result<Option<String>, String> {
+                    let Some(url) = &relay_url else { return Ok(None) };
+                    let link = EnrollLink { relay_url: url.clone(), invite_code: code.to_string() };
+                    EnrollLink::parse(&link.format()).map_err(|e| format!("--relay-url: {e}"))?;
+                    Ok(Some(link.format()))
+                };
+                link_for("check")?;
                 let relay = Relay::open_with(&cli.data, &storage).map_err(|e| e.to_string())?;
                 let valid_for = std::time::Duration::from_secs(u64::from(expires_in_days) * 24 * 3600);
                 let code = relay.access().invite_valid_for(&school, &role, valid_for).map_err(|e| e.to_string())?;
                 relay.audit_operator(&[AuditEvent::Invited { school, role }]).map_err(|e| e.to_string())?;
                 println!("{code}");
+                if let Some(link) = link_for(&code)? {
+                    println!("{link}");
+                    if qr {
+                        print!("{}", qr_text(&link)?);
+                    }
+                }
                 Ok(())
             }
             Command::Devices => {

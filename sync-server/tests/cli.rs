@@ -213,3 +213,45 @@ fn visit_attestations_lists_who_recorded_and_confirmed() {
     }
     assert!(refused(relay(&data, &storage, &["visit", "attestations", "not-a-visit"])).contains("not-a-visit"));
 }
+
+/// `invite --relay-url ... --qr`: the code, the enrollment link a phone opens or scans, and the
+/// link as a QR code; the link enrolls a phone. A bad address is refused before a code is made.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invite_prints_the_enrollment_link_and_its_qr_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("relay");
+    let storage = storage();
+    let s = SchoolId::new().to_string();
+    let config = Config { data_dir: data.clone(), listen: "127.0.0.1:0".parse().unwrap(), storage: storage.clone() };
+    let running = start(&config).await.unwrap();
+    let url = running.url();
+
+    let refused_url = refused(relay(
+        &data,
+        &storage,
+        &["invite", "--school", &s, "--role", "coordinator", "--relay-url", "relay.example"],
+    ));
+    assert!(refused_url.contains("--relay-url"), "{refused_url}");
+    assert!(
+        refused(relay(&data, &storage, &["invite", "--school", &s, "--role", "coordinator", "--qr"]))
+            .contains("relay-url")
+    );
+    let invited_before = ok(relay(&data, &storage, &["audit"])).lines().filter(|l| l.contains("invited")).count();
+    assert_eq!(invited_before, 0, "a refused invite makes no code");
+
+    let out =
+        ok(relay(&data, &storage, &["invite", "--school", &s, "--role", "coordinator", "--relay-url", &url, "--qr"]));
+    let lines: Vec<&str> = out.lines().collect();
+    let link = homevisit_protocol::EnrollLink::parse(lines[1]).expect("the second line is the link");
+    assert_eq!((link.invite_code.as_str(), link.relay_url.as_str()), (lines[0], url.as_str()));
+    let qr: Vec<&&str> = lines[2..].iter().filter(|l| !l.is_empty()).collect();
+    assert!(
+        qr.len() > 10 && qr.iter().all(|l| l.chars().count() == qr[0].chars().count()),
+        "a square of half blocks:\n{out}"
+    );
+    assert!(qr.iter().any(|l| l.contains('█') || l.contains('▀') || l.contains('▄')));
+
+    // A phone enrolls from what it scanned.
+    homevisit_sync::client::enroll(&link.relay_url, &link.invite_code).await.expect("the link enrolls");
+    running.stop().await.unwrap();
+}

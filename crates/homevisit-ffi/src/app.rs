@@ -29,6 +29,18 @@ pub fn generate_database_key() -> Result<String, HomevisitError> {
     })
 }
 
+/// Reads an enrollment link (`homevisit-enroll:<code>@<relay address>`, what a coordinator's QR code
+/// holds) into the relay address and invite code that `enroll` takes. Anything else is `Invalid`
+/// (the message never repeats what was scanned).
+#[uniffi::export]
+pub fn parse_enroll_link(link: String) -> Result<EnrollLink, HomevisitError> {
+    contain_sync(|| {
+        let parsed =
+            homevisit_protocol::EnrollLink::parse(&link).map_err(|e| HomevisitError::invalid(e.to_string()))?;
+        Ok(EnrollLink { relay_url: parsed.relay_url, invite_code: parsed.invite_code })
+    })
+}
+
 /// Opens (or creates) the phone's encrypted store in `data_dir` with `database_key` (64 hex).
 /// If the phone is enrolled, syncing starts in the background.
 #[uniffi::export(async_runtime = "tokio")]

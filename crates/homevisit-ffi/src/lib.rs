@@ -12,7 +12,7 @@ mod listeners;
 mod peer;
 mod types;
 
-pub use app::{HomevisitApp, generate_database_key, open_app};
+pub use app::{HomevisitApp, generate_database_key, open_app, parse_enroll_link};
 pub use error::HomevisitError;
 pub use listeners::{DocumentChangeListener, ListenerError, Subscription, SyncProgressListener};
 pub use peer::{PeerExchange, PeerSummary};

@@ -622,3 +622,10 @@ impl From<homevisit_sync::device_session::Pending> for PendingDocument {
         }
     }
 }
+
+/// What an enrollment link (a coordinator's QR code) names: `enroll`'s two arguments.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct EnrollLink {
+    pub relay_url: String,
+    pub invite_code: String,
+}

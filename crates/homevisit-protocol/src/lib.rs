@@ -20,6 +20,10 @@
 //! relay answers each device in the version it spoke, so an old app keeps syncing (and is not
 //! asked to delete anything; the relay still refuses the deleted documents from it).
 
+pub mod enroll_link;
+
+pub use enroll_link::{EnrollLink, EnrollLinkError};
+
 use homevisit_docs::{DocId, DocKind};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;

@@ -44,5 +44,18 @@ public final class EnrollModel {
         }
     }
 
+    /// A scanned QR code (or an opened link): an enrollment link fills both fields and enrolls at
+    /// once; anything else is refused as not an invite, and nothing is sent.
+    @discardableResult
+    public func scanned(_ text: String) async -> Bool {
+        guard let link = try? parseEnrollLink(link: text) else {
+            error = .errNotAnInvite
+            return false
+        }
+        relayURL = link.relayUrl
+        inviteCode = link.inviteCode
+        return await enroll()
+    }
+
     private func trimmed(_ s: String) -> String { s.trimmingCharacters(in: .whitespacesAndNewlines) }
 }

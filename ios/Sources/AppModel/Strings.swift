@@ -53,6 +53,7 @@ public enum L10n: String, CaseIterable, Sendable {
     case revokedTitle, revokedExplanation
     case notesSharedWithCoordinators, notesOnlyForThePair, notesPolicyUnknown
     // Errors (never with content: the library's messages name no family or note)
+    case errNotAnInvite, scanInvite, orTypeIt
     case errOffline, errInviteRefused, errInsecureUrl, errRevoked, errInvalid, errRateLimited
     case errRelay, errNotEnrolled, errClosed, errInternal, errWrongKey
 }

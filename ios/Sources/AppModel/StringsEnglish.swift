@@ -126,6 +126,9 @@ extension Strings {
         .revokedTitle: "This phone was signed out",
         .revokedExplanation: "Your district signed this phone out and its visit data was erased. Ask your coordinator for a new invite code.",
 
+        .errNotAnInvite: "That code is not a homevisit invite. Scan the code your coordinator gave you.",
+        .scanInvite: "Scan the invite's QR code",
+        .orTypeIt: "Or type the address and code:",
         .errOffline: "No connection. Try again when you have signal.",
         .errInviteRefused: "This invite code is unknown, already used or expired.",
         .errInsecureUrl: "The sync address must start with https://",

@@ -126,6 +126,9 @@ extension Strings {
         .revokedTitle: "Se cerró la sesión de este teléfono",
         .revokedExplanation: "Su distrito cerró la sesión de este teléfono y se borraron sus datos de visitas. Pida un nuevo código de invitación a su coordinador.",
 
+        .errNotAnInvite: "Ese código no es una invitación de homevisit. Escanee el código que le dio su coordinador.",
+        .scanInvite: "Escanear el código QR de la invitación",
+        .orTypeIt: "O escriba la dirección y el código:",
         .errOffline: "Sin conexión. Inténtelo de nuevo cuando tenga señal.",
         .errInviteRefused: "Este código de invitación no existe, ya se usó o venció.",
         .errInsecureUrl: "La dirección de sincronización debe empezar con https://",

@@ -7,11 +7,18 @@ import SwiftUI
 struct EnrollView: View {
     @State var model: EnrollModel
     let t: Strings
+    @State private var scanning = false
 
     var body: some View {
         Form {
             Section {
                 Text(t(.enrollExplanation))
+                #if canImport(VisionKit) && os(iOS)
+                if QRScannerView.isAvailable {
+                    Button(t(.scanInvite)) { scanning = true }
+                    Text(t(.orTypeIt)).font(.footnote)
+                }
+                #endif
                 TextField(t(.relayAddress), text: $model.relayURL)
                     .codeInput()
                     .accessibilityLabel(t(.relayAddress))
@@ -28,6 +35,14 @@ struct EnrollView: View {
             .disabled(!model.canSubmit)
         }
         .navigationTitle(t(.enrollTitle))
+        #if canImport(VisionKit) && os(iOS)
+        .sheet(isPresented: $scanning) {
+            QRScannerView { text in
+                scanning = false
+                Task { await model.scanned(text) }
+            }
+        }
+        #endif
     }
 }
 

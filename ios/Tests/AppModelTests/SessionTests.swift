@@ -45,6 +45,28 @@ final class SessionTests: XCTestCase {
     }
 
     @MainActor
+    func testScanningTheCoordinatorsQRCodeEnrollsThePhoneAnythingElseIsNotAnInvite() async throws {
+        let relay = try RelayProcess()
+        defer { relay.stop() }
+        let dir = try makeTempDir("homevisit-scan")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let app = try await openApp(dataDir: dir.path, databaseKey: try generateDatabaseKey())
+        let enroll = EnrollModel(app: app) {}
+        let menu = await enroll.scanned("https://example.org/menu")
+        XCTAssertFalse(menu)
+        XCTAssertEqual(enroll.error, .errNotAnInvite)
+        let status = try await app.syncStatus()
+        XCTAssertFalse(status.enrolled, "nothing was sent")
+        // What `homevisit-relay invite --relay-url ... --qr` encodes.
+        let ok = await enroll.scanned("homevisit-enroll:\(try relay.code("Grace Okafor"))@\(relay.url)")
+        XCTAssertTrue(ok, "\(String(describing: enroll.error))")
+        XCTAssertEqual(enroll.relayURL, relay.url)
+        let identity = try await app.whoami()
+        XCTAssertEqual(identity?.role, .educator)
+        app.shutdown()
+    }
+
+    @MainActor
     func testSignOutWarnsWithTheUnsyncedCountThenErasesThePhone() async throws {
         let relay = try RelayProcess()
         defer { relay.stop() }

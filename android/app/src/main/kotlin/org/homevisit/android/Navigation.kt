@@ -11,6 +11,7 @@ import androidx.compose.runtime.remember
 import androidx.compose.runtime.rememberCoroutineScope
 import androidx.compose.runtime.setValue
 import androidx.compose.ui.platform.LocalContext
+import com.google.mlkit.vision.codescanner.GmsBarcodeScanning
 import kotlinx.coroutines.launch
 import org.homevisit.core.HomevisitApp
 import org.homevisit.presentation.EnrollViewModel
@@ -72,7 +73,12 @@ fun Navigation(app: HomevisitApp, relayUrl: String, onWiped: () -> Unit) {
             val vm = remember { EnrollViewModel(app, scope, relayUrl) }
             val s by vm.state.collectAsState()
             LaunchedEffect(s.enrolled) { if (s.enrolled) { me = app.whoami()?.educatorId; stack = listOf(Route.Today) } }
-            EnrollScreen(s, vm::onRelayUrl, vm::onInviteCode, vm::enroll)
+            val context = LocalContext.current
+            // Google's code scanner: the camera UI is Play services', so this app asks no camera
+            // permission and never sees the picture, only the text.
+            EnrollScreen(s, vm::onRelayUrl, vm::onInviteCode, vm::enroll, onScanQr = {
+                GmsBarcodeScanning.getClient(context).startScan().addOnSuccessListener { code -> code.rawValue?.let(vm::onScanned) }
+            })
         }
         Route.Today -> {
             val vm = remember { TodayViewModel(app, scope) }

@@ -8,6 +8,7 @@ import kotlinx.coroutines.flow.update
 import kotlinx.coroutines.launch
 import org.homevisit.core.HomevisitApp
 import org.homevisit.core.HomevisitException
+import org.homevisit.core.parseEnrollLink
 
 data class EnrollState(
     val relayUrl: String = "",
@@ -31,6 +32,21 @@ class EnrollViewModel(
     fun onRelayUrl(url: String) = _state.update { it.copy(relayUrl = url, problem = null) }
 
     fun onInviteCode(code: String) = _state.update { it.copy(inviteCode = code, problem = null) }
+
+    /**
+     * A scanned QR code (or an opened link): an enrollment link fills both fields and enrolls at
+     * once; anything else is refused as not an invite, and nothing is sent.
+     */
+    fun onScanned(text: String) {
+        val link = try {
+            parseEnrollLink(text)
+        } catch (e: HomevisitException) {
+            _state.update { it.copy(problem = Problem.NOT_AN_INVITE) }
+            return
+        }
+        _state.update { it.copy(relayUrl = link.relayUrl, inviteCode = link.inviteCode, problem = null) }
+        enroll()
+    }
 
     fun enroll() {
         val s = _state.value

@@ -7,6 +7,8 @@ import org.homevisit.core.SyncProblem
 enum class Problem {
     OFFLINE,
     INVITE_NOT_ACCEPTED,
+    /** A scanned code that is not a homevisit enrollment link. */
+    NOT_AN_INVITE,
     REVOKED,
     SIGNED_OUT,
     NOT_ENROLLED,

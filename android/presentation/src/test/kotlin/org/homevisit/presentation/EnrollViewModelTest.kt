@@ -50,6 +50,21 @@ class EnrollViewModelTest {
     }
 
     @Test
+    fun `scanning the coordinator's QR code enrolls the phone, anything else is not an invite`() = runTest(timeout = 3.minutes) {
+        openApp(tmp.resolve("okafor").toString(), generateDatabaseKey()).use { app ->
+            val vm = EnrollViewModel(app, backgroundScope)
+            vm.onScanned("https://example.org/menu")
+            assertEquals(Problem.NOT_AN_INVITE, vm.state.value.problem)
+            assertFalse(vm.state.value.busy, "nothing was sent")
+            // What `homevisit-relay invite --relay-url ... --qr` encodes.
+            vm.onScanned("homevisit-enroll:${relay.invite("Grace Okafor")}@${relay.url}")
+            assertTrue(vm.state.await("enrolled") { it.enrolled }.enrolled)
+            assertEquals(relay.url, vm.state.value.relayUrl)
+            assertEquals(DeviceRole.EDUCATOR, app.whoami()!!.role)
+        }
+    }
+
+    @Test
     fun `a plain http address to another machine is refused before anything is sent`() = runTest(timeout = 3.minutes) {
         openApp(tmp.resolve("rivera").toString(), generateDatabaseKey()).use { app ->
             val vm = EnrollViewModel(app, backgroundScope, defaultRelayUrl = "http://relay.example.org")

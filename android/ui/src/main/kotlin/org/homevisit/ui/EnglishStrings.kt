@@ -19,6 +19,8 @@ object EnglishStrings : Strings {
     override val relayAddress = "District address"
     override val inviteCode = "Invite code"
     override val enrollButton = "Connect this phone"
+    override val scanInvite = "Scan the invite's QR code"
+    override val orTypeIt = "Or type the address and code:"
     override val enrolling = "Connecting…"
     override val todayTitle = "Today"
     override val noVisitsToday = "No visits today."
@@ -162,6 +164,7 @@ object EnglishStrings : Strings {
     override fun problem(p: Problem) = when (p) {
         Problem.OFFLINE -> "No connection. Changes are kept on this phone and sent when the connection is back."
         Problem.INVITE_NOT_ACCEPTED -> "This invite code did not work. Check it, or ask your coordinator for a new one."
+        Problem.NOT_AN_INVITE -> "That code is not a homevisit invite. Scan the code your coordinator gave you."
         Problem.REVOKED -> "Your district signed this phone out."
         Problem.SIGNED_OUT -> "You are signed out."
         Problem.NOT_ENROLLED -> "This phone is not connected yet."

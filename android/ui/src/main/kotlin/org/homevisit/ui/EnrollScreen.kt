@@ -16,9 +16,15 @@ fun EnrollScreen(
     onRelayUrl: (String) -> Unit,
     onInviteCode: (String) -> Unit,
     onEnroll: () -> Unit,
+    /** Scan the coordinator's QR code instead of typing (null where no camera is offered). */
+    onScanQr: (() -> Unit)? = null,
 ) {
     Screen(strings.enrollTitle) {
         Text(strings.enrollIntro, style = MaterialTheme.typography.bodyLarge)
+        if (onScanQr != null) {
+            Button(onClick = onScanQr, enabled = !state.busy, modifier = Modifier.fillMaxWidth()) { Text(strings.scanInvite) }
+            Text(strings.orTypeIt, style = MaterialTheme.typography.bodyMedium)
+        }
         OutlinedTextField(
             value = state.relayUrl, onValueChange = onRelayUrl, singleLine = true,
             label = { Text(strings.relayAddress) }, modifier = Modifier.fillMaxWidth().testTag("relay"),

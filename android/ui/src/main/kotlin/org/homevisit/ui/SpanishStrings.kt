@@ -20,6 +20,8 @@ object SpanishStrings : Strings {
     override val relayAddress = "Dirección del distrito"
     override val inviteCode = "Código de invitación"
     override val enrollButton = "Conectar este teléfono"
+    override val scanInvite = "Escanear el código QR de la invitación"
+    override val orTypeIt = "O escriba la dirección y el código:"
     override val enrolling = "Conectando…"
     override val todayTitle = "Hoy"
     override val noVisitsToday = "No hay visitas hoy."
@@ -163,6 +165,7 @@ object SpanishStrings : Strings {
     override fun problem(p: Problem) = when (p) {
         Problem.OFFLINE -> "Sin conexión. Los cambios se guardan en este teléfono y se envían cuando vuelva la conexión."
         Problem.INVITE_NOT_ACCEPTED -> "Este código no funcionó. Revíselo o pida uno nuevo a su coordinador."
+        Problem.NOT_AN_INVITE -> "Ese código no es una invitación de homevisit. Escanee el código que le dio su coordinador."
         Problem.REVOKED -> "Su distrito cerró la sesión de este teléfono."
         Problem.SIGNED_OUT -> "La sesión está cerrada."
         Problem.NOT_ENROLLED -> "Este teléfono aún no está conectado."

@@ -27,6 +27,8 @@ interface Strings {
     val relayAddress: String
     val inviteCode: String
     val enrollButton: String
+    val scanInvite: String
+    val orTypeIt: String
     val enrolling: String
     // Today
     val todayTitle: String

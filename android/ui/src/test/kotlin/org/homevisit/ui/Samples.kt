@@ -110,7 +110,7 @@ object Samples {
 
     /** Every screen, by the name its screenshot is saved under. */
     val screens: List<Pair<String, @Composable () -> Unit>> = listOf(
-        "enroll" to { EnrollScreen(enroll, {}, {}, {}) },
+        "enroll" to { EnrollScreen(enroll, {}, {}, {}, onScanQr = {}) },
         "today" to { TodayScreen(today, {}, {}, {}, {}) },
         "plan" to { PlanVisitScreen(plan, {}, NoPlanEvents) },
         "visit" to { VisitScreen(visit, {}, {}, {}, {}, {}, {}) },
