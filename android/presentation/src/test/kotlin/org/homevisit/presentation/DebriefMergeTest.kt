@@ -1,45 +1,17 @@
 package org.homevisit.presentation
 
-import java.nio.file.Path
 import kotlin.time.Duration.Companion.minutes
-import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.test.runTest
-import org.homevisit.core.HomevisitApp
 import org.homevisit.core.NoteField
-import org.junit.jupiter.api.AfterAll
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertTrue
-import org.junit.jupiter.api.BeforeAll
 import org.junit.jupiter.api.Test
-import org.junit.jupiter.api.TestInstance
 
 /**
  * Elena (A, through the view model) and Grace (B, straight through the library) write the same
  * debrief field. Elena's words and cursor survive each merge of Grace's words.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class DebriefMergeTest {
-    private lateinit var tmp: Path
-    private lateinit var relay: Relay
-    private lateinit var a: HomevisitApp
-    private lateinit var b: HomevisitApp
-
-    @BeforeAll
-    fun phones(): Unit = runBlocking {
-        tmp = tempDir("debrief")
-        relay = Relay.start(tmp.resolve("relay"))
-        a = enrolledPhone(tmp.resolve("rivera"), relay, "Elena Rivera")
-        b = enrolledPhone(tmp.resolve("okafor"), relay, "Grace Okafor")
-    }
-
-    @AfterAll
-    fun stop() {
-        if (::a.isInitialized) a.close()
-        if (::b.isInitialized) b.close()
-        if (::relay.isInitialized) relay.close()
-        tmp.deleteTree()
-    }
-
+class DebriefMergeTest : PartnerPhones("debrief") {
     private suspend fun sharedVisit(family: String): String {
         val roster = a.roster()
         val id = a.planVisit(planFor(roster.family(family), listOf(roster.educator("Elena Rivera"), roster.educator("Grace Okafor"))))

@@ -1,34 +1,16 @@
 package org.homevisit.presentation
 
-import java.nio.file.Path
 import kotlin.time.Duration.Companion.minutes
 import kotlinx.coroutines.test.runTest
 import org.homevisit.core.DeviceRole
 import org.homevisit.core.generateDatabaseKey
 import org.homevisit.core.openApp
-import org.junit.jupiter.api.AfterEach
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertTrue
-import org.junit.jupiter.api.BeforeEach
 import org.junit.jupiter.api.Test
 
-class EnrollViewModelTest {
-    private lateinit var tmp: Path
-    private lateinit var relay: Relay
-
-    @BeforeEach
-    fun start() {
-        tmp = tempDir("enroll")
-        relay = Relay.start(tmp.resolve("relay"))
-    }
-
-    @AfterEach
-    fun stop() {
-        if (::relay.isInitialized) relay.close()
-        tmp.deleteTree()
-    }
-
+class EnrollViewModelTest : RelayPerTest("enroll") {
     @Test
     fun `a wrong invite code is explained, the right one enrolls the phone`() = runTest(timeout = 3.minutes) {
         openApp(tmp.resolve("johnson").toString(), generateDatabaseKey()).use { app ->

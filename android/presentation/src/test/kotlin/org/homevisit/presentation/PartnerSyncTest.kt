@@ -1,15 +1,12 @@
 package org.homevisit.presentation
 
-import java.nio.file.Path
 import kotlin.time.Duration.Companion.minutes
 import kotlinx.coroutines.channels.Channel
 import kotlinx.coroutines.test.runTest
 import org.homevisit.core.HomevisitException
 import org.homevisit.core.NoteField
-import org.junit.jupiter.api.AfterEach
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertTrue
-import org.junit.jupiter.api.BeforeEach
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
 
@@ -26,22 +23,7 @@ private class Pipe(private val outgoing: Channel<ByteArray>, private val incomin
     }
 }
 
-class PartnerSyncTest {
-    private lateinit var tmp: Path
-    private lateinit var relay: Relay
-
-    @BeforeEach
-    fun start() {
-        tmp = tempDir("partner")
-        relay = Relay.start(tmp.resolve("relay"))
-    }
-
-    @AfterEach
-    fun stop() {
-        if (::relay.isInitialized) relay.close()
-        tmp.deleteTree()
-    }
-
+class PartnerSyncTest : RelayPerTest("partner") {
     @Test
     fun `in the car with no signal the partners' debriefs merge phone to phone, and nothing else crosses`() = runTest(timeout = 3.minutes) {
         enrolledPhone(tmp.resolve("rivera"), relay, "Elena Rivera").use { a ->

@@ -7,17 +7,70 @@ import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.first
+import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withContext
 import kotlinx.coroutines.withTimeoutOrNull
 import org.homevisit.core.Educator
 import org.homevisit.core.Family
 import org.homevisit.core.HomevisitApp
 import org.homevisit.core.Place
+import org.homevisit.core.Relay
 import org.homevisit.core.Roster
 import org.homevisit.core.VisitPlan
 import org.homevisit.core.generateDatabaseKey
 import org.homevisit.core.openApp
+import org.junit.jupiter.api.AfterAll
+import org.junit.jupiter.api.AfterEach
 import org.junit.jupiter.api.Assertions.fail
+import org.junit.jupiter.api.BeforeAll
+import org.junit.jupiter.api.BeforeEach
+import org.junit.jupiter.api.TestInstance
+
+/** A demo relay of its own for each test (invite codes are single-use), in a fresh directory. */
+abstract class RelayPerTest(private val prefix: String) {
+    protected lateinit var tmp: Path
+    protected lateinit var relay: Relay
+
+    @BeforeEach
+    fun startRelay() {
+        tmp = tempDir(prefix)
+        relay = Relay.start(tmp.resolve("relay"))
+    }
+
+    @AfterEach
+    fun stopRelay() {
+        if (::relay.isInitialized) relay.close()
+        tmp.deleteTree()
+    }
+}
+
+/**
+ * Two partners' phones for a test class, Elena Rivera's ([a]) and Grace Okafor's ([b]), enrolled
+ * with one demo relay; each test plans its own visit.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class PartnerPhones(private val prefix: String) {
+    protected lateinit var tmp: Path
+    protected lateinit var relay: Relay
+    protected lateinit var a: HomevisitApp
+    protected lateinit var b: HomevisitApp
+
+    @BeforeAll
+    fun phones(): Unit = runBlocking {
+        tmp = tempDir(prefix)
+        relay = Relay.start(tmp.resolve("relay"))
+        a = enrolledPhone(tmp.resolve("rivera"), relay, "Elena Rivera")
+        b = enrolledPhone(tmp.resolve("okafor"), relay, "Grace Okafor")
+    }
+
+    @AfterAll
+    fun stopPhones() {
+        if (::a.isInitialized) a.close()
+        if (::b.isInitialized) b.close()
+        if (::relay.isInitialized) relay.close()
+        tmp.deleteTree()
+    }
+}
 
 /** A liveness bound for anything awaited: a test fails instead of hanging. Not an expectation of speed. */
 val BOUND = 60.seconds

@@ -1,34 +1,16 @@
 package org.homevisit.presentation
 
 import java.nio.file.Files
-import java.nio.file.Path
 import kotlin.time.Duration.Companion.minutes
 import kotlinx.coroutines.test.runTest
 import org.homevisit.core.NoteField
-import org.junit.jupiter.api.AfterEach
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Assertions.assertTrue
-import org.junit.jupiter.api.BeforeEach
 import org.junit.jupiter.api.Test
 
-class SignOutTest {
-    private lateinit var tmp: Path
-    private lateinit var relay: Relay
-
-    @BeforeEach
-    fun start() {
-        tmp = tempDir("signout")
-        relay = Relay.start(tmp.resolve("relay"))
-    }
-
-    @AfterEach
-    fun stop() {
-        if (::relay.isInitialized) relay.close()
-        tmp.deleteTree()
-    }
-
+class SignOutTest : RelayPerTest("signout") {
     @Test
     fun `sign out warns with what would be lost, then wipes the phone`() = runTest(timeout = 3.minutes) {
         val dir = tmp.resolve("rivera")

@@ -1,33 +1,15 @@
 package org.homevisit.presentation
 
-import java.nio.file.Path
 import kotlin.time.Duration.Companion.minutes
 import kotlinx.coroutines.test.runTest
 import org.homevisit.core.NoteField
-import org.junit.jupiter.api.AfterEach
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertNotNull
 import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Assertions.assertTrue
-import org.junit.jupiter.api.BeforeEach
 import org.junit.jupiter.api.Test
 
-class SyncStatusTest {
-    private lateinit var tmp: Path
-    private lateinit var relay: Relay
-
-    @BeforeEach
-    fun start() {
-        tmp = tempDir("status")
-        relay = Relay.start(tmp.resolve("relay"))
-    }
-
-    @AfterEach
-    fun stop() {
-        if (::relay.isInitialized) relay.close()
-        tmp.deleteTree()
-    }
-
+class SyncStatusTest : RelayPerTest("status") {
     @Test
     fun `the sync screen says what is waiting and why, from the library's own status`() = runTest(timeout = 3.minutes) {
         enrolledPhone(tmp.resolve("rivera"), relay, "Elena Rivera").use { app ->

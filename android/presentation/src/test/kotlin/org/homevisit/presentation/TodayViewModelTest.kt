@@ -1,42 +1,14 @@
 package org.homevisit.presentation
 
-import java.nio.file.Path
 import kotlin.time.Duration.Companion.minutes
-import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.test.runTest
-import org.homevisit.core.HomevisitApp
-import org.junit.jupiter.api.AfterAll
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertTrue
-import org.junit.jupiter.api.BeforeAll
 import org.junit.jupiter.api.Test
-import org.junit.jupiter.api.TestInstance
 
 /** Elena Rivera's phone (A) and Grace Okafor's (B), partners, with one relay. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class TodayViewModelTest {
-    private lateinit var tmp: Path
-    private lateinit var relay: Relay
-    private lateinit var a: HomevisitApp
-    private lateinit var b: HomevisitApp
-
-    @BeforeAll
-    fun phones(): Unit = runBlocking {
-        tmp = tempDir("today")
-        relay = Relay.start(tmp.resolve("relay"))
-        a = enrolledPhone(tmp.resolve("rivera"), relay, "Elena Rivera")
-        b = enrolledPhone(tmp.resolve("okafor"), relay, "Grace Okafor")
-    }
-
-    @AfterAll
-    fun stop() {
-        if (::a.isInitialized) a.close()
-        if (::b.isInitialized) b.close()
-        if (::relay.isInitialized) relay.close()
-        tmp.deleteTree()
-    }
-
+class TodayViewModelTest : PartnerPhones("today") {
     @Test
     fun `a visit the partner plans on their phone appears on Today once it syncs`() = runTest(timeout = 3.minutes) {
         TodayViewModel(a, backgroundScope).use { today ->

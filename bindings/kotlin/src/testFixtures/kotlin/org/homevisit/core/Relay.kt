@@ -1,7 +1,4 @@
-package org.homevisit.presentation
-
-// Adapted from bindings/kotlin's Support.kt (a separate Maven project, so copied): the same demo
-// relay start-up, plus the administrator's commands the revocation test needs.
+package org.homevisit.core
 
 import java.io.File
 import java.nio.file.Files
@@ -10,6 +7,9 @@ import java.util.concurrent.LinkedBlockingQueue
 import java.util.concurrent.TimeUnit
 import org.junit.jupiter.api.Assertions.fail
 
+// Shared by the Kotlin suites (bindings/kotlin and android/presentation: each pom compiles this
+// directory with its tests).
+
 /**
  * A real `homevisit-relay` for one test class: `serve --demo` on a free loopback port, with its
  * data in [dataDir]. It prints its address, then one single-use invite code each for Elena Rivera and
@@ -17,33 +17,45 @@ import org.junit.jupiter.api.Assertions.fail
  * after 300 s if a test run dies without closing it.
  */
 class Relay private constructor(
-    private val binary: String,
-    private val dataDir: Path,
     private val process: Process,
     val url: String,
     private val codes: Map<String, String>,
     private val log: File,
+    private val binary: String,
+    private val dataDir: Path,
 ) : AutoCloseable {
     /** The invite code the relay printed for [name] ("Elena Rivera", "Grace Okafor", "Dana Johnson"). */
     fun invite(name: String): String = codes[name] ?: fail("the relay printed no invite for $name: $codes")
 
     /**
-     * Runs an administrator's command (`devices`, `revoke ID`) on this relay's data, beside the
-     * running relay, as a district's administrator would; returns what it printed.
+     * Runs an administrator's command (`devices`, `revoke ID`, ...) on this relay's data, as a
+     * district's administrator would beside the running relay; returns what it printed. Fails the
+     * test if the command fails.
      */
     fun admin(vararg args: String): String {
-        val p = ProcessBuilder(binary, "--data", dataDir.toString(), *args).redirectErrorStream(true).start()
-        val out = p.inputStream.bufferedReader().readText()
-        check(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0) { "homevisit-relay ${args.first()} failed: $out" }
+        val process = ProcessBuilder(binary, "--data", dataDir.toString(), *args)
+            .redirectInput(ProcessBuilder.Redirect.PIPE)
+            .start()
+        process.outputStream.close()
+        // Drain stderr on its own thread, so neither pipe can fill and block the command.
+        val err = StringBuilder()
+        val errReader = Thread { err.append(process.errorStream.bufferedReader().readText()) }.apply { isDaemon = true; start() }
+        val out = process.inputStream.bufferedReader().readText()
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            process.destroyForcibly()
+            fail<Unit>("homevisit-relay ${args.joinToString(" ")} did not finish within 60 s")
+        }
+        errReader.join(5_000)
+        if (process.exitValue() != 0) fail<Unit>("homevisit-relay ${args.joinToString(" ")} failed (${process.exitValue()}): $err")
         return out
     }
 
-    /** The ids of an educator's devices, from `devices` (grouped by person, ids indented below). */
+    /** The ids of an educator's devices, from `homevisit-relay devices` (grouped by person). */
     fun devicesOfEducator(educatorId: String): List<String> {
         val lines = admin("devices").lines()
         val start = lines.indexOfFirst { it.startsWith("educator $educatorId ") }
-        check(start >= 0) { "no devices listed for the educator" }
-        return lines.drop(start + 1).takeWhile { it.startsWith("  ") }.map { it.trim().split(Regex("\\s+")).first() }
+        if (start < 0) fail<Unit>("no devices listed for educator $educatorId:\n${lines.joinToString("\n")}")
+        return lines.drop(start + 1).takeWhile { it.startsWith("  ") }.map { it.trim().split(Regex("\\s+"))[0] }
     }
 
     /** What the relay logged (stderr), for a failure message. */
@@ -101,8 +113,7 @@ class Relay private constructor(
                 process.destroyForcibly()
                 throw e
             }
-            return Relay(binary, dataDir, process, url!!, codes, log)
+            return Relay(process, url, codes, log, binary, dataDir)
         }
     }
 }
-
