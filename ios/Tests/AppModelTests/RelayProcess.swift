@@ -1,0 +1,1 @@
+../../../bindings/swift/Tests/HomevisitCoreTests/RelayProcess.swift
