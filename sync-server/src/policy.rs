@@ -59,6 +59,16 @@ impl NotesSharing {
             Role::DistrictAdmin => Self::by(access.schools_sharing_notes()?),
         })
     }
+
+    /// Whether `device`'s own school shares notes with its coordinators (what the phone is told),
+    /// where `self` is [`NotesSharing::for_device`]'s answer for it: a coordinator's or an
+    /// administrator's set already holds its school; only an educator's (empty) set needs a query.
+    pub fn own_school_shares(&self, access: &dyn AccessStore, device: &Device) -> Result<bool, AccessError> {
+        match device.role {
+            Role::Educator(_) => access.coordinators_read_notes(&device.school_id),
+            Role::SchoolCoordinator | Role::DistrictAdmin => Ok(self.shares(device.school_id)),
+        }
+    }
 }
 
 /// One device's sync policy: [`permission`] for that device and the schools' notes settings. The

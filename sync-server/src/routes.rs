@@ -183,12 +183,14 @@ struct Caller {
     device: Device,
     /// Which schools share notes with their coordinators (as far as this device needs).
     notes: NotesSharing,
-    /// Whether the device's own school shares notes with its coordinators (told to the phone).
-    school_shares_notes: bool,
+    /// Whether the device's own school shares notes with its coordinators (told to the phone);
+    /// `None` where not asked (a live wait's looks, whose answer is the request's own).
+    school_shares_notes: Option<bool>,
 }
 
-/// The device `token` belongs to, unless it is unknown or revoked. Runs on a blocking thread.
-async fn authenticate(relay: &Arc<Relay>, token: &str) -> Result<Caller, ApiError> {
+/// The device `token` belongs to, unless it is unknown or revoked; with `tell_policy`, also what
+/// its own school's notes policy is. Runs on a blocking thread.
+async fn authenticate(relay: &Arc<Relay>, token: &str, tell_policy: bool) -> Result<Caller, ApiError> {
     let (relay, token) = (relay.clone(), token.to_string());
     tokio::task::spawn_blocking(move || {
         let access = relay.access();
@@ -201,7 +203,8 @@ async fn authenticate(relay: &Arc<Relay>, token: &str) -> Result<Caller, ApiErro
             });
         };
         let notes = NotesSharing::for_device(access, &device).map_err(internal)?;
-        let school_shares_notes = access.coordinators_read_notes(&device.school_id).map_err(internal)?;
+        let school_shares_notes =
+            if tell_policy { Some(notes.own_school_shares(access, &device).map_err(internal)?) } else { None };
         Ok(Caller { device, notes, school_shares_notes })
     })
     .await
@@ -251,7 +254,7 @@ async fn sync_request(
     let started = Instant::now();
     let wait = live::requested_wait(query).ok_or(ApiError(StatusCode::BAD_REQUEST, "wait_ms must be milliseconds"))?;
     let token = bearer(&headers).ok_or(ApiError(StatusCode::UNAUTHORIZED, "missing bearer token"))?;
-    let caller = authenticate(&relay, &token).await?;
+    let caller = authenticate(&relay, &token, true).await?;
     let paced = take_turn(&relay, &caller.device.device_id, !wait.is_zero()).await?;
     let body = read_body(&relay, body).await?;
     relay.metrics.bytes_in.inc_by(body.len() as u64);
@@ -267,7 +270,7 @@ async fn sync_request(
     let busy = AtomicU64::new(nanos(started.elapsed().saturating_sub(paced)));
     // Only a question ("anything for me?") waits; a request that sends something is a round of a
     // session in progress (or a push), answered at once.
-    let school_shares_notes = caller.school_shares_notes;
+    let school_shares_notes = caller.school_shares_notes == Some(true);
     if wait.is_zero() || sent_something || has_news(&reply) {
         return Ok(SyncAnswer {
             reply: reply.encode(),
@@ -286,7 +289,7 @@ async fn sync_request(
             relay.metrics.live_looks.inc();
             let started = Instant::now();
             // Authenticated again, so a revocation during a wait takes effect.
-            let caller = authenticate(&relay, &token).await?;
+            let caller = authenticate(&relay, &token, false).await?;
             let mut ask = SyncBatch::new(Vec::new());
             ask.version = version;
             let reply = run_session(&relay, &caller, ask).await;

@@ -19,11 +19,23 @@ async fn the_phone_shows_its_schools_notes_policy_as_the_relay_records_it() {
     assert_eq!(a.school_shares_notes().await.unwrap(), Some(false), "notes are the pair's by default");
 
     let school: homevisit_model::SchoolId = a.whoami().await.unwrap().unwrap().school_id.parse().unwrap();
-    relay.relay.access().set_coordinators_read_notes(&school, true).unwrap();
-    a.sync_now().await.unwrap();
-    assert_eq!(a.school_shares_notes().await.unwrap(), Some(true));
-    relay.relay.access().set_coordinators_read_notes(&school, false).unwrap();
-    a.sync_now().await.unwrap();
-    assert_eq!(a.school_shares_notes().await.unwrap(), Some(false));
+    // The coordinator's phone (whose answer comes from its own sharing set) and the district
+    // administrator's (every sharing school) are told the same.
+    let others = [
+        open_app(dir.path().join("c").display().to_string(), generate_database_key().unwrap()).await.unwrap(),
+        open_app(dir.path().join("d").display().to_string(), generate_database_key().unwrap()).await.unwrap(),
+    ];
+    others[0].enroll(relay.url(), common::code(&invites, "Dana Johnson")).await.unwrap();
+    others[1].enroll(relay.url(), common::code(&invites, "District")).await.unwrap();
+    for phone in &others {
+        phone.shutdown();
+    }
+    for shares in [true, false] {
+        relay.relay.access().set_coordinators_read_notes(&school, shares).unwrap();
+        for phone in std::iter::once(&a).chain(&others) {
+            phone.sync_now().await.unwrap();
+            assert_eq!(phone.school_shares_notes().await.unwrap(), Some(shares));
+        }
+    }
     relay.stop().await.unwrap();
 }
