@@ -11,6 +11,20 @@ fn stdout(o: &Output) -> String {
     String::from_utf8(o.stdout.clone()).unwrap()
 }
 
+/// Fills a store with the demo district and returns its roster as `--json roster` prints it.
+fn demo_roster(data: &std::path::Path) -> serde_json::Value {
+    stdout(&homevisit(data, &["demo"]));
+    serde_json::from_str(&stdout(&homevisit(data, &["--json", "roster"]))).unwrap()
+}
+
+/// The id of the educator named `name` in a `--json roster`.
+fn educator_id(roster: &serde_json::Value, name: &str) -> String {
+    roster["educators"].as_array().unwrap().iter().find(|e| e["display_name"] == name).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
 #[test]
 fn demo_then_edit_a_debrief_and_export() {
     let dir = tempfile::tempdir().unwrap();
@@ -63,14 +77,8 @@ fn demo_then_edit_a_debrief_and_export() {
 fn planning_from_the_command_line_validates() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    stdout(&homevisit(&data, &["demo"]));
-    let roster: serde_json::Value = serde_json::from_str(&stdout(&homevisit(&data, &["--json", "roster"]))).unwrap();
-    let id_of = |name: &str| {
-        roster["educators"].as_array().unwrap().iter().find(|e| e["display_name"] == name).unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_string()
-    };
+    let roster = demo_roster(&data);
+    let id_of = |name: &str| educator_id(&roster, name);
     let family = roster["families"][0]["id"].as_str().unwrap().to_string();
     let (okafor, rivera) = (id_of("Grace Okafor"), id_of("Elena Rivera"));
 
@@ -133,14 +141,8 @@ fn planning_from_the_command_line_validates() {
 fn a_familys_no_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    stdout(&homevisit(&data, &["demo"]));
-    let roster: serde_json::Value = serde_json::from_str(&stdout(&homevisit(&data, &["--json", "roster"]))).unwrap();
-    let id_of = |name: &str| {
-        roster["educators"].as_array().unwrap().iter().find(|e| e["display_name"] == name).unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_string()
-    };
+    let roster = demo_roster(&data);
+    let id_of = |name: &str| educator_id(&roster, name);
     let family = roster["families"][0]["id"].as_str().unwrap().to_string();
     let (okafor, rivera) = (id_of("Grace Okafor"), id_of("Elena Rivera"));
     let pair = format!("{okafor},{rivera}");
