@@ -60,24 +60,13 @@ impl PeerExchange {
 
     /// The first message, from the side that starts.
     pub async fn start(&self) -> Result<Vec<u8>, SessionError> {
-        self.step(|sync, store| sync.start(store)).await
+        Ok(self.step(|sync, store| sync.start(store)).await?.0)
     }
 
     /// Handles the partner phone's message: the reply to send, or `None` when the exchange is
     /// complete (then call [`PeerExchange::finish`]).
     pub async fn receive(&self, bytes: Vec<u8>) -> Result<Option<Vec<u8>>, SessionError> {
-        let reply = self.step(move |sync, store| sync.receive(store, &bytes)).await?;
-        let state = self.state.clone();
-        let news = self
-            .store
-            .call(move |_| {
-                let mut state = state.lock().unwrap_or_else(|p| p.into_inner());
-                let Exchange { sync, announced } = &mut *state;
-                let changed = sync.as_ref().map(|s| s.changed()[*announced..].to_vec()).unwrap_or_default();
-                *announced += changed.len();
-                Ok::<_, SessionError>(changed)
-            })
-            .await?;
+        let (reply, news) = self.step(move |sync, store| sync.receive(store, &bytes)).await?;
         if !news.is_empty() {
             self.listener.documents_changed(news);
         }
@@ -104,17 +93,22 @@ impl PeerExchange {
         Ok(PeerOutcome::from(&report))
     }
 
-    /// Runs one step of the exchange on the store (blocking pool), once the exchange is not finished.
+    /// Runs one step of the exchange on the store (blocking pool), once the exchange is not
+    /// finished; also returns the documents the step changed that the listener has not heard of.
     async fn step<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut PeerSync, &mut homevisit_store::Store) -> Result<T, PeerError> + Send + 'static,
-    ) -> Result<T, SessionError> {
+    ) -> Result<(T, Vec<homevisit_docs::DocId>), SessionError> {
         let state = self.state.clone();
         self.store
             .call(move |store| {
                 let mut state = state.lock().unwrap_or_else(|p| p.into_inner());
-                let sync = state.sync.as_mut().ok_or(SessionError::ExchangeFinished)?;
-                f(sync, store).map_err(peer_error)
+                let Exchange { sync, announced } = &mut *state;
+                let sync = sync.as_mut().ok_or(SessionError::ExchangeFinished)?;
+                let out = f(sync, store).map_err(peer_error)?;
+                let news = sync.changed()[*announced..].to_vec();
+                *announced += news.len();
+                Ok::<_, SessionError>((out, news))
             })
             .await
     }
