@@ -33,9 +33,9 @@ pub fn import_demo_district(
     let roster = homevisit_roster::parse(Format::OneRoster, &homevisit_fixtures::demo::oneroster_files())
         .map_err(|errors| RelayError::Io(format!("the demo district's roster has {} error(s)", errors.len())))?;
     relay.upsert_records(&roster, false)?;
-    // The visits name the roster's records (data_set takes them from the same files); the scratch
-    // store needs the roster to check each plan, but only the visits' documents are merged.
-    let data = homevisit_fixtures::demo::data_set(today, offset);
+    // The visits name the roster's records; the scratch store needs the roster to check each
+    // plan, but only the visits' documents are merged.
+    let data = homevisit_fixtures::demo::data_set_of(&roster, today, offset);
     relay.import_kinds(&[DocKind::VisitLog, DocKind::VisitNotes], |store| {
         store.import_district(&data.schools, &data.educators, &data.families, &data.visits)
     })?;

@@ -39,8 +39,12 @@ fn at(today: NaiveDate, offset: FixedOffset, days: i64, hour: u32, minute: u32) 
 /// educators and families are [`roster`]'s (in the order below), so a relay that imported the
 /// roster holds the records these visits name.
 pub fn data_set(today: NaiveDate, offset: FixedOffset) -> DataSet {
+    data_set_of(&roster(), today, offset)
+}
+
+/// [`data_set`] from the demo roster already parsed (what a demo import parsed once).
+pub fn data_set_of(roster: &Roster, today: NaiveDate, offset: FixedOffset) -> DataSet {
     const F: Format = Format::OneRoster;
-    let roster = roster();
     let school = |source: &str| {
         let id = ids::school_id(F, source);
         roster.schools.iter().find(|s| s.id == id).cloned().expect("a demo school")
