@@ -1,47 +1,11 @@
-// Test support: the demo relay process is bindings/swift's test fixture (RelayProcess.swift, a
-// symlink), one relay per test class, phones, and a wait-until helper whose bounds only guard
+// Test support: the demo relay process and the relay-per-class test case are bindings/swift's test
+// fixture (RelayProcess.swift, a symlink); phones, and a wait-until helper whose bounds only guard
 // liveness.
 
 import AppModel
 import Foundation
 import HomevisitCore
 import XCTest
-
-/// A test class with its own relay, started before its first test and stopped after its last.
-class RelayTestCase: XCTestCase {
-    private static let relays = Locked<[ObjectIdentifier: Result<RelayProcess, TestFailure>]>([:])
-
-    override class func setUp() {
-        super.setUp()
-        let result: Result<RelayProcess, TestFailure>
-        do {
-            result = .success(try RelayProcess())
-        } catch {
-            result = .failure(error as? TestFailure ?? TestFailure("\(error)"))
-        }
-        relays.withLock { $0[ObjectIdentifier(self)] = result }
-    }
-
-    override class func tearDown() {
-        classTearDown()
-        if case .success(let relay)? = relays.withLock({ $0.removeValue(forKey: ObjectIdentifier(self)) }) {
-            relay.stop()
-        }
-        super.tearDown()
-    }
-
-    class func classTearDown() {}
-
-    var relay: RelayProcess {
-        get throws {
-            switch Self.relays.withLock({ $0[ObjectIdentifier(type(of: self))] }) {
-            case .success(let relay)?: return relay
-            case .failure(let error)?: throw error
-            case nil: throw TestFailure("no relay for \(type(of: self))")
-            }
-        }
-    }
-}
 
 /// A phone: an app with its data directory and key.
 struct Phone: Sendable {

@@ -156,3 +156,41 @@ final class RelayProcess: @unchecked Sendable {
         try? FileManager.default.removeItem(at: dataDir)
     }
 }
+
+/// A test class with its own relay: started in `class setUp`, stopped in `class tearDown`.
+class RelayTestCase: XCTestCase {
+    private static let relays = Locked<[ObjectIdentifier: Result<RelayProcess, TestFailure>]>([:])
+
+    override class func setUp() {
+        super.setUp()
+        let result: Result<RelayProcess, TestFailure>
+        do {
+            result = .success(try RelayProcess())
+        } catch {
+            result = .failure(error as? TestFailure ?? TestFailure("\(error)"))
+        }
+        relays.withLock { $0[ObjectIdentifier(self)] = result }
+    }
+
+    override class func tearDown() {
+        classTearDown()
+        if case .success(let relay)? = relays.withLock({ $0.removeValue(forKey: ObjectIdentifier(self)) }) {
+            relay.stop()
+        }
+        super.tearDown()
+    }
+
+    /// Subclasses release what they keep across tests here (before the relay stops).
+    class func classTearDown() {}
+
+    /// This class's relay.
+    var relay: RelayProcess {
+        get throws {
+            switch Self.relays.withLock({ $0[ObjectIdentifier(type(of: self))] }) {
+            case .success(let relay)?: return relay
+            case .failure(let error)?: throw error
+            case nil: throw TestFailure("no relay for \(type(of: self))")
+            }
+        }
+    }
+}

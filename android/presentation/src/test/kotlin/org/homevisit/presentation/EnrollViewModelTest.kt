@@ -3,6 +3,7 @@ package org.homevisit.presentation
 import kotlin.time.Duration.Companion.minutes
 import kotlinx.coroutines.test.runTest
 import org.homevisit.core.DeviceRole
+import org.homevisit.core.RelayPerTest
 import org.homevisit.core.generateDatabaseKey
 import org.homevisit.core.openApp
 import org.junit.jupiter.api.Assertions.assertEquals

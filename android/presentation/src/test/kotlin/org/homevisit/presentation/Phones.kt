@@ -1,6 +1,5 @@
 package org.homevisit.presentation
 
-import java.nio.file.Files
 import java.nio.file.Path
 import kotlin.time.Duration.Companion.seconds
 import kotlinx.coroutines.Dispatchers
@@ -17,32 +16,14 @@ import org.homevisit.core.Place
 import org.homevisit.core.Relay
 import org.homevisit.core.Roster
 import org.homevisit.core.VisitPlan
+import org.homevisit.core.deleteTree
 import org.homevisit.core.generateDatabaseKey
 import org.homevisit.core.openApp
+import org.homevisit.core.tempDir
 import org.junit.jupiter.api.AfterAll
-import org.junit.jupiter.api.AfterEach
 import org.junit.jupiter.api.Assertions.fail
 import org.junit.jupiter.api.BeforeAll
-import org.junit.jupiter.api.BeforeEach
 import org.junit.jupiter.api.TestInstance
-
-/** A demo relay of its own for each test (invite codes are single-use), in a fresh directory. */
-abstract class RelayPerTest(private val prefix: String) {
-    protected lateinit var tmp: Path
-    protected lateinit var relay: Relay
-
-    @BeforeEach
-    fun startRelay() {
-        tmp = tempDir(prefix)
-        relay = Relay.start(tmp.resolve("relay"))
-    }
-
-    @AfterEach
-    fun stopRelay() {
-        if (::relay.isInitialized) relay.close()
-        tmp.deleteTree()
-    }
-}
 
 /**
  * Two partners' phones for a test class, Elena Rivera's ([a]) and Grace Okafor's ([b]), enrolled
@@ -74,12 +55,6 @@ abstract class PartnerPhones(private val prefix: String) {
 
 /** A liveness bound for anything awaited: a test fails instead of hanging. Not an expectation of speed. */
 val BOUND = 60.seconds
-
-fun tempDir(prefix: String): Path = Files.createTempDirectory("homevisit-android-$prefix-")
-
-fun Path.deleteTree() {
-    toFile().deleteRecursively()
-}
 
 /** A phone: its own data directory and key, enrolled with [relay] as [name]. */
 suspend fun enrolledPhone(dir: Path, relay: Relay, name: String): HomevisitApp {

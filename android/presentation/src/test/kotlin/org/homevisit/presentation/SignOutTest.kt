@@ -4,6 +4,7 @@ import java.nio.file.Files
 import kotlin.time.Duration.Companion.minutes
 import kotlinx.coroutines.test.runTest
 import org.homevisit.core.NoteField
+import org.homevisit.core.RelayPerTest
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertNull

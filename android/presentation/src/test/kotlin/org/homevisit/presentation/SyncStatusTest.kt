@@ -3,6 +3,7 @@ package org.homevisit.presentation
 import kotlin.time.Duration.Companion.minutes
 import kotlinx.coroutines.test.runTest
 import org.homevisit.core.NoteField
+import org.homevisit.core.RelayPerTest
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertNotNull
 import org.junit.jupiter.api.Assertions.assertNull

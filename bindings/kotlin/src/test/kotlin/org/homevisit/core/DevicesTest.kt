@@ -1,14 +1,11 @@
 package org.homevisit.core
 
-import java.nio.file.Path
 import kotlinx.coroutines.runBlocking
-import org.junit.jupiter.api.AfterEach
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertNotNull
 import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Assertions.assertTrue
-import org.junit.jupiter.api.BeforeEach
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
 
@@ -17,22 +14,7 @@ import org.junit.jupiter.api.assertThrows
  * revoked wipes itself at its next sync and says so (remote wipe). Each test has its own relay
  * (invite codes are single-use, and a revoked device stays revoked).
  */
-class DevicesTest {
-    private lateinit var tmp: Path
-    private lateinit var relay: Relay
-
-    @BeforeEach
-    fun start() {
-        tmp = tempDir("devices")
-        relay = Relay.start(tmp.resolve("relay"))
-    }
-
-    @AfterEach
-    fun stop() {
-        if (::relay.isInitialized) relay.close()
-        tmp.deleteTree()
-    }
-
+class DevicesTest : RelayPerTest("devices") {
     @Test
     fun `enrollment tells the phone who it is`(): Unit = runBlocking {
         openApp(tmp.resolve("rivera").toString(), generateDatabaseKey()).use { app ->

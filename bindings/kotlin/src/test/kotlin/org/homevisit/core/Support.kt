@@ -1,18 +1,10 @@
 package org.homevisit.core
 
-import java.nio.file.Files
 import java.nio.file.Path
 import java.util.Collections
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.withTimeoutOrNull
 import org.junit.jupiter.api.Assertions.fail
-
-/** A fresh temporary directory; [deleteTree] removes it in teardown. */
-fun tempDir(prefix: String): Path = Files.createTempDirectory("homevisit-kotlin-$prefix-")
-
-fun Path.deleteTree() {
-    toFile().deleteRecursively()
-}
 
 /** Records what a [DocumentChangeListener] hears (it is called on a library thread). */
 class RecordingChanges : DocumentChangeListener {

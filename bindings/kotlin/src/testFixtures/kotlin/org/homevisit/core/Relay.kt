@@ -5,7 +5,9 @@ import java.nio.file.Files
 import java.nio.file.Path
 import java.util.concurrent.LinkedBlockingQueue
 import java.util.concurrent.TimeUnit
+import org.junit.jupiter.api.AfterEach
 import org.junit.jupiter.api.Assertions.fail
+import org.junit.jupiter.api.BeforeEach
 
 // Shared by the Kotlin suites (bindings/kotlin and android/presentation: each pom compiles this
 // directory with its tests).
@@ -115,5 +117,33 @@ class Relay private constructor(
             }
             return Relay(process, url, codes, log, binary, dataDir)
         }
+    }
+}
+
+/** A fresh temporary directory; [deleteTree] removes it in teardown. */
+fun tempDir(prefix: String): Path = Files.createTempDirectory("homevisit-kotlin-$prefix-")
+
+fun Path.deleteTree() {
+    toFile().deleteRecursively()
+}
+
+/**
+ * A demo relay of its own for each test (invite codes are single-use, and a revoked device stays
+ * revoked), in a fresh directory removed afterwards.
+ */
+abstract class RelayPerTest(private val prefix: String) {
+    protected lateinit var tmp: Path
+    protected lateinit var relay: Relay
+
+    @BeforeEach
+    fun startRelay() {
+        tmp = tempDir(prefix)
+        relay = Relay.start(tmp.resolve("relay"))
+    }
+
+    @AfterEach
+    fun stopRelay() {
+        if (::relay.isInitialized) relay.close()
+        tmp.deleteTree()
     }
 }
