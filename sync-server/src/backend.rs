@@ -113,6 +113,11 @@ pub trait Backend: Send + Sync {
     fn document_count(&self) -> Result<usize, RelayError>;
     /// The ids of every stored document of `kind`.
     fn document_ids(&self, kind: homevisit_docs::DocKind) -> Result<Vec<DocId>, RelayError>;
+    /// The stored documents whose recorded scope is `school` (for notes, their visit log's),
+    /// from the relay's own records: what a report on that school reads. `None`: every school's.
+    fn school_documents(&self, school: Option<SchoolId>) -> Result<Vec<DocId>, RelayError>;
+    /// The dashboard's accounts, sessions and stipend marks.
+    fn dashboard(&self) -> &dyn crate::dashboard_store::DashboardStore;
     /// The stored documents of `family` from the relay's records: its family record, the visit
     /// logs whose recorded family it is, and those visits' notes.
     fn family_documents(&self, family: FamilyId) -> Result<Vec<DocId>, RelayError>;

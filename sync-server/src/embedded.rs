@@ -133,6 +133,14 @@ impl Backend for Embedded {
         Ok(self.store().document_ids(Some(kind))?)
     }
 
+    fn school_documents(&self, school: Option<SchoolId>) -> Result<Vec<DocId>, RelayError> {
+        Ok(relay_index::school_documents(&self.store(), school)?)
+    }
+
+    fn dashboard(&self) -> &dyn crate::dashboard_store::DashboardStore {
+        todo!("embedded dashboard store")
+    }
+
     fn family_documents(&self, family: FamilyId) -> Result<Vec<DocId>, RelayError> {
         Ok(relay_index::family_documents(&self.store(), family)?)
     }

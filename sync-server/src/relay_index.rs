@@ -254,6 +254,21 @@ pub fn unsynced_of_school(store: &RelayStore, peer: &PeerId, school: Option<Scho
     Ok(ids.iter().filter_map(|s| s.parse().ok()).collect())
 }
 
+/// The stored documents whose recorded scope is `school` (for notes, their visit log's); `None`:
+/// every school's (prompt packs are no school's and never listed).
+pub fn school_documents(store: &RelayStore, school: Option<SchoolId>) -> Result<Vec<DocId>> {
+    let mut stmt = store.index_tables().prepare_cached(
+        "SELECT d.doc_id FROM documents d
+         JOIN doc_scopes s ON s.doc_id = d.doc_id
+         LEFT JOIN doc_scopes g ON d.doc_id LIKE 'visit-notes/%' AND g.doc_id = 'visit-log/' || substr(d.doc_id, 13)
+         WHERE d.doc_id NOT LIKE 'prompt-pack/%'
+           AND (coalesce(s.school_id, g.school_id) = ?1 OR (?1 IS NULL AND coalesce(s.school_id, g.school_id) IS NOT NULL))
+         ORDER BY d.doc_id",
+    )?;
+    let ids = stmt.query_map(params![school.map(|s| s.to_string())], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
+    Ok(ids.iter().filter_map(|s| s.parse().ok()).collect())
+}
+
 /// The stored documents of `family` from the relay's records: its record, the visit logs whose
 /// recorded family it is, and those visits' notes.
 pub fn family_documents(store: &RelayStore, family: FamilyId) -> Result<Vec<DocId>> {

@@ -21,6 +21,20 @@ pub(super) fn document_ids(c: &mut Client, kind: DocKind) -> Result<Vec<DocId>, 
     Ok(ids(&c.query("SELECT doc_id FROM documents WHERE doc_id LIKE $1 ORDER BY doc_id", &[&prefix])?))
 }
 
+/// The stored documents whose recorded scope is `school` (for notes, their visit log's); `None`:
+/// every school's (prompt packs are no school's and never listed).
+pub(super) fn school_documents(c: &mut Client, school: Option<homevisit_model::SchoolId>) -> Result<Vec<DocId>, RelayError> {
+    let rows = c.query(
+        "SELECT d.doc_id FROM documents d
+         LEFT JOIN documents g ON d.doc_id LIKE 'visit-notes/%' AND g.doc_id = 'visit-log/' || substr(d.doc_id, 13)
+         WHERE d.doc_id NOT LIKE 'prompt-pack/%'
+           AND (coalesce(d.school_id, g.school_id) = $1 OR ($1::text IS NULL AND coalesce(d.school_id, g.school_id) IS NOT NULL))
+         ORDER BY d.doc_id",
+        &[&school.map(|s| s.to_string())],
+    )?;
+    Ok(ids(&rows))
+}
+
 pub(super) fn family_documents(c: &mut Client, family: FamilyId) -> Result<Vec<DocId>, RelayError> {
     let rows = c.query(
         "SELECT doc_id FROM documents WHERE family_id = $1 AND (doc_id LIKE 'family/%' OR doc_id LIKE 'visit-log/%')

@@ -252,6 +252,14 @@ impl Backend for Postgres {
         self.pool.run(|c| deletion::document_ids(c, kind))
     }
 
+    fn school_documents(&self, school: Option<homevisit_model::SchoolId>) -> Result<Vec<DocId>, RelayError> {
+        self.pool.run(|c| deletion::school_documents(c, school))
+    }
+
+    fn dashboard(&self) -> &dyn crate::dashboard_store::DashboardStore {
+        todo!("postgres dashboard store")
+    }
+
     fn family_documents(&self, family: homevisit_model::FamilyId) -> Result<Vec<DocId>, RelayError> {
         self.pool.run(|c| deletion::family_documents(c, family))
     }

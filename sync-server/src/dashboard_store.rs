@@ -1,0 +1,126 @@
+//! What the coordinators' dashboard keeps: sign-in accounts (set from a coordinator's or district
+//! administrator's invite; the password as an argon2id PHC string, never the password), failed
+//! sign-ins and lock-outs, sessions (only the SHA-256 of a session token is stored) and the
+//! stipend "paid" marks a coordinator sets. Kept by `embedded_dashboard.rs` (in `access.db`) or
+//! `pg/dashboard.rs`; every instance sharing a PostgreSQL database sees the same accounts and
+//! sessions. Hashing, cookies and CSRF are the web layer's (`dashboard/`), not this store's.
+
+use homevisit_model::{EducatorId, SchoolId};
+use uuid::Uuid;
+
+use crate::access::{AccessError, Role};
+
+/// Longest username accepted (checked before anything is stored or looked up).
+pub const MAX_USERNAME_CHARS: usize = 64;
+
+/// A dashboard account: a school coordinator's (that school only) or a district administrator's
+/// (every school). Never an educator's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Account {
+    pub id: Uuid,
+    pub username: String,
+    /// The school the invite was for.
+    pub school_id: SchoolId,
+    /// [`Role::SchoolCoordinator`] or [`Role::DistrictAdmin`].
+    pub role: Role,
+    /// argon2id, PHC string format.
+    pub password_hash: String,
+    /// Failed sign-ins since the last successful one.
+    pub failed_sign_ins: u32,
+    /// Unix milliseconds until which sign-in is refused, if locked.
+    pub locked_until_ms: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Session {
+    /// SHA-256 of the token in the cookie.
+    pub token_hash: [u8; 32],
+    pub account_id: Uuid,
+    /// The synchronizer token every form of this session posts back.
+    pub csrf_token: String,
+    pub created_ms: i64,
+    /// Unix milliseconds after which the session is refused (idle expiry, moved on use).
+    pub expires_ms: i64,
+    /// Unix milliseconds after which it is refused whatever its use (absolute expiry).
+    pub absolute_expires_ms: i64,
+}
+
+/// What a coordinator's "paid" mark is on: one educator's stipend for one pay period.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PayPeriodKey {
+    pub school_id: SchoolId,
+    /// `YYYY-MM-DD..YYYY-MM-DD` (both days included).
+    pub period: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DashboardStoreError {
+    /// Unknown, used, expired, over-long, or an educator's: all answered alike.
+    #[error("the invite code is unknown, used or expired")]
+    BadInvite,
+    #[error("that username is taken")]
+    UsernameTaken,
+    #[error("the username must be 1 to {MAX_USERNAME_CHARS} letters, digits, '.', '-', '_' or '@'")]
+    BadUsername,
+    #[error(transparent)]
+    Access(#[from] AccessError),
+}
+
+/// Accounts, sessions and stipend marks, shared by every relay instance on one storage.
+pub trait DashboardStore: Send + Sync {
+    /// Consumes a coordinator's or district administrator's invite (single-use, unexpired: the
+    /// same codes as devices'; an educator's is refused as [`DashboardStoreError::BadInvite`] and
+    /// stays unused) and creates an account under `username`, in one transaction.
+    fn create_account_from_invite(
+        &self,
+        invite_code: &str,
+        username: &str,
+        password_hash: &str,
+    ) -> Result<Account, DashboardStoreError>;
+    /// Creates an account directly (the operator's `homevisit-relay dashboard-account`, and the
+    /// demo). `role` must not be an educator's.
+    fn create_account(
+        &self,
+        school_id: SchoolId,
+        role: Role,
+        username: &str,
+        password_hash: &str,
+    ) -> Result<Account, DashboardStoreError>;
+    fn account_by_username(&self, username: &str) -> Result<Option<Account>, DashboardStoreError>;
+    fn account(&self, id: Uuid) -> Result<Option<Account>, DashboardStoreError>;
+    /// Counts a failed sign-in atomically (two instances counting at once both count); at
+    /// `lock_after` failures the account is locked until `now_ms + lock_for_ms` and the count
+    /// starts again. Returns the account as stored after.
+    fn record_failed_sign_in(
+        &self,
+        id: Uuid,
+        now_ms: i64,
+        lock_after: u32,
+        lock_for_ms: i64,
+    ) -> Result<Account, DashboardStoreError>;
+    /// A successful sign-in: the failure count goes back to 0.
+    fn record_sign_in(&self, id: Uuid) -> Result<(), DashboardStoreError>;
+    fn set_password(&self, id: Uuid, password_hash: &str) -> Result<(), DashboardStoreError>;
+    /// Also ends every session of the account (a changed password signs out everywhere).
+    fn delete_sessions_of(&self, id: Uuid) -> Result<(), DashboardStoreError>;
+
+    fn create_session(&self, session: &Session) -> Result<(), DashboardStoreError>;
+    fn session(&self, token_hash: &[u8; 32]) -> Result<Option<Session>, DashboardStoreError>;
+    /// Moves a session's idle expiry (never past its absolute expiry).
+    fn touch_session(&self, token_hash: &[u8; 32], expires_ms: i64) -> Result<(), DashboardStoreError>;
+    fn delete_session(&self, token_hash: &[u8; 32]) -> Result<(), DashboardStoreError>;
+    /// Forgets sessions expired before `now_ms`.
+    fn delete_expired_sessions(&self, now_ms: i64) -> Result<u64, DashboardStoreError>;
+
+    /// The educators marked paid for a pay period of a school.
+    fn paid(&self, key: &PayPeriodKey) -> Result<Vec<EducatorId>, DashboardStoreError>;
+    /// Sets or clears one educator's "paid" mark (by `account`, at `now_ms`).
+    fn set_paid(
+        &self,
+        key: &PayPeriodKey,
+        educator: EducatorId,
+        paid: bool,
+        account: Uuid,
+        now_ms: i64,
+    ) -> Result<(), DashboardStoreError>;
+}
