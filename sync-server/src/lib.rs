@@ -18,6 +18,7 @@ mod backend;
 mod conformance_tests;
 mod consent;
 pub mod deletion;
+pub mod dashboard_password;
 pub mod dashboard_store;
 pub mod demo;
 pub mod device_list;
