@@ -16,6 +16,8 @@ mod deletion;
 mod docs;
 mod pool;
 mod seal;
+#[cfg(test)]
+pub(crate) mod test_schema;
 
 use std::sync::{Arc, Weak};
 use std::time::Duration;
