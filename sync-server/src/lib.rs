@@ -17,14 +17,17 @@ mod backend;
 #[cfg(test)]
 mod conformance_tests;
 mod consent;
-pub mod deletion;
 pub mod dashboard_password;
 pub mod dashboard_store;
+#[cfg(test)]
+mod dashboard_store_tests;
+pub mod deletion;
 pub mod demo;
 pub mod device_list;
 mod embedded;
 mod embedded_access;
 mod embedded_audit;
+mod embedded_dashboard;
 mod live;
 pub mod log_limit;
 pub mod metrics;
@@ -180,6 +183,11 @@ impl Relay {
     /// Invites, devices and school policies.
     pub fn access(&self) -> &dyn AccessStore {
         self.backend.access()
+    }
+
+    /// The dashboard's accounts, sessions and stipend "paid" marks (`dashboard_store.rs`).
+    pub fn dashboard(&self) -> &dyn dashboard_store::DashboardStore {
+        self.backend.dashboard()
     }
 
     /// The append-only audit trail (`audit.rs`).
