@@ -39,6 +39,12 @@ impl View {
         let filters = Filters::parse(uri.query())?;
         let span = filters.span(Timestamp::now().day_utc())?;
         let scoped = scope::load(relay, &signed_in.account, filters.school.as_deref()).await?;
+        // An educator the account may not see (another school's) is not found, like a school.
+        if let Some(educator) = filters.educator
+            && !scoped.data.educators.iter().any(|e| e.id == educator)
+        {
+            return Err(Failure::NotFound);
+        }
         Ok(View { lang, signed_in, filters, span, scoped, uri })
     }
 
