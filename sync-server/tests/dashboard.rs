@@ -139,11 +139,8 @@ impl Dashboard {
     /// POSTs `fields` as a form with these cookies and extra headers.
     async fn post(&self, path: &str, cookies: &str, fields: &[(&str, &str)], extra: &[(&str, &str)]) -> Answer {
         let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish();
-        let mut request = self
-            .http
-            .post(self.url(path))
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(body);
+        let mut request =
+            self.http.post(self.url(path)).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(body);
         if !cookies.is_empty() {
             request = request.header(header::COOKIE, cookies);
         }
@@ -204,7 +201,10 @@ async fn sign_in_a_wrong_password_and_the_lock_out() {
         h["content-security-policy"],
         "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     );
-    assert_eq!((&h["x-content-type-options"], &h["referrer-policy"], &h["cache-control"]), (&"nosniff".parse().unwrap(), &"no-referrer".parse().unwrap(), &"no-store".parse().unwrap()));
+    assert_eq!(
+        (&h["x-content-type-options"], &h["referrer-policy"], &h["cache-control"]),
+        (&"nosniff".parse().unwrap(), &"no-referrer".parse().unwrap(), &"no-store".parse().unwrap())
+    );
     assert_eq!(d.get("/dashboard", &cookie).await.location(), "/dashboard/overview");
 
     // A wrong password, an unknown user: the same refusal, no session.
@@ -243,7 +243,13 @@ async fn an_account_is_set_up_from_a_coordinators_invite_never_an_educators() {
         let form = d.get("/dashboard/set-up", "").await;
         assert!(form.body.contains(r#"name="invite""#) && form.body.contains(r#"name="password_again""#));
         let pre = form.cookie("hv_presession").unwrap();
-        let fields = [("invite", code.as_str()), ("username", username), ("password", PASSWORD), ("password_again", again), ("csrf", &pre)];
+        let fields = [
+            ("invite", code.as_str()),
+            ("username", username),
+            ("password", PASSWORD),
+            ("password_again", again),
+            ("csrf", &pre),
+        ];
         d.post("/dashboard/set-up", &format!("hv_presession={pre}"), &fields, &[]).await
     };
 
@@ -266,7 +272,8 @@ async fn an_account_is_set_up_from_a_coordinators_invite_never_an_educators() {
     // Single use.
     assert_eq!(set_up(coordinator, "dana2", PASSWORD).await.status, 400);
     // The educator's invite was left unused: it still enrolls the educator's phone.
-    let enrolled = d.http.post(d.url("/v1/enroll")).json(&serde_json::json!({ "invite": educator })).send().await.unwrap();
+    let enrolled =
+        d.http.post(d.url("/v1/enroll")).json(&serde_json::json!({ "invite": educator })).send().await.unwrap();
     assert_eq!(enrolled.status(), 200);
     d.relay.stop().await.unwrap();
 }
@@ -286,7 +293,14 @@ async fn posts_without_the_right_token_or_from_another_site_are_refused_and_chan
     let school = d.a.id.to_string();
     let rivera_id = rivera.0.to_string();
     let mark = |csrf: String| {
-        vec![("school", school.clone()), ("from", from.clone()), ("to", to.clone()), ("educator", rivera_id.clone()), ("paid", "true".into()), ("csrf", csrf)]
+        vec![
+            ("school", school.clone()),
+            ("from", from.clone()),
+            ("to", to.clone()),
+            ("educator", rivera_id.clone()),
+            ("paid", "true".into()),
+            ("csrf", csrf),
+        ]
     };
     let dash = &d;
     let post = |fields: Vec<(&'static str, String)>, extra: Vec<(&'static str, String)>| {
@@ -312,7 +326,8 @@ async fn posts_without_the_right_token_or_from_another_site_are_refused_and_chan
     assert!(!paid_in_csv().await, "a refused POST changed nothing");
     // Sign-out and sign-in need their tokens too.
     assert_eq!(d.post("/dashboard/sign-out", &mine, &[("csrf", &other_token)], &[]).await.status, 403);
-    let no_pre = d.post("/dashboard/sign-in", "", &[("username", COORDINATOR), ("password", PASSWORD), ("csrf", "")], &[]).await;
+    let no_pre =
+        d.post("/dashboard/sign-in", "", &[("username", COORDINATOR), ("password", PASSWORD), ("csrf", "")], &[]).await;
     assert_eq!((no_pre.status.as_u16(), no_pre.cookie("hv_session")), (403, None));
     assert_eq!(d.get("/dashboard/overview", &mine).await.status, 200, "still signed in");
 
@@ -367,9 +382,19 @@ async fn a_coordinator_never_sees_another_schools_records_and_an_administrator_s
         .chain(b.families.iter().cloned())
         .chain(b.visits.iter().map(|v| v.0.to_string()))
         .collect();
-    let leaks = |answer: &Answer| b_secrets.iter().filter(|s| answer.body.contains(s.as_str())).cloned().collect::<Vec<_>>();
+    let leaks =
+        |answer: &Answer| b_secrets.iter().filter(|s| answer.body.contains(s.as_str())).cloned().collect::<Vec<_>>();
 
-    let pages = ["overview", "visits", "educators", "fidelity", "stipends", "exports/stipends.csv", "exports/visits.csv", "exports/evaluation.csv"];
+    let pages = [
+        "overview",
+        "visits",
+        "educators",
+        "fidelity",
+        "stipends",
+        "exports/stipends.csv",
+        "exports/visits.csv",
+        "exports/evaluation.csv",
+    ];
     let b_educator = b.educators[0].0.0.to_string();
     let mut asked = Vec::new();
     for page in pages {
@@ -391,14 +416,27 @@ async fn a_coordinator_never_sees_another_schools_records_and_an_administrator_s
     // A's own records are there.
     let visits = d.get("/dashboard/visits", &cookie).await;
     assert!(visits.body.contains(r#"table data-test="visits""#));
-    assert!(visits.body.contains(&format!(r#"<tr data-visit="{}"><td><a href="/dashboard/visits/{}">"#, d.noted.0, d.noted.0)), "{}", visits.body);
+    assert!(
+        visits
+            .body
+            .contains(&format!(r#"<tr data-visit="{}"><td><a href="/dashboard/visits/{}">"#, d.noted.0, d.noted.0)),
+        "{}",
+        visits.body
+    );
     assert!(d.get("/dashboard/educators", &cookie).await.body.contains("Elena Rivera"));
     // A paid mark on B's educator, or in B's name: not found, nothing marked.
     let page = d.get("/dashboard/stipends", &cookie).await;
     let (from, to) = (field(&page.body, "from"), field(&page.body, "to"));
     let csrf = page.csrf();
     for school in [b_id.as_str(), &a.id.to_string()] {
-        let fields = [("school", school), ("from", &from), ("to", &to), ("educator", &b_educator), ("paid", "true"), ("csrf", &csrf)];
+        let fields = [
+            ("school", school),
+            ("from", &from),
+            ("to", &to),
+            ("educator", &b_educator),
+            ("paid", "true"),
+            ("csrf", &csrf),
+        ];
         assert_eq!(d.post("/dashboard/stipends/paid", &cookie, &fields, &[]).await.status, 404);
     }
     // The metrics name route templates, never an id.
@@ -465,12 +503,16 @@ async fn pages_speak_spanish_when_asked() {
     let en = d.get("/dashboard/visits?lang=en", &format!("{cookie}; hv_lang=es")).await;
     assert!(en.body.contains(r#"<html lang="en">"#) && en.body.contains("Visit log"));
     // Accept-Language, signed out.
-    let sign_in = d.http.get(d.url("/dashboard/sign-in")).header(header::ACCEPT_LANGUAGE, "es-MX,es;q=0.9").send().await.unwrap();
+    let sign_in =
+        d.http.get(d.url("/dashboard/sign-in")).header(header::ACCEPT_LANGUAGE, "es-MX,es;q=0.9").send().await.unwrap();
     let body = sign_in.text().await.unwrap();
     assert!(body.contains(r#"<html lang="es">"#) && body.contains("Iniciar sesión") && body.contains("Contraseña"));
     // The stylesheet is served to everyone.
     let css = d.get("/dashboard/static/app.css", "").await;
     assert_eq!(css.status, 200);
-    assert!(css.headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/css") && css.body.contains(":focus-visible"));
+    assert!(
+        css.headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/css")
+            && css.body.contains(":focus-visible")
+    );
     d.relay.stop().await.unwrap();
 }

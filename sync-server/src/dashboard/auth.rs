@@ -47,7 +47,11 @@ fn presession_matches(headers: &HeaderMap, form: &Form) -> bool {
 }
 
 /// A sign-in or set-up page (`status`, an optional message), setting the pre-session cookie if new.
-fn form_page(status: StatusCode, headers: &HeaderMap, render: impl FnOnce(&str) -> Markup) -> Result<Response, Failure> {
+fn form_page(
+    status: StatusCode,
+    headers: &HeaderMap,
+    render: impl FnOnce(&str) -> Markup,
+) -> Result<Response, Failure> {
     let (token, new) = presession(headers)?;
     let mut response = (status, render(&token)).into_response();
     if new {
@@ -220,7 +224,12 @@ pub async fn set_up(
     }
 }
 
-pub async fn sign_out(State(relay): State<Arc<Relay>>, signed_in: SignedIn, headers: HeaderMap, body: Body) -> Result<Response, Failure> {
+pub async fn sign_out(
+    State(relay): State<Arc<Relay>>,
+    signed_in: SignedIn,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, Failure> {
     let form = Form::read(&headers, body, relay.connection_limits.body_read_timeout).await?;
     if !csrf::tokens_match(form.get("csrf"), &signed_in.session.csrf_token) {
         return Err(Failure::Forbidden);

@@ -113,7 +113,12 @@ mod tests {
     fn a_bar_chart_is_an_accessible_image_with_bars_to_scale_and_a_threshold() {
         let t = Threshold { value: 10.0, label: "10%".into() };
         let svg = bar_chart("reach", "Reach & more", &bars(), 0.0, Some(&t)).into_string();
-        assert!(svg.starts_with(r#"<svg id="reach" class="chart" viewBox="0 0 640 78" role="img" aria-labelledby="reach-title""#), "{svg}");
+        assert!(
+            svg.starts_with(
+                r#"<svg id="reach" class="chart" viewBox="0 0 640 78" role="img" aria-labelledby="reach-title""#
+            ),
+            "{svg}"
+        );
         assert!(svg.contains(r#"<title id="reach-title">Reach &amp; more</title>"#), "{svg}");
         // Escaped labels; the largest value spans the plot (370 wide), the other a quarter of it.
         assert!(svg.contains("Lincoln &lt;Elementary&gt;"), "{svg}");

@@ -46,11 +46,11 @@ mod tests {
         assert_eq!(read(&h, SESSION), Some("abc"));
         assert_eq!(read(&h, "other"), Some("1"));
         assert_eq!(read(&h, "hv_sess"), None);
+        assert_eq!(set(SESSION, "ff00", None), "hv_session=ff00; HttpOnly; Secure; SameSite=Strict; Path=/dashboard");
         assert_eq!(
-            set(SESSION, "ff00", None),
-            "hv_session=ff00; HttpOnly; Secure; SameSite=Strict; Path=/dashboard"
+            set("hv_lang", "es", Some(60)).to_str().unwrap(),
+            "hv_lang=es; HttpOnly; Secure; SameSite=Strict; Path=/dashboard; Max-Age=60"
         );
-        assert_eq!(set("hv_lang", "es", Some(60)).to_str().unwrap(), "hv_lang=es; HttpOnly; Secure; SameSite=Strict; Path=/dashboard; Max-Age=60");
         assert!(clear(SESSION).to_str().unwrap().ends_with("Max-Age=0"));
         // A value that cannot be a header is never sent: the cookie is cleared instead.
         assert!(set(SESSION, "a\nb", None).to_str().unwrap().starts_with("hv_session=;"));

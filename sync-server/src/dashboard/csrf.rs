@@ -16,10 +16,10 @@ pub fn tokens_match(given: &str, expected: &str) -> bool {
 /// is `same-origin`; `Origin`, when sent, is `http(s)://` + the request's own `Host`. (A client that
 /// sends neither, not a browser, still needs the token.)
 pub fn same_origin(headers: &HeaderMap) -> bool {
-    if let Some(site) = headers.get("sec-fetch-site") {
-        if site.as_bytes() != b"same-origin" {
-            return false;
-        }
+    if let Some(site) = headers.get("sec-fetch-site")
+        && site.as_bytes() != b"same-origin"
+    {
+        return false;
     }
     let Some(origin) = headers.get(header::ORIGIN) else { return true };
     let (Ok(origin), Some(host)) = (origin.to_str(), headers.get(header::HOST).and_then(|h| h.to_str().ok())) else {

@@ -53,7 +53,8 @@ mod tests {
         let mut headers = HeaderMap::new();
         let t = std::time::Duration::from_secs(5);
         assert!(matches!(Form::read(&headers, Body::from("a=1"), t).await, Err(Failure::UnsupportedMedia)));
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/x-www-form-urlencoded; charset=UTF-8"));
+        headers
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/x-www-form-urlencoded; charset=UTF-8"));
         let form = Form::read(&headers, Body::from("username=ana%40x&password=a+b&username=second"), t).await.unwrap();
         assert_eq!((form.get("username"), form.get("password"), form.get("csrf")), ("ana@x", "a b", ""));
         let big = "a=".to_string() + &"x".repeat(MAX_FORM_BYTES);

@@ -56,7 +56,9 @@ pub fn internal(e: impl std::fmt::Display) -> Failure {
 }
 
 /// Runs `job` on a blocking thread (the store and argon2 block).
-pub async fn blocking<T: Send + 'static>(job: impl FnOnce() -> Result<T, Failure> + Send + 'static) -> Result<T, Failure> {
+pub async fn blocking<T: Send + 'static>(
+    job: impl FnOnce() -> Result<T, Failure> + Send + 'static,
+) -> Result<T, Failure> {
     tokio::task::spawn_blocking(job).await.map_err(internal)?
 }
 

@@ -48,7 +48,11 @@ fn reach_section(view: &View) -> Markup {
     let rows = reach(&view.scoped.data, &view.span.period());
     let bars: Vec<Bar> = rows
         .iter()
-        .map(|r| Bar { label: r.school_name.clone(), value: r.students.percent(), shown: lang.percent(r.students.percent()) })
+        .map(|r| Bar {
+            label: r.school_name.clone(),
+            value: r.students.percent(),
+            shown: lang.percent(r.students.percent()),
+        })
         .collect();
     html! {
         section aria-labelledby="reach-heading" {
@@ -119,7 +123,11 @@ fn staff_section(view: &View) -> Markup {
     let rows = staff_participation(&view.scoped.data, &view.span.period());
     let bars: Vec<Bar> = rows
         .iter()
-        .map(|r| Bar { label: r.school_name.clone(), value: r.educators.percent(), shown: lang.percent(r.educators.percent()) })
+        .map(|r| Bar {
+            label: r.school_name.clone(),
+            value: r.educators.percent(),
+            shown: lang.percent(r.educators.percent()),
+        })
         .collect();
     html! {
         section aria-labelledby="staff-heading" {
