@@ -296,6 +296,7 @@ strings! {
     PartnerConfirmed => "Partner-confirmed", "Confirmadas por la pareja";
     TrainingValid => "Training valid", "Capacitación válida";
     Amount => "Amount", "Monto";
+    Total => "Total", "Total";
     Paid => "Paid", "Pagado";
     MarkPaid => "Mark paid", "Marcar como pagado";
     MarkUnpaid => "Mark not paid", "Marcar como no pagado";

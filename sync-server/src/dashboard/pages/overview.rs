@@ -2,15 +2,16 @@
 //! reach month by month, staff participation against 50%, first and second visits per family,
 //! and the safety flags (visits past their expected end with no outcome recorded).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Extension;
 use axum::extract::State;
 use axum::http::Uri;
-use homevisit_model::Timestamp;
+use homevisit_model::{EducatorId, Timestamp};
 use homevisit_reports::participation::{STAFF_THRESHOLD_PERCENT, family_visits, staff_participation};
 use homevisit_reports::reach::{REACH_THRESHOLD_PERCENT, reach, reach_trend};
-use homevisit_reports::safety::overruns;
+use homevisit_reports::safety::{Overrun, overruns};
 use maud::{Markup, html};
 
 use super::{View, names, nothing};
@@ -192,9 +193,13 @@ fn families_section(view: &View) -> Markup {
 }
 
 fn safety_section(view: &View) -> Markup {
-    let lang = view.lang;
     let flags = overruns(&view.scoped.data, Timestamp::now());
-    let people = view.educator_names();
+    safety(view.lang, &flags, &view.educator_names())
+}
+
+/// The safety flags: each visit past its expected end with no outcome, its educators' names and
+/// times, linking to the visit.
+fn safety(lang: Lang, flags: &[Overrun], people: &HashMap<EducatorId, &str>) -> Markup {
     html! {
         section aria-labelledby="safety-heading" {
             h2 id="safety-heading" { (lang.t(K::Safety)) }
@@ -202,10 +207,10 @@ fn safety_section(view: &View) -> Markup {
                 p { (lang.t(K::NoOverruns)) }
             } @else {
                 ul class="flags" {
-                    @for f in &flags {
+                    @for f in flags {
                         li data-test="overrun" data-visit=(f.visit_id.0) {
                             strong { (lang.t(K::OverrunExplain)) } ": "
-                            a href=(format!("/dashboard/visits/{}", f.visit_id.0)) { (names(&people, &f.educator_ids)) }
+                            a href=(format!("/dashboard/visits/{}", f.visit_id.0)) { (names(people, &f.educator_ids)) }
                             " · " (lang.t(K::Scheduled)) " " (when(f.scheduled_at))
                             " · " (lang.t(K::ExpectedEnd)) " " (when(f.expected_end))
                             " · " (lang.t(K::MinutesOver)) " " (f.minutes_over)
@@ -214,5 +219,38 @@ fn safety_section(view: &View) -> Markup {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use homevisit_model::{FamilyId, SchoolId, VisitId};
+
+    use super::*;
+
+    #[test]
+    fn a_safety_flag_names_the_educators_and_the_scheduled_time() {
+        let (ana, ben) = (EducatorId::new(), EducatorId::new());
+        let people: HashMap<_, _> = [(ana, "Ana <Ruiz>"), (ben, "Ben Ode")].into_iter().collect();
+        let at = |s: &str| Timestamp::parse_rfc3339(s).unwrap();
+        let flag = Overrun {
+            visit_id: VisitId::new(),
+            school_id: SchoolId::new(),
+            family_id: FamilyId::new(),
+            educator_ids: vec![ana, ben],
+            scheduled_at: at("2026-12-05T16:00:00Z"),
+            expected_end: at("2026-12-05T17:00:00Z"),
+            minutes_over: 42,
+        };
+        let html = safety(Lang::En, std::slice::from_ref(&flag), &people).into_string();
+        assert!(html.contains(&format!(r#"<li data-test="overrun" data-visit="{}">"#, flag.visit_id.0)), "{html}");
+        assert!(html.contains("Past expected end, no outcome recorded"), "{html}");
+        assert!(
+            html.contains(&format!(r#"href="/dashboard/visits/{}">Ana &lt;Ruiz&gt;, Ben Ode</a>"#, flag.visit_id.0)),
+            "{html}"
+        );
+        assert!(html.contains("Scheduled 2026-12-05 16:00 UTC") && html.contains("Minutes over 42"), "{html}");
+        let none = safety(Lang::Es, &[], &people).into_string();
+        assert!(none.contains("Ninguna visita") && !none.contains("data-test=\"overrun\""), "{none}");
     }
 }

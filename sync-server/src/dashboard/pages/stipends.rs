@@ -101,7 +101,7 @@ pub async fn page(
                     }
                 }
                 tfoot { tr {
-                    th scope="row" colspan=(if many_schools { 5 } else { 4 }) { (lang.t(K::Amount)) }
+                    th scope="row" colspan=(if many_schools { 5 } else { 4 }) { (lang.t(K::Total)) }
                     td { (lang.dollars(total)) }
                     td {}
                 } }
