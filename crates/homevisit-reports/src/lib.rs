@@ -17,6 +17,7 @@ pub mod reach;
 pub mod safety;
 mod select;
 pub mod stipend;
+pub mod summary;
 pub mod visit_log;
 
 #[cfg(test)]
