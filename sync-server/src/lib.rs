@@ -17,6 +17,7 @@ mod backend;
 #[cfg(test)]
 mod conformance_tests;
 mod consent;
+pub mod dashboard_accounts;
 pub mod dashboard_password;
 pub mod dashboard_store;
 #[cfg(test)]
@@ -28,6 +29,7 @@ mod embedded;
 mod embedded_access;
 mod embedded_audit;
 mod embedded_dashboard;
+pub mod exports;
 mod live;
 pub mod log_limit;
 pub mod metrics;
