@@ -143,7 +143,11 @@ enum Command {
     },
     /// The district's stipend rate per documented visit: shown, or set to DOLLARS (like 40 or
     /// 42.50; default 40.00).
-    StipendRate { dollars: Option<String> },
+    StipendRate {
+        /// Given as typed, so a negative amount gets the rate's own error rather than clap's.
+        #[arg(allow_hyphen_values = true)]
+        dollars: Option<String>,
+    },
     /// A report as CSV (the dashboard's own computation), to --out (readable by you only) or stdout.
     Export {
         #[arg(value_enum)]
