@@ -323,7 +323,10 @@ fn export_writes_a_schools_stipends_and_nothing_of_another_school() {
     want.sort();
     assert_eq!(got, want, "{stipends}");
     for row in &rows[1..] {
-        assert_eq!((row[column("school_id")].as_str(), row[rate].as_str(), row[paid].as_str()), (l.as_str(), "40.00", "no"));
+        assert_eq!(
+            (row[column("school_id")].as_str(), row[rate].as_str(), row[paid].as_str()),
+            (l.as_str(), "40.00", "no")
+        );
         let n: u64 = row[confirmed].parse().unwrap();
         assert_eq!(row[amount], format!("{}.00", n * 40));
     }
@@ -343,7 +346,20 @@ fn export_writes_a_schools_stipends_and_nothing_of_another_school() {
     let printed = ok(relay(
         &data,
         &storage,
-        &["export", "stipends", "--school", &l, "--from", from, "--to", to, "--rate", "42.50", "--out", out.to_str().unwrap()],
+        &[
+            "export",
+            "stipends",
+            "--school",
+            &l,
+            "--from",
+            from,
+            "--to",
+            to,
+            "--rate",
+            "42.50",
+            "--out",
+            out.to_str().unwrap(),
+        ],
     ));
     assert!(printed.contains(&format!("exported {} stipends rows", expected.len())), "{printed}");
     #[cfg(unix)]
@@ -358,7 +374,9 @@ fn export_writes_a_schools_stipends_and_nothing_of_another_school() {
     let theirs: Vec<String> = std::iter::once(r.clone())
         .chain(district.educators.iter().filter(|e| e.school_id == roosevelt).map(|e| e.id.to_string()))
         .chain(district.families.iter().filter(|f| f.school_id == roosevelt).map(|f| f.id.to_string()))
-        .chain(district.visits.iter().filter(|(v, _)| v.plan.school_id == roosevelt).map(|(v, _)| v.plan.id.to_string()))
+        .chain(
+            district.visits.iter().filter(|(v, _)| v.plan.school_id == roosevelt).map(|(v, _)| v.plan.id.to_string()),
+        )
         .collect();
     assert!(theirs.len() > 3);
     let visits = ok(relay(&data, &storage, &["export", "visits", "--school", &l, "--from", from, "--to", to]));
@@ -399,10 +417,14 @@ fn export_writes_a_schools_stipends_and_nothing_of_another_school() {
         assert!(error.contains(says), "{command:?}: {error}");
     }
     let unknown = SchoolId::new().to_string();
-    let error = refused(relay(&data, &storage, &["export", "visits", "--school", &unknown, "--from", from, "--to", to]));
-    assert!(error.contains(&format!("no school {unknown}")), "{error}");
     let error =
-        refused(relay(&data, &storage, &["export", "visits", "--school", &l, "--from", from, "--to", to, "--rate", "1"]));
+        refused(relay(&data, &storage, &["export", "visits", "--school", &unknown, "--from", from, "--to", to]));
+    assert!(error.contains(&format!("no school {unknown}")), "{error}");
+    let error = refused(relay(
+        &data,
+        &storage,
+        &["export", "visits", "--school", &l, "--from", from, "--to", to, "--rate", "1"],
+    ));
     assert!(error.contains("--rate is for the stipends report only"), "{error}");
 
     // Audited: each export, with its report, school and row count only.
@@ -422,7 +444,10 @@ fn stipend_rate_is_shown_set_and_used() {
     let data = dir.path().join("relay");
     let storage = storage();
     let district = demo_relay(&data, &storage, chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap());
-    assert_eq!(ok(relay(&data, &storage, &["stipend-rate"])).trim(), "stipend rate: 40.00 dollars per documented visit");
+    assert_eq!(
+        ok(relay(&data, &storage, &["stipend-rate"])).trim(),
+        "stipend rate: 40.00 dollars per documented visit"
+    );
     for bad in ["-5", "40,00", "$40", "10000.01"] {
         assert!(refused(relay(&data, &storage, &["stipend-rate", bad])).contains("the rate must be dollars"), "{bad}");
     }
@@ -430,9 +455,16 @@ fn stipend_rate_is_shown_set_and_used() {
         ok(relay(&data, &storage, &["stipend-rate", "42.5"])).trim(),
         "stipend rate: 42.50 dollars per documented visit"
     );
-    assert_eq!(ok(relay(&data, &storage, &["stipend-rate"])).trim(), "stipend rate: 42.50 dollars per documented visit");
+    assert_eq!(
+        ok(relay(&data, &storage, &["stipend-rate"])).trim(),
+        "stipend rate: 42.50 dollars per documented visit"
+    );
     let l = district.schools[0].id.to_string();
-    let csv = ok(relay(&data, &storage, &["export", "stipends", "--school", &l, "--from", "2026-01-01", "--to", "2027-06-30"]));
+    let csv = ok(relay(
+        &data,
+        &storage,
+        &["export", "stipends", "--school", &l, "--from", "2026-01-01", "--to", "2027-06-30"],
+    ));
     let rows = cells(&csv);
     let rate = rows[0].iter().position(|c| c == "rate").unwrap();
     assert!(rows.len() > 1 && rows[1..].iter().all(|r| r[rate] == "42.50"), "{csv}");
@@ -517,7 +549,9 @@ fn serve_demo_prints_the_dashboard_and_its_sign_ins() {
         );
         district.educators.iter().find(|e| e.display_name == "Dana Johnson").unwrap().school_id
     };
-    for (words, (username, role)) in sign_ins.iter().zip([("coordinator", "coordinator"), ("district-admin", "district_admin")]) {
+    for (words, (username, role)) in
+        sign_ins.iter().zip([("coordinator", "coordinator"), ("district-admin", "district_admin")])
+    {
         // "sign in as USERNAME with password PASSWORD (ROLE, SCHOOL_ID)"
         assert_eq!(&words[..3], ["sign", "in", "as"], "{out}");
         assert_eq!((words[3], words[4], words[5]), (username, "with", "password"), "{out}");
