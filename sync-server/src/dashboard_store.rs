@@ -85,7 +85,7 @@ pub fn normalize_username(username: &str) -> Result<String, DashboardStoreError>
 }
 
 /// A dashboard role: a coordinator's or a district administrator's, never an educator's.
-pub(crate) fn dashboard_role(role: Role) -> Result<Role, DashboardStoreError> {
+pub fn dashboard_role(role: Role) -> Result<Role, DashboardStoreError> {
     match role {
         Role::SchoolCoordinator | Role::DistrictAdmin => Ok(role),
         Role::Educator(_) => Err(DashboardStoreError::EducatorAccount),

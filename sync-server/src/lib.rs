@@ -18,6 +18,7 @@ mod backend;
 mod conformance_tests;
 mod consent;
 pub mod dashboard;
+pub mod dashboard_accounts;
 pub mod dashboard_password;
 pub mod dashboard_store;
 #[cfg(test)]
@@ -29,6 +30,7 @@ mod embedded;
 mod embedded_access;
 mod embedded_audit;
 mod embedded_dashboard;
+pub mod exports;
 mod live;
 pub mod log_limit;
 pub mod metrics;

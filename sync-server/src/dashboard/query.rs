@@ -80,9 +80,10 @@ impl Span {
         Period::days(self.from, self.to, chrono::FixedOffset::east_opt(0).expect("UTC"))
     }
 
-    /// The pay period's key for stipend marks: `YYYY-MM-DD..YYYY-MM-DD`.
-    pub fn key(&self) -> String {
-        format!("{}..{}", self.from, self.to)
+    /// The key of `school`'s stipend marks for these days as a pay period (the `export`
+    /// command's too).
+    pub fn key(&self, school: homevisit_model::SchoolId) -> crate::dashboard_store::PayPeriodKey {
+        crate::dashboard_store::period_key(school, self.from.0, self.to.0)
     }
 }
 
@@ -132,7 +133,7 @@ mod tests {
         let backwards = Filters { from: Some(day("2026-10-02")), to: Some(day("2026-10-01")), ..Filters::default() };
         assert_eq!(backwards.span(day("2026-12-05")), Err(Failure::BadRequest));
         let span = Span { from: day("2026-10-01"), to: day("2026-10-31") };
-        assert_eq!(span.key(), "2026-10-01..2026-10-31");
+        assert_eq!(span.key(homevisit_model::SchoolId::new()).period, "2026-10-01..2026-10-31");
         let p = span.period();
         assert_eq!(p.start.0.to_rfc3339(), "2026-10-01T00:00:00+00:00");
         assert_eq!(p.end.0.to_rfc3339(), "2026-11-01T00:00:00+00:00");

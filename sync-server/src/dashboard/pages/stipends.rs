@@ -1,5 +1,5 @@
 //! Stipends for a pay period: per educator the completed and partner-confirmed visits, training,
-//! the amount at the district's rate (the setting `stipend_rate_cents`, default $40.00), and the
+//! the amount at the district's rate (`Relay::stipend_rate_cents`, default $40.00), and the
 //! coordinator's "paid" mark with a form to toggle it.
 
 use std::collections::BTreeSet;
@@ -24,27 +24,18 @@ use crate::dashboard::query::{Filters, link};
 use crate::dashboard::respond::{Failure, blocking, internal, see_other};
 use crate::dashboard::scope;
 use crate::dashboard::session::{SignedIn, now_ms};
-use crate::dashboard_store::PayPeriodKey;
-
-/// The setting that holds the rate, in cents per documented visit.
-pub const RATE_SETTING: &str = "stipend_rate_cents";
-/// The rate when the district set none: $40.00.
-pub const DEFAULT_RATE_CENTS: u64 = 4000;
 
 /// The view's stipend rows (with the paid marks of its period) and the rate (the page and the
 /// CSV alike).
 pub async fn rows(relay: &Arc<Relay>, view: &View) -> Result<(Vec<StipendRow>, u64), Failure> {
     let schools: Vec<SchoolId> = view.scoped.data.schools.iter().map(|s| s.id).collect();
-    let (relay, period) = (relay.clone(), view.span.key());
+    let (relay, span) = (relay.clone(), view.span);
     let (paid, rate) = blocking(move || {
         let mut paid = BTreeSet::new();
-        for school_id in schools {
-            let key = PayPeriodKey { school_id, period: period.clone() };
-            paid.extend(relay.dashboard().paid(&key).map_err(internal)?);
+        for school in schools {
+            paid.extend(relay.dashboard().paid(&span.key(school)).map_err(internal)?);
         }
-        let rate = relay.backend.setting(RATE_SETTING).map_err(internal)?;
-        let rate = rate.and_then(|r| r.trim().parse().ok()).unwrap_or(DEFAULT_RATE_CENTS);
-        Ok((paid, rate))
+        Ok((paid, relay.stipend_rate_cents().map_err(internal)?))
     })
     .await?;
     Ok((stipends(&view.scoped.data, &view.span.period(), rate, &paid), rate))
@@ -143,8 +134,7 @@ pub async fn mark_paid(
         if !data.educators.iter().any(|e| e.id == educator && e.school_id == school) {
             return Err(Failure::NotFound);
         }
-        let key = PayPeriodKey { school_id: school, period: span.key() };
-        store_relay.dashboard().set_paid(&key, educator, paid, account, now_ms()).map_err(internal)
+        store_relay.dashboard().set_paid(&span.key(school), educator, paid, account, now_ms()).map_err(internal)
     })
     .await?;
     tracing::info!(account = %account, educator = %educator.0, paid, "dashboard: stipend mark set");
