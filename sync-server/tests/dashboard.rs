@@ -323,6 +323,10 @@ async fn posts_without_the_right_token_or_from_another_site_are_refused_and_chan
     assert_eq!(post(mark(other_token.clone()), vec![]).await.status, 403);
     assert_eq!(post(mark(token.clone()), vec![("origin", "http://evil.example".into())]).await.status, 403);
     assert_eq!(post(mark(token.clone()), vec![("sec-fetch-site", "cross-site".into())]).await.status, 403);
+    // A body that is not a form carries no token.
+    let json = d.http.post(d.url("/dashboard/stipends/paid")).header(header::COOKIE, &mine);
+    let json = json.header(header::CONTENT_TYPE, "application/json").body(format!(r#"{{"csrf":"{token}"}}"#));
+    assert_eq!(json.send().await.unwrap().status(), 403);
     assert!(!paid_in_csv().await, "a refused POST changed nothing");
     // Sign-out and sign-in need their tokens too.
     assert_eq!(d.post("/dashboard/sign-out", &mine, &[("csrf", &other_token)], &[]).await.status, 403);
