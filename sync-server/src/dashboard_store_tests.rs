@@ -337,4 +337,41 @@ mod embedded {
 mod postgres {
     use super::Harness;
     suite!(Harness::postgres());
+
+    /// A database at schema 3 (before the dashboard) gets the dashboard's tables and version 4
+    /// when a relay opens it, without recomputing every document (the upgrade to 3 did that; a
+    /// row the recomputation would rewrite or refuse is left as it was).
+    #[test]
+    fn a_schema_3_database_gets_the_dashboard_tables_without_a_recomputation() {
+        let Some(h) = Harness::postgres() else { return };
+        let url = h._schema.as_ref().expect("a PostgreSQL harness").url.clone();
+        let run = |sql: &'static str| {
+            let url = url.clone();
+            // The synchronous client runs its own runtime: on a thread of its own.
+            std::thread::spawn(move || {
+                let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+                c.batch_execute(sql).unwrap();
+                c.query_one(
+                    "SELECT max(version), (SELECT school_id FROM documents WHERE doc_id = 'sentinel') FROM hv_schema",
+                    &[],
+                )
+                .map(|r| (r.get::<_, i32>(0), r.get::<_, Option<String>>(1)))
+                .unwrap()
+            })
+            .join()
+            .unwrap()
+        };
+        run("UPDATE hv_schema SET version = 3;
+             DROP TABLE dashboard_accounts, dashboard_sessions, stipend_paid;
+             INSERT INTO documents (doc_id, data, heads, school_id) VALUES ('sentinel', '\\x00', '\\x', 'kept');");
+        // Opened again, with the same key (its data directory), as after an upgrade.
+        let relay = crate::Relay::open_with(h._dir.path(), &crate::Storage::Postgres(url.clone())).unwrap();
+        assert_eq!(run(""), (4, Some("kept".to_string())));
+        let school = homevisit_model::SchoolId::new();
+        let account = relay
+            .dashboard()
+            .create_account(school, crate::access::Role::SchoolCoordinator, "dana", super::HASH)
+            .unwrap();
+        assert_eq!(relay.dashboard().account(account.id).unwrap(), Some(account));
+    }
 }

@@ -23,6 +23,10 @@ pub const DEFAULT_STIPEND_RATE_CENTS: u64 = 4000;
 /// Highest rate accepted (10,000.00 dollars a visit): anything above is a typing mistake.
 pub const MAX_STIPEND_RATE_CENTS: u64 = 1_000_000;
 
+/// The time zone an export's days are in: UTC, as the dashboard's (so a file and the page it was
+/// downloaded beside agree).
+pub const DAYS_OFFSET: FixedOffset = FixedOffset::east_opt(0).expect("UTC");
+
 /// Which report an export is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum ExportKind {

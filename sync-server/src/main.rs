@@ -320,14 +320,11 @@ fn demo_district(running: &homevisit_relay::RunningRelay) -> Result<(), String> 
     // After the invites, so readers waiting for those are not held up by the passwords' hashing.
     let accounts = homevisit_relay::demo::demo_accounts(&running.relay, &invites).map_err(|e| e.to_string())?;
     println!("dashboard: {}/dashboard", running.url());
+    // The contract's line as readers match it (nothing after the password), then whose it is on
+    // a line of its own (no parentheses: not an invite line).
     for account in accounts {
-        println!(
-            "  sign in as {} with password {} ({}, {})",
-            account.username,
-            account.password,
-            account.role.as_str(),
-            account.school
-        );
+        println!("  sign in as {} with password {}", account.username, account.password);
+        println!("    {} of school {}", account.role.as_str(), account.school);
     }
     Ok(())
 }
@@ -529,7 +526,7 @@ async fn main() -> ExitCode {
                     from: exports::parse_day("--from", &from).map_err(|e| e.to_string())?,
                     to: exports::parse_day("--to", &to).map_err(|e| e.to_string())?,
                     rate_cents: rate.as_deref().map(exports::parse_dollars).transpose().map_err(|e| e.to_string())?,
-                    offset: *chrono::Local::now().offset(),
+                    offset: exports::DAYS_OFFSET,
                 };
                 let relay = Relay::open_with(&cli.data, &storage).map_err(|e| e.to_string())?;
                 let export = relay.export_report(&request).map_err(|e| e.to_string())?;

@@ -539,8 +539,10 @@ fn serve_demo_prints_the_dashboard_and_its_sign_ins() {
     let listening = lines[0].strip_prefix("homevisit relay listening on ").expect("the address first");
     let last_invite = lines.iter().rposition(|l| l.contains("(district_admin)")).expect("the invites");
     assert_eq!(lines[last_invite + 1], format!("dashboard: {listening}/dashboard"), "{out}");
-    let sign_ins: Vec<Vec<&str>> = lines[last_invite + 2..].iter().map(|l| l.split_whitespace().collect()).collect();
-    assert_eq!(sign_ins.len(), 2, "{out}");
+    // Each: "  sign in as USERNAME with password PASSWORD" (nothing after it, as the browser
+    // suite reads it), then "    ROLE of school SCHOOL_ID".
+    let after: Vec<&str> = lines[last_invite + 2..].to_vec();
+    assert_eq!(after.len(), 4, "{out}");
     let relay_data = homevisit_relay::Relay::open_with(&data, &storage).unwrap();
     let coordinator_school = {
         let district = homevisit_fixtures::demo::data_set(
@@ -549,21 +551,20 @@ fn serve_demo_prints_the_dashboard_and_its_sign_ins() {
         );
         district.educators.iter().find(|e| e.display_name == "Dana Johnson").unwrap().school_id
     };
-    for (words, (username, role)) in
-        sign_ins.iter().zip([("coordinator", "coordinator"), ("district-admin", "district_admin")])
+    let mut passwords = Vec::new();
+    for (pair, (username, role)) in
+        after.chunks(2).zip([("coordinator", "coordinator"), ("district-admin", "district_admin")])
     {
-        // "sign in as USERNAME with password PASSWORD (ROLE, SCHOOL_ID)"
-        assert_eq!(&words[..3], ["sign", "in", "as"], "{out}");
-        assert_eq!((words[3], words[4], words[5]), (username, "with", "password"), "{out}");
-        let password = words[6];
-        assert!(password.len() >= 16);
-        assert_eq!(words[7], format!("({role},"));
-        assert_eq!(words[8], format!("{coordinator_school})"));
+        let prefix = format!("  sign in as {username} with password ");
+        let password = pair[0].strip_prefix(&prefix).unwrap_or_else(|| panic!("{out}"));
+        assert!(password.len() >= 16 && password.chars().all(|c| c.is_ascii_alphanumeric()), "{out}");
+        assert_eq!(pair[1], format!("    {role} of school {coordinator_school}"), "{out}");
         let account = relay_data.dashboard().account_by_username(username).unwrap().expect("made");
         assert!(homevisit_relay::dashboard_password::verify_password(password, &account.password_hash));
         assert_eq!(account.school_id, coordinator_school);
+        passwords.push(password);
     }
-    assert_ne!(sign_ins[0][6], sign_ins[1][6]);
+    assert_ne!(passwords[0], passwords[1]);
     drop(relay_data);
     // A relay with data: no demo, no accounts, no passwords.
     let again = ok(relay(&data, &storage, &serve));
