@@ -427,6 +427,20 @@ async fn a_coordinator_never_sees_another_schools_records_and_an_administrator_s
         assert_eq!(answer.status.as_u16(), expected, "{path}");
         assert_eq!(leaks(&answer), Vec::<String>::new(), "{path}");
     }
+    // Malformed input: typed refusals, in the page's language, with nothing echoed.
+    for (path, status) in [
+        ("/dashboard/visits/not-a-visit", 404),
+        ("/dashboard/visits?from=2026-13-01", 400),
+        ("/dashboard/visits?from=2026-10-02&to=2026-10-01", 400),
+        ("/dashboard/visits?status=done", 400),
+        ("/dashboard/no-such-page", 404),
+    ] {
+        let answer = d.get(path, &cookie).await;
+        assert_eq!(answer.status.as_u16(), status, "{path}");
+        assert!(answer.headers.contains_key("content-security-policy") && !answer.body.contains("done"), "{path}");
+    }
+    let huge = "x".repeat(9 * 1024);
+    assert_eq!(d.post("/dashboard/sign-out", &cookie, &[("csrf", &huge)], &[]).await.status, 413);
     // A's own records are there.
     let visits = d.get("/dashboard/visits", &cookie).await;
     assert!(visits.body.contains(r#"table data-test="visits""#));
