@@ -265,7 +265,9 @@ pub fn school_documents(store: &RelayStore, school: Option<SchoolId>) -> Result<
            AND (coalesce(s.school_id, g.school_id) = ?1 OR (?1 IS NULL AND coalesce(s.school_id, g.school_id) IS NOT NULL))
          ORDER BY d.doc_id",
     )?;
-    let ids = stmt.query_map(params![school.map(|s| s.to_string())], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
+    let ids = stmt
+        .query_map(params![school.map(|s| s.to_string())], |r| r.get::<_, String>(0))?
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(ids.iter().filter_map(|s| s.parse().ok()).collect())
 }
 

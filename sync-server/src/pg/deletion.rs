@@ -23,7 +23,10 @@ pub(super) fn document_ids(c: &mut Client, kind: DocKind) -> Result<Vec<DocId>, 
 
 /// The stored documents whose recorded scope is `school` (for notes, their visit log's); `None`:
 /// every school's (prompt packs are no school's and never listed).
-pub(super) fn school_documents(c: &mut Client, school: Option<homevisit_model::SchoolId>) -> Result<Vec<DocId>, RelayError> {
+pub(super) fn school_documents(
+    c: &mut Client,
+    school: Option<homevisit_model::SchoolId>,
+) -> Result<Vec<DocId>, RelayError> {
     let rows = c.query(
         "SELECT d.doc_id FROM documents d
          LEFT JOIN documents g ON d.doc_id LIKE 'visit-notes/%' AND g.doc_id = 'visit-log/' || substr(d.doc_id, 13)
