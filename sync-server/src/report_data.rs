@@ -3,8 +3,7 @@
 //! itself), each checked as a device's would be; of a visit's notes, only whether the debrief was
 //! marked done.
 
-use homevisit_docs::{Content, DocKind, check, debrief_done};
-use homevisit_model::{SchoolId, VisitId};
+use homevisit_model::SchoolId;
 use homevisit_reports::ReportData;
 
 use crate::{Relay, RelayError};
@@ -17,26 +16,11 @@ impl Relay {
         let mut data = ReportData::default();
         for id in self.backend.school_documents(school)? {
             let Some(doc) = self.backend.document(&id)? else { continue };
-            if id.kind == DocKind::VisitNotes {
-                match debrief_done(&doc) {
-                    Ok(Some(_)) => {
-                        data.debriefed.insert(VisitId(id.id));
-                    }
-                    Ok(None) => {}
-                    Err(e) => tracing::warn!(doc = %id, error = %e, "unreadable notes left out of a report"),
-                }
-                continue;
-            }
-            match check(&id, &doc) {
-                Ok(Content::School(s)) => data.schools.push(s),
-                Ok(Content::Educator(e)) => data.educators.push(e),
-                Ok(Content::Family(f)) => data.families.push(f),
-                Ok(Content::VisitLog(v)) => data.visits.push(v),
-                Ok(Content::VisitNotes | Content::PromptPack(_)) => {}
-                Err(e) => tracing::warn!(doc = %id, error = %e, "a document that fails its check left out of a report"),
+            if let Err(e) = data.add_document(&id, &doc) {
+                tracing::warn!(doc = %id, error = %e, "a document that fails its check left out of a report");
             }
         }
-        data.schools.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
+        data.sort_schools();
         Ok(data)
     }
 }

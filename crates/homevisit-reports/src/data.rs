@@ -20,6 +20,41 @@ pub struct ReportData {
     pub debriefed: BTreeSet<VisitId>,
 }
 
+impl ReportData {
+    /// Adds one stored document: a school, educator or family record or a visit log, read through
+    /// [`homevisit_docs::check`]; of a visit's notes, only whether the debrief was marked done
+    /// (never their text); a prompt pack adds nothing. An error says the document is unreadable
+    /// or fails its check, and adds nothing: the caller leaves it out (and may log its id).
+    /// Both gatherers (the relay's, over the school's recorded documents, and a phone's, over its
+    /// store) call this, so they read documents the same way.
+    pub fn add_document(
+        &mut self,
+        id: &homevisit_docs::DocId,
+        doc: &homevisit_docs::automerge::AutoCommit,
+    ) -> Result<(), homevisit_docs::DocError> {
+        use homevisit_docs::{Content, DocKind};
+        if id.kind == DocKind::VisitNotes {
+            if homevisit_docs::debrief_done(doc)?.is_some() {
+                self.debriefed.insert(VisitId(id.id));
+            }
+            return Ok(());
+        }
+        match homevisit_docs::check(id, doc)? {
+            Content::School(s) => self.schools.push(s),
+            Content::Educator(e) => self.educators.push(e),
+            Content::Family(f) => self.families.push(f),
+            Content::VisitLog(v) => self.visits.push(v),
+            Content::VisitNotes | Content::PromptPack(_) => {}
+        }
+        Ok(())
+    }
+
+    /// Puts the schools in the order every report lists them: by name, then id.
+    pub fn sort_schools(&mut self) {
+        self.schools.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
+    }
+}
+
 /// A span of time reports count over: visits *scheduled* in `[start, end)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Period {

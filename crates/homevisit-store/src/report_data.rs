@@ -3,8 +3,7 @@
 //! [`homevisit_docs::check`]; of a visit's notes, only whether the debrief was marked done (its
 //! text is never read).
 
-use homevisit_docs::{Content, DocKind, check, debrief_done};
-use homevisit_model::VisitId;
+use homevisit_docs::DocKind;
 use homevisit_reports::ReportData;
 
 use crate::Store;
@@ -17,23 +16,13 @@ impl Store {
     /// error fails the whole call.
     pub fn report_data(&mut self) -> Result<ReportData> {
         let mut data = ReportData::default();
-        for kind in [DocKind::School, DocKind::Educator, DocKind::Family, DocKind::VisitLog] {
+        let kinds = [DocKind::School, DocKind::Educator, DocKind::Family, DocKind::VisitLog, DocKind::VisitNotes];
+        for kind in kinds {
             for id in self.document_ids(Some(kind))? {
-                match skip_damaged(self.read(&id, |doc| Ok(check(&id, doc).ok())))? {
-                    Some(Content::School(s)) => data.schools.push(s),
-                    Some(Content::Educator(e)) => data.educators.push(e),
-                    Some(Content::Family(f)) => data.families.push(f),
-                    Some(Content::VisitLog(v)) => data.visits.push(v),
-                    Some(Content::VisitNotes | Content::PromptPack(_)) | None => {}
-                }
+                skip_damaged(self.read(&id, |doc| Ok(data.add_document(&id, doc).ok())))?;
             }
         }
-        for id in self.document_ids(Some(DocKind::VisitNotes))? {
-            if skip_damaged(self.read(&id, |doc| Ok(debrief_done(doc).ok().flatten())))?.is_some() {
-                data.debriefed.insert(VisitId(id.id));
-            }
-        }
-        data.schools.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
+        data.sort_schools();
         Ok(data)
     }
 }
