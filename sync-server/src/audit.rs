@@ -96,6 +96,24 @@ pub enum AuditEvent {
     RetentionSet {
         notes_months: u32,
     },
+    /// A dashboard account was made by the operator (`dashboard-account`, the demo): its id,
+    /// school and role (never its username).
+    DashboardAccountCreated {
+        account: uuid::Uuid,
+        school: SchoolId,
+        role: Role,
+    },
+    /// The district's stipend rate was set (cents per documented visit).
+    StipendRateSet {
+        cents: u64,
+    },
+    /// A report was exported (`export`): which, for which school (`None`: every school), how
+    /// many rows.
+    ReportExported {
+        report: crate::exports::ExportKind,
+        school: Option<SchoolId>,
+        rows: u64,
+    },
 }
 
 impl AuditEvent {
@@ -125,6 +143,15 @@ impl AuditEvent {
             AuditEvent::RetentionSet { notes_months } => {
                 ("retention", String::new(), format!("notes_months={notes_months}"))
             }
+            AuditEvent::DashboardAccountCreated { account, school, role } => {
+                ("dashboard_account", account.to_string(), format!("{} {school}", role.as_str()))
+            }
+            AuditEvent::StipendRateSet { cents } => ("stipend_rate", String::new(), format!("cents={cents}")),
+            AuditEvent::ReportExported { report, school, rows } => (
+                "report_exported",
+                school.map_or_else(|| "all_schools".to_string(), |s| s.to_string()),
+                format!("{} rows={rows}", report.as_str()),
+            ),
         }
     }
 }

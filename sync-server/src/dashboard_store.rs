@@ -8,7 +8,7 @@
 use homevisit_model::{EducatorId, SchoolId};
 use uuid::Uuid;
 
-use crate::access::{AccessError, Role};
+use crate::access::{AccessError, RecordError, Role};
 
 /// Longest username accepted (checked before anything is stored or looked up).
 pub const MAX_USERNAME_CHARS: usize = 64;
@@ -62,8 +62,70 @@ pub enum DashboardStoreError {
     UsernameTaken,
     #[error("the username must be 1 to {MAX_USERNAME_CHARS} letters, digits, '.', '-', '_' or '@'")]
     BadUsername,
+    /// No account has that id (only a caller holding a stale id sees this).
+    #[error("no such dashboard account")]
+    UnknownAccount,
+    /// An account was asked for as an educator: dashboard accounts are coordinators' and district
+    /// administrators' only.
+    #[error("a dashboard account is a coordinator's or a district administrator's")]
+    EducatorAccount,
     #[error(transparent)]
     Access(#[from] AccessError),
+}
+
+/// A username as stored and compared: lowercase, 1 to [`MAX_USERNAME_CHARS`] ASCII letters,
+/// digits, `.`, `-`, `_` or `@`. Anything else is [`DashboardStoreError::BadUsername`].
+pub fn normalize_username(username: &str) -> Result<String, DashboardStoreError> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '@');
+    let chars = username.chars().count();
+    if chars == 0 || chars > MAX_USERNAME_CHARS || !username.chars().all(allowed) {
+        return Err(DashboardStoreError::BadUsername);
+    }
+    Ok(username.to_ascii_lowercase())
+}
+
+/// A dashboard role: a coordinator's or a district administrator's, never an educator's.
+pub fn dashboard_role(role: Role) -> Result<Role, DashboardStoreError> {
+    match role {
+        Role::SchoolCoordinator | Role::DistrictAdmin => Ok(role),
+        Role::Educator(_) => Err(DashboardStoreError::EducatorAccount),
+    }
+}
+
+impl Account {
+    /// An account from its stored columns (`id`, `username`, `school_id`, `role`,
+    /// `password_hash`, `failed_sign_ins`, `locked_until`): a row that does not parse is an
+    /// error about it, never a guess.
+    pub(crate) fn from_columns(
+        id: &str,
+        username: String,
+        school_id: &str,
+        role: &str,
+        password_hash: String,
+        failed_sign_ins: i64,
+        locked_until_ms: Option<i64>,
+    ) -> Result<Account, DashboardStoreError> {
+        let invalid = |error| AccessError::Record { what: "a dashboard account".into(), error };
+        let id = id.parse::<Uuid>().map_err(|_| invalid(RecordError::BadId("account id")))?;
+        let school_id = school_id.parse::<SchoolId>().map_err(|_| invalid(RecordError::BadId("school id")))?;
+        // No educator id column: an `educator` row is refused (an educator has no account).
+        let role = Role::from_columns(role, None).map_err(invalid)?;
+        Ok(Account {
+            id,
+            username,
+            school_id,
+            role,
+            password_hash,
+            failed_sign_ins: u32::try_from(failed_sign_ins).unwrap_or(u32::MAX),
+            locked_until_ms,
+        })
+    }
+}
+
+/// The pay period key of `from..=to` (`YYYY-MM-DD..YYYY-MM-DD`), as the dashboard and the
+/// `export` command both write it.
+pub fn period_key(school_id: SchoolId, from: chrono::NaiveDate, to: chrono::NaiveDate) -> PayPeriodKey {
+    PayPeriodKey { school_id, period: format!("{}..{}", from.format("%Y-%m-%d"), to.format("%Y-%m-%d")) }
 }
 
 /// Accounts, sessions and stipend marks, shared by every relay instance on one storage.

@@ -111,12 +111,17 @@ impl FamilyExport {
     }
 }
 
-fn write_private(path: &Path, bytes: &[u8]) -> Result<(), RelayError> {
+/// Writes `bytes` to `path`, readable by this user only (mode 0600, also when the file existed
+/// before with another mode: set before anything is written).
+pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> Result<(), RelayError> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     let mut f = options.open(path).map_err(|e| RelayError::Io(format!("cannot write {}: {e}", path.display())))?;
+    #[cfg(unix)]
+    f.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))
+        .map_err(|e| RelayError::Io(format!("cannot restrict {}: {e}", path.display())))?;
     std::io::Write::write_all(&mut f, bytes)
         .map_err(|e| RelayError::Io(format!("cannot write {}: {e}", path.display())))
 }

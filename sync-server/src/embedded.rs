@@ -21,6 +21,7 @@ use crate::backend::{Backend, DocStorage, Judge, Records, SyncOutcome, SyncReque
 use crate::deletion::DeletionReceipt;
 use crate::embedded_access::SqliteAccess;
 use crate::embedded_audit::SqliteAudit;
+use crate::embedded_dashboard::SqliteDashboard;
 use crate::relay_index::{self, RelayStore};
 use crate::request_run::RequestRun;
 
@@ -30,6 +31,8 @@ const RELAY_CACHE_DOCUMENTS: usize = 32;
 pub struct Embedded {
     store: Mutex<RelayStore>,
     access: SqliteAccess,
+    /// In `access.db`, beside the invites its accounts are made from.
+    dashboard: SqliteDashboard,
     audit: SqliteAudit,
 }
 
@@ -39,8 +42,9 @@ impl Embedded {
         let options = StoreOptions { cache_documents: RELAY_CACHE_DOCUMENTS, ..Default::default() };
         let store = RelayStore::open_indexed(data_dir.join("documents.db"), key, options)?;
         let access = SqliteAccess::open(&data_dir.join("access.db"), key)?;
+        let dashboard = SqliteDashboard::open(&access)?;
         let audit = SqliteAudit::open(&data_dir.join("audit.db"), key).map_err(|e| RelayError::Io(e.to_string()))?;
-        Ok(Self { store: Mutex::new(store), access, audit })
+        Ok(Self { store: Mutex::new(store), access, dashboard, audit })
     }
 
     /// The store, locked. The lock is fair where it matters ([`Embedded::transaction`] hands it to
@@ -138,7 +142,7 @@ impl Backend for Embedded {
     }
 
     fn dashboard(&self) -> &dyn crate::dashboard_store::DashboardStore {
-        todo!("embedded dashboard store")
+        &self.dashboard
     }
 
     fn family_documents(&self, family: FamilyId) -> Result<Vec<DocId>, RelayError> {

@@ -4,7 +4,7 @@
 //! `crate::pg::access`.
 
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use chrono::Utc;
@@ -19,7 +19,9 @@ use crate::access::{
 };
 
 pub struct SqliteAccess {
-    conn: Mutex<EncryptedConnection>,
+    /// Shared with the dashboard's store (`crate::embedded_dashboard`), whose accounts are made
+    /// from these invites in one transaction.
+    conn: Arc<Mutex<EncryptedConnection>>,
 }
 
 const SCHEMA: &str = "
@@ -70,16 +72,49 @@ impl SqliteAccess {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.execute_batch(SCHEMA)?;
         migrate(&conn)?;
-        Ok(Self { conn: Mutex::new(conn) })
+        Ok(Self { conn: Arc::new(Mutex::new(conn)) })
     }
 
     fn conn(&self) -> MutexGuard<'_, EncryptedConnection> {
-        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+        lock(&self.conn)
+    }
+
+    /// The connection to `access.db`, for the other tables kept in it.
+    pub(crate) fn connection(&self) -> Arc<Mutex<EncryptedConnection>> {
+        self.conn.clone()
     }
 }
 
-fn now_ms() -> i64 {
+/// The connection, locked (a poisoned lock is taken as it is: every write is one transaction,
+/// rolled back if it did not finish).
+pub(crate) fn lock(conn: &Mutex<EncryptedConnection>) -> MutexGuard<'_, EncryptedConnection> {
+    conn.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+pub(crate) fn now_ms() -> i64 {
     Utc::now().timestamp_millis()
+}
+
+/// An invite's stored columns: school id, role, educator id.
+pub(crate) type InviteColumns = (String, String, Option<String>);
+
+/// Marks an unused, unexpired invite used in `tx` and returns its columns, or `BadInvite`. The
+/// caller checks what the invite is for and commits only if it takes it: anything else rolls
+/// back, and the invite stays unused. Devices' enrollment and dashboard accounts both use it.
+/// `code_hash` is [`invite_hash`]'s, computed before the lock was taken.
+pub(crate) fn take_invite(
+    tx: &rusqlite::Transaction<'_>,
+    code_hash: &[u8],
+    now: i64,
+) -> Result<InviteColumns, AccessError> {
+    tx.query_row(
+        "UPDATE invites SET used_at = ?2 WHERE code_hash = ?1 AND used_at IS NULL AND expires_at > ?2
+         RETURNING school_id, role, educator_id",
+        params![code_hash, now],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )
+    .optional()?
+    .ok_or(AccessError::BadInvite)
 }
 
 impl AccessStore for SqliteAccess {
@@ -110,17 +145,9 @@ impl AccessStore for SqliteAccess {
         let now = now_ms();
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        let invite: Option<(String, String, Option<String>)> = tx
-            .query_row(
-                "SELECT school_id, role, educator_id FROM invites
-                 WHERE code_hash = ?1 AND used_at IS NULL AND expires_at > ?2",
-                params![code_hash, now],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .optional()?;
-        let (school_id, role, educator_id) = invite.ok_or(AccessError::BadInvite)?;
+        let (school_id, role, educator_id) = take_invite(&tx, &code_hash, now)?;
+        // An invite that does not parse enrolls nothing (the transaction rolls back).
         let device = Device::enrolled(device_id, &school_id, &role, educator_id.as_deref())?;
-        tx.execute("UPDATE invites SET used_at = ?2 WHERE code_hash = ?1", params![code_hash, now])?;
         tx.execute(
             "INSERT INTO devices (device_id, token_hash, school_id, role, educator_id, enrolled_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",

@@ -17,14 +17,20 @@ mod backend;
 #[cfg(test)]
 mod conformance_tests;
 mod consent;
-pub mod deletion;
+pub mod dashboard;
+pub mod dashboard_accounts;
 pub mod dashboard_password;
 pub mod dashboard_store;
+#[cfg(test)]
+mod dashboard_store_tests;
+pub mod deletion;
 pub mod demo;
 pub mod device_list;
 mod embedded;
 mod embedded_access;
 mod embedded_audit;
+mod embedded_dashboard;
+pub mod exports;
 mod live;
 pub mod log_limit;
 pub mod metrics;
@@ -107,6 +113,8 @@ pub struct Relay {
     pub(crate) connection_limits: serve::Limits,
     /// Set when the relay begins to shut down: live requests answer at once.
     pub(crate) shutting_down: watch::Sender<bool>,
+    /// The dashboard's session and lock-out settings (from the environment when opened).
+    pub(crate) dashboard_settings: parking_lot::RwLock<dashboard::Settings>,
 }
 
 /// Sync requests one device may make per second (with a burst of as many): generous for a phone
@@ -174,12 +182,29 @@ impl Relay {
             bounds: backend::Bounds::from_env()?,
             connection_limits: serve::Limits::from_env().map_err(RelayError::Io)?,
             shutting_down: watch::Sender::new(false),
+            dashboard_settings: parking_lot::RwLock::new(dashboard::Settings::from_env().map_err(RelayError::Io)?),
         }))
     }
 
     /// Invites, devices and school policies.
     pub fn access(&self) -> &dyn AccessStore {
         self.backend.access()
+    }
+
+    /// The dashboard's session and lock-out settings in force.
+    pub fn dashboard_settings(&self) -> dashboard::Settings {
+        *self.dashboard_settings.read()
+    }
+
+    /// Replaces the dashboard's session and lock-out settings (tests shorten them); sessions and
+    /// locks already recorded keep the times they were given.
+    pub fn set_dashboard_settings(&self, settings: dashboard::Settings) {
+        *self.dashboard_settings.write() = settings;
+    }
+
+    /// The dashboard's accounts, sessions and stipend "paid" marks (`dashboard_store.rs`).
+    pub fn dashboard(&self) -> &dyn dashboard_store::DashboardStore {
+        self.backend.dashboard()
     }
 
     /// The append-only audit trail (`audit.rs`).

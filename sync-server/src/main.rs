@@ -9,6 +9,7 @@ use homevisit_model::{EducatorId, FamilyId, SchoolId, VisitId};
 use homevisit_protocol::EnrollLink;
 use homevisit_relay::access::Role;
 use homevisit_relay::audit::{self, AuditEvent};
+use homevisit_relay::exports::{self, ExportKind, ExportRequest};
 use homevisit_relay::log_limit::LogLimit;
 use homevisit_relay::{Config, Relay, Storage, roster_import, start};
 use homevisit_sync::DeviceId;
@@ -127,6 +128,66 @@ enum Command {
         #[command(subcommand)]
         command: VisitCommand,
     },
+    /// A dashboard sign-in for a school's coordinator or the district's administrator. The
+    /// password (12 to 256 characters) comes from HOMEVISIT_DASHBOARD_PASSWORD, else one line of
+    /// stdin; only its argon2id hash is stored.
+    DashboardAccount {
+        /// The school (a coordinator sees only it; a district administrator sees every school).
+        #[arg(long)]
+        school: SchoolId,
+        #[arg(long, value_enum)]
+        role: DashboardRoleArg,
+        /// 1 to 64 letters, digits, '.', '-', '_' or '@' (compared ignoring case).
+        #[arg(long)]
+        username: String,
+    },
+    /// The district's stipend rate per documented visit: shown, or set to DOLLARS (like 40 or
+    /// 42.50; default 40.00).
+    StipendRate {
+        /// Given as typed, so a negative amount gets the rate's own error rather than clap's.
+        #[arg(allow_hyphen_values = true)]
+        dollars: Option<String>,
+    },
+    /// A report as CSV (the dashboard's own computation), to --out (readable by you only) or stdout.
+    Export {
+        #[arg(value_enum)]
+        report: ExportKind,
+        /// One school's report.
+        #[arg(long, required_unless_present = "all_schools", conflicts_with = "all_schools")]
+        school: Option<SchoolId>,
+        /// Every school's report.
+        #[arg(long)]
+        all_schools: bool,
+        /// First day (YYYY-MM-DD), included.
+        #[arg(long)]
+        from: String,
+        /// Last day (YYYY-MM-DD), included.
+        #[arg(long)]
+        to: String,
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Stipends only: dollars per documented visit, instead of the district's `stipend-rate`.
+        #[arg(long)]
+        rate: Option<String>,
+    },
+}
+
+/// What a dashboard account is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum DashboardRoleArg {
+    /// A school's coordinator: that school only.
+    Coordinator,
+    /// The district's administrator: every school.
+    DistrictAdmin,
+}
+
+impl DashboardRoleArg {
+    fn role(self) -> Role {
+        match self {
+            DashboardRoleArg::Coordinator => Role::SchoolCoordinator,
+            DashboardRoleArg::DistrictAdmin => Role::DistrictAdmin,
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -238,7 +299,8 @@ async fn shutdown_signal() {
 }
 
 /// Imports the demo district into an empty relay through the roster import (`demo.rs`) and prints
-/// invite codes for two partners, their coordinator and a district administrator.
+/// invite codes for two partners, their coordinator and a district administrator, then the
+/// dashboard's address and the demo's dashboard sign-ins.
 fn demo_district(running: &homevisit_relay::RunningRelay) -> Result<(), String> {
     let now = chrono::Local::now();
     let invites = homevisit_relay::demo::import_demo_district(&running.relay, now.date_naive(), *now.offset())
@@ -252,8 +314,17 @@ fn demo_district(running: &homevisit_relay::RunningRelay) -> Result<(), String> 
         "imported the demo district, its OneRoster export crates/homevisit-fixtures/demo-district, as `roster import` \
          does; single-use invite codes:"
     );
-    for invite in invites {
+    for invite in &invites {
         println!("  {:<12} ({:<11}) {}", invite.name, invite.role.as_str(), invite.code);
+    }
+    // After the invites, so readers waiting for those are not held up by the passwords' hashing.
+    let accounts = homevisit_relay::demo::demo_accounts(&running.relay, &invites).map_err(|e| e.to_string())?;
+    println!("dashboard: {}/dashboard", running.url());
+    // The contract's line as readers match it (nothing after the password), then whose it is on
+    // a line of its own (no parentheses: not an invite line).
+    for account in accounts {
+        println!("  sign in as {} with password {}", account.username, account.password);
+        println!("    {} of school {}", account.role.as_str(), account.school);
     }
     Ok(())
 }
@@ -419,6 +490,53 @@ async fn main() -> ExitCode {
                     .audit_operator(&[AuditEvent::PolicySet { school, coordinators_read_notes }])
                     .map_err(|e| e.to_string())?;
                 println!("school {school}: coordinators read notes = {coordinators_read_notes}");
+                Ok(())
+            }
+            Command::DashboardAccount { school, role, username } => {
+                let password = homevisit_relay::dashboard_accounts::read_password(
+                    std::env::var(homevisit_relay::dashboard_accounts::PASSWORD_ENV).ok(),
+                    std::io::stdin().lock(),
+                )
+                .map_err(|e| e.to_string())?;
+                let relay = Relay::open_with(&cli.data, &storage).map_err(|e| e.to_string())?;
+                let account = relay
+                    .create_dashboard_account(school, role.role(), &username, &password)
+                    .map_err(|e| e.to_string())?;
+                println!("dashboard account {} ({}, school {school})", account.id, account.role.as_str());
+                Ok(())
+            }
+            Command::StipendRate { dollars } => {
+                let cents = dollars.as_deref().map(exports::parse_dollars).transpose().map_err(|e| e.to_string())?;
+                let relay = Relay::open_with(&cli.data, &storage).map_err(|e| e.to_string())?;
+                if let Some(cents) = cents {
+                    relay.set_stipend_rate_cents(cents).map_err(|e| e.to_string())?;
+                }
+                let rate = relay.stipend_rate_cents().map_err(|e| e.to_string())?;
+                println!("stipend rate: {} dollars per documented visit", exports::dollars(rate));
+                Ok(())
+            }
+            Command::Export { report, school, all_schools: _, from, to, out, rate } => {
+                // Checked before the relay's data is opened.
+                if rate.is_some() && report != ExportKind::Stipends {
+                    return Err("--rate is for the stipends report only".into());
+                }
+                let request = ExportRequest {
+                    kind: report,
+                    school,
+                    from: exports::parse_day("--from", &from).map_err(|e| e.to_string())?,
+                    to: exports::parse_day("--to", &to).map_err(|e| e.to_string())?,
+                    rate_cents: rate.as_deref().map(exports::parse_dollars).transpose().map_err(|e| e.to_string())?,
+                    offset: exports::DAYS_OFFSET,
+                };
+                let relay = Relay::open_with(&cli.data, &storage).map_err(|e| e.to_string())?;
+                let export = relay.export_report(&request).map_err(|e| e.to_string())?;
+                match out {
+                    Some(path) => {
+                        exports::write_export(&path, &export).map_err(|e| e.to_string())?;
+                        println!("exported {} {} rows to {}", export.rows, report.as_str(), path.display());
+                    }
+                    None => print!("{}", export.csv),
+                }
                 Ok(())
             }
             Command::Roster { command } => roster_import::run_roster(&cli.data, &storage, command),

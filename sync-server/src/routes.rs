@@ -28,6 +28,7 @@ pub(crate) fn router(relay: Arc<Relay>) -> Router {
         .route("/metrics", get(metrics))
         .route("/v1/enroll", post(enroll))
         .route("/v1/sync", post(sync))
+        .merge(crate::dashboard::router(relay.clone()))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(relay)
 }

@@ -255,3 +255,318 @@ async fn an_invite_prints_the_enrollment_link_and_its_qr_code() {
     homevisit_sync::client::enroll(&link.relay_url, &link.invite_code).await.expect("the link enrolls");
     running.stop().await.unwrap();
 }
+
+/// The demo district, imported into `data` (and the relay closed again), with its visits around
+/// `today`; and its data set, for what the exports should say.
+fn demo_relay(data: &Path, storage: &Storage, today: chrono::NaiveDate) -> homevisit_fixtures::DataSet {
+    let offset = chrono::FixedOffset::east_opt(0).unwrap();
+    let relay = homevisit_relay::Relay::open_with(data, storage).unwrap();
+    homevisit_relay::demo::import_demo_district(&relay, today, offset).unwrap().expect("an empty relay");
+    homevisit_fixtures::demo::data_set(today, offset)
+}
+
+/// A CSV's lines as cells (the demo's fields hold no comma or quote: checked).
+fn cells(csv: &str) -> Vec<Vec<String>> {
+    assert!(!csv.contains('"'), "{csv}");
+    csv.lines().map(|l| l.split(',').map(String::from).collect()).collect()
+}
+
+/// `export stipends` of one demo school: the report's header, one row per educator of that
+/// school with a completed visit (their counts as the demo data has them, at the district's rate
+/// or `--rate`), the coordinator's paid mark for that period, written readable by the operator only;
+/// nothing of the other school in any of its reports; bad dates, schools and rates a clear error.
+#[test]
+fn export_writes_a_schools_stipends_and_nothing_of_another_school() {
+    use homevisit_model::VisitStatus;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("relay");
+    let storage = storage();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+    let district = demo_relay(&data, &storage, today);
+    let (from, to) = ("2026-01-01", "2027-06-30");
+    let lincoln = district.schools[0].id;
+    let roosevelt = district.schools[1].id;
+    let (l, r) = (lincoln.to_string(), roosevelt.to_string());
+
+    // What the stipends should be: Lincoln's educators with a completed visit, and their counts.
+    let completed = |e: EducatorId| {
+        let of = district.visits.iter().map(|(v, _)| v).filter(|v| v.plan.educator_ids.contains(&e));
+        let done: Vec<_> = of.filter(|v| v.outcome.status == VisitStatus::Completed).collect();
+        (done.len(), done.iter().filter(|v| v.is_documented()).count())
+    };
+    let expected: Vec<_> = district
+        .educators
+        .iter()
+        .filter(|e| e.school_id == lincoln && completed(e.id).0 > 0)
+        .map(|e| (e.id.to_string(), completed(e.id)))
+        .collect();
+    assert!(expected.len() >= 2, "the demo has paid work at Lincoln");
+
+    let stipends = ok(relay(&data, &storage, &["export", "stipends", "--school", &l, "--from", from, "--to", to]));
+    let rows = cells(&stipends);
+    assert_eq!(rows[0].join(","), homevisit_reports::csv::STIPEND_HEADER);
+    let column = |name: &str| rows[0].iter().position(|c| c == name).unwrap();
+    let (educator, done, confirmed, rate, amount, paid) = (
+        column("educator_id"),
+        column("completed_visits"),
+        column("partner_confirmed_visits"),
+        column("rate"),
+        column("amount"),
+        column("paid"),
+    );
+    let mut got: Vec<_> = rows[1..]
+        .iter()
+        .map(|row| (row[educator].clone(), (row[done].parse().unwrap(), row[confirmed].parse().unwrap())))
+        .collect();
+    let mut want = expected.clone();
+    got.sort();
+    want.sort();
+    assert_eq!(got, want, "{stipends}");
+    for row in &rows[1..] {
+        assert_eq!(
+            (row[column("school_id")].as_str(), row[rate].as_str(), row[paid].as_str()),
+            (l.as_str(), "40.00", "no")
+        );
+        let n: u64 = row[confirmed].parse().unwrap();
+        assert_eq!(row[amount], format!("{}.00", n * 40));
+    }
+
+    // The coordinator marks one paid for this period; a rate given for this export; to a file.
+    let marked: EducatorId = expected[0].0.parse().unwrap();
+    {
+        let relay = homevisit_relay::Relay::open_with(&data, &storage).unwrap();
+        let key = homevisit_relay::dashboard_store::period_key(
+            lincoln,
+            chrono::NaiveDate::parse_from_str(from, "%Y-%m-%d").unwrap(),
+            chrono::NaiveDate::parse_from_str(to, "%Y-%m-%d").unwrap(),
+        );
+        relay.dashboard().set_paid(&key, marked, true, uuid::Uuid::new_v4(), 0).unwrap();
+    }
+    let out = dir.path().join("stipends.csv");
+    let printed = ok(relay(
+        &data,
+        &storage,
+        &[
+            "export",
+            "stipends",
+            "--school",
+            &l,
+            "--from",
+            from,
+            "--to",
+            to,
+            "--rate",
+            "42.50",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    ));
+    assert!(printed.contains(&format!("exported {} stipends rows", expected.len())), "{printed}");
+    #[cfg(unix)]
+    assert_eq!(std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&out).unwrap().permissions()) & 0o777, 0o600);
+    let rows = cells(&std::fs::read_to_string(&out).unwrap());
+    for row in &rows[1..] {
+        let is_marked = row[educator] == marked.to_string();
+        assert_eq!((row[rate].as_str(), row[paid].as_str()), ("42.50", if is_marked { "yes" } else { "no" }));
+    }
+
+    // Nothing of Roosevelt in any of Lincoln's reports: its id, its educators', families', visits'.
+    let theirs: Vec<String> = std::iter::once(r.clone())
+        .chain(district.educators.iter().filter(|e| e.school_id == roosevelt).map(|e| e.id.to_string()))
+        .chain(district.families.iter().filter(|f| f.school_id == roosevelt).map(|f| f.id.to_string()))
+        .chain(
+            district.visits.iter().filter(|(v, _)| v.plan.school_id == roosevelt).map(|(v, _)| v.plan.id.to_string()),
+        )
+        .collect();
+    assert!(theirs.len() > 3);
+    let visits = ok(relay(&data, &storage, &["export", "visits", "--school", &l, "--from", from, "--to", to]));
+    let lincoln_visits = district.visits.iter().filter(|(v, _)| v.plan.school_id == lincoln).count();
+    assert_eq!(visits.lines().count(), 1 + lincoln_visits, "{visits}");
+    for report in [&stipends, &visits] {
+        for id in &theirs {
+            assert!(!report.contains(id.as_str()), "{id} in {report}");
+        }
+    }
+    let all = ok(relay(&data, &storage, &["export", "visits", "--all-schools", "--from", from, "--to", to]));
+    assert_eq!(all.lines().count(), 1 + district.visits.len());
+    // The evaluation export names no one and no id: its pseudonyms differ at every export.
+    let evaluation = ok(relay(&data, &storage, &["export", "evaluation", "--school", &l, "--from", from, "--to", to]));
+    assert_eq!(evaluation.lines().count(), 1 + lincoln_visits, "{evaluation}");
+    for id in district.visits.iter().map(|(v, _)| v.plan.id.to_string()).chain([l.clone(), r.clone()]) {
+        assert!(!evaluation.contains(&id));
+    }
+    for name in district.families.iter().map(|f| f.display_name.as_str()) {
+        assert!(!evaluation.contains(name));
+    }
+    let again = ok(relay(&data, &storage, &["export", "evaluation", "--school", &l, "--from", from, "--to", to]));
+    assert_ne!(again, evaluation, "a fresh key per export");
+
+    // Bad input: a clear error, and nothing exported.
+    for (args, says) in [
+        (vec!["--school", l.as_str(), "--from", "2026-13-01", "--to", to], "--from must be a date as YYYY-MM-DD"),
+        (vec!["--school", l.as_str(), "--from", from, "--to", "30/06/2027"], "--to must be a date as YYYY-MM-DD"),
+        (vec!["--school", l.as_str(), "--from", to, "--to", from], "--from must not be after --to"),
+        (vec!["--from", from, "--to", to], "--school"),
+        (vec!["--school", l.as_str(), "--all-schools", "--from", from, "--to", to], "cannot be used with"),
+        (vec!["--school", "lincoln", "--from", from, "--to", to], "lincoln"),
+        (vec!["--school", l.as_str(), "--from", from, "--to", to, "--rate", "forty"], "the rate must be dollars"),
+    ] {
+        let mut command = vec!["export", "stipends"];
+        command.extend(args);
+        let error = refused(relay(&data, &storage, &command));
+        assert!(error.contains(says), "{command:?}: {error}");
+    }
+    let unknown = SchoolId::new().to_string();
+    let error =
+        refused(relay(&data, &storage, &["export", "visits", "--school", &unknown, "--from", from, "--to", to]));
+    assert!(error.contains(&format!("no school {unknown}")), "{error}");
+    let error = refused(relay(
+        &data,
+        &storage,
+        &["export", "visits", "--school", &l, "--from", from, "--to", to, "--rate", "1"],
+    ));
+    assert!(error.contains("--rate is for the stipends report only"), "{error}");
+
+    // Audited: each export, with its report, school and row count only.
+    let audit = ok(relay(&data, &storage, &["audit"]));
+    let exported: Vec<&str> = audit.lines().filter(|l| l.contains("report_exported")).collect();
+    assert_eq!(exported.len(), 6, "{audit}");
+    assert!(exported[0].contains(&l) && exported[0].ends_with(&format!("stipends rows={}", expected.len())));
+    assert!(exported[3].contains("all_schools"), "{audit}");
+    assert!(!audit.contains(&district.educators[0].display_name));
+}
+
+/// `stipend-rate` shows the district's rate (40.00 until set), sets it in dollars, refuses what
+/// is not an amount; the export's default follows it; the change is audited.
+#[test]
+fn stipend_rate_is_shown_set_and_used() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("relay");
+    let storage = storage();
+    let district = demo_relay(&data, &storage, chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap());
+    assert_eq!(
+        ok(relay(&data, &storage, &["stipend-rate"])).trim(),
+        "stipend rate: 40.00 dollars per documented visit"
+    );
+    for bad in ["-5", "40,00", "$40", "10000.01"] {
+        assert!(refused(relay(&data, &storage, &["stipend-rate", bad])).contains("the rate must be dollars"), "{bad}");
+    }
+    assert_eq!(
+        ok(relay(&data, &storage, &["stipend-rate", "42.5"])).trim(),
+        "stipend rate: 42.50 dollars per documented visit"
+    );
+    assert_eq!(
+        ok(relay(&data, &storage, &["stipend-rate"])).trim(),
+        "stipend rate: 42.50 dollars per documented visit"
+    );
+    let l = district.schools[0].id.to_string();
+    let csv = ok(relay(
+        &data,
+        &storage,
+        &["export", "stipends", "--school", &l, "--from", "2026-01-01", "--to", "2027-06-30"],
+    ));
+    let rows = cells(&csv);
+    let rate = rows[0].iter().position(|c| c == "rate").unwrap();
+    assert!(rows.len() > 1 && rows[1..].iter().all(|r| r[rate] == "42.50"), "{csv}");
+    let audit = ok(relay(&data, &storage, &["audit"]));
+    assert_eq!(audit.lines().filter(|l| l.contains("stipend_rate") && l.ends_with("cents=4250")).count(), 1, "{audit}");
+}
+
+/// `dashboard-account`: the password from the environment or a line of stdin, stored as an
+/// argon2id hash that verifies; a taken username, a short password or an educator's role refused;
+/// the trail names the account by id, never by username.
+#[test]
+fn dashboard_account_takes_its_password_from_the_environment_or_stdin() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("relay");
+    let storage = storage();
+    let school = SchoolId::new().to_string();
+    let account = |username: &str, role: &str, env: Option<&str>, stdin: &str| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_homevisit-relay"));
+        command.arg("--data").arg(&data).env_remove("HOMEVISIT_DASHBOARD_PASSWORD");
+        if let Storage::Postgres(url) = &storage {
+            command.args(["--postgres", url]);
+        }
+        if let Some(password) = env {
+            command.env("HOMEVISIT_DASHBOARD_PASSWORD", password);
+        }
+        command.args(["dashboard-account", "--school", &school, "--role", role, "--username", username]);
+        let mut child = command
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let made = ok(account("Dana.Johnson", "coordinator", Some("correct horse battery"), ""));
+    assert!(made.contains("(coordinator, school"), "{made}");
+    ok(account("district", "district-admin", None, "staple battery horse\n"));
+    assert!(refused(account("dana.johnson", "district-admin", Some("another long password"), "")).contains("taken"));
+    assert!(refused(account("short", "coordinator", Some("short"), "")).contains("12 to 256"));
+    assert!(refused(account("nobody", "coordinator", None, "")).contains("HOMEVISIT_DASHBOARD_PASSWORD"));
+    assert!(refused(account("bad name", "coordinator", Some("correct horse battery"), "")).contains("username"));
+    assert!(refused(account("elena", "educator", Some("correct horse battery"), "")).contains("district-admin"));
+
+    let relay_data = homevisit_relay::Relay::open_with(&data, &storage).unwrap();
+    let dana = relay_data.dashboard().account_by_username("DANA.JOHNSON").unwrap().unwrap();
+    assert_eq!((dana.role, dana.school_id.to_string()), (Role::SchoolCoordinator, school.clone()));
+    assert!(homevisit_relay::dashboard_password::verify_password("correct horse battery", &dana.password_hash));
+    let district = relay_data.dashboard().account_by_username("district").unwrap().unwrap();
+    assert_eq!(district.role, Role::DistrictAdmin);
+    assert!(homevisit_relay::dashboard_password::verify_password("staple battery horse", &district.password_hash));
+    drop(relay_data);
+    let audit = ok(relay(&data, &storage, &["audit"]));
+    let made: Vec<&str> = audit.lines().filter(|l| l.contains("dashboard_account")).collect();
+    assert_eq!(made.len(), 2, "{audit}");
+    assert!(made[0].contains(&dana.id.to_string()) && made[0].ends_with(&format!("coordinator {school}")));
+    assert!(!audit.to_lowercase().contains("dana"), "{audit}");
+}
+
+/// `serve --demo` prints, after the invite codes, the dashboard's address and a sign-in for the
+/// demo's coordinator (its school's) and district administrator, each a random password that
+/// verifies against the stored hash; a second start makes no accounts.
+#[test]
+fn serve_demo_prints_the_dashboard_and_its_sign_ins() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("relay");
+    let storage = storage();
+    let serve = ["serve", "--demo", "--listen", "127.0.0.1:0", "--stop-after-secs", "1"];
+    let out = ok(relay(&data, &storage, &serve));
+    let lines: Vec<&str> = out.lines().collect();
+    let listening = lines[0].strip_prefix("homevisit relay listening on ").expect("the address first");
+    let last_invite = lines.iter().rposition(|l| l.contains("(district_admin)")).expect("the invites");
+    assert_eq!(lines[last_invite + 1], format!("dashboard: {listening}/dashboard"), "{out}");
+    // Each: "  sign in as USERNAME with password PASSWORD" (nothing after it, as the browser
+    // suite reads it), then "    ROLE of school SCHOOL_ID".
+    let after: Vec<&str> = lines[last_invite + 2..].to_vec();
+    assert_eq!(after.len(), 4, "{out}");
+    let relay_data = homevisit_relay::Relay::open_with(&data, &storage).unwrap();
+    let coordinator_school = {
+        let district = homevisit_fixtures::demo::data_set(
+            chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+            chrono::FixedOffset::east_opt(0).unwrap(),
+        );
+        district.educators.iter().find(|e| e.display_name == "Dana Johnson").unwrap().school_id
+    };
+    let mut passwords = Vec::new();
+    for (pair, (username, role)) in
+        after.chunks(2).zip([("coordinator", "coordinator"), ("district-admin", "district_admin")])
+    {
+        let prefix = format!("  sign in as {username} with password ");
+        let password = pair[0].strip_prefix(&prefix).unwrap_or_else(|| panic!("{out}"));
+        assert!(password.len() >= 16 && password.chars().all(|c| c.is_ascii_alphanumeric()), "{out}");
+        assert_eq!(pair[1], format!("    {role} of school {coordinator_school}"), "{out}");
+        let account = relay_data.dashboard().account_by_username(username).unwrap().expect("made");
+        assert!(homevisit_relay::dashboard_password::verify_password(password, &account.password_hash));
+        assert_eq!(account.school_id, coordinator_school);
+        passwords.push(password);
+    }
+    assert_ne!(passwords[0], passwords[1]);
+    drop(relay_data);
+    // A relay with data: no demo, no accounts, no passwords.
+    let again = ok(relay(&data, &storage, &serve));
+    assert!(again.contains("already has data") && !again.contains("sign in as"), "{again}");
+}

@@ -8,12 +8,13 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use chrono::{Local, NaiveDate};
+use chrono::{Datelike, Local, NaiveDate};
 use clap::{Args, Parser, Subcommand};
 use homevisit_docs::DocId;
 use homevisit_model::*;
 use homevisit_store::Store;
 use homevisit_sync::device_session::{self, SessionError, SyncOutcome};
+use output::Report;
 
 #[derive(Parser)]
 #[command(name = "homevisit", version, about = "Parent Teacher Home Visits: the device's store from the command line")]
@@ -65,8 +66,8 @@ enum Command {
         #[arg(long)]
         school: Option<SchoolId>,
     },
-    /// Visits per school and educator, for the coordinator.
-    Report,
+    /// Reach, staff participation and visits per educator, for the coordinator.
+    Report(ReportArgs),
     /// Documents that have not reached a peer yet.
     Unsynced {
         #[arg(long, default_value = "relay")]
@@ -104,6 +105,17 @@ struct VisitsArgs {
     family: Option<String>,
     #[arg(long)]
     educator: Option<String>,
+}
+
+/// The days a report covers, both included, in this machine's time zone.
+#[derive(Args)]
+struct ReportArgs {
+    /// The first day, YYYY-MM-DD (default: the school year's, 1 July).
+    #[arg(long)]
+    from: Option<String>,
+    /// The last day, YYYY-MM-DD (default: today).
+    #[arg(long)]
+    to: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -351,14 +363,13 @@ fn run(cli: Cli) -> Res {
             let whose = school.map_or("the district".to_string(), |s| format!("school {s}"));
             println!("saved {} pack(s) in {language} for {whose}; they go out at the next sync", packs.len());
         }
-        Command::Report => {
-            let (schools, educators) =
-                (ctx.store.school_counts().map_err(err)?, ctx.store.educator_counts().map_err(err)?);
+        Command::Report(args) => {
+            let (from, to) = report_days(&args)?;
+            let report = Report::of(&ctx.store.report_data().map_err(err)?, from, to);
             if ctx.json {
-                let v = serde_json::json!({"schools": schools, "educators": educators});
-                println!("{}", serde_json::to_string_pretty(&v).map_err(err)?);
+                println!("{}", serde_json::to_string_pretty(&report).map_err(err)?);
             } else {
-                output::report(&schools, &educators);
+                output::report(&report);
             }
         }
         Command::Unsynced { peer } => {
@@ -448,6 +459,25 @@ fn run(cli: Cli) -> Res {
     Ok(())
 }
 
+/// A report's first and last day: as given, else from the school year's start (the last 1 July)
+/// to today.
+fn report_days(args: &ReportArgs) -> Res<(NaiveDate, NaiveDate)> {
+    let parse = |d: &str| NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| format!("`{d}` is not YYYY-MM-DD"));
+    let today = Local::now().date_naive();
+    let to = args.to.as_deref().map(parse).transpose()?.unwrap_or(today);
+    let from = match args.from.as_deref() {
+        Some(d) => parse(d)?,
+        None => {
+            let year = if to.month() >= 7 { to.year() } else { to.year() - 1 };
+            NaiveDate::from_ymd_opt(year, 7, 1).ok_or("no school year starts that day")?
+        }
+    };
+    if from > to {
+        return Err(format!("--from {from} is after --to {to}"));
+    }
+    Ok((from, to))
+}
+
 fn runtime() -> Res<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -475,7 +505,8 @@ fn demo(ctx: &mut Ctx) -> Res {
     println!("\nToday's visits ({})", now.format("%A %Y-%m-%d"));
     ctx.print_visits(&ctx.store.visits_today().map_err(err)?)?;
     println!();
-    output::report(&ctx.store.school_counts().map_err(err)?, &ctx.store.educator_counts().map_err(err)?);
+    let (from, to) = report_days(&ReportArgs { from: None, to: None })?;
+    output::report(&Report::of(&ctx.store.report_data().map_err(err)?, from, to));
     println!(
         "\nNot yet synced: {} documents (no relay configured yet)",
         ctx.store.unsynced_count(&homevisit_store::PeerId::RELAY).map_err(err)?

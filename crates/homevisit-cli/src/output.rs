@@ -3,8 +3,13 @@
 use std::collections::HashMap;
 
 use chrono::Local;
-use homevisit_model::{EducatorId, NoteField, Timestamp, VisitLog, VisitNotes};
-use homevisit_store::{EducatorCount, SchoolCount, VisitSummary};
+use chrono::NaiveDate;
+use homevisit_model::{Day, EducatorId, NoteField, Timestamp, VisitLog, VisitNotes};
+use homevisit_reports::participation::{EducatorVisits, educator_visits};
+use homevisit_reports::summary::{SchoolSummary, school_summaries};
+use homevisit_reports::{Period, ReportData};
+use homevisit_store::VisitSummary;
+use serde::Serialize;
 
 pub fn local(t: Timestamp) -> String {
     t.0.with_timezone(&Local).format("%a %Y-%m-%d %H:%M").to_string()
@@ -73,28 +78,59 @@ pub fn visit(log: &VisitLog, notes: &VisitNotes, names: &HashMap<EducatorId, Str
     }
 }
 
-pub fn report(schools: &[SchoolCount], educators: &[EducatorCount]) {
-    println!("Reach per school (research threshold: 10% of families visited)");
-    for s in schools {
+/// What `report` shows: per school, then per educator, over the days `from` to `to`.
+#[derive(Serialize)]
+pub struct Report {
+    pub from: Day,
+    pub to: Day,
+    pub schools: Vec<SchoolSummary>,
+    pub educators: Vec<EducatorVisits>,
+}
+
+impl Report {
+    /// The report over `from` to `to` (both included) in this machine's time zone.
+    pub fn of(data: &ReportData, from: NaiveDate, to: NaiveDate) -> Report {
+        let period = Period::days(Day(from), Day(to), *Local::now().offset());
+        Report {
+            from: Day(from),
+            to: Day(to),
+            schools: school_summaries(data, &period),
+            educators: educator_visits(data, &period),
+        }
+    }
+}
+
+pub fn report(r: &Report) {
+    let meets = |m: bool| if m { "meets" } else { "below" };
+    println!("Reach per school, {} to {} (research threshold: 10% of students visited; staff: 50%)", r.from, r.to);
+    for s in &r.schools {
         println!(
-            "  {:<22} families {:>4}  visited {:>4} ({:>5.1}%)  visits {:>4}  completed {:>4}  documented {:>4}",
-            s.name,
+            "  {:<22} students {:>4}/{:<4} ({:>5.1}%, {})  staff {:>3}/{:<3} ({:>5.1}%, {})  families {:>4}: first visit {:>4}, second {:>4}",
+            s.school_name,
+            s.students.part,
+            s.students.whole,
+            s.students.percent(),
+            meets(s.reach_meets_threshold),
+            s.staff.part,
+            s.staff.whole,
+            s.staff.percent(),
+            meets(s.staff_meets_threshold),
             s.families,
-            s.families_visited,
-            s.percent_visited(),
-            s.visits,
-            s.completed,
-            s.documented
+            s.families_with_first,
+            s.families_with_second,
         );
     }
     println!("Visits per educator");
-    for e in educators {
+    for e in &r.educators {
         println!(
-            "  {:<22} visits {:>4}  completed {:>4}  trained {}",
+            "  {:<22} visits {:>4}  completed {:>4}  documented {:>4}  first {:>4}  second {:>4}  trained {}",
             e.display_name,
             e.visits,
             e.completed,
-            e.training_date.map(|d| d.to_string()).unwrap_or_else(|| "no".into())
+            e.documented,
+            e.first_visits,
+            e.second_visits,
+            if e.trained { "yes" } else { "no" }
         );
     }
 }

@@ -230,3 +230,45 @@ fn a_district_administrator_edits_conversation_starters_from_a_pack_file() {
     let bad_school = homevisit(&data, &["put-prompts", file.to_str().unwrap(), "--school", "lincoln"]);
     assert!(!bad_school.status.success());
 }
+
+#[test]
+fn the_report_counts_the_demo_district() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    stdout(&homevisit(&data, &["demo"]));
+    let today = chrono::Local::now().date_naive();
+    let (from, to) = ((today - chrono::Days::new(30)).to_string(), (today + chrono::Days::new(10)).to_string());
+    let report: serde_json::Value =
+        serde_json::from_str(&stdout(&homevisit(&data, &["--json", "report", "--from", &from, "--to", &to]))).unwrap();
+    assert_eq!((report["from"].as_str(), report["to"].as_str()), (Some(from.as_str()), Some(to.as_str())));
+
+    // Expected from the fixture: Lincoln's completed visits are to the Nguyen and Mensah
+    // families (families 1 and 5), by Rivera, Chen and Okafor of its four educators.
+    let fixture = homevisit_fixtures::demo::data_set(today, *chrono::Local::now().offset());
+    let lincoln_id = fixture.families[0].school_id;
+    let students = |f: &homevisit_model::Family| f.students.len() as u64;
+    let enrolled: u64 = fixture.families.iter().filter(|f| f.school_id == lincoln_id).map(students).sum();
+    let visited = students(&fixture.families[1]) + students(&fixture.families[5]);
+    let schools = report["schools"].as_array().unwrap();
+    let lincoln = schools.iter().find(|s| s["school_id"] == lincoln_id.to_string()).unwrap();
+    assert_eq!(lincoln["students"]["part"], visited);
+    assert_eq!(lincoln["students"]["whole"], enrolled);
+    assert_eq!(lincoln["reach_meets_threshold"], true);
+    assert_eq!((&lincoln["staff"]["part"], &lincoln["staff"]["whole"]), (&3.into(), &4.into()));
+    assert_eq!((&lincoln["families"], &lincoln["families_with_first"]), (&5.into(), &2.into()));
+    let roosevelt = schools.iter().find(|s| s["school_id"] != lincoln_id.to_string()).unwrap();
+    assert_eq!((&roosevelt["staff"]["part"], &roosevelt["staff"]["whole"]), (&2.into(), &2.into()));
+
+    let chen = report["educators"].as_array().unwrap().iter().find(|e| e["display_name"] == "David Chen").unwrap();
+    assert_eq!((&chen["visits"], &chen["completed"], &chen["documented"]), (&5.into(), &2.into(), &1.into()));
+
+    let text = stdout(&homevisit(&data, &["report", "--from", &from, "--to", &to]));
+    assert!(text.contains(&format!("students {visited:>4}/{enrolled:<4}")), "{text}");
+
+    // Bad days: a readable error and a failing exit code.
+    let bad = homevisit(&data, &["report", "--from", &to, "--to", &from]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("is after"));
+    let bad = homevisit(&data, &["report", "--from", "2026-13-01"]);
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("is not YYYY-MM-DD"));
+}

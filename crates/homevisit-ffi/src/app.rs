@@ -17,6 +17,7 @@ use crate::boundary::{contain, contain_sync};
 use crate::error::HomevisitError;
 use crate::listeners::{DocumentChangeListener, Listeners, Subscription, SyncProgressListener};
 use crate::peer::PeerExchange;
+use crate::report::{CoordinatorReport, report_period};
 use crate::types::*;
 
 /// A new random database key, hex: the shell keeps it in the Android Keystore / iOS Keychain.
@@ -298,6 +299,28 @@ impl HomevisitApp {
         contain(async {
             let id: model::VisitId = parse_id("the visit", &visit_id)?;
             Ok(self.device.edit(move |s| s.reopen_debrief(id)).await?)
+        })
+        .await
+    }
+
+    /// A coordinator's report over the days `from_day` to `to_day` (YYYY-MM-DD, both included,
+    /// UTC), from what this phone holds (a school coordinator's phone: its school; a district
+    /// administrator's: every school; an educator's: only its own visits, so its numbers are
+    /// partial): reach and staff participation per school, visits per educator. Bad days, or the
+    /// first after the last, are `Invalid`.
+    pub async fn coordinator_report(
+        &self,
+        from_day: String,
+        to_day: String,
+    ) -> Result<CoordinatorReport, HomevisitError> {
+        contain(async {
+            let period = report_period(&from_day, &to_day)?;
+            // Computed beside the store, off the caller's thread.
+            let report = self
+                .device
+                .read(move |s| Ok::<_, homevisit_store::StoreError>(CoordinatorReport::of(&s.report_data()?, &period)))
+                .await?;
+            Ok(report)
         })
         .await
     }

@@ -10,12 +10,14 @@ mod boundary;
 mod error;
 mod listeners;
 mod peer;
+mod report;
 mod types;
 
 pub use app::{HomevisitApp, generate_database_key, open_app, parse_enroll_link};
 pub use error::HomevisitError;
 pub use listeners::{DocumentChangeListener, ListenerError, Subscription, SyncProgressListener};
 pub use peer::{PeerExchange, PeerSummary};
+pub use report::{CoordinatorReport, EducatorReport, SchoolReport};
 pub use types::*;
 
 uniffi::setup_scaffolding!("homevisit");

@@ -41,6 +41,16 @@ impl Period {
     pub fn contains(&self, t: Timestamp) -> bool {
         self.start <= t && t < self.end
     }
+
+    /// The first day the period covers, in UTC.
+    pub fn first_day(&self) -> Day {
+        self.start.day_utc()
+    }
+
+    /// The last day the period covers, in UTC (the day of its last millisecond).
+    pub fn last_day(&self) -> Day {
+        Timestamp(self.end.0 - chrono::TimeDelta::milliseconds(1)).day_utc()
+    }
 }
 
 /// `part` of `whole` (students visited of students enrolled, ...).
@@ -54,5 +64,11 @@ impl Ratio {
     /// Percent, 0 when `whole` is 0.
     pub fn percent(&self) -> f64 {
         if self.whole == 0 { 0.0 } else { 100.0 * f64::from(self.part) / f64::from(self.whole) }
+    }
+
+    /// At least `threshold_percent` of a whole that is not empty (compared without dividing, so
+    /// 1 of 10 meets 10% exactly).
+    pub fn meets(&self, threshold_percent: f64) -> bool {
+        self.whole > 0 && 100.0 * f64::from(self.part) >= threshold_percent * f64::from(self.whole)
     }
 }

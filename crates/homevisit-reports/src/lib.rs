@@ -15,7 +15,12 @@ pub mod fidelity;
 pub mod participation;
 pub mod reach;
 pub mod safety;
+mod select;
 pub mod stipend;
+pub mod summary;
 pub mod visit_log;
+
+#[cfg(test)]
+mod test_support;
 
 pub use data::{Period, Ratio, ReportData};

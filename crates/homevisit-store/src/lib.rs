@@ -7,7 +7,7 @@
 //!   batches. It knows no screen and no access rule. After every change it hands the document's
 //!   checked content to its index `I`, in the same transaction: the index keeps its own tables.
 //! - The phone's layer ([`Store`] = `Store<PhoneIndex>`): visits, roster, notes, the screens'
-//!   queries and reports, settings. Its tables are [`PhoneIndex`]'s. The relay uses the document
+//!   queries, the data reports read, settings. Its tables are [`PhoneIndex`]'s. The relay uses the document
 //!   store with an index of its own (the scopes it decides access on), so no change to a phone
 //!   screen's table can change who the relay lets read what.
 //!
@@ -15,9 +15,9 @@
 //!   folded into a new snapshot once they outgrow it. A chunk that fails to load is reported and
 //!   skipped (the rest of the document and every other document still load) and is moved to
 //!   `quarantined_chunks`, never deleted.
-//! - Query tables (today's visits, a family's visits, counts per school and educator, unsynced
-//!   documents) are kept current in the same transaction as each change, and rebuilt from the
-//!   documents when their layout changes.
+//! - Query tables (today's visits, a family's visits, the roster, unsynced documents) are kept
+//!   current in the same transaction as each change, and rebuilt from the documents when their
+//!   layout changes.
 //! - Every accepted write is durable when the call returns: one SQLite transaction in WAL mode.
 //!   By default ([`Durability::Crash`]) the commit is in the operating system before the call
 //!   returns, so it survives the app being killed or crashing (kill -9); [`Durability::PowerLoss`]
@@ -40,6 +40,7 @@ mod phone_index;
 mod prompts;
 mod purge;
 mod queries;
+mod report_data;
 mod settings;
 mod sqlcipher;
 mod sync_state;
@@ -61,7 +62,7 @@ pub use index::Index;
 pub use key::DbKey;
 pub use migrations::LATEST as SCHEMA_VERSION;
 pub use phone_index::PhoneIndex;
-pub use queries::{EducatorCount, SchoolCount, VisitSummary};
+pub use queries::VisitSummary;
 pub use sqlcipher::{EncryptedConnection, open_encrypted};
 pub use sync_state::{InvalidPeerId, PeerId};
 pub use visits::VisitImport;

@@ -1,9 +1,9 @@
-//! Reads that screens and reports need, answered from the query tables (no document is loaded).
+//! Reads that screens need, answered from the query tables (no document is loaded).
 
 use std::str::FromStr;
 
 use chrono::{FixedOffset, NaiveDate, TimeZone};
-use homevisit_model::{Day, EducatorId, FamilyId, SchoolId, Timestamp, VisitId, VisitNumber, VisitStatus};
+use homevisit_model::{EducatorId, FamilyId, SchoolId, Timestamp, VisitId, VisitNumber, VisitStatus};
 use rusqlite::types::Type;
 use rusqlite::{Row, params};
 use serde::Serialize;
@@ -26,37 +26,6 @@ pub struct VisitSummary {
     pub interpreter: bool,
     pub educator_ids: Vec<EducatorId>,
     pub partner_confirmed: bool,
-}
-
-/// A school's reach, for the coordinator's report.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct SchoolCount {
-    pub school_id: SchoolId,
-    pub name: String,
-    pub families: i64,
-    /// Families with at least one completed visit.
-    pub families_visited: i64,
-    pub visits: i64,
-    pub completed: i64,
-    /// Completed, timed and confirmed by the partner: what stipends are paid on.
-    pub documented: i64,
-}
-
-impl SchoolCount {
-    /// Percent of families visited (research names 10% as the threshold that changes outcomes).
-    pub fn percent_visited(&self) -> f64 {
-        if self.families == 0 { 0.0 } else { 100.0 * self.families_visited as f64 / self.families as f64 }
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct EducatorCount {
-    pub educator_id: EducatorId,
-    pub school_id: SchoolId,
-    pub display_name: String,
-    pub training_date: Option<Day>,
-    pub visits: i64,
-    pub completed: i64,
 }
 
 fn parse<T: FromStr>(row: &Row<'_>, i: usize) -> rusqlite::Result<T> {
@@ -132,55 +101,5 @@ impl Store {
              ORDER BY v.scheduled_at",
             [educator.to_string()],
         )
-    }
-
-    /// Visits and reach per school.
-    pub fn school_counts(&self) -> Result<Vec<SchoolCount>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT s.school_id, s.name,
-                    (SELECT count(*) FROM family_index f WHERE f.school_id = s.school_id),
-                    (SELECT count(DISTINCT family_id) FROM visit_index v
-                       WHERE v.school_id = s.school_id AND v.status = 'completed'),
-                    (SELECT count(*) FROM visit_index v WHERE v.school_id = s.school_id),
-                    (SELECT count(*) FROM visit_index v WHERE v.school_id = s.school_id AND v.status = 'completed'),
-                    (SELECT count(*) FROM visit_index v WHERE v.school_id = s.school_id AND v.status = 'completed'
-                       AND v.started_at IS NOT NULL AND v.ended_at IS NOT NULL AND v.partner_confirmed)
-             FROM school_index s ORDER BY s.name, s.school_id",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok(SchoolCount {
-                school_id: parse(r, 0)?,
-                name: r.get(1)?,
-                families: r.get(2)?,
-                families_visited: r.get(3)?,
-                visits: r.get(4)?,
-                completed: r.get(5)?,
-                documented: r.get(6)?,
-            })
-        })?;
-        Ok(rows.collect::<Result<Vec<_>, _>>()?)
-    }
-
-    /// Visits per educator (districts honour "champions" with many visits a year).
-    pub fn educator_counts(&self) -> Result<Vec<EducatorCount>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT e.educator_id, e.school_id, e.display_name, e.training_date,
-                    count(v.visit_id), count(CASE WHEN v.status = 'completed' THEN 1 END)
-             FROM educator_index e
-             LEFT JOIN visit_educators ve ON ve.educator_id = e.educator_id
-             LEFT JOIN visit_index v ON v.visit_id = ve.visit_id
-             GROUP BY e.educator_id ORDER BY count(v.visit_id) DESC, e.display_name",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok(EducatorCount {
-                educator_id: parse(r, 0)?,
-                school_id: parse(r, 1)?,
-                display_name: r.get(2)?,
-                training_date: r.get::<_, Option<String>>(3)?.and_then(|d| Day::parse(&d)),
-                visits: r.get(4)?,
-                completed: r.get(5)?,
-            })
-        })?;
-        Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 }

@@ -80,11 +80,8 @@ fn a_damaged_file_is_reported_not_a_crash() {
     match Store::open(&path, &key(7)) {
         Err(e) => assert!(matches!(e, StoreError::Corrupt(_) | StoreError::WrongKey), "{e:?}"),
         Ok(mut store) => {
-            let results = [
-                store.check_integrity().map(|_| ()),
-                store.export_json().map(|_| ()),
-                store.school_counts().map(|_| ()),
-            ];
+            let results =
+                [store.check_integrity().map(|_| ()), store.export_json().map(|_| ()), store.report_data().map(|_| ())];
             assert!(
                 results.iter().any(|r| matches!(r, Err(StoreError::Corrupt(_)))),
                 "damage must be reported: {results:?}"
@@ -110,18 +107,46 @@ fn todays_visits_family_visits_and_counts() {
     let morales = data.families[0].id;
     assert_eq!(store.visits_for_family(morales).unwrap().len(), 2);
 
-    let schools = store.school_counts().unwrap();
-    let lincoln = schools.iter().find(|s| s.name == "Lincoln Elementary").unwrap();
-    assert_eq!(lincoln.families, 5);
-    assert_eq!(lincoln.completed, 2);
-    assert_eq!(lincoln.documented, 1, "one completed visit lacks the partner's confirmation");
-    assert_eq!(lincoln.percent_visited(), 40.0);
+    let chen = data.educators.iter().find(|e| e.display_name == "David Chen").unwrap();
+    assert_eq!(store.visits_for_educator(chen.id).unwrap().len(), 5);
+}
 
-    let educators = store.educator_counts().unwrap();
-    let chen = educators.iter().find(|e| e.display_name == "David Chen").unwrap();
-    assert_eq!(chen.visits, 5);
-    assert_eq!(chen.completed, 2);
-    assert_eq!(store.visits_for_educator(chen.educator_id).unwrap().len(), 5);
+#[test]
+fn report_data_holds_the_records_logs_and_debrief_marks_and_no_notes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, data) = demo_store(&dir);
+    let got = store.report_data().unwrap();
+    let names: Vec<_> = got.schools.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["Lincoln Elementary", "Roosevelt Middle"]);
+    let sorted = |mut v: Vec<String>| {
+        v.sort();
+        v
+    };
+    assert_eq!(
+        sorted(got.educators.iter().map(|e| e.id.to_string()).collect()),
+        sorted(data.educators.iter().map(|e| e.id.to_string()).collect())
+    );
+    assert_eq!(got.families.len(), data.families.len());
+    for family in &data.families {
+        assert!(got.families.contains(family), "{}", family.id);
+    }
+    assert_eq!(got.visits.len(), data.visits.len());
+    for (log, _) in &data.visits {
+        assert!(got.visits.contains(log), "{}", log.plan.id);
+    }
+    let debriefed: Vec<VisitId> =
+        data.visits.iter().filter(|(_, n)| n.debrief_done.is_some()).map(|(l, _)| l.plan.id).collect();
+    assert_eq!(debriefed.len(), 1);
+    assert_eq!(got.debriefed.iter().copied().collect::<Vec<_>>(), debriefed);
+
+    // A debrief marked done on this device is read on the next call.
+    let (other, _) = data
+        .visits
+        .iter()
+        .find(|(l, n)| n.debrief_done.is_none() && l.outcome.status == VisitStatus::Completed)
+        .unwrap();
+    store.mark_debrief_done(other.plan.id, other.plan.educator_ids[0], Timestamp::now()).unwrap();
+    assert!(store.report_data().unwrap().debriefed.contains(&other.plan.id));
 }
 
 #[test]

@@ -93,8 +93,11 @@ fn a_v1_store_file_opens_migrated_with_its_data() {
     assert_eq!(version, homevisit_store::SCHEMA_VERSION);
     assert_eq!(store.visits_on_day(day, offset).unwrap().len(), 3);
     assert_eq!(store.educators().unwrap().len(), data.educators.len());
-    let lincoln = store.school_counts().unwrap().into_iter().find(|s| s.name == "Lincoln Elementary").unwrap();
-    assert_eq!((lincoln.families, lincoln.completed), (5, 2));
+    let report = store.report_data().unwrap();
+    let lincoln = report.schools.iter().find(|s| s.name == "Lincoln Elementary").unwrap().id;
+    assert_eq!(report.families.iter().filter(|f| f.school_id == lincoln).count(), 5);
+    let completed = |v: &&VisitLog| v.plan.school_id == lincoln && v.outcome.status == VisitStatus::Completed;
+    assert_eq!(report.visits.iter().filter(completed).count(), 2);
     // Notes written by the v1 app read with every word, and no "debrief done" mark (v1 had none).
     for (log, notes) in &data.visits {
         let read = store.visit_notes(log.plan.id).unwrap();

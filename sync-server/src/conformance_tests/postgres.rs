@@ -10,13 +10,12 @@ use homevisit_sync::conformance::Harness;
 use homevisit_sync::{DocFailure, SyncDocs};
 use postgres::NoTls;
 
+use crate::pg::test_schema::TestSchema;
 use crate::pg::{PgDocs, Postgres, Sealer};
 
 struct PgStore {
-    admin_url: String,
-    schema: String,
-    /// The relay's URL for this test: its schema first on the search path.
-    url: String,
+    /// Dropped after the client (`Drop` closes it first), so no connection holds the schema.
+    schema: TestSchema,
     sealer: Sealer,
     client: Option<postgres::Client>,
 }
@@ -25,30 +24,14 @@ fn storage(e: postgres::Error) -> DocFailure {
     DocFailure::Storage(Box::new(e))
 }
 
-/// `url` with `-c search_path=<schema>` in its options.
-fn with_search_path(url: &str, schema: &str) -> String {
-    let separator = if url.contains('?') { '&' } else { '?' };
-    format!("{url}{separator}options=-c%20search_path%3D{schema}")
-}
-
 /// A harness on a fresh schema, or `None` (with a notice) when no server is configured.
 fn harness() -> Option<PgStore> {
-    let admin_url = match std::env::var("HOMEVISIT_TEST_POSTGRES") {
-        Ok(url) if !url.is_empty() => url,
-        _ => {
-            eprintln!("skipped: the PostgreSQL conformance run needs HOMEVISIT_TEST_POSTGRES (scripts/with-postgres)");
-            return None;
-        }
-    };
-    let schema = format!("hv_conformance_{}", uuid::Uuid::new_v4().simple());
-    let mut admin = postgres::Client::connect(&admin_url, NoTls).expect("connect to the test PostgreSQL");
-    admin.batch_execute(&format!("CREATE SCHEMA {schema}")).expect("a schema for the test");
-    let url = with_search_path(&admin_url, &schema);
+    let schema = TestSchema::new("hv_conformance", "conformance run")?;
     let key = DbKey::generate().expect("a key");
     // The relay's own setup: its tables, in this schema.
-    drop(Postgres::open(&url, &key, Weak::new()).expect("the relay's PostgreSQL storage opens"));
-    let client = postgres::Client::connect(&url, NoTls).expect("connect");
-    Some(PgStore { admin_url, schema, url, sealer: Sealer::new(key.as_bytes()), client: Some(client) })
+    drop(Postgres::open(&schema.url, &key, Weak::new()).expect("the relay's PostgreSQL storage opens"));
+    let client = postgres::Client::connect(&schema.url, NoTls).expect("connect");
+    Some(PgStore { schema, sealer: Sealer::new(key.as_bytes()), client: Some(client) })
 }
 
 impl Harness for PgStore {
@@ -60,16 +43,13 @@ impl Harness for PgStore {
 
     fn reopen(&mut self) {
         drop(self.client.take());
-        self.client = Some(postgres::Client::connect(&self.url, NoTls).expect("reconnect"));
+        self.client = Some(postgres::Client::connect(&self.schema.url, NoTls).expect("reconnect"));
     }
 }
 
 impl Drop for PgStore {
     fn drop(&mut self) {
         drop(self.client.take());
-        if let Ok(mut admin) = postgres::Client::connect(&self.admin_url, NoTls) {
-            let _ = admin.batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.schema));
-        }
     }
 }
 

@@ -25,6 +25,26 @@ impl From<crate::pg::pool::PoolError> for AccessError {
     }
 }
 
+/// An invite's stored columns: school id, role, educator id.
+pub(crate) type InviteColumns = (String, String, Option<String>);
+
+/// Marks an unused, unexpired invite used in `tx` and returns its columns, or `BadInvite`. Marking
+/// and reading are one statement: two instances racing on one code cannot both succeed; an
+/// expired one is left as it is. The caller commits only if it takes what the invite is for:
+/// anything else rolls back and the invite stays unused. Devices' enrollment and dashboard
+/// accounts both use it; `code_hash` is `invite_hash`'s, computed before a connection was taken.
+pub(crate) fn take_invite(tx: &mut postgres::Transaction<'_>, code_hash: &[u8]) -> Result<InviteColumns, AccessError> {
+    let row = tx
+        .query_opt(
+            "UPDATE invites SET used_at = now()
+             WHERE code_hash = $1 AND used_at IS NULL AND expires_at > now()
+             RETURNING school_id, role, educator_id",
+            &[&code_hash],
+        )?
+        .ok_or(AccessError::BadInvite)?;
+    Ok((row.get(0), row.get(1), row.get(2)))
+}
+
 pub(crate) struct PgAccess {
     pub(crate) pool: Arc<Pool>,
 }
@@ -60,17 +80,7 @@ impl AccessStore for PgAccess {
         let device_id = new_device_id();
         self.pool.run(|c| {
             let mut tx = c.transaction()?;
-            // Marking the invite used and reading it in one statement: two instances racing on
-            // one code cannot both succeed. An expired one is left as it is, refused.
-            let row = tx
-                .query_opt(
-                    "UPDATE invites SET used_at = now()
-                     WHERE code_hash = $1 AND used_at IS NULL AND expires_at > now()
-                     RETURNING school_id, role, educator_id",
-                    &[&code_hash],
-                )?
-                .ok_or(AccessError::BadInvite)?;
-            let (school, role, educator): (String, String, Option<String>) = (row.get(0), row.get(1), row.get(2));
+            let (school, role, educator) = take_invite(&mut tx, &code_hash)?;
             // An invite that does not parse enrolls nothing (the transaction rolls back).
             let device = Device::enrolled(device_id.clone(), &school, &role, educator.as_deref())?;
             tx.execute(

@@ -12,10 +12,13 @@
 mod access;
 mod attestations;
 mod audit;
+mod dashboard;
 mod deletion;
 mod docs;
 mod pool;
 mod seal;
+#[cfg(test)]
+pub(crate) mod test_schema;
 
 use std::sync::{Arc, Weak};
 use std::time::Duration;
@@ -34,6 +37,7 @@ use crate::live::{Announcement, Announcer, payload};
 use crate::request_run::RequestRun;
 use access::PgAccess;
 use audit::PgAudit;
+use dashboard::PgDashboard;
 pub(crate) use docs::PgDocs;
 use pool::Pool;
 pub(crate) use seal::Sealer;
@@ -41,7 +45,10 @@ pub(crate) use seal::Sealer;
 const SCHEMA: &str = include_str!("schema.sql");
 /// 2: scopes recomputed from checked content under each document's own id; visit contributors.
 /// 3: each document's family recorded (recomputed), deletion receipts and tombstones, settings.
-const SCHEMA_VERSION: i32 = 3;
+/// 4: the dashboard's accounts, sessions and stipend marks (new tables only: nothing recomputed).
+const SCHEMA_VERSION: i32 = 4;
+/// The last version whose upgrade recomputes every document's scope and family.
+const RECOMPUTED_AT: i32 = 3;
 /// Any constant shared by all instances: serializes schema setup.
 const SCHEMA_LOCK: i64 = 0x686f_6d65_7669_7369; // "homevisi"
 const CHANNEL: &str = "homevisit_changes";
@@ -63,6 +70,7 @@ pub struct Postgres {
     sealer: Sealer,
     access: PgAccess,
     audit: PgAudit,
+    dashboard: PgDashboard,
     /// This instance's name in notifications, so it does not wake itself twice.
     instance: String,
 }
@@ -106,7 +114,9 @@ impl Postgres {
                     )));
                 }
                 Some(v) if v < SCHEMA_VERSION => {
-                    docs::recompute_scopes(&mut tx, &sealer)?;
+                    if v < RECOMPUTED_AT {
+                        docs::recompute_scopes(&mut tx, &sealer)?;
+                    }
                     tx.execute("UPDATE hv_schema SET version = $1", &[&SCHEMA_VERSION])?;
                 }
                 Some(_) => {}
@@ -132,6 +142,7 @@ impl Postgres {
         Ok(Self {
             access: PgAccess { pool: pool.clone() },
             audit: PgAudit { pool: pool.clone() },
+            dashboard: PgDashboard { pool: pool.clone() },
             pool,
             sealer,
             instance,
@@ -257,7 +268,7 @@ impl Backend for Postgres {
     }
 
     fn dashboard(&self) -> &dyn crate::dashboard_store::DashboardStore {
-        todo!("postgres dashboard store")
+        &self.dashboard
     }
 
     fn family_documents(&self, family: homevisit_model::FamilyId) -> Result<Vec<DocId>, RelayError> {

@@ -128,3 +128,35 @@ CREATE TABLE IF NOT EXISTS family_declines (
     lifted_by   text,
     PRIMARY KEY (family_id, visit_id)
 );
+
+-- Schema version 4 (issue 13: the coordinators' dashboard). Accounts made from a coordinator's or
+-- district administrator's invite (username lowercase; the password as an argon2id PHC string,
+-- never the password), failed sign-ins and the lock (Unix ms), sessions (only the SHA-256 of the
+-- cookie's token; Unix ms), and the stipends a coordinator marked paid per school and pay period.
+CREATE TABLE IF NOT EXISTS dashboard_accounts (
+    id              text PRIMARY KEY,
+    username        text NOT NULL UNIQUE,
+    school_id       text NOT NULL,
+    role            text NOT NULL,
+    password_hash   text NOT NULL,
+    failed_sign_ins bigint NOT NULL DEFAULT 0,
+    locked_until    bigint,
+    created_at      timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS dashboard_sessions (
+    token_hash       bytea PRIMARY KEY,
+    account_id       text NOT NULL,
+    csrf_token       text NOT NULL,
+    created          bigint NOT NULL,
+    expires          bigint NOT NULL,
+    absolute_expires bigint NOT NULL
+);
+CREATE INDEX IF NOT EXISTS dashboard_sessions_account ON dashboard_sessions (account_id);
+CREATE TABLE IF NOT EXISTS stipend_paid (
+    school_id   text NOT NULL,
+    period      text NOT NULL,
+    educator_id text NOT NULL,
+    paid_by     text NOT NULL,
+    paid_at     bigint NOT NULL,
+    PRIMARY KEY (school_id, period, educator_id)
+);

@@ -1,0 +1,66 @@
+//! Cross-site request forgery defences: every POST must come from the dashboard's own pages
+//! (`Origin` the relay's own host, `Sec-Fetch-Site` same-origin where the browser sends them) and
+//! carry the right token (the session's synchronizer token, or for sign-in and set-up the
+//! pre-session double-submit cookie's), compared in constant time.
+
+use axum::http::{HeaderMap, header};
+use subtle::ConstantTimeEq;
+
+/// Whether `given` is the `expected` token (constant time in their contents; an empty expected
+/// token matches nothing).
+pub fn tokens_match(given: &str, expected: &str) -> bool {
+    !expected.is_empty() && given.len() == expected.len() && bool::from(given.as_bytes().ct_eq(expected.as_bytes()))
+}
+
+/// Whether a POST's headers say it came from a page of this relay: `Sec-Fetch-Site`, when sent,
+/// is `same-origin`; `Origin`, when sent, is `http(s)://` + the request's own `Host`. (A client that
+/// sends neither, not a browser, still needs the token.)
+pub fn same_origin(headers: &HeaderMap) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site")
+        && site.as_bytes() != b"same-origin"
+    {
+        return false;
+    }
+    let Some(origin) = headers.get(header::ORIGIN) else { return true };
+    let (Ok(origin), Some(host)) = (origin.to_str(), headers.get(header::HOST).and_then(|h| h.to_str().ok())) else {
+        return false;
+    };
+    let authority = origin.strip_prefix("https://").or_else(|| origin.strip_prefix("http://"));
+    authority.is_some_and(|a| a.eq_ignore_ascii_case(host))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn tokens_must_be_equal_and_non_empty() {
+        assert!(tokens_match("abc123", "abc123"));
+        assert!(!tokens_match("abc124", "abc123"));
+        assert!(!tokens_match("abc12", "abc123"));
+        assert!(!tokens_match("", ""));
+    }
+
+    #[test]
+    fn only_the_relays_own_origin_may_post() {
+        let host = ("host", "127.0.0.1:8080");
+        assert!(same_origin(&headers(&[host])));
+        assert!(same_origin(&headers(&[host, ("origin", "http://127.0.0.1:8080"), ("sec-fetch-site", "same-origin")])));
+        assert!(same_origin(&headers(&[("host", "relay.example.org"), ("origin", "https://relay.example.org")])));
+        assert!(!same_origin(&headers(&[host, ("origin", "http://evil.example")])));
+        assert!(!same_origin(&headers(&[host, ("origin", "null")])));
+        assert!(!same_origin(&headers(&[host, ("origin", "http://127.0.0.1:8080.evil.example")])));
+        assert!(!same_origin(&headers(&[("origin", "http://127.0.0.1:8080")])), "no Host to compare with");
+        assert!(!same_origin(&headers(&[host, ("sec-fetch-site", "cross-site")])));
+        assert!(!same_origin(&headers(&[host, ("sec-fetch-site", "same-site")])));
+    }
+}
