@@ -24,12 +24,23 @@ export async function newContext(browser, options = {}) {
   return context;
 }
 
-/** Fills the sign-in form on `page` and submits it; resolves once the next page has loaded. */
+/**
+ * Fills the sign-in form on `page` and submits it; resolves once the next page has loaded. A
+ * refused sign-in throws with what the browser sent and what the relay answered.
+ */
 export async function signIn(page, relay, { username, password }) {
-  await page.goto(`${relay.origin}/dashboard/sign-in`);
+  const form = await page.goto(`${relay.origin}/dashboard/sign-in`);
   await page.fill('input[name=username]', username);
   await page.fill('input[name=password]', password);
+  const posted = page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith('/dashboard/sign-in'));
   await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+  if (pathOf(page) === '/dashboard/sign-in') {
+    const request = await posted;
+    const response = await request.response();
+    throw new Error(`sign-in as ${username} refused: status ${response?.status()}; the browser sent Origin: ` +
+      `${(await request.allHeaders()).origin}, the sign-in page had Referrer-Policy: ` +
+      `${form?.headers()['referrer-policy']}; the page says: ${(await page.textContent('main'))?.trim()}`);
+  }
 }
 
 /** The URL's path on the relay. */

@@ -26,10 +26,23 @@ function waitForLines(state, predicate, ms, what) {
   });
 }
 
+const SIGN_IN = /^ {2}sign in as (\S+) with password (\S+)\s*$/;
+const ROLE = /^ {4}(\w+) of school ([0-9a-f-]{36})\s*$/;
+
+/** The dashboard accounts the relay printed: { username, password, role, school }. */
+function accountsIn(lines) {
+  return lines.flatMap((line, i) => {
+    const m = SIGN_IN.exec(line);
+    if (!m) return [];
+    const role = ROLE.exec(lines[i + 1] ?? '');
+    return [{ username: m[1], password: m[2], role: role?.[1], school: role?.[2] }];
+  });
+}
+
 /**
  * Starts a demo relay. `env` adds to the environment (e.g. the dashboard's idle expiry).
- * Returns { url, origin, dashboardUrl, invites: [{name, role, code}], coordinator: {username,
- * password}, data, relayCli(args), stop() }.
+ * Returns { url, origin, dashboardUrl, invites: [{name, role, code}], accounts and coordinator
+ * ({username, password, role, school}), data, relayCli(args), stop() }.
  */
 export async function startRelay({ env = {} } = {}) {
   const data = mkdtempSync(path.join(os.tmpdir(), 'homevisit-e2e-relay-'));
@@ -70,8 +83,11 @@ export async function startRelay({ env = {} } = {}) {
   };
 
   try {
-    const signIn = /^ {2}sign in as (\S+) with password (\S+)\s*$/;
-    await waitForLines(state, (lines) => lines.some((l) => signIn.test(l)), 30000, 'dashboard sign-in line');
+    // "  sign in as USERNAME with password PASSWORD", then "    ROLE of school SCHOOL_ID": the
+    // demo's coordinator first, then a district administrator.
+    await waitForLines(state, (lines) => lines.some((l) => SIGN_IN.test(l)), 30000, 'dashboard sign-in line');
+    await waitForLines(state, (lines) => accountsIn(lines).some((a) => a.role === 'coordinator'), 5000, 'coordinator\'s role line')
+      .catch(() => {}); // an older relay names no role: its first account is the coordinator
     const listening = state.lines.map((l) => /^homevisit relay listening on (http:\/\/127\.0\.0\.1:\d+)\s*$/.exec(l)).find(Boolean);
     if (!listening) throw new Error(`no address line:\n${state.lines.join('\n')}`);
     const dashboard = state.lines.map((l) => /^dashboard: (http:\/\/\S+\/dashboard)\s*$/.exec(l)).find(Boolean);
@@ -80,14 +96,16 @@ export async function startRelay({ env = {} } = {}) {
       .map((l) => /^ {2}(\S.*?)\s+\((\w+)\s*\)\s+([0-9a-zA-Z]+)\s*$/.exec(l))
       .filter(Boolean)
       .map(([, name, role, code]) => ({ name, role, code }));
-    const [, username, password] = state.lines.map((l) => signIn.exec(l)).find(Boolean);
+    const accounts = accountsIn(state.lines);
+    const coordinator = accounts.find((a) => a.role === 'coordinator') ?? accounts[0];
     const url = listening[1];
     return {
       url,
       origin: new URL(url).origin,
       dashboardUrl: dashboard[1],
       invites,
-      coordinator: { username, password },
+      coordinator,
+      accounts,
       data,
       /** Runs `homevisit-relay --data DATA ...args`; resolves to its stdout. */
       relayCli: async (args) => (await run(paths.relay, ['--data', data, ...args], { timeout: 30000, maxBuffer: 1 << 24 })).stdout,

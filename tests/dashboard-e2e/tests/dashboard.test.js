@@ -105,6 +105,7 @@ describe('the dashboard on the demo district', () => {
 
   test('the coordinator signs in and finds the visit in the visit log', async () => {
     assert.ok(visitId, 'the phones recorded a visit');
+    assert.deepEqual([relay.coordinator.role, relay.coordinator.school], ['coordinator', A.id], 'the demo\'s first school\'s coordinator');
     await signIn(page, relay, relay.coordinator);
     assert.equal(pathOf(page), '/dashboard/overview');
     assert.equal((await page.textContent('[data-test=signed-in-as]')).trim(), relay.coordinator.username);
@@ -346,6 +347,7 @@ describe('the dashboard on the demo district', () => {
         }
       };
       assert.equal(await replay(), '/dashboard/overview', 'the cookie works before sign-out');
+      await p.goto(`${relay.origin}/dashboard/visits`);
       await Promise.all([p.waitForNavigation(), p.locator('form[data-test=sign-out] [type=submit]').click()]);
       assert.equal(pathOf(p), '/dashboard/sign-in');
       assert.equal(await replay(), '/dashboard/sign-in', 'the old cookie no longer works');
