@@ -113,6 +113,15 @@ describe('the dashboard on the demo district', () => {
     await page.goto(`${relay.origin}/dashboard/visits`);
     const row = page.locator(`table[data-test=visits] tr[data-visit="${visitId}"]`);
     await row.waitFor();
+    // The filters (educator, status, visit number) keep it; another status leaves it out.
+    const filtered = async (query) => {
+      await page.goto(`${relay.origin}/dashboard/visits?${query}`);
+      await page.locator('table[data-test=visits], form[data-test=visit-filter]').first().waitFor();
+      return page.locator(`tr[data-visit="${visitId}"]`).count();
+    };
+    assert.equal(await filtered(`educator=${okafor.id}&status=completed&visit_number=1`), 1);
+    assert.equal(await filtered(`educator=${okafor.id}&status=planned`), 0);
+    await page.goto(`${relay.origin}/dashboard/visits`);
     const link = row.locator('td, th').first().locator('a');
     assert.equal(await link.getAttribute('href'), `/dashboard/visits/${visitId}`);
     await Promise.all([page.waitForNavigation(), link.click()]);
@@ -178,6 +187,12 @@ describe('the dashboard on the demo district', () => {
     const after = await downloadStipends();
     assert.equal(paidOf(after, rivera), 'yes');
     assert.equal(paidOf(after, okafor), 'no');
+
+    // The operator's export command computes the same files, paid mark included.
+    const span = ['--school', A.id, '--from', period.get('from'), '--to', period.get('to')];
+    const exported = parseCsvObjects(await relay.relayCli(['export', 'stipends', ...span]));
+    assert.deepEqual(exported, { header: after.header, records: after.records });
+    assert.deepEqual(parseCsvObjects(await relay.relayCli(['export', 'visits', ...span])), log);
   });
 
   test('CSRF: a post without the token or with a wrong one is refused and changes nothing', async () => {
@@ -319,6 +334,34 @@ describe('the dashboard on the demo district', () => {
     await shoot('overview', '', 390, 844, 'es'); // the language cookie holds
     await shoot('overview', '?lang=en', 1280, 800, 'en');
     console.log(`screenshots:\n${shots.map((f) => `  ${path.relative(paths.root, f)}`).join('\n')}`);
+  });
+
+  test('the district administrator sees both schools\' figures, each as its roster and visit log say', async () => {
+    const admin = relay.accounts.find((a) => a.role === 'district_admin');
+    assert.ok(admin, `the demo prints a district administrator's sign-in: ${JSON.stringify(relay.accounts.map((a) => a.role))}`);
+    const other = await newContext(browser);
+    try {
+      const p = await other.newPage();
+      await signIn(p, relay, admin);
+      const res = await p.request.get(`${relay.origin}/dashboard/exports/visits.csv`);
+      assert.equal(res.status(), 200);
+      const completed = completedVisits(parseCsvObjects(await res.text()));
+      await p.goto(`${relay.origin}/dashboard/overview`);
+      for (const school of district) {
+        const theirs = completed.filter((r) => r.school_id === school.id);
+        const visited = new Set(theirs.map((r) => r.family_id));
+        const visiting = new Set(theirs.flatMap(educatorIdsOf));
+        const el = (kind) => p.locator(`[data-test=${kind}][data-school="${school.id}"]`);
+        const ratio = async (kind) => [Number(await el(kind).getAttribute('data-part')), Number(await el(kind).getAttribute('data-whole'))];
+        assert.deepEqual(await ratio('reach'), [
+          school.families.filter((f) => visited.has(f.id)).reduce((n, f) => n + f.students.length, 0),
+          school.students.length,
+        ], school.name);
+        assert.deepEqual(await ratio('staff'), [school.educators.filter((e) => visiting.has(e.id)).length, school.educators.length], school.name);
+      }
+    } finally {
+      await other.close();
+    }
   });
 
   test('sign-out ends the session: its cookie, replayed, no longer works', async () => {
