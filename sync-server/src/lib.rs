@@ -5,7 +5,8 @@
 //! Endpoints: `GET /healthz`; `POST /v1/enroll` (JSON `{"invite": ".."}` -> `{"device_id", "token", "role",
 //! "school_id", "educator_id"?}`);
 //! `POST /v1/sync` (bearer token; body and answer are `homevisit_protocol::SyncBatch`; a revoked
-//! device's token is answered 403 `{"error":"revoked"}`, an unknown one 401).
+//! device's token is answered 403 `{"error":"revoked"}`, an unknown one 401); `/dashboard/...`:
+//! the coordinators' web dashboard ([`dashboard`]).
 //! Serve it behind TLS (a reverse proxy, or a load balancer): devices refuse plain HTTP to anything
 //! but loopback.
 

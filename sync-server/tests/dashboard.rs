@@ -16,6 +16,7 @@ use homevisit_relay::demo::DemoInvite;
 use homevisit_relay::{Config, Relay, RunningRelay, start};
 use reqwest::StatusCode;
 use reqwest::header::{self, HeaderMap};
+use sha2::Digest;
 
 const PASSWORD: &str = "a long enough password";
 const COORDINATOR: &str = "coord.lincoln";
@@ -323,6 +324,10 @@ async fn posts_without_the_right_token_or_from_another_site_are_refused_and_chan
     assert_eq!(post(mark(other_token.clone()), vec![]).await.status, 403);
     assert_eq!(post(mark(token.clone()), vec![("origin", "http://evil.example".into())]).await.status, 403);
     assert_eq!(post(mark(token.clone()), vec![("sec-fetch-site", "cross-site".into())]).await.status, 403);
+    // A body that is not a form carries no token.
+    let json = d.http.post(d.url("/dashboard/stipends/paid")).header(header::COOKIE, &mine);
+    let json = json.header(header::CONTENT_TYPE, "application/json").body(format!(r#"{{"csrf":"{token}"}}"#));
+    assert_eq!(json.send().await.unwrap().status(), 403);
     assert!(!paid_in_csv().await, "a refused POST changed nothing");
     // Sign-out and sign-in need their tokens too.
     assert_eq!(d.post("/dashboard/sign-out", &mine, &[("csrf", &other_token)], &[]).await.status, 403);
@@ -354,6 +359,12 @@ async fn sessions_expire_when_idle_and_end_at_sign_out() {
     let cookie = d.sign_in(COORDINATOR).await;
     assert_eq!(d.get("/dashboard/overview", &cookie).await.status, 200);
     tokio::time::sleep(Duration::from_millis(1300)).await;
+    // The next sign-in forgets expired sessions, even one never presented again.
+    let token = cookie.strip_prefix("hv_session=").unwrap();
+    let hash: [u8; 32] = sha2::Sha256::digest(token.as_bytes()).into();
+    assert!(d.relay().dashboard().session(&hash).unwrap().is_some());
+    d.sign_in(ADMIN).await;
+    assert!(d.relay().dashboard().session(&hash).unwrap().is_none(), "the expired session was deleted");
     let expired = d.get("/dashboard/overview", &cookie).await;
     assert_eq!((expired.status.as_u16(), expired.location()), (303, "/dashboard/sign-in"));
 

@@ -365,7 +365,7 @@ fn run(cli: Cli) -> Res {
         }
         Command::Report(args) => {
             let (from, to) = report_days(&args)?;
-            let report = Report::of(&ctx.store.report_data().map_err(err)?, from, to);
+            let report = Report::of(&ctx.store.report_data().map_err(err)?, from, to)?;
             if ctx.json {
                 println!("{}", serde_json::to_string_pretty(&report).map_err(err)?);
             } else {
@@ -506,7 +506,7 @@ fn demo(ctx: &mut Ctx) -> Res {
     ctx.print_visits(&ctx.store.visits_today().map_err(err)?)?;
     println!();
     let (from, to) = report_days(&ReportArgs { from: None, to: None })?;
-    output::report(&Report::of(&ctx.store.report_data().map_err(err)?, from, to));
+    output::report(&Report::of(&ctx.store.report_data().map_err(err)?, from, to)?);
     println!(
         "\nNot yet synced: {} documents (no relay configured yet)",
         ctx.store.unsynced_count(&homevisit_store::PeerId::RELAY).map_err(err)?

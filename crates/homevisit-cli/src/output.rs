@@ -89,14 +89,15 @@ pub struct Report {
 
 impl Report {
     /// The report over `from` to `to` (both included) in this machine's time zone.
-    pub fn of(data: &ReportData, from: NaiveDate, to: NaiveDate) -> Report {
-        let period = Period::days(Day(from), Day(to), *Local::now().offset());
-        Report {
+    pub fn of(data: &ReportData, from: NaiveDate, to: NaiveDate) -> Result<Report, String> {
+        let period = Period::try_days(Day(from), Day(to), *Local::now().offset())
+            .ok_or_else(|| format!("{from} to {to} is not a span of days on the calendar"))?;
+        Ok(Report {
             from: Day(from),
             to: Day(to),
             schools: school_summaries(data, &period),
             educators: educator_visits(data, &period),
-        }
+        })
     }
 }
 

@@ -69,11 +69,8 @@ pub(crate) fn report_period(from_day: &str, to_day: &str) -> Result<Period, Home
     if from > to {
         return Err(HomevisitError::invalid("the first day is after the last day"));
     }
-    // The last day's end must be a representable instant (chrono's calendar ends in year 262143).
-    if to.0.succ_opt().is_none() {
-        return Err(HomevisitError::invalid("the last day is out of range"));
-    }
-    Ok(Period::days(from, to, FixedOffset::east_opt(0).expect("UTC is an offset")))
+    let utc = FixedOffset::east_opt(0).expect("UTC is an offset");
+    Period::try_days(from, to, utc).ok_or_else(|| HomevisitError::invalid("the days are out of range"))
 }
 
 impl CoordinatorReport {

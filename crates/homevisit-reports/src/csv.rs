@@ -150,6 +150,26 @@ mod tests {
         assert!(csv.contains("\"'@Garcia, \"\"Lopez\"\"\nfamily\""), "quotes doubled inside a quoted field");
     }
 
+    proptest::proptest! {
+        /// Whatever a name holds (quotes, commas, line breaks, formula leads), it reads back as
+        /// written, behind a `'` when a spreadsheet would run it, in its own field.
+        #[test]
+        fn any_name_reads_back_in_its_own_field(name in "\\PC*", other in "[=+@\t\r-]?[a-z,\"\n ]{0,8}") {
+            let mut r = Roster::default();
+            let s = r.school("Lincoln");
+            let a = r.educator(s, &other, Some("2026-08-01"));
+            let b = r.educator(s, "Ben", Some("2026-08-01"));
+            let f = r.family(s, &name, &[(Grade::K, &[])]);
+            r.completed(f, &[a, b], "2026-09-10T16:00:00Z");
+            let csv = visit_log_csv(&visit_rows(&r.data, &VisitFilter::default()));
+            let rows: Vec<_> = ::csv::Reader::from_reader(csv.as_bytes()).records().map(|r| r.unwrap()).collect();
+            proptest::prop_assert_eq!(rows.len(), 1);
+            proptest::prop_assert_eq!(rows[0].len(), VISIT_LOG_HEADER.split(',').count());
+            proptest::prop_assert_eq!(rows[0][3].to_string(), guard(&name).into_owned());
+            proptest::prop_assert_eq!(rows[0][5].to_string(), guard(&format!("{other}; Ben")).into_owned());
+        }
+    }
+
     #[test]
     fn every_formula_lead_is_guarded_and_nothing_else() {
         for lead in ["=", "+", "-", "@", "\t", "\r"] {

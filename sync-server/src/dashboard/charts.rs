@@ -25,7 +25,8 @@ const ROW: f64 = 28.0;
 
 /// Horizontal bars from 0 to `max` (at least the largest value and the threshold).
 pub fn bar_chart(id: &str, title: &str, bars: &[Bar], max: f64, threshold: Option<&Threshold>) -> Markup {
-    let top = if threshold.is_some() { 18.0 } else { 4.0 };
+    // Room above the bars for the threshold's label (drawn larger on a phone).
+    let top = if threshold.is_some() { 28.0 } else { 4.0 };
     let height = top + ROW * bars.len().max(1) as f64 + 4.0;
     let max = bars.iter().map(|b| b.value).chain(threshold.map(|t| t.value)).fold(max, f64::max).max(f64::MIN_POSITIVE);
     let plot = WIDTH - LABEL_WIDTH - VALUE_WIDTH;
@@ -43,7 +44,7 @@ pub fn bar_chart(id: &str, title: &str, bars: &[Bar], max: f64, threshold: Optio
             }
             @if let Some(t) = threshold {
                 line x1=(fmt(x(t.value))) x2=(fmt(x(t.value))) y1=(top - 4.0) y2=(height) class="chart-threshold" {}
-                text x=(fmt(x(t.value))) y="12" text-anchor="middle" class="chart-threshold-label" { (t.label) }
+                text x=(fmt(x(t.value))) y="20" text-anchor="middle" class="chart-threshold-label" { (t.label) }
             }
         }
     }
@@ -51,7 +52,7 @@ pub fn bar_chart(id: &str, title: &str, bars: &[Bar], max: f64, threshold: Optio
 
 /// A line through `points` (label, value in 0..=`max`), with an optional threshold line.
 pub fn trend_chart(id: &str, title: &str, points: &[(String, f64)], max: f64, threshold: Option<&Threshold>) -> Markup {
-    let (height, left, right, top, bottom) = (240.0, 48.0, 16.0, 16.0, 36.0);
+    let (height, left, right, top, bottom) = (240.0, 48.0, 40.0, 16.0, 36.0);
     let max = points.iter().map(|p| p.1).chain(threshold.map(|t| t.value)).fold(max, f64::max).max(f64::MIN_POSITIVE);
     let plot_w = WIDTH - left - right;
     let plot_h = height - top - bottom;
@@ -59,6 +60,8 @@ pub fn trend_chart(id: &str, title: &str, points: &[(String, f64)], max: f64, th
     let x = |i: usize| left + step * i as f64;
     let y = |v: f64| top + plot_h * (1.0 - v.clamp(0.0, max) / max);
     let line: Vec<String> = points.iter().enumerate().map(|(i, p)| format!("{},{}", fmt(x(i)), fmt(y(p.1)))).collect();
+    // At most six labels along the axis (every month of a year would collide on a phone).
+    let every = points.len().div_ceil(6).max(1);
     let title_id = format!("{id}-title");
     html! {
         svg id=(id) class="chart" viewBox=(format!("0 0 {WIDTH} {height}")) role="img" aria-labelledby=(title_id)
@@ -75,7 +78,9 @@ pub fn trend_chart(id: &str, title: &str, points: &[(String, f64)], max: f64, th
             polyline points=(line.join(" ")) class="chart-line" {}
             @for (i, p) in points.iter().enumerate() {
                 circle cx=(fmt(x(i))) cy=(fmt(y(p.1))) r="3" class="chart-point" {}
-                text x=(fmt(x(i))) y=(height - 14.0) text-anchor="middle" class="chart-label" { (p.0) }
+                @if i % every == 0 || i + 1 == points.len() {
+                    text x=(fmt(x(i))) y=(height - 14.0) text-anchor="middle" class="chart-label" { (p.0) }
+                }
             }
         }
     }
@@ -89,7 +94,7 @@ fn fmt(v: f64) -> String {
 
 /// A label short enough for the chart's label column (the table beside it has it whole).
 fn clip(label: &str) -> String {
-    const MAX: usize = 26;
+    const MAX: usize = 20;
     if label.chars().count() <= MAX {
         return label.to_string();
     }
@@ -115,7 +120,7 @@ mod tests {
         let svg = bar_chart("reach", "Reach & more", &bars(), 0.0, Some(&t)).into_string();
         assert!(
             svg.starts_with(
-                r#"<svg id="reach" class="chart" viewBox="0 0 640 78" role="img" aria-labelledby="reach-title""#
+                r#"<svg id="reach" class="chart" viewBox="0 0 640 88" role="img" aria-labelledby="reach-title""#
             ),
             "{svg}"
         );
@@ -133,8 +138,16 @@ mod tests {
         let points = vec![("2026-09".to_string(), 2.0), ("2026-10".to_string(), 8.0), ("2026-11".to_string(), 12.0)];
         let svg = trend_chart("trend", "Trend", &points, 10.0, None).into_string();
         assert_eq!(svg.matches("<circle").count(), 3);
-        // The top is the largest value (12): 2 and 8 of 12 over a plot 188 high from y = 16.
-        assert!(svg.contains(r#"points="48,172.7 336,78.7 624,16""#), "{svg}");
+        // The top is the largest value (12): 2 and 8 of 12 over a plot 188 high from y = 16; the
+        // points 276 apart across a plot 552 wide.
+        assert!(svg.contains(r#"points="48,172.7 324,78.7 600,16""#), "{svg}");
+        assert!(svg.contains(">2026-09<") && svg.contains(">2026-10<") && svg.contains(">2026-11<"));
+        // A year of months: every second labelled, and the last.
+        let year: Vec<_> = (1..=12).map(|m| (format!("2026-{m:02}"), f64::from(m))).collect();
+        let svg = trend_chart("year", "Year", &year, 10.0, None).into_string();
+        assert_eq!(svg.matches("<circle").count(), 12);
+        assert!(svg.contains(">2026-01<") && !svg.contains(">2026-02<") && svg.contains(">2026-03<"), "{svg}");
+        assert!(svg.contains(">2026-11<") && svg.contains(">2026-12<"), "{svg}");
         let empty = trend_chart("t", "T", &[], 0.0, None).into_string();
         assert!(empty.contains(r#"points="""#) && !empty.contains("NaN"), "{empty}");
         let no_bars = bar_chart("b", "B", &[], 0.0, None).into_string();

@@ -13,15 +13,20 @@ pub fn tokens_match(given: &str, expected: &str) -> bool {
 }
 
 /// Whether a POST's headers say it came from a page of this relay: `Sec-Fetch-Site`, when sent,
-/// is `same-origin`; `Origin`, when sent, is `http(s)://` + the request's own `Host`. (A client that
-/// sends neither, not a browser, still needs the token.)
+/// is `same-origin`; `Origin`, when sent, is `http(s)://` + the request's own `Host`, or `null`
+/// with `Sec-Fetch-Site: same-origin` (a browser sends `Origin: null` from a page whose
+/// `Referrer-Policy` is `no-referrer`, as the dashboard's are). A client that sends neither, not a
+/// browser, still needs the token.
 pub fn same_origin(headers: &HeaderMap) -> bool {
-    if let Some(site) = headers.get("sec-fetch-site")
-        && site.as_bytes() != b"same-origin"
-    {
-        return false;
-    }
+    let same_origin_fetch = match headers.get("sec-fetch-site") {
+        Some(site) if site.as_bytes() != b"same-origin" => return false,
+        Some(_) => true,
+        None => false,
+    };
     let Some(origin) = headers.get(header::ORIGIN) else { return true };
+    if origin.as_bytes() == b"null" {
+        return same_origin_fetch;
+    }
     let (Ok(origin), Some(host)) = (origin.to_str(), headers.get(header::HOST).and_then(|h| h.to_str().ok())) else {
         return false;
     };
@@ -58,6 +63,9 @@ mod tests {
         assert!(same_origin(&headers(&[("host", "relay.example.org"), ("origin", "https://relay.example.org")])));
         assert!(!same_origin(&headers(&[host, ("origin", "http://evil.example")])));
         assert!(!same_origin(&headers(&[host, ("origin", "null")])));
+        assert!(!same_origin(&headers(&[host, ("origin", "null"), ("sec-fetch-site", "cross-site")])));
+        // What a browser sends from a dashboard page (`Referrer-Policy: no-referrer`).
+        assert!(same_origin(&headers(&[host, ("origin", "null"), ("sec-fetch-site", "same-origin")])));
         assert!(!same_origin(&headers(&[host, ("origin", "http://127.0.0.1:8080.evil.example")])));
         assert!(!same_origin(&headers(&[("origin", "http://127.0.0.1:8080")])), "no Host to compare with");
         assert!(!same_origin(&headers(&[host, ("sec-fetch-site", "cross-site")])));

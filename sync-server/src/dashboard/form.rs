@@ -1,5 +1,6 @@
 //! A dashboard form's body: `application/x-www-form-urlencoded`, at most 8 KB, read within the
-//! relay's body timeout.
+//! relay's body timeout. Any other body cannot carry a form's CSRF token: refused as
+//! [`Failure::Forbidden`], as a form without one is.
 
 use axum::body::Body;
 use axum::http::{HeaderMap, header};
@@ -20,7 +21,7 @@ impl Form {
             .and_then(|v| v.split(';').next())
             .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"));
         if !is_form {
-            return Err(Failure::UnsupportedMedia);
+            return Err(Failure::Forbidden);
         }
         let bytes = tokio::time::timeout(timeout, axum::body::to_bytes(body, MAX_FORM_BYTES))
             .await
@@ -52,7 +53,7 @@ mod tests {
     async fn only_small_url_encoded_forms_are_read() {
         let mut headers = HeaderMap::new();
         let t = std::time::Duration::from_secs(5);
-        assert!(matches!(Form::read(&headers, Body::from("a=1"), t).await, Err(Failure::UnsupportedMedia)));
+        assert!(matches!(Form::read(&headers, Body::from("a=1"), t).await, Err(Failure::Forbidden)));
         headers
             .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/x-www-form-urlencoded; charset=UTF-8"));
         let form = Form::read(&headers, Body::from("username=ana%40x&password=a+b&username=second"), t).await.unwrap();
@@ -60,6 +61,6 @@ mod tests {
         let big = "a=".to_string() + &"x".repeat(MAX_FORM_BYTES);
         assert!(matches!(Form::read(&headers, Body::from(big), t).await, Err(Failure::TooLarge)));
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("multipart/form-data; boundary=x"));
-        assert!(matches!(Form::read(&headers, Body::from("a=1"), t).await, Err(Failure::UnsupportedMedia)));
+        assert!(matches!(Form::read(&headers, Body::from("a=1"), t).await, Err(Failure::Forbidden)));
     }
 }

@@ -131,7 +131,7 @@ pub fn public_page(lang: Lang, title: &str, path: &str, body: Markup) -> Markup 
 pub fn error_page(lang: Lang, failure: Failure) -> Markup {
     let (title, body) = match failure {
         Failure::NotFound => (K::NotFoundTitle, K::NotFoundBody),
-        Failure::BadRequest | Failure::TooLarge | Failure::UnsupportedMedia => (K::BadRequestTitle, K::BadRequestBody),
+        Failure::BadRequest | Failure::TooLarge => (K::BadRequestTitle, K::BadRequestBody),
         Failure::Forbidden => (K::ForbiddenTitle, K::ForbiddenBody),
         Failure::Internal => (K::InternalTitle, K::InternalBody),
     };

@@ -51,33 +51,35 @@ impl Filters {
     }
 
     /// The days these filters cover on `today`: `from`..=`to`, by default the school year so far
-    /// (from 1 July). `from` after `to` is a bad request.
+    /// (from 1 July). `from` after `to`, or a day off the calendar, is a bad request.
     pub fn span(&self, today: Day) -> Result<Span, Failure> {
         let to = self.to.unwrap_or(today);
         let from = self.from.unwrap_or_else(|| school_year_start(to));
-        if from > to {
-            return Err(Failure::BadRequest);
-        }
-        Ok(Span { from, to })
+        let utc = chrono::FixedOffset::east_opt(0).expect("UTC");
+        let period = Period::try_days(from, to, utc).ok_or(Failure::BadRequest)?;
+        Ok(Span { from, to, period })
     }
 }
 
-/// 1 July of the school year `day` is in.
+/// 1 July of the school year `day` is in (`day` itself at the calendar's first edge).
 fn school_year_start(day: Day) -> Day {
     let year = if day.0.month() >= 7 { day.0.year() } else { day.0.year() - 1 };
-    Day(chrono::NaiveDate::from_ymd_opt(year, 7, 1).expect("1 July exists"))
+    chrono::NaiveDate::from_ymd_opt(year, 7, 1).map_or(day, Day)
 }
 
-/// Calendar days, both included (the dashboard counts in UTC, as it shows times).
+/// Calendar days, both included (the dashboard counts in UTC days, as it shows times and as the
+/// `export` command counts).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Span {
     pub from: Day,
     pub to: Day,
+    period: Period,
 }
 
 impl Span {
+    /// The instants these days cover.
     pub fn period(&self) -> Period {
-        Period::days(self.from, self.to, chrono::FixedOffset::east_opt(0).expect("UTC"))
+        self.period
     }
 
     /// The key of `school`'s stipend marks for these days as a pay period (the `export`
@@ -127,12 +129,18 @@ mod tests {
     #[test]
     fn the_span_defaults_to_the_school_year_so_far_and_must_run_forwards() {
         let none = Filters::default();
-        assert_eq!(none.span(day("2026-12-05")).unwrap(), Span { from: day("2026-07-01"), to: day("2026-12-05") });
-        assert_eq!(none.span(day("2027-03-01")).unwrap(), Span { from: day("2026-07-01"), to: day("2027-03-01") });
-        assert_eq!(none.span(day("2026-07-01")).unwrap(), Span { from: day("2026-07-01"), to: day("2026-07-01") });
+        let days = |s: Span| (s.from, s.to);
+        assert_eq!(days(none.span(day("2026-12-05")).unwrap()), (day("2026-07-01"), day("2026-12-05")));
+        assert_eq!(days(none.span(day("2027-03-01")).unwrap()), (day("2026-07-01"), day("2027-03-01")));
+        assert_eq!(days(none.span(day("2026-07-01")).unwrap()), (day("2026-07-01"), day("2026-07-01")));
         let backwards = Filters { from: Some(day("2026-10-02")), to: Some(day("2026-10-01")), ..Filters::default() };
         assert_eq!(backwards.span(day("2026-12-05")), Err(Failure::BadRequest));
-        let span = Span { from: day("2026-10-01"), to: day("2026-10-31") };
+        // The calendar's last day has no next midnight: refused, not a panic.
+        let last =
+            Filters { from: Some(day("2026-01-01")), to: Some(Day(chrono::NaiveDate::MAX)), ..Filters::default() };
+        assert_eq!(last.span(day("2026-12-05")), Err(Failure::BadRequest));
+        let october = Filters { from: Some(day("2026-10-01")), to: Some(day("2026-10-31")), ..Filters::default() };
+        let span = october.span(day("2026-12-05")).unwrap();
         assert_eq!(span.key(homevisit_model::SchoolId::new()).period, "2026-10-01..2026-10-31");
         let p = span.period();
         assert_eq!(p.start.0.to_rfc3339(), "2026-10-01T00:00:00+00:00");

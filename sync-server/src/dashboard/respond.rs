@@ -20,10 +20,10 @@ pub enum Failure {
     /// Also anything the account may not see: another school's, as if it did not exist.
     NotFound,
     BadRequest,
-    /// A POST without the right CSRF token, from another site, or with no session.
+    /// A POST without the right CSRF token (or with a body that is not a form), from another
+    /// site, or with no session.
     Forbidden,
     TooLarge,
-    UnsupportedMedia,
     Internal,
 }
 
@@ -34,7 +34,6 @@ impl Failure {
             Failure::BadRequest => StatusCode::BAD_REQUEST,
             Failure::Forbidden => StatusCode::FORBIDDEN,
             Failure::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Failure::UnsupportedMedia => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Failure::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

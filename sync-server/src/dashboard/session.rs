@@ -83,7 +83,8 @@ fn resume(relay: &Relay, hash: &[u8; 32], now: i64) -> Result<Option<SignedIn>, 
 }
 
 /// Starts a session for `account` and answers with its cookie and a redirect to the overview
-/// (the pre-session cookie is cleared). A new token each time: no session fixation.
+/// (the pre-session cookie is cleared). A new token each time: no session fixation. Expired
+/// sessions are deleted first.
 pub async fn start(relay: &Arc<Relay>, account: &Account) -> Result<Response, Failure> {
     let (token, csrf_token) = (random_token()?, random_token()?);
     let settings = relay.dashboard_settings();
@@ -97,7 +98,13 @@ pub async fn start(relay: &Arc<Relay>, account: &Account) -> Result<Response, Fa
         absolute_expires_ms: now + settings.absolute.as_millis() as i64,
     };
     let relay = relay.clone();
-    blocking(move || relay.dashboard().create_session(&session).map_err(internal)).await?;
+    blocking(move || {
+        let store = relay.dashboard();
+        // Sessions nobody presented again are forgotten here, at each sign-in.
+        store.delete_expired_sessions(now).map_err(internal)?;
+        store.create_session(&session).map_err(internal)
+    })
+    .await?;
     tracing::info!(account = %account.id, "dashboard: signed in");
     let mut response = see_other("/dashboard/overview");
     let headers = response.headers_mut();

@@ -1,7 +1,8 @@
 //! One visit's page: its log as the coordinator reads it (status, educators, times, agreement,
 //! confirmation); its notes only where the visit's school shares notes with coordinators, else a
 //! sentence saying they belong to the pair. The visit is looked up in the report data of the
-//! account's own school(s): another school's visit is not found.
+//! account's own school(s) (a district administrator: every school, or the one picked): another
+//! school's visit is not found.
 
 use std::sync::Arc;
 
@@ -13,12 +14,11 @@ use homevisit_model::{NoteField, VisitNotes};
 use homevisit_reports::visit_log::{VisitFilter, visit_rows};
 use maud::{Markup, html};
 
-use super::{names, status_label, visit_number_label, yes_no};
+use super::{View, names, status_label, visit_number_label, yes_no};
 use crate::Relay;
 use crate::dashboard::i18n::{K, Lang, when};
-use crate::dashboard::layout::{self, Chrome, Nav};
+use crate::dashboard::layout::{self, Nav};
 use crate::dashboard::respond::{Failure, blocking, internal};
-use crate::dashboard::scope;
 use crate::dashboard::session::SignedIn;
 
 pub async fn page(
@@ -29,8 +29,8 @@ pub async fn page(
     uri: Uri,
 ) -> Result<Markup, Failure> {
     let visit_id = homevisit_model::VisitId(visit_id.parse().map_err(|_| Failure::NotFound)?);
-    let scoped = scope::load(&relay, &signed_in.account, None).await?;
-    let row = visit_rows(&scoped.data, &VisitFilter::default())
+    let view = View::load(&relay, lang, signed_in, uri).await?;
+    let row = visit_rows(&view.scoped.data, &VisitFilter::default())
         .into_iter()
         .find(|r| r.visit_id == visit_id)
         .ok_or(Failure::NotFound)?;
@@ -48,8 +48,7 @@ pub async fn page(
         Ok(Some(notes))
     })
     .await?;
-    let people: std::collections::HashMap<_, _> =
-        scoped.data.educators.iter().map(|e| (e.id, e.display_name.as_str())).collect();
+    let people = view.educator_names();
     let place = match row.place_kind {
         "home" => lang.t(K::PlaceHome),
         "neutral" => lang.t(K::PlaceNeutral),
@@ -81,15 +80,8 @@ pub async fn page(
         }
         p { a href="/dashboard/visits" { (lang.t(K::BackToVisits)) } }
     };
-    let chrome = Chrome {
-        lang,
-        username: &signed_in.account.username,
-        csrf: &signed_in.session.csrf_token,
-        nav: Nav::Visits,
-        uri: &uri,
-    };
     let title = format!("{} · {}", lang.t(K::Visit), when(row.scheduled_at));
-    Ok(layout::page(&chrome, &title, body))
+    Ok(layout::page(&view.chrome(Nav::Visits), &title, body))
 }
 
 fn note_label(field: NoteField) -> K {

@@ -47,6 +47,7 @@ pub async fn page(
     let view = View::load(&relay, lang, signed_in, uri).await?;
     let rows = rows(&view);
     let names = view.educator_names();
+    let many_schools = view.scoped.data.schools.len() > 1;
     let body = html! {
         (view.filter_form("/dashboard/visits", Some("visit-filter"), filter_fields(&view)))
         p { (lang.fill(K::VisitsShown, &[("n", &rows.len().to_string())])) }
@@ -54,6 +55,7 @@ pub async fn page(
             table data-test="visits" {
                 thead { tr {
                     th scope="col" { (lang.t(K::Scheduled)) }
+                    @if many_schools { th scope="col" { (lang.t(K::School)) } }
                     th scope="col" { (lang.t(K::Family)) }
                     th scope="col" { (lang.t(K::Educators)) }
                     th scope="col" { (lang.t(K::VisitNumber)) }
@@ -66,6 +68,7 @@ pub async fn page(
                     @for r in &rows {
                         tr data-visit=(r.visit_id.0) {
                             td { a href=(format!("/dashboard/visits/{}", r.visit_id.0)) { (when(r.scheduled_at)) } }
+                            @if many_schools { td { (view.school_name(r.school_id)) } }
                             td { (r.family_name.as_deref().unwrap_or("—")) }
                             td { (super::names(&names, &r.educator_ids)) }
                             td { (visit_number_label(lang, r.visit_number)) }
