@@ -86,8 +86,9 @@ export async function startRelay({ env = {} } = {}) {
     // "  sign in as USERNAME with password PASSWORD", then "    ROLE of school SCHOOL_ID": the
     // demo's coordinator first, then a district administrator.
     await waitForLines(state, (lines) => lines.some((l) => SIGN_IN.test(l)), 30000, 'dashboard sign-in line');
-    await waitForLines(state, (lines) => accountsIn(lines).some((a) => a.role === 'coordinator'), 5000, 'coordinator\'s role line')
-      .catch(() => {}); // an older relay names no role: its first account is the coordinator
+    const printed = (role) => (lines) => accountsIn(lines).some((a) => a.role === role);
+    await waitForLines(state, (lines) => printed('coordinator')(lines) && printed('district_admin')(lines), 5000, 'both accounts\' role lines')
+      .catch(() => {}); // what was printed by then is all there is: the tests say what is missing
     const listening = state.lines.map((l) => /^homevisit relay listening on (http:\/\/127\.0\.0\.1:\d+)\s*$/.exec(l)).find(Boolean);
     if (!listening) throw new Error(`no address line:\n${state.lines.join('\n')}`);
     const dashboard = state.lines.map((l) => /^dashboard: (http:\/\/\S+\/dashboard)\s*$/.exec(l)).find(Boolean);
