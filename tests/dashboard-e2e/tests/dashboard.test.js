@@ -323,6 +323,9 @@ describe('the dashboard on the demo district', () => {
       await page.goto(`${relay.origin}/dashboard/${name}${query}`);
       assert.equal(pathOf(page), `/dashboard/${name}`, 'still signed in');
       assert.equal(await page.getAttribute('html', 'lang'), lang);
+      // Wide tables scroll inside their own box: the page itself never scrolls sideways.
+      const pageWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+      assert.ok(pageWidth <= width, `${name} at ${width} px is ${pageWidth} px wide`);
       const file = path.join(paths.screenshots, `${name}-${lang}-${width}x${height}.png`);
       await page.screenshot({ path: file, fullPage: true });
       shots.push(file);
