@@ -66,6 +66,7 @@ export function readDistrict(dir) {
         id: stableId('educator', [u.sourcedId, org.sourcedId]),
         name: `${u.givenName} ${u.familyName}`.trim(),
         familyName: u.familyName,
+        trainingDate: u['metadata.homevisit.trainingDate'] || null,
       }));
     const students = users.filter((u) => at(u) && STUDENT.has(u.role)).map((u) => u.sourcedId);
 

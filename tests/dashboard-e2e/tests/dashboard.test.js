@@ -86,13 +86,16 @@ describe('the dashboard on the demo district', () => {
     const roster = JSON.parse(await phoneR.cli('--json', 'roster'));
     assert.ok(roster.families.some((f) => f.id === morales.id && f.display_name === morales.name));
 
+    // An hour ago, but today (UTC): the dashboard's default period is the school year up to today,
+    // in UTC days, and on 1 July an hour ago may be last year.
     const now = Date.now();
-    const at = now - 2 * 3600_000;
+    const at = Math.max(now - 3600_000, now - (now % 86400_000) + 30_000);
+    const [start, end] = [at + 30_000, Math.max(at + 60_000, Math.min(at + 45 * 60_000, now - 30_000))];
     visitId = (await phoneR.cli('visit', 'plan', '--family', morales.id, '--educators', `${rivera.id},${okafor.id}`,
       '--at', rfc3339(at), '--agreed-by', rivera.id)).trim();
     assert.match(visitId, /^[0-9a-f-]{36}$/);
-    await phoneR.cli('visit', 'outcome', visitId, '--status', 'completed', '--start', rfc3339(at + 5 * 60_000),
-      '--end', rfc3339(at + 50 * 60_000), '--by', rivera.id);
+    await phoneR.cli('visit', 'outcome', visitId, '--status', 'completed', '--start', rfc3339(start),
+      '--end', rfc3339(end), '--by', rivera.id);
     await phoneR.sync();
     await phoneO.sync();
     await phoneO.cli('visit', 'confirm', visitId, '--by', okafor.id);
@@ -176,6 +179,11 @@ describe('the dashboard on the demo district', () => {
       assert.equal(Number(row.partner_confirmed_visits), theirs.filter((r) => r.documented === 'yes').length);
       assert.ok(Number(row.partner_confirmed_visits) >= 1, 'the new visit was confirmed by the partner');
       assert.equal(row.paid, 'no');
+      // Rivera was trained in 2025 (users.csv), Okafor never: only a trained educator's documented
+      // visits are paid, at the default rate.
+      assert.equal(row.training_valid, educator.trainingDate ? 'yes' : 'no');
+      assert.equal(row.rate, '40.00');
+      if (educator === rivera) assert.equal(row.amount, (40 * Number(row.partner_confirmed_visits)).toFixed(2));
     }
     assert.ok(csv.records.every((r) => r.school_id === A.id));
 
