@@ -324,6 +324,7 @@ async fn posts_without_the_right_token_or_from_another_site_are_refused_and_chan
     assert_eq!(post(mark(other_token.clone()), vec![]).await.status, 403);
     assert_eq!(post(mark(token.clone()), vec![("origin", "http://evil.example".into())]).await.status, 403);
     assert_eq!(post(mark(token.clone()), vec![("sec-fetch-site", "cross-site".into())]).await.status, 403);
+    assert_eq!(post(mark(token.clone()), vec![("origin", "null".into())]).await.status, 403);
     // A body that is not a form carries no token.
     let json = d.http.post(d.url("/dashboard/stipends/paid")).header(header::COOKIE, &mine);
     let json = json.header(header::CONTENT_TYPE, "application/json").body(format!(r#"{{"csrf":"{token}"}}"#));
@@ -336,8 +337,10 @@ async fn posts_without_the_right_token_or_from_another_site_are_refused_and_chan
     assert_eq!((no_pre.status.as_u16(), no_pre.cookie("hv_session")), (403, None));
     assert_eq!(d.get("/dashboard/overview", &mine).await.status, 200, "still signed in");
 
-    // With its own token, from its own page: marked paid.
-    let done = post(mark(token), vec![("origin", d.relay.url()), ("sec-fetch-site", "same-origin".into())]).await;
+    // With its own token, from its own page (a browser sends `Origin: null` from a page whose
+    // Referrer-Policy is no-referrer): marked paid.
+    let browser = vec![("origin", "null".into()), ("sec-fetch-site", "same-origin".into())];
+    let done = post(mark(token), browser).await;
     assert_eq!(done.status, 303, "{}", done.body);
     assert!(done.location().starts_with("/dashboard/stipends?"), "{}", done.location());
     assert!(paid_in_csv().await);
@@ -424,6 +427,20 @@ async fn a_coordinator_never_sees_another_schools_records_and_an_administrator_s
         assert_eq!(answer.status.as_u16(), expected, "{path}");
         assert_eq!(leaks(&answer), Vec::<String>::new(), "{path}");
     }
+    // Malformed input: typed refusals, in the page's language, with nothing echoed.
+    for (path, status) in [
+        ("/dashboard/visits/not-a-visit", 404),
+        ("/dashboard/visits?from=2026-13-01", 400),
+        ("/dashboard/visits?from=2026-10-02&to=2026-10-01", 400),
+        ("/dashboard/visits?status=done", 400),
+        ("/dashboard/no-such-page", 404),
+    ] {
+        let answer = d.get(path, &cookie).await;
+        assert_eq!(answer.status.as_u16(), status, "{path}");
+        assert!(answer.headers.contains_key("content-security-policy") && !answer.body.contains("done"), "{path}");
+    }
+    let huge = "x".repeat(9 * 1024);
+    assert_eq!(d.post("/dashboard/sign-out", &cookie, &[("csrf", &huge)], &[]).await.status, 413);
     // A's own records are there.
     let visits = d.get("/dashboard/visits", &cookie).await;
     assert!(visits.body.contains(r#"table data-test="visits""#));
