@@ -2,7 +2,8 @@
 // record a visit and sync; then, in headless Chromium, the school's coordinator finds it, reads the
 // overview's figures (checked against the roster files and the visit log), downloads stipends and
 // marks one paid; school B's data stays out of reach; CSRF and cross-site posts are refused;
-// sign-out ends a session; screenshots of the main pages.
+// screenshots of the main pages; the district administrator sees both schools; sign-out ends a
+// session.
 
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
@@ -33,8 +34,6 @@ describe('the dashboard on the demo district', () => {
   let page;
   const phones = [];
   let visitId;
-  /** Every id and name of school B that must never reach school A's coordinator. */
-  let secretsOfB;
 
   before(async () => {
     relay = await startRelay();
@@ -277,7 +276,8 @@ describe('the dashboard on the demo district', () => {
     assert.ok(visitsOfB.length > 0, 'the demo has visits at school B');
     assert.ok(exported.records.some((r) => r.visit_id === visitId), 'the export holds A\'s new visit too');
     const haddad = educatorOf(B, 'stf-haddad');
-    secretsOfB = [
+    // Every id and name of school B that must never reach school A's coordinator.
+    const secretsOfB = [
       B.id, B.name, ...visitsOfB,
       ...B.educators.flatMap((e) => [e.id, e.name, e.familyName]),
       ...B.families.flatMap((f) => [f.id, f.name, f.surname, ...f.guardianNames]),
