@@ -1,5 +1,5 @@
 //! The coordinators' web dashboard, served by the relay on its own port under `/dashboard`
-//! (`DASHBOARD-CONTRACT.md`): server-rendered HTML in English and Spanish, no JavaScript, charts
+//! (`DASHBOARD.md`): server-rendered HTML in English and Spanish, no JavaScript, charts
 //! as inline SVG. This module owns the router; the pieces live beside it: sign-in and accounts
 //! (`auth.rs`, `session.rs`, `cookies.rs`, `csrf.rs`), which schools a request covers (`scope.rs`),
 //! the pages (`pages/`), CSV downloads (`exports.rs`), and the layer every answer passes through
