@@ -41,6 +41,8 @@ pub enum Actor {
     Operator,
     /// An enrolled device.
     Device(DeviceId),
+    /// A coordinator's or district administrator's dashboard account (by id, never its username).
+    DashboardAccount(uuid::Uuid),
 }
 
 /// What was done, with the ids it concerns.
@@ -103,6 +105,24 @@ pub enum AuditEvent {
         school: SchoolId,
         role: Role,
     },
+    /// A dashboard account was set up from an invite by whoever held it (the actor is the new
+    /// account): its school and role.
+    DashboardAccountSetUp {
+        school: SchoolId,
+        role: Role,
+    },
+    /// A dashboard account was locked after repeated failed sign-ins.
+    DashboardLocked {
+        account: uuid::Uuid,
+    },
+    /// A coordinator set or cleared an educator's stipend "paid" mark for a pay period
+    /// (`YYYY-MM-DD..YYYY-MM-DD`) of a school.
+    StipendMarked {
+        school: SchoolId,
+        educator: EducatorId,
+        period: String,
+        paid: bool,
+    },
     /// The district's stipend rate was set (cents per documented visit).
     StipendRateSet {
         cents: u64,
@@ -146,6 +166,13 @@ impl AuditEvent {
             AuditEvent::DashboardAccountCreated { account, school, role } => {
                 ("dashboard_account", account.to_string(), format!("{} {school}", role.as_str()))
             }
+            AuditEvent::DashboardAccountSetUp { school, role } => {
+                ("dashboard_account_set_up", school.to_string(), role.as_str().into())
+            }
+            AuditEvent::DashboardLocked { account } => ("dashboard_locked", account.to_string(), String::new()),
+            AuditEvent::StipendMarked { school, educator, period, paid } => {
+                ("stipend_marked", educator.to_string(), format!("school={school} period={period} paid={paid}"))
+            }
             AuditEvent::StipendRateSet { cents } => ("stipend_rate", String::new(), format!("cents={cents}")),
             AuditEvent::ReportExported { report, school, rows } => (
                 "report_exported",
@@ -170,6 +197,7 @@ impl fmt::Display for Actor {
         match self {
             Actor::Operator => f.write_str("operator"),
             Actor::Device(d) => write!(f, "device {d}"),
+            Actor::DashboardAccount(a) => write!(f, "dashboard_account {a}"),
         }
     }
 }

@@ -226,6 +226,8 @@ async fn sign_in_a_wrong_password_and_the_lock_out() {
     assert_eq!(locked.status, 429);
     assert!(locked.body.contains("The username or password is wrong.") && locked.body.contains("Try again later."));
     assert!(locked.cookie("hv_session").is_none());
+    let trail = d.relay().audit().entries(0, 1000).unwrap();
+    assert_eq!(trail.iter().filter(|e| e.action == "dashboard_locked").count(), 1, "the lock is audited once");
     // ...until the lock passes.
     tokio::time::sleep(Duration::from_millis(2100)).await;
     assert_eq!(d.try_sign_in(COORDINATOR, PASSWORD).await.status, 303);
@@ -272,6 +274,12 @@ async fn an_account_is_set_up_from_a_coordinators_invite_never_an_educators() {
     assert_eq!(d.try_sign_in("dana", PASSWORD).await.status, 303);
     // Single use.
     assert_eq!(set_up(coordinator, "dana2", PASSWORD).await.status, 400);
+    // Audited once, as the new account, with its school and role (never its username).
+    let trail = d.relay().audit().entries(0, 1000).unwrap();
+    let set_ups: Vec<_> = trail.iter().filter(|e| e.action == "dashboard_account_set_up").collect();
+    assert_eq!(set_ups.len(), 1, "{trail:?}");
+    assert_eq!((set_ups[0].subject.as_str(), set_ups[0].detail.as_str()), (d.a.id.to_string().as_str(), "coordinator"));
+    assert!(set_ups[0].actor.starts_with("dashboard_account ") && !format!("{trail:?}").contains("dana"));
     // The educator's invite was left unused: it still enrolls the educator's phone.
     let enrolled =
         d.http.post(d.url("/v1/enroll")).json(&serde_json::json!({ "invite": educator })).send().await.unwrap();
@@ -344,6 +352,18 @@ async fn posts_without_the_right_token_or_from_another_site_are_refused_and_chan
     assert_eq!(done.status, 303, "{}", done.body);
     assert!(done.location().starts_with("/dashboard/stipends?"), "{}", done.location());
     assert!(paid_in_csv().await);
+
+    // The mark and the downloads are in the audit trail, by the account's id (never its
+    // username); the refused posts made no mark.
+    let trail = d.relay().audit().entries(0, 1000).unwrap();
+    let by_dashboard: Vec<_> = trail.iter().filter(|e| e.actor.starts_with("dashboard_account ")).collect();
+    let marks: Vec<_> = by_dashboard.iter().filter(|e| e.action == "stipend_marked").collect();
+    assert_eq!(marks.len(), 1, "{by_dashboard:?}");
+    assert_eq!(marks[0].subject, rivera_id);
+    assert!(marks[0].detail.contains(&format!("school={school}")) && marks[0].detail.ends_with("paid=true"));
+    let exports = by_dashboard.iter().filter(|e| e.action == "report_exported").count();
+    assert_eq!(exports, 2, "one stipend download before the mark, one after");
+    assert!(trail.iter().all(|e| !format!("{e:?}").contains(COORDINATOR) && !format!("{e:?}").contains("Rivera")));
     d.relay.stop().await.unwrap();
 }
 

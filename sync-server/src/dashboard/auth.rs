@@ -15,10 +15,11 @@ use tokio::sync::Semaphore;
 
 use super::form::Form;
 use super::i18n::{K, Lang};
-use super::respond::{Failure, blocking, internal, see_other};
+use super::respond::{Failure, audit, blocking, internal, see_other};
 use super::session::{self, SignedIn, now_ms, random_token, well_formed};
 use super::{cookies, csrf, layout};
 use crate::Relay;
+use crate::audit::AuditEvent;
 use crate::dashboard_password::{MAX_PASSWORD_CHARS, PasswordError, decoy_hash, hash_password, verify_password};
 use crate::dashboard_store::{Account, DashboardStoreError, MAX_USERNAME_CHARS};
 
@@ -150,7 +151,12 @@ fn attempt(relay: &Relay, username: &str, password: &str, now: i64) -> Result<At
         .record_failed_sign_in(account.id, now, settings.lock_after, settings.lock_for.as_millis() as i64)
         .map_err(internal)?;
     tracing::info!(account = %account.id, failures = after.failed_sign_ins, "dashboard: failed sign-in");
-    Ok(if after.locked_until_ms.is_some_and(|until| until > now) { Attempt::Locked } else { Attempt::Wrong })
+    if after.locked_until_ms.is_some_and(|until| until > now) {
+        // It was not locked before this attempt (a locked account returned above): it is now.
+        audit(relay, account.id, &[AuditEvent::DashboardLocked { account: account.id }])?;
+        return Ok(Attempt::Locked);
+    }
+    Ok(Attempt::Wrong)
 }
 
 pub async fn set_up_form(Extension(lang): Extension<Lang>, headers: HeaderMap) -> Result<Response, Failure> {
@@ -207,7 +213,11 @@ pub async fn set_up(
             Err(e) => return Err(internal(e)),
         };
         match store_relay.dashboard().create_account_from_invite(&invite, &name, &hash) {
-            Ok(account) => Ok(Ok(account)),
+            Ok(account) => {
+                let set_up = AuditEvent::DashboardAccountSetUp { school: account.school_id, role: account.role };
+                audit(&store_relay, account.id, &[set_up])?;
+                Ok(Ok(account))
+            }
             Err(DashboardStoreError::BadInvite) => Ok(Err(K::BadInvite)),
             Err(DashboardStoreError::UsernameTaken) => Ok(Err(K::UsernameTaken)),
             Err(DashboardStoreError::BadUsername) => Ok(Err(K::BadUsername)),

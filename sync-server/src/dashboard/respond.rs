@@ -54,6 +54,12 @@ pub fn internal(e: impl std::fmt::Display) -> Failure {
     Failure::Internal
 }
 
+/// Appends a dashboard account's actions to the audit trail (blocking: call it inside
+/// [`blocking`]). A failure is an internal error: nothing is answered as done without its entry.
+pub fn audit(relay: &crate::Relay, account: uuid::Uuid, events: &[crate::audit::AuditEvent]) -> Result<(), Failure> {
+    relay.audit().append(&crate::audit::Actor::DashboardAccount(account), events).map_err(internal)
+}
+
 /// Runs `job` on a blocking thread (the store and argon2 block).
 pub async fn blocking<T: Send + 'static>(
     job: impl FnOnce() -> Result<T, Failure> + Send + 'static,

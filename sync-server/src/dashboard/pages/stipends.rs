@@ -16,12 +16,13 @@ use maud::{Markup, html};
 
 use super::{View, nothing, yes_no};
 use crate::Relay;
+use crate::audit::AuditEvent;
 use crate::dashboard::csrf;
 use crate::dashboard::form::Form;
 use crate::dashboard::i18n::{K, Lang};
 use crate::dashboard::layout::{self, Nav};
 use crate::dashboard::query::{Filters, link};
-use crate::dashboard::respond::{Failure, blocking, internal, see_other};
+use crate::dashboard::respond::{Failure, audit, blocking, internal, see_other};
 use crate::dashboard::scope;
 use crate::dashboard::session::{SignedIn, now_ms};
 
@@ -134,7 +135,10 @@ pub async fn mark_paid(
         if !data.educators.iter().any(|e| e.id == educator && e.school_id == school) {
             return Err(Failure::NotFound);
         }
-        store_relay.dashboard().set_paid(&span.key(school), educator, paid, account, now_ms()).map_err(internal)
+        let key = span.key(school);
+        store_relay.dashboard().set_paid(&key, educator, paid, account, now_ms()).map_err(internal)?;
+        let marked = AuditEvent::StipendMarked { school, educator, period: key.period, paid };
+        audit(&store_relay, account, &[marked])
     })
     .await?;
     tracing::info!(account = %account, educator = %educator.0, paid, "dashboard: stipend mark set");
