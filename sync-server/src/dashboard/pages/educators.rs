@@ -8,7 +8,7 @@ use axum::http::Uri;
 use homevisit_reports::participation::educator_visits;
 use maud::{Markup, html};
 
-use super::{View, nothing};
+use super::{View, heads, nothing};
 use crate::Relay;
 use crate::dashboard::charts::{Bar, bar_chart};
 use crate::dashboard::i18n::{K, Lang};
@@ -39,16 +39,7 @@ pub async fn page(
             div class="table-scroll" {
                 table data-test="educators" {
                     caption { (lang.t(K::TheNumbers)) }
-                    thead { tr {
-                        th scope="col" { (lang.t(K::Educator)) }
-                        @if many_schools { th scope="col" { (lang.t(K::School)) } }
-                        th scope="col" { (lang.t(K::Visits)) }
-                        th scope="col" { (lang.t(K::Completed)) }
-                        th scope="col" { (lang.t(K::Documented)) }
-                        th scope="col" { (lang.t(K::FirstVisits)) }
-                        th scope="col" { (lang.t(K::SecondVisits)) }
-                        th scope="col" { (lang.t(K::Training)) }
-                    } }
+                    (heads(lang, &[K::Educator, K::Visits, K::Completed, K::Documented, K::FirstVisits, K::SecondVisits, K::Training], many_schools))
                     tbody {
                         @for r in &rows {
                             tr data-educator=(r.educator_id.0) {

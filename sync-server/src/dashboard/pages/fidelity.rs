@@ -10,7 +10,7 @@ use homevisit_reports::Ratio;
 use homevisit_reports::fidelity::fidelity;
 use maud::{Markup, html};
 
-use super::{View, nothing};
+use super::{View, heads, nothing};
 use crate::Relay;
 use crate::dashboard::charts::{Bar, bar_chart};
 use crate::dashboard::i18n::{K, Lang};
@@ -35,10 +35,7 @@ pub async fn page(
             section aria-labelledby=(format!("fidelity-{i}")) data-school=(f.school_id) {
                 h2 id=(format!("fidelity-{i}")) { (f.school_name) }
                 table data-test="fidelity" {
-                    thead { tr {
-                        th scope="col" { (lang.t(K::Practice)) }
-                        th scope="col" { (lang.t(K::Share)) }
-                    } }
+                    (heads(lang, &[K::Practice, K::Share], false))
                     tbody {
                         @for (name, explain, r) in [
                             (K::InPairs, K::InPairsExplain, &f.in_pairs),
@@ -61,11 +58,7 @@ pub async fn page(
                     (bar_chart(&format!("spread-{i}"), &title, &bars, 10.0, None))
                     table {
                         caption { (title) }
-                        thead { tr {
-                            th scope="col" { (lang.t(K::Grade)) }
-                            th scope="col" { (lang.t(K::StudentsVisited)) }
-                            th scope="col" { (lang.t(K::Percent)) }
-                        } }
+                        (heads(lang, &[K::Grade, K::StudentsVisited, K::Percent], false))
                         tbody {
                             @for g in &f.by_grade {
                                 tr { th scope="row" { (g.label) } td { (g.students.part) " / " (g.students.whole) } td { (lang.percent(g.students.percent())) } }

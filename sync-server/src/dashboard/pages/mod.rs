@@ -152,3 +152,16 @@ pub fn names(names: &HashMap<EducatorId, &str>, ids: &[EducatorId]) -> String {
 pub fn nothing(lang: Lang, empty: bool) -> Markup {
     html! { @if empty { p class="empty" { (lang.t(K::NoData)) } } }
 }
+
+/// A table's column headings, in `keys`' order, with a school column after the first when the
+/// page covers several schools (a district administrator's with no school picked).
+pub fn heads(lang: Lang, keys: &[K], many_schools: bool) -> Markup {
+    html! {
+        thead { tr {
+            @for (i, key) in keys.iter().enumerate() {
+                th scope="col" { (lang.t(*key)) }
+                @if i == 0 && many_schools { th scope="col" { (lang.t(K::School)) } }
+            }
+        } }
+    }
+}

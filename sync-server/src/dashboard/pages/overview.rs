@@ -14,7 +14,7 @@ use homevisit_reports::reach::{REACH_THRESHOLD_PERCENT, reach, reach_trend};
 use homevisit_reports::safety::{Overrun, overruns};
 use maud::{Markup, html};
 
-use super::{View, names, nothing};
+use super::{View, heads, names, nothing};
 use crate::Relay;
 use crate::dashboard::charts::{Bar, Threshold, bar_chart, trend_chart};
 use crate::dashboard::i18n::{K, Lang, when};
@@ -64,14 +64,7 @@ fn reach_section(view: &View) -> Markup {
                 (bar_chart("reach-chart", lang.t(K::ReachChart), &bars, 2.0 * REACH_THRESHOLD_PERCENT, Some(&threshold(lang, REACH_THRESHOLD_PERCENT))))
                 table {
                     caption { (lang.t(K::TheNumbers)) }
-                    thead { tr {
-                        th scope="col" { (lang.t(K::School)) }
-                        th scope="col" { (lang.t(K::StudentsVisited)) }
-                        th scope="col" { (lang.t(K::StudentsEnrolled)) }
-                        th scope="col" { (lang.t(K::Percent)) }
-                        th scope="col" { (lang.t(K::FamiliesVisited)) }
-                        th scope="col" { (lang.t(K::Threshold)) }
-                    } }
+                    (heads(lang, &[K::School, K::StudentsVisited, K::StudentsEnrolled, K::Percent, K::FamiliesVisited, K::Threshold], false))
                     tbody {
                         @for r in &rows {
                             tr data-test="reach" data-school=(r.school_id) data-part=(r.students.part) data-whole=(r.students.whole) {
@@ -103,11 +96,7 @@ fn trend_section(view: &View) -> Markup {
                 (trend_chart(&format!("trend-{i}"), &title, &line, 2.0 * REACH_THRESHOLD_PERCENT, Some(&threshold(lang, REACH_THRESHOLD_PERCENT))))
                 table {
                     caption { (title) }
-                    thead { tr {
-                        th scope="col" { (lang.t(K::Month)) }
-                        th scope="col" { (lang.t(K::StudentsVisited)) }
-                        th scope="col" { (lang.t(K::Percent)) }
-                    } }
+                    (heads(lang, &[K::Month, K::StudentsVisited, K::Percent], false))
                     tbody {
                         @for p in &points {
                             tr { th scope="row" { (p.month) } td { (p.students.part) " / " (p.students.whole) } td { (lang.percent(p.students.percent())) } }
@@ -138,13 +127,7 @@ fn staff_section(view: &View) -> Markup {
                 (bar_chart("staff-chart", lang.t(K::Staff), &bars, 100.0, Some(&threshold(lang, STAFF_THRESHOLD_PERCENT))))
                 table {
                     caption { (lang.t(K::TheNumbers)) }
-                    thead { tr {
-                        th scope="col" { (lang.t(K::School)) }
-                        th scope="col" { (lang.t(K::EducatorsTookPart)) }
-                        th scope="col" { (lang.t(K::EducatorsOnRoster)) }
-                        th scope="col" { (lang.t(K::Percent)) }
-                        th scope="col" { (lang.t(K::Threshold)) }
-                    } }
+                    (heads(lang, &[K::School, K::EducatorsTookPart, K::EducatorsOnRoster, K::Percent, K::Threshold], false))
                     tbody {
                         @for r in &rows {
                             tr data-test="staff" data-school=(r.school_id) data-part=(r.educators.part) data-whole=(r.educators.whole) {
@@ -170,12 +153,7 @@ fn families_section(view: &View) -> Markup {
             h2 id="families-heading" { (lang.t(K::FamilyVisits)) }
             @if !rows.is_empty() {
                 table {
-                    thead { tr {
-                        th scope="col" { (lang.t(K::School)) }
-                        th scope="col" { (lang.t(K::Families)) }
-                        th scope="col" { (lang.t(K::WithFirst)) }
-                        th scope="col" { (lang.t(K::WithSecond)) }
-                    } }
+                    (heads(lang, &[K::School, K::Families, K::WithFirst, K::WithSecond], false))
                     tbody {
                         @for r in &rows {
                             tr data-school=(r.school_id) {

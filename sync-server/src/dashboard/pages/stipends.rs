@@ -14,7 +14,7 @@ use homevisit_model::{EducatorId, SchoolId};
 use homevisit_reports::stipend::{StipendRow, stipends};
 use maud::{Markup, html};
 
-use super::{View, nothing, yes_no};
+use super::{View, heads, nothing, yes_no};
 use crate::Relay;
 use crate::audit::AuditEvent;
 use crate::dashboard::csrf;
@@ -58,15 +58,7 @@ pub async fn page(
         (nothing(lang, rows.is_empty()))
         div class="table-scroll" {
             table data-test="stipends" {
-                thead { tr {
-                    th scope="col" { (lang.t(K::Educator)) }
-                    @if many_schools { th scope="col" { (lang.t(K::School)) } }
-                    th scope="col" { (lang.t(K::Completed)) }
-                    th scope="col" { (lang.t(K::PartnerConfirmed)) }
-                    th scope="col" { (lang.t(K::TrainingValid)) }
-                    th scope="col" { (lang.t(K::Amount)) }
-                    th scope="col" { (lang.t(K::Paid)) }
-                } }
+                (heads(lang, &[K::Educator, K::Completed, K::PartnerConfirmed, K::TrainingValid, K::Amount, K::Paid], many_schools))
                 tbody {
                     @for r in &rows {
                         tr data-educator=(r.educator_id.0) {

@@ -10,7 +10,7 @@ use homevisit_model::{VisitNumber, VisitStatus};
 use homevisit_reports::visit_log::{VisitFilter, VisitRow, visit_rows};
 use maud::{Markup, html};
 
-use super::{View, status_label, visit_number_label, yes_no};
+use super::{View, heads, status_label, visit_number_label, yes_no};
 use crate::Relay;
 use crate::dashboard::i18n::{K, Lang, when};
 use crate::dashboard::layout::{self, Nav};
@@ -53,17 +53,7 @@ pub async fn page(
         p { (lang.fill(K::VisitsShown, &[("n", &rows.len().to_string())])) }
         div class="table-scroll" {
             table data-test="visits" {
-                thead { tr {
-                    th scope="col" { (lang.t(K::Scheduled)) }
-                    @if many_schools { th scope="col" { (lang.t(K::School)) } }
-                    th scope="col" { (lang.t(K::Family)) }
-                    th scope="col" { (lang.t(K::Educators)) }
-                    th scope="col" { (lang.t(K::VisitNumber)) }
-                    th scope="col" { (lang.t(K::Status)) }
-                    th scope="col" { (lang.t(K::Duration)) }
-                    th scope="col" { (lang.t(K::Documented)) }
-                    th scope="col" { (lang.t(K::Debriefed)) }
-                } }
+                (heads(lang, &[K::Scheduled, K::Family, K::Educators, K::VisitNumber, K::Status, K::Duration, K::Documented, K::Debriefed], many_schools))
                 tbody {
                     @for r in &rows {
                         tr data-visit=(r.visit_id.0) {
