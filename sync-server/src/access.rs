@@ -129,7 +129,11 @@ impl fmt::Display for Role {
 }
 
 /// An enrollment's school and role, from its stored columns.
-fn enrollment(school_id: &str, role: &str, educator_id: Option<&str>) -> Result<(SchoolId, Role), RecordError> {
+pub(crate) fn enrollment(
+    school_id: &str,
+    role: &str,
+    educator_id: Option<&str>,
+) -> Result<(SchoolId, Role), RecordError> {
     let school = school_id.parse::<SchoolId>().map_err(|_| RecordError::BadId("school id"))?;
     Ok((school, Role::from_columns(role, educator_id)?))
 }

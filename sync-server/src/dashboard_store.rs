@@ -92,6 +92,19 @@ pub fn dashboard_role(role: Role) -> Result<Role, DashboardStoreError> {
     }
 }
 
+/// The school and dashboard role of a taken invite's columns (`school_id`, `role`,
+/// `educator_id`): an educator's invite is for a phone, and answered like any unusable code (the
+/// caller does not commit, so it stays unused); a row that does not parse is an error about it.
+pub(crate) fn invite_account(
+    school_id: &str,
+    role: &str,
+    educator_id: Option<&str>,
+) -> Result<(SchoolId, Role), DashboardStoreError> {
+    let (school, role) = crate::access::enrollment(school_id, role, educator_id)
+        .map_err(|error| AccessError::Record { what: "an invite".into(), error })?;
+    Ok((school, dashboard_role(role).map_err(|_| DashboardStoreError::BadInvite)?))
+}
+
 impl Account {
     /// An account from its stored columns (`id`, `username`, `school_id`, `role`,
     /// `password_hash`, `failed_sign_ins`, `locked_until`): a row that does not parse is an

@@ -13,7 +13,8 @@ use uuid::Uuid;
 
 use crate::access::{AccessError, RecordError, Role, invite_hash};
 use crate::dashboard_store::{
-    Account, DashboardStore, DashboardStoreError, PayPeriodKey, Session, dashboard_role, normalize_username,
+    Account, DashboardStore, DashboardStoreError, PayPeriodKey, Session, dashboard_role, invite_account,
+    normalize_username,
 };
 use crate::embedded_access::{SqliteAccess, lock, now_ms, take_invite};
 
@@ -131,13 +132,7 @@ impl DashboardStore for SqliteDashboard {
             e => e.into(),
         })?;
         // Any refusal below returns before the commit: the invite stays unused.
-        let school_id = school
-            .parse::<SchoolId>()
-            .map_err(|_| AccessError::Record { what: "an invite".into(), error: RecordError::BadId("school id") })?;
-        let role = Role::from_columns(&role, educator.as_deref())
-            .map_err(|error| AccessError::Record { what: "an invite".into(), error })?;
-        // An educator's invite is for a phone, and answered like any unusable code.
-        let role = dashboard_role(role).map_err(|_| DashboardStoreError::BadInvite)?;
+        let (school_id, role) = invite_account(&school, &role, educator.as_deref())?;
         let account = Self::insert_account(&tx, school_id, role, username, password_hash, now)?;
         tx.commit()?;
         Ok(account)

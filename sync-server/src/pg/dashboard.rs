@@ -10,7 +10,8 @@ use uuid::Uuid;
 
 use crate::access::{AccessError, RecordError, Role, invite_hash};
 use crate::dashboard_store::{
-    Account, DashboardStore, DashboardStoreError, PayPeriodKey, Session, dashboard_role, normalize_username,
+    Account, DashboardStore, DashboardStoreError, PayPeriodKey, Session, dashboard_role, invite_account,
+    normalize_username,
 };
 use crate::pg::access::take_invite;
 use crate::pg::pool::{Pool, PoolError};
@@ -84,14 +85,7 @@ impl DashboardStore for PgDashboard {
                 e => e.into(),
             })?;
             // Any refusal below returns before the commit: the invite stays unused.
-            let school_id = school.parse::<SchoolId>().map_err(|_| AccessError::Record {
-                what: "an invite".into(),
-                error: RecordError::BadId("school id"),
-            })?;
-            let role = Role::from_columns(&role, educator.as_deref())
-                .map_err(|error| AccessError::Record { what: "an invite".into(), error })?;
-            // An educator's invite is for a phone, and answered like any unusable code.
-            let role = dashboard_role(role).map_err(|_| DashboardStoreError::BadInvite)?;
+            let (school_id, role) = invite_account(&school, &role, educator.as_deref())?;
             let account = insert_account(&mut tx, school_id, role, username.clone(), password_hash)?;
             tx.commit()?;
             Ok(account)
