@@ -376,6 +376,53 @@ describe('the dashboard on the demo district', () => {
     }
   });
 
+  test('the keyboard alone: sign in, skip to the content, reach the visit log and its visit', async () => {
+    const other = await newContext(browser);
+    try {
+      const p = await other.newPage();
+      await p.goto(`${relay.origin}/dashboard/sign-in`);
+      // Tab from the top of the page until the username field has focus (the skip link, the
+      // language links come first); every stop on the way is a link, field or button.
+      const focused = () => p.evaluate(() => {
+        const e = document.activeElement;
+        return { tag: e?.tagName, name: e?.getAttribute('name'), test: e?.dataset?.test, href: e?.getAttribute('href') };
+      });
+      let stop;
+      for (let i = 0; i < 12; i += 1) {
+        await p.keyboard.press('Tab');
+        stop = await focused();
+        assert.ok(['A', 'INPUT', 'BUTTON', 'SELECT'].includes(stop.tag), `a focus stop that is not a control: ${JSON.stringify(stop)}`);
+        if (stop.name === 'username') break;
+      }
+      assert.equal(stop.name, 'username', 'the username field is reached by Tab');
+      await p.keyboard.type(relay.coordinator.username);
+      await p.keyboard.press('Tab');
+      assert.equal((await focused()).name, 'password');
+      await p.keyboard.type(relay.coordinator.password);
+      await Promise.all([p.waitForNavigation(), p.keyboard.press('Enter')]);
+      assert.equal(pathOf(p), '/dashboard/overview', 'signed in with Enter');
+
+      // The first Tab stop is the skip link; Enter on it moves to the main content.
+      await p.keyboard.press('Tab');
+      assert.equal((await focused()).href, '#main', 'the first stop skips to the content');
+      // A visible focus ring: the focused link is outlined.
+      const outline = await p.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+      assert.notEqual(outline, 'none', 'the focused element shows where focus is');
+      await p.keyboard.press('Enter');
+      assert.equal(new URL(p.url()).hash, '#main');
+
+      // The navigation's visit log link, followed with Enter, then the new visit's link.
+      await p.focus('nav.main-nav a[href^="/dashboard/visits"]');
+      await Promise.all([p.waitForNavigation(), p.keyboard.press('Enter')]);
+      assert.equal(pathOf(p), '/dashboard/visits');
+      await p.focus(`tr[data-visit="${visitId}"] a`);
+      await Promise.all([p.waitForNavigation(), p.keyboard.press('Enter')]);
+      assert.equal(pathOf(p), `/dashboard/visits/${visitId}`);
+    } finally {
+      await other.close();
+    }
+  });
+
   test('sign-out ends the session: its cookie, replayed, no longer works', async () => {
     const other = await newContext(browser);
     try {
