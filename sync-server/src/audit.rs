@@ -111,6 +111,11 @@ pub enum AuditEvent {
         school: SchoolId,
         role: Role,
     },
+    /// The operator gave a dashboard account a new password (`dashboard-password`): its sessions
+    /// ended, its lock cleared.
+    DashboardPasswordReset {
+        account: uuid::Uuid,
+    },
     /// A dashboard account was locked after repeated failed sign-ins.
     DashboardLocked {
         account: uuid::Uuid,
@@ -168,6 +173,9 @@ impl AuditEvent {
             }
             AuditEvent::DashboardAccountSetUp { school, role } => {
                 ("dashboard_account_set_up", school.to_string(), role.as_str().into())
+            }
+            AuditEvent::DashboardPasswordReset { account } => {
+                ("dashboard_password_reset", account.to_string(), String::new())
             }
             AuditEvent::DashboardLocked { account } => ("dashboard_locked", account.to_string(), String::new()),
             AuditEvent::StipendMarked { school, educator, period, paid } => {

@@ -1,4 +1,5 @@
-//! Dashboard accounts the operator makes (`homevisit-relay dashboard-account`, and the demo's):
+//! Dashboard accounts the operator makes (`homevisit-relay dashboard-account`, and the demo's)
+//! and whose password the operator resets (`dashboard-password`):
 //! the password hashed with argon2id here (`dashboard_password`), the account stored
 //! (`dashboard_store`), the action audited by ids only (never the username).
 
@@ -25,6 +26,8 @@ pub enum AccountError {
     Relay(#[from] RelayError),
     #[error("no password: set {PASSWORD_ENV} or give it as one line on stdin")]
     NoPassword,
+    #[error("no dashboard account has that username")]
+    UnknownUsername,
 }
 
 /// The password: `from_env` if given, else the first line of `input` (its line break dropped).
@@ -62,6 +65,19 @@ impl Relay {
         let hash = hash_password(password)?;
         let account = self.dashboard().create_account(school, role, username, &hash)?;
         self.audit_operator(&[AuditEvent::DashboardAccountCreated { account: account.id, school, role }])?;
+        Ok(account)
+    }
+}
+
+impl Relay {
+    /// Gives the account named `username` a new `password` (a coordinator who forgot theirs, or
+    /// is locked out): hashed before it is stored, every session of the account ended, its failed
+    /// sign-ins and lock cleared; audited by id.
+    pub fn reset_dashboard_password(&self, username: &str, password: &str) -> Result<Account, AccountError> {
+        let account = self.dashboard().account_by_username(username)?.ok_or(AccountError::UnknownUsername)?;
+        let hash = hash_password(password)?;
+        self.dashboard().set_password(account.id, &hash)?;
+        self.audit_operator(&[AuditEvent::DashboardPasswordReset { account: account.id }])?;
         Ok(account)
     }
 }

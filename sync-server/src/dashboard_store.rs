@@ -175,8 +175,11 @@ pub trait DashboardStore: Send + Sync {
     ) -> Result<Account, DashboardStoreError>;
     /// A successful sign-in: the failure count goes back to 0.
     fn record_sign_in(&self, id: Uuid) -> Result<(), DashboardStoreError>;
+    /// Sets a new password hash, in one transaction with its effects: every session of the
+    /// account ends (a changed password signs out everywhere), and its failed sign-ins and any
+    /// lock are cleared (the operator's reset is how a locked-out coordinator gets back in).
     fn set_password(&self, id: Uuid, password_hash: &str) -> Result<(), DashboardStoreError>;
-    /// Also ends every session of the account (a changed password signs out everywhere).
+    /// Ends every session of the account.
     fn delete_sessions_of(&self, id: Uuid) -> Result<(), DashboardStoreError>;
 
     fn create_session(&self, session: &Session) -> Result<(), DashboardStoreError>;

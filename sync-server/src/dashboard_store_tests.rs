@@ -226,8 +226,14 @@ fn changing_a_password_ends_the_accounts_sessions(h: Harness) {
     for s in [session(dana.id, 1, at), session(dana.id, 2, at), session(admin.id, 3, at)] {
         h.store().create_session(&s).unwrap();
     }
+    // Locked out by failed sign-ins: a new password lets her in again.
+    h.store().record_failed_sign_in(dana.id, at, 1, 60_000).unwrap();
+    let locked = h.store().record_failed_sign_in(dana.id, at, 5, 60_000).unwrap();
+    assert_eq!((locked.failed_sign_ins, locked.locked_until_ms.is_some()), (1, true));
     h.store().set_password(dana.id, "$argon2id$new").unwrap();
-    assert_eq!(h.store().account(dana.id).unwrap().unwrap().password_hash, "$argon2id$new");
+    let after = h.store().account(dana.id).unwrap().unwrap();
+    assert_eq!(after.password_hash, "$argon2id$new");
+    assert_eq!((after.failed_sign_ins, after.locked_until_ms), (0, None));
     assert_eq!((h.store().session(&[1; 32]).unwrap(), h.store().session(&[2; 32]).unwrap()), (None, None));
     assert!(h.store().session(&[3; 32]).unwrap().is_some(), "another account's session stays");
     h.store().delete_sessions_of(admin.id).unwrap();

@@ -205,7 +205,7 @@ impl DashboardStore for SqliteDashboard {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let n = tx.execute(
-            "UPDATE dashboard_accounts SET password_hash = ?2 WHERE id = ?1",
+            "UPDATE dashboard_accounts SET password_hash = ?2, failed_sign_ins = 0, locked_until = NULL WHERE id = ?1",
             params![id.to_string(), password_hash],
         )?;
         if n == 0 {

@@ -141,6 +141,13 @@ enum Command {
         #[arg(long)]
         username: String,
     },
+    /// Gives a dashboard account a new password (a coordinator who forgot theirs or is locked
+    /// out): its sessions end and its lock is cleared. The password comes from
+    /// HOMEVISIT_DASHBOARD_PASSWORD, else one line of stdin.
+    DashboardPassword {
+        #[arg(long)]
+        username: String,
+    },
     /// The district's stipend rate per documented visit: shown, or set to DOLLARS (like 40 or
     /// 42.50; default 40.00).
     StipendRate {
@@ -503,6 +510,17 @@ async fn main() -> ExitCode {
                     .create_dashboard_account(school, role.role(), &username, &password)
                     .map_err(|e| e.to_string())?;
                 println!("dashboard account {} ({}, school {school})", account.id, account.role.as_str());
+                Ok(())
+            }
+            Command::DashboardPassword { username } => {
+                let password = homevisit_relay::dashboard_accounts::read_password(
+                    std::env::var(homevisit_relay::dashboard_accounts::PASSWORD_ENV).ok(),
+                    std::io::stdin().lock(),
+                )
+                .map_err(|e| e.to_string())?;
+                let relay = Relay::open_with(&cli.data, &storage).map_err(|e| e.to_string())?;
+                let account = relay.reset_dashboard_password(&username, &password).map_err(|e| e.to_string())?;
+                println!("new password set for dashboard account {}; its sessions ended", account.id);
                 Ok(())
             }
             Command::StipendRate { dollars } => {

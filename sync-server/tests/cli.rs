@@ -482,7 +482,7 @@ fn dashboard_account_takes_its_password_from_the_environment_or_stdin() {
     let data = dir.path().join("relay");
     let storage = storage();
     let school = SchoolId::new().to_string();
-    let account = |username: &str, role: &str, env: Option<&str>, stdin: &str| {
+    let run = |args: &[&str], env: Option<&str>, stdin: &str| {
         let mut command = Command::new(env!("CARGO_BIN_EXE_homevisit-relay"));
         command.arg("--data").arg(&data).env_remove("HOMEVISIT_DASHBOARD_PASSWORD");
         if let Storage::Postgres(url) = &storage {
@@ -491,7 +491,7 @@ fn dashboard_account_takes_its_password_from_the_environment_or_stdin() {
         if let Some(password) = env {
             command.env("HOMEVISIT_DASHBOARD_PASSWORD", password);
         }
-        command.args(["dashboard-account", "--school", &school, "--role", role, "--username", username]);
+        command.args(args);
         let mut child = command
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
@@ -500,6 +500,9 @@ fn dashboard_account_takes_its_password_from_the_environment_or_stdin() {
             .unwrap();
         child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
         child.wait_with_output().unwrap()
+    };
+    let account = |username: &str, role: &str, env: Option<&str>, stdin: &str| {
+        run(&["dashboard-account", "--school", &school, "--role", role, "--username", username], env, stdin)
     };
     let made = ok(account("Dana.Johnson", "coordinator", Some("correct horse battery"), ""));
     assert!(made.contains("(coordinator, school"), "{made}");
@@ -523,6 +526,25 @@ fn dashboard_account_takes_its_password_from_the_environment_or_stdin() {
     assert_eq!(made.len(), 2, "{audit}");
     assert!(made[0].contains(&dana.id.to_string()) && made[0].ends_with(&format!("coordinator {school}")));
     assert!(!audit.to_lowercase().contains("dana"), "{audit}");
+
+    // `dashboard-password`: a locked-out coordinator gets a new password; the old one no longer
+    // verifies, the lock is cleared; an unknown username is refused; audited by id.
+    let relay_data = homevisit_relay::Relay::open_with(&data, &storage).unwrap();
+    relay_data.dashboard().record_failed_sign_in(dana.id, 0, 1, i64::MAX / 2).unwrap();
+    drop(relay_data);
+    let reset = |username: &str, stdin: &str| run(&["dashboard-password", "--username", username], None, stdin);
+    assert!(ok(reset("dana.johnson", "a brand new passphrase\n")).contains(&dana.id.to_string()));
+    assert!(refused(reset("nobody", "a brand new passphrase\n")).contains("no dashboard account"));
+    let relay_data = homevisit_relay::Relay::open_with(&data, &storage).unwrap();
+    let dana_after = relay_data.dashboard().account(dana.id).unwrap().unwrap();
+    assert!(homevisit_relay::dashboard_password::verify_password("a brand new passphrase", &dana_after.password_hash));
+    assert!(!homevisit_relay::dashboard_password::verify_password("correct horse battery", &dana_after.password_hash));
+    assert_eq!(dana_after.locked_until_ms, None, "the lock is cleared");
+    drop(relay_data);
+    let audit = ok(relay(&data, &storage, &["audit"]));
+    let resets: Vec<&str> = audit.lines().filter(|l| l.contains("dashboard_password_reset")).collect();
+    assert_eq!(resets.len(), 1, "{audit}");
+    assert!(resets[0].contains(&dana.id.to_string()) && !audit.to_lowercase().contains("dana"));
 }
 
 /// `serve --demo` prints, after the invite codes, the dashboard's address and a sign-in for the

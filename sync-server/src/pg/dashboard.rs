@@ -165,7 +165,10 @@ impl DashboardStore for PgDashboard {
         self.pool.run(|c| {
             let mut tx = c.transaction()?;
             let n =
-                tx.execute("UPDATE dashboard_accounts SET password_hash = $2 WHERE id = $1", &[&id, &password_hash])?;
+                tx.execute(
+                    "UPDATE dashboard_accounts SET password_hash = $2, failed_sign_ins = 0, locked_until = NULL WHERE id = $1",
+                    &[&id, &password_hash],
+                )?;
             if n == 0 {
                 return Err(DashboardStoreError::UnknownAccount);
             }
