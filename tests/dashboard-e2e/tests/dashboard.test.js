@@ -323,7 +323,7 @@ describe('the dashboard on the demo district', () => {
     assert.equal(res.status(), 404);
   });
 
-  test('screenshots of the overview, the visit log and stipends at laptop and phone width, English and Spanish', async () => {
+  test('screenshots of the overview, the visit log, educators, fidelity and stipends at laptop and phone width, English and Spanish', async () => {
     mkdirSync(paths.screenshots, { recursive: true });
     const shots = [];
     const shoot = async (name, query, width, height, lang) => {
@@ -339,7 +339,7 @@ describe('the dashboard on the demo district', () => {
       shots.push(file);
     };
     for (const [width, height] of [[1280, 800], [390, 844]]) {
-      for (const name of ['overview', 'visits', 'stipends']) await shoot(name, '?lang=en', width, height, 'en');
+      for (const name of ['overview', 'visits', 'educators', 'fidelity', 'stipends']) await shoot(name, '?lang=en', width, height, 'en');
     }
     await shoot('overview', '?lang=es', 1280, 800, 'es');
     await shoot('overview', '', 390, 844, 'es'); // the language cookie holds
