@@ -13,7 +13,6 @@ use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 use tokio::sync::Semaphore;
 
-use super::form::Form;
 use super::i18n::{K, Lang};
 use super::respond::{Failure, audit, blocking, internal, see_other};
 use super::session::{self, SignedIn, now_ms, random_token, well_formed};
@@ -40,11 +39,6 @@ fn presession(headers: &HeaderMap) -> Result<(String, bool), Failure> {
         Some(token) => Ok((token.to_string(), false)),
         None => Ok((random_token()?, true)),
     }
-}
-
-/// Whether a sign-in or set-up form's token is the pre-session cookie's.
-fn presession_matches(headers: &HeaderMap, form: &Form) -> bool {
-    cookies::read(headers, cookies::PRESESSION).is_some_and(|cookie| csrf::tokens_match(form.get("csrf"), cookie))
 }
 
 /// A sign-in or set-up page (`status`, an optional message), setting the pre-session cookie if new.
@@ -106,10 +100,7 @@ pub async fn sign_in(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, Failure> {
-    let form = Form::read(&headers, body, relay.connection_limits.body_read_timeout).await?;
-    if !presession_matches(&headers, &form) {
-        return Err(Failure::Forbidden);
-    }
+    let form = csrf::presession_form(&relay, &headers, body).await?;
     let (username, password) = (form.get("username").trim().to_string(), form.get("password").to_string());
     let store_relay = relay.clone();
     let attempt = hashing(move || attempt(&store_relay, &username, &password, now_ms())).await?;
@@ -193,10 +184,7 @@ pub async fn set_up(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, Failure> {
-    let form = Form::read(&headers, body, relay.connection_limits.body_read_timeout).await?;
-    if !presession_matches(&headers, &form) {
-        return Err(Failure::Forbidden);
-    }
+    let form = csrf::presession_form(&relay, &headers, body).await?;
     let username = form.get("username").trim().to_string();
     let refused = |message: K| {
         form_page(StatusCode::BAD_REQUEST, &headers, |csrf| set_up_page(lang, csrf, &username, &[message]))
@@ -240,10 +228,7 @@ pub async fn sign_out(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, Failure> {
-    let form = Form::read(&headers, body, relay.connection_limits.body_read_timeout).await?;
-    if !csrf::tokens_match(form.get("csrf"), &signed_in.session.csrf_token) {
-        return Err(Failure::Forbidden);
-    }
+    csrf::session_form(&relay, &signed_in, &headers, body).await?;
     let hash = signed_in.session.token_hash;
     let store_relay = relay.clone();
     blocking(move || store_relay.dashboard().delete_session(&hash).map_err(internal)).await?;

@@ -3,8 +3,41 @@
 //! carry the right token (the session's synchronizer token, or for sign-in and set-up the
 //! pre-session double-submit cookie's), compared in constant time.
 
+use axum::body::Body;
 use axum::http::{HeaderMap, header};
 use subtle::ConstantTimeEq;
+
+use super::cookies;
+use super::form::Form;
+use super::respond::Failure;
+use super::session::SignedIn;
+use crate::Relay;
+
+/// A signed-in page's posted form, read, and refused ([`Failure::Forbidden`]) unless it carries
+/// the session's token: every POST of a signed-in page reads its form through this.
+pub async fn session_form(
+    relay: &Relay,
+    signed_in: &SignedIn,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Form, Failure> {
+    let form = Form::read(headers, body, relay.connection_limits.body_read_timeout).await?;
+    if !tokens_match(form.get("csrf"), &signed_in.session.csrf_token) {
+        return Err(Failure::Forbidden);
+    }
+    Ok(form)
+}
+
+/// The sign-in or set-up form, read, and refused ([`Failure::Forbidden`]) unless its token is the
+/// pre-session cookie's (a double submit: there is no session yet).
+pub async fn presession_form(relay: &Relay, headers: &HeaderMap, body: Body) -> Result<Form, Failure> {
+    let form = Form::read(headers, body, relay.connection_limits.body_read_timeout).await?;
+    let cookie = cookies::read(headers, cookies::PRESESSION);
+    if !cookie.is_some_and(|cookie| tokens_match(form.get("csrf"), cookie)) {
+        return Err(Failure::Forbidden);
+    }
+    Ok(form)
+}
 
 /// Whether `given` is the `expected` token (constant time in their contents; an empty expected
 /// token matches nothing).
