@@ -18,7 +18,6 @@ use super::{View, heads, nothing, yes_no};
 use crate::Relay;
 use crate::audit::AuditEvent;
 use crate::dashboard::csrf;
-use crate::dashboard::form::Form;
 use crate::dashboard::i18n::{K, Lang};
 use crate::dashboard::layout::{self, Nav};
 use crate::dashboard::query::{Filters, link};
@@ -104,10 +103,7 @@ pub async fn mark_paid(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, Failure> {
-    let form = Form::read(&headers, body, relay.connection_limits.body_read_timeout).await?;
-    if !csrf::tokens_match(form.get("csrf"), &signed_in.session.csrf_token) {
-        return Err(Failure::Forbidden);
-    }
+    let form = csrf::session_form(&relay, &signed_in, &headers, body).await?;
     let school = SchoolId(form.get("school").trim().parse().map_err(|_| Failure::NotFound)?);
     if !scope::may_see(&signed_in.account, school) {
         return Err(Failure::NotFound);
@@ -123,8 +119,9 @@ pub async fn mark_paid(
     let span = filters.span(homevisit_model::Timestamp::now().day_utc())?;
     let (store_relay, account) = (relay.clone(), signed_in.account.id);
     blocking(move || {
-        let data = store_relay.report_data(Some(school)).map_err(internal)?;
-        if !data.educators.iter().any(|e| e.id == educator && e.school_id == school) {
+        // On the school's roster as the relay recorded it: the ids of its documents, none loaded.
+        let record = homevisit_docs::DocId::new(homevisit_docs::DocKind::Educator, educator.0);
+        if !store_relay.backend.school_documents(Some(school)).map_err(internal)?.contains(&record) {
             return Err(Failure::NotFound);
         }
         let key = span.key(school);
