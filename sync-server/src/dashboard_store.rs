@@ -70,7 +70,26 @@ pub enum DashboardStoreError {
     #[error("a dashboard account is a coordinator's or a district administrator's")]
     EducatorAccount,
     #[error(transparent)]
-    Access(#[from] AccessError),
+    Access(AccessError),
+}
+
+impl From<AccessError> for DashboardStoreError {
+    /// An unusable invite is the dashboard's [`DashboardStoreError::BadInvite`] (answered alike,
+    /// whichever store refused it); any other error stays the access store's.
+    fn from(e: AccessError) -> Self {
+        match e {
+            AccessError::BadInvite => DashboardStoreError::BadInvite,
+            e => DashboardStoreError::Access(e),
+        }
+    }
+}
+
+/// A stored stipend mark's `educator_id` column, parsed (a row that does not parse is an error
+/// about it, never skipped).
+pub(crate) fn paid_educator(column: &str) -> Result<EducatorId, DashboardStoreError> {
+    column.parse().map_err(|_| {
+        AccessError::Record { what: "a stipend mark".into(), error: RecordError::BadId("educator id") }.into()
+    })
 }
 
 /// A username as stored and compared: lowercase, 1 to [`MAX_USERNAME_CHARS`] ASCII letters,

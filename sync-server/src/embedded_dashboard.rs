@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::access::{AccessError, RecordError, Role, invite_hash};
 use crate::dashboard_store::{
     Account, DashboardStore, DashboardStoreError, PayPeriodKey, Session, dashboard_role, invite_account,
-    normalize_username,
+    normalize_username, paid_educator,
 };
 use crate::embedded_access::{SqliteAccess, lock, now_ms, take_invite};
 
@@ -123,14 +123,11 @@ impl DashboardStore for SqliteDashboard {
         password_hash: &str,
     ) -> Result<Account, DashboardStoreError> {
         let username = normalize_username(username)?;
-        let code_hash = invite_hash(invite_code).map_err(|_| DashboardStoreError::BadInvite)?;
+        let code_hash = invite_hash(invite_code)?;
         let now = now_ms();
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        let (school, role, educator) = take_invite(&tx, &code_hash, now).map_err(|e| match e {
-            AccessError::BadInvite => DashboardStoreError::BadInvite,
-            e => e.into(),
-        })?;
+        let (school, role, educator) = take_invite(&tx, &code_hash, now)?;
         // Any refusal below returns before the commit: the invite stays unused.
         let (school_id, role) = invite_account(&school, &role, educator.as_deref())?;
         let account = Self::insert_account(&tx, school_id, role, username, password_hash, now)?;
@@ -288,12 +285,7 @@ impl DashboardStore for SqliteDashboard {
             "SELECT educator_id FROM stipend_paid WHERE school_id = ?1 AND period = ?2 ORDER BY educator_id",
         )?;
         let rows = statement.query_map(params![key.school_id.to_string(), key.period], |r| r.get::<_, String>(0))?;
-        rows.map(|r| {
-            r?.parse::<EducatorId>().map_err(|_| {
-                AccessError::Record { what: "a stipend mark".into(), error: RecordError::BadId("educator id") }.into()
-            })
-        })
-        .collect()
+        rows.map(|r| paid_educator(&r?)).collect()
     }
 
     fn set_paid(

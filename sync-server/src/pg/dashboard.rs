@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::access::{AccessError, RecordError, Role, invite_hash};
 use crate::dashboard_store::{
     Account, DashboardStore, DashboardStoreError, PayPeriodKey, Session, dashboard_role, invite_account,
-    normalize_username,
+    normalize_username, paid_educator,
 };
 use crate::pg::access::take_invite;
 use crate::pg::pool::{Pool, PoolError};
@@ -77,13 +77,10 @@ impl DashboardStore for PgDashboard {
     ) -> Result<Account, DashboardStoreError> {
         // Refused and hashed before a connection is taken.
         let username = normalize_username(username)?;
-        let code_hash = invite_hash(invite_code).map_err(|_| DashboardStoreError::BadInvite)?;
+        let code_hash = invite_hash(invite_code)?;
         self.pool.run(|c| {
             let mut tx = c.transaction()?;
-            let (school, role, educator) = take_invite(&mut tx, &code_hash).map_err(|e| match e {
-                AccessError::BadInvite => DashboardStoreError::BadInvite,
-                e => e.into(),
-            })?;
+            let (school, role, educator) = take_invite(&mut tx, &code_hash)?;
             // Any refusal below returns before the commit: the invite stays unused.
             let (school_id, role) = invite_account(&school, &role, educator.as_deref())?;
             let account = insert_account(&mut tx, school_id, role, username.clone(), password_hash)?;
@@ -261,14 +258,7 @@ impl DashboardStore for PgDashboard {
                 &[&school, &key.period],
             )?)
         })?;
-        rows.iter()
-            .map(|r| {
-                r.get::<_, &str>(0).parse::<EducatorId>().map_err(|_| {
-                    AccessError::Record { what: "a stipend mark".into(), error: RecordError::BadId("educator id") }
-                        .into()
-                })
-            })
-            .collect()
+        rows.iter().map(|r| paid_educator(r.get::<_, &str>(0))).collect()
     }
 
     fn set_paid(
