@@ -1,14 +1,10 @@
 package org.homevisit.core
 
-import java.nio.file.Path
 import kotlinx.coroutines.runBlocking
-import org.junit.jupiter.api.AfterAll
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertTrue
-import org.junit.jupiter.api.BeforeAll
 import org.junit.jupiter.api.Test
-import org.junit.jupiter.api.TestInstance
 import org.junit.jupiter.api.assertThrows
 
 /**
@@ -16,26 +12,7 @@ import org.junit.jupiter.api.assertThrows
  * and grades) and the family's visits, so before visit 2 the pair rereads visit 1's hopes and
  * dreams. One phone (Elena Rivera's) enrolled with a relay for the class.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class FamiliesTest {
-    private lateinit var tmp: Path
-    private lateinit var relay: Relay
-    private lateinit var app: HomevisitApp
-
-    @BeforeAll
-    fun enroll(): Unit = runBlocking {
-        tmp = tempDir("families")
-        relay = Relay.start(tmp.resolve("relay"))
-        app = enrolledApp(tmp.resolve("rivera"), relay, "Elena Rivera")
-    }
-
-    @AfterAll
-    fun stop() {
-        if (::app.isInitialized) app.close()
-        if (::relay.isInitialized) relay.close()
-        tmp.deleteTree()
-    }
-
+class FamiliesTest : EnrolledPhonePerClass("families", "Elena Rivera") {
     @Test
     fun `the family record has language, interpreter need and children`(): Unit = runBlocking {
         val roster = app.roster()

@@ -2,12 +2,9 @@ package org.homevisit.core
 
 import java.time.LocalDate
 import kotlinx.coroutines.runBlocking
-import org.junit.jupiter.api.AfterAll
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertTrue
-import org.junit.jupiter.api.BeforeAll
 import org.junit.jupiter.api.Test
-import org.junit.jupiter.api.TestInstance
 import org.junit.jupiter.api.assertThrows
 
 /**
@@ -15,26 +12,7 @@ import org.junit.jupiter.api.assertThrows
  * its school's reach and staff participation and visits per educator, counted from the roster and
  * visits it holds.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ReportTest {
-    private lateinit var tmp: java.nio.file.Path
-    private lateinit var relay: Relay
-    private lateinit var app: HomevisitApp
-
-    @BeforeAll
-    fun enroll(): Unit = runBlocking {
-        tmp = tempDir("report")
-        relay = Relay.start(tmp.resolve("relay"))
-        app = enrolledApp(tmp.resolve("johnson"), relay, "Dana Johnson")
-    }
-
-    @AfterAll
-    fun stop() {
-        if (::app.isInitialized) app.close()
-        if (::relay.isInitialized) relay.close()
-        tmp.deleteTree()
-    }
-
+class ReportTest : EnrolledPhonePerClass("report", "Dana Johnson") {
     @Test
     fun `the coordinator's phone reports its school's reach, staff and educators`(): Unit = runBlocking {
         val school = app.whoami()!!.schoolId

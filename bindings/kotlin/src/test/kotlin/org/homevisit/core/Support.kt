@@ -3,8 +3,12 @@ package org.homevisit.core
 import java.nio.file.Path
 import java.util.Collections
 import kotlinx.coroutines.delay
+import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeoutOrNull
+import org.junit.jupiter.api.AfterAll
 import org.junit.jupiter.api.Assertions.fail
+import org.junit.jupiter.api.BeforeAll
+import org.junit.jupiter.api.TestInstance
 
 /** Records what a [DocumentChangeListener] hears (it is called on a library thread). */
 class RecordingChanges : DocumentChangeListener {
@@ -105,3 +109,28 @@ suspend fun HomevisitApp.partners(): Partners {
 /** The store's files in [dir] (`homevisit.db` and its -wal/-shm/-journal companions). */
 fun storeFiles(dir: Path): List<String> =
     dir.toFile().listFiles()?.map { it.name }?.filter { it.startsWith("homevisit.db") }?.sorted() ?: emptyList()
+
+/**
+ * One demo relay and one phone enrolled as [who] (its demo name) and synced, for a whole test
+ * class, in a fresh directory removed afterwards.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class EnrolledPhonePerClass(private val prefix: String, private val who: String) {
+    protected lateinit var tmp: Path
+    protected lateinit var relay: Relay
+    protected lateinit var app: HomevisitApp
+
+    @BeforeAll
+    fun enroll(): Unit = runBlocking {
+        tmp = tempDir(prefix)
+        relay = Relay.start(tmp.resolve("relay"))
+        app = enrolledApp(tmp.resolve("phone"), relay, who)
+    }
+
+    @AfterAll
+    fun stop() {
+        if (::app.isInitialized) app.close()
+        if (::relay.isInitialized) relay.close()
+        tmp.deleteTree()
+    }
+}
