@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{RelayProcess, arg, peak_rss};
+use common::{RelayProcess, arg, cpu_ms, peak_rss};
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -84,11 +84,14 @@ async fn run(n: usize) -> Value {
     a.lock().unwrap().import_visits(&visits).unwrap();
     let create_ms = t.elapsed().as_secs_f64() * 1e3;
 
+    let cpu = || (cpu_ms(relay.0.id()), cpu_ms(0));
+    let (relay_cpu, own_cpu) = cpu();
     let t = Instant::now();
     let up = client_a.sync(&a).await.unwrap();
     let upload_ms = t.elapsed().as_secs_f64() * 1e3;
     assert_eq!(a.lock().unwrap().unsynced_count(RELAY_PEER).unwrap(), 0, "everything acknowledged");
     let rss_after_upload = peak_rss(relay.0.id());
+    let (relay_cpu_up, own_cpu_up) = cpu();
 
     let token_b = enroll(&url, &code_b).await.unwrap().token;
     let b = Mutex::new(Store::open(dir.path().join("b.db"), &key).unwrap());
@@ -97,6 +100,7 @@ async fn run(n: usize) -> Value {
     let down = client_b.sync(&b).await.unwrap();
     let download_ms = t.elapsed().as_secs_f64() * 1e3;
     let peak = peak_rss(relay.0.id());
+    let (relay_cpu_down, own_cpu_down) = cpu();
 
     // Validate: B holds every visit exactly as A does.
     let (mut a, mut b) = (a.lock().unwrap(), b.lock().unwrap());
@@ -117,6 +121,12 @@ async fn run(n: usize) -> Value {
         "serverPeakRssAfterUploadBytes": rss_after_upload,
         "serverBaselineRssBytes": baseline_rss,
         "validated": ids.len(),
+        // CPU time of each side during each phase (the devices' is this process's: A's during the
+        // upload, B's and its enrollment during the download).
+        "cpuMs": {
+            "uploadServer": relay_cpu_up - relay_cpu, "uploadClientA": own_cpu_up - own_cpu,
+            "downloadServer": relay_cpu_down - relay_cpu_up, "downloadClientB": own_cpu_down - own_cpu_up,
+        },
     })
 }
 

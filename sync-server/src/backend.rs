@@ -137,6 +137,21 @@ pub trait Backend: Send + Sync {
     fn set_setting(&self, key: &str, value: &str) -> Result<(), RelayError>;
     /// Every recorded value of a visit's attested fields, oldest first (for the coordinator).
     fn attestations(&self, visit: VisitId) -> Result<Vec<Attestation>, RelayError>;
+    /// Loads up to `max` of the documents stored as received, without loading (a visit's notes
+    /// received whole: `homevisit_store::Store::load_unloaded`), so each is checked in full, and
+    /// deletes those that fail. A storage that loads everything it receives has none.
+    fn check_unloaded(&self, _max: usize) -> Result<UnloadedChecked, RelayError> {
+        Ok(UnloadedChecked::default())
+    }
+}
+
+/// What one [`Backend::check_unloaded`] call found.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct UnloadedChecked {
+    /// Documents that failed their full check, now deleted.
+    pub deleted: usize,
+    /// Documents still stored unloaded.
+    pub left: usize,
 }
 
 /// The relay's own records about stored documents, which access is decided on: never what a

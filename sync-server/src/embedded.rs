@@ -17,7 +17,7 @@ use crate::RelayError;
 use crate::access::AccessStore;
 use crate::attest::{self, Attestation, Effect};
 use crate::audit::AuditLog;
-use crate::backend::{Backend, DocStorage, Judge, Records, SyncOutcome, SyncRequest, Usage};
+use crate::backend::{Backend, DocStorage, Judge, Records, SyncOutcome, SyncRequest, UnloadedChecked, Usage};
 use crate::deletion::DeletionReceipt;
 use crate::embedded_access::SqliteAccess;
 use crate::embedded_audit::SqliteAudit;
@@ -99,6 +99,15 @@ impl Backend for Embedded {
                 return Ok(outcome);
             }
         }
+    }
+
+    fn check_unloaded(&self, max: usize) -> Result<UnloadedChecked, RelayError> {
+        let failed = self.transaction(|store| Ok(store.load_unloaded(max)?))?;
+        if !failed.is_empty() {
+            // Crafted bytes (an honest device's load); rare, so the purge's file rewrite is fine.
+            self.store().purge_documents(&failed)?;
+        }
+        Ok(UnloadedChecked { deleted: failed.len(), left: self.store().unloaded_count()? })
     }
 
     fn import(&self, docs: &[(DocId, Vec<u8>)]) -> Result<(), RelayError> {

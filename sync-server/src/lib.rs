@@ -26,6 +26,7 @@ pub mod dashboard_store;
 mod dashboard_store_tests;
 pub mod deletion;
 pub mod demo;
+pub mod device_limit;
 pub mod device_list;
 mod embedded;
 mod embedded_access;
@@ -44,6 +45,7 @@ mod request_run;
 pub mod roster_import;
 pub mod routes;
 pub mod serve;
+mod unloaded_check;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -99,7 +101,8 @@ pub enum RelayError {
 pub struct Relay {
     pub(crate) backend: Box<dyn Backend>,
     pub(crate) metrics: metrics::Metrics,
-    /// Per-device request limit: a device that sends more is answered 429 until it slows down.
+    /// Per-device budget of sync work ([`device_limit`]): a device over it is answered 429 (a live
+    /// request waits its turn) until it slows down.
     pub(crate) limiter: governor::DefaultKeyedRateLimiter<homevisit_sync::DeviceId>,
     /// Per-device budget of refused writes written to the audit trail ([`audit::REFUSALS_PER_MINUTE`]).
     pub(crate) audit_limiter: governor::DefaultKeyedRateLimiter<homevisit_sync::DeviceId>,
@@ -114,24 +117,15 @@ pub struct Relay {
     pub(crate) connection_limits: serve::Limits,
     /// Set when the relay begins to shut down: live requests answer at once.
     pub(crate) shutting_down: watch::Sender<bool>,
+    /// Whether the background check of documents stored unloaded is running ([`unloaded_check`]).
+    pub(crate) unloaded_check_running: std::sync::atomic::AtomicBool,
+    /// Sync requests in progress (the background check waits for a quiet moment).
+    pub(crate) syncs_in_progress: unloaded_check::SyncsInProgress,
     /// The dashboard's session and lock-out settings (from the environment when opened).
     pub(crate) dashboard_settings: parking_lot::RwLock<dashboard::Settings>,
 }
 
-/// Sync requests one device may make per second (with a burst of as many): generous for a phone
-/// back from a rural day, small enough that one misbehaving device cannot starve the others.
-/// A district can change it with `HOMEVISIT_RELAY_DEVICE_REQUESTS_PER_SECOND`.
-pub const SYNC_REQUESTS_PER_SECOND: u32 = 50;
-
-/// The per-device request limit in force: the environment's, else the default.
-fn device_requests_per_second() -> Result<std::num::NonZeroU32, RelayError> {
-    match std::env::var("HOMEVISIT_RELAY_DEVICE_REQUESTS_PER_SECOND") {
-        Ok(v) => v.trim().parse().map_err(|_| {
-            RelayError::Io("HOMEVISIT_RELAY_DEVICE_REQUESTS_PER_SECOND must be a whole number above 0".into())
-        }),
-        Err(_) => Ok(std::num::NonZeroU32::new(SYNC_REQUESTS_PER_SECOND).expect("non-zero")),
-    }
-}
+pub use device_limit::{SYNC_BURST, SYNC_REQUESTS_PER_SECOND};
 
 /// The key that encrypts the relay's files: `HOMEVISIT_RELAY_KEY` (64 hex) or `<data>/relay.key`,
 /// made on first start (mode 0600).
@@ -170,11 +164,10 @@ impl Relay {
             Storage::Embedded => Box::new(embedded::Embedded::open(data_dir, &key)?),
             Storage::Postgres(url) => Box::new(pg::Postgres::open(url, &key, Arc::downgrade(&changes))?),
         };
-        let quota = governor::Quota::per_second(device_requests_per_second()?);
         Ok(Arc::new(Relay {
             backend,
             metrics: metrics::Metrics::new(),
-            limiter: governor::RateLimiter::keyed(quota),
+            limiter: device_limit::from_env()?,
             audit_limiter: governor::RateLimiter::keyed(governor::Quota::per_minute(
                 std::num::NonZeroU32::new(audit::REFUSALS_PER_MINUTE).expect("non-zero"),
             )),
@@ -183,6 +176,8 @@ impl Relay {
             bounds: backend::Bounds::from_env()?,
             connection_limits: serve::Limits::from_env().map_err(RelayError::Io)?,
             shutting_down: watch::Sender::new(false),
+            unloaded_check_running: std::sync::atomic::AtomicBool::new(false),
+            syncs_in_progress: Default::default(),
             dashboard_settings: parking_lot::RwLock::new(dashboard::Settings::from_env().map_err(RelayError::Io)?),
         }))
     }

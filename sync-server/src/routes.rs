@@ -13,6 +13,8 @@ use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use governor::clock::Clock;
+
+use crate::device_limit;
 use homevisit_protocol::{MAX_BODY_BYTES, SyncBatch};
 use homevisit_sync::DeviceId;
 use serde::{Deserialize, Serialize};
@@ -261,6 +263,10 @@ async fn sync_request(
     relay.metrics.bytes_in.inc_by(body.len() as u64);
     let batch = SyncBatch::decode(&body)
         .map_err(|_| ApiError(StatusCode::BAD_REQUEST, "not a sync batch of this protocol version"))?;
+    // What the batch carries costs more of the device's budget than its turn did.
+    if !device_limit::charge(&relay.limiter, &caller.device.device_id, device_limit::batch_cost(batch.messages.len(), body.len())) {
+        return Err(too_many_requests());
+    }
     drop(body);
     // Answered in the version the device spoke (an old app gets version 2's form).
     let version = batch.version;
@@ -343,6 +349,8 @@ fn too_many_requests() -> ApiError {
 async fn run_session(relay: &Arc<Relay>, caller: &Caller, batch: SyncBatch) -> Result<SyncBatch, ApiError> {
     let (relay, caller) = (relay.clone(), caller.clone());
     tokio::task::spawn_blocking(move || {
+        // (A live request's wait is not work: only its sessions count.)
+        let _busy = relay.syncs_in_progress.enter();
         let request =
             SyncRequest { device: &caller.device, notes: &caller.notes, batch: &batch, bounds: &relay.bounds };
         // A panic while answering (a bug: received bytes are contained further in) fails this
@@ -355,6 +363,7 @@ async fn run_session(relay: &Arc<Relay>, caller: &Caller, batch: SyncBatch) -> R
         crate::deletion::exchange(&relay, &caller.device, &batch, &mut reply).map_err(internal)?;
         if !changed.is_empty() {
             relay.announce(live::Announcement::Changed(changed.into()));
+            crate::unloaded_check::start(&relay);
         }
         relay.metrics.messages_in.inc_by(report.messages_received as u64);
         relay.metrics.messages_out.inc_by(report.messages_sent as u64);

@@ -22,6 +22,8 @@
 
 use std::io::Read;
 
+use sha2::{Digest, Sha256};
+
 use crate::DocError;
 
 /// Most rows one column may hold: a notes document at its length limits, edited for years, has a
@@ -69,6 +71,54 @@ pub fn screen_chunks(mut bytes: &[u8]) -> Screened<Ops> {
         bytes = r.0;
     }
     Ok(ops)
+}
+
+/// The heads a saved document declares, read from its header without loading it, if `bytes` are
+/// exactly one document chunk whose checksum is right (`None` for any other shape: a document
+/// followed by changes, or changes alone). The checksum is Automerge's: the first 4 bytes of the
+/// SHA-256 of the chunk's type, length and contents; it catches damage, not a crafted chunk (whose
+/// sender can compute it), so the heads are a claim until the document is loaded, which verifies
+/// them against its changes.
+pub fn document_chunk_heads(bytes: &[u8]) -> Screened<Option<Vec<[u8; 32]>>> {
+    let mut r = Reader(bytes);
+    if r.take(4)? != MAGIC {
+        return bad("not an Automerge chunk");
+    }
+    let checksum = r.take(4)?;
+    if r.byte()? != DOCUMENT {
+        return Ok(None);
+    }
+    let len = r.uleb_usize()?;
+    let contents = r.take(len)?;
+    if !r.0.is_empty() {
+        return Ok(None);
+    }
+    let mut header = vec![DOCUMENT];
+    let mut n = len as u64;
+    loop {
+        let byte = (n & 0x7f) as u8;
+        n >>= 7;
+        if n == 0 {
+            header.push(byte);
+            break;
+        }
+        header.push(byte | 0x80);
+    }
+    let digest = Sha256::new().chain_update(&header).chain_update(contents).finalize();
+    if digest[..4] != *checksum {
+        return bad("a document chunk whose checksum is wrong");
+    }
+    let mut r = Reader(contents);
+    for _ in 0..r.count()? {
+        let len = r.uleb_usize()?;
+        r.take(len)?; // an actor id
+    }
+    let heads = r.count()?;
+    let mut out = Vec::with_capacity(heads.min(64));
+    for _ in 0..heads {
+        out.push(r.take(32)?.try_into().expect("32 bytes taken"));
+    }
+    Ok(Some(out))
 }
 
 /// A document chunk: actors, heads, the change and op column layouts, their data, and (optional)
@@ -269,6 +319,29 @@ mod tests {
             doc.commit();
         }
         doc
+    }
+
+    #[test]
+    fn a_saved_documents_heads_are_read_from_its_header_and_damage_is_refused() {
+        let mut doc = busy_document();
+        let saved = doc.save();
+        let heads: Vec<[u8; 32]> = doc.get_heads().iter().map(|h| h.0).collect();
+        assert_eq!(document_chunk_heads(&saved).unwrap(), Some(heads));
+        // Other shapes are not read here: a document followed by a change, changes alone.
+        let text = doc.get(ROOT, "text").unwrap().unwrap().1;
+        doc.splice_text(&text, 0, 0, "more").unwrap();
+        let mut change = doc.get_last_local_change().unwrap().clone();
+        let mut followed = saved.clone();
+        followed.extend_from_slice(change.bytes().as_ref());
+        assert_eq!(document_chunk_heads(&followed).unwrap(), None);
+        assert_eq!(document_chunk_heads(change.bytes().as_ref()).unwrap(), None);
+        // A flipped byte anywhere in the contents fails the checksum; cut bytes fail the length.
+        for at in [20, saved.len() / 2, saved.len() - 1] {
+            let mut damaged = saved.clone();
+            damaged[at] ^= 0x01;
+            assert!(document_chunk_heads(&damaged).is_err(), "byte {at}");
+        }
+        assert!(document_chunk_heads(&saved[..saved.len() - 3]).is_err());
     }
 
     #[test]

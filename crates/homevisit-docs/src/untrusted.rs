@@ -10,7 +10,7 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use automerge::sync::{Message, State, SyncDoc};
-use automerge::{AutoCommit, Change, ReadDoc};
+use automerge::{AutoCommit, Change, ChangeHash, ReadDoc};
 
 use crate::limits::max_ops;
 use crate::{DocError, DocKind};
@@ -69,6 +69,25 @@ pub fn load_received(kind: DocKind, bytes: &[u8]) -> Result<AutoCommit, DocError
     }
     within_ops(kind, 0, screen_chunks(bytes)?)?;
     crate::load(bytes)
+}
+
+/// For a visit's notes received whole: the heads its bytes declare, after the same size and
+/// operation bounds as [`load_received`], without loading it, if they are one document chunk (see
+/// [`crate::screen::document_chunk_heads`]); `None` for any other kind or shape, which is loaded.
+///
+/// Loading a notes document is most of the cost of receiving one (its text is an operation per
+/// character), and nothing about storing it needs its content: whoever may write it is decided by
+/// its visit's log. So the store keeps it as received and loads it, strictly, on first use (where
+/// [`crate::check`] and Automerge's own verification of these heads run).
+pub fn unloaded_notes_heads(kind: DocKind, bytes: &[u8]) -> Result<Option<Vec<ChangeHash>>, DocError> {
+    if kind != DocKind::VisitNotes {
+        return Ok(None);
+    }
+    if bytes.len() > crate::limits::MAX_DOCUMENT_BYTES {
+        return Err(DocError::TooLarge { len: bytes.len(), max: crate::limits::MAX_DOCUMENT_BYTES });
+    }
+    within_ops(kind, 0, screen_chunks(bytes)?)?;
+    Ok(crate::screen::document_chunk_heads(bytes)?.map(|heads| heads.into_iter().map(ChangeHash).collect()))
 }
 
 /// Refuses `adding` operations to a document of `kind` that holds `holds` if it would pass the

@@ -226,6 +226,11 @@ impl<I: Index> Store<I> {
     pub(crate) fn cached(&mut self, id: &DocId) -> Result<&mut AutoCommit> {
         if !self.cache.contains_key(id) {
             let mut doc = load_from_disk(&self.conn, id, &mut self.corrupt)?;
+            if id.kind == DocKind::VisitNotes && self.is_unloaded(id)? {
+                // Stored as received: its heads were verified by the load; now its content.
+                index::checked_content(id, &doc)?;
+                self.conn.prepare_cached("DELETE FROM unloaded_documents WHERE doc_id = ?1")?.execute([id.to_string()])?;
+            }
             doc.set_actor(self.actor.clone());
             let before = doc.get_heads();
             if homevisit_docs::upgrade(&mut doc, id.kind).map_err(StoreError::doc(*id))? {
@@ -239,6 +244,15 @@ impl<I: Index> Store<I> {
             self.remember(*id, doc);
         }
         Ok(self.cache.get_mut(id).expect("just inserted"))
+    }
+
+    fn is_unloaded(&self, id: &DocId) -> Result<bool> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT 1 FROM unloaded_documents WHERE doc_id = ?1")?
+            .query_row([id.to_string()], |_| Ok(()))
+            .optional()?
+            .is_some())
     }
 
     fn has_corrupt(&self, id: &DocId) -> bool {
@@ -388,6 +402,13 @@ impl<I: Index> Store<I> {
     /// loaded; an empty list frees it. Bytes that fail to load are left for the merge to refuse.
     pub fn preload_documents(&mut self, docs: &[(DocId, &[u8])]) {
         self.preloaded.clear();
+        // New notes received whole are stored without loading (see `store_unloaded`).
+        let docs: Vec<(DocId, &[u8])> = docs
+            .iter()
+            .filter(|(id, _)| id.kind != DocKind::VisitNotes || self.contains_document(id).unwrap_or(true))
+            .copied()
+            .collect();
+        let docs = &docs[..];
         let loaded = parallel::map_each(docs, 2, |(id, bytes)| untrusted::load_received(id.kind, bytes).ok());
         for ((id, bytes), doc) in docs.iter().zip(loaded) {
             if let Some(doc) = doc {
@@ -473,6 +494,11 @@ impl<I: Index> Store<I> {
         incoming: Incoming<'_>,
         judge: impl FnOnce(&Received<'_>, &Store<I>) -> bool,
     ) -> Result<Applied> {
+        if let Incoming::Whole(bytes) = incoming {
+            if let Some(heads) = untrusted::unloaded_notes_heads(id.kind, bytes).map_err(StoreError::doc(*id))? {
+                return self.store_unloaded(id, bytes, heads, judge);
+            }
+        }
         let (mut doc, saved) = match incoming {
             Incoming::Whole(bytes) => (self.load_incoming(id, bytes)?, Some(bytes)),
             Incoming::Sync { state, message } => {
@@ -512,6 +538,56 @@ impl<I: Index> Store<I> {
         tx.commit()?;
         self.remember(*id, doc);
         Ok(Applied::Changed)
+    }
+
+    /// Stores a visit's notes received whole as they came, without loading them (see
+    /// [`untrusted::unloaded_notes_heads`]): under the heads their header declares, judged as notes
+    /// (whose access is their visit's), and listed as unloaded, so their first load checks them.
+    fn store_unloaded(
+        &mut self,
+        id: &DocId,
+        bytes: &[u8],
+        heads: Vec<ChangeHash>,
+        judge: impl FnOnce(&Received<'_>, &Store<I>) -> bool,
+    ) -> Result<Applied> {
+        let content = Content::VisitNotes;
+        let received =
+            Received { doc: *id, content: &content, is_new: true, heads_before: vec![], heads_after: sorted(heads.clone()) };
+        if !judge(&received, self) {
+            return Err(StoreError::Forbidden(*id));
+        }
+        let prepared = PreparedDoc { id: *id, snapshot: bytes.to_vec(), heads: encode_heads(heads), rows: content };
+        let tx = self.conn.savepoint()?;
+        insert_document::<I>(&tx, &prepared)?;
+        tx.prepare_cached("INSERT INTO unloaded_documents (doc_id) VALUES (?1)")?.execute([id.to_string()])?;
+        #[cfg(feature = "fault-injection")]
+        crate::fault::reached(crate::fault::Fault::Storing(*id));
+        tx.commit()?;
+        self.preloaded.remove(id);
+        Ok(Applied::Changed)
+    }
+
+    /// Loads up to `max` documents stored unloaded (see [`Store::apply_received`]), so each is
+    /// checked in full; returns those that failed (each is an error whenever it is read; the
+    /// caller decides what becomes of it: the relay deletes it).
+    pub fn load_unloaded(&mut self, max: usize) -> Result<Vec<DocId>> {
+        let ids: Vec<String> = self
+            .conn
+            .prepare_cached("SELECT doc_id FROM unloaded_documents ORDER BY doc_id LIMIT ?1")?
+            .query_map([max as i64], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut failed = Vec::new();
+        for id in ids.iter().filter_map(|s| s.parse::<DocId>().ok()) {
+            if self.guarded(&id, "load a document received whole", |store| store.cached(&id).map(|_| ())).is_err() {
+                failed.push(id);
+            }
+        }
+        Ok(failed)
+    }
+
+    /// How many documents are stored unloaded (see [`Store::load_unloaded`]).
+    pub fn unloaded_count(&self) -> Result<usize> {
+        Ok(self.conn.query_row("SELECT count(*) FROM unloaded_documents", [], |r| r.get::<_, i64>(0))? as usize)
     }
 
     /// Forgets a document held in memory because a peer began to send it ([`Applied::Pending`]).

@@ -12,6 +12,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/002_sync_marks.sql"),
     include_str!("../migrations/003_relay_scopes_moved.sql"),
     include_str!("../migrations/004_device_usage_moved.sql"),
+    include_str!("../migrations/005_unloaded_documents.sql"),
 ];
 
 /// The document store's schema version this build writes.

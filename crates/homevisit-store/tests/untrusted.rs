@@ -76,3 +76,60 @@ fn a_panic_inside_a_batch_rolls_all_of_it_back_and_the_store_goes_on() {
     assert_eq!(reopened.note(visit, NoteField::Learned).unwrap(), "committed");
     assert_eq!(reopened.school(data.schools[0].id).unwrap().name, data.schools[0].name);
 }
+
+/// A visit's notes received whole are stored as received, unloaded (loading is most of the cost
+/// of receiving them); their first load checks them in full, and one that fails is reported by
+/// `load_unloaded` and refused whenever it is read.
+#[test]
+fn notes_received_whole_are_checked_in_full_on_first_load() {
+    use homevisit_model::VisitNotes;
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, data) = demo_store(&dir);
+    let notes_of = |visit: VisitId| DocId::new(DocKind::VisitNotes, visit.uuid());
+    let words = VisitNotes { hopes_and_dreams: "Wants to be a pilot.".into(), ..VisitNotes::default() };
+    let (one, two, three) = (VisitId::new(), VisitId::new(), VisitId::new());
+
+    // Good notes: stored unloaded, then read (and so checked) like any other.
+    let mut good = homevisit_docs::create_notes_with(one, &words, &ActorId::random()).unwrap();
+    store.merge_document_bytes(&notes_of(one), &good.save()).unwrap();
+    assert_eq!(store.unloaded_count().unwrap(), 1);
+    assert_eq!(store.document_heads(&notes_of(one)).unwrap().len(), 1);
+    assert_eq!(store.load_unloaded(10).unwrap(), Vec::<DocId>::new());
+    assert_eq!(store.unloaded_count().unwrap(), 0);
+    assert!(store.document_json(&notes_of(one)).unwrap().to_string().contains("pilot"));
+
+    // Notes of another visit, sent as these: stored (nothing about storing them needs their
+    // content), then refused at their first load, and on every read after.
+    let mut posing = homevisit_docs::create_notes_with(three, &words, &ActorId::random()).unwrap();
+    store.merge_document_bytes(&notes_of(two), &posing.save()).unwrap();
+    assert_eq!(store.load_unloaded(10).unwrap(), vec![notes_of(two)]);
+    assert!(store.document_json(&notes_of(two)).is_err());
+
+    // A header claiming heads its changes do not have (checksum made right again): Automerge's
+    // verification at the first load refuses it.
+    let mut saved = homevisit_docs::create_notes_with(three, &words, &ActorId::random()).unwrap().save();
+    let own_heads = automerge::AutoCommit::load(&saved).unwrap().get_heads()[0].0;
+    let at = saved.windows(32).position(|w| w == own_heads).expect("the heads are in the header");
+    saved[at] ^= 0xff;
+    fix_checksum(&mut saved);
+    store.merge_document_bytes(&notes_of(three), &saved).unwrap();
+    // (A document that failed stays listed until its owner removes it: the relay deletes it.)
+    let mut failed = store.load_unloaded(10).unwrap();
+    failed.sort();
+    let mut expected = vec![notes_of(two), notes_of(three)];
+    expected.sort();
+    assert_eq!(failed, expected);
+    assert!(store.document_json(&notes_of(three)).is_err());
+    let _ = data;
+}
+
+/// Recomputes a lone document chunk's checksum (what a crafting sender can always do).
+fn fix_checksum(chunk: &mut [u8]) {
+    use sha2::{Digest, Sha256};
+    let mut at = 9;
+    while chunk[at] & 0x80 != 0 {
+        at += 1;
+    }
+    let digest = Sha256::new().chain_update(&chunk[8..=at]).chain_update(&chunk[at + 1..]).finalize();
+    chunk[4..8].copy_from_slice(&digest[..4]);
+}

@@ -22,6 +22,19 @@ pub fn rss(pid: u32) -> u64 {
     memory(pid, "VmRSS:")
 }
 
+/// CPU time (user + system, all threads) a process has used so far, in milliseconds; 0 if
+/// unreadable. `pid` 0: this process.
+#[allow(dead_code)] // not every bench includes it
+pub fn cpu_ms(pid: u32) -> f64 {
+    let path = if pid == 0 { "/proc/self/stat".to_string() } else { format!("/proc/{pid}/stat") };
+    let stat = std::fs::read_to_string(path).unwrap_or_default();
+    // Fields after the command name (which may hold spaces), from field 3: utime is 14, stime 15.
+    let fields: Vec<&str> = stat.rsplit_once(')').map_or("", |(_, rest)| rest).split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // Clock ticks are 100 a second on Linux (sysconf(_SC_CLK_TCK)).
+    (ticks(11) + ticks(12)) * 10.0
+}
+
 /// A `/proc/<pid>/status` memory line (`field` with its colon), in bytes; 0 if unreadable.
 fn memory(pid: u32, field: &str) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
