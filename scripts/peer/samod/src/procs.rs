@@ -132,7 +132,11 @@ impl Drop for TempDir {
         if self.keep {
             eprintln!("[samod-bench] kept {}", self.path.display());
         } else {
+            let t0 = std::time::Instant::now();
             let _ = std::fs::remove_dir_all(&self.path);
+            if t0.elapsed().as_millis() > 500 {
+                eprintln!("[samod-bench] removing {} took {} ms", self.path.display(), t0.elapsed().as_millis());
+            }
         }
     }
 }

@@ -54,6 +54,7 @@ const fn ms(d: Duration) -> f64 {
 }
 
 pub async fn run(opts: &Opts, n: u32, r: u32) -> Result<Value, String> {
+    let ts = Instant::now();
     let tmp = TempDir::new(&format!("w1-n{n}-r{r}"), opts.keep).map_err(|e| e.to_string())?;
     let stall = Duration::from_secs(opts.stall_s);
     let srv = ServerProc::start(&tmp.path.join("server"), opts.server_life_s).await?;
@@ -61,6 +62,7 @@ pub async fn run(opts: &Opts, n: u32, r: u32) -> Result<Value, String> {
 
     // A: create N docs offline (repo.create resolves once each doc is persisted)
     let a = client_repo(&tmp.path.join("a")).await;
+    log(&format!("W1 n={n} run {r}: setup {:.0} ms", ms(ts.elapsed())));
     let t0 = Instant::now();
     let creates: Vec<_> = (0..n).map(|i| a.create(make_debrief(i, 42).to_doc())).collect();
     let handles = futures::future::try_join_all(creates).await.map_err(|_| "repo stopped during create")?;
@@ -157,9 +159,13 @@ pub async fn run(opts: &Opts, n: u32, r: u32) -> Result<Value, String> {
     let server_peak = vm_hwm(srv.pid);
     log(&format!("W1 n={n} run {r}: download {download_ms:.1} ms; validated {ok}/{n}"));
     drop(found);
+    let t0 = Instant::now();
     b_dialer.close();
     let _ = tokio::time::timeout(Duration::from_secs(60), b.stop()).await;
+    let b_stop_ms = ms(t0.elapsed());
+    let t0 = Instant::now();
     srv.stop().await;
+    log(&format!("W1 n={n} run {r}: teardown: B stop {b_stop_ms:.0} ms, server stop {:.0} ms", ms(t0.elapsed())));
 
     Ok(json!({
         "n": n,
