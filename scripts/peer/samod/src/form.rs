@@ -4,7 +4,7 @@
 
 use automerge::{
     Automerge, AutomergeError, ObjId, ObjType, ROOT, ReadDoc,
-    transaction::{Transactable, Transaction},
+    transaction::{CommitOptions, Transactable, Transaction},
 };
 
 /// The peer's `mulberry32`: 32-bit arithmetic exactly as JavaScript's `Math.imul` and `>>>`.
@@ -148,7 +148,7 @@ impl Form {
     /// The document `Automerge.from(form)` makes: one change, strings as Text.
     pub fn to_doc(&self) -> Automerge {
         let mut doc = Automerge::new();
-        doc.transact::<_, _, AutomergeError>(|tx| {
+        doc.transact_with::<_, _, AutomergeError, _>(|_| now_commit(), |tx| {
             put_text(tx, &ROOT, "id", &self.id)?;
             put_text(tx, &ROOT, "visitDate", &self.visit_date)?;
             put_text(tx, &ROOT, "school", &self.school)?;
@@ -195,6 +195,13 @@ impl Form {
             && fields_ok("notes", &self.notes)
             && fields_ok("reflection", &self.reflection)
     }
+}
+
+/// Automerge JS stamps every change with the current time in whole seconds (`Automerge.change`'s
+/// default); automerge-rs would write 0. Same stamp here so changes have the same size.
+pub fn now_commit() -> CommitOptions {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_secs();
+    CommitOptions::default().with_time(secs as i64)
 }
 
 fn put_text(tx: &mut Transaction<'_>, obj: &ObjId, key: &str, s: &str) -> Result<(), AutomergeError> {

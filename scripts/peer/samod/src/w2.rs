@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 
 use crate::{
     Opts,
-    form::{Mulberry32, hopes_text, make_debrief},
+    form::{Mulberry32, hopes_text, make_debrief, now_commit},
     log,
     net::Counters,
     procs::{ServerProc, TempDir, vm_hwm},
@@ -96,7 +96,10 @@ pub async fn run(opts: &Opts, gap_ms: u64, r: u32) -> Result<Value, String> {
             a_net.reset_send_mark();
             let t = Instant::now();
             ha.with_document(|d| {
-                d.transact::<_, _, automerge::AutomergeError>(|tx| tx.splice_text(&text_a, pos, 0, &ch))
+                d.transact_with::<_, _, automerge::AutomergeError, _>(
+                    |_| now_commit(),
+                    |tx| tx.splice_text(&text_a, pos, 0, &ch),
+                )
             })
             .map_err(|e| format!("edit {i}: {e:?}"))?;
             let seen = match early.remove(&i) {
