@@ -166,6 +166,10 @@ pub async fn run(opts: &Opts, gap_ms: u64, r: u32) -> Result<Value, String> {
             "serverToBPayload": num(nb.payload_in as f64 / e), "serverToBWire": num(nb.wire_in as f64 / e),
             "serverToAPayload": num(na.payload_in as f64 / e), "bToServerPayload": num(nb.payload_out as f64 / e),
         },
+        "msgsPerEdit": {
+            "aToServer": num(na.msgs_out as f64 / e), "serverToB": num(nb.msgs_in as f64 / e),
+            "serverToA": num(na.msgs_in as f64 / e), "bToServer": num(nb.msgs_out as f64 / e),
+        },
         "serverPeakRssBytes": server_peak,
     }))
 }
