@@ -21,9 +21,28 @@ use crate::{
     stats::num,
 };
 
-pub async fn client_repo(dir: &Path) -> Repo {
-    std::fs::create_dir_all(dir).expect("client dir");
-    Repo::build_tokio().with_storage(TokioFilesystemStorage::new(dir)).load().await
+/// The client repos of one run, so that every path out of a run (also a stall) stops them.
+#[derive(Default)]
+pub struct Clients(std::sync::Mutex<Vec<Repo>>);
+
+impl Clients {
+    /// A new client repo with filesystem storage in `dir`.
+    pub async fn repo(&self, dir: &Path) -> Repo {
+        std::fs::create_dir_all(dir).expect("client dir");
+        let repo = Repo::build_tokio().with_storage(TokioFilesystemStorage::new(dir)).load().await;
+        self.0.lock().unwrap().push(repo.clone());
+        repo
+    }
+
+    /// Stop (flush and end) every repo made so far; each one once.
+    pub async fn stop_all(&self) {
+        let repos = std::mem::take(&mut *self.0.lock().unwrap());
+        for r in repos {
+            if tokio::time::timeout(Duration::from_secs(60), r.stop()).await.is_err() {
+                log("a client repo did not stop within 60 s");
+            }
+        }
+    }
 }
 
 /// Dial the server with a counting WebSocket dialer; resolves once the samod handshake is done.
@@ -56,12 +75,32 @@ const fn ms(d: Duration) -> f64 {
 pub async fn run(opts: &Opts, n: u32, r: u32) -> Result<Value, String> {
     let ts = Instant::now();
     let tmp = TempDir::new(&format!("w1-n{n}-r{r}"), opts.keep).map_err(|e| e.to_string())?;
-    let stall = Duration::from_secs(opts.stall_s);
     let srv = ServerProc::start(&tmp.path.join("server"), opts.server_life_s).await?;
+    let clients = Clients::default();
+    let result = run_inner(opts, n, r, ts, &tmp.path, &srv, &clients).await;
+    let t0 = Instant::now();
+    clients.stop_all().await;
+    let clients_ms = ms(t0.elapsed());
+    let t0 = Instant::now();
+    srv.stop().await;
+    log(&format!("W1 n={n} run {r}: teardown: clients stop {clients_ms:.0} ms, server stop {:.0} ms", ms(t0.elapsed())));
+    result
+}
+
+async fn run_inner(
+    opts: &Opts,
+    n: u32,
+    r: u32,
+    ts: Instant,
+    tmp: &Path,
+    srv: &ServerProc,
+    clients: &Clients,
+) -> Result<Value, String> {
+    let stall = Duration::from_secs(opts.stall_s);
     let server_baseline = vm_hwm(srv.pid);
 
     // A: create N docs offline (repo.create resolves once each doc is persisted)
-    let a = client_repo(&tmp.path.join("a")).await;
+    let a = clients.repo(&tmp.join("a")).await;
     log(&format!("W1 n={n} run {r}: setup {:.0} ms", ms(ts.elapsed())));
     let t0 = Instant::now();
     let creates: Vec<_> = (0..n).map(|i| a.create(make_debrief(i, 42).to_doc())).collect();
@@ -95,15 +134,15 @@ pub async fn run(opts: &Opts, n: u32, r: u32) -> Result<Value, String> {
     drop(acks);
     drop(handles);
     a_dialer.close();
-    tokio::time::timeout(Duration::from_secs(60), a.stop()).await.map_err(|_| "A did not stop")?;
-    let (server_disk, server_files) = settled_dir_bytes(&tmp.path.join("server")).await;
+    clients.stop_all().await; // A
+    let (server_disk, server_files) = settled_dir_bytes(&tmp.join("server")).await;
     log(&format!(
         "W1 n={n} run {r}: upload {upload_ms:.1} ms; server disk {server_disk} B in {server_files} files; server HWM {:?} B",
         server_after_upload
     ));
 
     // download: fresh B finds every doc concurrently
-    let b = client_repo(&tmp.path.join("b")).await;
+    let b = clients.repo(&tmp.join("b")).await;
     let (srv_cpu2, b_cpu0) = (cpu_ms(&srv.pid.to_string()), cpu_ms("self"));
     let b_net = Arc::new(Counters::default());
     let t0 = Instant::now();
@@ -159,13 +198,7 @@ pub async fn run(opts: &Opts, n: u32, r: u32) -> Result<Value, String> {
     let server_peak = vm_hwm(srv.pid);
     log(&format!("W1 n={n} run {r}: download {download_ms:.1} ms; validated {ok}/{n}"));
     drop(found);
-    let t0 = Instant::now();
     b_dialer.close();
-    let _ = tokio::time::timeout(Duration::from_secs(60), b.stop()).await;
-    let b_stop_ms = ms(t0.elapsed());
-    let t0 = Instant::now();
-    srv.stop().await;
-    log(&format!("W1 n={n} run {r}: teardown: B stop {b_stop_ms:.0} ms, server stop {:.0} ms", ms(t0.elapsed())));
 
     Ok(json!({
         "n": n,

@@ -21,7 +21,7 @@ use crate::{
     net::Counters,
     procs::{ServerProc, TempDir, vm_hwm},
     stats::{num, percentile},
-    w1::{client_repo, connect},
+    w1::{Clients, connect},
 };
 
 /// B's observation of edit `i`.
@@ -40,8 +40,23 @@ fn ms(d: Duration) -> f64 {
 pub async fn run(opts: &Opts, gap_ms: u64, r: u32) -> Result<Value, String> {
     let tmp = TempDir::new(&format!("w2-gap{gap_ms}-r{r}"), opts.keep).map_err(|e| e.to_string())?;
     let srv = ServerProc::start(&tmp.path.join("server"), opts.server_life_s).await?;
-    let a = client_repo(&tmp.path.join("a")).await;
-    let b = client_repo(&tmp.path.join("b")).await;
+    let clients = Clients::default();
+    let result = run_inner(opts, gap_ms, r, &tmp.path, &srv, &clients).await;
+    clients.stop_all().await;
+    srv.stop().await;
+    result
+}
+
+async fn run_inner(
+    opts: &Opts,
+    gap_ms: u64,
+    r: u32,
+    tmp: &std::path::Path,
+    srv: &ServerProc,
+    clients: &Clients,
+) -> Result<Value, String> {
+    let a = clients.repo(&tmp.join("a")).await;
+    let b = clients.repo(&tmp.join("b")).await;
     let (a_net, b_net) = (Arc::new(Counters::default()), Arc::new(Counters::default()));
     let (a_dialer, a_conn) = connect(&a, srv.url(), a_net.clone()).await?;
     let (b_dialer, _) = connect(&b, srv.url(), b_net.clone()).await?;
@@ -151,8 +166,6 @@ pub async fn run(opts: &Opts, gap_ms: u64, r: u32) -> Result<Value, String> {
     let server_peak = vm_hwm(srv.pid);
     a_dialer.close();
     b_dialer.close();
-    let _ = tokio::time::timeout(Duration::from_secs(30), futures::future::join(a.stop(), b.stop())).await;
-    srv.stop().await;
     Ok(json!({
         "edits": opts.edits, "gapMs": gap_ms,
         "p50Ms": stat(&lat, 50.0), "p95Ms": stat(&lat, 95.0), "p99Ms": stat(&lat, 99.0),
