@@ -148,25 +148,28 @@ impl Form {
     /// The document `Automerge.from(form)` makes: one change, strings as Text.
     pub fn to_doc(&self) -> Automerge {
         let mut doc = Automerge::new();
-        doc.transact_with::<_, _, AutomergeError, _>(|_| now_commit(), |tx| {
-            put_text(tx, &ROOT, "id", &self.id)?;
-            put_text(tx, &ROOT, "visitDate", &self.visit_date)?;
-            put_text(tx, &ROOT, "school", &self.school)?;
-            let eds = tx.put_object(ROOT, "educators", ObjType::List)?;
-            for (k, e) in self.educators.iter().enumerate() {
-                let t = tx.insert_object(&eds, k, ObjType::Text)?;
-                tx.splice_text(&t, 0, 0, e)?;
-            }
-            put_text(tx, &ROOT, "family", &self.family)?;
-            put_text(tx, &ROOT, "location", &self.location)?;
-            for (key, fields) in [("notes", &self.notes), ("reflection", &self.reflection)] {
-                let m = tx.put_object(ROOT, key, ObjType::Map)?;
-                for (k, v) in fields.iter() {
-                    put_text(tx, &m, k, v)?;
+        doc.transact_with::<_, _, AutomergeError, _>(
+            |_| now_commit(),
+            |tx| {
+                put_text(tx, &ROOT, "id", &self.id)?;
+                put_text(tx, &ROOT, "visitDate", &self.visit_date)?;
+                put_text(tx, &ROOT, "school", &self.school)?;
+                let eds = tx.put_object(ROOT, "educators", ObjType::List)?;
+                for (k, e) in self.educators.iter().enumerate() {
+                    let t = tx.insert_object(&eds, k, ObjType::Text)?;
+                    tx.splice_text(&t, 0, 0, e)?;
                 }
-            }
-            Ok(())
-        })
+                put_text(tx, &ROOT, "family", &self.family)?;
+                put_text(tx, &ROOT, "location", &self.location)?;
+                for (key, fields) in [("notes", &self.notes), ("reflection", &self.reflection)] {
+                    let m = tx.put_object(ROOT, key, ObjType::Map)?;
+                    for (k, v) in fields.iter() {
+                        put_text(tx, &m, k, v)?;
+                    }
+                }
+                Ok(())
+            },
+        )
         .expect("building a form document cannot fail");
         doc
     }
@@ -221,8 +224,7 @@ pub fn iso_utc_ms(epoch_ms: i64) -> String {
     let days = epoch_ms.div_euclid(86_400_000);
     let ms_of_day = epoch_ms.rem_euclid(86_400_000);
     let (y, m, d) = civil_from_days(days);
-    let (h, mi, s, ms) =
-        (ms_of_day / 3_600_000, ms_of_day / 60_000 % 60, ms_of_day / 1000 % 60, ms_of_day % 1000);
+    let (h, mi, s, ms) = (ms_of_day / 3_600_000, ms_of_day / 60_000 % 60, ms_of_day / 1000 % 60, ms_of_day % 1000);
     format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{ms:03}Z")
 }
 

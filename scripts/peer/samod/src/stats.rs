@@ -53,11 +53,7 @@ pub fn median_tree(runs: &[&Value]) -> Value {
 
 /// A JSON number: integers stay integers, others are rounded to 3 decimals.
 pub fn num(x: f64) -> Value {
-    if x.fract() == 0.0 && x.abs() < 9e15 {
-        Value::from(x as i64)
-    } else {
-        Value::from((x * 1000.0).round() / 1000.0)
-    }
+    if x.fract() == 0.0 && x.abs() < 9e15 { Value::from(x as i64) } else { Value::from((x * 1000.0).round() / 1000.0) }
 }
 
 #[cfg(test)]

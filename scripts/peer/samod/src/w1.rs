@@ -16,7 +16,7 @@ use crate::{
     Opts,
     form::make_debrief,
     log,
-    net::{CountingWsDialer, Counters, Snapshot},
+    net::{Counters, CountingWsDialer, Snapshot},
     procs::{ServerProc, TempDir, cpu_ms, settled_dir_bytes, vm_hwm},
     stats::num,
 };
@@ -83,7 +83,10 @@ pub async fn run(opts: &Opts, n: u32, r: u32) -> Result<Value, String> {
     let clients_ms = ms(t0.elapsed());
     let t0 = Instant::now();
     srv.stop().await;
-    log(&format!("W1 n={n} run {r}: teardown: clients stop {clients_ms:.0} ms, server stop {:.0} ms", ms(t0.elapsed())));
+    log(&format!(
+        "W1 n={n} run {r}: teardown: clients stop {clients_ms:.0} ms, server stop {:.0} ms",
+        ms(t0.elapsed())
+    ));
     result
 }
 

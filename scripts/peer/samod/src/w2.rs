@@ -115,8 +115,10 @@ async fn run_inner(
                     |_| now_commit(),
                     |tx| tx.splice_text(&text_a, pos, 0, &ch),
                 )
+                .map(|_| ())
+                .map_err(|f| f.error.to_string())
             })
-            .map_err(|e| format!("edit {i}: {e:?}"))?;
+            .map_err(|e| format!("edit {i}: {e}"))?;
             let seen = match early.remove(&i) {
                 Some(s) => s,
                 None => loop {
