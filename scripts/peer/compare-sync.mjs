@@ -304,12 +304,15 @@ export function report(text) {
   return { header, sections, notes, perRun: perRun(d) }
 }
 
+/** The label, target and met columns are text (left-aligned); the others hold figures. */
+const textColumn = (name, i) => i === 0 || name === "target" || name === "met"
+
 export function renderText(rep) {
   const out = [...rep.header, ""]
   for (const s of rep.sections) {
     out.push(s.title)
     const widths = s.columns.map((c, i) => Math.max(c.length, ...s.rows.map(r => String(r[i]).length)))
-    const line = r => r.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join("  ").trimEnd()
+    const line = r => r.map((c, i) => (textColumn(s.columns[i], i) ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join("  ").trimEnd()
     out.push(line(s.columns), widths.map(w => "-".repeat(w)).join("  "))
     for (const r of s.rows) out.push(line(r))
     for (const n of s.notes) out.push(`  note: ${n}`)
@@ -326,7 +329,7 @@ export function renderMarkdown(rep) {
   for (const s of rep.sections) {
     out.push(`**${s.title}**`, "")
     out.push(`| ${s.columns.map(esc).join(" | ")} |`)
-    out.push(`| ${s.columns.map((_, i) => (i === 0 ? "---" : "---:")).join(" | ")} |`)
+    out.push(`| ${s.columns.map((c, i) => (textColumn(c, i) ? "---" : "---:")).join(" | ")} |`)
     for (const r of s.rows) out.push(`| ${r.map(esc).join(" | ")} |`)
     if (s.notes.length) out.push("", ...s.notes.map(n => `- ${n}`))
     out.push("")
