@@ -298,7 +298,9 @@ export function report(text) {
     const s = d.steps.find(x => x.side === side && ok(x) && x.result.meta)
     if (!s) continue
     const m = s.result.meta
-    const versions = Object.entries(m.versions ?? {}).map(([k, v]) => `${k} ${v ?? "n/a"}`).join(", ") || "n/a"
+    // the JS peer lists {versions: {package: version}}; samod puts {samod: "0.16.0", ...} in meta itself
+    const listed = m.versions ?? Object.fromEntries(Object.entries(m).filter(([, v]) => /^\d+\.\d+\.\d+/.test(String(v))))
+    const versions = Object.entries(listed).map(([k, v]) => `${k} ${v ?? "n/a"}`).join(", ") || "n/a"
     notes.push(`${name}: ${versions}${m.node ? `; node ${m.node}` : ""}${m.cborExtractNative != null ? `; cbor-extract native: ${m.cborExtractNative}` : ""}`)
   }
   return { header, sections, notes, perRun: perRun(d) }
