@@ -360,6 +360,53 @@ fn crafted(doc: DocId, mode: u8, bytes: &[u8]) -> DocMessage {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notes_that_fail_their_full_check_are_deleted_and_never_reach_the_partner() {
+    let dir = tempfile::tempdir().unwrap();
+    let (relay, admin, data) = seeded_relay(&dir.path().join("relay"), "");
+    let (rivera, okafor) = (educator(&data, "Elena Rivera"), educator(&data, "Grace Okafor"));
+    let attacker = Device::enroll(&admin, &relay.url(), dir.path(), rivera).await;
+    let partner = Device::enroll(&admin, &relay.url(), dir.path(), okafor).await;
+    attacker.sync().await;
+    partner.sync().await;
+
+    // A new visit of hers (with her partner), whose log is honest, and "its notes": another
+    // visit's notes, sent whole. On the embedded relay new notes are stored unloaded (who may
+    // write them is their log's business) and checked in full in the background.
+    let own = visit_of(&data, &["Elena Rivera", "Grace Okafor"]);
+    let mut log = VisitLog { plan: homevisit_model::VisitPlan { id: VisitId::new(), ..own.plan.clone() }, ..own.clone() };
+    log.outcome.recorded_by = Some(rivera.id);
+    log.outcome.partner_confirmation = None;
+    if let Some(agreement) = log.plan.family_agreement.as_mut() {
+        agreement.recorded_by = rivera.id;
+    }
+    let log_id = DocId::new(DocKind::VisitLog, log.plan.id.uuid());
+    let notes_id = DocId::new(DocKind::VisitNotes, log.plan.id.uuid());
+    let words = homevisit_model::VisitNotes { hopes_and_dreams: "Not these notes.".into(), ..Default::default() };
+    let mut other_visits_notes = homevisit_docs::create_notes_with(VisitId::new(), &words, &ActorId::random()).unwrap();
+    let messages = vec![
+        snapshot(log_id, &mut create_record(&log, &ActorId::random()).unwrap()),
+        snapshot(notes_id, &mut other_visits_notes),
+    ];
+    let (status, reply) = attacker.send(messages).await;
+    assert_eq!(status, 200);
+    assert!(refusal(&reply.unwrap(), log_id).is_none(), "the honest log is stored");
+
+    // Refused at once (PostgreSQL loads what it receives), or deleted by the background check.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !matches!(admin.document(&notes_id), Ok(None)) {
+        assert!(std::time::Instant::now() < deadline, "the crafted notes are still stored");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(admin.document(&log_id).unwrap().is_some());
+    // Her partner gets the visit, and no notes that fail the check.
+    let report = partner.sync().await;
+    assert!(report.refused_by_us.is_empty(), "{:?}", report.refused_by_us);
+    let held = partner.held();
+    assert!(held.contains(&log_id) && !held.contains(&notes_id), "{held:?}");
+    drop(relay);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bytes_that_crash_automerge_are_refused_and_the_relay_goes_on() {
     let crashers = homevisit_e2e::automerge_crashers();
     assert!(!crashers.is_empty(), "the fuzzers' crashing inputs are kept in crates/homevisit-fuzz/regressions");
@@ -437,6 +484,10 @@ async fn a_phone_refuses_bytes_that_crash_automerge_from_a_hostile_relay() {
         Err(e) => assert!(matches!(e, homevisit_sync::client::ClientError::TooManyRounds(_)), "{e:?}"),
     }
     let mut store = phone.into_inner().unwrap();
+    // New notes arriving whole are stored unloaded and checked at their first load: the crafted
+    // ones fail it, without a crash, and go.
+    let removed = store.remove_unloadable(usize::MAX).unwrap();
+    assert_eq!(store.unloaded_count().unwrap(), 0, "{removed:?}");
     // (Well-formed changes among the inputs may be merged: the phone takes its relay's edits.)
     assert!(store.note(visit, NoteField::Learned).unwrap().contains("Her words, before the relay turned."));
     assert!(store.check_integrity().unwrap().is_clean());

@@ -574,13 +574,23 @@ impl<I: Index> Store<I> {
         let ids: Vec<String> = self
             .conn
             .prepare_cached("SELECT doc_id FROM unloaded_documents ORDER BY doc_id LIMIT ?1")?
-            .query_map([max as i64], |r| r.get(0))?
+            .query_map([i64::try_from(max).unwrap_or(-1)], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         let mut failed = Vec::new();
         for id in ids.iter().filter_map(|s| s.parse::<DocId>().ok()) {
             if self.guarded(&id, "load a document received whole", |store| store.cached(&id).map(|_| ())).is_err() {
                 failed.push(id);
             }
+        }
+        Ok(failed)
+    }
+
+    /// Loads up to `max` documents stored unloaded and deletes, with their history, those that fail
+    /// (bytes from elsewhere that never passed: nothing of them was ever readable). Returns them.
+    pub fn remove_unloadable(&mut self, max: usize) -> Result<Vec<DocId>> {
+        let failed = self.load_unloaded(max)?;
+        if !failed.is_empty() {
+            self.purge_documents(&failed)?;
         }
         Ok(failed)
     }
