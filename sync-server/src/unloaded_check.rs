@@ -6,7 +6,7 @@
 //! before then gets bytes its own store refuses on first load, as it refuses any crafted bytes).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::Relay;
@@ -14,42 +14,61 @@ use crate::Relay;
 /// Documents loaded per turn at the store (the embedded relay's lock is released in between).
 const PER_TURN: usize = 16;
 
-/// A turn waits for a moment with no sync request in progress (checking is work the devices are
-/// not waiting for), but never longer than this, so a relay that is never idle still checks.
+/// A turn waits for a quiet moment: no sync request in progress, and none for this long (checking
+/// is work no device is waiting for; a device in the middle of a sync sends its next request within
+/// milliseconds).
+const QUIET: Duration = Duration::from_millis(500);
+
+/// ...but never longer than this, so a relay that is never quiet still checks.
 const MOST_DEFERRED: Duration = Duration::from_secs(5);
 
-/// How often a deferred turn looks whether the relay is idle.
-const IDLE_POLL: Duration = Duration::from_millis(20);
+/// How often a deferred turn looks whether the relay is quiet.
+const QUIET_POLL: Duration = Duration::from_millis(50);
 
-/// Sync requests in progress (one [`Busy`] each), so the check can wait for a quiet moment.
-#[derive(Default)]
-pub(crate) struct SyncsInProgress(AtomicUsize);
+/// Sync requests in progress (one [`Busy`] each) and when the last one ended, so the check can
+/// wait for a quiet moment.
+pub(crate) struct SyncsInProgress {
+    now: AtomicUsize,
+    epoch: Instant,
+    /// Milliseconds from `epoch` to when the last request ended.
+    last_ended_ms: AtomicU64,
+}
+
+impl Default for SyncsInProgress {
+    fn default() -> Self {
+        Self { now: AtomicUsize::new(0), epoch: Instant::now(), last_ended_ms: AtomicU64::new(0) }
+    }
+}
 
 /// One sync request in progress, until dropped.
 pub(crate) struct Busy<'a>(&'a SyncsInProgress);
 
 impl SyncsInProgress {
     pub(crate) fn enter(&self) -> Busy<'_> {
-        self.0.fetch_add(1, Ordering::AcqRel);
+        self.now.fetch_add(1, Ordering::AcqRel);
         Busy(self)
     }
 
-    fn idle(&self) -> bool {
-        self.0.load(Ordering::Acquire) == 0
+    fn quiet(&self) -> bool {
+        let since_ms = self.epoch.elapsed().as_millis() as u64;
+        self.now.load(Ordering::Acquire) == 0
+            && since_ms.saturating_sub(self.last_ended_ms.load(Ordering::Acquire)) >= QUIET.as_millis() as u64
     }
 }
 
 impl Drop for Busy<'_> {
     fn drop(&mut self) {
-        self.0.0.fetch_sub(1, Ordering::AcqRel);
+        let syncs = self.0;
+        syncs.last_ended_ms.store(syncs.epoch.elapsed().as_millis() as u64, Ordering::Release);
+        syncs.now.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
-/// Sleeps until no sync request is in progress, or [`MOST_DEFERRED`] has passed.
-fn wait_for_idle(syncs: &SyncsInProgress) {
+/// Sleeps until the relay is quiet, or [`MOST_DEFERRED`] has passed.
+fn wait_for_quiet(syncs: &SyncsInProgress) {
     let started = Instant::now();
-    while !syncs.idle() && started.elapsed() < MOST_DEFERRED {
-        std::thread::sleep(IDLE_POLL);
+    while !syncs.quiet() && started.elapsed() < MOST_DEFERRED {
+        std::thread::sleep(QUIET_POLL);
     }
 }
 
@@ -61,7 +80,7 @@ pub(crate) fn start(relay: &Arc<Relay>) {
     let relay = relay.clone();
     tokio::task::spawn_blocking(move || {
         loop {
-            wait_for_idle(&relay.syncs_in_progress);
+            wait_for_quiet(&relay.syncs_in_progress);
             match relay.backend.check_unloaded(PER_TURN) {
                 Ok(checked) => {
                     if checked.deleted > 0 {
