@@ -70,7 +70,9 @@ mod tests {
     use super::*;
 
     fn limiter(rate: u32, burst: u32) -> DefaultKeyedRateLimiter<DeviceId> {
-        RateLimiter::keyed(Quota::per_second(NonZeroU32::new(rate).unwrap()).allow_burst(NonZeroU32::new(burst).unwrap()))
+        RateLimiter::keyed(
+            Quota::per_second(NonZeroU32::new(rate).unwrap()).allow_burst(NonZeroU32::new(burst).unwrap()),
+        )
     }
 
     #[test]

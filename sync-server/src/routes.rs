@@ -264,7 +264,11 @@ async fn sync_request(
     let batch = SyncBatch::decode(&body)
         .map_err(|_| ApiError(StatusCode::BAD_REQUEST, "not a sync batch of this protocol version"))?;
     // What the batch carries costs more of the device's budget than its turn did.
-    if !device_limit::charge(&relay.limiter, &caller.device.device_id, device_limit::batch_cost(batch.messages.len(), body.len())) {
+    if !device_limit::charge(
+        &relay.limiter,
+        &caller.device.device_id,
+        device_limit::batch_cost(batch.messages.len(), body.len()),
+    ) {
         return Err(too_many_requests());
     }
     drop(body);

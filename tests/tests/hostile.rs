@@ -373,7 +373,8 @@ async fn notes_that_fail_their_full_check_are_deleted_and_never_reach_the_partne
     // visit's notes, sent whole. On the embedded relay new notes are stored unloaded (who may
     // write them is their log's business) and checked in full in the background.
     let own = visit_of(&data, &["Elena Rivera", "Grace Okafor"]);
-    let mut log = VisitLog { plan: homevisit_model::VisitPlan { id: VisitId::new(), ..own.plan.clone() }, ..own.clone() };
+    let mut log =
+        VisitLog { plan: homevisit_model::VisitPlan { id: VisitId::new(), ..own.plan.clone() }, ..own.clone() };
     log.outcome.recorded_by = Some(rivera.id);
     log.outcome.partner_confirmation = None;
     if let Some(agreement) = log.plan.family_agreement.as_mut() {

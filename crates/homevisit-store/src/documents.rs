@@ -229,7 +229,9 @@ impl<I: Index> Store<I> {
             if id.kind == DocKind::VisitNotes && self.is_unloaded(id)? {
                 // Stored as received: its heads were verified by the load; now its content.
                 index::checked_content(id, &doc)?;
-                self.conn.prepare_cached("DELETE FROM unloaded_documents WHERE doc_id = ?1")?.execute([id.to_string()])?;
+                self.conn
+                    .prepare_cached("DELETE FROM unloaded_documents WHERE doc_id = ?1")?
+                    .execute([id.to_string()])?;
             }
             doc.set_actor(self.actor.clone());
             let before = doc.get_heads();
@@ -494,10 +496,10 @@ impl<I: Index> Store<I> {
         incoming: Incoming<'_>,
         judge: impl FnOnce(&Received<'_>, &Store<I>) -> bool,
     ) -> Result<Applied> {
-        if let Incoming::Whole(bytes) = incoming {
-            if let Some(heads) = untrusted::unloaded_notes_heads(id.kind, bytes).map_err(StoreError::doc(*id))? {
-                return self.store_unloaded(id, bytes, heads, judge);
-            }
+        if let Incoming::Whole(bytes) = incoming
+            && let Some(heads) = untrusted::unloaded_notes_heads(id.kind, bytes).map_err(StoreError::doc(*id))?
+        {
+            return self.store_unloaded(id, bytes, heads, judge);
         }
         let (mut doc, saved) = match incoming {
             Incoming::Whole(bytes) => (self.load_incoming(id, bytes)?, Some(bytes)),
@@ -551,8 +553,13 @@ impl<I: Index> Store<I> {
         judge: impl FnOnce(&Received<'_>, &Store<I>) -> bool,
     ) -> Result<Applied> {
         let content = Content::VisitNotes;
-        let received =
-            Received { doc: *id, content: &content, is_new: true, heads_before: vec![], heads_after: sorted(heads.clone()) };
+        let received = Received {
+            doc: *id,
+            content: &content,
+            is_new: true,
+            heads_before: vec![],
+            heads_after: sorted(heads.clone()),
+        };
         if !judge(&received, self) {
             return Err(StoreError::Forbidden(*id));
         }

@@ -52,7 +52,9 @@ impl<I: Index> Store<I> {
 fn delete_rows<I: Index>(conn: &Connection, id: &DocId) -> Result<usize> {
     let key = id.to_string();
     I::remove(conn, id)?;
-    for table in ["sync_marks", "sync_states", "doc_chunks", "doc_snapshots", "quarantined_chunks", "unloaded_documents"] {
+    for table in
+        ["sync_marks", "sync_states", "doc_chunks", "doc_snapshots", "quarantined_chunks", "unloaded_documents"]
+    {
         conn.execute(&format!("DELETE FROM {table} WHERE doc_id = ?1"), params![key])?;
     }
     Ok(conn.execute("DELETE FROM documents WHERE doc_id = ?1", params![key])?)
