@@ -77,16 +77,72 @@ pub(crate) fn recompute_scopes(tx: &mut Transaction<'_>, sealer: &Sealer) -> Res
     Ok(())
 }
 
+/// What the relay's checks read of a document's row, without its bytes.
+#[derive(Clone)]
+struct RowInfo {
+    heads: Vec<ChangeHash>,
+    school: Option<String>,
+    educators: Vec<String>,
+    family: Option<String>,
+}
+
 pub(crate) struct PgDocs<'a, 't> {
     tx: &'a mut Transaction<'t>,
     sealer: &'a Sealer,
     /// Documents loaded during this transaction (a session may generate several messages for one).
     loaded: HashMap<DocId, AutoCommit>,
+    /// Rows read (or written) during this transaction, `None` for no row. A request asks about one
+    /// document's scope, heads and existence several times (access, write rule, quota, marks):
+    /// each a round trip to the server otherwise. Writes keep it current; what another instance
+    /// commits meanwhile is seen by the next transaction (a request's step is short), and what
+    /// must be read under the document's lock (`write_checked`) is never taken from here.
+    rows: HashMap<DocId, Option<RowInfo>>,
+    /// Tombstones read during this transaction (a deletion is checked again under the lock).
+    tombstones: HashMap<DocId, bool>,
+    /// Devices' usage read during this transaction, with what it added since.
+    usage: HashMap<DeviceId, Usage>,
 }
 
 impl<'a, 't> PgDocs<'a, 't> {
     pub(crate) fn new(tx: &'a mut Transaction<'t>, sealer: &'a Sealer) -> Self {
-        Self { tx, sealer, loaded: HashMap::new() }
+        Self {
+            tx,
+            sealer,
+            loaded: HashMap::new(),
+            rows: HashMap::new(),
+            tombstones: HashMap::new(),
+            usage: HashMap::new(),
+        }
+    }
+
+    /// The document's row as this transaction knows it (read once).
+    fn row(&mut self, doc: &DocId) -> Result<Option<&RowInfo>, DocFailure> {
+        if !self.rows.contains_key(doc) {
+            let row = self
+                .tx
+                .query_opt(
+                    "SELECT heads, school_id, educator_ids, family_id FROM documents WHERE doc_id = $1",
+                    &[&doc.to_string()],
+                )
+                .map_err(storage)?;
+            let info = row.map(|r| RowInfo {
+                heads: decode_heads(r.get(0)),
+                school: r.get(1),
+                educators: r.get(2),
+                family: r.get(3),
+            });
+            self.rows.insert(*doc, info);
+        }
+        Ok(self.rows.get(doc).and_then(Option::as_ref))
+    }
+
+    /// Whether `doc` was deleted, read now (not from this transaction's earlier reads).
+    fn deleted_now(&mut self, doc: &DocId) -> Result<bool, DocFailure> {
+        let row = self
+            .tx
+            .query_opt("SELECT 1 FROM deleted_documents WHERE doc_id = $1", &[&doc.to_string()])
+            .map_err(storage)?;
+        Ok(row.is_some())
     }
 
     /// A document's stored bytes, unsealed.
@@ -156,6 +212,7 @@ impl<'a, 't> PgDocs<'a, 't> {
                 &[&doc.to_string(), &sealed, &heads, &school, &educators, &family],
             )
             .map_err(storage)?;
+        self.rows.insert(*doc, Some(RowInfo { heads: decode_heads(&heads), school, educators, family }));
         self.loaded.insert(*doc, content);
         Ok(())
     }
@@ -174,7 +231,7 @@ impl<'a, 't> PgDocs<'a, 't> {
         let is_new = stored.is_none();
         // Checked again under the document's lock: a deletion that committed after the write rule
         // was decided (on another instance) must not be undone by this write.
-        if is_new && self.deleted(doc)? {
+        if is_new && self.deleted_now(doc)? {
             return Err(DocFailure::Rejected(RejectReason::Forbidden));
         }
         let mut content = stored.unwrap_or_else(|| AutoCommit::new_with_encoding(homevisit_docs::ENCODING));
@@ -304,9 +361,7 @@ impl SyncDocs for PgDocs<'_, '_> {
     }
 
     fn heads(&mut self, doc: &DocId) -> Result<Option<Vec<ChangeHash>>, DocFailure> {
-        let row =
-            self.tx.query_opt("SELECT heads FROM documents WHERE doc_id = $1", &[&doc.to_string()]).map_err(storage)?;
-        Ok(row.map(|r| decode_heads(r.get(0))))
+        Ok(self.row(doc)?.map(|r| r.heads.clone()))
     }
 
     fn mark_synced(&mut self, peer: &PeerId, doc: &DocId, heads: &[ChangeHash]) -> Result<(), DocFailure> {
@@ -339,16 +394,10 @@ impl SyncDocs for PgDocs<'_, '_> {
 
 impl Records for PgDocs<'_, '_> {
     fn scope(&mut self, doc: &DocId) -> Result<Option<Scope>, DocFailure> {
-        let row = self
-            .tx
-            .query_opt("SELECT school_id, educator_ids FROM documents WHERE doc_id = $1", &[&doc.to_string()])
-            .map_err(storage)?;
-        let Some(row) = row else { return Ok(None) };
-        let school: Option<String> = row.get(0);
-        let educators: Vec<String> = row.get(1);
+        let Some(row) = self.row(doc)? else { return Ok(None) };
         Ok(Some(Scope {
-            school: school.and_then(|s| s.parse().ok()),
-            educators: educators.iter().filter_map(|e| e.parse().ok()).collect(),
+            school: row.school.as_ref().and_then(|s| s.parse().ok()),
+            educators: row.educators.iter().filter_map(|e| e.parse().ok()).collect(),
             ..Scope::default()
         }))
     }
@@ -362,11 +411,12 @@ impl Records for PgDocs<'_, '_> {
     }
 
     fn deleted(&mut self, doc: &DocId) -> Result<bool, DocFailure> {
-        let row = self
-            .tx
-            .query_opt("SELECT 1 FROM deleted_documents WHERE doc_id = $1", &[&doc.to_string()])
-            .map_err(storage)?;
-        Ok(row.is_some())
+        if let Some(deleted) = self.tombstones.get(doc) {
+            return Ok(*deleted);
+        }
+        let deleted = self.deleted_now(doc)?;
+        self.tombstones.insert(*doc, deleted);
+        Ok(deleted)
     }
 
     fn attested(&mut self, visit: VisitId) -> Result<Option<[Option<EducatorId>; 3]>, DocFailure> {
@@ -384,11 +434,7 @@ impl Records for PgDocs<'_, '_> {
 
     fn visit_family(&mut self, visit: VisitId) -> Result<Option<FamilyId>, DocFailure> {
         let id = DocId::new(DocKind::VisitLog, visit.uuid());
-        let row = self
-            .tx
-            .query_opt("SELECT family_id FROM documents WHERE doc_id = $1", &[&id.to_string()])
-            .map_err(storage)?;
-        Ok(row.and_then(|r| r.get::<_, Option<String>>(0)).and_then(|f| f.parse().ok()))
+        Ok(self.row(&id)?.and_then(|r| r.family.as_ref()).and_then(|f| f.parse().ok()))
     }
 }
 
@@ -438,13 +484,18 @@ impl DocStorage for PgDocs<'_, '_> {
     }
 
     fn usage(&mut self, device: &DeviceId) -> Result<Usage, DocFailure> {
+        if let Some(usage) = self.usage.get(device) {
+            return Ok(*usage);
+        }
         let row = self
             .tx
             .query_opt("SELECT documents, bytes FROM device_usage WHERE device_id = $1", &[&device.as_str()])
             .map_err(storage)?;
-        Ok(row
+        let usage = row
             .map(|r| Usage { documents: r.get::<_, i64>(0).max(0) as u64, bytes: r.get::<_, i64>(1).max(0) as u64 })
-            .unwrap_or_default())
+            .unwrap_or_default();
+        self.usage.insert(device.clone(), usage);
+        Ok(usage)
     }
 
     fn add_usage(&mut self, device: &DeviceId, added: Usage) -> Result<(), DocFailure> {
@@ -456,6 +507,10 @@ impl DocStorage for PgDocs<'_, '_> {
                 &[&device.as_str(), &(added.documents as i64), &(added.bytes as i64)],
             )
             .map_err(storage)?;
+        if let Some(usage) = self.usage.get_mut(device) {
+            usage.documents += added.documents;
+            usage.bytes += added.bytes;
+        }
         Ok(())
     }
 }
