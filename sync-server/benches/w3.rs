@@ -8,7 +8,8 @@
 //! Per device, the time to synced: from the start of its sync to everything acknowledged
 //! (`unsynced_count(RELAY_PEER) == 0`). A 429 is retried by the device after 50 ms (counted as a
 //! retry, not an error); any other failure is counted as an error and retried after 200 ms. A
-//! device not synced within 120 s fails the bench. Setting the devices up (store opened, first
+//! device not synced within 180 s is given up: counted in `timeouts` (and as an error), its time
+//! recorded as 180 s, and said on stderr. Setting the devices up (store opened, first
 //! sync of the roster, visits created) is measured on its own and not in the time to synced.
 //!
 //! `--postgres` (under `scripts/with-postgres`): two relay processes on a fresh PostgreSQL
@@ -45,8 +46,11 @@ use homevisit_store::{DbKey, Store, VisitImport};
 use homevisit_sync::client::{ClientError, RELAY_PEER, RelayClient, enroll};
 use serde_json::{Value, json};
 
-/// How long one device may take to be synced before the bench fails.
-const DEVICE_TIMEOUT: Duration = Duration::from_secs(120);
+/// How long one device may take to be synced: past it, the device is given up (counted in
+/// `timeouts` and as an error, its time recorded as this bound, and said on stderr).
+const DEVICE_TIMEOUT: Duration = Duration::from_secs(180);
+
+const TIMED_OUT: &str = "not synced within the bound";
 
 /// Devices set up (first sync of the roster) at once.
 const SETUP_CONCURRENCY: usize = 8;
@@ -63,6 +67,8 @@ struct Rush {
     errors: usize,
     error_kinds: Vec<String>,
     retries: usize,
+    /// Devices given up at [`DEVICE_TIMEOUT`].
+    timeouts: usize,
     wall_ms: f64,
 }
 
@@ -81,6 +87,7 @@ impl Rush {
             "errors": self.errors,
             "errorKinds": self.error_kinds,
             "retries": self.retries,
+            "timeouts": self.timeouts,
             "wallMs": self.wall_ms,
         })
     }
@@ -97,10 +104,14 @@ async fn sync_until_settled(d: usize, device: &Device) -> (f64, usize, Vec<Strin
     let note = |p| *progress.lock().unwrap() = Some(p);
     loop {
         match tokio::time::timeout_at(deadline, device.client.sync_with_progress(&device.store, &note)).await {
-            Err(_) => panic!(
-                "device {d} not synced within {DEVICE_TIMEOUT:?} ({retries} retries, errors {errors:?}, last progress {:?})",
-                progress.lock().unwrap()
-            ),
+            Err(_) => {
+                eprintln!(
+                    "TIMEOUT: device {d} not synced within {DEVICE_TIMEOUT:?} ({retries} retries, errors {errors:?}, last progress {:?})",
+                    progress.lock().unwrap()
+                );
+                errors.push(TIMED_OUT.to_string());
+                return (DEVICE_TIMEOUT.as_secs_f64() * 1e3, retries, errors);
+            }
             Ok(Ok(_)) => {
                 let left = device.store.lock().unwrap().unsynced_count(RELAY_PEER).unwrap();
                 if left == 0 {
@@ -113,7 +124,14 @@ async fn sync_until_settled(d: usize, device: &Device) -> (f64, usize, Vec<Strin
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
             Ok(Err(e)) => {
-                errors.push(e.to_string());
+                // With its causes (a connection reset reads differently from a timeout).
+                let mut text = e.to_string();
+                let mut source = std::error::Error::source(&e);
+                while let Some(cause) = source {
+                    text.push_str(&format!(": {cause}"));
+                    source = cause.source();
+                }
+                errors.push(text);
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
         }
@@ -148,9 +166,10 @@ async fn rush(devices: &[Arc<Device>], window: Duration, seed: u32) -> Rush {
     }
     let wall_ms = (last - t0.into_std()).as_secs_f64() * 1e3;
     let errors = error_kinds.len();
+    let timeouts = error_kinds.iter().filter(|e| *e == TIMED_OUT).count();
     error_kinds.sort();
     error_kinds.dedup();
-    Rush { times, errors, error_kinds, retries, wall_ms }
+    Rush { times, errors, error_kinds, retries, timeouts, wall_ms }
 }
 
 /// A sync of the roster before going offline (set-up), waiting out 429s.
