@@ -5,7 +5,7 @@
 //! `SELECT ... FOR UPDATE`), merges into what is stored *now*, and writes the result back, so two
 //! relay instances changing, or creating, the same document at once both keep their changes.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use automerge::sync::{Message, State};
 use automerge::{AutoCommit, ChangeHash};
@@ -101,6 +101,21 @@ pub(crate) struct PgDocs<'a, 't> {
     tombstones: HashMap<DocId, bool>,
     /// Devices' usage read during this transaction, with what it added since.
     usage: HashMap<DeviceId, Usage>,
+    /// Sync states read ahead, in one query, for the documents [`SyncDocs::candidates`] offered a
+    /// device (the answer loads each one's state next): (device, document) to its unsealed state,
+    /// `None` for none. A state saved since is read again.
+    states: HashMap<(PeerId, DocId), Option<Vec<u8>>>,
+    /// Sync states and marks written at the end of the transaction ([`PgDocs::deferring`]).
+    pending: Option<Pending>,
+}
+
+/// Sync states (sealed) and marks to write when the transaction's work is done, by (device,
+/// document), in one statement each: a request persists a state and a mark for every document it
+/// settled, each a round trip to the server otherwise.
+#[derive(Default)]
+struct Pending {
+    states: BTreeMap<(String, String), Vec<u8>>,
+    marks: BTreeMap<(String, String), Vec<u8>>,
 }
 
 impl<'a, 't> PgDocs<'a, 't> {
@@ -112,7 +127,81 @@ impl<'a, 't> PgDocs<'a, 't> {
             rows: HashMap::new(),
             tombstones: HashMap::new(),
             usage: HashMap::new(),
+            states: HashMap::new(),
+            pending: None,
         }
+    }
+
+    /// As [`PgDocs::new`], writing sync states and marks in one statement each at
+    /// [`PgDocs::flush`], which the caller runs before it commits (a read of them in the meantime
+    /// flushes first).
+    pub(crate) fn deferring(tx: &'a mut Transaction<'t>, sealer: &'a Sealer) -> Self {
+        Self { pending: Some(Pending::default()), ..Self::new(tx, sealer) }
+    }
+
+    /// Writes the sync states and marks deferred so far.
+    pub(crate) fn flush(&mut self) -> Result<(), DocFailure> {
+        let Some(pending) = self.pending.as_mut() else { return Ok(()) };
+        let (states, marks) = (std::mem::take(&mut pending.states), std::mem::take(&mut pending.marks));
+        let columns = |rows: BTreeMap<(String, String), Vec<u8>>| {
+            let mut out = (Vec::new(), Vec::new(), Vec::new());
+            for ((device, doc), bytes) in rows {
+                out.0.push(device);
+                out.1.push(doc);
+                out.2.push(bytes);
+            }
+            out
+        };
+        if !states.is_empty() {
+            let (devices, docs, sealed) = columns(states);
+            // Nothing to remember about a document that never arrived.
+            self.tx
+                .execute(
+                    "INSERT INTO sync_states (device_id, doc_id, state)
+                     SELECT u.device_id, u.doc_id, u.state
+                     FROM unnest($1::text[], $2::text[], $3::bytea[]) AS u(device_id, doc_id, state)
+                     WHERE EXISTS (SELECT 1 FROM documents d WHERE d.doc_id = u.doc_id)
+                     ON CONFLICT (device_id, doc_id) DO UPDATE SET state = excluded.state",
+                    &[&devices, &docs, &sealed],
+                )
+                .map_err(storage)?;
+        }
+        if !marks.is_empty() {
+            let (devices, docs, heads) = columns(marks);
+            self.tx
+                .execute(
+                    "INSERT INTO sync_marks (device_id, doc_id, heads)
+                     SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[])
+                     ON CONFLICT (device_id, doc_id) DO UPDATE SET heads = excluded.heads",
+                    &[&devices, &docs, &heads],
+                )
+                .map_err(storage)?;
+        }
+        Ok(())
+    }
+
+    /// Reads the sync states of `peer` for `docs` ahead, in one query (see `states`).
+    fn read_states_ahead(&mut self, peer: &PeerId, docs: &[DocId]) -> Result<(), DocFailure> {
+        let ids: Vec<String> = docs.iter().map(|d| d.to_string()).collect();
+        let rows = self
+            .tx
+            .query("SELECT doc_id, state FROM sync_states WHERE device_id = $1 AND doc_id = ANY($2)", &[
+                &peer.as_str(),
+                &ids,
+            ])
+            .map_err(storage)?;
+        for doc in docs {
+            self.states.insert((peer.clone(), *doc), None);
+        }
+        for row in rows {
+            let Ok(doc) = row.get::<_, String>(0).parse::<DocId>() else { continue };
+            let state = self
+                .sealer
+                .open(state_aad(peer, &doc).as_bytes(), row.get(1))
+                .map_err(|e| DocFailure::Storage(Box::new(e)))?;
+            self.states.insert((peer.clone(), doc), Some(state));
+        }
+        Ok(())
     }
 
     /// The document's row as this transaction knows it (read once).
@@ -280,8 +369,19 @@ impl<'a, 't> PgDocs<'a, 't> {
     pub(crate) fn stored(&mut self, doc: &DocId) -> Result<Option<Stored>, DocFailure> {
         let row = self
             .tx
-            .query_opt("SELECT data, heads FROM documents WHERE doc_id = $1", &[&doc.to_string()])
+            .query_opt(
+                "SELECT data, heads, school_id, educator_ids, family_id FROM documents WHERE doc_id = $1",
+                &[&doc.to_string()],
+            )
             .map_err(storage)?;
+        // The row's other columns, for what this transaction asks next (its heads, to mark it).
+        let info = row.as_ref().map(|r| RowInfo {
+            heads: decode_heads(r.get(1)),
+            school: r.get(2),
+            educators: r.get(3),
+            family: r.get(4),
+        });
+        self.rows.insert(*doc, info);
         row.map(|r| Ok((self.unseal(doc, r.get(0))?, decode_heads(r.get(1))))).transpose()
     }
 
@@ -305,6 +405,7 @@ impl<'a, 't> PgDocs<'a, 't> {
 
 impl SyncDocs for PgDocs<'_, '_> {
     fn candidates(&mut self, peer: &PeerId) -> Result<Vec<DocId>, DocFailure> {
+        self.flush()?; // the marks it compares with
         let rows = self
             .tx
             .query(
@@ -318,6 +419,12 @@ impl SyncDocs for PgDocs<'_, '_> {
     }
 
     fn load_state(&mut self, peer: &PeerId, doc: &DocId) -> Result<Option<Vec<u8>>, DocFailure> {
+        if let Some(state) = self.states.get(&(peer.clone(), *doc)) {
+            return Ok(state.clone());
+        }
+        if self.pending.as_ref().is_some_and(|p| p.states.contains_key(&(peer.as_str().to_string(), doc.to_string()))) {
+            self.flush()?;
+        }
         let row = self
             .tx
             .query_opt(
@@ -331,6 +438,12 @@ impl SyncDocs for PgDocs<'_, '_> {
     }
 
     fn save_state(&mut self, peer: &PeerId, doc: &DocId, state: &[u8]) -> Result<(), DocFailure> {
+        self.states.remove(&(peer.clone(), *doc));
+        if let Some(pending) = self.pending.as_mut() {
+            let sealed = self.sealer.seal(state_aad(peer, doc).as_bytes(), state);
+            pending.states.insert((peer.as_str().to_string(), doc.to_string()), sealed);
+            return Ok(());
+        }
         // Nothing to remember about a document that never arrived.
         self.tx
             .execute(
@@ -367,6 +480,10 @@ impl SyncDocs for PgDocs<'_, '_> {
     fn mark_synced(&mut self, peer: &PeerId, doc: &DocId, heads: &[ChangeHash]) -> Result<(), DocFailure> {
         #[cfg(feature = "fault-injection")]
         homevisit_store::fault::reached(homevisit_store::fault::Fault::Marking(*doc));
+        if let Some(pending) = self.pending.as_mut() {
+            pending.marks.insert((peer.as_str().to_string(), doc.to_string()), encode_heads(heads.to_vec()));
+            return Ok(());
+        }
         self.tx
             .execute(
                 "INSERT INTO sync_marks (device_id, doc_id, heads) VALUES ($1, $2, $3)
@@ -467,6 +584,7 @@ impl DocStorage for PgDocs<'_, '_> {
     }
 
     fn candidates_of_school(&mut self, peer: &PeerId, school: Option<SchoolId>) -> Result<Vec<DocId>, DocFailure> {
+        self.flush()?; // the marks it compares with
         let rows = self
             .tx
             .query(
@@ -480,7 +598,9 @@ impl DocStorage for PgDocs<'_, '_> {
                 &[&peer.as_str(), &school.map(|s| s.to_string())],
             )
             .map_err(storage)?;
-        Ok(rows.iter().filter_map(|r| r.get::<_, String>(0).parse().ok()).collect())
+        let docs: Vec<DocId> = rows.iter().filter_map(|r| r.get::<_, String>(0).parse().ok()).collect();
+        self.read_states_ahead(peer, &docs)?;
+        Ok(docs)
     }
 
     fn usage(&mut self, device: &DeviceId) -> Result<Usage, DocFailure> {
