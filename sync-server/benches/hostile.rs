@@ -20,8 +20,11 @@ mod common;
 #[allow(dead_code)]
 #[path = "../../tests/craft.rs"]
 mod craft;
+#[path = "common/raw.rs"]
+mod raw;
 
 use common::{RelayProcess, arg, peak_rss, rss};
+use raw::Raw;
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -30,36 +33,12 @@ use automerge::transaction::Transactable;
 use automerge::{ActorId, AutoCommit, ROOT};
 use homevisit_docs::{DocId, DocKind, create_record};
 use homevisit_model::{Educator, FamilyId};
-use homevisit_protocol::{DocMessage, MAX_BATCH_MESSAGES, SyncBatch};
+use homevisit_protocol::MAX_BATCH_MESSAGES;
 use homevisit_relay::Relay;
 use homevisit_relay::access::Role;
 use homevisit_store::{DbKey, Store};
 use homevisit_sync::client::{RelayClient, enroll};
 use serde_json::json;
-
-/// A device speaking the protocol itself.
-struct Raw {
-    url: String,
-    token: String,
-    http: reqwest::Client,
-}
-
-impl Raw {
-    async fn send(&self, messages: Vec<DocMessage>) -> (u16, Option<SyncBatch>) {
-        craft::post(&self.http, &self.url, &self.token, SyncBatch::new(messages).encode(), "").await
-    }
-
-    /// Sends, waiting out the device's rate limit (the bench measures the relay, not the limit).
-    async fn send_paced(&self, messages: Vec<DocMessage>) -> SyncBatch {
-        loop {
-            match self.send(messages.clone()).await {
-                (200, Some(reply)) => return reply,
-                (429, _) => tokio::time::sleep(Duration::from_millis(20)).await,
-                (status, _) => panic!("HTTP {status}"),
-            }
-        }
-    }
-}
 
 /// A million operations that compress well: two values put in turn (putting the value a key
 /// already holds makes no operation).
@@ -182,16 +161,7 @@ async fn main() {
         hostile.push(tokio::spawn(async move {
             let mut batches = 0;
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                let batch: Vec<_> = (0..MAX_BATCH_MESSAGES)
-                    .map(|_| {
-                        let id = FamilyId::new();
-                        let record = homevisit_model::Family { id, ..family.clone() };
-                        craft::snapshot(
-                            DocId::new(DocKind::Family, id.uuid()),
-                            &mut create_record(&record, &ActorId::random()).unwrap(),
-                        )
-                    })
-                    .collect();
+                let batch = raw::maximal_batch(&family);
                 attacker.send_paced(batch).await;
                 batches += 1;
             }

@@ -4,11 +4,17 @@
 //! (the real `homevisit-relay` binary), so its peak RSS is its own.
 //!
 //! `cargo bench -p homevisit-relay --bench w1 -- --n 1000 --runs 3`; one JSON line on stdout,
-//! shaped like the peer's (`median`, `runs`).
+//! shaped like the peer's (`median`, `runs`), with the relay's `backend` and `instances`.
+//!
+//! `--postgres` (under `scripts/with-postgres`, which sets `HOMEVISIT_TEST_POSTGRES`): each run on
+//! a fresh PostgreSQL database served by two relay processes (one relay key, their shared
+//! `--data`); A uploads to the first, B downloads from the second. The relay peak RSS is the
+//! highest of the two.
 
 mod common;
 
-use common::{RelayProcess, arg, cpu_ms, peak_rss};
+use common::{Backend, arg, cpu_ms, peak_rss_max};
+
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -29,6 +35,7 @@ fn bytes(r: &SyncReport) -> Value {
 }
 
 async fn run(n: usize) -> Value {
+    let backend = Backend::from_args();
     let dir = tempfile::tempdir().unwrap();
     let relay_dir = dir.path().join("relay");
     // The roster lives on the relay (a district's import); every form's visit is made by one
@@ -37,8 +44,9 @@ async fn run(n: usize) -> Value {
     let school = SchoolId(uuid::Uuid::from_u128(1));
     let me = Educator { school_id: school, ..data.educators[0].clone() };
     let partner = Educator { school_id: school, role: EducatorRole::Teacher, ..data.educators[1].clone() };
-    let (code_a, code_b) = {
-        let relay = Relay::open(&relay_dir).unwrap();
+    let storage = backend.storage();
+    let (code_a, code_b) = common::off_runtime(|| {
+        let relay = Relay::open_with(&relay_dir, &storage).unwrap();
         relay
             .import_with(|s| {
                 s.put_school(&homevisit_model::School { id: school, name: "Bench Elementary".into() })?;
@@ -52,14 +60,16 @@ async fn run(n: usize) -> Value {
             .unwrap();
         let invite = || relay.access().invite(&school, &homevisit_relay::access::Role::Educator(me.id)).unwrap();
         (invite(), invite())
-    };
-    let (relay, url) = RelayProcess::spawn(&relay_dir);
-    let baseline_rss = peak_rss(relay.0.id());
+    });
+    let (relays, urls) = backend.spawn(&relay_dir);
+    // A's instance and B's: the same one on the embedded relay, two on PostgreSQL.
+    let (url_a, url_b) = (&urls[0], &urls[urls.len() - 1]);
+    let baseline_rss = peak_rss_max(&relays);
 
     let key = DbKey::from_bytes([9; 32]);
-    let token_a = enroll(&url, &code_a).await.unwrap().token;
+    let token_a = enroll(url_a, &code_a).await.unwrap().token;
     let a = Mutex::new(Store::open(dir.path().join("a.db"), &key).unwrap());
-    let client_a = RelayClient::new(&url, &token_a).unwrap();
+    let client_a = RelayClient::new(url_a, &token_a).unwrap();
     client_a.sync(&a).await.unwrap(); // the roster, before going offline
 
     // A creates N forms offline.
@@ -84,22 +94,23 @@ async fn run(n: usize) -> Value {
     a.lock().unwrap().import_visits(&visits).unwrap();
     let create_ms = t.elapsed().as_secs_f64() * 1e3;
 
-    let cpu = || (cpu_ms(relay.0.id()), cpu_ms(0));
+    // CPU time: the relays' (all instances), and this process's (the devices').
+    let cpu = || (relays.iter().map(|r| cpu_ms(r.0.id())).sum::<f64>(), cpu_ms(0));
     let (relay_cpu, own_cpu) = cpu();
     let t = Instant::now();
     let up = client_a.sync(&a).await.unwrap();
     let upload_ms = t.elapsed().as_secs_f64() * 1e3;
     assert_eq!(a.lock().unwrap().unsynced_count(RELAY_PEER).unwrap(), 0, "everything acknowledged");
-    let rss_after_upload = peak_rss(relay.0.id());
+    let rss_after_upload = peak_rss_max(&relays);
     let (relay_cpu_up, own_cpu_up) = cpu();
 
-    let token_b = enroll(&url, &code_b).await.unwrap().token;
+    let token_b = enroll(url_b, &code_b).await.unwrap().token;
     let b = Mutex::new(Store::open(dir.path().join("b.db"), &key).unwrap());
-    let client_b = RelayClient::new(&url, &token_b).unwrap();
+    let client_b = RelayClient::new(url_b, &token_b).unwrap();
     let t = Instant::now();
     let down = client_b.sync(&b).await.unwrap();
     let download_ms = t.elapsed().as_secs_f64() * 1e3;
-    let peak = peak_rss(relay.0.id());
+    let peak = peak_rss_max(&relays);
     let (relay_cpu_down, own_cpu_down) = cpu();
 
     // Validate: B holds every visit exactly as A does.
@@ -109,7 +120,8 @@ async fn run(n: usize) -> Value {
         assert_eq!(a.visit_notes(*id).unwrap(), b.visit_notes(*id).unwrap());
         assert_eq!(a.visit_log(*id).unwrap(), b.visit_log(*id).unwrap());
     }
-    drop(relay);
+    drop(relays); // before the database they use
+    drop(backend);
     json!({
         "n": n,
         "createMs": create_ms,
@@ -140,12 +152,16 @@ fn median_of(runs: &[Value], path: &[&str]) -> Value {
 #[tokio::main]
 async fn main() {
     let n = arg("--n", 1000);
+    let (backend, instances) = match common::flag("--postgres") {
+        true => ("postgres", 2),
+        false => ("embedded", 1),
+    };
     let runs_n = arg("--runs", 3);
     let mut runs = Vec::new();
     for r in 0..runs_n {
         let result = run(n).await;
         eprintln!(
-            "W1 n={n} run {r}: upload {:.1} ms, download {:.1} ms, relay peak RSS {:.1} MB",
+            "W1 n={n} {backend} x{instances} run {r}: upload {:.1} ms, download {:.1} ms, relay peak RSS {:.1} MB",
             result["uploadMs"].as_f64().unwrap(),
             result["downloadMs"].as_f64().unwrap(),
             result["serverPeakRssBytes"].as_f64().unwrap() / 1e6
@@ -164,5 +180,8 @@ async fn main() {
                       "serverToClient": { "payloadBytes": m(&["download", "serverToClient", "payloadBytes"]) } },
         "serverPeakRssBytes": m(&["serverPeakRssBytes"]),
     });
-    println!("{}", json!({ "workload": "W1-fan-in", "system": "homevisit", "n": n, "median": median, "runs": runs }));
+    println!(
+        "{}",
+        json!({ "workload": "W1-fan-in", "system": "homevisit", "backend": backend, "instances": instances, "n": n, "median": median, "runs": runs })
+    );
 }

@@ -5,7 +5,7 @@
 //! `SELECT ... FOR UPDATE`), merges into what is stored *now*, and writes the result back, so two
 //! relay instances changing, or creating, the same document at once both keep their changes.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use automerge::sync::{Message, State};
 use automerge::{AutoCommit, ChangeHash};
@@ -77,16 +77,161 @@ pub(crate) fn recompute_scopes(tx: &mut Transaction<'_>, sealer: &Sealer) -> Res
     Ok(())
 }
 
+/// What the relay's checks read of a document's row, without its bytes.
+#[derive(Clone)]
+struct RowInfo {
+    heads: Vec<ChangeHash>,
+    school: Option<String>,
+    educators: Vec<String>,
+    family: Option<String>,
+}
+
 pub(crate) struct PgDocs<'a, 't> {
     tx: &'a mut Transaction<'t>,
     sealer: &'a Sealer,
     /// Documents loaded during this transaction (a session may generate several messages for one).
     loaded: HashMap<DocId, AutoCommit>,
+    /// Rows read (or written) during this transaction, `None` for no row. A request asks about one
+    /// document's scope, heads and existence several times (access, write rule, quota, marks):
+    /// each a round trip to the server otherwise. Writes keep it current; what another instance
+    /// commits meanwhile is seen by the next transaction (a request's step is short), and what
+    /// must be read under the document's lock (`write_checked`) is never taken from here.
+    rows: HashMap<DocId, Option<RowInfo>>,
+    /// Tombstones read during this transaction (a deletion is checked again under the lock).
+    tombstones: HashMap<DocId, bool>,
+    /// Devices' usage read during this transaction, with what it added since.
+    usage: HashMap<DeviceId, Usage>,
+    /// Sync states read ahead, in one query, for the documents [`SyncDocs::candidates`] offered a
+    /// device (the answer loads each one's state next): (device, document) to its unsealed state,
+    /// `None` for none. A state saved since is read again.
+    states: HashMap<(PeerId, DocId), Option<Vec<u8>>>,
+    /// Sync states and marks written at the end of the transaction ([`PgDocs::deferring`]).
+    pending: Option<Pending>,
+}
+
+/// Sync states (sealed) and marks to write when the transaction's work is done, by (device,
+/// document), in one statement each: a request persists a state and a mark for every document it
+/// settled, each a round trip to the server otherwise.
+#[derive(Default)]
+struct Pending {
+    states: BTreeMap<(String, String), Vec<u8>>,
+    marks: BTreeMap<(String, String), Vec<u8>>,
 }
 
 impl<'a, 't> PgDocs<'a, 't> {
     pub(crate) fn new(tx: &'a mut Transaction<'t>, sealer: &'a Sealer) -> Self {
-        Self { tx, sealer, loaded: HashMap::new() }
+        Self {
+            tx,
+            sealer,
+            loaded: HashMap::new(),
+            rows: HashMap::new(),
+            tombstones: HashMap::new(),
+            usage: HashMap::new(),
+            states: HashMap::new(),
+            pending: None,
+        }
+    }
+
+    /// As [`PgDocs::new`], writing sync states and marks in one statement each at
+    /// [`PgDocs::flush`], which the caller runs before it commits (a read of them in the meantime
+    /// flushes first).
+    pub(crate) fn deferring(tx: &'a mut Transaction<'t>, sealer: &'a Sealer) -> Self {
+        Self { pending: Some(Pending::default()), ..Self::new(tx, sealer) }
+    }
+
+    /// Writes the sync states and marks deferred so far.
+    pub(crate) fn flush(&mut self) -> Result<(), DocFailure> {
+        let Some(pending) = self.pending.as_mut() else { return Ok(()) };
+        let (states, marks) = (std::mem::take(&mut pending.states), std::mem::take(&mut pending.marks));
+        let columns = |rows: BTreeMap<(String, String), Vec<u8>>| {
+            let mut out = (Vec::new(), Vec::new(), Vec::new());
+            for ((device, doc), bytes) in rows {
+                out.0.push(device);
+                out.1.push(doc);
+                out.2.push(bytes);
+            }
+            out
+        };
+        if !states.is_empty() {
+            let (devices, docs, sealed) = columns(states);
+            // Nothing to remember about a document that never arrived.
+            self.tx
+                .execute(
+                    "INSERT INTO sync_states (device_id, doc_id, state)
+                     SELECT u.device_id, u.doc_id, u.state
+                     FROM unnest($1::text[], $2::text[], $3::bytea[]) AS u(device_id, doc_id, state)
+                     WHERE EXISTS (SELECT 1 FROM documents d WHERE d.doc_id = u.doc_id)
+                     ON CONFLICT (device_id, doc_id) DO UPDATE SET state = excluded.state",
+                    &[&devices, &docs, &sealed],
+                )
+                .map_err(storage)?;
+        }
+        if !marks.is_empty() {
+            let (devices, docs, heads) = columns(marks);
+            self.tx
+                .execute(
+                    "INSERT INTO sync_marks (device_id, doc_id, heads)
+                     SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[])
+                     ON CONFLICT (device_id, doc_id) DO UPDATE SET heads = excluded.heads",
+                    &[&devices, &docs, &heads],
+                )
+                .map_err(storage)?;
+        }
+        Ok(())
+    }
+
+    /// Reads the sync states of `peer` for `docs` ahead, in one query (see `states`).
+    fn read_states_ahead(&mut self, peer: &PeerId, docs: &[DocId]) -> Result<(), DocFailure> {
+        let ids: Vec<String> = docs.iter().map(|d| d.to_string()).collect();
+        let rows = self
+            .tx
+            .query(
+                "SELECT doc_id, state FROM sync_states WHERE device_id = $1 AND doc_id = ANY($2)",
+                &[&peer.as_str(), &ids],
+            )
+            .map_err(storage)?;
+        for doc in docs {
+            self.states.insert((peer.clone(), *doc), None);
+        }
+        for row in rows {
+            let Ok(doc) = row.get::<_, String>(0).parse::<DocId>() else { continue };
+            let state = self
+                .sealer
+                .open(state_aad(peer, &doc).as_bytes(), row.get(1))
+                .map_err(|e| DocFailure::Storage(Box::new(e)))?;
+            self.states.insert((peer.clone(), doc), Some(state));
+        }
+        Ok(())
+    }
+
+    /// The document's row as this transaction knows it (read once).
+    fn row(&mut self, doc: &DocId) -> Result<Option<&RowInfo>, DocFailure> {
+        if !self.rows.contains_key(doc) {
+            let row = self
+                .tx
+                .query_opt(
+                    "SELECT heads, school_id, educator_ids, family_id FROM documents WHERE doc_id = $1",
+                    &[&doc.to_string()],
+                )
+                .map_err(storage)?;
+            let info = row.map(|r| RowInfo {
+                heads: decode_heads(r.get(0)),
+                school: r.get(1),
+                educators: r.get(2),
+                family: r.get(3),
+            });
+            self.rows.insert(*doc, info);
+        }
+        Ok(self.rows.get(doc).and_then(Option::as_ref))
+    }
+
+    /// Whether `doc` was deleted, read now (not from this transaction's earlier reads).
+    fn deleted_now(&mut self, doc: &DocId) -> Result<bool, DocFailure> {
+        let row = self
+            .tx
+            .query_opt("SELECT 1 FROM deleted_documents WHERE doc_id = $1", &[&doc.to_string()])
+            .map_err(storage)?;
+        Ok(row.is_some())
     }
 
     /// A document's stored bytes, unsealed.
@@ -156,6 +301,7 @@ impl<'a, 't> PgDocs<'a, 't> {
                 &[&doc.to_string(), &sealed, &heads, &school, &educators, &family],
             )
             .map_err(storage)?;
+        self.rows.insert(*doc, Some(RowInfo { heads: decode_heads(&heads), school, educators, family }));
         self.loaded.insert(*doc, content);
         Ok(())
     }
@@ -174,7 +320,7 @@ impl<'a, 't> PgDocs<'a, 't> {
         let is_new = stored.is_none();
         // Checked again under the document's lock: a deletion that committed after the write rule
         // was decided (on another instance) must not be undone by this write.
-        if is_new && self.deleted(doc)? {
+        if is_new && self.deleted_now(doc)? {
             return Err(DocFailure::Rejected(RejectReason::Forbidden));
         }
         let mut content = stored.unwrap_or_else(|| AutoCommit::new_with_encoding(homevisit_docs::ENCODING));
@@ -223,8 +369,19 @@ impl<'a, 't> PgDocs<'a, 't> {
     pub(crate) fn stored(&mut self, doc: &DocId) -> Result<Option<Stored>, DocFailure> {
         let row = self
             .tx
-            .query_opt("SELECT data, heads FROM documents WHERE doc_id = $1", &[&doc.to_string()])
+            .query_opt(
+                "SELECT data, heads, school_id, educator_ids, family_id FROM documents WHERE doc_id = $1",
+                &[&doc.to_string()],
+            )
             .map_err(storage)?;
+        // The row's other columns, for what this transaction asks next (its heads, to mark it).
+        let info = row.as_ref().map(|r| RowInfo {
+            heads: decode_heads(r.get(1)),
+            school: r.get(2),
+            educators: r.get(3),
+            family: r.get(4),
+        });
+        self.rows.insert(*doc, info);
         row.map(|r| Ok((self.unseal(doc, r.get(0))?, decode_heads(r.get(1))))).transpose()
     }
 
@@ -248,6 +405,7 @@ impl<'a, 't> PgDocs<'a, 't> {
 
 impl SyncDocs for PgDocs<'_, '_> {
     fn candidates(&mut self, peer: &PeerId) -> Result<Vec<DocId>, DocFailure> {
+        self.flush()?; // the marks it compares with
         let rows = self
             .tx
             .query(
@@ -261,6 +419,12 @@ impl SyncDocs for PgDocs<'_, '_> {
     }
 
     fn load_state(&mut self, peer: &PeerId, doc: &DocId) -> Result<Option<Vec<u8>>, DocFailure> {
+        if let Some(state) = self.states.get(&(peer.clone(), *doc)) {
+            return Ok(state.clone());
+        }
+        if self.pending.as_ref().is_some_and(|p| p.states.contains_key(&(peer.as_str().to_string(), doc.to_string()))) {
+            self.flush()?;
+        }
         let row = self
             .tx
             .query_opt(
@@ -274,6 +438,12 @@ impl SyncDocs for PgDocs<'_, '_> {
     }
 
     fn save_state(&mut self, peer: &PeerId, doc: &DocId, state: &[u8]) -> Result<(), DocFailure> {
+        self.states.remove(&(peer.clone(), *doc));
+        if let Some(pending) = self.pending.as_mut() {
+            let sealed = self.sealer.seal(state_aad(peer, doc).as_bytes(), state);
+            pending.states.insert((peer.as_str().to_string(), doc.to_string()), sealed);
+            return Ok(());
+        }
         // Nothing to remember about a document that never arrived.
         self.tx
             .execute(
@@ -304,14 +474,16 @@ impl SyncDocs for PgDocs<'_, '_> {
     }
 
     fn heads(&mut self, doc: &DocId) -> Result<Option<Vec<ChangeHash>>, DocFailure> {
-        let row =
-            self.tx.query_opt("SELECT heads FROM documents WHERE doc_id = $1", &[&doc.to_string()]).map_err(storage)?;
-        Ok(row.map(|r| decode_heads(r.get(0))))
+        Ok(self.row(doc)?.map(|r| r.heads.clone()))
     }
 
     fn mark_synced(&mut self, peer: &PeerId, doc: &DocId, heads: &[ChangeHash]) -> Result<(), DocFailure> {
         #[cfg(feature = "fault-injection")]
         homevisit_store::fault::reached(homevisit_store::fault::Fault::Marking(*doc));
+        if let Some(pending) = self.pending.as_mut() {
+            pending.marks.insert((peer.as_str().to_string(), doc.to_string()), encode_heads(heads.to_vec()));
+            return Ok(());
+        }
         self.tx
             .execute(
                 "INSERT INTO sync_marks (device_id, doc_id, heads) VALUES ($1, $2, $3)
@@ -339,16 +511,10 @@ impl SyncDocs for PgDocs<'_, '_> {
 
 impl Records for PgDocs<'_, '_> {
     fn scope(&mut self, doc: &DocId) -> Result<Option<Scope>, DocFailure> {
-        let row = self
-            .tx
-            .query_opt("SELECT school_id, educator_ids FROM documents WHERE doc_id = $1", &[&doc.to_string()])
-            .map_err(storage)?;
-        let Some(row) = row else { return Ok(None) };
-        let school: Option<String> = row.get(0);
-        let educators: Vec<String> = row.get(1);
+        let Some(row) = self.row(doc)? else { return Ok(None) };
         Ok(Some(Scope {
-            school: school.and_then(|s| s.parse().ok()),
-            educators: educators.iter().filter_map(|e| e.parse().ok()).collect(),
+            school: row.school.as_ref().and_then(|s| s.parse().ok()),
+            educators: row.educators.iter().filter_map(|e| e.parse().ok()).collect(),
             ..Scope::default()
         }))
     }
@@ -362,11 +528,12 @@ impl Records for PgDocs<'_, '_> {
     }
 
     fn deleted(&mut self, doc: &DocId) -> Result<bool, DocFailure> {
-        let row = self
-            .tx
-            .query_opt("SELECT 1 FROM deleted_documents WHERE doc_id = $1", &[&doc.to_string()])
-            .map_err(storage)?;
-        Ok(row.is_some())
+        if let Some(deleted) = self.tombstones.get(doc) {
+            return Ok(*deleted);
+        }
+        let deleted = self.deleted_now(doc)?;
+        self.tombstones.insert(*doc, deleted);
+        Ok(deleted)
     }
 
     fn attested(&mut self, visit: VisitId) -> Result<Option<[Option<EducatorId>; 3]>, DocFailure> {
@@ -384,11 +551,7 @@ impl Records for PgDocs<'_, '_> {
 
     fn visit_family(&mut self, visit: VisitId) -> Result<Option<FamilyId>, DocFailure> {
         let id = DocId::new(DocKind::VisitLog, visit.uuid());
-        let row = self
-            .tx
-            .query_opt("SELECT family_id FROM documents WHERE doc_id = $1", &[&id.to_string()])
-            .map_err(storage)?;
-        Ok(row.and_then(|r| r.get::<_, Option<String>>(0)).and_then(|f| f.parse().ok()))
+        Ok(self.row(&id)?.and_then(|r| r.family.as_ref()).and_then(|f| f.parse().ok()))
     }
 }
 
@@ -421,6 +584,7 @@ impl DocStorage for PgDocs<'_, '_> {
     }
 
     fn candidates_of_school(&mut self, peer: &PeerId, school: Option<SchoolId>) -> Result<Vec<DocId>, DocFailure> {
+        self.flush()?; // the marks it compares with
         let rows = self
             .tx
             .query(
@@ -434,17 +598,24 @@ impl DocStorage for PgDocs<'_, '_> {
                 &[&peer.as_str(), &school.map(|s| s.to_string())],
             )
             .map_err(storage)?;
-        Ok(rows.iter().filter_map(|r| r.get::<_, String>(0).parse().ok()).collect())
+        let docs: Vec<DocId> = rows.iter().filter_map(|r| r.get::<_, String>(0).parse().ok()).collect();
+        self.read_states_ahead(peer, &docs)?;
+        Ok(docs)
     }
 
     fn usage(&mut self, device: &DeviceId) -> Result<Usage, DocFailure> {
+        if let Some(usage) = self.usage.get(device) {
+            return Ok(*usage);
+        }
         let row = self
             .tx
             .query_opt("SELECT documents, bytes FROM device_usage WHERE device_id = $1", &[&device.as_str()])
             .map_err(storage)?;
-        Ok(row
+        let usage = row
             .map(|r| Usage { documents: r.get::<_, i64>(0).max(0) as u64, bytes: r.get::<_, i64>(1).max(0) as u64 })
-            .unwrap_or_default())
+            .unwrap_or_default();
+        self.usage.insert(device.clone(), usage);
+        Ok(usage)
     }
 
     fn add_usage(&mut self, device: &DeviceId, added: Usage) -> Result<(), DocFailure> {
@@ -456,6 +627,10 @@ impl DocStorage for PgDocs<'_, '_> {
                 &[&device.as_str(), &(added.documents as i64), &(added.bytes as i64)],
             )
             .map_err(storage)?;
+        if let Some(usage) = self.usage.get_mut(device) {
+            usage.documents += added.documents;
+            usage.bytes += added.bytes;
+        }
         Ok(())
     }
 }

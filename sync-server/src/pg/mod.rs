@@ -214,7 +214,12 @@ impl Backend for Postgres {
         self.pool.run(|c| {
             while run.has_incoming() {
                 let mut tx = c.transaction()?;
-                let changed = run.apply_next(&mut PgDocs::new(&mut tx, &self.sealer))?;
+                let changed = {
+                    let mut docs = PgDocs::deferring(&mut tx, &self.sealer);
+                    let changed = run.apply_next(&mut docs)?;
+                    docs.flush()?;
+                    changed
+                };
                 if !changed.is_empty() {
                     tx.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &payload::encode(&self.instance, &changed)])?;
                 }
@@ -222,7 +227,12 @@ impl Backend for Postgres {
             }
             loop {
                 let mut tx = c.transaction()?;
-                let outcome = run.answer_next(&mut PgDocs::new(&mut tx, &self.sealer))?;
+                let outcome = {
+                    let mut docs = PgDocs::deferring(&mut tx, &self.sealer);
+                    let outcome = run.answer_next(&mut docs)?;
+                    docs.flush()?;
+                    outcome
+                };
                 tx.commit()?;
                 if let Some(outcome) = outcome {
                     return Ok(outcome);
