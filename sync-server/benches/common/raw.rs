@@ -24,6 +24,7 @@ impl Raw {
     }
 
     /// Sends, waiting out the device's rate limit (the bench measures the relay, not the limit).
+    #[allow(dead_code)] // the hostile bench's; w3 takes every answer as it comes
     pub async fn send_paced(&self, messages: Vec<DocMessage>) -> SyncBatch {
         loop {
             match self.send(messages.clone()).await {
