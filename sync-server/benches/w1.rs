@@ -13,7 +13,7 @@
 
 mod common;
 
-use common::{Backend, arg, cpu_ms, peak_rss_max};
+use common::{Backend, arg, cpu_ms, median_of, peak_rss_max};
 
 use std::sync::Mutex;
 use std::time::Instant;
@@ -140,13 +140,6 @@ async fn run(n: usize) -> Value {
             "downloadServer": relay_cpu_down - relay_cpu_up, "downloadClientB": own_cpu_down - own_cpu_up,
         },
     })
-}
-
-fn median_of(runs: &[Value], path: &[&str]) -> Value {
-    let mut v: Vec<f64> =
-        runs.iter().filter_map(|r| path.iter().try_fold(r, |acc, k| acc.get(k)).and_then(Value::as_f64)).collect();
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    v.get(v.len() / 2).map_or(Value::Null, |m| json!(m))
 }
 
 #[tokio::main]

@@ -37,7 +37,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{Backend, arg, cpu_secs, flag, peak_rss_max};
+use common::{Backend, arg, cpu_secs, flag, median_of, peak_rss_max};
 use homevisit_fixtures::forms::{self, Mulberry32};
 use homevisit_model::{Educator, EducatorId, EducatorRole, Family, School, SchoolId};
 use homevisit_relay::Relay;
@@ -414,13 +414,6 @@ async fn run(
     drop(relays); // before the database they use
     drop(backend);
     result
-}
-
-fn median_of(runs: &[Value], path: &[&str]) -> Value {
-    let mut v: Vec<f64> =
-        runs.iter().filter_map(|r| path.iter().try_fold(r, |acc, k| acc.get(k)).and_then(Value::as_f64)).collect();
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    v.get(v.len() / 2).map_or(Value::Null, |m| json!(m))
 }
 
 #[tokio::main]

@@ -13,14 +13,13 @@ use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use governor::clock::Clock;
-
-use crate::device_limit;
 use homevisit_protocol::{MAX_BODY_BYTES, SyncBatch};
 use homevisit_sync::DeviceId;
 use serde::{Deserialize, Serialize};
 
 use crate::audit::{Actor, AuditEvent};
 use crate::backend::{SyncOutcome, SyncRequest};
+use crate::device_limit;
 use crate::policy::NotesSharing;
 use crate::{Device, Relay, live};
 

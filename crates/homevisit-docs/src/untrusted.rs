@@ -64,11 +64,17 @@ pub fn merge(doc: &mut AutoCommit, other: &mut AutoCommit) -> Result<bool, DocEr
 /// Loads a document of `kind` that came from elsewhere, refusing it before Automerge reads it if it
 /// is larger than [`crate::limits::MAX_DOCUMENT_BYTES`] or holds more operations than a `kind` may.
 pub fn load_received(kind: DocKind, bytes: &[u8]) -> Result<AutoCommit, DocError> {
+    within_document_bounds(kind, bytes)?;
+    crate::load(bytes)
+}
+
+/// Refuses a received document of `kind` larger than [`crate::limits::MAX_DOCUMENT_BYTES`] or
+/// holding more operations than a `kind` may (counted by the screen, nothing decoded).
+fn within_document_bounds(kind: DocKind, bytes: &[u8]) -> Result<(), DocError> {
     if bytes.len() > crate::limits::MAX_DOCUMENT_BYTES {
         return Err(DocError::TooLarge { len: bytes.len(), max: crate::limits::MAX_DOCUMENT_BYTES });
     }
-    within_ops(kind, 0, screen_chunks(bytes)?)?;
-    crate::load(bytes)
+    within_ops(kind, 0, screen_chunks(bytes)?)
 }
 
 /// For a visit's notes received whole: the heads its bytes declare, after the same size and
@@ -83,10 +89,7 @@ pub fn unloaded_notes_heads(kind: DocKind, bytes: &[u8]) -> Result<Option<Vec<Ch
     if kind != DocKind::VisitNotes {
         return Ok(None);
     }
-    if bytes.len() > crate::limits::MAX_DOCUMENT_BYTES {
-        return Err(DocError::TooLarge { len: bytes.len(), max: crate::limits::MAX_DOCUMENT_BYTES });
-    }
-    within_ops(kind, 0, screen_chunks(bytes)?)?;
+    within_document_bounds(kind, bytes)?;
     Ok(crate::screen::document_chunk_heads(bytes)?.map(|heads| heads.into_iter().map(ChangeHash).collect()))
 }
 

@@ -228,3 +228,15 @@ impl Drop for RelayProcess {
         let _ = self.0.wait();
     }
 }
+
+/// The median over `runs` of the number at `path` in each (runs without it are left out);
+/// `null` if none has it.
+#[allow(dead_code)] // not every bench includes it
+pub fn median_of(runs: &[serde_json::Value], path: &[&str]) -> serde_json::Value {
+    let mut v: Vec<f64> = runs
+        .iter()
+        .filter_map(|r| path.iter().try_fold(r, |acc, k| acc.get(k)).and_then(serde_json::Value::as_f64))
+        .collect();
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    v.get(v.len() / 2).map_or(serde_json::Value::Null, |m| serde_json::json!(m))
+}
