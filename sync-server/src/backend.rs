@@ -8,7 +8,7 @@ use homevisit_docs::{DocId, Scope};
 use homevisit_model::{EducatorId, FamilyId, SchoolId, VisitId, VisitLog};
 use homevisit_protocol::SyncBatch;
 use homevisit_store::{Applied, Incoming, Received};
-use homevisit_sync::{DeviceId, DocFailure, PeerId, SyncDocs, SyncReport};
+use homevisit_sync::{CandidateRange, DeviceId, DocFailure, PeerId, SyncDocs, SyncReport};
 
 use crate::access::AccessStore;
 use crate::attestation::{Attestation, Effect};
@@ -203,8 +203,18 @@ pub(crate) trait DocStorage: SyncDocs + Records {
     /// The documents not yet in sync with `peer` whose recorded scope is `school` (for notes,
     /// their visit log's), and the prompt packs: a device's candidates, without walking every
     /// school's documents.
-    /// `None`: every school's (a district administrator's device).
-    fn candidates_of_school(&mut self, peer: &PeerId, school: Option<SchoolId>) -> Result<Vec<DocId>, DocFailure>;
+    /// `None`: every school's (a district administrator's device). Only the part `range`, in the
+    /// order of their ids as the database compares them.
+    fn candidates_of_school(
+        &mut self,
+        peer: &PeerId,
+        school: Option<SchoolId>,
+        range: CandidateRange<'_>,
+    ) -> Result<Vec<DocId>, DocFailure>;
+    /// Where `peer`'s next paged offer starts (see [`homevisit_sync::Session::offer_resume`]).
+    fn offer_cursor(&mut self, peer: &PeerId) -> Result<Option<DocId>, DocFailure>;
+    /// Records where `peer`'s next paged offer starts, in this transaction.
+    fn save_offer_cursor(&mut self, peer: &PeerId, cursor: Option<DocId>) -> Result<(), DocFailure>;
     /// What `device`'s changes have stored so far.
     fn usage(&mut self, device: &DeviceId) -> Result<Usage, DocFailure>;
     /// Adds to what `device`'s changes have stored, in this transaction.

@@ -11,7 +11,7 @@ use automerge::AutoCommit;
 use homevisit_docs::{DocId, DocKind, Scope};
 use homevisit_model::{EducatorId, FamilyId, SchoolId, VisitId, VisitLog};
 use homevisit_store::{Applied, DbKey, Incoming, StoreOptions};
-use homevisit_sync::{DeviceId, DocFailure, PeerId, store_failure};
+use homevisit_sync::{CandidateRange, DeviceId, DocFailure, PeerId, store_failure};
 
 use crate::RelayError;
 use crate::access::AccessStore;
@@ -282,8 +282,21 @@ impl DocStorage for RelayStore {
         RelayStore::discard_pending(self, doc);
     }
 
-    fn candidates_of_school(&mut self, peer: &PeerId, school: Option<SchoolId>) -> Result<Vec<DocId>, DocFailure> {
-        relay_index::unsynced_of_school(self, peer, school).map_err(store_failure)
+    fn candidates_of_school(
+        &mut self,
+        peer: &PeerId,
+        school: Option<SchoolId>,
+        range: CandidateRange<'_>,
+    ) -> Result<Vec<DocId>, DocFailure> {
+        relay_index::unsynced_of_school(self, peer, school, range).map_err(store_failure)
+    }
+
+    fn offer_cursor(&mut self, peer: &PeerId) -> Result<Option<DocId>, DocFailure> {
+        relay_index::offer_cursor(self, peer).map_err(store_failure)
+    }
+
+    fn save_offer_cursor(&mut self, peer: &PeerId, cursor: Option<DocId>) -> Result<(), DocFailure> {
+        relay_index::save_offer_cursor(self, peer, cursor).map_err(store_failure)
     }
 
     fn usage(&mut self, device: &DeviceId) -> Result<Usage, DocFailure> {

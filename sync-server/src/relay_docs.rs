@@ -13,7 +13,7 @@ use homevisit_docs::{Content, DocId, DocKind, Scope, governing_doc, untrusted};
 use homevisit_model::{EducatorId, VisitId, VisitLog};
 use homevisit_protocol::RejectReason;
 use homevisit_store::{Applied, Incoming, Received};
-use homevisit_sync::{Access as Permission, AccessPolicy, DocFailure, Merged, PeerId, SyncDocs};
+use homevisit_sync::{Access as Permission, AccessPolicy, CandidateRange, DocFailure, Merged, PeerId, SyncDocs};
 
 use crate::access::Role;
 use crate::attest::{self, Effect};
@@ -288,13 +288,17 @@ impl<'a, D: DocStorage> RelayDocs<'a, D> {
 
 impl<D: DocStorage> SyncDocs for RelayDocs<'_, D> {
     fn candidates(&mut self, peer: &PeerId) -> Result<Vec<DocId>, DocFailure> {
+        self.candidates_in(peer, CandidateRange::all())
+    }
+
+    fn candidates_in(&mut self, peer: &PeerId, range: CandidateRange<'_>) -> Result<Vec<DocId>, DocFailure> {
         // Only the device's school's documents (and the prompt packs) can be readable by it; a
         // district administrator's, every school's.
         let school = match self.policy.device.role {
             Role::DistrictAdmin => None,
             Role::Educator(_) | Role::SchoolCoordinator => Some(self.policy.device.school_id),
         };
-        self.store.candidates_of_school(peer, school)
+        self.store.candidates_of_school(peer, school, range)
     }
 
     fn load_state(&mut self, peer: &PeerId, doc: &DocId) -> Result<Option<Vec<u8>>, DocFailure> {

@@ -7,7 +7,7 @@
 use homevisit_docs::{Content, DocId, Scope};
 use homevisit_model::{EducatorId, FamilyId, SchoolId, VisitId};
 use homevisit_store::{Index, PeerId, Result, Store};
-use homevisit_sync::DeviceId;
+use homevisit_sync::{CandidateRange, DeviceId};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::attest::{Attestation, Attested, Effect, relay_now, source_name};
@@ -29,6 +29,7 @@ impl Index for RelayIndex {
         include_str!("../migrations/embedded/002_without_phone_tables.sql"),
         include_str!("../migrations/embedded/003_deletion.sql"),
         include_str!("../migrations/embedded/004_attestations_and_declines.sql"),
+        include_str!("../migrations/embedded/005_offer_cursors.sql"),
     ];
 
     fn clear(conn: &Connection) -> Result<()> {
@@ -237,21 +238,67 @@ pub fn add_device_usage(store: &RelayStore, device: &DeviceId, added: Usage) -> 
 /// The documents not yet in sync with `peer` whose recorded scope is `school` (for notes, their
 /// visit log's), and the prompt packs: what the relay offers a device of that school, without
 /// walking every school's documents. `None`: every school's (a district administrator's device).
-pub fn unsynced_of_school(store: &RelayStore, peer: &PeerId, school: Option<SchoolId>) -> Result<Vec<DocId>> {
+/// Only the part `range` (ids compared as text): the scan walks the documents' primary key from
+/// `range.after` and stops at `range.limit` found.
+pub fn unsynced_of_school(
+    store: &RelayStore,
+    peer: &PeerId,
+    school: Option<SchoolId>,
+    range: CandidateRange<'_>,
+) -> Result<Vec<DocId>> {
     let mut stmt = store.index_tables().prepare_cached(
         "SELECT d.doc_id FROM documents d
          JOIN doc_scopes s ON s.doc_id = d.doc_id
          LEFT JOIN doc_scopes g ON d.doc_id LIKE 'visit-notes/%' AND g.doc_id = 'visit-log/' || substr(d.doc_id, 13)
          LEFT JOIN sync_marks m ON m.doc_id = d.doc_id AND m.peer_id = ?1
-         WHERE (m.heads IS NULL OR m.heads != d.heads)
+         WHERE d.doc_id > ?3 AND d.doc_id <= ?4
+           AND (m.heads IS NULL OR m.heads != d.heads)
            AND (s.school_id = ?2 OR g.school_id = ?2 OR d.doc_id LIKE 'prompt-pack/%'
                 OR (?2 IS NULL AND coalesce(s.school_id, g.school_id) IS NOT NULL))
-         ORDER BY d.doc_id",
+         ORDER BY d.doc_id LIMIT ?5",
     )?;
+    let (after, upto) = id_bounds(range);
+    let limit = i64::try_from(range.limit).unwrap_or(i64::MAX);
     let ids = stmt
-        .query_map(params![peer.as_str(), school.map(|s| s.to_string())], |r| r.get::<_, String>(0))?
+        .query_map(params![peer.as_str(), school.map(|s| s.to_string()), after, upto, limit], |r| {
+            r.get::<_, String>(0)
+        })?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(ids.iter().filter_map(|s| s.parse().ok()).collect())
+}
+
+/// `range`'s ends as text bounds that keep the scan on the primary key (an `IS NULL OR` would
+/// not): every id is greater than "" and less than "~" (ids are a lowercase kind, "/" and a UUID).
+pub(crate) fn id_bounds(range: CandidateRange<'_>) -> (String, String) {
+    (
+        range.after.map_or_else(String::new, DocId::to_string),
+        range.upto.map_or_else(|| "~".to_owned(), DocId::to_string),
+    )
+}
+
+/// Where `peer`'s next paged offer starts.
+pub fn offer_cursor(store: &RelayStore, peer: &PeerId) -> Result<Option<DocId>> {
+    let id: Option<String> = store
+        .index_tables()
+        .prepare_cached("SELECT doc_id FROM offer_cursors WHERE peer_id = ?1")?
+        .query_row([peer.as_str()], |r| r.get(0))
+        .optional()?;
+    Ok(id.and_then(|id| id.parse().ok()))
+}
+
+/// Records where `peer`'s next paged offer starts (`None`: at the first document).
+pub fn save_offer_cursor(store: &RelayStore, peer: &PeerId, cursor: Option<DocId>) -> Result<()> {
+    let conn = store.index_tables();
+    match cursor {
+        Some(doc) => conn
+            .prepare_cached(
+                "INSERT INTO offer_cursors (peer_id, doc_id) VALUES (?1, ?2)
+                 ON CONFLICT (peer_id) DO UPDATE SET doc_id = excluded.doc_id",
+            )?
+            .execute(params![peer.as_str(), doc.to_string()])?,
+        None => conn.prepare_cached("DELETE FROM offer_cursors WHERE peer_id = ?1")?.execute([peer.as_str()])?,
+    };
+    Ok(())
 }
 
 /// The stored documents whose recorded scope is `school` (for notes, their visit log's); `None`:

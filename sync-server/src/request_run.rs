@@ -48,6 +48,10 @@ impl<'r> RequestRun<'r> {
         let mut session =
             Session::with_policy(request.device.device_id.peer(), request.policy()).paged(REPLY_PAGE_MESSAGES);
         session.peer_refused(&request.batch.rejected);
+        if request.batch.more {
+            // The device is still uploading pages: the offer waits for its last one.
+            session.defer_offer();
+        }
         Self {
             request,
             session: Some(session),
@@ -87,14 +91,31 @@ impl<'r> RequestRun<'r> {
     /// and marks, [`STEP_MESSAGES`] documents per call: the last steps. Returns the outcome once
     /// everything is persisted (`None`: call again, in another transaction).
     pub(crate) fn answer_next<D: DocStorage>(&mut self, storage: &mut D) -> Result<Option<SyncOutcome>, DocFailure> {
-        let mut docs = RelayDocs::new(storage, self.request, self.ops);
         let session = self.session.as_mut().expect("answered once");
+        let peer = session.peer().clone();
+        // The page's offer starts where this device's last one stopped; where this one stops is
+        // recorded in the same transaction as the states it persists first.
+        let cursor = match (&self.reply, self.request.batch.more) {
+            (None, false) => Some(storage.offer_cursor(&peer)?),
+            _ => None,
+        };
+        if let Some(start) = cursor {
+            session.resume_offer_after(start);
+        }
+        let mut docs = RelayDocs::new(storage, self.request, self.ops);
         if self.reply.is_none() {
             let mut reply = session.outgoing(&mut docs)?;
             reply.rejected = std::mem::take(&mut self.rejected);
             self.reply = Some(reply);
         }
-        if !session.persist_some(&mut docs, STEP_MESSAGES)? {
+        let persisted = session.persist_some(&mut docs, STEP_MESSAGES)?;
+        drop(docs);
+        if let Some(start) = cursor
+            && session.offer_resume() != start
+        {
+            storage.save_offer_cursor(&peer, session.offer_resume())?;
+        }
+        if !persisted {
             return Ok(None);
         }
         let report = self.session.take().expect("answered once").into_report();

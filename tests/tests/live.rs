@@ -242,15 +242,18 @@ async fn a_live_device_over_its_rate_limit_is_paced_not_refused() {
     // The whole burst and then two seconds' worth of the sustained rate, back to back (on the
     // embedded storage, far faster than the limit allows): live requests past the burst wait their
     // turn instead of being refused. (That ordinary ones are refused is sync-server/tests/http.rs.)
+    // 1,100 requests one after another take ~15 s on PostgreSQL on a busy 2-core machine: the
+    // bound here is only that they end (the pacing itself adds 2 s).
     let requests = homevisit_relay::SYNC_BURST + 2 * homevisit_relay::SYNC_REQUESTS_PER_SECOND;
-    let paced = within("live requests over the limit", async {
+    let all_of_them = async {
         let mut outcomes = Vec::new();
         for _ in 0..requests {
             outcomes.push(client.sync_live(&store, Duration::from_millis(1)).await);
         }
         outcomes
-    })
-    .await;
+    };
+    let paced =
+        tokio::time::timeout(6 * LIVENESS, all_of_them).await.expect("did not finish: live requests over the limit");
     assert!(paced.iter().all(Result::is_ok), "{:?}", paced.iter().find(|r| r.is_err()));
     relay.stop().await.unwrap();
 }

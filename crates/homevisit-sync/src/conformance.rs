@@ -72,6 +72,7 @@ macro_rules! sync_docs_conformance {
             sync_states_are_per_peer_and_kept,
             saving_the_state_of_a_missing_document_keeps_nothing,
             marks_decide_the_candidates,
+            candidate_parts_walk_the_candidates_in_order,
             preload_then_receive_is_receive,
             a_preload_of_other_bytes_does_not_win,
             generating_for_a_missing_document_stores_nothing,
@@ -693,6 +694,47 @@ pub fn marks_decide_the_candidates(h: &mut dyn Harness) {
     let newer = renamed(&newer, "Polk K-8");
     assert_eq!(receive_whole(h, &a, &newer).unwrap(), Merged::Changed);
     assert_eq!(candidates_among(h, &p, &[a, b]), vec![a]);
+}
+
+/// Parts of the candidates ([`crate::CandidateRange`]) walked one after another, each starting
+/// after the last one's last, give every candidate once, in one order; a part between two of them
+/// gives exactly those in between, the upper end included.
+pub fn candidate_parts_walk_the_candidates_in_order(h: &mut dyn Harness) {
+    let names = ["Adams", "Buren", "Clay", "Dewey", "Ely"];
+    let ids: Vec<DocId> = names
+        .iter()
+        .map(|name| {
+            let (id, doc) = school(name);
+            receive_whole(h, &id, &doc).unwrap();
+            id
+        })
+        .collect();
+    let p = peer("p");
+    let whole = run(h, |d| d.candidates_in(&p, crate::CandidateRange::all()));
+    let all: BTreeSet<DocId> = run(h, |d| d.candidates(&p)).into_iter().collect();
+    assert_eq!(whole.iter().copied().collect::<BTreeSet<_>>(), all, "the whole range is every candidate");
+    assert_eq!(whole.len(), all.len(), "each once");
+    let mut walked: Vec<DocId> = Vec::new();
+    loop {
+        let after = walked.last().copied();
+        let range = crate::CandidateRange { after: after.as_ref(), upto: None, limit: 2 };
+        let part = run(h, |d| d.candidates_in(&p, range));
+        assert!(part.len() <= 2, "a part holds at most its limit");
+        walked.extend(&part);
+        if part.len() < 2 {
+            break;
+        }
+    }
+    assert_eq!(walked, whole, "parts in order make the whole");
+    let ours: Vec<usize> = ids.iter().map(|id| whole.iter().position(|w| w == id).expect("a candidate")).collect();
+    let (low, high) = (*ours.iter().min().unwrap(), *ours.iter().max().unwrap());
+    let range = crate::CandidateRange { after: Some(&whole[low]), upto: Some(&whole[high]), limit: usize::MAX };
+    assert_eq!(run(h, |d| d.candidates_in(&p, range)), whole[low + 1..=high].to_vec());
+    // Marked synced: out of every part.
+    let heads_of = heads(h, &whole[high]).unwrap();
+    run(h, |d| d.mark_synced(&p, &whole[high], &heads_of));
+    let range = crate::CandidateRange { after: Some(&whole[low]), upto: Some(&whole[high]), limit: usize::MAX };
+    assert_eq!(run(h, |d| d.candidates_in(&p, range)), whole[low + 1..high].to_vec());
 }
 
 /// Whole documents preloaded and then received are stored exactly as received without a preload;

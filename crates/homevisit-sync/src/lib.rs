@@ -39,6 +39,38 @@ use automerge::ChangeHash;
 use automerge::sync::{Message, State};
 use homevisit_docs::DocId;
 
+/// A part of a storage's candidates ([`SyncDocs::candidates`]) in the storage's own order of
+/// document ids: those after `after` and up to and including `upto` (an end is open where `None`),
+/// at most `limit`, first first. A paged offer walks the candidates a part at a time, so a page
+/// costs what it offers, not what the peer has still to receive.
+#[derive(Clone, Copy, Debug)]
+pub struct CandidateRange<'a> {
+    pub after: Option<&'a DocId>,
+    pub upto: Option<&'a DocId>,
+    pub limit: usize,
+}
+
+impl CandidateRange<'_> {
+    /// Every candidate.
+    pub fn all() -> Self {
+        CandidateRange { after: None, upto: None, limit: usize::MAX }
+    }
+
+    /// This part of `candidates`, for a storage that lists its candidates whole: ordered as a
+    /// database orders their ids as text (bytewise), as the SQL storages do.
+    pub fn select(&self, candidates: Vec<DocId>) -> Vec<DocId> {
+        let (after, upto) = (self.after.map(DocId::to_string), self.upto.map(DocId::to_string));
+        let mut keyed: Vec<(String, DocId)> = candidates.into_iter().map(|d| (d.to_string(), d)).collect();
+        keyed.sort();
+        keyed
+            .into_iter()
+            .filter(|(key, _)| after.as_ref().is_none_or(|a| key > a) && upto.as_ref().is_none_or(|u| key <= u))
+            .take(self.limit)
+            .map(|(_, doc)| doc)
+            .collect()
+    }
+}
+
 /// What a peer may do with a document.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Access {
@@ -77,6 +109,8 @@ pub enum Merged {
 pub trait SyncDocs {
     /// Documents to offer `peer` at the start of a session (those it is not known to have).
     fn candidates(&mut self, peer: &PeerId) -> Result<Vec<DocId>, DocFailure>;
+    /// The part `range` of the candidates (see [`CandidateRange`]).
+    fn candidates_in(&mut self, peer: &PeerId, range: CandidateRange<'_>) -> Result<Vec<DocId>, DocFailure>;
     fn load_state(&mut self, peer: &PeerId, doc: &DocId) -> Result<Option<Vec<u8>>, DocFailure>;
     fn save_state(&mut self, peer: &PeerId, doc: &DocId, state: &[u8]) -> Result<(), DocFailure>;
     fn generate(&mut self, doc: &DocId, state: &mut State) -> Result<Option<Message>, DocFailure>;

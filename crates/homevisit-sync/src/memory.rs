@@ -10,7 +10,7 @@ use automerge::{ActorId, AutoCommit, ChangeHash};
 use homevisit_docs::{DocError, DocId, untrusted};
 use homevisit_protocol::RejectReason;
 
-use crate::{DocFailure, Merged, PeerId, SyncDocs};
+use crate::{CandidateRange, DocFailure, Merged, PeerId, SyncDocs};
 
 /// Documents, sync states and marks in memory. Received bytes are loaded strictly
 /// ([`homevisit_docs::untrusted`]) and kept only if the result passes [`homevisit_docs::check`]
@@ -115,6 +115,10 @@ impl SyncDocs for MemoryDocs {
             .filter(|(id, stored)| self.marks.get(&key(id)) != Some(&stored.heads))
             .map(|(id, _)| *id)
             .collect())
+    }
+
+    fn candidates_in(&mut self, peer: &PeerId, range: CandidateRange<'_>) -> Result<Vec<DocId>, DocFailure> {
+        Ok(range.select(self.candidates(peer)?))
     }
 
     fn load_state(&mut self, peer: &PeerId, doc: &DocId) -> Result<Option<Vec<u8>>, DocFailure> {

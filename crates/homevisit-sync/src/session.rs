@@ -7,7 +7,7 @@ use homevisit_protocol::{
     DocMessage, MAX_BATCH_DATA_BYTES, MAX_BATCH_MESSAGES, MessageForm, RejectReason, Rejection, SyncBatch,
 };
 
-use crate::{Access, AccessPolicy, DocFailure, FullAccess, Merged, PeerId, SyncDocs};
+use crate::{Access, AccessPolicy, CandidateRange, DocFailure, FullAccess, Merged, PeerId, SyncDocs};
 
 /// Whole documents handed to [`SyncDocs::preload_snapshots`] at a time: enough to keep every core
 /// busy loading, few enough that the loaded documents stay a few MB (a relay's memory matters).
@@ -65,6 +65,12 @@ pub struct Session<P = FullAccess> {
     paged_offer: bool,
     /// The offer stopped at a page's worth of documents.
     offer_cut: bool,
+    /// A paged offer starts after this document (see [`Session::resume_offer_after`]).
+    offer_from: Option<DocId>,
+    /// The last document a cut offer considered (see [`Session::offer_resume`]).
+    offer_resume: Option<DocId>,
+    /// The peer has more to send: this batch offers nothing (see [`Session::defer_offer`]).
+    offer_deferred: bool,
     report: SyncReport,
     /// Every time receiving changed a document, in order, repeats included: a live session keeps
     /// receiving a partner's edits to one document, and each must be told (the report lists a
@@ -98,6 +104,9 @@ impl<P> Session<P> {
             page_messages: MAX_BATCH_MESSAGES,
             paged_offer: false,
             offer_cut: false,
+            offer_from: None,
+            offer_resume: None,
+            offer_deferred: false,
             report: SyncReport::default(),
             change_events: Vec::new(),
         }
@@ -112,6 +121,27 @@ impl<P> Session<P> {
         self.page_messages = messages.clamp(1, MAX_BATCH_MESSAGES);
         self.paged_offer = true;
         self
+    }
+
+    /// A paged offer goes round the candidates: this one starts after `cursor` (where the last
+    /// page stopped, [`Session::offer_resume`]) and wraps round to it. So each page costs what it
+    /// offers, however many documents earlier pages already settled, and every candidate is
+    /// still considered before an offer ends uncut.
+    pub fn resume_offer_after(&mut self, cursor: Option<DocId>) {
+        self.offer_from = cursor;
+    }
+
+    /// Where the next page's offer should start: the last document this session's offer
+    /// considered if the page cut it short, `None` if it went all the way round.
+    pub fn offer_resume(&self) -> Option<DocId> {
+        self.offer_resume
+    }
+
+    /// The peer said it has more to send (a first sync uploading many pages): this batch offers
+    /// nothing and says more follows; the offer comes once the peer has sent everything, so an
+    /// upload of N documents does not list the candidates N/page times.
+    pub fn defer_offer(&mut self) {
+        self.offer_deferred = true;
     }
 
     /// Documents changed here so far by what the peer sent (as [`SyncReport::changed`]).
@@ -173,28 +203,13 @@ impl<P> Session<P> {
     {
         if !self.offered {
             self.offered = true;
-            for doc in docs.candidates(&self.peer)? {
-                if self.paged_offer && self.snapshots_due.len() + self.states.len() >= self.page_messages {
-                    self.offer_cut = true;
-                    break;
-                }
-                // Skip what no one may read, and what this session already settled (a snapshot or
-                // "holds" that arrived in the batch this one answers).
-                if !self.in_scope(&doc)
-                    || self.policy.access(docs, &self.peer, &doc)? == Access::None
-                    || self.touched.contains(&doc)
-                {
-                    continue;
-                }
-                self.touched.insert(doc);
-                match docs.load_state(&self.peer, &doc)? {
-                    // Never synced with this peer: send it whole, as stored (no load, one round trip).
-                    None => {
-                        self.snapshots_due.insert(doc);
-                    }
-                    Some(bytes) => {
-                        self.states.insert(doc, decode_state(Some(bytes)));
-                    }
+            if self.offer_deferred {
+                self.offer_cut = true;
+            } else if self.paged_offer {
+                self.offer_page(docs)?;
+            } else {
+                for doc in docs.candidates(&self.peer)? {
+                    self.consider_offering(docs, doc)?;
                 }
             }
         }
@@ -253,6 +268,66 @@ impl<P> Session<P> {
         let mut batch = SyncBatch::new(messages);
         batch.more = more;
         Ok(batch)
+    }
+
+    /// Offers up to a page's worth of candidates, going round from [`Session::offer_from`]: after
+    /// it to the last, then from the first up to it, a part ([`CandidateRange`]) at a time.
+    fn offer_page<S: SyncDocs + ?Sized>(&mut self, docs: &mut S) -> Result<(), DocFailure>
+    where
+        P: AccessPolicy<S>,
+    {
+        // A part is larger than a page: documents this peer may not read are skipped in it.
+        let part = self.page_messages.saturating_mul(2).max(64);
+        let passes: Vec<(Option<DocId>, Option<DocId>)> = match self.offer_from {
+            Some(cursor) => vec![(Some(cursor), None), (None, Some(cursor))],
+            None => vec![(None, None)],
+        };
+        for (mut after, upto) in passes {
+            loop {
+                let range = CandidateRange { after: after.as_ref(), upto: upto.as_ref(), limit: part };
+                let found = docs.candidates_in(&self.peer, range)?;
+                let last = found.len() < part;
+                for doc in found {
+                    if self.snapshots_due.len() + self.states.len() >= self.page_messages {
+                        self.offer_cut = true;
+                        return Ok(());
+                    }
+                    self.consider_offering(docs, doc)?;
+                    self.offer_resume = Some(doc);
+                    after = Some(doc);
+                }
+                if last {
+                    break;
+                }
+            }
+        }
+        self.offer_resume = None;
+        Ok(())
+    }
+
+    /// Offers `doc` unless no one may read it, or this session already settled it (a snapshot or
+    /// "holds" that arrived in the batch this one answers).
+    fn consider_offering<S: SyncDocs + ?Sized>(&mut self, docs: &mut S, doc: DocId) -> Result<(), DocFailure>
+    where
+        P: AccessPolicy<S>,
+    {
+        if !self.in_scope(&doc)
+            || self.policy.access(docs, &self.peer, &doc)? == Access::None
+            || self.touched.contains(&doc)
+        {
+            return Ok(());
+        }
+        self.touched.insert(doc);
+        match docs.load_state(&self.peer, &doc)? {
+            // Never synced with this peer: send it whole, as stored (no load, one round trip).
+            None => {
+                self.snapshots_due.insert(doc);
+            }
+            Some(bytes) => {
+                self.states.insert(doc, decode_state(Some(bytes)));
+            }
+        }
+        Ok(())
     }
 
     /// Counts whole bodies a transport sent and received for this session.

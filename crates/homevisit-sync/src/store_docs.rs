@@ -7,7 +7,7 @@ use homevisit_docs::DocId;
 use homevisit_protocol::RejectReason;
 use homevisit_store::{Applied, Index, Store, StoreError};
 
-use crate::{DocFailure, Merged, PeerId, SyncDocs};
+use crate::{CandidateRange, DocFailure, Merged, PeerId, SyncDocs};
 
 /// Maps a store error to a sync failure: per-document problems refuse that document only.
 pub fn failure(e: StoreError) -> DocFailure {
@@ -24,6 +24,11 @@ pub fn failure(e: StoreError) -> DocFailure {
 impl<I: Index> SyncDocs for Store<I> {
     fn candidates(&mut self, peer: &PeerId) -> Result<Vec<DocId>, DocFailure> {
         self.unsynced_documents(peer).map_err(failure)
+    }
+
+    fn candidates_in(&mut self, peer: &PeerId, range: CandidateRange<'_>) -> Result<Vec<DocId>, DocFailure> {
+        // A phone's own candidates are few (what it changed since it last synced): listed whole.
+        Ok(range.select(self.unsynced_documents(peer).map_err(failure)?))
     }
 
     fn load_state(&mut self, peer: &PeerId, doc: &DocId) -> Result<Option<Vec<u8>>, DocFailure> {

@@ -13,7 +13,7 @@ use homevisit_docs::{DocId, DocKind, Scope, untrusted};
 use homevisit_model::{EducatorId, FamilyId, SchoolId, VisitId, VisitLog};
 use homevisit_protocol::RejectReason;
 use homevisit_store::{Applied, Incoming, Received};
-use homevisit_sync::{DeviceId, DocFailure, Merged, PeerId, SyncDocs, store_merged};
+use homevisit_sync::{CandidateRange, DeviceId, DocFailure, Merged, PeerId, SyncDocs, store_merged};
 use postgres::Transaction;
 
 use crate::attest::{self, Effect};
@@ -418,6 +418,10 @@ impl SyncDocs for PgDocs<'_, '_> {
         Ok(rows.iter().filter_map(|r| r.get::<_, String>(0).parse().ok()).collect())
     }
 
+    fn candidates_in(&mut self, peer: &PeerId, range: CandidateRange<'_>) -> Result<Vec<DocId>, DocFailure> {
+        Ok(range.select(self.candidates(peer)?))
+    }
+
     fn load_state(&mut self, peer: &PeerId, doc: &DocId) -> Result<Option<Vec<u8>>, DocFailure> {
         if let Some(state) = self.states.get(&(peer.clone(), *doc)) {
             return Ok(state.clone());
@@ -583,24 +587,67 @@ impl DocStorage for PgDocs<'_, '_> {
         // Nothing is kept of a document that has no content yet (see `write_checked`).
     }
 
-    fn candidates_of_school(&mut self, peer: &PeerId, school: Option<SchoolId>) -> Result<Vec<DocId>, DocFailure> {
+    fn candidates_of_school(
+        &mut self,
+        peer: &PeerId,
+        school: Option<SchoolId>,
+        range: CandidateRange<'_>,
+    ) -> Result<Vec<DocId>, DocFailure> {
         self.flush()?; // the marks it compares with
+        let (peer_id, school) = (peer.as_str().to_owned(), school.map(|s| s.to_string()));
+        let (after, upto) = (range.after.map(DocId::to_string), range.upto.map(DocId::to_string));
+        let limit = i64::try_from(range.limit).unwrap_or(i64::MAX);
+        let mut params: Vec<&(dyn postgres::types::ToSql + Sync)> = vec![&peer_id, &school, &limit];
+        // Only the ends the range has, so the scan can walk the primary key (ids compared in the
+        // database's collation, as ORDER BY compares them).
+        let mut bounds = String::new();
+        if let Some(after) = &after {
+            params.push(after);
+            bounds.push_str(&format!(" AND d.doc_id > ${}", params.len()));
+        }
+        if let Some(upto) = &upto {
+            params.push(upto);
+            bounds.push_str(&format!(" AND d.doc_id <= ${}", params.len()));
+        }
         let rows = self
             .tx
             .query(
-                "SELECT d.doc_id FROM documents d
-                 LEFT JOIN documents g ON d.doc_id LIKE 'visit-notes/%' AND g.doc_id = 'visit-log/' || substr(d.doc_id, 13)
-                 LEFT JOIN sync_marks m ON m.doc_id = d.doc_id AND m.device_id = $1
-                 WHERE (m.heads IS NULL OR m.heads <> d.heads)
-                   AND (d.school_id = $2 OR g.school_id = $2 OR d.doc_id LIKE 'prompt-pack/%'
-                        OR ($2::text IS NULL AND coalesce(d.school_id, g.school_id) IS NOT NULL))
-                 ORDER BY d.doc_id",
-                &[&peer.as_str(), &school.map(|s| s.to_string())],
+                &format!(
+                    "SELECT d.doc_id FROM documents d
+                     LEFT JOIN documents g ON d.doc_id LIKE 'visit-notes/%' AND g.doc_id = 'visit-log/' || substr(d.doc_id, 13)
+                     LEFT JOIN sync_marks m ON m.doc_id = d.doc_id AND m.device_id = $1
+                     WHERE (m.heads IS NULL OR m.heads <> d.heads){bounds}
+                       AND (d.school_id = $2 OR g.school_id = $2 OR d.doc_id LIKE 'prompt-pack/%'
+                            OR ($2::text IS NULL AND coalesce(d.school_id, g.school_id) IS NOT NULL))
+                     ORDER BY d.doc_id LIMIT $3"
+                ),
+                &params,
             )
             .map_err(storage)?;
         let docs: Vec<DocId> = rows.iter().filter_map(|r| r.get::<_, String>(0).parse().ok()).collect();
         self.read_states_ahead(peer, &docs)?;
         Ok(docs)
+    }
+
+    fn offer_cursor(&mut self, peer: &PeerId) -> Result<Option<DocId>, DocFailure> {
+        let row = self
+            .tx
+            .query_opt("SELECT doc_id FROM offer_cursors WHERE device_id = $1", &[&peer.as_str()])
+            .map_err(storage)?;
+        Ok(row.and_then(|r| r.get::<_, String>(0).parse().ok()))
+    }
+
+    fn save_offer_cursor(&mut self, peer: &PeerId, cursor: Option<DocId>) -> Result<(), DocFailure> {
+        match cursor {
+            Some(doc) => self.tx.execute(
+                "INSERT INTO offer_cursors (device_id, doc_id) VALUES ($1, $2)
+                 ON CONFLICT (device_id) DO UPDATE SET doc_id = excluded.doc_id",
+                &[&peer.as_str(), &doc.to_string()],
+            ),
+            None => self.tx.execute("DELETE FROM offer_cursors WHERE device_id = $1", &[&peer.as_str()]),
+        }
+        .map_err(storage)?;
+        Ok(())
     }
 
     fn usage(&mut self, device: &DeviceId) -> Result<Usage, DocFailure> {

@@ -46,7 +46,8 @@ const SCHEMA: &str = include_str!("schema.sql");
 /// 2: scopes recomputed from checked content under each document's own id; visit contributors.
 /// 3: each document's family recorded (recomputed), deletion receipts and tombstones, settings.
 /// 4: the dashboard's accounts, sessions and stipend marks (new tables only: nothing recomputed).
-const SCHEMA_VERSION: i32 = 4;
+/// 5: each device's offer cursor (a new table only).
+const SCHEMA_VERSION: i32 = 5;
 /// The last version whose upgrade recomputes every document's scope and family.
 const RECOMPUTED_AT: i32 = 3;
 /// Any constant shared by all instances: serializes schema setup.

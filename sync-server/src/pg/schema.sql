@@ -160,3 +160,10 @@ CREATE TABLE IF NOT EXISTS stipend_paid (
     paid_at     bigint NOT NULL,
     PRIMARY KEY (school_id, period, educator_id)
 );
+
+-- Schema version 5 (issue 14): where each device's next paged offer starts (the last document id
+-- its last cut offer considered), so a page of a first sync costs what it offers.
+CREATE TABLE IF NOT EXISTS offer_cursors (
+    device_id text PRIMARY KEY,
+    doc_id    text NOT NULL
+);
