@@ -11,6 +11,7 @@
 //! but loopback.
 
 pub mod access;
+pub mod admission;
 pub mod attest;
 mod attestation;
 pub mod audit;
@@ -123,6 +124,8 @@ pub struct Relay {
     pub(crate) syncs_in_progress: unloaded_check::SyncsInProgress,
     /// The dashboard's session and lock-out settings (from the environment when opened).
     pub(crate) dashboard_settings: parking_lot::RwLock<dashboard::Settings>,
+    /// How many sync requests are worked on at once, and who waits ([`admission`]).
+    pub(crate) admission: parking_lot::RwLock<Arc<admission::Admission>>,
 }
 
 pub use device_limit::{SYNC_BURST, SYNC_REQUESTS_PER_SECOND};
@@ -164,6 +167,12 @@ impl Relay {
             Storage::Embedded => Box::new(embedded::Embedded::open(data_dir, &key)?),
             Storage::Postgres(url) => Box::new(pg::Postgres::open(url, &key, Arc::downgrade(&changes))?),
         };
+        let running = match storage {
+            Storage::Embedded => admission::EMBEDDED_RUNNING,
+            // Half the connections: signing devices in, live looks and the dashboard use the rest.
+            Storage::Postgres(_) => pg::running_syncs()?,
+        };
+        let admission = admission::Admission::new(admission::Limits::from_env(running)?);
         Ok(Arc::new(Relay {
             backend,
             metrics: metrics::Metrics::new(),
@@ -179,7 +188,19 @@ impl Relay {
             unloaded_check_running: std::sync::atomic::AtomicBool::new(false),
             syncs_in_progress: Default::default(),
             dashboard_settings: parking_lot::RwLock::new(dashboard::Settings::from_env().map_err(RelayError::Io)?),
+            admission: parking_lot::RwLock::new(Arc::new(admission)),
         }))
+    }
+
+    /// The admission limits in force ([`admission`]).
+    pub fn admission_limits(&self) -> admission::Limits {
+        self.admission.read().limits()
+    }
+
+    /// Replaces the admission limits (tests make them small); requests already admitted or
+    /// waiting finish under the old ones.
+    pub fn set_admission_limits(&self, limits: admission::Limits) {
+        *self.admission.write() = Arc::new(admission::Admission::new(limits));
     }
 
     /// Invites, devices and school policies.

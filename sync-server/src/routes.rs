@@ -44,6 +44,10 @@ pub(crate) struct ApiError(StatusCode, &'static str);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        if self.0 == StatusCode::SERVICE_UNAVAILABLE {
+            let after = crate::admission::RETRY_AFTER_SECS.to_string();
+            return (self.0, [(header::RETRY_AFTER, after)], self.1).into_response();
+        }
         if self.1.starts_with('{') {
             return (self.0, [(header::CONTENT_TYPE, "application/json")], self.1).into_response();
         }
@@ -258,6 +262,12 @@ async fn sync_request(
     let token = bearer(&headers).ok_or(ApiError(StatusCode::UNAUTHORIZED, "missing bearer token"))?;
     let caller = authenticate(&relay, &token, true).await?;
     let paced = take_turn(&relay, &caller.device.device_id, !wait.is_zero()).await?;
+    // Worked on only with a permit, in turn; turned away (503) before its body is read if the
+    // line is full or too slow. The time in line is not work.
+    let in_line = Instant::now();
+    let admission = relay.admission.read().clone();
+    let admitted = admission.enter().await.map_err(|_| overloaded())?;
+    let paced = paced + in_line.elapsed();
     let body = read_body(&relay, body).await?;
     relay.metrics.bytes_in.inc_by(body.len() as u64);
     let batch = SyncBatch::decode(&body)
@@ -277,6 +287,7 @@ async fn sync_request(
     let changes = relay.changes.subscribe();
     let sent_something = has_news(&batch);
     let reply = run_session(&relay, &caller, batch).await?;
+    drop(admitted); // a live wait below holds no permit (its looks are small and paced)
     let busy = AtomicU64::new(nanos(started.elapsed().saturating_sub(paced)));
     // Only a question ("anything for me?") waits; a request that sends something is a round of a
     // session in progress (or a push), answered at once.
@@ -341,6 +352,11 @@ fn has_news(reply: &SyncBatch) -> bool {
         || !reply.rejected.is_empty()
         || !reply.deleted.is_empty()
         || !reply.confirmed_deleted.is_empty()
+}
+
+/// The relay is at its admission limits ([`crate::admission`]): nothing of the request was done.
+fn overloaded() -> ApiError {
+    ApiError(StatusCode::SERVICE_UNAVAILABLE, "the relay is busy; retry after the time it gives")
 }
 
 fn too_many_requests() -> ApiError {

@@ -177,6 +177,63 @@ async fn a_large_request_does_not_hold_up_another_devices_sync() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_busy_relay_turns_requests_away_unread_and_phones_come_back_after_the_time_it_gives() {
+    // One request worked on at a time and one waiting: a third at once is turned away.
+    let dir = tempfile::tempdir().unwrap();
+    let limits = [("HOMEVISIT_RELAY_RUNNING_SYNCS", "1"), ("HOMEVISIT_RELAY_QUEUED_SYNCS", "1")];
+    let (relay, admin, data) = seeded_relay(&dir.path().join("relay"), &limits);
+    // Four educators of one school: three send, the fourth's phone syncs.
+    let school = educator(&data, "Elena Rivera").school_id;
+    let colleagues: Vec<_> = data.educators.iter().filter(|e| e.school_id == school).take(4).collect();
+    assert_eq!(colleagues.len(), 4, "the demo school has four educators");
+    let mut senders = Vec::new();
+    for e in &colleagues[..3] {
+        senders.push(Arc::new(Device::enroll(&admin, &relay.url(), dir.path(), e).await));
+    }
+    let phone = Device::enroll(&admin, &relay.url(), dir.path(), colleagues[3]).await;
+    let family = data.families.iter().find(|f| f.school_id == school).unwrap();
+    // Maximal batches of new records (a second or more of work each), all sent at once.
+    let batch = || -> Vec<u8> {
+        let messages = (0..MAX_BATCH_MESSAGES)
+            .map(|_| {
+                let (doc, mut content) = new_family(family);
+                snapshot(doc, &mut content)
+            })
+            .collect();
+        SyncBatch::new(messages).encode()
+    };
+    let base = admin.document_count().unwrap();
+    let http = reqwest::Client::new();
+    let mut sending = tokio::task::JoinSet::new();
+    for sender in &senders {
+        let (http, url, token, body) =
+            (http.clone(), format!("{}/v1/sync", relay.url()), sender.token.clone(), batch());
+        sending.spawn(async move {
+            let r = http.post(url).bearer_auth(token).body(body).send().await.unwrap();
+            let after = r.headers().get("retry-after").map(|v| v.to_str().unwrap().to_owned());
+            (r.status().as_u16(), after)
+        });
+    }
+    // Meanwhile a phone syncs: turned away while the line is full, it comes back after the time
+    // the relay gave and finishes (its client follows Retry-After; no error reaches the app).
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    phone.sync().await;
+    let answers = sending.join_all().await;
+    let turned_away = answers.iter().filter(|(status, _)| *status == 503).count();
+    assert!(turned_away >= 1, "{answers:?}");
+    assert!(answers.iter().all(|(status, _)| *status == 200 || *status == 503), "{answers:?}");
+    assert!(
+        answers.iter().filter(|(status, _)| *status == 503).all(|(_, after)| after.as_deref() == Some("2")),
+        "a turned-away request is told when to come back: {answers:?}"
+    );
+    // Nothing of a turned-away request was done; every admitted one was stored whole.
+    let admitted = answers.len() - turned_away;
+    assert_eq!(admin.document_count().unwrap() - base, admitted * MAX_BATCH_MESSAGES);
+    let counted = metric(&relay.url(), "homevisit_relay_requests_total{endpoint=\"sync\",status=\"503\"}").await;
+    assert!(counted > turned_away as u64, "the phone was turned away too, and still synced: {counted} counted");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn live_waits_are_one_per_device_and_woken_only_by_what_it_may_read() {
     let dir = tempfile::tempdir().unwrap();
     let (relay, admin, data) = seeded_relay(&dir.path().join("relay"), &[]);

@@ -223,6 +223,26 @@ pub const LIVE_WAIT: Duration = Duration::from_secs(20);
 /// How much longer than the wait a live request may take before it counts as lost.
 const LIVE_GRACE: Duration = Duration::from_secs(30);
 
+/// Times one request is sent again after a busy relay turned it away (then it fails, `Refused(503)`,
+/// and the caller's backoff takes over).
+const MAX_TURNED_AWAY: u32 = 8;
+
+/// Longest wait a relay's Retry-After is followed for.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
+
+/// The relay's `Retry-After` (whole seconds), at most [`MAX_RETRY_AFTER`].
+fn retry_after(response: &reqwest::Response) -> Option<Duration> {
+    let secs: u64 = response.headers().get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim().parse().ok()?;
+    Some(Duration::from_secs(secs).min(MAX_RETRY_AFTER))
+}
+
+/// A random part of `up_to`.
+fn jitter(up_to: Duration) -> Duration {
+    let mut seed = [0u8; 4];
+    let _ = getrandom::fill(&mut seed);
+    up_to.mul_f64(f64::from(u32::from_le_bytes(seed)) / f64::from(u32::MAX))
+}
+
 /// A device's connection to its relay.
 pub struct RelayClient {
     sync_url: reqwest::Url,
@@ -250,22 +270,36 @@ impl RelayClient {
     /// request that sends nothing may be held by the relay until it has news for this device, at
     /// most that long.
     async fn round_trip(&self, batch: &SyncBatch, wait: Duration) -> Result<RoundTrip, ClientError> {
-        let body = batch.encode();
-        let sent = body.len();
+        // Encoded for each attempt: sent again only after a busy relay turned it away.
+        let mut body = Some(batch.encode());
+        let sent = body.as_ref().map_or(0, Vec::len);
         let mut url = self.sync_url.clone();
         if !wait.is_zero() {
             url.set_query(Some(&format!("wait_ms={}", wait.as_millis())));
         }
-        let mut request = self
-            .http
-            .post(url)
-            .bearer_auth(self.token.as_str())
-            .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
-            .body(body);
-        if !wait.is_zero() {
-            request = request.timeout(wait + LIVE_GRACE);
-        }
-        let response = request.send().await.map_err(ClientError::Unreachable)?;
+        let mut turned_away = 0;
+        let response = loop {
+            let mut request = self
+                .http
+                .post(url.clone())
+                .bearer_auth(self.token.as_str())
+                .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+                .body(body.take().unwrap_or_else(|| batch.encode()));
+            if !wait.is_zero() {
+                request = request.timeout(wait + LIVE_GRACE);
+            }
+            let response = request.send().await.map_err(ClientError::Unreachable)?;
+            // A busy relay turns a request away before doing anything of it (503 with
+            // Retry-After): sent again after that time, and up to as much again at random so the
+            // turned-away do not all return at once. A 503 without it is some other failure.
+            match (response.status().as_u16(), retry_after(&response)) {
+                (503, Some(after)) if turned_away < MAX_TURNED_AWAY => {
+                    turned_away += 1;
+                    tokio::time::sleep(after + jitter(after)).await;
+                }
+                _ => break response,
+            }
+        };
         match response.status().as_u16() {
             200 => {}
             401 => return Err(ClientError::Unauthorized),

@@ -43,6 +43,12 @@ use pool::Pool;
 pub(crate) use seal::Sealer;
 
 const SCHEMA: &str = include_str!("schema.sql");
+
+/// Sync requests worked on at once by one instance ([`crate::admission`]): half its connection
+/// cap, so signing devices in, live looks and the dashboard always find one.
+pub(crate) fn running_syncs() -> Result<usize, RelayError> {
+    Ok((pool::max_connections()? as usize / 2).max(1))
+}
 /// 2: scopes recomputed from checked content under each document's own id; visit contributors.
 /// 3: each document's family recorded (recomputed), deletion receipts and tombstones, settings.
 /// 4: the dashboard's accounts, sessions and stipend marks (new tables only: nothing recomputed).

@@ -47,7 +47,7 @@ pub(crate) struct Pool {
 }
 
 /// The connection cap in force: the environment's, else [`MAX_CONNECTIONS`].
-fn max_connections() -> Result<u32, RelayError> {
+pub(crate) fn max_connections() -> Result<u32, RelayError> {
     match std::env::var(MAX_CONNECTIONS_ENV) {
         Ok(v) => v
             .trim()
