@@ -139,9 +139,9 @@ mod tests {
         let order = Arc::new(parking_lot::Mutex::new(Vec::new()));
         let mut waiters = Vec::new();
         for i in 0..3 {
-            let (a, order) = (a.clone(), order.clone());
+            let (admission, order) = (a.clone(), order.clone());
             waiters.push(tokio::spawn(async move {
-                let permit = a.enter().await.unwrap();
+                let permit = admission.enter().await.unwrap();
                 order.lock().push(i);
                 tokio::time::sleep(Duration::from_millis(5)).await;
                 drop(permit);
