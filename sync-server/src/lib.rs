@@ -16,6 +16,7 @@ pub mod attest;
 mod attestation;
 pub mod audit;
 mod backend;
+mod candidate_bounds;
 #[cfg(test)]
 mod conformance_tests;
 mod consent;

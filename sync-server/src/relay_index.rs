@@ -12,6 +12,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::attest::{Attestation, Attested, Effect, relay_now, source_name};
 use crate::backend::Usage;
+use crate::candidate_bounds;
 use crate::deletion::DeletionReceipt;
 
 /// The embedded relay's records.
@@ -238,42 +239,87 @@ pub fn add_device_usage(store: &RelayStore, device: &DeviceId, added: Usage) -> 
 /// The documents not yet in sync with `peer` whose recorded scope is `school` (for notes, their
 /// visit log's), and the prompt packs: what the relay offers a device of that school, without
 /// walking every school's documents. `None`: every school's (a district administrator's device).
-/// Only the part `range` (ids compared as text): the scan walks the documents' primary key from
-/// `range.after` and stops at `range.limit` found.
+/// Only the part `range` (ids compared as text), from three index scans that each stop at
+/// `range.limit` found ([`crate::candidate_bounds`]). A document without a scope row (one that
+/// failed its check) is never listed.
 pub fn unsynced_of_school(
     store: &RelayStore,
     peer: &PeerId,
     school: Option<SchoolId>,
     range: CandidateRange<'_>,
 ) -> Result<Vec<DocId>> {
+    let Some(school) = school else { return unsynced_of_every_school(store, peer, range) };
+    let mut stmt = store.index_tables().prepare_cached(SCHOOL_CANDIDATES)?;
+    let (own, notes, packs) =
+        (candidate_bounds::own(range), candidate_bounds::notes_as_logs(range), candidate_bounds::prompt_packs(range));
+    let limit = i64::try_from(range.limit).unwrap_or(i64::MAX);
+    let ids = stmt
+        .query_map(
+            params![
+                peer.as_str(),
+                school.to_string(),
+                own.after,
+                own.upto,
+                notes.after,
+                notes.upto,
+                packs.after,
+                packs.upto,
+                limit
+            ],
+            |r| r.get::<_, String>(0),
+        )?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(ids.iter().filter_map(|s| s.parse().ok()).collect())
+}
+
+/// The three scans of [`unsynced_of_school`] (?1 peer, ?2 school, ?3..?8 the bounds of the
+/// school's own documents, of its visit logs for their notes, and of the prompt packs, ?9 the
+/// part's size).
+const SCHOOL_CANDIDATES: &str = "SELECT doc_id FROM (
+           SELECT * FROM (
+             SELECT s.doc_id AS doc_id FROM doc_scopes s
+               JOIN documents d ON d.doc_id = s.doc_id
+               LEFT JOIN sync_marks m ON m.peer_id = ?1 AND m.doc_id = s.doc_id
+              WHERE s.school_id = ?2 AND s.doc_id > ?3 AND s.doc_id <= ?4
+                AND (m.heads IS NULL OR m.heads != d.heads)
+              ORDER BY s.doc_id LIMIT ?9)
+           UNION ALL
+           SELECT * FROM (
+             SELECT n.doc_id AS doc_id FROM doc_scopes g
+               JOIN documents n ON n.doc_id = 'visit-notes/' || substr(g.doc_id, 11)
+               JOIN doc_scopes ns ON ns.doc_id = n.doc_id
+               LEFT JOIN sync_marks m ON m.peer_id = ?1 AND m.doc_id = n.doc_id
+              WHERE g.school_id = ?2 AND g.doc_id > ?5 AND g.doc_id <= ?6
+                AND (m.heads IS NULL OR m.heads != n.heads)
+              ORDER BY g.doc_id LIMIT ?9)
+           UNION ALL
+           SELECT * FROM (
+             SELECT d.doc_id AS doc_id FROM documents d
+               JOIN doc_scopes p ON p.doc_id = d.doc_id
+               LEFT JOIN sync_marks m ON m.peer_id = ?1 AND m.doc_id = d.doc_id
+              WHERE d.doc_id > ?7 AND d.doc_id <= ?8
+                AND (m.heads IS NULL OR m.heads != d.heads)
+              ORDER BY d.doc_id LIMIT ?9))
+         ORDER BY doc_id LIMIT ?9";
+
+/// [`unsynced_of_school`] for a district administrator's device: every school's documents.
+fn unsynced_of_every_school(store: &RelayStore, peer: &PeerId, range: CandidateRange<'_>) -> Result<Vec<DocId>> {
     let mut stmt = store.index_tables().prepare_cached(
         "SELECT d.doc_id FROM documents d
          JOIN doc_scopes s ON s.doc_id = d.doc_id
          LEFT JOIN doc_scopes g ON d.doc_id LIKE 'visit-notes/%' AND g.doc_id = 'visit-log/' || substr(d.doc_id, 13)
          LEFT JOIN sync_marks m ON m.doc_id = d.doc_id AND m.peer_id = ?1
-         WHERE d.doc_id > ?3 AND d.doc_id <= ?4
+         WHERE d.doc_id > ?2 AND d.doc_id <= ?3
            AND (m.heads IS NULL OR m.heads != d.heads)
-           AND (s.school_id = ?2 OR g.school_id = ?2 OR d.doc_id LIKE 'prompt-pack/%'
-                OR (?2 IS NULL AND coalesce(s.school_id, g.school_id) IS NOT NULL))
-         ORDER BY d.doc_id LIMIT ?5",
+           AND (d.doc_id LIKE 'prompt-pack/%' OR coalesce(s.school_id, g.school_id) IS NOT NULL)
+         ORDER BY d.doc_id LIMIT ?4",
     )?;
-    let (after, upto) = id_bounds(range);
+    let own = candidate_bounds::own(range);
     let limit = i64::try_from(range.limit).unwrap_or(i64::MAX);
     let ids = stmt
-        .query_map(params![peer.as_str(), school.map(|s| s.to_string()), after, upto, limit], |r| {
-            r.get::<_, String>(0)
-        })?
+        .query_map(params![peer.as_str(), own.after, own.upto, limit], |r| r.get::<_, String>(0))?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(ids.iter().filter_map(|s| s.parse().ok()).collect())
-}
-
-/// `range`'s ends as text bounds that keep the scan on the primary key (an `IS NULL OR` would
-/// not): every id is greater than "" and less than "~" (ids are a lowercase kind, "/" and a UUID).
-pub(crate) fn id_bounds(range: CandidateRange<'_>) -> (String, String) {
-    (
-        range.after.map_or_else(String::new, DocId::to_string),
-        range.upto.map_or_else(|| "~".to_owned(), DocId::to_string),
-    )
 }
 
 /// Where `peer`'s next paged offer starts.
@@ -491,6 +537,73 @@ mod tests {
         assert_eq!(contributors(&relay, plan.id).unwrap(), vec![plan.educator_ids[0]]);
         relay.purge_documents(&[DocId::new(DocKind::VisitLog, plan.id.uuid())]).unwrap();
         assert_eq!(contributors(&relay, plan.id).unwrap(), vec![]);
+    }
+
+    /// A school's candidates are its documents, its visits' notes and the prompt packs, in id
+    /// order, the same walked a part at a time; marked ones drop out; and listing them walks
+    /// indexes, never every document of the district.
+    #[test]
+    fn a_schools_candidates_come_from_its_own_index_in_parts() {
+        let dir = tempfile::tempdir().unwrap();
+        let (relay, data) = demo_relay(&dir);
+        let school = data.schools[0].id;
+        let peer: PeerId = "device-1".parse().unwrap();
+        let packs: Vec<DocId> =
+            relay.document_ids(None).unwrap().into_iter().filter(|d| d.kind == DocKind::PromptPack).collect();
+        let mut expected: Vec<DocId> = school_documents(&relay, Some(school)).unwrap();
+        expected.extend(packs);
+        expected.sort_by_key(|d| d.to_string());
+        let whole = unsynced_of_school(&relay, &peer, Some(school), CandidateRange::all()).unwrap();
+        assert_eq!(whole, expected);
+        assert!(whole.iter().any(|d| d.kind == DocKind::VisitNotes), "notes are listed by their logs' school");
+        let mut walked = Vec::new();
+        loop {
+            let after = walked.last().copied();
+            let part = CandidateRange { after: after.as_ref(), upto: None, limit: 3 };
+            let found = unsynced_of_school(&relay, &peer, Some(school), part).unwrap();
+            walked.extend(&found);
+            if found.len() < 3 {
+                break;
+            }
+        }
+        assert_eq!(walked, whole);
+        let first = whole[0];
+        let heads: Vec<u8> = relay
+            .index_tables()
+            .query_row("SELECT heads FROM documents WHERE doc_id = ?1", [first.to_string()], |r| r.get(0))
+            .unwrap();
+        relay
+            .index_tables()
+            .execute(
+                "INSERT INTO sync_marks (peer_id, doc_id, heads) VALUES (?1, ?2, ?3)",
+                params![peer.as_str(), first.to_string(), heads],
+            )
+            .unwrap();
+        assert_eq!(unsynced_of_school(&relay, &peer, Some(school), CandidateRange::all()).unwrap(), whole[1..]);
+        // The plan: every scan of the documents is a search by key or by an index's range.
+        let plan: Vec<String> = {
+            let sql = "EXPLAIN QUERY PLAN ".to_owned() + SCHOOL_CANDIDATES;
+            let mut stmt = relay.index_tables().prepare(&sql).unwrap();
+            let p = params![
+                peer.as_str(),
+                school.to_string(),
+                "",
+                "~",
+                "visit-log/",
+                "visit-log0",
+                "prompt-pack/",
+                "prompt-pack0",
+                10
+            ];
+            stmt.query_map(p, |r| r.get::<_, String>(3)).unwrap().map(|r| r.unwrap()).collect()
+        };
+        assert!(
+            plan.iter().all(|step| !step.starts_with("SCAN d")
+                && !step.starts_with("SCAN n")
+                && !step.starts_with("SCAN s")
+                && !step.starts_with("SCAN g")),
+            "{plan:#?}"
+        );
     }
 
     fn tables(store: &RelayStore) -> Vec<String> {

@@ -5,3 +5,7 @@ CREATE TABLE IF NOT EXISTS offer_cursors (
     peer_id TEXT PRIMARY KEY,
     doc_id  TEXT NOT NULL
 ) STRICT, WITHOUT ROWID;
+
+-- A school's documents in id order (for notes, their visit logs'): a device's candidates are
+-- listed from it a page at a time, without walking other schools' documents.
+CREATE INDEX IF NOT EXISTS doc_scopes_school ON doc_scopes (school_id, doc_id);

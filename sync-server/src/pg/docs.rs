@@ -18,6 +18,7 @@ use postgres::Transaction;
 
 use crate::attest::{self, Effect};
 use crate::backend::{DocStorage, Judge, Records, Usage};
+use crate::candidate_bounds;
 use crate::pg::attestations;
 use crate::pg::seal::Sealer;
 
@@ -403,6 +404,44 @@ impl<'a, 't> PgDocs<'a, 't> {
     }
 }
 
+/// A school's candidates, as three scans that each walk an index in id order (bytewise: C
+/// collation) and stop at the part's size ([`crate::candidate_bounds`]): the documents whose own
+/// school it is, the notes of the visits logged in it, the prompt packs. $1 device, $2 school,
+/// $3..$8 the bounds of each scan, $9 the part's size.
+const SCHOOL_CANDIDATES: &str = r#"
+    SELECT doc_id FROM (
+      (SELECT d.doc_id FROM documents d
+         LEFT JOIN sync_marks m ON m.device_id = $1 AND m.doc_id = d.doc_id
+        WHERE d.school_id = $2 AND d.doc_id COLLATE "C" > $3 AND d.doc_id COLLATE "C" <= $4
+          AND (m.heads IS NULL OR m.heads <> d.heads)
+        ORDER BY d.doc_id COLLATE "C" LIMIT $9)
+      UNION ALL
+      (SELECT n.doc_id FROM documents g
+         JOIN documents n ON n.doc_id = 'visit-notes/' || substr(g.doc_id, 11)
+         LEFT JOIN sync_marks m ON m.device_id = $1 AND m.doc_id = n.doc_id
+        WHERE g.school_id = $2 AND g.doc_id COLLATE "C" > $5 AND g.doc_id COLLATE "C" <= $6
+          AND (m.heads IS NULL OR m.heads <> n.heads)
+        ORDER BY g.doc_id COLLATE "C" LIMIT $9)
+      UNION ALL
+      (SELECT d.doc_id FROM documents d
+         LEFT JOIN sync_marks m ON m.device_id = $1 AND m.doc_id = d.doc_id
+        WHERE d.doc_id COLLATE "C" > $7 AND d.doc_id COLLATE "C" <= $8
+          AND (m.heads IS NULL OR m.heads <> d.heads)
+        ORDER BY d.doc_id COLLATE "C" LIMIT $9)
+    ) c
+    ORDER BY doc_id COLLATE "C" LIMIT $9"#;
+
+/// Every school's candidates (a district administrator's device): $1 device, $2..$3 the bounds,
+/// $4 the part's size.
+const EVERY_SCHOOLS_CANDIDATES: &str = r#"
+    SELECT d.doc_id FROM documents d
+      LEFT JOIN documents g ON d.doc_id LIKE 'visit-notes/%' AND g.doc_id = 'visit-log/' || substr(d.doc_id, 13)
+      LEFT JOIN sync_marks m ON m.doc_id = d.doc_id AND m.device_id = $1
+     WHERE d.doc_id COLLATE "C" > $2 AND d.doc_id COLLATE "C" <= $3
+       AND (m.heads IS NULL OR m.heads <> d.heads)
+       AND (d.doc_id LIKE 'prompt-pack/%' OR coalesce(d.school_id, g.school_id) IS NOT NULL)
+     ORDER BY d.doc_id COLLATE "C" LIMIT $4"#;
+
 impl SyncDocs for PgDocs<'_, '_> {
     fn candidates(&mut self, peer: &PeerId) -> Result<Vec<DocId>, DocFailure> {
         self.flush()?; // the marks it compares with
@@ -594,36 +633,29 @@ impl DocStorage for PgDocs<'_, '_> {
         range: CandidateRange<'_>,
     ) -> Result<Vec<DocId>, DocFailure> {
         self.flush()?; // the marks it compares with
-        let (peer_id, school) = (peer.as_str().to_owned(), school.map(|s| s.to_string()));
-        let (after, upto) = (range.after.map(DocId::to_string), range.upto.map(DocId::to_string));
         let limit = i64::try_from(range.limit).unwrap_or(i64::MAX);
-        let mut params: Vec<&(dyn postgres::types::ToSql + Sync)> = vec![&peer_id, &school, &limit];
-        // Only the ends the range has, so the scan can walk the primary key (ids compared in the
-        // database's collation, as ORDER BY compares them).
-        let mut bounds = String::new();
-        if let Some(after) = &after {
-            params.push(after);
-            bounds.push_str(&format!(" AND d.doc_id > ${}", params.len()));
+        let own = candidate_bounds::own(range);
+        let rows = match school {
+            Some(school) => {
+                let (notes, packs) = (candidate_bounds::notes_as_logs(range), candidate_bounds::prompt_packs(range));
+                self.tx.query(
+                    SCHOOL_CANDIDATES,
+                    &[
+                        &peer.as_str(),
+                        &school.to_string(),
+                        &own.after,
+                        &own.upto,
+                        &notes.after,
+                        &notes.upto,
+                        &packs.after,
+                        &packs.upto,
+                        &limit,
+                    ],
+                )
+            }
+            None => self.tx.query(EVERY_SCHOOLS_CANDIDATES, &[&peer.as_str(), &own.after, &own.upto, &limit]),
         }
-        if let Some(upto) = &upto {
-            params.push(upto);
-            bounds.push_str(&format!(" AND d.doc_id <= ${}", params.len()));
-        }
-        let rows = self
-            .tx
-            .query(
-                &format!(
-                    "SELECT d.doc_id FROM documents d
-                     LEFT JOIN documents g ON d.doc_id LIKE 'visit-notes/%' AND g.doc_id = 'visit-log/' || substr(d.doc_id, 13)
-                     LEFT JOIN sync_marks m ON m.doc_id = d.doc_id AND m.device_id = $1
-                     WHERE (m.heads IS NULL OR m.heads <> d.heads){bounds}
-                       AND (d.school_id = $2 OR g.school_id = $2 OR d.doc_id LIKE 'prompt-pack/%'
-                            OR ($2::text IS NULL AND coalesce(d.school_id, g.school_id) IS NOT NULL))
-                     ORDER BY d.doc_id LIMIT $3"
-                ),
-                &params,
-            )
-            .map_err(storage)?;
+        .map_err(storage)?;
         let docs: Vec<DocId> = rows.iter().filter_map(|r| r.get::<_, String>(0).parse().ok()).collect();
         self.read_states_ahead(peer, &docs)?;
         Ok(docs)

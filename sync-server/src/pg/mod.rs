@@ -53,7 +53,7 @@ pub(crate) fn running_syncs() -> Result<usize, RelayError> {
 /// 3: each document's family recorded (recomputed), deletion receipts and tombstones, settings.
 /// 4: the dashboard's accounts, sessions and stipend marks (new tables only: nothing recomputed).
 /// 5: each device's offer cursor (a new table only).
-const SCHEMA_VERSION: i32 = 5;
+pub(crate) const SCHEMA_VERSION: i32 = 5;
 /// The last version whose upgrade recomputes every document's scope and family.
 const RECOMPUTED_AT: i32 = 3;
 /// Any constant shared by all instances: serializes schema setup.

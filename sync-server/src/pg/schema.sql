@@ -162,7 +162,10 @@ CREATE TABLE IF NOT EXISTS stipend_paid (
 );
 
 -- Schema version 5 (issue 14): where each device's next paged offer starts (the last document id
--- its last cut offer considered), so a page of a first sync costs what it offers.
+-- its last cut offer considered), so a page of a first sync costs what it offers; a school's
+-- documents, and all documents, in bytewise id order, so a page is listed from index ranges.
+CREATE INDEX IF NOT EXISTS documents_school_id ON documents (school_id, doc_id COLLATE "C");
+CREATE INDEX IF NOT EXISTS documents_id_bytewise ON documents (doc_id COLLATE "C");
 CREATE TABLE IF NOT EXISTS offer_cursors (
     device_id text PRIMARY KEY,
     doc_id    text NOT NULL
