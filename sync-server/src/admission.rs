@@ -1,19 +1,28 @@
-//! How many sync requests the relay works on at once, and who waits: admission control.
+//! How many sync requests the relay works on at once, and who goes next: admission control.
 //!
 //! Without it, every request that arrives is worked on at once and all share the processor (and,
 //! on PostgreSQL, its connections): in a morning rush each takes longer the more arrive, until
 //! they pass the phones' request timeout, are sent again, and the same work is done twice. So a
-//! request is worked on only while it holds one of a few permits; the others wait in order of
-//! arrival (the semaphore is fair), a bounded number of them for a bounded time. One that would
-//! wait longer, or find the line full, is answered `503 Service Unavailable` with `Retry-After`
+//! request is worked on only while it holds one of a few permits, a device holds at most one at
+//! a time, and the others wait, a bounded number of them for a bounded time. One that would wait
+//! longer, or finds the line full, is answered `503 Service Unavailable` with `Retry-After`
 //! before its body is read: nothing of it was done, and the phone sends it again after that
 //! (`homevisit_sync::client`), so turning it away loses nothing and costs almost nothing.
+//!
+//! Who goes next is fair between devices, not only first come: a device that has had much of the
+//! relay's time lately (more than [`HEAVY`] of work on its requests, fading with a 10-second
+//! half-life) waits behind every other, and the heavy among themselves go least-worked first;
+//! the rest go in order of arrival (so a phone's sync of a few small requests is not sent to the
+//! back of the line at each of them). A device sending heavy batches one after another (hostile,
+//! or only large) gets the relay when no one else is waiting, and otherwise waits behind the
+//! phones whose syncs are small, instead of taking its turn in every round.
 
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use homevisit_sync::DeviceId;
+use tokio::sync::oneshot;
 
 use crate::RelayError;
 
@@ -70,56 +79,165 @@ fn setting(name: &str, default: usize) -> Result<usize, RelayError> {
 /// The permits and the line for them.
 pub struct Admission {
     limits: Limits,
-    permits: Arc<Semaphore>,
-    waiting: AtomicUsize,
+    state: parking_lot::Mutex<State>,
+}
+
+struct State {
+    free: usize,
+    /// Devices holding a permit now.
+    running: HashSet<DeviceId>,
+    line: Vec<Waiter>,
+    arrivals: u64,
+    /// Each device's recent share of the relay's time (see [`Recent`]).
+    recent: HashMap<DeviceId, Recent>,
+}
+
+struct Waiter {
+    device: DeviceId,
+    arrival: u64,
+    admit: oneshot::Sender<()>,
+}
+
+/// Seconds of work, fading with [`HALF_LIFE`] since `at`.
+#[derive(Clone, Copy)]
+struct Recent {
+    seconds: f64,
+    at: Instant,
+}
+
+/// Recent work past which a device waits behind the others.
+pub const HEAVY: Duration = Duration::from_millis(500);
+
+/// How fast a device's past work stops counting against it.
+const HALF_LIFE: Duration = Duration::from_secs(10);
+
+/// Devices whose recent work is remembered; past it, those whose work has faded are forgotten.
+const REMEMBERED: usize = 4096;
+
+impl Recent {
+    fn now(&self, now: Instant) -> f64 {
+        let halves = now.saturating_duration_since(self.at).as_secs_f64() / HALF_LIFE.as_secs_f64();
+        self.seconds * 0.5f64.powf(halves)
+    }
 }
 
 /// A request was turned away: the relay is at its limits.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Overloaded;
 
-/// Held while a request is worked on.
-pub struct Admitted(#[allow(dead_code)] OwnedSemaphorePermit);
+/// Held while a request is worked on: dropping it records the time the device had and gives the
+/// permit to whoever is next.
+pub struct Admitted {
+    admission: Arc<Admission>,
+    device: DeviceId,
+    since: Instant,
+}
 
-/// Counts a waiting request while it waits, however the wait ends (a dropped request included).
-struct InLine<'a>(&'a AtomicUsize);
-
-impl Drop for InLine<'_> {
+impl Drop for Admitted {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
+        let now = Instant::now();
+        let mut state = self.admission.state.lock();
+        let worked = now.saturating_duration_since(self.since).as_secs_f64();
+        let before = state.recent.get(&self.device).map_or(0.0, |r| r.now(now));
+        state.recent.insert(self.device.clone(), Recent { seconds: before + worked, at: now });
+        if state.recent.len() > REMEMBERED {
+            state.recent.retain(|_, r| r.now(now) > 0.001);
+        }
+        state.running.remove(&self.device);
+        state.free += 1;
+        admit_next(&mut state, now);
+    }
+}
+
+/// Gives free permits to the best waiting devices (not running, least recent work, earliest).
+fn admit_next(state: &mut State, now: Instant) {
+    state.line.retain(|w| !w.admit.is_closed()); // gave up waiting (timed out, or the request went)
+    while state.free > 0 {
+        let best = state
+            .line
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| !state.running.contains(&w.device))
+            .min_by(|(_, a), (_, b)| {
+                // Light devices first, in order of arrival; then the heavy, least worked first.
+                let heavy = |w: &Waiter| {
+                    let work = state.recent.get(&w.device).map_or(0.0, |r| r.now(now));
+                    if work > HEAVY.as_secs_f64() { work } else { 0.0 }
+                };
+                heavy(a).total_cmp(&heavy(b)).then(a.arrival.cmp(&b.arrival))
+            })
+            .map(|(i, _)| i);
+        let Some(i) = best else { return };
+        let waiter = state.line.swap_remove(i);
+        if waiter.admit.send(()).is_ok() {
+            state.free -= 1;
+            state.running.insert(waiter.device);
+        }
     }
 }
 
 impl Admission {
     pub fn new(limits: Limits) -> Self {
-        Admission { limits, permits: Arc::new(Semaphore::new(limits.running)), waiting: AtomicUsize::new(0) }
+        Admission {
+            limits,
+            state: parking_lot::Mutex::new(State {
+                free: limits.running,
+                running: HashSet::new(),
+                line: Vec::new(),
+                arrivals: 0,
+                recent: HashMap::new(),
+            }),
+        }
     }
 
     pub fn limits(&self) -> Limits {
         self.limits
     }
 
-    /// A permit: at once if one is free and no one is waiting, else in turn, within the limits.
-    pub async fn enter(&self) -> Result<Admitted, Overloaded> {
-        if self.waiting.load(Ordering::SeqCst) == 0
-            && let Ok(permit) = self.permits.clone().try_acquire_owned()
-        {
-            return Ok(Admitted(permit));
+    /// A permit for `device`: at once if one is free, no one is waiting and the device holds none;
+    /// else when it is this device's turn, within the limits.
+    pub async fn enter(self: &Arc<Self>, device: &DeviceId) -> Result<Admitted, Overloaded> {
+        let admitted = {
+            let mut state = self.state.lock();
+            if state.free > 0 && state.line.is_empty() && !state.running.contains(device) {
+                state.free -= 1;
+                state.running.insert(device.clone());
+                None
+            } else {
+                state.line.retain(|w| !w.admit.is_closed());
+                if state.line.len() >= self.limits.queued {
+                    return Err(Overloaded);
+                }
+                let (admit, admitted) = oneshot::channel();
+                state.arrivals += 1;
+                let arrival = state.arrivals;
+                state.line.push(Waiter { device: device.clone(), arrival, admit });
+                // A permit may be free for this device now (another device's line was blocked).
+                admit_next(&mut state, Instant::now());
+                Some(admitted)
+            }
+        };
+        if let Some(mut admitted) = admitted {
+            match tokio::time::timeout(self.limits.max_wait, &mut admitted).await {
+                Ok(Ok(())) => {}
+                _ => {
+                    // Timed out; a permit sent in the meantime is given back.
+                    admitted.close();
+                    if admitted.try_recv().is_ok() {
+                        drop(Admitted { admission: self.clone(), device: device.clone(), since: Instant::now() });
+                    }
+                    return Err(Overloaded);
+                }
+            }
         }
-        if self.waiting.fetch_add(1, Ordering::SeqCst) >= self.limits.queued {
-            self.waiting.fetch_sub(1, Ordering::SeqCst);
-            return Err(Overloaded);
-        }
-        let _in_line = InLine(&self.waiting);
-        match tokio::time::timeout(self.limits.max_wait, self.permits.clone().acquire_owned()).await {
-            Ok(Ok(permit)) => Ok(Admitted(permit)),
-            _ => Err(Overloaded),
-        }
+        Ok(Admitted { admission: self.clone(), device: device.clone(), since: Instant::now() })
     }
 
     /// Requests waiting now.
     pub fn waiting(&self) -> usize {
-        self.waiting.load(Ordering::SeqCst)
+        let mut state = self.state.lock();
+        state.line.retain(|w| !w.admit.is_closed());
+        state.line.len()
     }
 }
 
@@ -131,61 +249,91 @@ mod tests {
         Arc::new(Admission::new(Limits { running, queued, max_wait: Duration::from_millis(wait_ms) }))
     }
 
-    #[tokio::test]
-    async fn permits_are_given_up_to_the_limit_then_in_order_of_arrival() {
-        let a = admission(2, 10, 5_000);
-        let first = a.enter().await.unwrap();
-        let _second = a.enter().await.unwrap();
-        let order = Arc::new(parking_lot::Mutex::new(Vec::new()));
-        let mut waiters = Vec::new();
-        for i in 0..3 {
-            let (admission, order) = (a.clone(), order.clone());
-            waiters.push(tokio::spawn(async move {
-                let permit = admission.enter().await.unwrap();
-                order.lock().push(i);
-                tokio::time::sleep(Duration::from_millis(5)).await;
-                drop(permit);
-            }));
-            // Each in line before the next arrives.
-            while a.waiting() < i + 1 {
+    fn device(n: u8) -> DeviceId {
+        DeviceId::parse(&format!("00000000-0000-4000-8000-0000000000{n:02}")).unwrap()
+    }
+
+    /// Starts `who` waiting for a permit, in this order; each is in line before the next comes.
+    async fn line_up(a: &Arc<Admission>, who: &[u8]) -> Vec<tokio::task::JoinHandle<Option<Admitted>>> {
+        let mut waiting = Vec::new();
+        for &n in who {
+            let before = a.waiting();
+            let a2 = a.clone();
+            waiting.push(tokio::spawn(async move { a2.enter(&device(n)).await.ok() }));
+            while a.waiting() == before {
                 tokio::task::yield_now().await;
             }
         }
+        waiting
+    }
+
+    #[tokio::test]
+    async fn permits_go_up_to_the_limit_then_in_order_of_arrival_among_equals() {
+        let a = admission(2, 10, 5_000);
+        let first = a.enter(&device(1)).await.unwrap();
+        let _second = a.enter(&device(2)).await.unwrap();
+        let waiting = line_up(&a, &[3, 4, 5]).await;
         assert_eq!(a.waiting(), 3);
         drop(first);
-        for w in waiters {
-            w.await.unwrap();
-        }
-        assert_eq!(*order.lock(), vec![0, 1, 2], "first come, first served");
-        assert_eq!(a.waiting(), 0);
+        let third = waiting.into_iter().next().unwrap().await.unwrap().expect("device 3 first");
+        assert_eq!(third.device, device(3));
+        assert_eq!(a.waiting(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_device_with_much_recent_work_waits_behind_the_others() {
+        let a = admission(1, 10, 5_000);
+        // Device 1 has just had the relay for a while.
+        let heavy = a.enter(&device(1)).await.unwrap();
+        tokio::time::sleep(HEAVY + Duration::from_millis(50)).await;
+        drop(heavy);
+        let holder = a.enter(&device(9)).await.unwrap();
+        let mut waiting = line_up(&a, &[1, 2]).await; // 1 came first
+        drop(holder);
+        let light = waiting.remove(1).await.unwrap().expect("device 2 goes first");
+        assert_eq!(light.device, device(2));
+        drop(light);
+        let then = waiting.remove(0).await.unwrap().expect("then device 1");
+        assert_eq!(then.device, device(1));
+    }
+
+    #[tokio::test]
+    async fn a_device_holds_one_permit_at_a_time() {
+        let a = admission(2, 10, 5_000);
+        let first = a.enter(&device(1)).await.unwrap();
+        let mut again = line_up(&a, &[1]).await;
+        assert_eq!(a.waiting(), 1, "a free permit, but the device already holds one");
+        let other = a.enter(&device(2)).await.unwrap();
+        drop(first);
+        let second = again.remove(0).await.unwrap().expect("its next request, once the first is done");
+        assert_eq!(second.device, device(1));
+        drop(other);
     }
 
     #[tokio::test]
     async fn a_full_line_turns_a_request_away_at_once() {
         let a = admission(1, 1, 5_000);
-        let _held = a.enter().await.unwrap();
-        let waiter = {
-            let a = a.clone();
-            tokio::spawn(async move { a.enter().await.map(drop) })
-        };
-        while a.waiting() < 1 {
-            tokio::task::yield_now().await;
-        }
+        let _held = a.enter(&device(1)).await.unwrap();
+        let waiting = line_up(&a, &[2]).await;
         let started = std::time::Instant::now();
-        assert_eq!(a.enter().await.err(), Some(Overloaded));
+        assert_eq!(a.enter(&device(3)).await.err(), Some(Overloaded));
         assert!(started.elapsed() < Duration::from_secs(1), "turned away without waiting");
-        waiter.abort();
-        let _ = waiter.await;
+        for w in waiting {
+            w.abort();
+            let _ = w.await;
+        }
         assert_eq!(a.waiting(), 0, "a request dropped while waiting leaves the line");
     }
 
     #[tokio::test]
-    async fn a_request_waits_no_longer_than_the_limit() {
+    async fn a_request_waits_no_longer_than_the_limit_and_the_permit_is_not_lost() {
         let a = admission(1, 10, 50);
-        let _held = a.enter().await.unwrap();
+        let held = a.enter(&device(1)).await.unwrap();
         let started = std::time::Instant::now();
-        assert_eq!(a.enter().await.err(), Some(Overloaded));
+        assert_eq!(a.enter(&device(2)).await.err(), Some(Overloaded));
         assert!(started.elapsed() >= Duration::from_millis(50));
         assert_eq!(a.waiting(), 0);
+        drop(held);
+        assert!(a.enter(&device(3)).await.is_ok(), "the permit came back");
     }
 }

@@ -266,7 +266,7 @@ async fn sync_request(
     // line is full or too slow. The time in line is not work.
     let in_line = Instant::now();
     let admission = relay.admission.read().clone();
-    let admitted = admission.enter().await.map_err(|_| overloaded())?;
+    let admitted = admission.enter(&caller.device.device_id).await.map_err(|_| overloaded())?;
     let paced = paced + in_line.elapsed();
     let body = read_body(&relay, body).await?;
     relay.metrics.bytes_in.inc_by(body.len() as u64);

@@ -110,11 +110,15 @@ pub struct StoreOptions {
     /// A phone edits a few documents at a time; a relay touches each document once per sync and
     /// keeps few.
     pub cache_documents: usize,
+    /// SQLite's page cache, in KiB (`None`: SQLite's default, 2 MB, ample for a phone). Every
+    /// page read past it is read from the file and decrypted again: a relay whose indexes are
+    /// walked by hundreds of devices keeps more of them in memory.
+    pub page_cache_kib: Option<u32>,
 }
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        Self { durability: Durability::default(), cache_documents: 512 }
+        Self { durability: Durability::default(), cache_documents: 512, page_cache_kib: None }
     }
 }
 
@@ -148,6 +152,9 @@ impl<I: Index> Store<I> {
             Durability::PowerLoss => "FULL",
         };
         conn.pragma_update(None, "synchronous", synchronous)?;
+        if let Some(kib) = options.page_cache_kib {
+            conn.pragma_update(None, "cache_size", -i64::from(kib))?;
+        }
         Self::ready(conn, path, options)
     }
 
