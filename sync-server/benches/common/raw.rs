@@ -19,8 +19,23 @@ pub struct Raw {
 }
 
 impl Raw {
+    /// Status 0: the connection failed (a relay may answer 429 or 503 and close the connection
+    /// before a large body is sent: the client sees a reset).
     pub async fn send(&self, messages: Vec<DocMessage>) -> (u16, Option<SyncBatch>) {
-        craft::post(&self.http, &self.url, &self.token, SyncBatch::new(messages).encode(), "").await
+        let sent = self
+            .http
+            .post(format!("{}/v1/sync", self.url))
+            .bearer_auth(&self.token)
+            .header("content-type", "application/octet-stream")
+            .body(SyncBatch::new(messages).encode())
+            .send()
+            .await;
+        let Ok(response) = sent else { return (0, None) };
+        let status = response.status().as_u16();
+        match response.bytes().await {
+            Ok(body) => (status, (status == 200).then(|| SyncBatch::decode(&body).ok()).flatten()),
+            Err(_) => (0, None),
+        }
     }
 
     /// Sends, waiting out the device's rate limit (the bench measures the relay, not the limit).
