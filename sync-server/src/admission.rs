@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 use homevisit_sync::DeviceId;
 use tokio::sync::oneshot;
 
-use crate::RelayError;
+use crate::{RelayError, env_setting};
 
 /// Requests worked on at once by the embedded relay: its one SQLite connection does the work in
 /// short transactions, so more at once only share it more finely (and each take longer).
@@ -57,22 +57,10 @@ impl Limits {
     /// else the defaults: `running` for this storage, [`QUEUED`], [`MAX_WAIT`].
     pub fn from_env(running: usize) -> Result<Self, RelayError> {
         Ok(Limits {
-            running: setting("HOMEVISIT_RELAY_RUNNING_SYNCS", running)?,
-            queued: setting("HOMEVISIT_RELAY_QUEUED_SYNCS", QUEUED)?,
+            running: env_setting::positive("HOMEVISIT_RELAY_RUNNING_SYNCS", running)?,
+            queued: env_setting::positive("HOMEVISIT_RELAY_QUEUED_SYNCS", QUEUED)?,
             max_wait: MAX_WAIT,
         })
-    }
-}
-
-fn setting(name: &str, default: usize) -> Result<usize, RelayError> {
-    match std::env::var(name) {
-        Ok(v) => v
-            .trim()
-            .parse()
-            .ok()
-            .filter(|n| *n > 0)
-            .ok_or_else(|| RelayError::Io(format!("{name} must be a whole number above 0"))),
-        Err(_) => Ok(default),
     }
 }
 

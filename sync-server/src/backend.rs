@@ -73,15 +73,7 @@ impl Default for Bounds {
 impl Bounds {
     /// The defaults, with the environment's settings where given.
     pub fn from_env() -> Result<Self, RelayError> {
-        let setting = |name: &str, default: u64| match std::env::var(name) {
-            Ok(v) => v
-                .trim()
-                .parse::<u64>()
-                .ok()
-                .filter(|n| *n > 0)
-                .ok_or_else(|| RelayError::Io(format!("{name} must be a whole number above 0"))),
-            Err(_) => Ok(default),
-        };
+        let setting = crate::env_setting::positive::<u64>;
         Ok(Self {
             device_documents: setting("HOMEVISIT_RELAY_DEVICE_DOCUMENTS", DEVICE_DOCUMENTS)?,
             device_bytes: setting("HOMEVISIT_RELAY_DEVICE_BYTES", DEVICE_BYTES)?,

@@ -12,7 +12,7 @@ use std::num::NonZeroU32;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use homevisit_sync::DeviceId;
 
-use crate::RelayError;
+use crate::{RelayError, env_setting};
 
 /// Turns one device regains per second: the sustained rate of small requests (a phone back from a
 /// rural day, or a live session's pushes and looks). A district can change it with
@@ -43,8 +43,10 @@ pub fn batch_cost(messages: usize, body_bytes: usize) -> u32 {
 
 /// The per-device limiter, as configured (the environment's settings, else the defaults).
 pub(crate) fn from_env() -> Result<DefaultKeyedRateLimiter<DeviceId>, RelayError> {
-    let rate = setting("HOMEVISIT_RELAY_DEVICE_REQUESTS_PER_SECOND", SYNC_REQUESTS_PER_SECOND)?;
-    let burst = setting("HOMEVISIT_RELAY_DEVICE_BURST", SYNC_BURST)?;
+    let nonzero =
+        |name, default| env_setting::positive::<u32>(name, default).map(|n| NonZeroU32::new(n).expect("above 0"));
+    let rate = nonzero("HOMEVISIT_RELAY_DEVICE_REQUESTS_PER_SECOND", SYNC_REQUESTS_PER_SECOND)?;
+    let burst = nonzero("HOMEVISIT_RELAY_DEVICE_BURST", SYNC_BURST)?;
     Ok(RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst)))
 }
 
@@ -59,13 +61,6 @@ pub(crate) fn charge(limiter: &DefaultKeyedRateLimiter<DeviceId>, device: &Devic
             Some(all) => matches!(limiter.check_key_n(device, all), Ok(Ok(()))),
             None => true,
         },
-    }
-}
-
-fn setting(name: &str, default: u32) -> Result<NonZeroU32, RelayError> {
-    match std::env::var(name) {
-        Ok(v) => v.trim().parse().map_err(|_| RelayError::Io(format!("{name} must be a whole number above 0"))),
-        Err(_) => Ok(NonZeroU32::new(default).expect("non-zero")),
     }
 }
 

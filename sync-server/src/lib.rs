@@ -34,6 +34,7 @@ mod embedded;
 mod embedded_access;
 mod embedded_audit;
 mod embedded_dashboard;
+mod env_setting;
 pub mod exports;
 mod live;
 pub mod log_limit;

@@ -49,27 +49,20 @@ impl Default for Limits {
 impl Limits {
     /// The defaults, with the environment's settings where given.
     pub fn from_env() -> Result<Self, String> {
-        let mut limits = Self::default();
-        if let Some(n) = setting("HOMEVISIT_RELAY_MAX_CONNECTIONS")? {
-            limits.max_connections = n as usize;
-        }
-        if let Some(secs) = setting("HOMEVISIT_RELAY_HEADER_TIMEOUT_SECS")? {
-            limits.header_read_timeout = Duration::from_secs(secs);
-        }
-        if let Some(secs) = setting("HOMEVISIT_RELAY_BODY_TIMEOUT_SECS")? {
-            limits.body_read_timeout = Duration::from_secs(secs);
-        }
-        Ok(limits)
-    }
-}
-
-fn setting(name: &str) -> Result<Option<u64>, String> {
-    match std::env::var(name) {
-        Ok(v) => match v.trim().parse::<u64>() {
-            Ok(n) if n > 0 => Ok(Some(n)),
-            _ => Err(format!("{name} must be a whole number above 0")),
-        },
-        Err(_) => Ok(None),
+        let d = Self::default();
+        let setting = |name, default| crate::env_setting::positive::<u64>(name, default).map_err(|e| e.to_string());
+        Ok(Limits {
+            max_connections: crate::env_setting::positive("HOMEVISIT_RELAY_MAX_CONNECTIONS", d.max_connections)
+                .map_err(|e| e.to_string())?,
+            header_read_timeout: Duration::from_secs(setting(
+                "HOMEVISIT_RELAY_HEADER_TIMEOUT_SECS",
+                d.header_read_timeout.as_secs(),
+            )?),
+            body_read_timeout: Duration::from_secs(setting(
+                "HOMEVISIT_RELAY_BODY_TIMEOUT_SECS",
+                d.body_read_timeout.as_secs(),
+            )?),
+        })
     }
 }
 

@@ -48,15 +48,7 @@ pub(crate) struct Pool {
 
 /// The connection cap in force: the environment's, else [`MAX_CONNECTIONS`].
 pub(crate) fn max_connections() -> Result<u32, RelayError> {
-    match std::env::var(MAX_CONNECTIONS_ENV) {
-        Ok(v) => v
-            .trim()
-            .parse()
-            .ok()
-            .filter(|n| *n > 0)
-            .ok_or_else(|| RelayError::Io(format!("{MAX_CONNECTIONS_ENV} must be a whole number above 0"))),
-        Err(_) => Ok(MAX_CONNECTIONS),
-    }
+    crate::env_setting::positive(MAX_CONNECTIONS_ENV, MAX_CONNECTIONS)
 }
 
 /// r2d2's connection errors (it opens connections in the background) go to the relay's log,
