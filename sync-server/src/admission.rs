@@ -178,10 +178,6 @@ impl Admission {
         }
     }
 
-    pub fn limits(&self) -> Limits {
-        self.limits
-    }
-
     /// A permit for `device`: at once if one is free, no one is waiting and the device holds none;
     /// else when it is this device's turn, within the limits.
     pub async fn enter(self: &Arc<Self>, device: &DeviceId) -> Result<Admitted, Overloaded> {

@@ -29,6 +29,11 @@ pub(crate) fn own(range: CandidateRange<'_>) -> Bounds {
     }
 }
 
+/// The part's size as a database limit.
+pub(crate) fn limit(range: CandidateRange<'_>) -> i64 {
+    i64::try_from(range.limit).unwrap_or(i64::MAX)
+}
+
 /// The bounds on visit logs' ids whose notes' ids are within the range.
 pub(crate) fn notes_as_logs(range: CandidateRange<'_>) -> Bounds {
     let own = own(range);

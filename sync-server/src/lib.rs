@@ -127,7 +127,7 @@ pub struct Relay {
     /// The dashboard's session and lock-out settings (from the environment when opened).
     pub(crate) dashboard_settings: parking_lot::RwLock<dashboard::Settings>,
     /// How many sync requests are worked on at once, and who waits ([`admission`]).
-    pub(crate) admission: parking_lot::RwLock<Arc<admission::Admission>>,
+    pub(crate) admission: Arc<admission::Admission>,
 }
 
 pub use device_limit::{SYNC_BURST, SYNC_REQUESTS_PER_SECOND};
@@ -190,19 +190,8 @@ impl Relay {
             unloaded_check_running: std::sync::atomic::AtomicBool::new(false),
             syncs_in_progress: Default::default(),
             dashboard_settings: parking_lot::RwLock::new(dashboard::Settings::from_env().map_err(RelayError::Io)?),
-            admission: parking_lot::RwLock::new(Arc::new(admission)),
+            admission: Arc::new(admission),
         }))
-    }
-
-    /// The admission limits in force ([`admission`]).
-    pub fn admission_limits(&self) -> admission::Limits {
-        self.admission.read().limits()
-    }
-
-    /// Replaces the admission limits (tests make them small); requests already admitted or
-    /// waiting finish under the old ones.
-    pub fn set_admission_limits(&self, limits: admission::Limits) {
-        *self.admission.write() = Arc::new(admission::Admission::new(limits));
     }
 
     /// Invites, devices and school policies.

@@ -125,13 +125,22 @@ pub fn record_contributor(store: &RelayStore, visit: VisitId, educator: Educator
     Ok(())
 }
 
+/// The first column of `stmt`'s rows for `params`, parsed as ids (a row that does not parse is
+/// left out).
+fn parsed_ids<T: std::str::FromStr>(
+    stmt: &mut rusqlite::Statement<'_>,
+    params: impl rusqlite::Params,
+) -> Result<Vec<T>> {
+    let ids = stmt.query_map(params, |r| r.get::<_, String>(0))?.collect::<std::result::Result<Vec<_>, _>>()?;
+    Ok(ids.iter().filter_map(|s| s.parse().ok()).collect())
+}
+
 /// The educators whose devices stored changes to visit `visit`.
 pub fn contributors(store: &RelayStore, visit: VisitId) -> Result<Vec<EducatorId>> {
     let mut stmt = store
         .index_tables()
         .prepare_cached("SELECT educator_id FROM visit_contributors WHERE visit_id = ?1 ORDER BY educator_id")?;
-    let ids = stmt.query_map([visit.to_string()], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
-    Ok(ids.iter().filter_map(|s| s.parse().ok()).collect())
+    parsed_ids(&mut stmt, [visit.to_string()])
 }
 
 /// The latest recorded value of each attested field of `visit`, or `None` if none is recorded.
@@ -172,8 +181,7 @@ pub fn open_declines(store: &RelayStore, family: FamilyId) -> Result<Vec<VisitId
     let mut stmt = store.index_tables().prepare_cached(
         "SELECT visit_id FROM family_declines WHERE family_id = ?1 AND lifted_at IS NULL ORDER BY visit_id",
     )?;
-    let ids = stmt.query_map([family.to_string()], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
-    Ok(ids.iter().filter_map(|s| s.parse().ok()).collect())
+    parsed_ids(&mut stmt, [family.to_string()])
 }
 
 /// Records what an accepted change attests or declines, by `device`, at the relay's time.
@@ -252,24 +260,21 @@ pub fn unsynced_of_school(
     let mut stmt = store.index_tables().prepare_cached(SCHOOL_CANDIDATES)?;
     let (own, notes, packs) =
         (candidate_bounds::own(range), candidate_bounds::notes_as_logs(range), candidate_bounds::prompt_packs(range));
-    let limit = i64::try_from(range.limit).unwrap_or(i64::MAX);
-    let ids = stmt
-        .query_map(
-            params![
-                peer.as_str(),
-                school.to_string(),
-                own.after,
-                own.upto,
-                notes.after,
-                notes.upto,
-                packs.after,
-                packs.upto,
-                limit
-            ],
-            |r| r.get::<_, String>(0),
-        )?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(ids.iter().filter_map(|s| s.parse().ok()).collect())
+    let limit = candidate_bounds::limit(range);
+    parsed_ids(
+        &mut stmt,
+        params![
+            peer.as_str(),
+            school.to_string(),
+            own.after,
+            own.upto,
+            notes.after,
+            notes.upto,
+            packs.after,
+            packs.upto,
+            limit
+        ],
+    )
 }
 
 /// The three scans of [`unsynced_of_school`] (?1 peer, ?2 school, ?3..?8 the bounds of the
@@ -315,11 +320,8 @@ fn unsynced_of_every_school(store: &RelayStore, peer: &PeerId, range: CandidateR
          ORDER BY d.doc_id LIMIT ?4",
     )?;
     let own = candidate_bounds::own(range);
-    let limit = i64::try_from(range.limit).unwrap_or(i64::MAX);
-    let ids = stmt
-        .query_map(params![peer.as_str(), own.after, own.upto, limit], |r| r.get::<_, String>(0))?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(ids.iter().filter_map(|s| s.parse().ok()).collect())
+    let limit = candidate_bounds::limit(range);
+    parsed_ids(&mut stmt, params![peer.as_str(), own.after, own.upto, limit])
 }
 
 /// Where `peer`'s next paged offer starts.
@@ -358,10 +360,7 @@ pub fn school_documents(store: &RelayStore, school: Option<SchoolId>) -> Result<
            AND (coalesce(s.school_id, g.school_id) = ?1 OR (?1 IS NULL AND coalesce(s.school_id, g.school_id) IS NOT NULL))
          ORDER BY d.doc_id",
     )?;
-    let ids = stmt
-        .query_map(params![school.map(|s| s.to_string())], |r| r.get::<_, String>(0))?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(ids.iter().filter_map(|s| s.parse().ok()).collect())
+    parsed_ids(&mut stmt, params![school.map(|s| s.to_string())])
 }
 
 /// The stored documents of `family` from the relay's records: its record, the visit logs whose
@@ -375,8 +374,7 @@ pub fn family_documents(store: &RelayStore, family: FamilyId) -> Result<Vec<DocI
           WHERE n.doc_id LIKE 'visit-notes/%' AND f.family_id = ?1
          ORDER BY 1",
     )?;
-    let ids = stmt.query_map([family.to_string()], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
-    Ok(ids.iter().filter_map(|s| s.parse().ok()).collect())
+    parsed_ids(&mut stmt, [family.to_string()])
 }
 
 /// Whether `doc` was deleted (a tombstone).
@@ -441,10 +439,7 @@ pub fn pending_deletions(store: &RelayStore, device: &DeviceId, school: SchoolId
            AND NOT EXISTS (SELECT 1 FROM deletion_confirmations c WHERE c.doc_id = d.doc_id AND c.device_id = ?2)
          ORDER BY d.doc_id LIMIT ?3",
     )?;
-    let ids = stmt
-        .query_map(params![school.to_string(), device.as_str(), limit as i64], |r| r.get::<_, String>(0))?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(ids.iter().filter_map(|s| s.parse().ok()).collect())
+    parsed_ids(&mut stmt, params![school.to_string(), device.as_str(), limit as i64])
 }
 
 /// Every deletion receipt, oldest first, with its confirmations.

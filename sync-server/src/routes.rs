@@ -265,8 +265,7 @@ async fn sync_request(
     // Worked on only with a permit, in turn; turned away (503) before its body is read if the
     // line is full or too slow. The time in line is not work.
     let in_line = Instant::now();
-    let admission = relay.admission.read().clone();
-    let admitted = admission.enter(&caller.device.device_id).await.map_err(|_| overloaded())?;
+    let admitted = relay.admission.enter(&caller.device.device_id).await.map_err(|_| overloaded())?;
     let paced = paced + in_line.elapsed();
     let body = read_body(&relay, body).await?;
     relay.metrics.bytes_in.inc_by(body.len() as u64);

@@ -633,7 +633,7 @@ impl DocStorage for PgDocs<'_, '_> {
         range: CandidateRange<'_>,
     ) -> Result<Vec<DocId>, DocFailure> {
         self.flush()?; // the marks it compares with
-        let limit = i64::try_from(range.limit).unwrap_or(i64::MAX);
+        let limit = candidate_bounds::limit(range);
         let own = candidate_bounds::own(range);
         let rows = match school {
             Some(school) => {
