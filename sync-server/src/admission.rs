@@ -33,6 +33,11 @@ pub const EMBEDDED_RUNNING: usize = 4;
 /// Requests that may wait for a permit: beyond them a request is turned away at once.
 pub const QUEUED: usize = 1024;
 
+/// Requests of one device that may wait at once. A phone sends its sync requests one after
+/// another (and live edits beside them), so two is room to spare; without this bound one device
+/// opening many connections could fill the whole line and have every other phone turned away.
+pub const WAITING_PER_DEVICE: usize = 2;
+
 /// Longest a request waits for a permit: well under the phones' 60 s request timeout, so a
 /// request is either worked on or turned away, never timed out after its work was done.
 pub const MAX_WAIT: Duration = Duration::from_secs(20);
@@ -189,7 +194,9 @@ impl Admission {
                 None
             } else {
                 state.line.retain(|w| !w.admit.is_closed());
-                if state.line.len() >= self.limits.queued {
+                if state.line.len() >= self.limits.queued
+                    || state.line.iter().filter(|w| w.device == *device).count() >= WAITING_PER_DEVICE
+                {
                     return Err(Overloaded);
                 }
                 let (admit, admitted) = oneshot::channel();
@@ -219,9 +226,14 @@ impl Admission {
 
     /// Requests waiting now.
     pub fn waiting(&self) -> usize {
+        self.load().1
+    }
+
+    /// Requests worked on now, and waiting.
+    pub fn load(&self) -> (usize, usize) {
         let mut state = self.state.lock();
         state.line.retain(|w| !w.admit.is_closed());
-        state.line.len()
+        (self.limits.running - state.free, state.line.len())
     }
 }
 
@@ -307,6 +319,22 @@ mod tests {
             let _ = w.await;
         }
         assert_eq!(a.waiting(), 0, "a request dropped while waiting leaves the line");
+    }
+
+    #[tokio::test]
+    async fn one_device_cannot_hold_more_than_its_share_of_the_line() {
+        let a = admission(1, 100, 5_000);
+        let _held = a.enter(&device(9)).await.unwrap();
+        let waiting = line_up(&a, &[1, 1]).await;
+        let started = std::time::Instant::now();
+        assert_eq!(a.enter(&device(1)).await.err(), Some(Overloaded), "a third request of the same device");
+        assert!(started.elapsed() < Duration::from_secs(1), "turned away without waiting");
+        let other = line_up(&a, &[2]).await;
+        assert_eq!(a.waiting(), WAITING_PER_DEVICE + 1, "another device still finds a place");
+        for w in waiting.into_iter().chain(other) {
+            w.abort();
+            let _ = w.await;
+        }
     }
 
     #[tokio::test]

@@ -6,6 +6,7 @@ use std::sync::Mutex;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
@@ -28,6 +29,10 @@ pub struct Metrics {
     pub live_looks: Counter,
     /// Refused writes not written to the audit trail (a device over its audited refusals a minute).
     pub audit_suppressed: Counter,
+    /// Sync requests holding an admission permit, and waiting for one ([`crate::admission`]),
+    /// as of the last scrape.
+    pub sync_running: Gauge,
+    pub sync_waiting: Gauge,
 }
 
 impl Metrics {
@@ -56,6 +61,13 @@ impl Metrics {
             "Refused writes counted but not written to the audit trail (over a device's audited refusals a minute)",
             audit_suppressed.clone(),
         );
+        let (sync_running, sync_waiting) = (Gauge::default(), Gauge::default());
+        registry.register(
+            "sync_running",
+            "Sync requests being worked on (holding an admission permit)",
+            sync_running.clone(),
+        );
+        registry.register("sync_waiting", "Sync requests waiting for an admission permit", sync_waiting.clone());
         Self {
             registry: Mutex::new(registry),
             requests,
@@ -67,6 +79,8 @@ impl Metrics {
             bytes_out,
             live_looks,
             audit_suppressed,
+            sync_running,
+            sync_waiting,
         }
     }
 

@@ -233,6 +233,72 @@ async fn a_busy_relay_turns_requests_away_unread_and_phones_come_back_after_the_
     assert!(counted > turned_away as u64, "the phone was turned away too, and still synced: {counted} counted");
 }
 
+/// Polls the relay's metrics until `done` holds of (sync requests running, waiting, turned away
+/// with 503), and returns them; panics after 30 s.
+async fn await_admission(url: &str, done: impl Fn(u64, u64, u64) -> bool) -> (u64, u64, u64) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let running = metric(url, "homevisit_relay_sync_running").await;
+        let waiting = metric(url, "homevisit_relay_sync_waiting").await;
+        let text = reqwest::get(format!("{url}/metrics")).await.unwrap().text().await.unwrap();
+        let turned_away = text
+            .lines()
+            .find_map(|l| l.strip_prefix("homevisit_relay_requests_total{endpoint=\"sync\",status=\"503\"}"))
+            .map_or(0, |v| v.trim().parse().unwrap());
+        if done(running, waiting, turned_away) {
+            return (running, waiting, turned_away);
+        }
+        assert!(std::time::Instant::now() < deadline, "running {running}, waiting {waiting}, 503 {turned_away}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_device_opening_many_connections_cannot_fill_the_line() {
+    // One request worked on at a time, sixteen places in line.
+    let dir = tempfile::tempdir().unwrap();
+    let limits = [("HOMEVISIT_RELAY_RUNNING_SYNCS", "1"), ("HOMEVISIT_RELAY_QUEUED_SYNCS", "16")];
+    let (relay, admin, data) = seeded_relay(&dir.path().join("relay"), &limits);
+    let school = educator(&data, "Elena Rivera").school_id;
+    let colleagues: Vec<_> = data.educators.iter().filter(|e| e.school_id == school).take(3).collect();
+    let holder = Device::enroll(&admin, &relay.url(), dir.path(), colleagues[0]).await;
+    let attacker = Arc::new(Device::enroll(&admin, &relay.url(), dir.path(), colleagues[1]).await);
+    let phone = Arc::new(Device::enroll(&admin, &relay.url(), dir.path(), colleagues[2]).await);
+
+    // The one permit is held by a request whose body is still on its way.
+    let mut held = TcpStream::connect(relay.url().trim_start_matches("http://")).unwrap();
+    write!(
+        held,
+        "POST /v1/sync HTTP/1.1\r\nHost: relay\r\nAuthorization: Bearer {}\r\nContent-Length: 4096\r\n\r\n",
+        holder.token
+    )
+    .unwrap();
+    await_admission(&relay.url(), |running, _, _| running == 1).await;
+
+    // The attacker's device opens thirty requests at once: two may wait, the rest are turned away.
+    let mut flood = tokio::task::JoinSet::new();
+    for _ in 0..30 {
+        let attacker = attacker.clone();
+        flood.spawn(async move { attacker.send(Vec::new()).await.0 });
+    }
+    let (_, waiting, turned_away) = await_admission(&relay.url(), |_, waiting, away| waiting + away == 30).await;
+    assert_eq!((waiting, turned_away), (2, 28), "one device holds at most two places in line");
+
+    // Another phone still finds a place, and syncs once the permit is free.
+    let syncing = tokio::spawn({
+        let phone = phone.clone();
+        async move { phone.sync().await }
+    });
+    await_admission(&relay.url(), |_, waiting, _| waiting == 3).await;
+    drop(held); // the held request ends (its body never came)
+    syncing.await.unwrap();
+    let answers = flood.join_all().await;
+    assert_eq!(answers.iter().filter(|s| **s == 503).count(), 28, "{answers:?}");
+    assert_eq!(answers.iter().filter(|s| **s == 200).count(), 2, "{answers:?}");
+    let (_, _, turned_away) = await_admission(&relay.url(), |_, _, _| true).await;
+    assert_eq!(turned_away, 28, "the phone was never turned away");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn live_waits_are_one_per_device_and_woken_only_by_what_it_may_read() {
     let dir = tempfile::tempdir().unwrap();
