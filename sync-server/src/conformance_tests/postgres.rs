@@ -11,13 +11,15 @@ use homevisit_sync::{DocFailure, SyncDocs};
 use postgres::NoTls;
 
 use crate::pg::test_schema::TestSchema;
-use crate::pg::{PgDocs, Postgres, Sealer};
+use crate::pg::{PgDocs, Postgres, Sealer, Statements};
 
 struct PgStore {
     /// Dropped after the client (`Drop` closes it first), so no connection holds the schema.
     schema: TestSchema,
     sealer: Sealer,
     client: Option<postgres::Client>,
+    /// The statements prepared on `client`.
+    statements: Statements,
 }
 
 fn storage(e: postgres::Error) -> DocFailure {
@@ -31,18 +33,24 @@ fn harness() -> Option<PgStore> {
     // The relay's own setup: its tables, in this schema.
     drop(Postgres::open(&schema.url, &key, Weak::new()).expect("the relay's PostgreSQL storage opens"));
     let client = postgres::Client::connect(&schema.url, NoTls).expect("connect");
-    Some(PgStore { schema, sealer: Sealer::new(key.as_bytes()), client: Some(client) })
+    Some(PgStore {
+        schema,
+        sealer: Sealer::new(key.as_bytes()),
+        client: Some(client),
+        statements: Statements::default(),
+    })
 }
 
 impl Harness for PgStore {
     fn run(&mut self, step: &mut dyn FnMut(&mut dyn SyncDocs) -> Result<(), DocFailure>) -> Result<(), DocFailure> {
         let mut tx = self.client.as_mut().expect("connected").transaction().map_err(storage)?;
-        step(&mut PgDocs::new(&mut tx, &self.sealer))?;
+        step(&mut PgDocs::new(&mut tx, &mut self.statements, &self.sealer))?;
         tx.commit().map_err(storage)
     }
 
     fn reopen(&mut self) {
         drop(self.client.take());
+        self.statements = Statements::default();
         self.client = Some(postgres::Client::connect(&self.schema.url, NoTls).expect("reconnect"));
     }
 }
@@ -50,6 +58,7 @@ impl Harness for PgStore {
 impl Drop for PgStore {
     fn drop(&mut self) {
         drop(self.client.take());
+        self.statements = Statements::default();
     }
 }
 

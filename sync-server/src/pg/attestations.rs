@@ -1,13 +1,13 @@
 //! The relay's records of attested fields and family declines in PostgreSQL (`attest`,
 //! `consent`), written in the request's transaction; the same rows as the embedded relay's.
 
+use crate::pg::statements::Sql;
 use homevisit_model::{EducatorId, FamilyId, VisitId};
-use postgres::GenericClient;
 
 use crate::attest::{Attestation, Attested, Effect, relay_now, source_name};
 
 /// Every recorded value of `visit`'s attested fields, oldest first.
-pub(crate) fn attestations(tx: &mut impl GenericClient, visit: VisitId) -> Result<Vec<Attestation>, postgres::Error> {
+pub(crate) fn attestations(tx: &mut impl Sql, visit: VisitId) -> Result<Vec<Attestation>, postgres::Error> {
     let rows = tx.query(
         "SELECT what, educator_id, device_id, at FROM visit_attestations WHERE visit_id = $1 ORDER BY seq",
         &[&visit.to_string()],
@@ -27,10 +27,7 @@ pub(crate) fn attestations(tx: &mut impl GenericClient, visit: VisitId) -> Resul
 }
 
 /// The latest recorded value of each attested field of `visit`, or `None` if none is recorded.
-pub(crate) fn attested(
-    tx: &mut impl GenericClient,
-    visit: VisitId,
-) -> Result<Option<[Option<EducatorId>; 3]>, postgres::Error> {
+pub(crate) fn attested(tx: &mut impl Sql, visit: VisitId) -> Result<Option<[Option<EducatorId>; 3]>, postgres::Error> {
     let rows = attestations(tx, visit)?;
     if rows.is_empty() {
         return Ok(None);
@@ -39,7 +36,7 @@ pub(crate) fn attested(
 }
 
 /// The family's declined visits no coordinator has lifted.
-pub(crate) fn open_declines(tx: &mut impl GenericClient, family: FamilyId) -> Result<Vec<VisitId>, postgres::Error> {
+pub(crate) fn open_declines(tx: &mut impl Sql, family: FamilyId) -> Result<Vec<VisitId>, postgres::Error> {
     let rows = tx.query(
         "SELECT visit_id FROM family_declines WHERE family_id = $1 AND lifted_at IS NULL ORDER BY visit_id",
         &[&family.to_string()],
@@ -48,7 +45,7 @@ pub(crate) fn open_declines(tx: &mut impl GenericClient, family: FamilyId) -> Re
 }
 
 /// Records what an accepted change attests or declines, by `device`, at the relay's time.
-pub(crate) fn record_effect(tx: &mut impl GenericClient, effect: &Effect, device: &str) -> Result<(), postgres::Error> {
+pub(crate) fn record_effect(tx: &mut impl Sql, effect: &Effect, device: &str) -> Result<(), postgres::Error> {
     let now = relay_now();
     match effect {
         Effect::Attest { visit, what, educator, source } => {

@@ -21,6 +21,7 @@ use crate::backend::{DocStorage, Judge, Records, Usage};
 use crate::candidate_bounds;
 use crate::pg::attestations;
 use crate::pg::seal::Sealer;
+use crate::pg::statements::{Prepared, Sql, Statements};
 
 fn storage(e: postgres::Error) -> DocFailure {
     DocFailure::Storage(Box::new(e))
@@ -88,7 +89,8 @@ struct RowInfo {
 }
 
 pub(crate) struct PgDocs<'a, 't> {
-    tx: &'a mut Transaction<'t>,
+    /// The request's transaction, its statements prepared once per connection.
+    tx: Prepared<'a, 't>,
     sealer: &'a Sealer,
     /// Documents loaded during this transaction (a session may generate several messages for one).
     loaded: HashMap<DocId, AutoCommit>,
@@ -120,9 +122,9 @@ struct Pending {
 }
 
 impl<'a, 't> PgDocs<'a, 't> {
-    pub(crate) fn new(tx: &'a mut Transaction<'t>, sealer: &'a Sealer) -> Self {
+    pub(crate) fn new(tx: &'a mut Transaction<'t>, statements: &'a mut Statements, sealer: &'a Sealer) -> Self {
         Self {
-            tx,
+            tx: Prepared::new(tx, statements),
             sealer,
             loaded: HashMap::new(),
             rows: HashMap::new(),
@@ -136,8 +138,8 @@ impl<'a, 't> PgDocs<'a, 't> {
     /// As [`PgDocs::new`], writing sync states and marks in one statement each at
     /// [`PgDocs::flush`], which the caller runs before it commits (a read of them in the meantime
     /// flushes first).
-    pub(crate) fn deferring(tx: &'a mut Transaction<'t>, sealer: &'a Sealer) -> Self {
-        Self { pending: Some(Pending::default()), ..Self::new(tx, sealer) }
+    pub(crate) fn deferring(tx: &'a mut Transaction<'t>, statements: &'a mut Statements, sealer: &'a Sealer) -> Self {
+        Self { pending: Some(Pending::default()), ..Self::new(tx, statements, sealer) }
     }
 
     /// Writes the sync states and marks deferred so far.
@@ -282,15 +284,26 @@ impl<'a, 't> PgDocs<'a, 't> {
         row.map(|r| self.load_sealed(doc, r.get(0))).transpose()
     }
 
-    /// Writes `content` as the document's new state, with the scope its checked content gives it.
-    fn store(&mut self, doc: &DocId, mut content: AutoCommit, scope: &Scope) -> Result<(), DocFailure> {
+    /// Writes `content` as the document's new state, with the scope its checked content gives it;
+    /// `as_received`: the bytes it was loaded from, strictly, and unchanged since (stored as they
+    /// are).
+    fn store(
+        &mut self,
+        doc: &DocId,
+        mut content: AutoCommit,
+        as_received: Option<&[u8]>,
+        scope: &Scope,
+    ) -> Result<(), DocFailure> {
         let school = scope.school.map(|s| s.to_string());
         let family = scope.family.map(|f| f.to_string());
         let educators: Vec<String> = scope.educators.iter().map(|e| e.to_string()).collect();
         let heads = encode_heads(content.get_heads());
         // The whole save replaces what is stored: only one checked to load again (a document
         // holding a crafted change can save what it cannot load).
-        let saved = untrusted::save_verified(&mut content).map_err(malformed)?;
+        let saved = match as_received {
+            Some(bytes) => bytes.to_vec(),
+            None => untrusted::save_verified(&mut content).map_err(malformed)?,
+        };
         let sealed = self.sealer.seal(doc.to_string().as_bytes(), &saved);
         self.tx
             .execute(
@@ -317,25 +330,36 @@ impl<'a, 't> PgDocs<'a, 't> {
         incoming: Incoming<'_>,
         judge: &mut Judge<'_>,
     ) -> Result<Applied, DocFailure> {
-        let stored = self.load_for_update(doc)?;
+        let mut stored = self.load_for_update(doc)?;
         let is_new = stored.is_none();
+        let before = stored.as_mut().map(|c| sorted(c.get_heads())).unwrap_or_default();
         // Checked again under the document's lock: a deletion that committed after the write rule
         // was decided (on another instance) must not be undone by this write.
         if is_new && self.deleted_now(doc)? {
             return Err(DocFailure::Rejected(RejectReason::Forbidden));
         }
-        let mut content = stored.unwrap_or_else(|| AutoCommit::new_with_encoding(homevisit_docs::ENCODING));
-        let before = sorted(content.get_heads());
         let whole = matches!(incoming, Incoming::Whole(_));
-        match incoming {
-            Incoming::Whole(bytes) => {
-                let mut other = untrusted::load_received(doc.kind, bytes).map_err(malformed)?;
-                untrusted::merge(&mut content, &mut other).map_err(malformed)?;
+        // A new document received whole is the document it holds: loaded once (not merged into an
+        // empty one), and stored as the bytes it came in if its schema needed no upgrade (saving
+        // again costs about as much as loading), as the device store and the embedded relay do.
+        let (mut content, mut as_received) = match (stored, incoming) {
+            (None, Incoming::Whole(bytes)) => {
+                (untrusted::load_received(doc.kind, bytes).map_err(malformed)?, Some(bytes))
             }
-            Incoming::Sync { state, message } => {
-                untrusted::receive_sync_message(&mut content, doc.kind, state, message).map_err(malformed)?;
+            (stored, incoming) => {
+                let mut content = stored.unwrap_or_else(|| AutoCommit::new_with_encoding(homevisit_docs::ENCODING));
+                match incoming {
+                    Incoming::Whole(bytes) => {
+                        let mut other = untrusted::load_received(doc.kind, bytes).map_err(malformed)?;
+                        untrusted::merge(&mut content, &mut other).map_err(malformed)?;
+                    }
+                    Incoming::Sync { state, message } => {
+                        untrusted::receive_sync_message(&mut content, doc.kind, state, message).map_err(malformed)?;
+                    }
+                }
+                (content, None)
             }
-        }
+        };
         let after = sorted(content.get_heads());
         if after == before {
             return match (is_new, whole) {
@@ -350,7 +374,9 @@ impl<'a, 't> PgDocs<'a, 't> {
         }
         if is_new {
             // As a device does with a document new to it: check its kind and bring its schema up.
-            homevisit_docs::upgrade(&mut content, doc.kind).map_err(malformed)?;
+            if homevisit_docs::upgrade(&mut content, doc.kind).map_err(malformed)? {
+                as_received = None;
+            }
         }
         let checked = homevisit_docs::check(doc, &content).map_err(malformed)?;
         let received = Received { doc: *doc, content: &checked, is_new, heads_before: before, heads_after: after };
@@ -362,7 +388,7 @@ impl<'a, 't> PgDocs<'a, 't> {
         // (contained by the session) leaves nothing of this document in the transaction.
         #[cfg(feature = "fault-injection")]
         homevisit_store::fault::reached(homevisit_store::fault::Fault::Storing(*doc));
-        self.store(doc, content, &scope)?;
+        self.store(doc, content, as_received, &scope)?;
         Ok(Applied::Changed)
     }
 
@@ -580,7 +606,7 @@ impl Records for PgDocs<'_, '_> {
     }
 
     fn attested(&mut self, visit: VisitId) -> Result<Option<[Option<EducatorId>; 3]>, DocFailure> {
-        attestations::attested(self.tx, visit).map_err(storage)
+        attestations::attested(&mut self.tx, visit).map_err(storage)
     }
 
     fn stored_visit_log(&mut self, visit: VisitId) -> Result<Option<VisitLog>, DocFailure> {
@@ -589,7 +615,7 @@ impl Records for PgDocs<'_, '_> {
     }
 
     fn open_declines(&mut self, family: FamilyId) -> Result<Vec<VisitId>, DocFailure> {
-        attestations::open_declines(self.tx, family).map_err(storage)
+        attestations::open_declines(&mut self.tx, family).map_err(storage)
     }
 
     fn visit_family(&mut self, visit: VisitId) -> Result<Option<FamilyId>, DocFailure> {
@@ -619,7 +645,7 @@ impl DocStorage for PgDocs<'_, '_> {
     }
 
     fn record_effect(&mut self, effect: &Effect, device: &str) -> Result<(), DocFailure> {
-        attestations::record_effect(self.tx, effect, device).map_err(storage)
+        attestations::record_effect(&mut self.tx, effect, device).map_err(storage)
     }
 
     fn discard_pending(&mut self, _doc: &DocId) {

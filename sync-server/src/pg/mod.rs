@@ -17,6 +17,7 @@ mod deletion;
 mod docs;
 mod pool;
 mod seal;
+mod statements;
 #[cfg(test)]
 pub(crate) mod test_schema;
 
@@ -41,6 +42,8 @@ use dashboard::PgDashboard;
 pub(crate) use docs::PgDocs;
 use pool::Pool;
 pub(crate) use seal::Sealer;
+#[cfg(test)]
+pub(crate) use statements::Statements;
 
 const SCHEMA: &str = include_str!("schema.sql");
 
@@ -218,11 +221,11 @@ impl Backend for Postgres {
         // relay's; each announces what it stored to the other instances when (and only if) it
         // commits.
         let mut run = RequestRun::new(request);
-        self.pool.run(|c| {
+        self.pool.run_prepared(|c| {
             while run.has_incoming() {
-                let mut tx = c.transaction()?;
+                let mut tx = c.client.transaction()?;
                 let changed = {
-                    let mut docs = PgDocs::deferring(&mut tx, &self.sealer);
+                    let mut docs = PgDocs::deferring(&mut tx, &mut c.statements, &self.sealer);
                     let changed = run.apply_next(&mut docs)?;
                     docs.flush()?;
                     changed
@@ -233,9 +236,9 @@ impl Backend for Postgres {
                 tx.commit()?;
             }
             loop {
-                let mut tx = c.transaction()?;
+                let mut tx = c.client.transaction()?;
                 let outcome = {
-                    let mut docs = PgDocs::deferring(&mut tx, &self.sealer);
+                    let mut docs = PgDocs::deferring(&mut tx, &mut c.statements, &self.sealer);
                     let outcome = run.answer_next(&mut docs)?;
                     docs.flush()?;
                     outcome
@@ -249,9 +252,9 @@ impl Backend for Postgres {
     }
 
     fn import(&self, docs: &[(DocId, Vec<u8>)]) -> Result<(), RelayError> {
-        self.pool.run(|c| {
-            let mut tx = c.transaction()?;
-            let mut pg = PgDocs::new(&mut tx, &self.sealer);
+        self.pool.run_prepared(|c| {
+            let mut tx = c.client.transaction()?;
+            let mut pg = PgDocs::new(&mut tx, &mut c.statements, &self.sealer);
             for (id, bytes) in docs {
                 pg.import(id, bytes)?;
             }
@@ -262,9 +265,9 @@ impl Backend for Postgres {
     }
 
     fn document(&self, id: &DocId) -> Result<Option<AutoCommit>, RelayError> {
-        self.pool.run(|c| {
-            let mut tx = c.transaction()?;
-            let stored = PgDocs::new(&mut tx, &self.sealer).stored(id)?;
+        self.pool.run_prepared(|c| {
+            let mut tx = c.client.transaction()?;
+            let stored = PgDocs::new(&mut tx, &mut c.statements, &self.sealer).stored(id)?;
             stored.map(|(bytes, _)| homevisit_docs::load(&bytes).map_err(|e| RelayError::Io(e.to_string()))).transpose()
         })
     }

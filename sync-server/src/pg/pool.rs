@@ -16,6 +16,7 @@ use postgres::{Client, NoTls};
 use r2d2_postgres::PostgresConnectionManager;
 
 use crate::RelayError;
+use crate::pg::statements::Statements;
 
 /// Most connections one relay instance opens to PostgreSQL, unless
 /// `HOMEVISIT_RELAY_POSTGRES_MAX_CONNECTIONS` says otherwise: one per request being answered at
@@ -34,7 +35,37 @@ pub(crate) const CONNECTION_TIMEOUT: Duration = Duration::from_secs(10);
 /// first request after a quiet spell does not wait for one to open.
 const MIN_IDLE: u32 = 1;
 
-type Manager = PostgresConnectionManager<NoTls>;
+/// A pooled connection: the client, and the statements prepared on it.
+pub(crate) struct Conn {
+    pub(crate) client: Client,
+    pub(crate) statements: Statements,
+}
+
+/// `r2d2_postgres`'s manager, each connection with its own [`Statements`].
+struct Manager(PostgresConnectionManager<NoTls>);
+
+impl Manager {
+    fn new(config: postgres::Config) -> Self {
+        Manager(PostgresConnectionManager::new(config, NoTls))
+    }
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = Conn;
+    type Error = postgres::Error;
+
+    fn connect(&self) -> Result<Conn, postgres::Error> {
+        Ok(Conn { client: self.0.connect()?, statements: Statements::default() })
+    }
+
+    fn is_valid(&self, conn: &mut Conn) -> Result<(), postgres::Error> {
+        self.0.is_valid(&mut conn.client)
+    }
+
+    fn has_broken(&self, conn: &mut Conn) -> bool {
+        self.0.has_broken(&mut conn.client)
+    }
+}
 
 /// No connection could be had within [`CONNECTION_TIMEOUT`].
 #[derive(Debug, thiserror::Error)]
@@ -88,10 +119,7 @@ impl Pool {
             .error_handler(Box::new(errors));
         // On a thread of its own: a pool that fails to build is dropped where it was built.
         let pool = std::thread::scope(|scope| {
-            scope
-                .spawn(|| builder.build(Manager::new(config, NoTls)))
-                .join()
-                .unwrap_or_else(|p| std::panic::resume_unwind(p))
+            scope.spawn(|| builder.build(Manager::new(config))).join().unwrap_or_else(|p| std::panic::resume_unwind(p))
         })
         .map_err(|e| {
             let cause = last_error.lock().unwrap_or_else(|p| p.into_inner()).take().unwrap_or_else(|| e.to_string());
@@ -105,6 +133,14 @@ impl Pool {
     pub(crate) fn run<R: Send, E: From<postgres::Error> + From<PoolError> + Send>(
         &self,
         f: impl FnOnce(&mut Client) -> Result<R, E> + Send,
+    ) -> Result<R, E> {
+        self.run_prepared(|conn| f(&mut conn.client))
+    }
+
+    /// As [`Pool::run`], with the connection's prepared statements.
+    pub(crate) fn run_prepared<R: Send, E: From<postgres::Error> + From<PoolError> + Send>(
+        &self,
+        f: impl FnOnce(&mut Conn) -> Result<R, E> + Send,
     ) -> Result<R, E> {
         let pool = self.pool.as_ref().expect("the pool is open until dropped");
         std::thread::scope(|scope| {
@@ -173,7 +209,7 @@ mod tests {
                     .max_size(1)
                     .min_idle(Some(1))
                     .connection_timeout(timeout)
-                    .build(Manager::new(config, NoTls))
+                    .build(Manager::new(config))
                     .unwrap()
             })
             .join()
