@@ -192,6 +192,13 @@ pub(crate) trait DocStorage: SyncDocs + Records {
     fn record_effect(&mut self, effect: &Effect, device: &str) -> Result<(), DocFailure>;
     /// Forgets a document a device began to send that has no content (see [`Applied::Pending`]).
     fn discard_pending(&mut self, doc: &DocId);
+    /// The relay's records of `docs` and of the documents governing them (their rows and
+    /// tombstones) are about to be asked for, one by one: a storage for which each read is a
+    /// round trip may read them all now, in this transaction. What is read under a document's
+    /// lock is still read then.
+    fn read_ahead(&mut self, _docs: &[DocId]) -> Result<(), DocFailure> {
+        Ok(())
+    }
     /// The documents not yet in sync with `peer` whose recorded scope is `school` (for notes,
     /// their visit log's), and the prompt packs: a device's candidates, without walking every
     /// school's documents.

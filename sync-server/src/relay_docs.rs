@@ -323,7 +323,10 @@ impl<D: DocStorage> SyncDocs for RelayDocs<'_, D> {
 
     fn preload_snapshots(&mut self, snapshots: &[(DocId, &[u8])]) {
         // Loading is work: only for documents this device may write (or that are new here).
-        // Whatever else it sent is refused unread.
+        // Whatever else it sent is refused unread. Their records first, in one read where it
+        // saves round trips (a failure here is met again, and answered, when each is asked for).
+        let ids: Vec<DocId> = snapshots.iter().map(|(doc, _)| *doc).collect();
+        let _ = self.store.read_ahead(&ids);
         let writable: Vec<(DocId, &[u8])> = snapshots
             .iter()
             .filter(|(doc, _)| matches!(self.access(doc), Ok(Permission::ReadWrite)))
@@ -338,6 +341,10 @@ impl<D: DocStorage> SyncDocs for RelayDocs<'_, D> {
 
     fn heads(&mut self, doc: &DocId) -> Result<Option<Vec<ChangeHash>>, DocFailure> {
         self.store.heads(doc)
+    }
+
+    fn read_heads_ahead(&mut self, docs: &[DocId]) -> Result<(), DocFailure> {
+        self.store.read_ahead(docs)
     }
 
     fn mark_synced(&mut self, peer: &PeerId, doc: &DocId, heads: &[ChangeHash]) -> Result<(), DocFailure> {

@@ -35,7 +35,7 @@ pub mod fault;
 mod index;
 mod key;
 mod migrations;
-mod parallel;
+pub mod parallel;
 mod phone_index;
 mod prompts;
 mod purge;

@@ -8,7 +8,7 @@ pub(crate) fn map<T: Sync, R: Send, E: Send>(items: &[T], f: impl Fn(&T) -> Resu
 
 /// Applies `f` to every item, in order, on up to `available_parallelism` threads, each given at
 /// least `min_per_thread` items (a thread costs tens of microseconds to start).
-pub(crate) fn map_each<T: Sync, R: Send>(items: &[T], min_per_thread: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+pub fn map_each<T: Sync, R: Send>(items: &[T], min_per_thread: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let threads =
         std::thread::available_parallelism().map_or(1, |n| n.get()).min(items.len().div_ceil(min_per_thread)).max(1);
     if threads == 1 {

@@ -133,6 +133,11 @@ pub trait SyncDocs {
     /// checks and stores its document as if this had not been called (a storage with nothing to
     /// prepare says so in an empty body).
     fn preload_snapshots(&mut self, snapshots: &[(DocId, &[u8])]);
+    /// `docs`' heads are about to be asked for, one by one ([`Session::persist_some`]): a storage
+    /// for which each read is a round trip may read them all now. Only an optimisation.
+    fn read_heads_ahead(&mut self, _docs: &[DocId]) -> Result<(), DocFailure> {
+        Ok(())
+    }
 }
 
 /// Who may do what, for a session: asked before a document is offered to the peer or anything

@@ -569,6 +569,8 @@ impl<P> Session<P> {
     /// received once this has begun.
     pub fn persist_some<S: SyncDocs + ?Sized>(&mut self, docs: &mut S, max: usize) -> Result<bool, DocFailure> {
         let mut done = 0;
+        let next: Vec<DocId> = self.peer_holds.keys().chain(self.states.keys()).take(max).copied().collect();
+        docs.read_heads_ahead(&next)?;
         // Documents exchanged whole: in sync if the peer holds exactly what we hold.
         while done < max {
             let Some((doc, theirs)) = self.peer_holds.pop_first() else { break };

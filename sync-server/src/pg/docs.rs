@@ -88,6 +88,18 @@ struct RowInfo {
     family: Option<String>,
 }
 
+impl RowInfo {
+    /// The columns `heads, school_id, educator_ids, family_id` of `row`, from `first` on.
+    fn read(row: &postgres::Row, first: usize) -> Self {
+        RowInfo {
+            heads: decode_heads(row.get(first)),
+            school: row.get(first + 1),
+            educators: row.get(first + 2),
+            family: row.get(first + 3),
+        }
+    }
+}
+
 pub(crate) struct PgDocs<'a, 't> {
     /// The request's transaction, its statements prepared once per connection.
     tx: Prepared<'a, 't>,
@@ -110,6 +122,11 @@ pub(crate) struct PgDocs<'a, 't> {
     states: HashMap<(PeerId, DocId), Option<Vec<u8>>>,
     /// Sync states and marks written at the end of the transaction ([`PgDocs::deferring`]).
     pending: Option<Pending>,
+    /// Documents locked ahead ([`PgDocs::lock_ahead`]): what each held when locked (sealed; `None`
+    /// for no row) and whether it was deleted then, each taken by its first write.
+    locked: HashMap<DocId, (Option<Vec<u8>>, bool)>,
+    /// Whole documents received, loaded ahead on every core, with the bytes they came from.
+    preloaded: HashMap<DocId, (Vec<u8>, AutoCommit)>,
 }
 
 /// Sync states (sealed) and marks to write when the transaction's work is done, by (device,
@@ -132,6 +149,8 @@ impl<'a, 't> PgDocs<'a, 't> {
             usage: HashMap::new(),
             states: HashMap::new(),
             pending: None,
+            locked: HashMap::new(),
+            preloaded: HashMap::new(),
         }
     }
 
@@ -217,15 +236,54 @@ impl<'a, 't> PgDocs<'a, 't> {
                     &[&doc.to_string()],
                 )
                 .map_err(storage)?;
-            let info = row.map(|r| RowInfo {
-                heads: decode_heads(r.get(0)),
-                school: r.get(1),
-                educators: r.get(2),
-                family: r.get(3),
-            });
+            let info = row.map(|r| RowInfo::read(&r, 0));
             self.rows.insert(*doc, info);
         }
         Ok(self.rows.get(doc).and_then(Option::as_ref))
+    }
+
+    /// Reads the rows and tombstones of `docs` and of the documents governing them (for notes,
+    /// their visit log) that this transaction has not read yet, in two queries (see `rows`).
+    fn read_rows_ahead(&mut self, docs: &[DocId]) -> Result<(), DocFailure> {
+        let mut wanted: Vec<DocId> = docs.iter().flat_map(|d| [*d, homevisit_docs::governing_doc(d)]).collect();
+        wanted.sort();
+        wanted.dedup();
+        let rows_wanted: Vec<String> =
+            wanted.iter().filter(|d| !self.rows.contains_key(*d)).map(|d| d.to_string()).collect();
+        if !rows_wanted.is_empty() {
+            let rows = self
+                .tx
+                .query(
+                    "SELECT doc_id, heads, school_id, educator_ids, family_id FROM documents WHERE doc_id = ANY($1)",
+                    &[&rows_wanted],
+                )
+                .map_err(storage)?;
+            let mut found: HashMap<DocId, RowInfo> = HashMap::new();
+            for r in rows {
+                let Ok(doc) = r.get::<_, &str>(0).parse::<DocId>() else { continue };
+                found.insert(doc, RowInfo::read(&r, 1));
+            }
+            for id in rows_wanted.iter().filter_map(|s| s.parse::<DocId>().ok()) {
+                self.rows.insert(id, found.remove(&id));
+            }
+        }
+        let tombstones_wanted: Vec<String> =
+            wanted.iter().filter(|d| !self.tombstones.contains_key(*d)).map(|d| d.to_string()).collect();
+        if !tombstones_wanted.is_empty() {
+            let deleted: Vec<String> = self
+                .tx
+                .query("SELECT doc_id FROM deleted_documents WHERE doc_id = ANY($1)", &[&tombstones_wanted])
+                .map_err(storage)?
+                .iter()
+                .map(|r| r.get(0))
+                .collect();
+            for id in &tombstones_wanted {
+                if let Ok(doc) = id.parse::<DocId>() {
+                    self.tombstones.insert(doc, deleted.contains(id));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Whether `doc` was deleted, read now (not from this transaction's earlier reads).
@@ -276,12 +334,67 @@ impl<'a, 't> PgDocs<'a, 't> {
     /// documents' writers take turns. Locks are taken in the order a request writes documents; two
     /// requests writing the same documents in opposite orders can deadlock, which PostgreSQL
     /// breaks by failing one of them (a 500: that device syncs again), as with the row locks.
-    fn load_for_update(&mut self, doc: &DocId) -> Result<Option<AutoCommit>, DocFailure> {
+    ///
+    /// Returns also whether the document was deleted, read under the lock.
+    fn load_for_update(&mut self, doc: &DocId) -> Result<(Option<AutoCommit>, bool), DocFailure> {
+        if let Some((sealed, deleted)) = self.locked.remove(doc) {
+            return Ok((sealed.map(|s| self.load_sealed(doc, &s)).transpose()?, deleted));
+        }
         let id = doc.to_string();
         self.tx.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", &[&id]).map_err(storage)?;
         let row =
             self.tx.query_opt("SELECT data FROM documents WHERE doc_id = $1 FOR UPDATE", &[&id]).map_err(storage)?;
-        row.map(|r| self.load_sealed(doc, r.get(0))).transpose()
+        let stored = row.map(|r| self.load_sealed(doc, r.get(0))).transpose()?;
+        let deleted = stored.is_none() && self.deleted_now(doc)?;
+        Ok((stored, deleted))
+    }
+
+    /// Locks the documents a part of a request is about to write, in one statement and in the
+    /// order of their ids (so two requests locking ahead never wait on each other in a cycle),
+    /// then reads what each holds and whether it was deleted, as [`PgDocs::load_for_update`]
+    /// would one by one.
+    fn lock_ahead(&mut self, docs: &[DocId]) -> Result<(), DocFailure> {
+        let mut ids: Vec<String> =
+            docs.iter().filter(|d| !self.locked.contains_key(*d)).map(|d| d.to_string()).collect();
+        ids.sort();
+        ids.dedup();
+        if ids.is_empty() {
+            return Ok(());
+        }
+        self.tx
+            .execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended(id, 0)) FROM unnest($1::text[]) WITH ORDINALITY AS u(id, n) ORDER BY n",
+                &[&ids],
+            )
+            .map_err(storage)?;
+        let mut data: HashMap<String, Vec<u8>> = self
+            .tx
+            .query("SELECT doc_id, data FROM documents WHERE doc_id = ANY($1) FOR UPDATE", &[&ids])
+            .map_err(storage)?
+            .into_iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect();
+        let deleted: Vec<String> = self
+            .tx
+            .query("SELECT doc_id FROM deleted_documents WHERE doc_id = ANY($1)", &[&ids])
+            .map_err(storage)?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        for id in ids {
+            let Ok(doc) = id.parse::<DocId>() else { continue };
+            let is_deleted = deleted.contains(&id);
+            self.locked.insert(doc, (data.remove(&id), is_deleted));
+        }
+        Ok(())
+    }
+
+    /// The document `bytes` hold, strictly loaded: from the preload if it loaded these very bytes.
+    fn load_incoming(&mut self, doc: &DocId, bytes: &[u8]) -> Result<AutoCommit, DocFailure> {
+        match self.preloaded.remove(doc) {
+            Some((loaded_from, content)) if loaded_from == bytes => Ok(content),
+            _ => untrusted::load_received(doc.kind, bytes).map_err(malformed),
+        }
     }
 
     /// Writes `content` as the document's new state, with the scope its checked content gives it;
@@ -330,12 +443,12 @@ impl<'a, 't> PgDocs<'a, 't> {
         incoming: Incoming<'_>,
         judge: &mut Judge<'_>,
     ) -> Result<Applied, DocFailure> {
-        let mut stored = self.load_for_update(doc)?;
+        let (mut stored, deleted) = self.load_for_update(doc)?;
         let is_new = stored.is_none();
         let before = stored.as_mut().map(|c| sorted(c.get_heads())).unwrap_or_default();
         // Checked again under the document's lock: a deletion that committed after the write rule
         // was decided (on another instance) must not be undone by this write.
-        if is_new && self.deleted_now(doc)? {
+        if is_new && deleted {
             return Err(DocFailure::Rejected(RejectReason::Forbidden));
         }
         let whole = matches!(incoming, Incoming::Whole(_));
@@ -350,7 +463,7 @@ impl<'a, 't> PgDocs<'a, 't> {
                 let mut content = stored.unwrap_or_else(|| AutoCommit::new_with_encoding(homevisit_docs::ENCODING));
                 match incoming {
                     Incoming::Whole(bytes) => {
-                        let mut other = untrusted::load_received(doc.kind, bytes).map_err(malformed)?;
+                        let mut other = self.load_incoming(doc, bytes)?;
                         untrusted::merge(&mut content, &mut other).map_err(malformed)?;
                     }
                     Incoming::Sync { state, message } => {
@@ -402,12 +515,7 @@ impl<'a, 't> PgDocs<'a, 't> {
             )
             .map_err(storage)?;
         // The row's other columns, for what this transaction asks next (its heads, to mark it).
-        let info = row.as_ref().map(|r| RowInfo {
-            heads: decode_heads(r.get(1)),
-            school: r.get(2),
-            educators: r.get(3),
-            family: r.get(4),
-        });
+        let info = row.as_ref().map(|r| RowInfo::read(r, 1));
         self.rows.insert(*doc, info);
         row.map(|r| Ok((self.unseal(doc, r.get(0))?, decode_heads(r.get(1))))).transpose()
     }
@@ -571,10 +679,24 @@ impl SyncDocs for PgDocs<'_, '_> {
         self.write_checked(doc, Incoming::Whole(bytes), &mut |_, _| true).map(store_merged)
     }
 
-    fn preload_snapshots(&mut self, _snapshots: &[(DocId, &[u8])]) {
-        // Nothing prepared: each whole document is loaded as it is received, in its request's
-        // transaction (W1's upload figure is the embedded relay's; loading these on every core,
-        // as the embedded store does, is still to do here).
+    fn preload_snapshots(&mut self, snapshots: &[(DocId, &[u8])]) {
+        self.preloaded.clear();
+        if snapshots.is_empty() {
+            return;
+        }
+        // Locked now, in one go; a failure here is met again, and answered, by each write.
+        let ids: Vec<DocId> = snapshots.iter().map(|(doc, _)| *doc).collect();
+        if self.lock_ahead(&ids).is_err() {
+            return;
+        }
+        let loaded = homevisit_store::parallel::map_each(snapshots, 2, |(doc, bytes)| {
+            untrusted::load_received(doc.kind, bytes).ok()
+        });
+        for ((doc, bytes), content) in snapshots.iter().zip(loaded) {
+            if let Some(content) = content {
+                self.preloaded.insert(*doc, (bytes.to_vec(), content));
+            }
+        }
     }
 }
 
@@ -652,6 +774,10 @@ impl DocStorage for PgDocs<'_, '_> {
         // Nothing is kept of a document that has no content yet (see `write_checked`).
     }
 
+    fn read_ahead(&mut self, docs: &[DocId]) -> Result<(), DocFailure> {
+        self.read_rows_ahead(docs)
+    }
+
     fn candidates_of_school(
         &mut self,
         peer: &PeerId,
@@ -684,6 +810,7 @@ impl DocStorage for PgDocs<'_, '_> {
         .map_err(storage)?;
         let docs: Vec<DocId> = rows.iter().filter_map(|r| r.get::<_, String>(0).parse().ok()).collect();
         self.read_states_ahead(peer, &docs)?;
+        self.read_rows_ahead(&docs)?;
         Ok(docs)
     }
 
