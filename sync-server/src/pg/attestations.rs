@@ -44,14 +44,31 @@ pub(crate) fn open_declines(tx: &mut impl Sql, family: FamilyId) -> Result<Vec<V
     Ok(rows.iter().filter_map(|r| r.get::<_, &str>(0).parse().ok()).collect())
 }
 
+/// An attested value as its row of `visit_attestations`: visit, field, educator, device (or
+/// source), time.
+pub(crate) type AttestationRow = (String, String, Option<String>, String, String);
+
+/// The row recording an attested value (see [`record_effect`]), or `None` for other effects.
+pub(crate) fn attestation_row(effect: &Effect, device: &str) -> Option<AttestationRow> {
+    let Effect::Attest { visit, what, educator, source } = effect else { return None };
+    Some((
+        visit.to_string(),
+        what.as_str().to_string(),
+        educator.map(|e| e.to_string()),
+        source_name(*source, device).to_string(),
+        relay_now(),
+    ))
+}
+
 /// Records what an accepted change attests or declines, by `device`, at the relay's time.
 pub(crate) fn record_effect(tx: &mut impl Sql, effect: &Effect, device: &str) -> Result<(), postgres::Error> {
     let now = relay_now();
     match effect {
-        Effect::Attest { visit, what, educator, source } => {
+        Effect::Attest { .. } => {
+            let (visit, what, educator, device, at) = attestation_row(effect, device).expect("an attestation");
             tx.execute(
                 "INSERT INTO visit_attestations (visit_id, what, educator_id, device_id, at) VALUES ($1, $2, $3, $4, $5)",
-                &[&visit.to_string(), &what.as_str(), &educator.map(|e| e.to_string()), &source_name(*source, device), &now],
+                &[&visit, &what, &educator, &device, &at],
             )?;
         }
         Effect::Decline { family, visit } => {

@@ -5,7 +5,7 @@
 //! `SELECT ... FOR UPDATE`), merges into what is stored *now*, and writes the result back, so two
 //! relay instances changing, or creating, the same document at once both keep their changes.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use automerge::sync::{Message, State};
 use automerge::{AutoCommit, ChangeHash};
@@ -136,6 +136,12 @@ pub(crate) struct PgDocs<'a, 't> {
 struct Pending {
     states: BTreeMap<(String, String), Vec<u8>>,
     marks: BTreeMap<(String, String), Vec<u8>>,
+    /// Attested values, in the order recorded.
+    attestations: Vec<attestations::AttestationRow>,
+    /// (visit, educator) who stored changes to it.
+    contributors: BTreeSet<(String, String)>,
+    /// Documents and bytes added to each device's usage.
+    usage: BTreeMap<String, (i64, i64)>,
 }
 
 impl<'a, 't> PgDocs<'a, 't> {
@@ -165,6 +171,57 @@ impl<'a, 't> PgDocs<'a, 't> {
     pub(crate) fn flush(&mut self) -> Result<(), DocFailure> {
         let Some(pending) = self.pending.as_mut() else { return Ok(()) };
         let (states, marks) = (std::mem::take(&mut pending.states), std::mem::take(&mut pending.marks));
+        let attestations = std::mem::take(&mut pending.attestations);
+        let contributors = std::mem::take(&mut pending.contributors);
+        let usage = std::mem::take(&mut pending.usage);
+        if !attestations.is_empty() {
+            let mut columns = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+            for (visit, what, educator, device, at) in attestations {
+                columns.0.push(visit);
+                columns.1.push(what);
+                columns.2.push(educator);
+                columns.3.push(device);
+                columns.4.push(at);
+            }
+            // In the order recorded (their `seq`, which "latest" is read by).
+            self.tx
+                .execute(
+                    "INSERT INTO visit_attestations (visit_id, what, educator_id, device_id, at)
+                     SELECT visit_id, what, educator_id, device_id, at
+                     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
+                          WITH ORDINALITY AS u(visit_id, what, educator_id, device_id, at, n)
+                     ORDER BY n",
+                    &[&columns.0, &columns.1, &columns.2, &columns.3, &columns.4],
+                )
+                .map_err(storage)?;
+        }
+        if !contributors.is_empty() {
+            let (visits, educators): (Vec<String>, Vec<String>) = contributors.into_iter().unzip();
+            self.tx
+                .execute(
+                    "INSERT INTO visit_contributors (visit_id, educator_id)
+                     SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING",
+                    &[&visits, &educators],
+                )
+                .map_err(storage)?;
+        }
+        if !usage.is_empty() {
+            let mut columns = (Vec::new(), Vec::new(), Vec::new());
+            for (device, (documents, bytes)) in usage {
+                columns.0.push(device);
+                columns.1.push(documents);
+                columns.2.push(bytes);
+            }
+            self.tx
+                .execute(
+                    "INSERT INTO device_usage (device_id, documents, bytes)
+                     SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[])
+                     ON CONFLICT (device_id) DO UPDATE SET documents = device_usage.documents + excluded.documents,
+                                                           bytes = device_usage.bytes + excluded.bytes",
+                    &[&columns.0, &columns.1, &columns.2],
+                )
+                .map_err(storage)?;
+        }
         let columns = |rows: BTreeMap<(String, String), Vec<u8>>| {
             let mut out = (Vec::new(), Vec::new(), Vec::new());
             for ((device, doc), bytes) in rows {
@@ -711,6 +768,9 @@ impl Records for PgDocs<'_, '_> {
     }
 
     fn contributors(&mut self, visit: VisitId) -> Result<Vec<EducatorId>, DocFailure> {
+        if self.pending.as_ref().is_some_and(|p| !p.contributors.is_empty()) {
+            self.flush()?;
+        }
         let rows = self
             .tx
             .query("SELECT educator_id FROM visit_contributors WHERE visit_id = $1", &[&visit.to_string()])
@@ -728,6 +788,9 @@ impl Records for PgDocs<'_, '_> {
     }
 
     fn attested(&mut self, visit: VisitId) -> Result<Option<[Option<EducatorId>; 3]>, DocFailure> {
+        if self.pending.as_ref().is_some_and(|p| !p.attestations.is_empty()) {
+            self.flush()?;
+        }
         attestations::attested(&mut self.tx, visit).map_err(storage)
     }
 
@@ -757,6 +820,10 @@ impl DocStorage for PgDocs<'_, '_> {
     }
 
     fn record_contributor(&mut self, visit: VisitId, educator: EducatorId) -> Result<(), DocFailure> {
+        if let Some(pending) = self.pending.as_mut() {
+            pending.contributors.insert((visit.to_string(), educator.to_string()));
+            return Ok(());
+        }
         self.tx
             .execute(
                 "INSERT INTO visit_contributors (visit_id, educator_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
@@ -767,6 +834,12 @@ impl DocStorage for PgDocs<'_, '_> {
     }
 
     fn record_effect(&mut self, effect: &Effect, device: &str) -> Result<(), DocFailure> {
+        if let Some(pending) = self.pending.as_mut()
+            && let Some(row) = attestations::attestation_row(effect, device)
+        {
+            pending.attestations.push(row);
+            return Ok(());
+        }
         attestations::record_effect(&mut self.tx, effect, device).map_err(storage)
     }
 
@@ -851,6 +924,18 @@ impl DocStorage for PgDocs<'_, '_> {
     }
 
     fn add_usage(&mut self, device: &DeviceId, added: Usage) -> Result<(), DocFailure> {
+        if self.pending.is_some() {
+            // Read first, so what this transaction reads of it includes what it has added.
+            let mut usage = self.usage(device)?;
+            usage.documents += added.documents;
+            usage.bytes += added.bytes;
+            self.usage.insert(device.clone(), usage);
+            let pending = self.pending.as_mut().expect("checked above");
+            let sum = pending.usage.entry(device.as_str().to_string()).or_default();
+            sum.0 += added.documents as i64;
+            sum.1 += added.bytes as i64;
+            return Ok(());
+        }
         self.tx
             .execute(
                 "INSERT INTO device_usage (device_id, documents, bytes) VALUES ($1, $2, $3)
