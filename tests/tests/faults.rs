@@ -212,3 +212,52 @@ async fn documents_converge_after_drops_delays_duplicates_and_cuts() {
     println!("faults: {summary}; converged after {} healthy rounds", converged_after.unwrap());
     relay.stop().await.unwrap();
 }
+
+/// A proxy that closes the connection of each of the first `n` requests without an answer (as a
+/// relay closing a kept-alive connection when the request goes out), then passes requests on.
+async fn closing_first(upstream: SocketAddr, n: u32, seen: Arc<AtomicU32>) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut client, _)) = listener.accept().await else { return };
+            let seen = seen.clone();
+            tokio::spawn(async move {
+                let Some(request) = read_request(&mut client).await else { return };
+                if seen.fetch_add(1, Ordering::SeqCst) < n {
+                    return; // closed, nothing answered
+                }
+                let Some(response) = forward(upstream, &request).await else { return };
+                let _ = client.write_all(&response).await;
+            });
+        }
+    });
+    addr
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_whose_connection_closes_unanswered_is_sent_once_more() {
+    let data = district();
+    let dir = tempfile::tempdir().unwrap();
+    let relay = seeded_relay(&dir.path().join("relay"), &data).await;
+    let rivera = data.educators.iter().find(|e| e.display_name == "Elena Rivera").unwrap();
+    let code =
+        relay.relay.access().invite(&rivera.school_id, &homevisit_relay::access::Role::Educator(rivera.id)).unwrap();
+    let enrolled = enroll(&relay.url(), &code).await.unwrap();
+    let seen = Arc::new(AtomicU32::new(0));
+    let url = format!("http://{}", closing_first(relay.addr, 1, seen.clone()).await);
+    let store = Mutex::new(Store::open(dir.path().join("phone.db"), &DbKey::from_bytes([3; 32])).unwrap());
+    let client = RelayClient::new(&url, &enrolled.token).unwrap();
+    // The first request's connection closes unanswered: sent again, the sync completes.
+    let report = client.sync(&store).await.expect("the phone syncs");
+    assert!(report.messages_received > 0);
+    assert_eq!(store.lock().unwrap().unsynced_count(RELAY_PEER).unwrap(), 0);
+    let requests = seen.load(Ordering::SeqCst);
+    assert!(requests >= 2, "{requests} requests");
+    // Twice in a row: the second failure of one request is the caller's (offline, say).
+    seen.store(0, Ordering::SeqCst);
+    let closing_twice = format!("http://{}", closing_first(relay.addr, 2, seen.clone()).await);
+    let client = RelayClient::new(&closing_twice, &enrolled.token).unwrap();
+    assert!(matches!(client.sync(&store).await, Err(homevisit_sync::client::ClientError::Unreachable(_))));
+    assert_eq!(seen.load(Ordering::SeqCst), 2, "sent twice, not more");
+}

@@ -227,6 +227,9 @@ const LIVE_GRACE: Duration = Duration::from_secs(30);
 /// and the caller's backoff takes over).
 const MAX_TURNED_AWAY: u32 = 8;
 
+/// Pause before a request whose connection failed is sent once more (plus up to as much again).
+const RESEND_AFTER: Duration = Duration::from_millis(100);
+
 /// Longest wait a relay's Retry-After is followed for.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
 
@@ -277,7 +280,7 @@ impl RelayClient {
         if !wait.is_zero() {
             url.set_query(Some(&format!("wait_ms={}", wait.as_millis())));
         }
-        let mut turned_away = 0;
+        let (mut turned_away, mut resent) = (0, false);
         let response = loop {
             let mut request = self
                 .http
@@ -288,7 +291,20 @@ impl RelayClient {
             if !wait.is_zero() {
                 request = request.timeout(wait + LIVE_GRACE);
             }
-            let response = request.send().await.map_err(ClientError::Unreachable)?;
+            let response = match request.send().await {
+                Ok(response) => response,
+                // The connection failed before an answer came (most often a kept-alive
+                // connection the relay closed as the request went out): sent once more, on a new
+                // one. Safe: a sync request the relay did receive, sent again, changes nothing
+                // more and is answered again (a lost answer only means the device asks again). A
+                // request that timed out is not: the relay is slow, not gone.
+                Err(e) if !resent && !e.is_timeout() => {
+                    resent = true;
+                    tokio::time::sleep(RESEND_AFTER + jitter(RESEND_AFTER)).await;
+                    continue;
+                }
+                Err(e) => return Err(ClientError::Unreachable(e)),
+            };
             // A busy relay turns a request away before doing anything of it (503 with
             // Retry-After): sent again after that time, and up to as much again at random so the
             // turned-away do not all return at once. A 503 without it is some other failure.
