@@ -100,3 +100,53 @@ pub(crate) fn start(relay: &Arc<Relay>) {
         relay.unloaded_check_running.store(false, Ordering::Release);
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use automerge::ActorId;
+    use homevisit_docs::{DocId, DocKind};
+    use homevisit_model::{VisitId, VisitNotes};
+
+    use crate::pg::test_schema::TestSchema;
+    use crate::{Relay, Storage};
+
+    /// Notes of `visit`, saved whole.
+    fn notes_of(visit: VisitId) -> Vec<u8> {
+        let words = VisitNotes { hopes_and_dreams: "To read with her sister.".into(), ..Default::default() };
+        homevisit_docs::create_notes_with(visit, &words, &ActorId::random()).unwrap().save()
+    }
+
+    /// New notes received whole are stored without being checked, and the check then keeps the
+    /// honest and deletes the crafted (another visit's notes under this visit's id), on `relay`.
+    fn notes_are_stored_unchecked_then_checked(relay: Arc<Relay>) {
+        let (honest, crafted) = (VisitId::new(), VisitId::new());
+        let honest_id = DocId::new(DocKind::VisitNotes, honest.uuid());
+        let crafted_id = DocId::new(DocKind::VisitNotes, crafted.uuid());
+        // An import is merged like any received document; loaded at once, the crafted notes would
+        // fail their check and the import with them.
+        relay.backend.import(&[(honest_id, notes_of(honest)), (crafted_id, notes_of(VisitId::new()))]).unwrap();
+        assert!(relay.backend.document(&crafted_id).unwrap().is_some(), "stored as received, unchecked");
+        let checked = relay.backend.check_unloaded(16).unwrap();
+        assert_eq!((checked.deleted, checked.left), (1, 0));
+        assert!(relay.backend.document(&crafted_id).unwrap().is_none(), "the crafted notes are deleted");
+        assert!(relay.backend.document(&honest_id).unwrap().is_some(), "the honest notes are kept");
+        assert_eq!(relay.backend.check_unloaded(16).unwrap().left, 0);
+    }
+
+    #[test]
+    fn embedded_notes_are_stored_unchecked_then_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        notes_are_stored_unchecked_then_checked(Relay::open_with(dir.path(), &Storage::Embedded).unwrap());
+    }
+
+    #[test]
+    fn postgres_notes_are_stored_unchecked_then_checked() {
+        let Some(schema) = TestSchema::new("hv_unloaded", "unloaded notes run") else { return };
+        let dir = tempfile::tempdir().unwrap();
+        let relay = Relay::open_with(dir.path(), &Storage::Postgres(schema.url.clone())).unwrap();
+        notes_are_stored_unchecked_then_checked(relay.clone());
+        drop(relay);
+    }
+}

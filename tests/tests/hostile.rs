@@ -370,8 +370,8 @@ async fn notes_that_fail_their_full_check_are_deleted_and_never_reach_the_partne
     partner.sync().await;
 
     // A new visit of hers (with her partner), whose log is honest, and "its notes": another
-    // visit's notes, sent whole. On the embedded relay new notes are stored unloaded (who may
-    // write them is their log's business) and checked in full in the background.
+    // visit's notes, sent whole. New notes are stored unloaded (who may write them is their log's
+    // business) and checked in full in the background, on either storage.
     let own = visit_of(&data, &["Elena Rivera", "Grace Okafor"]);
     let mut log =
         VisitLog { plan: homevisit_model::VisitPlan { id: VisitId::new(), ..own.plan.clone() }, ..own.clone() };
@@ -392,7 +392,7 @@ async fn notes_that_fail_their_full_check_are_deleted_and_never_reach_the_partne
     assert_eq!(status, 200);
     assert!(refusal(&reply.unwrap(), log_id).is_none(), "the honest log is stored");
 
-    // Refused at once (PostgreSQL loads what it receives), or deleted by the background check.
+    // Deleted by the background check.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     while !matches!(admin.document(&notes_id), Ok(None)) {
         assert!(std::time::Instant::now() < deadline, "the crafted notes are still stored");

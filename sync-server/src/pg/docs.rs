@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use automerge::sync::{Message, State};
 use automerge::{AutoCommit, ChangeHash};
-use homevisit_docs::{DocId, DocKind, Scope, untrusted};
+use homevisit_docs::{Content, DocId, DocKind, Scope, untrusted};
 use homevisit_model::{EducatorId, FamilyId, SchoolId, VisitId, VisitLog};
 use homevisit_protocol::RejectReason;
 use homevisit_store::{Applied, Incoming, Received};
@@ -122,9 +122,10 @@ pub(crate) struct PgDocs<'a, 't> {
     states: HashMap<(PeerId, DocId), Option<Vec<u8>>>,
     /// Sync states and marks written at the end of the transaction ([`PgDocs::deferring`]).
     pending: Option<Pending>,
-    /// Documents locked ahead ([`PgDocs::lock_ahead`]): what each held when locked (sealed; `None`
-    /// for no row) and whether it was deleted then, each taken by its first write.
-    locked: HashMap<DocId, (Option<Vec<u8>>, bool)>,
+    /// Documents locked ahead ([`PgDocs::lock_ahead`]): what each held when locked (sealed, and
+    /// whether stored unloaded; `None` for no row) and whether it was deleted then, each taken by
+    /// its first write.
+    locked: HashMap<DocId, (Option<(Vec<u8>, bool)>, bool)>,
     /// Whole documents received, loaded ahead on every core, with the bytes they came from.
     preloaded: HashMap<DocId, (Vec<u8>, AutoCommit)>,
 }
@@ -361,17 +362,50 @@ impl<'a, 't> PgDocs<'a, 't> {
         homevisit_docs::load(&self.unseal(doc, sealed)?).map_err(|e| DocFailure::Storage(Box::new(e)))
     }
 
+    /// A stored document, loaded; `unloaded`: stored as received ([`PgDocs::store_unloaded`]), so
+    /// this first load checks it in full (Automerge verifies its heads as it loads, then
+    /// [`homevisit_docs::check`]) and, if it passes, it is no longer listed as unloaded. One that
+    /// fails is refused as the document's own failure (the background check deletes it).
+    fn load_stored(&mut self, doc: &DocId, sealed: &[u8], unloaded: bool) -> Result<AutoCommit, DocFailure> {
+        if !unloaded {
+            return self.load_sealed(doc, sealed);
+        }
+        let content = homevisit_docs::load(&self.unseal(doc, sealed)?).map_err(malformed)?;
+        homevisit_docs::check(doc, &content).map_err(malformed)?;
+        self.tx.execute("DELETE FROM unloaded_documents WHERE doc_id = $1", &[&doc.to_string()]).map_err(storage)?;
+        Ok(content)
+    }
+
+    /// Loads the documents stored unloaded among `docs` (see [`PgDocs::load_stored`]); returns
+    /// those that fail their check.
+    pub(crate) fn check_unloaded(&mut self, docs: &[DocId]) -> Result<Vec<DocId>, DocFailure> {
+        let mut failed = Vec::new();
+        for doc in docs {
+            match self.cached(doc) {
+                Err(DocFailure::Rejected(_)) => failed.push(*doc),
+                Err(e) => return Err(e),
+                Ok(_) => {}
+            }
+            self.loaded.remove(doc);
+        }
+        Ok(failed)
+    }
+
     /// The stored document, read once per transaction; `None` if new.
     fn cached(&mut self, doc: &DocId) -> Result<Option<&mut AutoCommit>, DocFailure> {
         if !self.loaded.contains_key(doc) {
             let Some(row) = self
                 .tx
-                .query_opt("SELECT data FROM documents WHERE doc_id = $1", &[&doc.to_string()])
+                .query_opt(
+                    "SELECT data, EXISTS (SELECT 1 FROM unloaded_documents u WHERE u.doc_id = documents.doc_id)
+                     FROM documents WHERE doc_id = $1",
+                    &[&doc.to_string()],
+                )
                 .map_err(storage)?
             else {
                 return Ok(None);
             };
-            let loaded = self.load_sealed(doc, row.get(0))?;
+            let loaded = self.load_stored(doc, row.get(0), row.get(1))?;
             self.loaded.insert(*doc, loaded);
         }
         Ok(self.loaded.get_mut(doc))
@@ -394,14 +428,23 @@ impl<'a, 't> PgDocs<'a, 't> {
     ///
     /// Returns also whether the document was deleted, read under the lock.
     fn load_for_update(&mut self, doc: &DocId) -> Result<(Option<AutoCommit>, bool), DocFailure> {
-        if let Some((sealed, deleted)) = self.locked.remove(doc) {
-            return Ok((sealed.map(|s| self.load_sealed(doc, &s)).transpose()?, deleted));
+        if let Some((stored, deleted)) = self.locked.remove(doc) {
+            return Ok((
+                stored.map(|(sealed, unloaded)| self.load_stored(doc, &sealed, unloaded)).transpose()?,
+                deleted,
+            ));
         }
         let id = doc.to_string();
         self.tx.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", &[&id]).map_err(storage)?;
-        let row =
-            self.tx.query_opt("SELECT data FROM documents WHERE doc_id = $1 FOR UPDATE", &[&id]).map_err(storage)?;
-        let stored = row.map(|r| self.load_sealed(doc, r.get(0))).transpose()?;
+        let row = self
+            .tx
+            .query_opt(
+                "SELECT data, EXISTS (SELECT 1 FROM unloaded_documents u WHERE u.doc_id = documents.doc_id)
+                 FROM documents WHERE doc_id = $1 FOR UPDATE",
+                &[&id],
+            )
+            .map_err(storage)?;
+        let stored = row.map(|r| self.load_stored(doc, r.get(0), r.get(1))).transpose()?;
         let deleted = stored.is_none() && self.deleted_now(doc)?;
         Ok((stored, deleted))
     }
@@ -424,12 +467,16 @@ impl<'a, 't> PgDocs<'a, 't> {
                 &[&ids],
             )
             .map_err(storage)?;
-        let mut data: HashMap<String, Vec<u8>> = self
+        let mut data: HashMap<String, (Vec<u8>, bool)> = self
             .tx
-            .query("SELECT doc_id, data FROM documents WHERE doc_id = ANY($1) FOR UPDATE", &[&ids])
+            .query(
+                "SELECT doc_id, data, EXISTS (SELECT 1 FROM unloaded_documents u WHERE u.doc_id = documents.doc_id)
+                 FROM documents WHERE doc_id = ANY($1) FOR UPDATE",
+                &[&ids],
+            )
             .map_err(storage)?
             .into_iter()
-            .map(|r| (r.get(0), r.get(1)))
+            .map(|r| (r.get(0), (r.get(1), r.get(2))))
             .collect();
         let deleted: Vec<String> = self
             .tx
@@ -464,9 +511,6 @@ impl<'a, 't> PgDocs<'a, 't> {
         as_received: Option<&[u8]>,
         scope: &Scope,
     ) -> Result<(), DocFailure> {
-        let school = scope.school.map(|s| s.to_string());
-        let family = scope.family.map(|f| f.to_string());
-        let educators: Vec<String> = scope.educators.iter().map(|e| e.to_string()).collect();
         let heads = encode_heads(content.get_heads());
         // The whole save replaces what is stored: only one checked to load again (a document
         // holding a crafted change can save what it cannot load).
@@ -474,7 +518,17 @@ impl<'a, 't> PgDocs<'a, 't> {
             Some(bytes) => bytes.to_vec(),
             None => untrusted::save_verified(&mut content).map_err(malformed)?,
         };
-        let sealed = self.sealer.seal(doc.to_string().as_bytes(), &saved);
+        self.write_row(doc, &saved, &heads, scope)?;
+        self.loaded.insert(*doc, content);
+        Ok(())
+    }
+
+    /// Writes a document's row: its bytes (sealed here), heads and scope.
+    fn write_row(&mut self, doc: &DocId, saved: &[u8], heads: &[u8], scope: &Scope) -> Result<(), DocFailure> {
+        let school = scope.school.map(|s| s.to_string());
+        let family = scope.family.map(|f| f.to_string());
+        let educators: Vec<String> = scope.educators.iter().map(|e| e.to_string()).collect();
+        let sealed = self.sealer.seal(doc.to_string().as_bytes(), saved);
         self.tx
             .execute(
                 "INSERT INTO documents (doc_id, data, heads, school_id, educator_ids, family_id)
@@ -485,9 +539,34 @@ impl<'a, 't> PgDocs<'a, 't> {
                 &[&doc.to_string(), &sealed, &heads, &school, &educators, &family],
             )
             .map_err(storage)?;
-        self.rows.insert(*doc, Some(RowInfo { heads: decode_heads(&heads), school, educators, family }));
-        self.loaded.insert(*doc, content);
+        self.rows.insert(*doc, Some(RowInfo { heads: decode_heads(heads), school, educators, family }));
         Ok(())
+    }
+
+    /// Stores a visit's notes received whole as they came, without loading them (see
+    /// [`untrusted::unloaded_notes_heads`]): under the heads their header declares, judged as notes
+    /// (whose access is their visit's), and listed as unloaded, so their first load checks them.
+    /// As the device store and the embedded relay do.
+    fn store_unloaded(
+        &mut self,
+        doc: &DocId,
+        bytes: &[u8],
+        heads: Vec<ChangeHash>,
+        judge: &mut Judge<'_>,
+    ) -> Result<Applied, DocFailure> {
+        let content = Content::VisitNotes;
+        let heads = sorted(heads);
+        let received =
+            Received { doc: *doc, content: &content, is_new: true, heads_before: vec![], heads_after: heads.clone() };
+        if !judge(&received, self) {
+            return Err(DocFailure::Rejected(RejectReason::Forbidden));
+        }
+        #[cfg(feature = "fault-injection")]
+        homevisit_store::fault::reached(homevisit_store::fault::Fault::Storing(*doc));
+        self.write_row(doc, bytes, &encode_heads(heads), &content.scope(doc))?;
+        self.tx.execute("INSERT INTO unloaded_documents (doc_id) VALUES ($1)", &[&doc.to_string()]).map_err(storage)?;
+        self.preloaded.remove(doc);
+        Ok(Applied::Changed)
     }
 
     /// Applies `incoming` to the document as stored now (or to a new one), and stores the result
@@ -507,6 +586,12 @@ impl<'a, 't> PgDocs<'a, 't> {
         // was decided (on another instance) must not be undone by this write.
         if is_new && deleted {
             return Err(DocFailure::Rejected(RejectReason::Forbidden));
+        }
+        if is_new
+            && let Incoming::Whole(bytes) = incoming
+            && let Some(heads) = untrusted::unloaded_notes_heads(doc.kind, bytes).map_err(malformed)?
+        {
+            return self.store_unloaded(doc, bytes, heads, judge);
         }
         let whole = matches!(incoming, Incoming::Whole(_));
         // A new document received whole is the document it holds: loaded once (not merged into an
@@ -746,6 +831,13 @@ impl SyncDocs for PgDocs<'_, '_> {
         if self.lock_ahead(&ids).is_err() {
             return;
         }
+        // New notes are stored without loading (`store_unloaded`).
+        let snapshots: Vec<(DocId, &[u8])> = snapshots
+            .iter()
+            .filter(|(doc, _)| doc.kind != DocKind::VisitNotes || self.locked.get(doc).is_some_and(|l| l.0.is_some()))
+            .copied()
+            .collect();
+        let snapshots = &snapshots[..];
         let loaded = homevisit_store::parallel::map_each(snapshots, 2, |(doc, bytes)| {
             untrusted::load_received(doc.kind, bytes).ok()
         });

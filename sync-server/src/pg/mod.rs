@@ -33,7 +33,7 @@ use postgres::fallible_iterator::FallibleIterator;
 use crate::RelayError;
 use crate::access::AccessStore;
 use crate::audit::AuditLog;
-use crate::backend::{Backend, SyncOutcome, SyncRequest};
+use crate::backend::{Backend, SyncOutcome, SyncRequest, UnloadedChecked};
 use crate::live::{Announcement, Announcer, payload};
 use crate::request_run::RequestRun;
 use access::PgAccess;
@@ -56,7 +56,8 @@ pub(crate) fn running_syncs() -> Result<usize, RelayError> {
 /// 3: each document's family recorded (recomputed), deletion receipts and tombstones, settings.
 /// 4: the dashboard's accounts, sessions and stipend marks (new tables only: nothing recomputed).
 /// 5: each device's offer cursor (a new table only).
-pub(crate) const SCHEMA_VERSION: i32 = 5;
+/// 6: notes stored unloaded (a new table only).
+pub(crate) const SCHEMA_VERSION: i32 = 6;
 /// The last version whose upgrade recomputes every document's scope and family.
 const RECOMPUTED_AT: i32 = 3;
 /// Any constant shared by all instances: serializes schema setup.
@@ -339,5 +340,31 @@ impl Backend for Postgres {
 
     fn attestations(&self, visit: homevisit_model::VisitId) -> Result<Vec<crate::attest::Attestation>, RelayError> {
         self.pool.run(|c| Ok(attestations::attestations(c, visit)?))
+    }
+
+    fn check_unloaded(&self, max: usize) -> Result<UnloadedChecked, RelayError> {
+        self.pool.run_prepared(|c| {
+            let mut tx = c.client.transaction()?;
+            // Another instance checking at the same time takes others.
+            let ids: Vec<DocId> = tx
+                .query(
+                    "SELECT doc_id FROM unloaded_documents ORDER BY doc_id LIMIT $1 FOR UPDATE SKIP LOCKED",
+                    &[&(max as i64)],
+                )?
+                .iter()
+                .filter_map(|r| r.get::<_, &str>(0).parse().ok())
+                .collect();
+            let failed = PgDocs::new(&mut tx, &mut c.statements, &self.sealer).check_unloaded(&ids)?;
+            if !failed.is_empty() {
+                // Bytes from elsewhere that never passed: nothing of them was ever readable.
+                let failed: Vec<String> = failed.iter().map(|d| d.to_string()).collect();
+                for table in ["sync_states", "sync_marks", "documents"] {
+                    tx.execute(&format!("DELETE FROM {table} WHERE doc_id = ANY($1)"), &[&failed])?;
+                }
+            }
+            let left: i64 = tx.query_one("SELECT count(*) FROM unloaded_documents", &[])?.get(0);
+            tx.commit()?;
+            Ok(UnloadedChecked { deleted: failed.len(), left: left as usize })
+        })
     }
 }

@@ -170,3 +170,9 @@ CREATE TABLE IF NOT EXISTS offer_cursors (
     device_id text PRIMARY KEY,
     doc_id    text NOT NULL
 );
+
+-- Schema version 6 (issue 14): a visit's notes received whole, stored as they came without being
+-- loaded (their first load, or the background check, loads and checks them in full: docs.rs).
+CREATE TABLE IF NOT EXISTS unloaded_documents (
+    doc_id text PRIMARY KEY REFERENCES documents (doc_id) ON DELETE CASCADE
+);
