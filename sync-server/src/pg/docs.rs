@@ -100,6 +100,14 @@ impl RowInfo {
     }
 }
 
+/// What a document locked ahead held when it was locked ([`PgDocs::lock_ahead`]).
+struct Locked {
+    /// Its stored bytes (sealed) and whether they are stored unloaded; `None` for no row.
+    stored: Option<(Vec<u8>, bool)>,
+    /// Whether it was deleted (a tombstone), read under the lock.
+    deleted: bool,
+}
+
 pub(crate) struct PgDocs<'a, 't> {
     /// The request's transaction, its statements prepared once per connection.
     tx: Prepared<'a, 't>,
@@ -125,7 +133,7 @@ pub(crate) struct PgDocs<'a, 't> {
     /// Documents locked ahead ([`PgDocs::lock_ahead`]): what each held when locked (sealed, and
     /// whether stored unloaded; `None` for no row) and whether it was deleted then, each taken by
     /// its first write.
-    locked: HashMap<DocId, (Option<(Vec<u8>, bool)>, bool)>,
+    locked: HashMap<DocId, Locked>,
     /// Whole documents received, loaded ahead on every core, with the bytes they came from.
     preloaded: HashMap<DocId, (Vec<u8>, AutoCommit)>,
 }
@@ -428,7 +436,7 @@ impl<'a, 't> PgDocs<'a, 't> {
     ///
     /// Returns also whether the document was deleted, read under the lock.
     fn load_for_update(&mut self, doc: &DocId) -> Result<(Option<AutoCommit>, bool), DocFailure> {
-        if let Some((stored, deleted)) = self.locked.remove(doc) {
+        if let Some(Locked { stored, deleted }) = self.locked.remove(doc) {
             return Ok((
                 stored.map(|(sealed, unloaded)| self.load_stored(doc, &sealed, unloaded)).transpose()?,
                 deleted,
@@ -488,7 +496,7 @@ impl<'a, 't> PgDocs<'a, 't> {
         for id in ids {
             let Ok(doc) = id.parse::<DocId>() else { continue };
             let is_deleted = deleted.contains(&id);
-            self.locked.insert(doc, (data.remove(&id), is_deleted));
+            self.locked.insert(doc, Locked { stored: data.remove(&id), deleted: is_deleted });
         }
         Ok(())
     }
@@ -834,7 +842,9 @@ impl SyncDocs for PgDocs<'_, '_> {
         // New notes are stored without loading (`store_unloaded`).
         let snapshots: Vec<(DocId, &[u8])> = snapshots
             .iter()
-            .filter(|(doc, _)| doc.kind != DocKind::VisitNotes || self.locked.get(doc).is_some_and(|l| l.0.is_some()))
+            .filter(|(doc, _)| {
+                doc.kind != DocKind::VisitNotes || self.locked.get(doc).is_some_and(|l| l.stored.is_some())
+            })
             .copied()
             .collect();
         let snapshots = &snapshots[..];
