@@ -101,6 +101,13 @@ struct Recent {
 /// Recent work past which a device waits behind the others.
 pub const HEAVY: Duration = Duration::from_millis(500);
 
+/// While others wait or work, a heavy device's request pauses this many times the length of each
+/// step it took, between its steps ([`Admitted::pace`]): at most a quarter of the processor.
+pub const HEAVY_PAUSE_FACTOR: u32 = 3;
+
+/// Longest one such pause.
+const MOST_PAUSE: Duration = Duration::from_millis(250);
+
 /// How fast a device's past work stops counting against it.
 const HALF_LIFE: Duration = Duration::from_secs(10);
 
@@ -124,6 +131,34 @@ pub struct Admitted {
     admission: Arc<Admission>,
     device: DeviceId,
     since: Instant,
+}
+
+impl Admitted {
+    /// Called between two steps (transactions) of this request, on its blocking thread, with the
+    /// time the last one took: if this device is heavy (its recent work, counting this request so
+    /// far, past [`HEAVY`]) and another device is being worked on or waits, pauses
+    /// [`HEAVY_PAUSE_FACTOR`] times that (at most [`MOST_PAUSE`]). A device sending maximal
+    /// batches one after another (hostile, or only large) then takes at most about a quarter of
+    /// the processor, and of the embedded relay's storage, from the phones beside it; alone, it
+    /// is not slowed.
+    pub fn pace(&self, step: Duration) {
+        let pause = {
+            let now = Instant::now();
+            let state = self.admission.state.lock();
+            let others = state.running.iter().any(|d| *d != self.device)
+                || state.line.iter().any(|w| w.device != self.device && !w.admit.is_closed());
+            let work = state.recent.get(&self.device).map_or(0.0, |r| r.now(now))
+                + now.saturating_duration_since(self.since).as_secs_f64();
+            if others && work > HEAVY.as_secs_f64() {
+                (step * HEAVY_PAUSE_FACTOR).min(MOST_PAUSE)
+            } else {
+                Duration::ZERO
+            }
+        };
+        if !pause.is_zero() {
+            std::thread::sleep(pause);
+        }
+    }
 }
 
 impl Drop for Admitted {
@@ -335,6 +370,25 @@ mod tests {
             w.abort();
             let _ = w.await;
         }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_heavy_device_pauses_between_steps_only_while_others_are_served() {
+        let a = admission(4, 10, 5_000);
+        let heavy = a.enter(&device(1)).await.unwrap();
+        let step = Duration::from_millis(20);
+        let paused = |admitted: &Admitted| {
+            let started = std::time::Instant::now();
+            admitted.pace(step);
+            started.elapsed()
+        };
+        assert!(paused(&heavy) < step, "not heavy yet: no pause");
+        tokio::time::sleep(HEAVY + Duration::from_millis(50)).await;
+        assert!(paused(&heavy) < step, "heavy, but alone: no pause");
+        let other = a.enter(&device(2)).await.unwrap();
+        assert!(paused(&heavy) >= step * HEAVY_PAUSE_FACTOR, "heavy beside another device: paused");
+        assert!(paused(&other) < step, "the light device is never paused");
+        drop(other);
     }
 
     #[tokio::test]

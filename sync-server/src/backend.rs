@@ -32,6 +32,9 @@ pub struct SyncRequest<'a> {
     pub notes: &'a NotesSharing,
     pub batch: &'a SyncBatch,
     pub bounds: &'a Bounds,
+    /// Called between the request's steps (each its own transaction, after it ends) with the time
+    /// the step took: the relay's admission paces a heavy device here ([`crate::admission::Admitted::pace`]).
+    pub between_steps: &'a (dyn Fn(std::time::Duration) + Sync),
 }
 
 impl SyncRequest<'_> {

@@ -102,10 +102,15 @@ impl Backend for Embedded {
         // so another device's small sync waits for one step, not for this whole request.
         let mut run = RequestRun::new(request);
         while run.has_incoming() {
+            let step = std::time::Instant::now();
             self.transaction(|store| Ok(run.apply_next(store)?))?;
+            (request.between_steps)(step.elapsed());
         }
         loop {
-            if let Some(outcome) = self.transaction(|store| Ok(run.answer_next(store)?))? {
+            let step = std::time::Instant::now();
+            let answered = self.transaction(|store| Ok(run.answer_next(store)?))?;
+            (request.between_steps)(step.elapsed());
+            if let Some(outcome) = answered {
                 return Ok(outcome);
             }
         }

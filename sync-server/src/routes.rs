@@ -288,7 +288,8 @@ async fn sync_request(
     // Subscribed before the session runs: a change stored meanwhile wakes the wait below.
     let changes = relay.changes.subscribe();
     let sent_something = has_news(&batch);
-    let reply = run_session(&relay, &caller, batch).await?;
+    let admitted = Arc::new(admitted);
+    let reply = run_session(&relay, &caller, batch, Some(admitted.clone())).await?;
     drop(admitted); // a live wait below holds no permit (its looks are small and paced)
     let busy = AtomicU64::new(nanos(started.elapsed().saturating_sub(paced)));
     // Only a question ("anything for me?") waits; a request that sends something is a round of a
@@ -315,7 +316,7 @@ async fn sync_request(
             let caller = authenticate(&relay, &token, false).await?;
             let mut ask = SyncBatch::new(Vec::new());
             ask.version = version;
-            let reply = run_session(&relay, &caller, ask).await;
+            let reply = run_session(&relay, &caller, ask, None).await;
             busy.fetch_add(nanos(started.elapsed()), Ordering::Relaxed);
             let reply = reply?;
             Ok::<_, ApiError>(has_news(&reply).then_some(reply))
@@ -367,13 +368,30 @@ fn too_many_requests() -> ApiError {
 
 /// Runs one sync session for an authenticated device over `batch` (empty: a live request looking
 /// again) on a blocking thread, and announces what it stored to the live requests it concerns.
-async fn run_session(relay: &Arc<Relay>, caller: &Caller, batch: SyncBatch) -> Result<SyncBatch, ApiError> {
+/// `admitted`: its permit, which paces it between steps if its device is heavy (a live look has
+/// none).
+async fn run_session(
+    relay: &Arc<Relay>,
+    caller: &Caller,
+    batch: SyncBatch,
+    admitted: Option<Arc<crate::admission::Admitted>>,
+) -> Result<SyncBatch, ApiError> {
     let (relay, caller) = (relay.clone(), caller.clone());
     tokio::task::spawn_blocking(move || {
         // (A live request's wait is not work: only its sessions count.)
         let _busy = relay.syncs_in_progress.enter();
-        let request =
-            SyncRequest { device: &caller.device, notes: &caller.notes, batch: &batch, bounds: &relay.bounds };
+        let pace = |step| {
+            if let Some(admitted) = &admitted {
+                admitted.pace(step);
+            }
+        };
+        let request = SyncRequest {
+            device: &caller.device,
+            notes: &caller.notes,
+            batch: &batch,
+            bounds: &relay.bounds,
+            between_steps: &pace,
+        };
         // A panic while answering (a bug: received bytes are contained further in) fails this
         // request only: its transactions roll back as the panic unwinds, and nothing of it is
         // acknowledged.

@@ -22,12 +22,18 @@ impl Raw {
     /// Status 0: the connection failed (a relay may answer 429 or 503 and close the connection
     /// before a large body is sent: the client sees a reset).
     pub async fn send(&self, messages: Vec<DocMessage>) -> (u16, Option<SyncBatch>) {
+        self.send_encoded(SyncBatch::new(messages).encode()).await
+    }
+
+    /// As [`Raw::send`], a batch already encoded (a hostile device sends the same bytes again
+    /// without spending this process's CPU on encoding them each time).
+    pub async fn send_encoded(&self, body: Vec<u8>) -> (u16, Option<SyncBatch>) {
         let sent = self
             .http
             .post(format!("{}/v1/sync", self.url))
             .bearer_auth(&self.token)
             .header("content-type", "application/octet-stream")
-            .body(SyncBatch::new(messages).encode())
+            .body(body)
             .send()
             .await;
         let Ok(response) = sent else { return (0, None) };

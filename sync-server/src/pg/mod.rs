@@ -224,6 +224,7 @@ impl Backend for Postgres {
         let mut run = RequestRun::new(request);
         self.pool.run_prepared(|c| {
             while run.has_incoming() {
+                let step = std::time::Instant::now();
                 let mut tx = c.client.transaction()?;
                 let changed = {
                     let mut docs = PgDocs::deferring(&mut tx, &mut c.statements, &self.sealer);
@@ -235,8 +236,10 @@ impl Backend for Postgres {
                     tx.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &payload::encode(&self.instance, &changed)])?;
                 }
                 tx.commit()?;
+                (request.between_steps)(step.elapsed());
             }
             loop {
+                let step = std::time::Instant::now();
                 let mut tx = c.client.transaction()?;
                 let outcome = {
                     let mut docs = PgDocs::deferring(&mut tx, &mut c.statements, &self.sealer);
@@ -245,6 +248,7 @@ impl Backend for Postgres {
                     outcome
                 };
                 tx.commit()?;
+                (request.between_steps)(step.elapsed());
                 if let Some(outcome) = outcome {
                     return Ok(outcome);
                 }
