@@ -238,13 +238,14 @@ async fn a_busy_relay_turns_requests_away_unread_and_phones_come_back_after_the_
 async fn await_admission(url: &str, done: impl Fn(u64, u64, u64) -> bool) -> (u64, u64, u64) {
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     loop {
-        let running = metric(url, "homevisit_relay_sync_running").await;
-        let waiting = metric(url, "homevisit_relay_sync_waiting").await;
+        // One scrape for all three (the 503 counter appears with the first 503).
         let text = reqwest::get(format!("{url}/metrics")).await.unwrap().text().await.unwrap();
-        let turned_away = text
-            .lines()
-            .find_map(|l| l.strip_prefix("homevisit_relay_requests_total{endpoint=\"sync\",status=\"503\"}"))
-            .map_or(0, |v| v.trim().parse().unwrap());
+        let value = |name: &str| -> Option<u64> {
+            text.lines().find_map(|l| l.strip_prefix(name)).map(|v| v.trim().parse().unwrap())
+        };
+        let running = value("homevisit_relay_sync_running ").expect("the running gauge");
+        let waiting = value("homevisit_relay_sync_waiting ").expect("the waiting gauge");
+        let turned_away = value("homevisit_relay_requests_total{endpoint=\"sync\",status=\"503\"}").unwrap_or(0);
         if done(running, waiting, turned_away) {
             return (running, waiting, turned_away);
         }

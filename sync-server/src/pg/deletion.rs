@@ -7,10 +7,19 @@
 use homevisit_docs::{DocId, DocKind};
 use homevisit_model::{FamilyId, SchoolId};
 use homevisit_sync::DeviceId;
-use postgres::Client;
+use postgres::{Client, Transaction};
 
 use crate::RelayError;
 use crate::deletion::{self, DeletionReceipt};
+
+/// Deletes the rows of the documents `ids`: the documents themselves (and what cascades: their
+/// listing as unloaded) and every device's sync state and mark of them.
+pub(super) fn delete_documents(tx: &mut Transaction<'_>, ids: &[String]) -> Result<(), postgres::Error> {
+    tx.execute("DELETE FROM sync_states WHERE doc_id = ANY($1)", &[&ids])?;
+    tx.execute("DELETE FROM sync_marks WHERE doc_id = ANY($1)", &[&ids])?;
+    tx.execute("DELETE FROM documents WHERE doc_id = ANY($1)", &[&ids])?;
+    Ok(())
+}
 
 fn ids(rows: &[postgres::Row]) -> Vec<DocId> {
     rows.iter().filter_map(|r| r.get::<_, String>(0).parse().ok()).collect()
@@ -87,9 +96,7 @@ pub(super) fn delete(c: &mut Client, receipt: &DeletionReceipt) -> Result<(), Re
         .filter(|d| matches!(d.kind, DocKind::VisitLog | DocKind::VisitNotes))
         .map(|d| d.id.to_string())
         .collect();
-    tx.execute("DELETE FROM sync_states WHERE doc_id = ANY($1)", &[&ids])?;
-    tx.execute("DELETE FROM sync_marks WHERE doc_id = ANY($1)", &[&ids])?;
-    tx.execute("DELETE FROM documents WHERE doc_id = ANY($1)", &[&ids])?;
+    delete_documents(&mut tx, &ids)?;
     if receipt.documents.iter().any(|d| d.kind == DocKind::VisitLog) {
         // The relay's records of the visits go with them: who wrote, who attested, declines.
         tx.execute("DELETE FROM visit_contributors WHERE visit_id = ANY($1)", &[&visits])?;

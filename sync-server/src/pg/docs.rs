@@ -5,7 +5,8 @@
 //! `SELECT ... FOR UPDATE`), merges into what is stored *now*, and writes the result back, so two
 //! relay instances changing, or creating, the same document at once both keep their changes.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use automerge::sync::{Message, State};
 use automerge::{AutoCommit, ChangeHash};
@@ -333,32 +334,24 @@ impl<'a, 't> PgDocs<'a, 't> {
                 self.rows.insert(id, found.remove(&id));
             }
         }
-        let tombstones_wanted: Vec<String> =
-            wanted.iter().filter(|d| !self.tombstones.contains_key(*d)).map(|d| d.to_string()).collect();
-        if !tombstones_wanted.is_empty() {
-            let deleted: Vec<String> = self
-                .tx
-                .query("SELECT doc_id FROM deleted_documents WHERE doc_id = ANY($1)", &[&tombstones_wanted])
-                .map_err(storage)?
-                .iter()
-                .map(|r| r.get(0))
-                .collect();
-            for id in &tombstones_wanted {
-                if let Ok(doc) = id.parse::<DocId>() {
-                    self.tombstones.insert(doc, deleted.contains(id));
-                }
-            }
+        let tombstones_wanted: Vec<DocId> =
+            wanted.iter().filter(|d| !self.tombstones.contains_key(*d)).copied().collect();
+        let deleted = self.deleted_among(&tombstones_wanted)?;
+        for doc in tombstones_wanted {
+            self.tombstones.insert(doc, deleted.contains(&doc.to_string()));
         }
         Ok(())
     }
 
-    /// Whether `doc` was deleted, read now (not from this transaction's earlier reads).
-    fn deleted_now(&mut self, doc: &DocId) -> Result<bool, DocFailure> {
-        let row = self
-            .tx
-            .query_opt("SELECT 1 FROM deleted_documents WHERE doc_id = $1", &[&doc.to_string()])
-            .map_err(storage)?;
-        Ok(row.is_some())
+    /// Which of `docs` were deleted (have a tombstone), read now, in one query (none for none).
+    fn deleted_among(&mut self, docs: &[DocId]) -> Result<HashSet<String>, DocFailure> {
+        if docs.is_empty() {
+            return Ok(HashSet::new());
+        }
+        let ids: Vec<String> = docs.iter().map(|d| d.to_string()).collect();
+        let rows =
+            self.tx.query("SELECT doc_id FROM deleted_documents WHERE doc_id = ANY($1)", &[&ids]).map_err(storage)?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
     }
 
     /// A document's stored bytes, unsealed.
@@ -434,41 +427,31 @@ impl<'a, 't> PgDocs<'a, 't> {
     /// requests writing the same documents in opposite orders can deadlock, which PostgreSQL
     /// breaks by failing one of them (a 500: that device syncs again), as with the row locks.
     ///
-    /// Returns also whether the document was deleted, read under the lock.
+    /// Returns also whether the document was deleted, read under the lock. Taken from
+    /// [`PgDocs::lock_ahead`] when the document was locked ahead, else locked and read now by it.
     fn load_for_update(&mut self, doc: &DocId) -> Result<(Option<AutoCommit>, bool), DocFailure> {
-        if let Some(Locked { stored, deleted }) = self.locked.remove(doc) {
-            return Ok((
-                stored.map(|(sealed, unloaded)| self.load_stored(doc, &sealed, unloaded)).transpose()?,
-                deleted,
-            ));
+        if !self.locked.contains_key(doc) {
+            self.lock_ahead(std::slice::from_ref(doc))?;
         }
-        let id = doc.to_string();
-        self.tx.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", &[&id]).map_err(storage)?;
-        let row = self
-            .tx
-            .query_opt(
-                "SELECT data, EXISTS (SELECT 1 FROM unloaded_documents u WHERE u.doc_id = documents.doc_id)
-                 FROM documents WHERE doc_id = $1 FOR UPDATE",
-                &[&id],
-            )
-            .map_err(storage)?;
-        let stored = row.map(|r| self.load_stored(doc, r.get(0), r.get(1))).transpose()?;
-        let deleted = stored.is_none() && self.deleted_now(doc)?;
+        let Locked { stored, deleted } =
+            self.locked.remove(doc).ok_or_else(|| DocFailure::Storage("a document locked but not read".into()))?;
+        let stored = stored.map(|(sealed, unloaded)| self.load_stored(doc, &sealed, unloaded)).transpose()?;
         Ok((stored, deleted))
     }
 
-    /// Locks the documents a part of a request is about to write, in one statement and in the
-    /// order of their ids (so two requests locking ahead never wait on each other in a cycle),
-    /// then reads what each holds and whether it was deleted, as [`PgDocs::load_for_update`]
-    /// would one by one.
+    /// Locks the documents a part of a request is about to write (see [`PgDocs::load_for_update`]),
+    /// in one statement and in the order of their ids (so two requests locking ahead never wait on
+    /// each other in a cycle), then reads what each holds, and for those with no row whether they
+    /// were deleted, in one query each.
     fn lock_ahead(&mut self, docs: &[DocId]) -> Result<(), DocFailure> {
-        let mut ids: Vec<String> =
-            docs.iter().filter(|d| !self.locked.contains_key(*d)).map(|d| d.to_string()).collect();
-        ids.sort();
-        ids.dedup();
-        if ids.is_empty() {
+        let mut docs: Vec<(String, DocId)> =
+            docs.iter().filter(|d| !self.locked.contains_key(*d)).map(|d| (d.to_string(), *d)).collect();
+        docs.sort();
+        docs.dedup();
+        if docs.is_empty() {
             return Ok(());
         }
+        let ids: Vec<&str> = docs.iter().map(|(id, _)| id.as_str()).collect();
         self.tx
             .execute(
                 "SELECT pg_advisory_xact_lock(hashtextextended(id, 0)) FROM unnest($1::text[]) WITH ORDINALITY AS u(id, n) ORDER BY n",
@@ -486,17 +469,11 @@ impl<'a, 't> PgDocs<'a, 't> {
             .into_iter()
             .map(|r| (r.get(0), (r.get(1), r.get(2))))
             .collect();
-        let deleted: Vec<String> = self
-            .tx
-            .query("SELECT doc_id FROM deleted_documents WHERE doc_id = ANY($1)", &[&ids])
-            .map_err(storage)?
-            .iter()
-            .map(|r| r.get(0))
-            .collect();
-        for id in ids {
-            let Ok(doc) = id.parse::<DocId>() else { continue };
-            let is_deleted = deleted.contains(&id);
-            self.locked.insert(doc, Locked { stored: data.remove(&id), deleted: is_deleted });
+        let absent: Vec<DocId> = docs.iter().filter(|(id, _)| !data.contains_key(id)).map(|(_, d)| *d).collect();
+        let deleted = self.deleted_among(&absent)?;
+        for (id, doc) in docs {
+            let deleted = deleted.contains(&id);
+            self.locked.insert(doc, Locked { stored: data.remove(&id), deleted });
         }
         Ok(())
     }
@@ -523,8 +500,8 @@ impl<'a, 't> PgDocs<'a, 't> {
         // The whole save replaces what is stored: only one checked to load again (a document
         // holding a crafted change can save what it cannot load).
         let saved = match as_received {
-            Some(bytes) => bytes.to_vec(),
-            None => untrusted::save_verified(&mut content).map_err(malformed)?,
+            Some(bytes) => Cow::Borrowed(bytes),
+            None => Cow::Owned(untrusted::save_verified(&mut content).map_err(malformed)?),
         };
         self.write_row(doc, &saved, &heads, scope)?;
         self.loaded.insert(*doc, content);
@@ -606,9 +583,7 @@ impl<'a, 't> PgDocs<'a, 't> {
         // empty one), and stored as the bytes it came in if its schema needed no upgrade (saving
         // again costs about as much as loading), as the device store and the embedded relay do.
         let (mut content, mut as_received) = match (stored, incoming) {
-            (None, Incoming::Whole(bytes)) => {
-                (untrusted::load_received(doc.kind, bytes).map_err(malformed)?, Some(bytes))
-            }
+            (None, Incoming::Whole(bytes)) => (self.load_incoming(doc, bytes)?, Some(bytes)),
             (stored, incoming) => {
                 let mut content = stored.unwrap_or_else(|| AutoCommit::new_with_encoding(homevisit_docs::ENCODING));
                 match incoming {
@@ -884,7 +859,7 @@ impl Records for PgDocs<'_, '_> {
         if let Some(deleted) = self.tombstones.get(doc) {
             return Ok(*deleted);
         }
-        let deleted = self.deleted_now(doc)?;
+        let deleted = !self.deleted_among(std::slice::from_ref(doc))?.is_empty();
         self.tombstones.insert(*doc, deleted);
         Ok(deleted)
     }

@@ -362,9 +362,7 @@ impl Backend for Postgres {
             if !failed.is_empty() {
                 // Bytes from elsewhere that never passed: nothing of them was ever readable.
                 let failed: Vec<String> = failed.iter().map(|d| d.to_string()).collect();
-                for table in ["sync_states", "sync_marks", "documents"] {
-                    tx.execute(&format!("DELETE FROM {table} WHERE doc_id = ANY($1)"), &[&failed])?;
-                }
+                deletion::delete_documents(&mut tx, &failed)?;
             }
             let left: i64 = tx.query_one("SELECT count(*) FROM unloaded_documents", &[])?.get(0);
             tx.commit()?;
