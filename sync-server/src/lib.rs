@@ -106,7 +106,7 @@ pub struct Relay {
     pub(crate) metrics: metrics::Metrics,
     /// Per-device budget of sync work ([`device_limit`]): a device over it is answered 429 (a live
     /// request waits its turn) until it slows down.
-    pub(crate) limiter: governor::DefaultKeyedRateLimiter<homevisit_sync::DeviceId>,
+    pub(crate) limiter: device_limit::DeviceBudget,
     /// Per-device budget of refused writes written to the audit trail ([`audit::REFUSALS_PER_MINUTE`]).
     pub(crate) audit_limiter: governor::DefaultKeyedRateLimiter<homevisit_sync::DeviceId>,
     /// Where a request that stored something new (here, or on another instance sharing the
@@ -178,7 +178,7 @@ impl Relay {
         Ok(Arc::new(Relay {
             backend,
             metrics: metrics::Metrics::new(),
-            limiter: device_limit::from_env()?,
+            limiter: device_limit::DeviceBudget::from_env()?,
             audit_limiter: governor::RateLimiter::keyed(governor::Quota::per_minute(
                 std::num::NonZeroU32::new(audit::REFUSALS_PER_MINUTE).expect("non-zero"),
             )),

@@ -19,7 +19,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::audit::{Actor, AuditEvent};
 use crate::backend::{SyncOutcome, SyncRequest};
-use crate::device_limit;
 use crate::policy::NotesSharing;
 use crate::{Device, Relay, live};
 
@@ -226,9 +225,9 @@ async fn authenticate(relay: &Arc<Relay>, token: &str, tell_policy: bool) -> Res
 async fn take_turn(relay: &Relay, device: &DeviceId, paced: bool) -> Result<Duration, ApiError> {
     let mut waited = Duration::ZERO;
     for _ in 0..4 {
-        let not_until = match relay.limiter.check_key(device) {
+        let not_until = match relay.limiter.turns.check_key(device) {
             Ok(()) => return Ok(waited),
-            Err(not_until) => not_until.wait_time_from(relay.limiter.clock().now()),
+            Err(not_until) => not_until.wait_time_from(relay.limiter.turns.clock().now()),
         };
         if !paced || not_until > live::MAX_TURN_WAIT {
             break;
@@ -237,6 +236,19 @@ async fn take_turn(relay: &Relay, device: &DeviceId, paced: bool) -> Result<Dura
         tokio::time::sleep(not_until).await;
     }
     Err(too_many_requests())
+}
+
+/// A sync body's declared length (`Content-Length`), if it has one (a chunked body has none);
+/// one over [`MAX_BODY_BYTES`] is refused before anything of it is charged or read.
+fn declared_length(headers: &HeaderMap) -> Result<Option<usize>, ApiError> {
+    let Some(value) = headers.get(axum::http::header::CONTENT_LENGTH) else { return Ok(None) };
+    let too_large = ApiError(StatusCode::PAYLOAD_TOO_LARGE, "the body is over the limit, or was cut off");
+    match value.to_str().ok().and_then(|v| v.parse::<usize>().ok()) {
+        Some(len) if len <= MAX_BODY_BYTES => Ok(Some(len)),
+        Some(_) => Err(too_large),
+        // hyper refuses a malformed length before a handler runs; none is charged here.
+        None => Ok(None),
+    }
 }
 
 /// Reads a sync body: at most [`MAX_BODY_BYTES`], within the body timeout.
@@ -265,6 +277,10 @@ async fn sync_request(
     let token = bearer(&headers).ok_or(ApiError(StatusCode::UNAUTHORIZED, "missing bearer token"))?;
     let caller = authenticate(&relay, &token, true).await?;
     let paced = take_turn(&relay, &caller.device.device_id, !wait.is_zero()).await?;
+    // What the body costs of the device's budget beyond its turn, from its declared length:
+    // refused (429) before it is read or waits for a permit if the budget cannot pay for it.
+    let declared = declared_length(&headers)?;
+    let paid = relay.limiter.charge_declared(&caller.device.device_id, declared).ok_or_else(too_many_requests)?;
     // Worked on only with a permit, in turn; turned away (503) before its body is read if the
     // line is full or too slow. The time in line is not work.
     let in_line = Instant::now();
@@ -274,12 +290,8 @@ async fn sync_request(
     relay.metrics.bytes_in.inc_by(body.len() as u64);
     let batch = SyncBatch::decode(&body)
         .map_err(|_| ApiError(StatusCode::BAD_REQUEST, "not a sync batch of this protocol version"))?;
-    // What the batch carries costs more of the device's budget than its turn did.
-    if !device_limit::charge(
-        &relay.limiter,
-        &caller.device.device_id,
-        device_limit::batch_cost(batch.messages.len(), body.len()),
-    ) {
+    // What the batch carries costs more of the device's budget than its turn and body did.
+    if !relay.limiter.charge_rest(&caller.device.device_id, paid, batch.messages.len(), body.len()) {
         return Err(too_many_requests());
     }
     drop(body);
@@ -340,8 +352,8 @@ async fn sync_request(
 
 /// Sleeps until the device's rate limit allows another request.
 async fn wait_turn(relay: &Relay, device: &DeviceId) {
-    while let Err(not_until) = relay.limiter.check_key(device) {
-        tokio::time::sleep(not_until.wait_time_from(relay.limiter.clock().now())).await;
+    while let Err(not_until) = relay.limiter.turns.check_key(device) {
+        tokio::time::sleep(not_until.wait_time_from(relay.limiter.turns.clock().now())).await;
     }
 }
 

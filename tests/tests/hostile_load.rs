@@ -301,6 +301,52 @@ async fn one_device_opening_many_connections_cannot_fill_the_line() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_the_device_cannot_pay_for_is_refused_before_it_is_read() {
+    // A bucket of five turns, one more a second; a body may take 30 s to arrive.
+    let dir = tempfile::tempdir().unwrap();
+    let settings = [
+        ("HOMEVISIT_RELAY_DEVICE_BURST", "5"),
+        ("HOMEVISIT_RELAY_DEVICE_REQUESTS_PER_SECOND", "1"),
+        ("HOMEVISIT_RELAY_BODY_TIMEOUT_SECS", "30"),
+    ];
+    let (relay, admin, data) = seeded_relay(&dir.path().join("relay"), &settings);
+    let device = Device::enroll(&admin, &relay.url(), dir.path(), educator(&data, "Elena Rivera")).await;
+    // An empty request spends a turn: the bucket is no longer full.
+    assert_eq!(device.send(Vec::new()).await.0, 200);
+    let received = metric(&relay.url(), "homevisit_relay_sync_bytes_received_total").await;
+
+    // A request declaring 15 MB (about 900 turns, more than the bucket holds now), of which only
+    // the first KB comes: refused at once from its declared length, its body never read (else it
+    // would wait 30 s for the rest, and be answered 408).
+    let mut stream = TcpStream::connect(relay.addr).unwrap();
+    write!(
+        stream,
+        "POST /v1/sync HTTP/1.1\r\nHost: relay\r\nAuthorization: Bearer {}\r\nContent-Length: 15000000\r\n\r\n",
+        device.token
+    )
+    .unwrap();
+    stream.write_all(&[0; 1024]).unwrap();
+    let answer = String::from_utf8_lossy(&read_all(&mut stream, Duration::from_secs(10))).to_string();
+    assert!(answer.starts_with("HTTP/1.1 429"), "{answer}");
+    assert_eq!(metric(&relay.url(), "homevisit_relay_sync_bytes_received_total").await, received, "nothing read");
+    // A declared length over the relay's limit is refused as too large, also unread.
+    let mut stream = TcpStream::connect(relay.addr).unwrap();
+    write!(
+        stream,
+        "POST /v1/sync HTTP/1.1\r\nHost: relay\r\nAuthorization: Bearer {}\r\nContent-Length: {}\r\n\r\n",
+        device.token,
+        homevisit_protocol::MAX_BODY_BYTES + 1
+    )
+    .unwrap();
+    let answer = String::from_utf8_lossy(&read_all(&mut stream, Duration::from_secs(10))).to_string();
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+
+    // The device's small requests are served again as its turns come back.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(device.send(Vec::new()).await.0, 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn live_waits_are_one_per_device_and_woken_only_by_what_it_may_read() {
     let dir = tempfile::tempdir().unwrap();
     let (relay, admin, data) = seeded_relay(&dir.path().join("relay"), &[]);
