@@ -347,6 +347,10 @@ impl<D: DocStorage> SyncDocs for RelayDocs<'_, D> {
         self.store.read_ahead(docs)
     }
 
+    fn read_snapshots_ahead(&mut self, docs: &[DocId]) -> Result<(), DocFailure> {
+        self.store.read_snapshots_ahead(docs)
+    }
+
     fn mark_synced(&mut self, peer: &PeerId, doc: &DocId, heads: &[ChangeHash]) -> Result<(), DocFailure> {
         self.store.mark_synced(peer, doc, heads)
     }

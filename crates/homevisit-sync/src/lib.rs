@@ -138,6 +138,13 @@ pub trait SyncDocs {
     fn read_heads_ahead(&mut self, _docs: &[DocId]) -> Result<(), DocFailure> {
         Ok(())
     }
+    /// `docs` are about to be passed to `snapshot`, one by one, in this order, for a batch of at
+    /// most [`MAX_BATCH_DATA_BYTES`](homevisit_protocol::MAX_BATCH_DATA_BYTES) of data: a storage
+    /// for which each read is a round trip may read them now, in order, up to that budget (and
+    /// the one that passes it). Only an optimisation.
+    fn read_snapshots_ahead(&mut self, _docs: &[DocId]) -> Result<(), DocFailure> {
+        Ok(())
+    }
 }
 
 /// Who may do what, for a session: asked before a document is offered to the peer or anything

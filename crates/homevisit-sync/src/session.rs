@@ -225,6 +225,11 @@ impl<P> Session<P> {
             page.push(DocMessage { doc: doc.into(), form: MessageForm::Holds, data: Vec::new(), heads: wire(&heads) });
         }
         page.max_messages = (page.messages.len() + self.page_messages).min(MAX_BATCH_MESSAGES);
+        let due: Vec<DocId> =
+            self.snapshots_due.iter().take(page.max_messages.saturating_sub(page.messages.len())).copied().collect();
+        if !due.is_empty() {
+            docs.read_snapshots_ahead(&due)?;
+        }
         while !page.full() {
             let Some(doc) = self.snapshots_due.pop_first() else { break };
             let (data, heads) = match docs.snapshot(&doc) {
@@ -404,6 +409,16 @@ impl<P> Session<P> {
                 .collect();
             if !snapshots.is_empty() {
                 docs.preload_snapshots(&snapshots);
+            }
+            // The others are answered from the document's heads (and its access): one read.
+            let asked: Vec<DocId> = window
+                .iter()
+                .filter(|m| m.form != MessageForm::Snapshot)
+                .filter_map(|m| DocId::try_from(m.doc).ok())
+                .filter(|doc| !self.refused.contains(doc) && self.in_scope(doc))
+                .collect();
+            if !asked.is_empty() {
+                docs.read_heads_ahead(&asked)?;
             }
             self.incoming_window(docs, window, &mut rejected)?;
         }

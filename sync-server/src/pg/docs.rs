@@ -137,13 +137,21 @@ pub(crate) struct PgDocs<'a, 't> {
     locked: HashMap<DocId, Locked>,
     /// Whole documents received, loaded ahead on every core, with the bytes they came from.
     preloaded: HashMap<DocId, (Vec<u8>, AutoCommit)>,
+    /// Documents about to be sent whole, read ahead ([`SyncDocs::read_snapshots_ahead`]), each
+    /// taken by its `snapshot`.
+    snapshots: HashMap<DocId, Stored>,
 }
 
-/// Sync states (sealed) and marks to write when the transaction's work is done, by (device,
-/// document), in one statement each: a request persists a state and a mark for every document it
-/// settled, each a round trip to the server otherwise.
+/// Rows and records to write when the transaction's work is done, in one statement each: a
+/// request stores a row, a sync state and a mark for every document it settled (and more for a
+/// visit log), each a round trip to the server otherwise.
 #[derive(Default)]
 struct Pending {
+    /// Documents' rows by id (a later write of one replaces the earlier). Every document written
+    /// is also in `rows` (and, loaded, in `loaded`); a read of one from the server flushes first.
+    documents: BTreeMap<String, DocumentRow>,
+    /// Documents stored unloaded, listed once their rows are written.
+    unloaded: Vec<String>,
     states: BTreeMap<(String, String), Vec<u8>>,
     marks: BTreeMap<(String, String), Vec<u8>>,
     /// Attested values, in the order recorded.
@@ -152,6 +160,15 @@ struct Pending {
     contributors: BTreeSet<(String, String)>,
     /// Documents and bytes added to each device's usage.
     usage: BTreeMap<String, (i64, i64)>,
+}
+
+/// A document's row as written: its bytes (sealed), heads, school, educators, family.
+struct DocumentRow {
+    sealed: Vec<u8>,
+    heads: Vec<u8>,
+    school: Option<String>,
+    educators: Vec<String>,
+    family: Option<String>,
 }
 
 impl<'a, 't> PgDocs<'a, 't> {
@@ -167,6 +184,7 @@ impl<'a, 't> PgDocs<'a, 't> {
             pending: None,
             locked: HashMap::new(),
             preloaded: HashMap::new(),
+            snapshots: HashMap::new(),
         }
     }
 
@@ -180,7 +198,38 @@ impl<'a, 't> PgDocs<'a, 't> {
     /// Writes the sync states and marks deferred so far.
     pub(crate) fn flush(&mut self) -> Result<(), DocFailure> {
         let Some(pending) = self.pending.as_mut() else { return Ok(()) };
+        let documents = std::mem::take(&mut pending.documents);
+        let unloaded = std::mem::take(&mut pending.unloaded);
         let (states, marks) = (std::mem::take(&mut pending.states), std::mem::take(&mut pending.marks));
+        if !documents.is_empty() {
+            let mut columns = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+            for (doc, row) in documents {
+                columns.0.push(doc);
+                columns.1.push(row.sealed);
+                columns.2.push(row.heads);
+                columns.3.push(row.school);
+                // One text per row (an array of arrays must be rectangular); ids hold no comma.
+                columns.4.push(row.educators.join(","));
+                columns.5.push(row.family);
+            }
+            self.tx
+                .execute(
+                    "INSERT INTO documents (doc_id, data, heads, school_id, educator_ids, family_id)
+                     SELECT doc_id, data, heads, school_id, string_to_array(educators, ','), family_id
+                     FROM unnest($1::text[], $2::bytea[], $3::bytea[], $4::text[], $5::text[], $6::text[])
+                          AS u(doc_id, data, heads, school_id, educators, family_id)
+                     ON CONFLICT (doc_id) DO UPDATE SET data = excluded.data, heads = excluded.heads,
+                       school_id = excluded.school_id, educator_ids = excluded.educator_ids,
+                       family_id = excluded.family_id, updated_at = now()",
+                    &[&columns.0, &columns.1, &columns.2, &columns.3, &columns.4, &columns.5],
+                )
+                .map_err(storage)?;
+        }
+        if !unloaded.is_empty() {
+            self.tx
+                .execute("INSERT INTO unloaded_documents (doc_id) SELECT unnest($1::text[])", &[&unloaded])
+                .map_err(storage)?;
+        }
         let attestations = std::mem::take(&mut pending.attestations);
         let contributors = std::mem::take(&mut pending.contributors);
         let usage = std::mem::take(&mut pending.usage);
@@ -392,9 +441,20 @@ impl<'a, 't> PgDocs<'a, 't> {
         Ok(failed)
     }
 
+    /// Writes what is deferred if any of `docs` has a row waiting to be written: a read of it from
+    /// the server must find it.
+    fn flush_if_written(&mut self, docs: &[DocId]) -> Result<(), DocFailure> {
+        let written = self
+            .pending
+            .as_ref()
+            .is_some_and(|p| !p.documents.is_empty() && docs.iter().any(|d| p.documents.contains_key(&d.to_string())));
+        if written { self.flush() } else { Ok(()) }
+    }
+
     /// The stored document, read once per transaction; `None` if new.
     fn cached(&mut self, doc: &DocId) -> Result<Option<&mut AutoCommit>, DocFailure> {
         if !self.loaded.contains_key(doc) {
+            self.flush_if_written(std::slice::from_ref(doc))?;
             let Some(row) = self
                 .tx
                 .query_opt(
@@ -451,6 +511,8 @@ impl<'a, 't> PgDocs<'a, 't> {
         if docs.is_empty() {
             return Ok(());
         }
+        let ids: Vec<DocId> = docs.iter().map(|(_, doc)| *doc).collect();
+        self.flush_if_written(&ids)?;
         let ids: Vec<&str> = docs.iter().map(|(id, _)| id.as_str()).collect();
         self.tx
             .execute(
@@ -514,17 +576,29 @@ impl<'a, 't> PgDocs<'a, 't> {
         let family = scope.family.map(|f| f.to_string());
         let educators: Vec<String> = scope.educators.iter().map(|e| e.to_string()).collect();
         let sealed = self.sealer.seal(doc.to_string().as_bytes(), saved);
-        self.tx
-            .execute(
-                "INSERT INTO documents (doc_id, data, heads, school_id, educator_ids, family_id)
-                 VALUES ($1, $2, $3, $4, $5, $6)
-                 ON CONFLICT (doc_id) DO UPDATE SET data = excluded.data, heads = excluded.heads,
-                   school_id = excluded.school_id, educator_ids = excluded.educator_ids,
-                   family_id = excluded.family_id, updated_at = now()",
-                &[&doc.to_string(), &sealed, &heads, &school, &educators, &family],
-            )
-            .map_err(storage)?;
-        self.rows.insert(*doc, Some(RowInfo { heads: decode_heads(heads), school, educators, family }));
+        let info = RowInfo { heads: decode_heads(heads), school, educators, family };
+        if let Some(pending) = self.pending.as_mut() {
+            let row = DocumentRow {
+                sealed,
+                heads: heads.to_vec(),
+                school: info.school.clone(),
+                educators: info.educators.clone(),
+                family: info.family.clone(),
+            };
+            pending.documents.insert(doc.to_string(), row);
+        } else {
+            self.tx
+                .execute(
+                    "INSERT INTO documents (doc_id, data, heads, school_id, educator_ids, family_id)
+                     VALUES ($1, $2, $3, $4, $5, $6)
+                     ON CONFLICT (doc_id) DO UPDATE SET data = excluded.data, heads = excluded.heads,
+                       school_id = excluded.school_id, educator_ids = excluded.educator_ids,
+                       family_id = excluded.family_id, updated_at = now()",
+                    &[&doc.to_string(), &sealed, &heads, &info.school, &info.educators, &info.family],
+                )
+                .map_err(storage)?;
+        }
+        self.rows.insert(*doc, Some(info));
         Ok(())
     }
 
@@ -549,7 +623,14 @@ impl<'a, 't> PgDocs<'a, 't> {
         #[cfg(feature = "fault-injection")]
         homevisit_store::fault::reached(homevisit_store::fault::Fault::Storing(*doc));
         self.write_row(doc, bytes, &encode_heads(heads), &content.scope(doc))?;
-        self.tx.execute("INSERT INTO unloaded_documents (doc_id) VALUES ($1)", &[&doc.to_string()]).map_err(storage)?;
+        match self.pending.as_mut() {
+            Some(pending) => pending.unloaded.push(doc.to_string()),
+            None => {
+                self.tx
+                    .execute("INSERT INTO unloaded_documents (doc_id) VALUES ($1)", &[&doc.to_string()])
+                    .map_err(storage)?;
+            }
+        }
         self.preloaded.remove(doc);
         Ok(Applied::Changed)
     }
@@ -632,6 +713,7 @@ impl<'a, 't> PgDocs<'a, 't> {
 
     /// The document as stored (unsealed) and its heads, read without loading it; `None` if new.
     pub(crate) fn stored(&mut self, doc: &DocId) -> Result<Option<Stored>, DocFailure> {
+        self.flush_if_written(std::slice::from_ref(doc))?;
         let row = self
             .tx
             .query_opt(
@@ -797,7 +879,37 @@ impl SyncDocs for PgDocs<'_, '_> {
     }
 
     fn snapshot(&mut self, doc: &DocId) -> Result<(Vec<u8>, Vec<ChangeHash>), DocFailure> {
+        if let Some(stored) = self.snapshots.remove(doc) {
+            return Ok(stored);
+        }
         self.stored(doc)?.ok_or(DocFailure::Rejected(RejectReason::Malformed))
+    }
+
+    fn read_snapshots_ahead(&mut self, docs: &[DocId]) -> Result<(), DocFailure> {
+        self.snapshots.clear();
+        self.flush_if_written(docs)?;
+        let ids: Vec<String> = docs.iter().map(|d| d.to_string()).collect();
+        // In the order given, while what came before is within the batch's data budget: a batch
+        // sends no more (sizes are read from the rows without reading their data).
+        let rows = self
+            .tx
+            .query(
+                "SELECT doc_id, data, heads, school_id, educator_ids, family_id FROM (
+                   SELECT d.doc_id, d.data, d.heads, d.school_id, d.educator_ids, d.family_id, u.n,
+                          sum(octet_length(d.data)) OVER (ORDER BY u.n) - octet_length(d.data) AS before
+                   FROM unnest($1::text[]) WITH ORDINALITY AS u(id, n) JOIN documents d ON d.doc_id = u.id
+                 ) s WHERE before < $2 ORDER BY n",
+                &[&ids, &(homevisit_protocol::MAX_BATCH_DATA_BYTES as i64)],
+            )
+            .map_err(storage)?;
+        for r in rows {
+            let Ok(doc) = r.get::<_, &str>(0).parse::<DocId>() else { continue };
+            // Its other columns, for what this transaction asks next (its heads, to mark it).
+            self.rows.insert(doc, Some(RowInfo::read(&r, 2)));
+            let stored = (self.unseal(&doc, r.get(1))?, decode_heads(r.get(2)));
+            self.snapshots.insert(doc, stored);
+        }
+        Ok(())
     }
 
     fn receive_snapshot(&mut self, doc: &DocId, bytes: &[u8]) -> Result<Merged, DocFailure> {
@@ -845,7 +957,9 @@ impl Records for PgDocs<'_, '_> {
     }
 
     fn contributors(&mut self, visit: VisitId) -> Result<Vec<EducatorId>, DocFailure> {
-        if self.pending.as_ref().is_some_and(|p| !p.contributors.is_empty()) {
+        // Only this visit's own contributors written since need writing first.
+        let visit_id = visit.to_string();
+        if self.pending.as_ref().is_some_and(|p| p.contributors.iter().any(|(v, _)| *v == visit_id)) {
             self.flush()?;
         }
         let rows = self
@@ -865,7 +979,9 @@ impl Records for PgDocs<'_, '_> {
     }
 
     fn attested(&mut self, visit: VisitId) -> Result<Option<[Option<EducatorId>; 3]>, DocFailure> {
-        if self.pending.as_ref().is_some_and(|p| !p.attestations.is_empty()) {
+        // Only this visit's own attestations recorded since need writing first.
+        let visit_id = visit.to_string();
+        if self.pending.as_ref().is_some_and(|p| p.attestations.iter().any(|row| row.0 == visit_id)) {
             self.flush()?;
         }
         attestations::attested(&mut self.tx, visit).map_err(storage)
