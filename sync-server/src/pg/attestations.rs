@@ -1,6 +1,8 @@
 //! The relay's records of attested fields and family declines in PostgreSQL (`attest`,
 //! `consent`), written in the request's transaction; the same rows as the embedded relay's.
 
+use std::collections::HashMap;
+
 use crate::pg::statements::Sql;
 use homevisit_model::{EducatorId, FamilyId, VisitId};
 
@@ -26,13 +28,41 @@ pub(crate) fn attestations(tx: &mut impl Sql, visit: VisitId) -> Result<Vec<Atte
         .collect())
 }
 
-/// The latest recorded value of each attested field of `visit`, or `None` if none is recorded.
-pub(crate) fn attested(tx: &mut impl Sql, visit: VisitId) -> Result<Option<[Option<EducatorId>; 3]>, postgres::Error> {
-    let rows = attestations(tx, visit)?;
-    if rows.is_empty() {
-        return Ok(None);
+/// The latest recorded value of each attested field of a visit, or `None` if none is recorded.
+pub(crate) type Latest = Option<[Option<EducatorId>; 3]>;
+
+/// [`Latest`] for `visit`.
+pub(crate) fn attested(tx: &mut impl Sql, visit: VisitId) -> Result<Latest, postgres::Error> {
+    Ok(attested_among(tx, &[visit])?.remove(&visit).flatten())
+}
+
+/// [`Latest`] for each of `visits`, in one query.
+pub(crate) fn attested_among(
+    tx: &mut impl Sql,
+    visits: &[VisitId],
+) -> Result<HashMap<VisitId, Latest>, postgres::Error> {
+    let ids: Vec<String> = visits.iter().map(|v| v.to_string()).collect();
+    let rows = tx.query(
+        "SELECT visit_id, what, educator_id FROM visit_attestations WHERE visit_id = ANY($1) ORDER BY seq",
+        &[&ids],
+    )?;
+    let mut recorded: HashMap<VisitId, Vec<(Attested, Option<EducatorId>)>> = HashMap::new();
+    for r in &rows {
+        let (Ok(visit), Some(what)) = (r.get::<_, &str>(0).parse(), Attested::parse(r.get::<_, &str>(1))) else {
+            continue;
+        };
+        let educator = r.get::<_, Option<String>>(2).and_then(|e| e.parse().ok());
+        recorded.entry(visit).or_default().push((what, educator));
     }
-    Ok(Some(Attested::ALL.map(|what| rows.iter().rev().find(|r| r.what == what).and_then(|r| r.educator))))
+    Ok(visits
+        .iter()
+        .map(|visit| {
+            let latest = recorded.get(visit).map(|rows| {
+                Attested::ALL.map(|what| rows.iter().rev().find(|(w, _)| *w == what).and_then(|(_, e)| *e))
+            });
+            (*visit, latest)
+        })
+        .collect())
 }
 
 /// The family's declined visits no coordinator has lifted.

@@ -137,6 +137,9 @@ pub(crate) struct PgDocs<'a, 't> {
     locked: HashMap<DocId, Locked>,
     /// Whole documents received, loaded ahead on every core, with the bytes they came from.
     preloaded: HashMap<DocId, (Vec<u8>, AutoCommit)>,
+    /// Visits' latest attested values, read as their logs are locked ([`PgDocs::lock_ahead`]); one
+    /// recorded since is read again.
+    attested: HashMap<VisitId, attestations::Latest>,
     /// Documents about to be sent whole, read ahead ([`SyncDocs::read_snapshots_ahead`]), each
     /// taken by its `snapshot`.
     snapshots: HashMap<DocId, Stored>,
@@ -185,6 +188,7 @@ impl<'a, 't> PgDocs<'a, 't> {
             locked: HashMap::new(),
             preloaded: HashMap::new(),
             snapshots: HashMap::new(),
+            attested: HashMap::new(),
         }
     }
 
@@ -531,6 +535,20 @@ impl<'a, 't> PgDocs<'a, 't> {
             .into_iter()
             .map(|r| (r.get(0), (r.get(1), r.get(2))))
             .collect();
+        // The judge of a visit log reads its attested values: read here, under the log's lock (as
+        // the judge's own read would be), for every log locked, in one query.
+        let visits: Vec<VisitId> = docs
+            .iter()
+            .filter(|(_, d)| d.kind == DocKind::VisitLog && !self.attested.contains_key(&VisitId(d.id)))
+            .map(|(_, d)| VisitId(d.id))
+            .collect();
+        if !visits.is_empty() {
+            let ids: HashSet<String> = visits.iter().map(|v| v.to_string()).collect();
+            if self.pending.as_ref().is_some_and(|p| p.attestations.iter().any(|row| ids.contains(&row.0))) {
+                self.flush()?; // the attestations it reads
+            }
+            self.attested.extend(attestations::attested_among(&mut self.tx, &visits).map_err(storage)?);
+        }
         let absent: Vec<DocId> = docs.iter().filter(|(id, _)| !data.contains_key(id)).map(|(_, d)| *d).collect();
         let deleted = self.deleted_among(&absent)?;
         for (id, doc) in docs {
@@ -979,6 +997,9 @@ impl Records for PgDocs<'_, '_> {
     }
 
     fn attested(&mut self, visit: VisitId) -> Result<Option<[Option<EducatorId>; 3]>, DocFailure> {
+        if let Some(latest) = self.attested.get(&visit) {
+            return Ok(*latest);
+        }
         // Only this visit's own attestations recorded since need writing first.
         let visit_id = visit.to_string();
         if self.pending.as_ref().is_some_and(|p| p.attestations.iter().any(|row| row.0 == visit_id)) {
@@ -1027,6 +1048,9 @@ impl DocStorage for PgDocs<'_, '_> {
     }
 
     fn record_effect(&mut self, effect: &Effect, device: &str) -> Result<(), DocFailure> {
+        if let Effect::Attest { visit, .. } = effect {
+            self.attested.remove(visit);
+        }
         if let Some(pending) = self.pending.as_mut()
             && let Some(row) = attestations::attestation_row(effect, device)
         {
