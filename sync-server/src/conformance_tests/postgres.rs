@@ -43,8 +43,13 @@ fn harness() -> Option<PgStore> {
 
 impl Harness for PgStore {
     fn run(&mut self, step: &mut dyn FnMut(&mut dyn SyncDocs) -> Result<(), DocFailure>) -> Result<(), DocFailure> {
+        // As a relay's sync step runs: rows, states and marks written once, before the commit,
+        // so every read after a write within a step goes through what is still deferred.
         let mut tx = self.client.as_mut().expect("connected").transaction().map_err(storage)?;
-        step(&mut PgDocs::new(&mut tx, &mut self.statements, &self.sealer))?;
+        let mut docs = PgDocs::deferring(&mut tx, &mut self.statements, &self.sealer);
+        step(&mut docs)?;
+        docs.flush()?;
+        drop(docs);
         tx.commit().map_err(storage)
     }
 
