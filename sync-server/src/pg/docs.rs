@@ -387,8 +387,20 @@ impl<'a, 't> PgDocs<'a, 't> {
                 self.rows.insert(id, found.remove(&id));
             }
         }
-        let tombstones_wanted: Vec<DocId> =
-            wanted.iter().filter(|d| !self.tombstones.contains_key(*d)).copied().collect();
+        // A document with a row has no tombstone (a deletion removes the row in the transaction
+        // that writes the tombstone): only those with none are asked about. (A write checks again
+        // under the document's lock.)
+        let mut tombstones_wanted = Vec::new();
+        for doc in wanted {
+            if self.tombstones.contains_key(&doc) {
+                continue;
+            }
+            if matches!(self.rows.get(&doc), Some(Some(_))) {
+                self.tombstones.insert(doc, false);
+            } else {
+                tombstones_wanted.push(doc);
+            }
+        }
         let deleted = self.deleted_among(&tombstones_wanted)?;
         for doc in tombstones_wanted {
             self.tombstones.insert(doc, deleted.contains(&doc.to_string()));
