@@ -59,7 +59,14 @@ async fn the_agent_syncs_when_the_relay_comes_back_and_when_nudged() {
         recorder.clone(),
         Backoff::new(Duration::from_millis(20), Duration::from_millis(200)),
     );
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    // Two attempts at least (each sends once more after 100-200 ms when the connection fails, so
+    // on a busy machine two take longer than the backoff alone suggests).
+    for _ in 0..250 {
+        if recorder.outcomes.lock().unwrap().len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     {
         let outcomes = recorder.outcomes.lock().unwrap();
         assert!(outcomes.len() >= 2, "it keeps retrying: {outcomes:?}");
