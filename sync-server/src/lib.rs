@@ -41,6 +41,7 @@ pub mod log_limit;
 pub mod metrics;
 mod pg;
 pub mod policy;
+mod refused_body;
 mod relay_docs;
 mod relay_index;
 mod report_data;

@@ -262,6 +262,35 @@ async fn read_body(relay: &Relay, body: Body) -> Result<Bytes, ApiError> {
     }
 }
 
+/// A sync request let in, before its body is read.
+struct LetIn {
+    /// How long it may wait for news (zero: answered at once).
+    wait: Duration,
+    token: String,
+    caller: Caller,
+    /// How long it waited for its turn and for a permit (not work).
+    paced: Duration,
+    /// What its declared length paid of the device's budget.
+    paid: u32,
+    permit: crate::admission::Admitted,
+}
+
+/// Lets a sync request in, or refuses it, before its body is read: the device is authenticated,
+/// given its turn under its rate limit, charged for its body's declared length (refused, 429,
+/// if the budget cannot pay for it) and given a permit to be worked on (turned away, 503, if the
+/// line is full or too slow).
+async fn admit(relay: &Arc<Relay>, query: Option<&str>, headers: &HeaderMap) -> Result<LetIn, ApiError> {
+    let wait = live::requested_wait(query).ok_or(ApiError(StatusCode::BAD_REQUEST, "wait_ms must be milliseconds"))?;
+    let token = bearer(headers).ok_or(ApiError(StatusCode::UNAUTHORIZED, "missing bearer token"))?;
+    let caller = authenticate(relay, &token, true).await?;
+    let paced = take_turn(relay, &caller.device.device_id, !wait.is_zero()).await?;
+    let declared = declared_length(headers)?;
+    let paid = relay.limiter.charge_declared(&caller.device.device_id, declared).ok_or_else(too_many_requests)?;
+    let in_line = Instant::now();
+    let permit = relay.admission.enter(&caller.device.device_id).await.map_err(|_| overloaded())?;
+    Ok(LetIn { wait, token, caller, paced: paced + in_line.elapsed(), paid, permit })
+}
+
 /// Answers a sync request: the device is authenticated and given its turn under its rate limit
 /// before its body is read; a live one (`wait_ms`, see [`crate::live`]) that only asks, and has
 /// nothing to receive yet, waits for news first. Returns the answer and the time spent working
@@ -273,19 +302,13 @@ async fn sync_request(
     body: Body,
 ) -> Result<SyncAnswer, ApiError> {
     let started = Instant::now();
-    let wait = live::requested_wait(query).ok_or(ApiError(StatusCode::BAD_REQUEST, "wait_ms must be milliseconds"))?;
-    let token = bearer(&headers).ok_or(ApiError(StatusCode::UNAUTHORIZED, "missing bearer token"))?;
-    let caller = authenticate(&relay, &token, true).await?;
-    let paced = take_turn(&relay, &caller.device.device_id, !wait.is_zero()).await?;
-    // What the body costs of the device's budget beyond its turn, from its declared length:
-    // refused (429) before it is read or waits for a permit if the budget cannot pay for it.
-    let declared = declared_length(&headers)?;
-    let paid = relay.limiter.charge_declared(&caller.device.device_id, declared).ok_or_else(too_many_requests)?;
-    // Worked on only with a permit, in turn; turned away (503) before its body is read if the
-    // line is full or too slow. The time in line is not work.
-    let in_line = Instant::now();
-    let admitted = relay.admission.enter(&caller.device.device_id).await.map_err(|_| overloaded())?;
-    let paced = paced + in_line.elapsed();
+    let LetIn { wait, token, caller, paced, paid, permit: admitted } = match admit(&relay, query, &headers).await {
+        Ok(admitted) => admitted,
+        Err(refusal) => {
+            crate::refused_body::discard(body);
+            return Err(refusal);
+        }
+    };
     let body = read_body(&relay, body).await?;
     relay.metrics.bytes_in.inc_by(body.len() as u64);
     let batch = SyncBatch::decode(&body)

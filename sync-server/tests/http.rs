@@ -96,3 +96,38 @@ async fn health_limits_and_metrics() {
     assert!(!metrics.contains(&device_id) && !metrics.contains(&SCHOOL.to_string()) && !metrics.contains(&token));
     relay.stop().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refusal_before_the_body_is_read_still_reaches_the_client() {
+    // A client sends a whole 16 MB body and only then reads the answer (as plain HTTP clients
+    // do). Refused before the body was read (401: an unknown token; 413: a declared length over
+    // the limit), the relay still reads the rest and throws it away, so the client's writes
+    // finish and the refusal is there to read; dropping the body unread closed the connection
+    // under the client's writes, which then failed with a reset and lost the status.
+    let dir = tempfile::tempdir().unwrap();
+    let relay = relay(&dir).await;
+    let addr = relay.addr;
+    let (_, token) = device_token(&relay).await;
+    for (token, declared, expect) in
+        [("unknown".to_string(), MAX_BODY_BYTES, "HTTP/1.1 401"), (token, MAX_BODY_BYTES + 1, "HTTP/1.1 413")]
+    {
+        let answer = tokio::task::spawn_blocking(move || {
+            use std::io::{Read, Write};
+            let mut stream = std::net::TcpStream::connect(addr).unwrap();
+            stream.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
+            write!(
+                stream,
+                "POST /v1/sync HTTP/1.1\r\nHost: relay\r\nAuthorization: Bearer {token}\r\nContent-Length: {declared}\r\n\r\n"
+            )
+            .unwrap();
+            stream.write_all(&vec![0u8; declared]).map_err(|e| format!("writing the body: {e}"))?;
+            let mut answer = [0u8; 12];
+            stream.read_exact(&mut answer).map_err(|e| format!("reading the answer: {e}"))?;
+            Ok::<_, String>(String::from_utf8_lossy(&answer).to_string())
+        })
+        .await
+        .unwrap();
+        assert_eq!(answer.as_deref(), Ok(expect));
+    }
+    relay.stop().await.unwrap();
+}
