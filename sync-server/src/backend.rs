@@ -138,6 +138,12 @@ pub trait Backend: Send + Sync {
     fn check_unloaded(&self, _max: usize) -> Result<UnloadedChecked, RelayError> {
         Ok(UnloadedChecked::default())
     }
+    /// Where each device's budget is kept when several relay instances share this storage
+    /// ([`crate::device_limit::SharedBuckets`]); `None`: each instance keeps its own (the embedded
+    /// storage has one instance).
+    fn shared_buckets(&self) -> Option<std::sync::Arc<dyn crate::device_limit::SharedBuckets>> {
+        None
+    }
 }
 
 /// What one [`Backend::check_unloaded`] call found.

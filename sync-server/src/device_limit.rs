@@ -1,16 +1,20 @@
 //! Each device's budget of sync work: a token bucket per device, charged by what a request costs.
 //!
-//! A request takes one turn before its body is read (so a flood of requests is refused without
-//! reading them), then the turns its declared body length costs, still before the body is read
-//! (so a device that cannot pay for a large body is refused without the relay reading it), and
-//! once its batch is decoded, more turns for the messages it carries: a batch of a
+//! A request takes one turn, and the turns its declared body length costs, before its body is read
+//! (so a flood of requests, or a device that cannot pay for a large body, is refused without the
+//! relay reading it), and once its batch is decoded, more turns for the messages it carries: a batch of a
 //! thousand new documents costs the relay far more than a keystroke does. The bucket holds a large
 //! burst, so two people typing at full speed are never paced (each keystroke is a turn or two),
 //! while a device sending maximal batches spends its burst after a handful of them and is then held
-//! to a few per minute.
+//! to a few per minute. Relay instances sharing one PostgreSQL database share each device's bucket
+//! too ([`SharedBuckets`], kept on the database's clock), so a device gets one budget however
+//! many instances it reaches.
 
 use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
 
+use governor::clock::Clock;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use homevisit_sync::DeviceId;
 
@@ -47,50 +51,91 @@ pub fn batch_cost(messages: usize, body_bytes: usize) -> u32 {
     u32::try_from(messages / MESSAGES_PER_TURN).unwrap_or(u32::MAX).saturating_add(body_cost(body_bytes))
 }
 
-/// Each device's budget: its bucket of turns, and the bucket's size.
+/// A device's bucket: `per_second` turns come back each second, up to `size`.
+#[derive(Clone, Copy, Debug)]
+pub struct Bucket {
+    pub per_second: u32,
+    pub size: u32,
+}
+
+/// Devices' buckets kept in the storage that several relay instances share (PostgreSQL): without
+/// it each instance keeps its own, and a device spreading its requests over k instances spends k
+/// bursts and k times the sustained rate.
+pub trait SharedBuckets: Send + Sync {
+    /// Takes `turns` (at most `bucket.size`) of `device`'s bucket now, on the storage's clock:
+    /// `Ok(Ok(()))` taken; `Ok(Err(wait))` it holds fewer, and will hold them after `wait`.
+    fn take(&self, device: &DeviceId, turns: u32, bucket: Bucket) -> Result<Result<(), Duration>, RelayError>;
+}
+
+/// Each device's budget: this instance's bucket per device, and the buckets every instance shares
+/// where there is more than one.
 pub(crate) struct DeviceBudget {
-    pub(crate) turns: DefaultKeyedRateLimiter<DeviceId>,
-    burst: u32,
+    /// Checked first: a flood is refused here without asking the storage.
+    local: DefaultKeyedRateLimiter<DeviceId>,
+    shared: Option<Arc<dyn SharedBuckets>>,
+    bucket: Bucket,
 }
 
 impl DeviceBudget {
-    /// The budget as configured (the environment's settings, else the defaults).
-    pub(crate) fn from_env() -> Result<Self, RelayError> {
+    /// The budget as configured (the environment's settings, else the defaults), with `shared`
+    /// buckets if the storage keeps them.
+    pub(crate) fn from_env(shared: Option<Arc<dyn SharedBuckets>>) -> Result<Self, RelayError> {
         let nonzero =
             |name, default| env_setting::positive::<u32>(name, default).map(|n| NonZeroU32::new(n).expect("above 0"));
         let rate = nonzero("HOMEVISIT_RELAY_DEVICE_REQUESTS_PER_SECOND", SYNC_REQUESTS_PER_SECOND)?;
         let burst = nonzero("HOMEVISIT_RELAY_DEVICE_BURST", SYNC_BURST)?;
-        Ok(Self::new(rate, burst))
+        Ok(Self::new(rate, burst, shared))
     }
 
-    fn new(rate: NonZeroU32, burst: NonZeroU32) -> Self {
-        DeviceBudget { turns: RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst)), burst: burst.get() }
+    fn new(rate: NonZeroU32, burst: NonZeroU32, shared: Option<Arc<dyn SharedBuckets>>) -> Self {
+        DeviceBudget {
+            local: RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst)),
+            shared,
+            bucket: Bucket { per_second: rate.get(), size: burst.get() },
+        }
     }
 
-    /// Before a body is read: the turns its declared length (`Content-Length`) costs, so a device
-    /// whose budget cannot pay for the body is refused without the relay reading it (or holding
-    /// a permit while it arrives). `None`: refused. A cost over the bucket is the whole bucket
-    /// (see [`DeviceBudget::charge_rest`]). No declared length (a chunked body) pays nothing yet.
-    pub(crate) fn charge_declared(&self, device: &DeviceId, declared: Option<usize>) -> Option<u32> {
-        let paid = declared.map_or(0, body_cost).min(self.burst);
-        charge(&self.turns, device, paid).then_some(paid)
+    /// What a request costs before its body is read: its turn, and what its declared length
+    /// (`Content-Length`) costs, so a device whose budget cannot pay for the body is refused
+    /// without the relay reading it (or holding a permit while it arrives). No declared length
+    /// (a chunked body) pays for its body once it is read. At most the whole bucket.
+    pub(crate) fn request_cost(&self, declared: Option<usize>) -> u32 {
+        declared.map_or(0, body_cost).saturating_add(1).min(self.bucket.size)
     }
 
-    /// Once the batch is decoded: what it costs ([`batch_cost`]) beyond the `paid` turns charged
-    /// for its declared length. The whole is charged as one charge would be: a cost over the
-    /// bucket takes the whole bucket, and is allowed only from a full one (so a district's small
-    /// burst never refuses a batch outright).
-    pub(crate) fn charge_rest(&self, device: &DeviceId, paid: u32, messages: usize, body_bytes: usize) -> bool {
-        let owed = batch_cost(messages, body_bytes).min(self.burst);
-        charge(&self.turns, device, owed.saturating_sub(paid))
+    /// Once the batch is decoded: what the request costs in all (its turn and [`batch_cost`], at
+    /// most the whole bucket) beyond the `paid` turns [`DeviceBudget::request_cost`] charged. So
+    /// a request over the bucket takes the whole bucket, and is allowed only from a full one (a
+    /// district's small burst never refuses a batch outright).
+    pub(crate) fn rest_cost(&self, paid: u32, messages: usize, body_bytes: usize) -> u32 {
+        batch_cost(messages, body_bytes).saturating_add(1).min(self.bucket.size).saturating_sub(paid)
     }
-}
 
-/// Takes `turns` more of the device's turns at once, `turns` at most the bucket's size. False if
-/// it has not that many now.
-fn charge(limiter: &DefaultKeyedRateLimiter<DeviceId>, device: &DeviceId, turns: u32) -> bool {
-    let Some(turns) = NonZeroU32::new(turns) else { return true };
-    matches!(limiter.check_key_n(device, turns), Ok(Ok(())))
+    /// Takes `turns` (at most the bucket's size) of the device's budget now: of this instance's
+    /// bucket, then of the shared one. `Err(wait)`: it has not that many now, and will after `wait`.
+    pub(crate) async fn take(&self, device: &DeviceId, turns: u32) -> Result<(), Duration> {
+        let Some(n) = NonZeroU32::new(turns.min(self.bucket.size)) else { return Ok(()) };
+        match self.local.check_key_n(device, n) {
+            Ok(Ok(())) => {}
+            Ok(Err(not_until)) => return Err(not_until.wait_time_from(self.local.clock().now())),
+            Err(_) => return Err(Duration::MAX), // over the bucket's size: not reached (capped above)
+        }
+        let Some(shared) = &self.shared else { return Ok(()) };
+        let (shared, device, bucket) = (shared.clone(), device.clone(), self.bucket);
+        match tokio::task::spawn_blocking(move || shared.take(&device, n.get(), bucket)).await {
+            Ok(Ok(taken)) => taken,
+            // The storage failing does not refuse the device: this instance's bucket still holds
+            // it (and the request's own work will meet the same failure, and say so).
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "the shared device budget is unavailable; this instance's applies");
+                Ok(())
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "the shared device budget failed; this instance's applies");
+                Ok(())
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -98,7 +143,7 @@ mod tests {
     use super::*;
 
     fn budget(rate: u32, burst: u32) -> DeviceBudget {
-        DeviceBudget::new(NonZeroU32::new(rate).unwrap(), NonZeroU32::new(burst).unwrap())
+        DeviceBudget::new(NonZeroU32::new(rate).unwrap(), NonZeroU32::new(burst).unwrap(), None)
     }
 
     fn device(n: u8) -> DeviceId {
@@ -114,41 +159,90 @@ mod tests {
         assert_eq!(batch_cost(20, BODY_BYTES_PER_TURN), 2);
     }
 
-    #[test]
-    fn charging_spends_the_bucket_and_a_cost_over_the_bucket_takes_all_of_a_full_one() {
-        let (device, other) = (device(1), device(2));
-        let limits = budget(1, 100);
-        // 60 turns of body, declared and then read with 19 messages: 60 in all.
-        let paid = limits.charge_declared(&device, Some(60 * BODY_BYTES_PER_TURN)).unwrap();
-        assert_eq!(paid, 60);
-        assert!(limits.charge_rest(&device, paid, 19, 60 * BODY_BYTES_PER_TURN));
-        assert_eq!(limits.charge_declared(&device, Some(60 * BODY_BYTES_PER_TURN)), None, "only 40 left");
-        // A chunked body pays when it is read.
-        assert_eq!(limits.charge_declared(&device, None), Some(0));
-        assert!(limits.charge_rest(&device, 0, 0, 40 * BODY_BYTES_PER_TURN));
-        assert!(!limits.charge_rest(&device, 0, 20, 0), "empty");
-        assert!(limits.charge_rest(&device, 0, 19, 300), "nothing to charge");
-        // Each device has its own bucket; a cost over the bucket takes a full one whole...
-        let paid = limits.charge_declared(&other, Some(500 * BODY_BYTES_PER_TURN)).unwrap();
-        assert!(limits.charge_rest(&other, paid, 1000, 500 * BODY_BYTES_PER_TURN));
-        assert_eq!(limits.charge_declared(&other, Some(0)), Some(0));
-        assert!(!limits.charge_rest(&other, 0, 20, 0), "empty");
+    /// Charges a request as the relay does: its turn and declared length before its body is
+    /// read, the rest once its batch is decoded. `Err` says which refused it.
+    async fn request(
+        limits: &DeviceBudget,
+        device: &DeviceId,
+        declared: Option<usize>,
+        messages: usize,
+        body_bytes: usize,
+    ) -> Result<(), &'static str> {
+        let paid = limits.request_cost(declared);
+        limits.take(device, paid).await.map_err(|_| "before the body")?;
+        limits.take(device, limits.rest_cost(paid, messages, body_bytes)).await.map_err(|_| "after the body")
     }
 
-    #[test]
-    fn a_body_and_its_messages_over_the_bucket_are_allowed_from_a_full_one_only() {
+    #[tokio::test]
+    async fn charging_spends_the_bucket_and_a_cost_over_the_bucket_takes_all_of_a_full_one() {
+        let (device, other) = (device(1), device(2));
         let limits = budget(1, 100);
-        // Its body alone fits (90), its messages take it over (+50): from a full bucket, allowed.
+        let body = |turns: usize| turns * BODY_BYTES_PER_TURN;
+        // 60 turns of body, declared and then read with 19 messages: 61 in all, with its turn.
+        assert_eq!(limits.request_cost(Some(body(60))), 61);
+        assert_eq!(request(&limits, &device, Some(body(60)), 19, body(60)).await, Ok(()));
+        assert_eq!(request(&limits, &device, Some(body(60)), 0, 0).await, Err("before the body"), "39 left");
+        // A chunked body pays when it is read: 1 + 37 of the 39.
+        assert_eq!(request(&limits, &device, None, 0, body(37)).await, Ok(()));
+        assert_eq!(request(&limits, &device, None, 200, 0).await, Err("after the body"), "1 left, 11 asked");
+        // Each device has its own bucket; a cost over the bucket takes a full one whole...
+        assert_eq!(limits.request_cost(Some(body(500))), 100);
+        assert_eq!(request(&limits, &other, Some(body(500)), 1000, body(500)).await, Ok(()));
+        assert!(limits.take(&other, 10).await.is_err(), "empty");
+    }
+
+    #[tokio::test]
+    async fn a_body_and_its_messages_over_the_bucket_are_allowed_from_a_full_one_only() {
+        let limits = budget(1, 100);
+        let body = 90 * BODY_BYTES_PER_TURN;
+        // Its body alone fits (91 with its turn), its messages take it over (+50): from a full
+        // bucket, allowed, and the bucket is empty after.
         let full = device(1);
-        let paid = limits.charge_declared(&full, Some(90 * BODY_BYTES_PER_TURN)).unwrap();
-        assert!(limits.charge_rest(&full, paid, 1000, 90 * BODY_BYTES_PER_TURN));
-        assert!(!limits.charge_rest(&full, 0, 20, 0), "the whole bucket was taken");
-        // From a bucket one turn short of full: the body is paid for, the whole is not.
+        assert_eq!(request(&limits, &full, Some(body), 1000, body).await, Ok(()));
+        assert!(limits.take(&full, 10).await.is_err(), "the whole bucket was taken");
+        // From a bucket short of full: the body is paid for (81 of 90), the whole (100) is not.
         let short = device(2);
-        assert!(limits.charge_rest(&short, 0, 20, 0));
-        let paid = limits.charge_declared(&short, Some(90 * BODY_BYTES_PER_TURN)).unwrap();
-        assert!(!limits.charge_rest(&short, paid, 1000, 90 * BODY_BYTES_PER_TURN));
+        assert_eq!(limits.take(&short, 10).await, Ok(()));
+        let body = 80 * BODY_BYTES_PER_TURN;
+        assert_eq!(request(&limits, &short, Some(body), 1000, body).await, Err("after the body"));
         // A declared body over the bucket asks for a full one before it is read.
-        assert_eq!(limits.charge_declared(&short, Some(500 * BODY_BYTES_PER_TURN)), None);
+        assert_eq!(request(&limits, &short, Some(500 * BODY_BYTES_PER_TURN), 0, 0).await, Err("before the body"));
+    }
+
+    /// Shared buckets that only count down (no refill), or fail.
+    struct Counted(std::sync::Mutex<Option<u32>>);
+
+    impl SharedBuckets for Counted {
+        fn take(&self, _: &DeviceId, turns: u32, _: Bucket) -> Result<Result<(), Duration>, RelayError> {
+            let mut left = self.0.lock().unwrap();
+            let Some(left) = left.as_mut() else { return Err(RelayError::Io("the storage is down".into())) };
+            if *left < turns {
+                return Ok(Err(Duration::from_secs(1)));
+            }
+            *left -= turns;
+            Ok(Ok(()))
+        }
+    }
+
+    #[tokio::test]
+    async fn instances_sharing_buckets_give_a_device_one_budget_and_a_failing_storage_its_own() {
+        let shared = Arc::new(Counted(std::sync::Mutex::new(Some(100))));
+        let instance = || {
+            let shared: Arc<dyn SharedBuckets> = shared.clone();
+            DeviceBudget::new(NonZeroU32::new(1).unwrap(), NonZeroU32::new(100).unwrap(), Some(shared))
+        };
+        let (one, two) = (instance(), instance());
+        let device = device(1);
+        // 70 turns on one instance: the other's own bucket is full, the shared one is not.
+        assert_eq!(one.take(&device, 70).await, Ok(()));
+        assert_eq!(two.take(&device, 70).await, Err(Duration::from_secs(1)));
+        assert_eq!(two.take(&device, 30).await, Ok(()));
+        // This instance's bucket is checked first: a flood it refuses never asks the storage.
+        assert!(one.take(&device, 31).await.is_err());
+        *shared.0.lock().unwrap() = None;
+        assert!(one.take(&device, 31).await.is_err(), "refused by its own bucket, the storage unasked");
+        // A storage that fails leaves each instance's own bucket in force.
+        assert_eq!(one.take(&device, 30).await, Ok(()));
+        assert!(one.take(&device, 30).await.is_err());
     }
 }

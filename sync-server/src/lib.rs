@@ -176,10 +176,11 @@ impl Relay {
             Storage::Postgres(_) => pg::running_syncs()?,
         };
         let admission = admission::Admission::new(admission::Limits::from_env(running)?);
+        let limiter = device_limit::DeviceBudget::from_env(backend.shared_buckets())?;
         Ok(Arc::new(Relay {
             backend,
             metrics: metrics::Metrics::new(),
-            limiter: device_limit::DeviceBudget::from_env()?,
+            limiter,
             audit_limiter: governor::RateLimiter::keyed(governor::Quota::per_minute(
                 std::num::NonZeroU32::new(audit::REFUSALS_PER_MINUTE).expect("non-zero"),
             )),

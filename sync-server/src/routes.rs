@@ -12,7 +12,6 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use governor::clock::Clock;
 use homevisit_protocol::{MAX_BODY_BYTES, SyncBatch};
 use homevisit_sync::DeviceId;
 use serde::{Deserialize, Serialize};
@@ -219,15 +218,15 @@ async fn authenticate(relay: &Arc<Relay>, token: &str, tell_policy: bool) -> Res
     .map_err(internal)?
 }
 
-/// Waits for the device's turn under its rate limit: at once if it has one; a live request (which
-/// is paced, not refused: partners typing fast are slowed down, not sent into a retry backoff)
-/// waits up to [`live::MAX_TURN_WAIT`] a few times; else 429.
-async fn take_turn(relay: &Relay, device: &DeviceId, paced: bool) -> Result<Duration, ApiError> {
+/// Takes `turns` of the device's budget: at once if it has them; a live request (which is paced,
+/// not refused: partners typing fast are slowed down, not sent into a retry backoff) waits up to
+/// [`live::MAX_TURN_WAIT`] a few times; else 429. Returns the time it waited.
+async fn take_turns(relay: &Relay, device: &DeviceId, turns: u32, paced: bool) -> Result<Duration, ApiError> {
     let mut waited = Duration::ZERO;
     for _ in 0..4 {
-        let not_until = match relay.limiter.turns.check_key(device) {
+        let not_until = match relay.limiter.take(device, turns).await {
             Ok(()) => return Ok(waited),
-            Err(not_until) => not_until.wait_time_from(relay.limiter.turns.clock().now()),
+            Err(not_until) => not_until,
         };
         if !paced || not_until > live::MAX_TURN_WAIT {
             break;
@@ -270,22 +269,21 @@ struct LetIn {
     caller: Caller,
     /// How long it waited for its turn and for a permit (not work).
     paced: Duration,
-    /// What its declared length paid of the device's budget.
+    /// What its turn and declared length paid of the device's budget.
     paid: u32,
     permit: crate::admission::Admitted,
 }
 
 /// Lets a sync request in, or refuses it, before its body is read: the device is authenticated,
-/// given its turn under its rate limit, charged for its body's declared length (refused, 429,
-/// if the budget cannot pay for it) and given a permit to be worked on (turned away, 503, if the
+/// charged its turn and its body's declared length under its budget (refused, 429, if the budget
+/// cannot pay for them; a live request waits a little) and given a permit to be worked on (turned away, 503, if the
 /// line is full or too slow).
 async fn admit(relay: &Arc<Relay>, query: Option<&str>, headers: &HeaderMap) -> Result<LetIn, ApiError> {
     let wait = live::requested_wait(query).ok_or(ApiError(StatusCode::BAD_REQUEST, "wait_ms must be milliseconds"))?;
     let token = bearer(headers).ok_or(ApiError(StatusCode::UNAUTHORIZED, "missing bearer token"))?;
     let caller = authenticate(relay, &token, true).await?;
-    let paced = take_turn(relay, &caller.device.device_id, !wait.is_zero()).await?;
-    let declared = declared_length(headers)?;
-    let paid = relay.limiter.charge_declared(&caller.device.device_id, declared).ok_or_else(too_many_requests)?;
+    let paid = relay.limiter.request_cost(declared_length(headers)?);
+    let paced = take_turns(relay, &caller.device.device_id, paid, !wait.is_zero()).await?;
     let in_line = Instant::now();
     let permit = relay.admission.enter(&caller.device.device_id).await.map_err(|_| overloaded())?;
     Ok(LetIn { wait, token, caller, paced: paced + in_line.elapsed(), paid, permit })
@@ -314,9 +312,8 @@ async fn sync_request(
     let batch = SyncBatch::decode(&body)
         .map_err(|_| ApiError(StatusCode::BAD_REQUEST, "not a sync batch of this protocol version"))?;
     // What the batch carries costs more of the device's budget than its turn and body did.
-    if !relay.limiter.charge_rest(&caller.device.device_id, paid, batch.messages.len(), body.len()) {
-        return Err(too_many_requests());
-    }
+    let rest = relay.limiter.rest_cost(paid, batch.messages.len(), body.len());
+    relay.limiter.take(&caller.device.device_id, rest).await.map_err(|_| too_many_requests())?;
     drop(body);
     // Answered in the version the device spoke (an old app gets version 2's form).
     let version = batch.version;
@@ -375,8 +372,8 @@ async fn sync_request(
 
 /// Sleeps until the device's rate limit allows another request.
 async fn wait_turn(relay: &Relay, device: &DeviceId) {
-    while let Err(not_until) = relay.limiter.turns.check_key(device) {
-        tokio::time::sleep(not_until.wait_time_from(relay.limiter.turns.clock().now())).await;
+    while let Err(not_until) = relay.limiter.take(device, 1).await {
+        tokio::time::sleep(not_until).await;
     }
 }
 

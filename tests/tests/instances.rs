@@ -234,3 +234,35 @@ async fn two_instances_creating_the_same_new_document_at_once_both_keep_their_ch
     one.stop().await.unwrap();
     two.stop().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_has_one_budget_however_many_instances_it_reaches() {
+    use homevisit_relay::device_limit::BODY_BYTES_PER_TURN;
+
+    let dir = tempfile::tempdir().unwrap();
+    let Some((one, two)) = two_instances(dir.path()).await else { return };
+    let access = one.relay.access();
+    let school = homevisit_model::SchoolId::new();
+    let code = access.invite(&school, &homevisit_relay::access::Role::Educator(homevisit_model::EducatorId::new()));
+    let (_, token) = access.enroll(&code.unwrap()).unwrap();
+    homevisit_sync::client::install_tls_provider();
+    let http = reqwest::Client::new();
+    let send = |at: &RunningRelay, body: Vec<u8>| {
+        http.post(format!("{}/v1/sync", at.url())).bearer_auth(&token).body(body).send()
+    };
+
+    // A hostile device's large request (a body worth 90% of its budget: the relay reads it, and
+    // answers 400, not a batch) through one instance...
+    let large = || vec![0u8; homevisit_relay::SYNC_BURST as usize * 9 / 10 * BODY_BYTES_PER_TURN];
+    assert_eq!(send(&one, large()).await.unwrap().status(), 400);
+    // ...and the same through the other: that instance's own bucket for the device is full, but
+    // the device's budget is one, and spent (it comes back at the sustained rate, in seconds).
+    // Each instance keeping its own gave the device a whole budget per instance.
+    assert_eq!(send(&two, large()).await.unwrap().status(), 429);
+    // It is slowed down, not cut off: a small request still goes through either.
+    let empty = homevisit_sync::SyncBatch::new(Vec::new()).encode();
+    assert_eq!(send(&two, empty.clone()).await.unwrap().status(), 200);
+    assert_eq!(send(&one, empty).await.unwrap().status(), 200);
+    one.stop().await.unwrap();
+    two.stop().await.unwrap();
+}

@@ -14,6 +14,7 @@ mod attestations;
 mod audit;
 mod dashboard;
 mod deletion;
+mod device_turns;
 mod docs;
 mod pool;
 mod seal;
@@ -57,7 +58,8 @@ pub(crate) fn running_syncs() -> Result<usize, RelayError> {
 /// 4: the dashboard's accounts, sessions and stipend marks (new tables only: nothing recomputed).
 /// 5: each device's offer cursor (a new table only).
 /// 6: notes stored unloaded (a new table only).
-pub(crate) const SCHEMA_VERSION: i32 = 6;
+/// 7: each device's shared budget (a new table only).
+pub(crate) const SCHEMA_VERSION: i32 = 7;
 /// The last version whose upgrade recomputes every document's scope and family.
 const RECOMPUTED_AT: i32 = 3;
 /// Any constant shared by all instances: serializes schema setup.
@@ -344,6 +346,10 @@ impl Backend for Postgres {
 
     fn attestations(&self, visit: homevisit_model::VisitId) -> Result<Vec<crate::attest::Attestation>, RelayError> {
         self.pool.run(|c| Ok(attestations::attestations(c, visit)?))
+    }
+
+    fn shared_buckets(&self) -> Option<Arc<dyn crate::device_limit::SharedBuckets>> {
+        Some(Arc::new(device_turns::PgBuckets { pool: self.pool.clone() }))
     }
 
     fn check_unloaded(&self, max: usize) -> Result<UnloadedChecked, RelayError> {

@@ -176,3 +176,11 @@ CREATE TABLE IF NOT EXISTS offer_cursors (
 CREATE TABLE IF NOT EXISTS unloaded_documents (
     doc_id text PRIMARY KEY REFERENCES documents (doc_id) ON DELETE CASCADE
 );
+
+-- Schema version 7 (issue 14): each device's budget of sync work, shared by every instance
+-- (device_limit.rs): the time its bucket will be full again (GCRA's "theoretical arrival time"),
+-- in nanoseconds since the epoch on the database's clock.
+CREATE TABLE IF NOT EXISTS device_turns (
+    device_id text PRIMARY KEY,
+    full_at   bigint NOT NULL
+);

@@ -13,6 +13,23 @@ use postgres::{GenericClient, Row, Statement, Transaction};
 #[derive(Default)]
 pub(crate) struct Statements(HashMap<&'static str, Statement>);
 
+impl Statements {
+    /// `sql` prepared on `client` (this connection, or a transaction on it) on its first use, then
+    /// kept.
+    pub(crate) fn prepared(
+        &mut self,
+        client: &mut impl GenericClient,
+        sql: &'static str,
+    ) -> Result<Statement, postgres::Error> {
+        if let Some(statement) = self.0.get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = client.prepare(sql)?;
+        self.0.insert(sql, statement.clone());
+        Ok(statement)
+    }
+}
+
 /// Runs the code's own SQL (`&'static str`, never text built from input).
 pub(crate) trait Sql {
     fn query(&mut self, sql: &'static str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>, postgres::Error>;
@@ -45,12 +62,7 @@ impl<'a, 't> Prepared<'a, 't> {
     }
 
     fn statement(&mut self, sql: &'static str) -> Result<Statement, postgres::Error> {
-        if let Some(statement) = self.statements.0.get(sql) {
-            return Ok(statement.clone());
-        }
-        let statement = self.tx.prepare(sql)?;
-        self.statements.0.insert(sql, statement.clone());
-        Ok(statement)
+        self.statements.prepared(self.tx, sql)
     }
 }
 
