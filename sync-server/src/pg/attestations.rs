@@ -65,13 +65,24 @@ pub(crate) fn attested_among(
         .collect())
 }
 
-/// The family's declined visits no coordinator has lifted.
-pub(crate) fn open_declines(tx: &mut impl Sql, family: FamilyId) -> Result<Vec<VisitId>, postgres::Error> {
+/// Each of `families`' declined visits no coordinator has lifted (every family is in the answer,
+/// most with none), in one query.
+pub(crate) fn open_declines_among(
+    tx: &mut impl Sql,
+    families: &[FamilyId],
+) -> Result<HashMap<FamilyId, Vec<VisitId>>, postgres::Error> {
+    let ids: Vec<String> = families.iter().map(|f| f.to_string()).collect();
     let rows = tx.query(
-        "SELECT visit_id FROM family_declines WHERE family_id = $1 AND lifted_at IS NULL ORDER BY visit_id",
-        &[&family.to_string()],
+        "SELECT family_id, visit_id FROM family_declines WHERE family_id = ANY($1) AND lifted_at IS NULL
+         ORDER BY family_id, visit_id",
+        &[&ids],
     )?;
-    Ok(rows.iter().filter_map(|r| r.get::<_, &str>(0).parse().ok()).collect())
+    let mut open: HashMap<FamilyId, Vec<VisitId>> = families.iter().map(|f| (*f, Vec::new())).collect();
+    for row in &rows {
+        let (Ok(family), Ok(visit)) = (row.get::<_, &str>(0).parse(), row.get::<_, &str>(1).parse()) else { continue };
+        open.entry(family).or_default().push(visit);
+    }
+    Ok(open)
 }
 
 /// An attested value as its row of `visit_attestations`: visit, field, educator, device (or

@@ -143,6 +143,9 @@ pub(crate) struct PgDocs<'a, 't> {
     /// Documents about to be sent whole, read ahead ([`SyncDocs::read_snapshots_ahead`]), each
     /// taken by its `snapshot`.
     snapshots: HashMap<DocId, Stored>,
+    /// Families' open declines, read ahead for the visit logs received whole
+    /// ([`SyncDocs::preload_snapshots`]); a family whose declines change is read again.
+    declines: HashMap<FamilyId, Vec<VisitId>>,
 }
 
 /// Rows and records to write when the transaction's work is done, in one statement each: a
@@ -163,6 +166,13 @@ struct Pending {
     contributors: BTreeSet<(String, String)>,
     /// Documents and bytes added to each device's usage.
     usage: BTreeMap<String, (i64, i64)>,
+}
+
+impl Pending {
+    /// Whether an attested value of a visit `among` picks waits to be written.
+    fn attests_any(&self, among: impl Fn(&String) -> bool) -> bool {
+        self.attestations.iter().any(|row| among(&row.0))
+    }
 }
 
 /// A document's row as written: its bytes (sealed), heads, school, educators, family.
@@ -189,6 +199,7 @@ impl<'a, 't> PgDocs<'a, 't> {
             preloaded: HashMap::new(),
             snapshots: HashMap::new(),
             attested: HashMap::new(),
+            declines: HashMap::new(),
         }
     }
 
@@ -408,6 +419,17 @@ impl<'a, 't> PgDocs<'a, 't> {
         Ok(())
     }
 
+    /// Reads the open declines of `families` not read yet, in one query.
+    fn read_declines_ahead(&mut self, families: &[FamilyId]) -> Result<(), DocFailure> {
+        let mut wanted: Vec<FamilyId> = families.iter().filter(|f| !self.declines.contains_key(f)).copied().collect();
+        wanted.sort();
+        wanted.dedup();
+        if !wanted.is_empty() {
+            self.declines.extend(attestations::open_declines_among(&mut self.tx, &wanted).map_err(storage)?);
+        }
+        Ok(())
+    }
+
     /// Which of `docs` were deleted (have a tombstone), read now, in one query (none for none).
     fn deleted_among(&mut self, docs: &[DocId]) -> Result<HashSet<String>, DocFailure> {
         if docs.is_empty() {
@@ -460,11 +482,12 @@ impl<'a, 't> PgDocs<'a, 't> {
     /// Writes what is deferred if any of `docs` has a row waiting to be written: a read of it from
     /// the server must find it.
     fn flush_if_written(&mut self, docs: &[DocId]) -> Result<(), DocFailure> {
-        let written = self
-            .pending
-            .as_ref()
-            .is_some_and(|p| !p.documents.is_empty() && docs.iter().any(|d| p.documents.contains_key(&d.to_string())));
-        if written { self.flush() } else { Ok(()) }
+        self.flush_if(|p| !p.documents.is_empty() && docs.iter().any(|d| p.documents.contains_key(&d.to_string())))
+    }
+
+    /// Writes what is deferred if `read_needs` says a read about to run depends on some of it.
+    fn flush_if(&mut self, read_needs: impl FnOnce(&Pending) -> bool) -> Result<(), DocFailure> {
+        if self.pending.as_ref().is_some_and(read_needs) { self.flush() } else { Ok(()) }
     }
 
     /// The stored document, read once per transaction; `None` if new.
@@ -556,9 +579,7 @@ impl<'a, 't> PgDocs<'a, 't> {
             .collect();
         if !visits.is_empty() {
             let ids: HashSet<String> = visits.iter().map(|v| v.to_string()).collect();
-            if self.pending.as_ref().is_some_and(|p| p.attestations.iter().any(|row| ids.contains(&row.0))) {
-                self.flush()?; // the attestations it reads
-            }
+            self.flush_if(|p| p.attests_any(|visit| ids.contains(visit)))?;
             self.attested.extend(attestations::attested_among(&mut self.tx, &visits).map_err(storage)?);
         }
         let absent: Vec<DocId> = docs.iter().filter(|(id, _)| !data.contains_key(id)).map(|(_, d)| *d).collect();
@@ -965,14 +986,31 @@ impl SyncDocs for PgDocs<'_, '_> {
             .copied()
             .collect();
         let snapshots = &snapshots[..];
+        // With each visit log, the records its check reads: its family and educators.
         let loaded = homevisit_store::parallel::map_each(snapshots, 2, |(doc, bytes)| {
-            untrusted::load_received(doc.kind, bytes).ok()
+            let content = untrusted::load_received(doc.kind, bytes).ok()?;
+            let log = (doc.kind == DocKind::VisitLog)
+                .then(|| {
+                    untrusted::contained("reading a visit log", || homevisit_docs::read_record::<VisitLog>(&content))
+                        .ok()
+                })
+                .flatten();
+            Some((content, log.map(|log| (log.plan.family_id, log.plan.educator_ids))))
         });
-        for ((doc, bytes), content) in snapshots.iter().zip(loaded) {
-            if let Some(content) = content {
-                self.preloaded.insert(*doc, (bytes.to_vec(), content));
+        let (mut families, mut records) = (Vec::new(), Vec::new());
+        for ((doc, bytes), loaded) in snapshots.iter().zip(loaded) {
+            let Some((content, people)) = loaded else { continue };
+            self.preloaded.insert(*doc, (bytes.to_vec(), content));
+            if let Some((family, educators)) = people {
+                families.push(family);
+                records.push(DocId::new(DocKind::Family, family.uuid()));
+                records.extend(educators.iter().map(|e| DocId::new(DocKind::Educator, e.uuid())));
             }
         }
+        // Read now in two queries rather than one for each log as it is checked; a failure here
+        // is met again, and answered, by the check's own read.
+        let _ = self.read_rows_ahead(&records);
+        let _ = self.read_declines_ahead(&families);
     }
 }
 
@@ -989,9 +1027,7 @@ impl Records for PgDocs<'_, '_> {
     fn contributors(&mut self, visit: VisitId) -> Result<Vec<EducatorId>, DocFailure> {
         // Only this visit's own contributors written since need writing first.
         let visit_id = visit.to_string();
-        if self.pending.as_ref().is_some_and(|p| p.contributors.iter().any(|(v, _)| *v == visit_id)) {
-            self.flush()?;
-        }
+        self.flush_if(|p| p.contributors.iter().any(|(v, _)| *v == visit_id))?;
         let rows = self
             .tx
             .query("SELECT educator_id FROM visit_contributors WHERE visit_id = $1", &[&visit.to_string()])
@@ -1014,9 +1050,7 @@ impl Records for PgDocs<'_, '_> {
         }
         // Only this visit's own attestations recorded since need writing first.
         let visit_id = visit.to_string();
-        if self.pending.as_ref().is_some_and(|p| p.attestations.iter().any(|row| row.0 == visit_id)) {
-            self.flush()?;
-        }
+        self.flush_if(|p| p.attests_any(|visit| *visit == visit_id))?;
         attestations::attested(&mut self.tx, visit).map_err(storage)
     }
 
@@ -1026,7 +1060,11 @@ impl Records for PgDocs<'_, '_> {
     }
 
     fn open_declines(&mut self, family: FamilyId) -> Result<Vec<VisitId>, DocFailure> {
-        attestations::open_declines(&mut self.tx, family).map_err(storage)
+        if let Some(open) = self.declines.get(&family) {
+            return Ok(open.clone());
+        }
+        let mut open = attestations::open_declines_among(&mut self.tx, &[family]).map_err(storage)?;
+        Ok(open.remove(&family).unwrap_or_default())
     }
 
     fn visit_family(&mut self, visit: VisitId) -> Result<Option<FamilyId>, DocFailure> {
@@ -1060,8 +1098,9 @@ impl DocStorage for PgDocs<'_, '_> {
     }
 
     fn record_effect(&mut self, effect: &Effect, device: &str) -> Result<(), DocFailure> {
-        if let Effect::Attest { visit, .. } = effect {
-            self.attested.remove(visit);
+        match effect {
+            Effect::Attest { visit, .. } => drop(self.attested.remove(visit)),
+            Effect::Decline { family, .. } | Effect::Lift { family, .. } => drop(self.declines.remove(family)),
         }
         if let Some(pending) = self.pending.as_mut()
             && let Some(row) = attestations::attestation_row(effect, device)
