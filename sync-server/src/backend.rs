@@ -138,6 +138,12 @@ pub trait Backend: Send + Sync {
     fn check_unloaded(&self, _max: usize) -> Result<UnloadedChecked, RelayError> {
         Ok(UnloadedChecked::default())
     }
+    /// Whether the storage is at work for anyone now (on a storage several instances share, their
+    /// requests too): background work ([`crate::unloaded_check`]) waits for it to be quiet. A
+    /// storage only this instance uses is never busy beyond its own requests, counted apart.
+    fn storage_busy(&self) -> bool {
+        false
+    }
     /// Where each device's budget is kept when several relay instances share this storage
     /// ([`crate::device_limit::SharedBuckets`]); `None`: each instance keeps its own (the embedded
     /// storage has one instance).

@@ -64,10 +64,18 @@ impl Drop for Busy<'_> {
     }
 }
 
-/// Sleeps until the relay is quiet, or [`MOST_DEFERRED`] has passed.
-fn wait_for_quiet(syncs: &SyncsInProgress) {
+/// Sleeps until the relay is quiet, or [`MOST_DEFERRED`] has passed: no sync request in progress
+/// here for [`QUIET`], and for as long none seen at work on the storage (`storage_busy`: another
+/// instance's, on a storage several share), polled every [`QUIET_POLL`].
+fn wait_for_quiet(syncs: &SyncsInProgress, storage_busy: impl Fn() -> bool) {
     let started = Instant::now();
-    while !syncs.quiet() && started.elapsed() < MOST_DEFERRED {
+    let mut storage_seen_busy = started;
+    while started.elapsed() < MOST_DEFERRED {
+        if storage_busy() {
+            storage_seen_busy = Instant::now();
+        } else if syncs.quiet() && storage_seen_busy.elapsed() >= QUIET {
+            return;
+        }
         std::thread::sleep(QUIET_POLL);
     }
 }
@@ -80,7 +88,7 @@ pub(crate) fn start(relay: &Arc<Relay>) {
     let relay = relay.clone();
     tokio::task::spawn_blocking(move || {
         loop {
-            wait_for_quiet(&relay.syncs_in_progress);
+            wait_for_quiet(&relay.syncs_in_progress, || relay.backend.storage_busy());
             match relay.backend.check_unloaded(PER_TURN) {
                 Ok(checked) => {
                     if checked.deleted > 0 {
@@ -103,14 +111,13 @@ pub(crate) fn start(relay: &Arc<Relay>) {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
     use automerge::ActorId;
     use homevisit_docs::{DocId, DocKind};
     use homevisit_model::{VisitId, VisitNotes};
 
+    use super::*;
+    use crate::Storage;
     use crate::pg::test_schema::TestSchema;
-    use crate::{Relay, Storage};
 
     /// Notes of `visit`, saved whole.
     fn notes_of(visit: VisitId) -> Vec<u8> {
@@ -147,6 +154,37 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let relay = Relay::open_with(dir.path(), &Storage::Postgres(schema.url.clone())).unwrap();
         notes_are_stored_unchecked_then_checked(relay.clone());
+        drop(relay);
+    }
+
+    #[test]
+    fn the_check_waits_while_the_storage_is_busy_elsewhere() {
+        // Quiet here; the storage busy (another instance's requests) for its first 300 ms, seen
+        // busy last at the poll before: the check waits a quiet moment after that.
+        let syncs = SyncsInProgress::default();
+        std::thread::sleep(QUIET);
+        let started = Instant::now();
+        wait_for_quiet(&syncs, || started.elapsed() < Duration::from_millis(300));
+        let waited = started.elapsed();
+        assert!(waited >= Duration::from_millis(300) - QUIET_POLL + QUIET, "waited {waited:?}");
+        assert!(waited < MOST_DEFERRED, "waited {waited:?}");
+    }
+
+    #[test]
+    fn postgres_is_busy_while_another_session_is_in_a_transaction() {
+        let Some(schema) = TestSchema::new("hv_busy", "busy storage run") else { return };
+        let dir = tempfile::tempdir().unwrap();
+        let relay = Relay::open_with(dir.path(), &Storage::Postgres(schema.url.clone())).unwrap();
+        let url = schema.url.clone();
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                let mut other = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+                let mut tx = other.transaction().unwrap();
+                tx.execute("SELECT 1", &[]).unwrap();
+                assert!(relay.backend.storage_busy(), "a session inside a transaction is work on the storage");
+                tx.commit().unwrap();
+            });
+        });
         drop(relay);
     }
 }

@@ -458,24 +458,43 @@ impl<'a, 't> PgDocs<'a, 't> {
         if !unloaded {
             return self.load_sealed(doc, sealed);
         }
-        let content = homevisit_docs::load(&self.unseal(doc, sealed)?).map_err(malformed)?;
-        homevisit_docs::check(doc, &content).map_err(malformed)?;
-        self.tx.execute("DELETE FROM unloaded_documents WHERE doc_id = $1", &[&doc.to_string()]).map_err(storage)?;
+        let content = self.checked_in_full(doc, sealed)?;
+        self.no_longer_unloaded(&[doc.to_string()])?;
         Ok(content)
     }
 
-    /// Loads the documents stored unloaded among `docs` (see [`PgDocs::load_stored`]); returns
-    /// those that fail their check.
-    pub(crate) fn check_unloaded(&mut self, docs: &[DocId]) -> Result<Vec<DocId>, DocFailure> {
-        let mut failed = Vec::new();
-        for doc in docs {
-            match self.cached(doc) {
-                Err(DocFailure::Rejected(_)) => failed.push(*doc),
-                Err(e) => return Err(e),
-                Ok(_) => {}
-            }
-            self.loaded.remove(doc);
+    /// A document stored as received, loaded (Automerge verifies its heads) and checked in full;
+    /// one that fails is refused as the document's own failure.
+    fn checked_in_full(&self, doc: &DocId, sealed: &[u8]) -> Result<AutoCommit, DocFailure> {
+        let content = homevisit_docs::load(&self.unseal(doc, sealed)?).map_err(malformed)?;
+        homevisit_docs::check(doc, &content).map_err(malformed)?;
+        Ok(content)
+    }
+
+    /// Takes documents that passed their full check off the list of those stored unloaded.
+    fn no_longer_unloaded(&mut self, docs: &[String]) -> Result<(), DocFailure> {
+        if !docs.is_empty() {
+            self.tx.execute("DELETE FROM unloaded_documents WHERE doc_id = ANY($1)", &[&docs]).map_err(storage)?;
         }
+        Ok(())
+    }
+
+    /// Checks in full the documents stored unloaded among `docs` (see [`PgDocs::load_stored`]),
+    /// read in one query and taken off the list in one; returns those that fail their check.
+    pub(crate) fn check_unloaded(&mut self, docs: &[DocId]) -> Result<Vec<DocId>, DocFailure> {
+        let ids: Vec<String> = docs.iter().map(|d| d.to_string()).collect();
+        let rows =
+            self.tx.query("SELECT doc_id, data FROM documents WHERE doc_id = ANY($1)", &[&ids]).map_err(storage)?;
+        let (mut passed, mut failed) = (Vec::new(), Vec::new());
+        for row in &rows {
+            let Ok(doc) = row.get::<_, &str>(0).parse::<DocId>() else { continue };
+            match self.checked_in_full(&doc, row.get(1)) {
+                Ok(_) => passed.push(doc.to_string()),
+                Err(DocFailure::Rejected(_)) => failed.push(doc),
+                Err(e) => return Err(e),
+            }
+        }
+        self.no_longer_unloaded(&passed)?;
         Ok(failed)
     }
 

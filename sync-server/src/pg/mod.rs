@@ -348,6 +348,22 @@ impl Backend for Postgres {
         self.pool.run(|c| Ok(attestations::attestations(c, visit)?))
     }
 
+    fn storage_busy(&self) -> bool {
+        // Sessions of this database running a statement or inside a transaction, but this one.
+        let busy = self.pool.run(|c| {
+            c.query_one(
+                "SELECT EXISTS (SELECT 1 FROM pg_stat_activity
+                 WHERE datname = current_database() AND pid <> pg_backend_pid()
+                   AND state IN ('active', 'idle in transaction'))",
+                &[],
+            )
+            .map(|row| row.get::<_, bool>(0))
+            .map_err(RelayError::from)
+        });
+        // Unknown is not busy: the check then runs, and meets any failure itself.
+        busy.unwrap_or(false)
+    }
+
     fn shared_buckets(&self) -> Option<Arc<dyn crate::device_limit::SharedBuckets>> {
         Some(Arc::new(device_turns::PgBuckets { pool: self.pool.clone() }))
     }
