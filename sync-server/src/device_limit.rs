@@ -122,19 +122,15 @@ impl DeviceBudget {
         }
         let Some(shared) = &self.shared else { return Ok(()) };
         let (shared, device, bucket) = (shared.clone(), device.clone(), self.bucket);
-        match tokio::task::spawn_blocking(move || shared.take(&device, n.get(), bucket)).await {
-            Ok(Ok(taken)) => taken,
-            // The storage failing does not refuse the device: this instance's bucket still holds
-            // it (and the request's own work will meet the same failure, and say so).
-            Ok(Err(e)) => {
-                tracing::warn!(error = %e, "the shared device budget is unavailable; this instance's applies");
-                Ok(())
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "the shared device budget failed; this instance's applies");
-                Ok(())
-            }
-        }
+        let taken = tokio::task::spawn_blocking(move || shared.take(&device, n.get(), bucket))
+            .await
+            .unwrap_or_else(|e| Err(RelayError::Io(e.to_string())));
+        // The storage failing does not refuse the device: this instance's bucket still holds it
+        // (and the request's own work will meet the same failure, and say so).
+        taken.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "the shared device budget is unavailable; this instance's applies");
+            Ok(())
+        })
     }
 }
 

@@ -1008,12 +1008,13 @@ impl SyncDocs for PgDocs<'_, '_> {
         // With each visit log, the records its check reads: its family and educators.
         let loaded = homevisit_store::parallel::map_each(snapshots, 2, |(doc, bytes)| {
             let content = untrusted::load_received(doc.kind, bytes).ok()?;
-            let log = (doc.kind == DocKind::VisitLog)
-                .then(|| {
+            let log = match doc.kind {
+                DocKind::VisitLog => {
                     untrusted::contained("reading a visit log", || homevisit_docs::read_record::<VisitLog>(&content))
                         .ok()
-                })
-                .flatten();
+                }
+                _ => None,
+            };
             Some((content, log.map(|log| (log.plan.family_id, log.plan.educator_ids))))
         });
         let (mut families, mut records) = (Vec::new(), Vec::new());
