@@ -67,6 +67,8 @@ struct Device {
 struct Rush {
     /// Each device's time to synced, in ms.
     times: Vec<f64>,
+    /// Each device's start, in ms after the window opened (the same order as `times`).
+    starts: Vec<f64>,
     errors: usize,
     error_kinds: Vec<String>,
     retries: usize,
@@ -80,6 +82,16 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 impl Rush {
+    /// The `n` slowest devices as [start in the window, time to synced] (ms): whether the tail is
+    /// the window's busy end, one moment's stall, or spread.
+    fn slowest(&self, n: usize) -> Vec<[f64; 2]> {
+        let mut pairs: Vec<[f64; 2]> =
+            self.starts.iter().zip(&self.times).map(|(s, t)| [s.round(), t.round()]).collect();
+        pairs.sort_by(|a, b| b[1].total_cmp(&a[1]));
+        pairs.truncate(n);
+        pairs
+    }
+
     fn summary(&self) -> Value {
         let mut t = self.times.clone();
         t.sort_by(|a, b| a.partial_cmp(b).unwrap());
@@ -87,6 +99,7 @@ impl Rush {
             "p50Ms": percentile(&t, 0.5),
             "p99Ms": percentile(&t, 0.99),
             "maxMs": t[t.len() - 1],
+            "slowest": self.slowest(5),
             "errors": self.errors,
             "errorKinds": self.error_kinds,
             "retries": self.retries,
@@ -145,11 +158,13 @@ async fn sync_until_settled(d: usize, device: &Device) -> (f64, usize, Vec<Strin
 async fn rush(devices: &[Arc<Device>], window: Duration, seed: u32) -> Rush {
     let mut rng = Mulberry32::new(seed);
     let t0 = tokio::time::Instant::now() + Duration::from_millis(100);
+    let starts: Vec<Duration> = devices.iter().map(|_| window.mul_f64(rng.next_f64())).collect();
     let tasks: Vec<_> = devices
         .iter()
+        .zip(&starts)
         .enumerate()
-        .map(|(d, device)| {
-            let start = t0 + window.mul_f64(rng.next_f64());
+        .map(|(d, (device, offset))| {
+            let start = t0 + *offset;
             let device = device.clone();
             tokio::spawn(async move {
                 tokio::time::sleep_until(start).await;
@@ -172,7 +187,8 @@ async fn rush(devices: &[Arc<Device>], window: Duration, seed: u32) -> Rush {
     let timeouts = error_kinds.iter().filter(|e| *e == TIMED_OUT).count();
     error_kinds.sort();
     error_kinds.dedup();
-    Rush { times, errors, error_kinds, retries, timeouts, wall_ms }
+    let starts = starts.iter().map(|s| s.as_secs_f64() * 1e3).collect();
+    Rush { times, starts, errors, error_kinds, retries, timeouts, wall_ms }
 }
 
 /// A sync of the roster before going offline (set-up), waiting out 429s.
@@ -188,8 +204,9 @@ async fn first_sync(device: &Device) {
 }
 
 /// Maximal batches each hostile connection has ready before the rush starts: more than the relay
-/// lets one device store in the rush's window (its budget allows one about every 20 s).
-const HOSTILE_BATCHES_READY: usize = 3;
+/// lets one device store in the rush's window (a batch of small records costs about 115 turns:
+/// its burst pays for eight or so, its refill for one every two or three seconds after that).
+const HOSTILE_BATCHES_READY: usize = 6;
 
 /// The hostile device's connections, sending maximal batches until `stop`; batches sent. The
 /// batches are made before this returns (and so before the rush is timed): making one is seconds

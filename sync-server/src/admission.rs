@@ -102,8 +102,8 @@ struct Recent {
 pub const HEAVY: Duration = Duration::from_millis(500);
 
 /// While others wait or work, a heavy device's request pauses this many times the length of each
-/// step it took, between its steps ([`Admitted::pace`]): at most a quarter of the processor.
-pub const HEAVY_PAUSE_FACTOR: u32 = 3;
+/// step it took, between its steps ([`Admitted::pace`]): at most a tenth of the processor.
+pub const HEAVY_PAUSE_FACTOR: u32 = 9;
 
 /// Longest one such pause.
 const MOST_PAUSE: Duration = Duration::from_millis(250);
@@ -138,7 +138,7 @@ impl Admitted {
     /// time the last one took: if this device is heavy (its recent work, counting this request so
     /// far, past [`HEAVY`]) and another device is being worked on or waits, pauses
     /// [`HEAVY_PAUSE_FACTOR`] times that (at most [`MOST_PAUSE`]). A device sending maximal
-    /// batches one after another (hostile, or only large) then takes at most about a quarter of
+    /// batches one after another (hostile, or only large) then takes at most about a tenth of
     /// the processor, and of the embedded relay's storage, from the phones beside it; alone, it
     /// is not slowed.
     pub fn pace(&self, step: Duration) {
