@@ -4,9 +4,13 @@
 //! on PostgreSQL, its connections): in a morning rush each takes longer the more arrive, until
 //! they pass the phones' request timeout, are sent again, and the same work is done twice. So a
 //! request is worked on only while it holds one of a few permits, a device holds at most one at
-//! a time, and the others wait, a bounded number of them for a bounded time. One that would wait
-//! longer, or finds the line full, is answered `503 Service Unavailable` with `Retry-After`
-//! before its body is read: nothing of it was done, and the phone sends it again after that
+//! a time, and the others wait, a bounded number of them for a bounded time. A request takes its
+//! place ([`Admission::reserve`]) before its body is read, and waits for a permit only once the
+//! body is in ([`Reserved::enter`]): a body that arrives slowly holds a place, never a permit
+//! (the memory of bodies being read is bounded by [`crate::body_budget`]). One that finds the
+//! line full, or its device with [`WAITING_PER_DEVICE`] in it already, is answered
+//! `503 Service Unavailable` with `Retry-After` before its body is read, as is one that would
+//! wait too long: nothing of it was done, and the phone sends it again after that
 //! (`homevisit_sync::client`), so turning it away loses nothing and costs almost nothing.
 //!
 //! Who goes next is fair between devices, not only first come: a device that has had much of the
@@ -30,10 +34,11 @@ use crate::{RelayError, env_setting};
 /// short transactions, so more at once only share it more finely (and each take longer).
 pub const EMBEDDED_RUNNING: usize = 4;
 
-/// Requests that may wait for a permit: beyond them a request is turned away at once.
+/// Requests that may be in line (their bodies being read, or waiting for a permit): beyond them a
+/// request is turned away at once.
 pub const QUEUED: usize = 1024;
 
-/// Requests of one device that may wait at once. A phone sends its sync requests one after
+/// Requests of one device that may be in line at once. A phone sends its sync requests one after
 /// another (and live edits beside them), so two is room to spare; without this bound one device
 /// opening many connections could fill the whole line and have every other phone turned away.
 pub const WAITING_PER_DEVICE: usize = 2;
@@ -83,6 +88,9 @@ struct State {
     arrivals: u64,
     /// Each device's recent share of the relay's time (see [`Recent`]).
     recent: HashMap<DeviceId, Recent>,
+    /// Places in line taken ([`Reserved`]), by device, and in all: a body being read, or waiting.
+    places: HashMap<DeviceId, usize>,
+    places_taken: usize,
 }
 
 struct Waiter {
@@ -214,26 +222,65 @@ impl Admission {
                 line: Vec::new(),
                 arrivals: 0,
                 recent: HashMap::new(),
+                places: HashMap::new(),
+                places_taken: 0,
             }),
         }
     }
 
-    /// A permit for `device`: at once if one is free, no one is waiting and the device holds none;
-    /// else when it is this device's turn, within the limits.
+    /// A place in line for a request of `device`, taken before its body is read: refused if the
+    /// line is full or the device already has [`WAITING_PER_DEVICE`] places.
+    pub fn reserve(self: &Arc<Self>, device: &DeviceId) -> Result<Reserved, Overloaded> {
+        let mut state = self.state.lock();
+        let mine = state.places.get(device).copied().unwrap_or(0);
+        if state.places_taken >= self.limits.queued || mine >= WAITING_PER_DEVICE {
+            return Err(Overloaded);
+        }
+        state.places.insert(device.clone(), mine + 1);
+        state.places_taken += 1;
+        Ok(Reserved { admission: self.clone(), device: device.clone() })
+    }
+
+    /// A permit for `device`, its place taken and given up at once ([`Admission::reserve`] then
+    /// [`Reserved::enter`]).
     pub async fn enter(self: &Arc<Self>, device: &DeviceId) -> Result<Admitted, Overloaded> {
+        self.reserve(device)?.enter().await
+    }
+}
+
+/// A request's place in line ([`Admission::reserve`]): given up when dropped, or once
+/// [`Reserved::enter`] has a permit for it (or gives up).
+pub struct Reserved {
+    admission: Arc<Admission>,
+    device: DeviceId,
+}
+
+impl Drop for Reserved {
+    fn drop(&mut self) {
+        let mut state = self.admission.state.lock();
+        match state.places.get_mut(&self.device) {
+            Some(n) if *n > 1 => *n -= 1,
+            _ => {
+                state.places.remove(&self.device);
+            }
+        }
+        state.places_taken = state.places_taken.saturating_sub(1);
+    }
+}
+
+impl Reserved {
+    /// A permit for this request: at once if one is free, no one is waiting and the device holds
+    /// none; else when it is this device's turn, within [`Limits::max_wait`].
+    pub async fn enter(self) -> Result<Admitted, Overloaded> {
+        let (admission, device) = (&self.admission, &self.device);
         let admitted = {
-            let mut state = self.state.lock();
+            let mut state = admission.state.lock();
             if state.free > 0 && state.line.is_empty() && !state.running.contains(device) {
                 state.free -= 1;
                 state.running.insert(device.clone());
                 None
             } else {
                 state.line.retain(|w| !w.admit.is_closed());
-                if state.line.len() >= self.limits.queued
-                    || state.line.iter().filter(|w| w.device == *device).count() >= WAITING_PER_DEVICE
-                {
-                    return Err(Overloaded);
-                }
                 let (admit, admitted) = oneshot::channel();
                 state.arrivals += 1;
                 let arrival = state.arrivals;
@@ -244,22 +291,24 @@ impl Admission {
             }
         };
         if let Some(mut admitted) = admitted {
-            match tokio::time::timeout(self.limits.max_wait, &mut admitted).await {
+            match tokio::time::timeout(admission.limits.max_wait, &mut admitted).await {
                 Ok(Ok(())) => {}
                 _ => {
                     // Timed out; a permit sent in the meantime is given back.
                     admitted.close();
                     if admitted.try_recv().is_ok() {
-                        drop(Admitted { admission: self.clone(), device: device.clone(), since: Instant::now() });
+                        drop(Admitted { admission: admission.clone(), device: device.clone(), since: Instant::now() });
                     }
                     return Err(Overloaded);
                 }
             }
         }
-        Ok(Admitted { admission: self.clone(), device: device.clone(), since: Instant::now() })
+        Ok(Admitted { admission: admission.clone(), device: device.clone(), since: Instant::now() })
     }
+}
 
-    /// Requests waiting now.
+impl Admission {
+    /// Requests waiting for a permit now.
     pub fn waiting(&self) -> usize {
         self.load().1
     }
@@ -354,6 +403,29 @@ mod tests {
             let _ = w.await;
         }
         assert_eq!(a.waiting(), 0, "a request dropped while waiting leaves the line");
+    }
+
+    #[tokio::test]
+    async fn a_place_is_taken_before_the_body_and_no_permit_is_held_while_it_is_read() {
+        let a = admission(1, 3, 5_000);
+        // Two requests of one device whose bodies are still arriving: they hold places, no permit.
+        let reading = [a.reserve(&device(1)).unwrap(), a.reserve(&device(1)).unwrap()];
+        assert!(a.reserve(&device(1)).is_err(), "a third place for the same device");
+        assert_eq!(a.load(), (0, 0), "nothing worked on, nobody waiting for a permit");
+        let third = a.reserve(&device(3)).unwrap();
+        assert!(a.reserve(&device(4)).is_err(), "the line (3 places) is full");
+        drop(third);
+        // Another device's request is worked on at once, beside the slow bodies.
+        let other = tokio::time::timeout(Duration::from_millis(500), a.enter(&device(2))).await;
+        assert!(matches!(other, Ok(Ok(_))), "a permit while the slow bodies are read");
+        drop(other);
+        // A place given up (the body never came) is free again; one that enters takes a permit.
+        let [first, second] = reading;
+        drop(first);
+        let admitted = second.enter().await.unwrap();
+        assert_eq!(a.load(), (1, 0));
+        assert!(a.reserve(&device(3)).is_ok() && a.reserve(&device(1)).is_ok(), "places given back");
+        drop(admitted);
     }
 
     #[tokio::test]

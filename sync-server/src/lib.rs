@@ -16,6 +16,7 @@ pub mod attest;
 mod attestation;
 pub mod audit;
 mod backend;
+pub mod body_budget;
 mod candidate_bounds;
 #[cfg(test)]
 mod conformance_tests;
@@ -129,6 +130,8 @@ pub struct Relay {
     pub(crate) dashboard_settings: parking_lot::RwLock<dashboard::Settings>,
     /// How many sync requests are worked on at once, and who waits ([`admission`]).
     pub(crate) admission: Arc<admission::Admission>,
+    /// Memory for the larger bodies being read at once ([`body_budget`]).
+    pub(crate) bodies: body_budget::BodyBudget,
 }
 
 pub use device_limit::{SYNC_BURST, SYNC_REQUESTS_PER_SECOND};
@@ -175,7 +178,12 @@ impl Relay {
             // Half the connections: signing devices in, live looks and the dashboard use the rest.
             Storage::Postgres(_) => pg::running_syncs()?,
         };
-        let admission = admission::Admission::new(admission::Limits::from_env(running)?);
+        let limits = admission::Limits::from_env(running)?;
+        let admission = admission::Admission::new(limits);
+        let bodies = body_budget::BodyBudget::new(
+            env_setting::positive("HOMEVISIT_RELAY_BODY_BYTES_READING", body_budget::BODY_BYTES_READING)?,
+            limits.max_wait,
+        );
         let limiter = device_limit::DeviceBudget::from_env(backend.shared_buckets())?;
         Ok(Arc::new(Relay {
             backend,
@@ -193,6 +201,7 @@ impl Relay {
             syncs_in_progress: Default::default(),
             dashboard_settings: parking_lot::RwLock::new(dashboard::Settings::from_env().map_err(RelayError::Io)?),
             admission: Arc::new(admission),
+            bodies,
         }))
     }
 

@@ -267,26 +267,33 @@ struct LetIn {
     wait: Duration,
     token: String,
     caller: Caller,
-    /// How long it waited for its turn and for a permit (not work).
+    /// How long it waited for its turn and for room for its body (not work).
     paced: Duration,
     /// What its turn and declared length paid of the device's budget.
     paid: u32,
-    permit: crate::admission::Admitted,
+    /// Its place in line for a permit, taken now, entered once the body is read.
+    place: crate::admission::Reserved,
+    /// The memory its body takes ([`crate::body_budget`]), held until it is answered.
+    room: crate::body_budget::BodyRoom,
 }
 
 /// Lets a sync request in, or refuses it, before its body is read: the device is authenticated,
 /// charged its turn and its body's declared length under its budget (refused, 429, if the budget
-/// cannot pay for them; a live request waits a little) and given a permit to be worked on (turned away, 503, if the
-/// line is full or too slow).
+/// cannot pay for them; a live request waits a little), given a place in line (turned away, 503,
+/// if the line is full or holds two of the device's already) and room for its body (503 if none
+/// frees up in time). It waits for a permit to be worked on only once its body is in, so a body
+/// sent slowly holds no permit.
 async fn admit(relay: &Arc<Relay>, query: Option<&str>, headers: &HeaderMap) -> Result<LetIn, ApiError> {
     let wait = live::requested_wait(query).ok_or(ApiError(StatusCode::BAD_REQUEST, "wait_ms must be milliseconds"))?;
     let token = bearer(headers).ok_or(ApiError(StatusCode::UNAUTHORIZED, "missing bearer token"))?;
     let caller = authenticate(relay, &token, true).await?;
-    let paid = relay.limiter.request_cost(declared_length(headers)?);
+    let declared = declared_length(headers)?;
+    let paid = relay.limiter.request_cost(declared);
     let paced = take_turns(relay, &caller.device.device_id, paid, !wait.is_zero()).await?;
-    let in_line = Instant::now();
-    let permit = relay.admission.enter(&caller.device.device_id).await.map_err(|_| overloaded())?;
-    Ok(LetIn { wait, token, caller, paced: paced + in_line.elapsed(), paid, permit })
+    let place = relay.admission.reserve(&caller.device.device_id).map_err(|_| overloaded())?;
+    let waited = Instant::now();
+    let room = relay.bodies.reserve(declared).await.map_err(|_| overloaded())?;
+    Ok(LetIn { wait, token, caller, paced: paced + waited.elapsed(), paid, place, room })
 }
 
 /// Answers a sync request: the device is authenticated and given its turn under its rate limit
@@ -300,7 +307,7 @@ async fn sync_request(
     body: Body,
 ) -> Result<SyncAnswer, ApiError> {
     let started = Instant::now();
-    let LetIn { wait, token, caller, paced, paid, permit: admitted } = match admit(&relay, query, &headers).await {
+    let LetIn { wait, token, caller, paced, paid, place, room } = match admit(&relay, query, &headers).await {
         Ok(admitted) => admitted,
         Err(refusal) => {
             crate::refused_body::discard(body);
@@ -308,6 +315,10 @@ async fn sync_request(
         }
     };
     let body = read_body(&relay, body).await?;
+    // The body is in: now wait for a permit (its wait is not work).
+    let in_line = Instant::now();
+    let admitted = place.enter().await.map_err(|_| overloaded())?;
+    let paced = paced + in_line.elapsed();
     relay.metrics.bytes_in.inc_by(body.len() as u64);
     let batch = SyncBatch::decode(&body)
         .map_err(|_| ApiError(StatusCode::BAD_REQUEST, "not a sync batch of this protocol version"))?;
@@ -323,6 +334,7 @@ async fn sync_request(
     let admitted = Arc::new(admitted);
     let reply = run_session(&relay, &caller, batch, Some(admitted.clone())).await?;
     drop(admitted); // a live wait below holds no permit (its looks are small and paced)
+    drop(room); // nor room for a body: the batch is gone
     let busy = AtomicU64::new(nanos(started.elapsed().saturating_sub(paced)));
     // Only a question ("anything for me?") waits; a request that sends something is a round of a
     // session in progress (or a push), answered at once.

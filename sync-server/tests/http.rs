@@ -131,3 +131,52 @@ async fn a_refusal_before_the_body_is_read_still_reaches_the_client() {
     }
     relay.stop().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bodies_sent_slowly_do_not_stop_the_relay_working_for_others() {
+    // Hostile enrolled devices, one more than the requests the relay works on at once (embedded:
+    // 4), each start a sync and then trickle its body (10 bytes of the 1,000 declared, then
+    // nothing). When a request took its permit before its body was read, they held every permit
+    // for up to the body timeout (60 s), and every other phone waited 20 s in line and was turned
+    // away (503). A body is now read before its request waits for a permit: another device's
+    // sync is answered while the slow bodies are still arriving.
+    use tokio::io::AsyncWriteExt;
+    let dir = tempfile::tempdir().unwrap();
+    let relay = relay(&dir).await;
+    homevisit_sync::client::install_tls_provider();
+    let mut slow = Vec::new();
+    for _ in 0..=homevisit_relay::admission::EMBEDDED_RUNNING {
+        let (_, token) = device_token(&relay).await;
+        let mut stream = tokio::net::TcpStream::connect(relay.addr).await.unwrap();
+        let head = format!(
+            "POST /v1/sync HTTP/1.1\r\nHost: relay\r\nAuthorization: Bearer {token}\r\nContent-Length: 1000\r\n\r\n"
+        );
+        stream.write_all(head.as_bytes()).await.unwrap();
+        stream.write_all(&[0u8; 10]).await.unwrap();
+        slow.push(stream);
+    }
+    // Long enough for the relay to have let every one of them in.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+
+    let (_, token) = device_token(&relay).await;
+    let answer = reqwest::Client::new()
+        .post(format!("{}/v1/sync", relay.url()))
+        .bearer_auth(&token)
+        .body(SyncBatch::new(vec![]).encode())
+        .timeout(std::time::Duration::from_secs(40))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200, "another device's sync beside the slow bodies");
+    // The slow requests are still waiting for their bodies: nothing was answered to them.
+    for stream in &slow {
+        let mut buf = [0u8; 16];
+        assert!(
+            matches!(stream.try_read(&mut buf), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
+            "a slow request was answered"
+        );
+    }
+    // Closing them ends their requests (the relay then stops, nothing left in flight).
+    drop(slow);
+    relay.stop().await.unwrap();
+}

@@ -178,7 +178,8 @@ async fn a_large_request_does_not_hold_up_another_devices_sync() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_busy_relay_turns_requests_away_unread_and_phones_come_back_after_the_time_it_gives() {
-    // One request worked on at a time and one waiting: a third at once is turned away.
+    // One request worked on at a time and one in line (its body read, or waiting): a third at
+    // once is turned away.
     let dir = tempfile::tempdir().unwrap();
     let limits = [("HOMEVISIT_RELAY_RUNNING_SYNCS", "1"), ("HOMEVISIT_RELAY_QUEUED_SYNCS", "1")];
     let (relay, admin, data) = seeded_relay(&dir.path().join("relay"), &limits);
@@ -256,46 +257,46 @@ async fn await_admission(url: &str, done: impl Fn(u64, u64, u64) -> bool) -> (u6
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_device_opening_many_connections_cannot_fill_the_line() {
-    // One request worked on at a time, sixteen places in line.
+    // One request worked on at a time, sixteen places in line (a request holds its place from
+    // before its body is read until it has a permit).
     let dir = tempfile::tempdir().unwrap();
     let limits = [("HOMEVISIT_RELAY_RUNNING_SYNCS", "1"), ("HOMEVISIT_RELAY_QUEUED_SYNCS", "16")];
     let (relay, admin, data) = seeded_relay(&dir.path().join("relay"), &limits);
     let school = educator(&data, "Elena Rivera").school_id;
-    let colleagues: Vec<_> = data.educators.iter().filter(|e| e.school_id == school).take(3).collect();
-    let holder = Device::enroll(&admin, &relay.url(), dir.path(), colleagues[0]).await;
-    let attacker = Arc::new(Device::enroll(&admin, &relay.url(), dir.path(), colleagues[1]).await);
-    let phone = Arc::new(Device::enroll(&admin, &relay.url(), dir.path(), colleagues[2]).await);
+    let colleagues: Vec<_> = data.educators.iter().filter(|e| e.school_id == school).take(2).collect();
+    let attacker = Device::enroll(&admin, &relay.url(), dir.path(), colleagues[0]).await;
+    let phone = Device::enroll(&admin, &relay.url(), dir.path(), colleagues[1]).await;
 
-    // The one permit is held by a request whose body is still on its way.
-    let mut held = TcpStream::connect(relay.url().trim_start_matches("http://")).unwrap();
-    write!(
-        held,
+    // The attacker's device opens thirty requests at once and sends none of their bodies: two
+    // hold places in line, the rest are turned away (503) before a byte of their bodies is read.
+    let head = format!(
         "POST /v1/sync HTTP/1.1\r\nHost: relay\r\nAuthorization: Bearer {}\r\nContent-Length: 4096\r\n\r\n",
-        holder.token
-    )
-    .unwrap();
-    await_admission(&relay.url(), |running, _, _| running == 1).await;
+        attacker.token
+    );
+    let mut flood: Vec<TcpStream> = (0..30)
+        .map(|_| {
+            let mut stream = TcpStream::connect(relay.url().trim_start_matches("http://")).unwrap();
+            stream.write_all(head.as_bytes()).unwrap();
+            stream
+        })
+        .collect();
+    let (running, _, turned_away) = await_admission(&relay.url(), |_, _, away| away == 28).await;
+    assert_eq!((running, turned_away), (0, 28), "one device holds at most two places in line, no permit");
+    // What each connection has been answered so far (the two in line: nothing).
+    let answered: Vec<bool> = flood
+        .iter_mut()
+        .map(|stream| {
+            stream.set_read_timeout(Some(Duration::from_millis(300))).unwrap();
+            let mut first = [0u8; 12];
+            matches!(stream.read(&mut first), Ok(n) if first[..n].starts_with(b"HTTP/1.1 503"))
+        })
+        .collect();
+    assert_eq!(answered.iter().filter(|a| **a).count(), 28, "{answered:?}");
 
-    // The attacker's device opens thirty requests at once: two may wait, the rest are turned away.
-    let mut flood = tokio::task::JoinSet::new();
-    for _ in 0..30 {
-        let attacker = attacker.clone();
-        flood.spawn(async move { attacker.send(Vec::new()).await.0 });
-    }
-    let (_, waiting, turned_away) = await_admission(&relay.url(), |_, waiting, away| waiting + away == 30).await;
-    assert_eq!((waiting, turned_away), (2, 28), "one device holds at most two places in line");
-
-    // Another phone still finds a place, and syncs once the permit is free.
-    let syncing = tokio::spawn({
-        let phone = phone.clone();
-        async move { phone.sync().await }
-    });
-    await_admission(&relay.url(), |_, waiting, _| waiting == 3).await;
-    drop(held); // the held request ends (its body never came)
-    syncing.await.unwrap();
-    let answers = flood.join_all().await;
-    assert_eq!(answers.iter().filter(|s| **s == 503).count(), 28, "{answers:?}");
-    assert_eq!(answers.iter().filter(|s| **s == 200).count(), 2, "{answers:?}");
+    // Another phone finds a place and a permit, and syncs while the attacker's two still wait for
+    // their bodies.
+    phone.sync().await;
+    drop(flood);
     let (_, _, turned_away) = await_admission(&relay.url(), |_, _, _| true).await;
     assert_eq!(turned_away, 28, "the phone was never turned away");
 }
