@@ -116,6 +116,11 @@ pub const HEAVY_PAUSE_FACTOR: u32 = 9;
 /// Longest one such pause.
 const MOST_PAUSE: Duration = Duration::from_millis(250);
 
+/// A request's first steps are never paused, whoever sent it: a phone's daily sync is a step or
+/// two per request, and pausing it because the relay was slow for everyone (which makes its own
+/// requests take long, and so counts as its work) would only lengthen the rush.
+pub const UNPACED_STEPS: u32 = 2;
+
 /// How fast a device's past work stops counting against it.
 const HALF_LIFE: Duration = Duration::from_secs(10);
 
@@ -139,32 +144,40 @@ pub struct Admitted {
     admission: Arc<Admission>,
     device: DeviceId,
     since: Instant,
+    /// Steps of the request done so far ([`Admitted::pace`]).
+    steps: std::sync::atomic::AtomicU32,
 }
 
 impl Admitted {
+    fn new(admission: &Arc<Admission>, device: &DeviceId) -> Self {
+        Admitted { admission: admission.clone(), device: device.clone(), since: Instant::now(), steps: 0.into() }
+    }
+
     /// Called between two steps (transactions) of this request, on its blocking thread, with the
-    /// time the last one took: if this device is heavy (its recent work, counting this request so
-    /// far, past [`HEAVY`]) and another device is being worked on or waits, pauses
-    /// [`HEAVY_PAUSE_FACTOR`] times that (at most [`MOST_PAUSE`]). A device sending maximal
-    /// batches one after another (hostile, or only large) then takes at most about a tenth of
-    /// the processor, and of the embedded relay's storage, from the phones beside it; alone, it
+    /// time the last one took: past the request's first [`UNPACED_STEPS`], if this device is heavy
+    /// (its recent work, counting this request so far, past [`HEAVY`]) and another device is being worked on or waits here, or the storage
+    /// is busy with others (`storage_busy`, asked only then: on PostgreSQL, other instances'
+    /// requests share the database and the machine, and this instance's line does not see
+    /// them), pauses [`HEAVY_PAUSE_FACTOR`] times that (at most [`MOST_PAUSE`]). A device
+    /// sending maximal batches one after another (hostile, or only large) then takes at most
+    /// about a tenth of the processor, and of the storage, from the phones beside it; alone, it
     /// is not slowed.
-    pub fn pace(&self, step: Duration) {
-        let pause = {
+    pub fn pace(&self, step: Duration, storage_busy: impl FnOnce() -> bool) {
+        if self.steps.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < UNPACED_STEPS {
+            return;
+        }
+        let (heavy, others_here) = {
             let now = Instant::now();
             let state = self.admission.state.lock();
             let others = state.running.iter().any(|d| *d != self.device)
                 || state.line.iter().any(|w| w.device != self.device && !w.admit.is_closed());
             let work = state.recent.get(&self.device).map_or(0.0, |r| r.now(now))
                 + now.saturating_duration_since(self.since).as_secs_f64();
-            if others && work > HEAVY.as_secs_f64() {
-                (step * HEAVY_PAUSE_FACTOR).min(MOST_PAUSE)
-            } else {
-                Duration::ZERO
-            }
+            (work > HEAVY.as_secs_f64(), others)
         };
-        if !pause.is_zero() {
-            std::thread::sleep(pause);
+        // (The storage is asked outside the lock: it may be a query.)
+        if heavy && (others_here || storage_busy()) {
+            std::thread::sleep((step * HEAVY_PAUSE_FACTOR).min(MOST_PAUSE));
         }
     }
 }
@@ -297,13 +310,13 @@ impl Reserved {
                     // Timed out; a permit sent in the meantime is given back.
                     admitted.close();
                     if admitted.try_recv().is_ok() {
-                        drop(Admitted { admission: admission.clone(), device: device.clone(), since: Instant::now() });
+                        drop(Admitted::new(admission, device));
                     }
                     return Err(Overloaded);
                 }
             }
         }
-        Ok(Admitted { admission: admission.clone(), device: device.clone(), since: Instant::now() })
+        Ok(Admitted::new(admission, device))
     }
 }
 
@@ -447,19 +460,35 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_heavy_device_pauses_between_steps_only_while_others_are_served() {
         let a = admission(4, 10, 5_000);
-        let heavy = a.enter(&device(1)).await.unwrap();
         let step = Duration::from_millis(20);
-        let paused = |admitted: &Admitted| {
+        let paused_if = |admitted: &Admitted, storage_busy: bool| {
             let started = std::time::Instant::now();
-            admitted.pace(step);
+            admitted.pace(step, || storage_busy);
             started.elapsed()
         };
-        assert!(paused(&heavy) < step, "not heavy yet: no pause");
+        let paused = |admitted: &Admitted| paused_if(admitted, false);
+        let first = a.enter(&device(1)).await.unwrap();
+        for _ in 0..UNPACED_STEPS {
+            first.pace(step, || true);
+        }
+        assert!(paused_if(&first, true) < step, "not heavy yet, the storage busy: no pause");
         tokio::time::sleep(HEAVY + Duration::from_millis(50)).await;
-        assert!(paused(&heavy) < step, "heavy, but alone: no pause");
+        assert!(paused(&first) < step, "heavy, but alone: no pause");
+        assert!(
+            paused_if(&first, true) >= step * HEAVY_PAUSE_FACTOR,
+            "heavy, alone here, but the storage busy with others (another instance's): paused"
+        );
+        drop(first);
+        // The device's next request is heavy from the start, but its first steps are not paused.
+        let heavy = a.enter(&device(1)).await.unwrap();
         let other = a.enter(&device(2)).await.unwrap();
+        for _ in 0..UNPACED_STEPS {
+            assert!(paused_if(&heavy, true) < step, "a request's first steps: no pause");
+        }
         assert!(paused(&heavy) >= step * HEAVY_PAUSE_FACTOR, "heavy beside another device: paused");
-        assert!(paused(&other) < step, "the light device is never paused");
+        for _ in 0..=UNPACED_STEPS {
+            assert!(paused_if(&other, true) < step, "the light device is never paused");
+        }
         drop(other);
     }
 

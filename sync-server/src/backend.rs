@@ -139,8 +139,9 @@ pub trait Backend: Send + Sync {
         Ok(UnloadedChecked::default())
     }
     /// Whether the storage is at work for anyone now (on a storage several instances share, their
-    /// requests too): background work ([`crate::unloaded_check`]) waits for it to be quiet. A
-    /// storage only this instance uses is never busy beyond its own requests, counted apart.
+    /// requests too): background work ([`crate::unloaded_check`]) waits for it to be quiet, and a
+    /// heavy device's request pauses between its steps while it is not ([`crate::admission::Admitted::pace`]).
+    /// A storage only this instance uses is never busy beyond its own requests, counted apart.
     fn storage_busy(&self) -> bool {
         false
     }

@@ -426,7 +426,7 @@ async fn run_session(
         let _busy = relay.syncs_in_progress.enter();
         let pace = |step| {
             if let Some(admitted) = &admitted {
-                admitted.pace(step);
+                admitted.pace(step, || relay.backend.storage_busy());
             }
         };
         let request = SyncRequest {
