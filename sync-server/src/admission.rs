@@ -155,10 +155,10 @@ impl Admitted {
 
     /// Called between two steps (transactions) of this request, on its blocking thread, with the
     /// time the last one took: past the request's first [`UNPACED_STEPS`], if this device is heavy
-    /// (its recent work, counting this request so far, past [`HEAVY`]) and another device is being worked on or waits here, or the storage
-    /// is busy with others (`storage_busy`, asked only then: on PostgreSQL, other instances'
-    /// requests share the database and the machine, and this instance's line does not see
-    /// them), pauses [`HEAVY_PAUSE_FACTOR`] times that (at most [`MOST_PAUSE`]). A device
+    /// (its recent work, counting this request so far, past [`HEAVY`]) and another device is
+    /// being worked on or waits here, or the storage is busy with others (`storage_busy`, asked
+    /// only then: on PostgreSQL, other instances' requests share the database and the machine,
+    /// and this instance's line does not see them), pauses [`HEAVY_PAUSE_FACTOR`] times that (at most [`MOST_PAUSE`]). A device
     /// sending maximal batches one after another (hostile, or only large) then takes at most
     /// about a tenth of the processor, and of the storage, from the phones beside it; alone, it
     /// is not slowed.
@@ -326,6 +326,14 @@ impl Admission {
         self.load().1
     }
 
+    /// Requests in line whose bodies are still arriving: their places taken, not yet waiting for
+    /// a permit (a slow uplink, or a device trickling its bytes).
+    pub fn reading(&self) -> usize {
+        let mut state = self.state.lock();
+        state.line.retain(|w| !w.admit.is_closed());
+        state.places_taken.saturating_sub(state.line.len())
+    }
+
     /// Requests worked on now, and waiting.
     pub fn load(&self) -> (usize, usize) {
         let mut state = self.state.lock();
@@ -425,6 +433,7 @@ mod tests {
         let reading = [a.reserve(&device(1)).unwrap(), a.reserve(&device(1)).unwrap()];
         assert!(a.reserve(&device(1)).is_err(), "a third place for the same device");
         assert_eq!(a.load(), (0, 0), "nothing worked on, nobody waiting for a permit");
+        assert_eq!(a.reading(), 2, "two bodies being read");
         let third = a.reserve(&device(3)).unwrap();
         assert!(a.reserve(&device(4)).is_err(), "the line (3 places) is full");
         drop(third);
@@ -436,7 +445,7 @@ mod tests {
         let [first, second] = reading;
         drop(first);
         let admitted = second.enter().await.unwrap();
-        assert_eq!(a.load(), (1, 0));
+        assert_eq!((a.load(), a.reading()), ((1, 0), 0));
         assert!(a.reserve(&device(3)).is_ok() && a.reserve(&device(1)).is_ok(), "places given back");
         drop(admitted);
     }

@@ -33,6 +33,8 @@ pub struct Metrics {
     /// as of the last scrape.
     pub sync_running: Gauge,
     pub sync_waiting: Gauge,
+    /// Sync requests in line whose bodies are still arriving, as of the last scrape.
+    pub sync_reading: Gauge,
 }
 
 impl Metrics {
@@ -68,6 +70,12 @@ impl Metrics {
             sync_running.clone(),
         );
         registry.register("sync_waiting", "Sync requests waiting for an admission permit", sync_waiting.clone());
+        let sync_reading = Gauge::default();
+        registry.register(
+            "sync_reading_bodies",
+            "Sync requests in line whose bodies are still arriving (a slow uplink, or a device trickling bytes)",
+            sync_reading.clone(),
+        );
         Self {
             registry: Mutex::new(registry),
             requests,
@@ -81,6 +89,7 @@ impl Metrics {
             audit_suppressed,
             sync_running,
             sync_waiting,
+            sync_reading,
         }
     }
 

@@ -36,6 +36,7 @@ async fn metrics(State(relay): State<Arc<Relay>>) -> impl IntoResponse {
     let (running, waiting) = relay.admission.load();
     relay.metrics.sync_running.set(running as i64);
     relay.metrics.sync_waiting.set(waiting as i64);
+    relay.metrics.sync_reading.set(relay.admission.reading() as i64);
     ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], relay.metrics.encode())
 }
 

@@ -168,6 +168,11 @@ async fn bodies_sent_slowly_do_not_stop_the_relay_working_for_others() {
         .await
         .unwrap();
     assert_eq!(answer.status(), 200, "another device's sync beside the slow bodies");
+    // An operator sees them: requests whose bodies are still arriving, none holding a permit.
+    let metrics = reqwest::get(format!("{}/metrics", relay.url())).await.unwrap().text().await.unwrap();
+    let gauge = |name: &str| metrics.lines().find_map(|l| l.strip_prefix(name)).map(str::trim).map(str::to_owned);
+    assert_eq!(gauge("homevisit_relay_sync_reading_bodies ").as_deref(), Some("5"), "{metrics}");
+    assert_eq!(gauge("homevisit_relay_sync_running ").as_deref(), Some("0"), "{metrics}");
     // The slow requests are still waiting for their bodies: nothing was answered to them.
     for stream in &slow {
         let mut buf = [0u8; 16];
