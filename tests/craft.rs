@@ -7,6 +7,14 @@ use homevisit_docs::DocId;
 use homevisit_docs::automerge::{self, AutoCommit};
 use homevisit_protocol::{DocMessage, MessageForm, RejectReason, SyncBatch, WireDocId};
 
+/// The head of a sync request as a raw client writes it: the device of `token`, a body of
+/// `declared` bytes to follow (or not: the hostile suites stall, trickle or drop it).
+pub fn raw_sync_head(token: &str, declared: usize) -> String {
+    format!(
+        "POST /v1/sync HTTP/1.1\r\nHost: relay\r\nAuthorization: Bearer {token}\r\nContent-Length: {declared}\r\n\r\n"
+    )
+}
+
 /// Posts `body` to the relay at `url` as the device of `token` (`query`: e.g. `?wait_ms=N`); the
 /// HTTP status and, on 200, the relay's answer.
 pub async fn post(

@@ -19,6 +19,9 @@ use homevisit_protocol::MAX_BODY_BYTES;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::admission::Overloaded;
+use crate::{RelayError, env_setting};
+
+const ROOM_SETTING: &str = "HOMEVISIT_RELAY_BODY_BYTES_READING";
 
 /// Bodies declared at most this long are read without taking room.
 pub const SMALL_BODY_BYTES: usize = 64 * 1024;
@@ -37,7 +40,9 @@ pub struct BodyBudget {
 
 /// Room taken for one body: given back when dropped.
 #[derive(Debug)]
-pub struct BodyRoom(#[allow(dead_code)] Option<OwnedSemaphorePermit>);
+pub struct BodyRoom {
+    _taken: Option<OwnedSemaphorePermit>,
+}
 
 impl BodyBudget {
     /// `bytes` of room, a body waiting at most `max_wait` for its share.
@@ -45,20 +50,35 @@ impl BodyBudget {
         Self { room: Arc::new(Semaphore::new((bytes / UNIT).max(1))), max_wait }
     }
 
+    /// The room the environment sets (`HOMEVISIT_RELAY_BODY_BYTES_READING`), else
+    /// [`BODY_BYTES_READING`]; refused below one maximal body, which could then never be read
+    /// (every large sync would wait out `max_wait` and be turned away).
+    pub(crate) fn from_env(max_wait: Duration) -> Result<Self, RelayError> {
+        let bytes = env_setting::positive(ROOM_SETTING, BODY_BYTES_READING)?;
+        Ok(Self::new(at_least_one_maximal_body(bytes)?, max_wait))
+    }
+
     /// Room for a body whose declared length is `declared` (`None`: chunked, at most
     /// [`MAX_BODY_BYTES`]): none for a small one; else its length, waiting at most the bound.
     pub async fn reserve(&self, declared: Option<usize>) -> Result<BodyRoom, Overloaded> {
         let len = declared.unwrap_or(MAX_BODY_BYTES).min(MAX_BODY_BYTES);
         if len <= SMALL_BODY_BYTES {
-            return Ok(BodyRoom(None));
+            return Ok(BodyRoom { _taken: None });
         }
         let units = u32::try_from(len.div_ceil(UNIT)).map_err(|_| Overloaded)?;
         match tokio::time::timeout(self.max_wait, self.room.clone().acquire_many_owned(units)).await {
-            Ok(Ok(permit)) => Ok(BodyRoom(Some(permit))),
+            Ok(Ok(permit)) => Ok(BodyRoom { _taken: Some(permit) }),
             // Timed out (or closed, which never happens): the relay is at its limits.
             _ => Err(Overloaded),
         }
     }
+}
+
+fn at_least_one_maximal_body(bytes: usize) -> Result<usize, RelayError> {
+    if bytes < MAX_BODY_BYTES {
+        return Err(RelayError::Io(format!("{ROOM_SETTING} must be at least {MAX_BODY_BYTES} (one maximal body)")));
+    }
+    Ok(bytes)
 }
 
 #[cfg(test)]
@@ -66,6 +86,12 @@ mod tests {
     use super::*;
 
     const MB: usize = 1024 * 1024;
+
+    #[test]
+    fn room_for_less_than_one_maximal_body_is_refused() {
+        assert!(at_least_one_maximal_body(MAX_BODY_BYTES - 1).is_err());
+        assert_eq!(at_least_one_maximal_body(MAX_BODY_BYTES).unwrap(), MAX_BODY_BYTES);
+    }
 
     #[tokio::test]
     async fn small_bodies_take_no_room_and_large_ones_wait_for_it_within_the_bound() {

@@ -180,10 +180,7 @@ impl Relay {
         };
         let limits = admission::Limits::from_env(running)?;
         let admission = admission::Admission::new(limits);
-        let bodies = body_budget::BodyBudget::new(
-            env_setting::positive("HOMEVISIT_RELAY_BODY_BYTES_READING", body_budget::BODY_BYTES_READING)?,
-            limits.max_wait,
-        );
+        let bodies = body_budget::BodyBudget::from_env(limits.max_wait)?;
         let limiter = device_limit::DeviceBudget::from_env(backend.shared_buckets())?;
         Ok(Arc::new(Relay {
             backend,

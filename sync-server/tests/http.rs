@@ -7,7 +7,8 @@ use homevisit_docs::{DocId, DocKind};
 use homevisit_protocol::{MAX_BATCH_MESSAGES, MAX_BODY_BYTES, SyncBatch};
 use homevisit_relay::{Config, RunningRelay, SYNC_BURST, SYNC_REQUESTS_PER_SECOND, start};
 
-// Crafted messages, as the hostile suites make them (`refusal`, `snapshot` are not used here).
+// Crafted messages and raw requests, as the hostile suites make them (`refusal`, `snapshot` are
+// not used here).
 #[allow(dead_code)]
 #[path = "../../tests/craft.rs"]
 mod craft;
@@ -115,11 +116,7 @@ async fn a_refusal_before_the_body_is_read_still_reaches_the_client() {
             use std::io::{Read, Write};
             let mut stream = std::net::TcpStream::connect(addr).unwrap();
             stream.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
-            write!(
-                stream,
-                "POST /v1/sync HTTP/1.1\r\nHost: relay\r\nAuthorization: Bearer {token}\r\nContent-Length: {declared}\r\n\r\n"
-            )
-            .unwrap();
+            stream.write_all(craft::raw_sync_head(&token, declared).as_bytes()).unwrap();
             stream.write_all(&vec![0u8; declared]).map_err(|e| format!("writing the body: {e}"))?;
             let mut answer = [0u8; 12];
             stream.read_exact(&mut answer).map_err(|e| format!("reading the answer: {e}"))?;
@@ -148,10 +145,7 @@ async fn bodies_sent_slowly_do_not_stop_the_relay_working_for_others() {
     for _ in 0..=homevisit_relay::admission::EMBEDDED_RUNNING {
         let (_, token) = device_token(&relay).await;
         let mut stream = tokio::net::TcpStream::connect(relay.addr).await.unwrap();
-        let head = format!(
-            "POST /v1/sync HTTP/1.1\r\nHost: relay\r\nAuthorization: Bearer {token}\r\nContent-Length: 1000\r\n\r\n"
-        );
-        stream.write_all(head.as_bytes()).await.unwrap();
+        stream.write_all(craft::raw_sync_head(&token, 1000).as_bytes()).await.unwrap();
         stream.write_all(&[0u8; 10]).await.unwrap();
         slow.push(stream);
     }

@@ -18,6 +18,7 @@ use homevisit_e2e::RelayProcess;
 use homevisit_e2e::attacker::{
     self, Device, educator, metric, new_family, question, refusal, snapshot, sync_with_changes, visit_of,
 };
+use homevisit_e2e::craft::raw_sync_head;
 use homevisit_fixtures::DataSet;
 use homevisit_model::NoteField;
 use homevisit_protocol::{MAX_BATCH_MESSAGES, RejectReason, SyncBatch};
@@ -269,10 +270,7 @@ async fn one_device_opening_many_connections_cannot_fill_the_line() {
 
     // The attacker's device opens thirty requests at once and sends none of their bodies: two
     // hold places in line, the rest are turned away (503) before a byte of their bodies is read.
-    let head = format!(
-        "POST /v1/sync HTTP/1.1\r\nHost: relay\r\nAuthorization: Bearer {}\r\nContent-Length: 4096\r\n\r\n",
-        attacker.token
-    );
+    let head = raw_sync_head(&attacker.token, 4096);
     let mut flood: Vec<TcpStream> = (0..30)
         .map(|_| {
             let mut stream = TcpStream::connect(relay.url().trim_start_matches("http://")).unwrap();
@@ -320,25 +318,14 @@ async fn a_body_the_device_cannot_pay_for_is_refused_before_it_is_read() {
     // the first KB comes: refused at once from its declared length, its body never read (else it
     // would wait 30 s for the rest, and be answered 408).
     let mut stream = TcpStream::connect(relay.addr).unwrap();
-    write!(
-        stream,
-        "POST /v1/sync HTTP/1.1\r\nHost: relay\r\nAuthorization: Bearer {}\r\nContent-Length: 15000000\r\n\r\n",
-        device.token
-    )
-    .unwrap();
+    stream.write_all(raw_sync_head(&device.token, 15_000_000).as_bytes()).unwrap();
     stream.write_all(&[0; 1024]).unwrap();
     let answer = String::from_utf8_lossy(&read_all(&mut stream, Duration::from_secs(10))).to_string();
     assert!(answer.starts_with("HTTP/1.1 429"), "{answer}");
     assert_eq!(metric(&relay.url(), "homevisit_relay_sync_bytes_received_total").await, received, "nothing read");
     // A declared length over the relay's limit is refused as too large, also unread.
     let mut stream = TcpStream::connect(relay.addr).unwrap();
-    write!(
-        stream,
-        "POST /v1/sync HTTP/1.1\r\nHost: relay\r\nAuthorization: Bearer {}\r\nContent-Length: {}\r\n\r\n",
-        device.token,
-        homevisit_protocol::MAX_BODY_BYTES + 1
-    )
-    .unwrap();
+    stream.write_all(raw_sync_head(&device.token, homevisit_protocol::MAX_BODY_BYTES + 1).as_bytes()).unwrap();
     let answer = String::from_utf8_lossy(&read_all(&mut stream, Duration::from_secs(10))).to_string();
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
 
@@ -435,12 +422,7 @@ async fn slow_unauthenticated_and_excess_connections_are_cut_off() {
     assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
     // An authenticated body that stalls: 408 once the body timeout passes.
     let mut stalled = TcpStream::connect(addr).unwrap();
-    write!(
-        stalled,
-        "POST /v1/sync HTTP/1.1\r\nHost: relay\r\nAuthorization: Bearer {}\r\nContent-Length: 1000\r\n\r\n",
-        device.token
-    )
-    .unwrap();
+    stalled.write_all(raw_sync_head(&device.token, 1000).as_bytes()).unwrap();
     stalled.write_all(&[0; 10]).unwrap();
     let answer = String::from_utf8_lossy(&read_all(&mut stalled, Duration::from_secs(5))).to_string();
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
