@@ -10,7 +10,8 @@ use homevisit_docs::{Content, DocError, DocId, DocKind, untrusted};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::error::{Result, StoreError};
-use crate::{Index, Store, index, now_ms, parallel};
+use crate::received_whole::{self, ReceivedWhole};
+use crate::{Index, Store, index, now_ms};
 
 /// A stored change chunk that could not be read. Its document loads without it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -151,7 +152,7 @@ impl PreparedDoc {
             Some(rows) => rows,
             None => index::checked_content(&id, doc)?,
         };
-        Ok(Self { id, snapshot: doc.save(), heads: encode_heads(doc.get_heads()), rows })
+        Ok(Self { id, snapshot: doc.save_nocompress(), heads: encode_heads(doc.get_heads()), rows })
     }
 
     /// Prepares a document received from elsewhere and changed here (its schema upgraded): its
@@ -295,7 +296,7 @@ impl<I: Index> Store<I> {
     pub(crate) fn forget_in_memory(&mut self, id: &DocId) {
         self.cache.remove(id);
         self.incoming.remove(id);
-        self.preloaded.remove(id);
+        self.preloaded.forget(id);
     }
 
     /// Applies `f` to a document and durably stores whatever it changed before returning.
@@ -399,31 +400,21 @@ impl<I: Index> Store<I> {
         Ok(self.apply_received(id, Incoming::Whole(bytes), |_, _| true)? == Applied::Changed)
     }
 
-    /// Loads documents that are about to be merged whole ([`Store::merge_document_bytes`]), on every
-    /// core: loading is most of the cost of receiving a document. Replaces what an earlier call
-    /// loaded; an empty list frees it. Bytes that fail to load are left for the merge to refuse.
+    /// Works on documents that are about to be merged whole ([`Store::merge_document_bytes`]) on
+    /// every core (see [`received_whole`]): loading and checking are most of the cost of receiving
+    /// a document. Replaces what an earlier call worked on; an empty list frees it. Bytes that fail
+    /// are left for the merge to refuse.
     pub fn preload_documents(&mut self, docs: &[(DocId, &[u8])]) {
-        self.preloaded.clear();
-        // New notes received whole are stored without loading (see `store_unloaded`).
-        let docs: Vec<(DocId, &[u8])> = docs
-            .iter()
-            .filter(|(id, _)| id.kind != DocKind::VisitNotes || self.contains_document(id).unwrap_or(true))
-            .copied()
-            .collect();
-        let docs = &docs[..];
-        let loaded = parallel::map_each(docs, 2, |(id, bytes)| untrusted::load_received(id.kind, bytes).ok());
-        for ((id, bytes), doc) in docs.iter().zip(loaded) {
-            if let Some(doc) = doc {
-                self.preloaded.insert(*id, (bytes.to_vec(), doc));
-            }
-        }
+        let docs: Vec<(DocId, &[u8], bool)> =
+            docs.iter().filter_map(|(id, bytes)| Some((*id, *bytes, !self.contains_document(id).ok()?))).collect();
+        self.preloaded.work_on(&docs);
     }
 
     /// The document `bytes` hold, strictly loaded: from the preload if it loaded these very bytes.
     fn load_incoming(&mut self, id: &DocId, bytes: &[u8]) -> Result<AutoCommit> {
-        match self.preloaded.remove(id) {
-            Some((loaded_from, doc)) if loaded_from == bytes => Ok(doc),
-            _ => untrusted::load_received(id.kind, bytes).map_err(StoreError::doc(*id)),
+        match self.preloaded.take_loaded(id, bytes) {
+            Some(doc) => Ok(doc),
+            None => untrusted::load_received(id.kind, bytes).map_err(StoreError::doc(*id)),
         }
     }
 
@@ -496,13 +487,23 @@ impl<I: Index> Store<I> {
         incoming: Incoming<'_>,
         judge: impl FnOnce(&Received<'_>, &Store<I>) -> bool,
     ) -> Result<Applied> {
-        if let Incoming::Whole(bytes) = incoming
-            && let Some(heads) = untrusted::unloaded_notes_heads(id.kind, bytes).map_err(StoreError::doc(*id))?
-        {
-            return self.store_unloaded(id, bytes, heads, judge);
-        }
-        let (mut doc, saved) = match incoming {
-            Incoming::Whole(bytes) => (self.load_incoming(id, bytes)?, Some(bytes)),
+        let (mut doc, saved, upgraded, content) = match incoming {
+            Incoming::Whole(bytes) => {
+                let (doc, upgraded, content) = match self.preloaded.take_new(id, bytes) {
+                    Some(ReceivedWhole::UnloadedNotes(heads)) => return self.store_unloaded(id, bytes, heads, judge),
+                    Some(ReceivedWhole::New { doc, upgraded, content }) => (doc, upgraded, content),
+                    _ => {
+                        if let Some(heads) =
+                            untrusted::unloaded_notes_heads(id.kind, bytes).map_err(StoreError::doc(*id))?
+                        {
+                            return self.store_unloaded(id, bytes, heads, judge);
+                        }
+                        let doc = self.load_incoming(id, bytes)?;
+                        received_whole::upgrade_and_check(id, doc).map_err(StoreError::doc(*id))?
+                    }
+                };
+                (doc, Some(bytes), upgraded, content)
+            }
             Incoming::Sync { state, message } => {
                 let mut pending =
                     self.incoming.remove(id).unwrap_or_else(|| AutoCommit::new_with_encoding(homevisit_docs::ENCODING));
@@ -511,11 +512,11 @@ impl<I: Index> Store<I> {
                     self.incoming.insert(*id, pending);
                     return Ok(Applied::Pending);
                 }
-                (pending, None)
+                let (doc, upgraded, content) =
+                    received_whole::upgrade_and_check(id, pending).map_err(StoreError::doc(*id))?;
+                (doc, None, upgraded, content)
             }
         };
-        let upgraded = homevisit_docs::upgrade(&mut doc, id.kind).map_err(StoreError::doc(*id))?;
-        let content = index::checked_content(id, &doc)?;
         let received = Received {
             doc: *id,
             content: &content,
@@ -570,7 +571,7 @@ impl<I: Index> Store<I> {
         #[cfg(feature = "fault-injection")]
         crate::fault::reached(crate::fault::Fault::Storing(*id));
         tx.commit()?;
-        self.preloaded.remove(id);
+        self.preloaded.forget(id);
         Ok(Applied::Changed)
     }
 

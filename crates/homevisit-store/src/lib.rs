@@ -40,6 +40,7 @@ mod phone_index;
 mod prompts;
 mod purge;
 mod queries;
+pub mod received_whole;
 mod report_data;
 mod settings;
 mod sqlcipher;
@@ -80,8 +81,8 @@ pub struct Store<I: Index = PhoneIndex> {
     corrupt: Vec<CorruptChunk>,
     /// Documents a peer is sending that have no content yet (stored once their changes arrive).
     incoming: HashMap<DocId, AutoCommit>,
-    /// Documents about to arrive whole, already loaded (with the bytes they were loaded from).
-    preloaded: HashMap<DocId, (Vec<u8>, AutoCommit)>,
+    /// Documents about to arrive whole, already worked on (loaded, or checked if new).
+    preloaded: received_whole::WorkedAhead,
     /// How many loaded documents `cache` may hold before it is emptied.
     cache_capacity: usize,
     index: PhantomData<fn() -> I>,
@@ -178,7 +179,7 @@ impl<I: Index> Store<I> {
             cache: HashMap::new(),
             corrupt: Vec::new(),
             incoming: HashMap::new(),
-            preloaded: HashMap::new(),
+            preloaded: received_whole::WorkedAhead::default(),
             cache_capacity: options.cache_documents.max(1),
             index: PhantomData,
         };

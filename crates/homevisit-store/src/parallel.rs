@@ -1,5 +1,15 @@
 //! Spreading CPU-bound work (building Automerge documents) over the machine's cores.
 
+use std::sync::OnceLock;
+
+/// The machine's cores, asked once: `available_parallelism` reads the cgroup files on every call
+/// (an `open` and a `read` each), which cost more than a small batch's work (a relay calls this
+/// for every few documents it receives).
+fn cores() -> usize {
+    static CORES: OnceLock<usize> = OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
 /// Applies `f` to every item on up to `available_parallelism` threads and returns the results in
 /// order; the first error wins.
 pub(crate) fn map<T: Sync, R: Send, E: Send>(items: &[T], f: impl Fn(&T) -> Result<R, E> + Sync) -> Result<Vec<R>, E> {
@@ -9,16 +19,18 @@ pub(crate) fn map<T: Sync, R: Send, E: Send>(items: &[T], f: impl Fn(&T) -> Resu
 /// Applies `f` to every item, in order, on up to `available_parallelism` threads, each given at
 /// least `min_per_thread` items (a thread costs tens of microseconds to start).
 pub fn map_each<T: Sync, R: Send>(items: &[T], min_per_thread: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads =
-        std::thread::available_parallelism().map_or(1, |n| n.get()).min(items.len().div_ceil(min_per_thread)).max(1);
+    let threads = cores().min(items.len().div_ceil(min_per_thread)).max(1);
     if threads == 1 {
         return items.iter().map(&f).collect();
     }
     let chunk = items.len().div_ceil(threads);
+    let mut parts = items.chunks(chunk);
+    // The first part is this thread's own: one thread fewer to start.
+    let own = parts.next().unwrap_or_default();
     std::thread::scope(|scope| {
-        let handles: Vec<_> =
-            items.chunks(chunk).map(|part| scope.spawn(|| part.iter().map(&f).collect::<Vec<R>>())).collect();
-        let mut out = Vec::with_capacity(items.len());
+        let handles: Vec<_> = parts.map(|part| scope.spawn(|| part.iter().map(&f).collect::<Vec<R>>())).collect();
+        let mut out: Vec<R> = own.iter().map(&f).collect();
+        out.reserve(items.len() - out.len());
         for h in handles {
             out.extend(h.join().expect("worker thread panicked"));
         }

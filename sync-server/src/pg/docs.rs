@@ -13,6 +13,7 @@ use automerge::{AutoCommit, ChangeHash};
 use homevisit_docs::{Content, DocId, DocKind, Scope, untrusted};
 use homevisit_model::{EducatorId, FamilyId, SchoolId, VisitId, VisitLog};
 use homevisit_protocol::RejectReason;
+use homevisit_store::received_whole::{ReceivedWhole, WorkedAhead};
 use homevisit_store::{Applied, Incoming, Received};
 use homevisit_sync::{CandidateRange, DeviceId, DocFailure, Merged, PeerId, SyncDocs, store_merged};
 use postgres::Transaction;
@@ -136,7 +137,7 @@ pub(crate) struct PgDocs<'a, 't> {
     /// its first write.
     locked: HashMap<DocId, Locked>,
     /// Whole documents received, loaded ahead on every core, with the bytes they came from.
-    preloaded: HashMap<DocId, (Vec<u8>, AutoCommit)>,
+    preloaded: WorkedAhead,
     /// Visits' latest attested values, read as their logs are locked ([`PgDocs::lock_ahead`]); one
     /// recorded since is read again.
     attested: HashMap<VisitId, attestations::Latest>,
@@ -196,7 +197,7 @@ impl<'a, 't> PgDocs<'a, 't> {
             states: HashMap::new(),
             pending: None,
             locked: HashMap::new(),
-            preloaded: HashMap::new(),
+            preloaded: WorkedAhead::default(),
             snapshots: HashMap::new(),
             attested: HashMap::new(),
             declines: HashMap::new(),
@@ -612,9 +613,9 @@ impl<'a, 't> PgDocs<'a, 't> {
 
     /// The document `bytes` hold, strictly loaded: from the preload if it loaded these very bytes.
     fn load_incoming(&mut self, doc: &DocId, bytes: &[u8]) -> Result<AutoCommit, DocFailure> {
-        match self.preloaded.remove(doc) {
-            Some((loaded_from, content)) if loaded_from == bytes => Ok(content),
-            _ => untrusted::load_received(doc.kind, bytes).map_err(malformed),
+        match self.preloaded.take_loaded(doc, bytes) {
+            Some(content) => Ok(content),
+            None => untrusted::load_received(doc.kind, bytes).map_err(malformed),
         }
     }
 
@@ -701,7 +702,7 @@ impl<'a, 't> PgDocs<'a, 't> {
                     .map_err(storage)?;
             }
         }
-        self.preloaded.remove(doc);
+        self.preloaded.forget(doc);
         Ok(Applied::Changed)
     }
 
@@ -723,11 +724,21 @@ impl<'a, 't> PgDocs<'a, 't> {
         if is_new && deleted {
             return Err(DocFailure::Rejected(RejectReason::Forbidden));
         }
-        if is_new
-            && let Incoming::Whole(bytes) = incoming
-            && let Some(heads) = untrusted::unloaded_notes_heads(doc.kind, bytes).map_err(malformed)?
-        {
-            return self.store_unloaded(doc, bytes, heads, judge);
+        if is_new && let Incoming::Whole(bytes) = incoming {
+            match self.preloaded.take_new(doc, bytes) {
+                Some(ReceivedWhole::UnloadedNotes(heads)) => return self.store_unloaded(doc, bytes, heads, judge),
+                Some(ReceivedWhole::New { doc: mut content, upgraded, content: checked }) => {
+                    let after = sorted(content.get_heads());
+                    let as_received = (!upgraded).then_some(bytes);
+                    let received =
+                        Received { doc: *doc, content: &checked, is_new, heads_before: before, heads_after: after };
+                    return self.write_judged(content, as_received, &received, judge);
+                }
+                _ => {}
+            }
+            if let Some(heads) = untrusted::unloaded_notes_heads(doc.kind, bytes).map_err(malformed)? {
+                return self.store_unloaded(doc, bytes, heads, judge);
+            }
         }
         let whole = matches!(incoming, Incoming::Whole(_));
         // A new document received whole is the document it holds: loaded once (not merged into an
@@ -769,10 +780,22 @@ impl<'a, 't> PgDocs<'a, 't> {
         }
         let checked = homevisit_docs::check(doc, &content).map_err(malformed)?;
         let received = Received { doc: *doc, content: &checked, is_new, heads_before: before, heads_after: after };
-        if !judge(&received, self) {
+        self.write_judged(content, as_received, &received, judge)
+    }
+
+    /// Writes a received document once checked (`received`), if `judge` accepts it.
+    fn write_judged(
+        &mut self,
+        content: AutoCommit,
+        as_received: Option<&[u8]>,
+        received: &Received<'_>,
+        judge: &mut Judge<'_>,
+    ) -> Result<Applied, DocFailure> {
+        if !judge(received, self) {
             return Err(DocFailure::Rejected(RejectReason::Forbidden));
         }
-        let scope = checked.scope(doc);
+        let doc = &received.doc;
+        let scope = received.content.scope(doc);
         // The write is the last step: nothing after it can panic, so a panic in any step before
         // (contained by the session) leaves nothing of this document in the transaction.
         #[cfg(feature = "fault-injection")]
@@ -996,35 +1019,27 @@ impl SyncDocs for PgDocs<'_, '_> {
         if self.lock_ahead(&ids).is_err() {
             return;
         }
-        // New notes are stored without loading (`store_unloaded`).
-        let snapshots: Vec<(DocId, &[u8])> = snapshots
+        let snapshots: Vec<(DocId, &[u8], bool)> = snapshots
             .iter()
-            .filter(|(doc, _)| {
-                doc.kind != DocKind::VisitNotes || self.locked.get(doc).is_some_and(|l| l.stored.is_some())
-            })
-            .copied()
+            .map(|(doc, bytes)| (*doc, *bytes, self.locked.get(doc).is_none_or(|l| l.stored.is_none())))
             .collect();
-        let snapshots = &snapshots[..];
+        self.preloaded.work_on(&snapshots);
         // With each visit log, the records its check reads: its family and educators.
-        let loaded = homevisit_store::parallel::map_each(snapshots, 2, |(doc, bytes)| {
-            let content = untrusted::load_received(doc.kind, bytes).ok()?;
-            let log = match doc.kind {
-                DocKind::VisitLog => {
-                    untrusted::contained("reading a visit log", || homevisit_docs::read_record::<VisitLog>(&content))
+        let (mut families, mut records) = (Vec::new(), Vec::new());
+        for (doc, _, _) in snapshots.iter().filter(|(doc, _, _)| doc.kind == DocKind::VisitLog) {
+            let log = match self.preloaded.get(doc) {
+                Some(ReceivedWhole::New { content: Content::VisitLog(log), .. }) => Some(Cow::Borrowed(log)),
+                Some(ReceivedWhole::Loaded(content)) => {
+                    untrusted::contained("reading a visit log", || homevisit_docs::read_record::<VisitLog>(content))
                         .ok()
+                        .map(Cow::Owned)
                 }
                 _ => None,
             };
-            Some((content, log.map(|log| (log.plan.family_id, log.plan.educator_ids))))
-        });
-        let (mut families, mut records) = (Vec::new(), Vec::new());
-        for ((doc, bytes), loaded) in snapshots.iter().zip(loaded) {
-            let Some((content, people)) = loaded else { continue };
-            self.preloaded.insert(*doc, (bytes.to_vec(), content));
-            if let Some((family, educators)) = people {
-                families.push(family);
-                records.push(DocId::new(DocKind::Family, family.uuid()));
-                records.extend(educators.iter().map(|e| DocId::new(DocKind::Educator, e.uuid())));
+            if let Some(log) = log {
+                families.push(log.plan.family_id);
+                records.push(DocId::new(DocKind::Family, log.plan.family_id.uuid()));
+                records.extend(log.plan.educator_ids.iter().map(|e| DocId::new(DocKind::Educator, e.uuid())));
             }
         }
         // Read now in two queries rather than one for each log as it is checked; a failure here
