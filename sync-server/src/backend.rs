@@ -138,6 +138,11 @@ pub trait Backend: Send + Sync {
     fn check_unloaded(&self, _max: usize) -> Result<UnloadedChecked, RelayError> {
         Ok(UnloadedChecked::default())
     }
+    /// The storage's own upkeep, done in the relay's quiet moments after its writes (the embedded
+    /// relay's WAL checkpoint), so no device's request waits for it.
+    fn upkeep(&self) -> Result<(), RelayError> {
+        Ok(())
+    }
     /// Whether the storage is at work for anyone now (on a storage several instances share, their
     /// requests too): background work ([`crate::unloaded_check`]) waits for it to be quiet, and a
     /// heavy device's request pauses between its steps while it is not ([`crate::admission::Admitted::pace`]).

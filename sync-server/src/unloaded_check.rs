@@ -80,7 +80,8 @@ fn wait_for_quiet(syncs: &SyncsInProgress, storage_busy: impl Fn() -> bool) {
     }
 }
 
-/// Starts checking the relay's unloaded documents on a blocking thread, unless a check is running.
+/// Starts checking the relay's unloaded documents on a blocking thread, unless a check is running;
+/// once none is left, it runs the storage's upkeep ([`crate::backend::Backend::upkeep`]).
 pub(crate) fn start(relay: &Arc<Relay>) {
     if relay.unloaded_check_running.swap(true, Ordering::AcqRel) {
         return;
@@ -96,6 +97,11 @@ pub(crate) fn start(relay: &Arc<Relay>) {
                         tracing::warn!(deleted = checked.deleted, "documents received whole failed their full check");
                     }
                     if checked.left == 0 {
+                        // Then, in the same quiet moment, the storage's upkeep: work no device
+                        // waits for either.
+                        if let Err(e) = relay.backend.upkeep() {
+                            tracing::error!(error = %e, "the storage's upkeep");
+                        }
                         break;
                     }
                 }
@@ -155,6 +161,29 @@ mod tests {
         let relay = Relay::open_with(dir.path(), &Storage::Postgres(schema.url.clone())).unwrap();
         notes_are_stored_unchecked_then_checked(relay.clone());
         drop(relay);
+    }
+
+    /// What a request writes stays in the WAL (the relay raised SQLite's automatic checkpoint) until
+    /// the relay is quiet: then the check's upkeep copies it into `documents.db`.
+    #[tokio::test]
+    async fn the_embedded_relay_checkpoints_once_quiet() {
+        let dir = tempfile::tempdir().unwrap();
+        let relay = Relay::open_with(dir.path(), &Storage::Embedded).unwrap();
+        let file = dir.path().join("documents.db");
+        let size = || std::fs::metadata(&file).unwrap().len();
+        let visits: Vec<VisitId> = (0..40).map(|_| VisitId::new()).collect();
+        let docs: Vec<_> = visits.iter().map(|v| (DocId::new(DocKind::VisitNotes, v.uuid()), notes_of(*v))).collect();
+        relay.backend.import(&docs).unwrap();
+        let written = size();
+        std::thread::sleep(QUIET);
+        assert_eq!(size(), written, "nothing is copied into the file before the upkeep");
+        start(&relay);
+        let started = Instant::now();
+        while size() == written {
+            assert!(started.elapsed() < MOST_DEFERRED + Duration::from_secs(5), "checkpointed once quiet");
+            tokio::time::sleep(QUIET_POLL).await;
+        }
+        assert!(size() > written);
     }
 
     #[test]

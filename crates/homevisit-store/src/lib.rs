@@ -115,11 +115,20 @@ pub struct StoreOptions {
     /// page read past it is read from the file and decrypted again: a relay whose indexes are
     /// walked by hundreds of devices keeps more of them in memory.
     pub page_cache_kib: Option<u32>,
+    /// WAL pages past which a commit also copies the WAL into the database file (a checkpoint;
+    /// `None`: SQLite's 1,000). A relay raises it and checkpoints in its quiet moments
+    /// ([`Store::checkpoint_wal`]), so the copying is not done inside a device's request.
+    pub wal_autocheckpoint_pages: Option<u32>,
 }
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        Self { durability: Durability::default(), cache_documents: 512, page_cache_kib: None }
+        Self {
+            durability: Durability::default(),
+            cache_documents: 512,
+            page_cache_kib: None,
+            wal_autocheckpoint_pages: None,
+        }
     }
 }
 
@@ -155,6 +164,9 @@ impl<I: Index> Store<I> {
         conn.pragma_update(None, "synchronous", synchronous)?;
         if let Some(kib) = options.page_cache_kib {
             conn.pragma_update(None, "cache_size", -i64::from(kib))?;
+        }
+        if let Some(pages) = options.wal_autocheckpoint_pages {
+            conn.pragma_update(None, "wal_autocheckpoint", pages)?;
         }
         Self::ready(conn, path, options)
     }
@@ -210,6 +222,14 @@ impl<I: Index> Store<I> {
     /// This device's Automerge actor id.
     pub fn actor(&self) -> &ActorId {
         &self.actor
+    }
+
+    /// Copies what the WAL holds into the database file, without waiting for readers (a passive
+    /// checkpoint). Returns the WAL's frames and how many of them are now in the file.
+    pub fn checkpoint_wal(&self) -> Result<(u64, u64)> {
+        let (log, done): (i64, i64) =
+            self.conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| Ok((r.get(1)?, r.get(2)?)))?;
+        Ok((log.max(0) as u64, done.max(0) as u64))
     }
 }
 
