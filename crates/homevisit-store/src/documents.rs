@@ -147,6 +147,13 @@ pub(crate) struct PreparedDoc {
 impl PreparedDoc {
     /// Prepares `doc`; `rows` are its query-table rows when the caller already has the typed
     /// record (saves reading it back), else they are read from the document.
+    ///
+    /// A document made here is saved without Automerge's per-column deflate: it goes to the relay
+    /// as stored, in a body deflated whole, which compresses it better (W1's upload body 14%
+    /// smaller), and no receiver inflates its columns one by one (the relay's screen of notes,
+    /// every load). Measured at N=1000, 5 alternating runs: the relay's upload CPU 350 -> 310 ms,
+    /// creating 492 -> 465 ms. The compaction of an edited document (`save_verified`) still
+    /// deflates: it is stored for long, and its bytes are larger.
     pub(crate) fn new(id: DocId, doc: &mut AutoCommit, rows: Option<Content>) -> Result<Self> {
         let rows = match rows {
             Some(rows) => rows,
