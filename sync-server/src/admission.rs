@@ -158,10 +158,10 @@ impl Admitted {
     /// (its recent work, counting this request so far, past [`HEAVY`]) and another device is
     /// being worked on or waits here, or the storage is busy with others (`storage_busy`, asked
     /// only then: on PostgreSQL, other instances' requests share the database and the machine,
-    /// and this instance's line does not see them), pauses [`HEAVY_PAUSE_FACTOR`] times that (at most [`MOST_PAUSE`]). A device
-    /// sending maximal batches one after another (hostile, or only large) then takes at most
-    /// about a tenth of the processor, and of the storage, from the phones beside it; alone, it
-    /// is not slowed.
+    /// and this instance's line does not see them), pauses [`HEAVY_PAUSE_FACTOR`] times that (at
+    /// most [`MOST_PAUSE`]). A device sending maximal batches one after another (hostile, or only
+    /// large) then takes at most about a tenth of the processor, and of the storage, from the
+    /// phones beside it; alone, it is not slowed.
     pub fn pace(&self, step: Duration, storage_busy: impl FnOnce() -> bool) {
         if self.steps.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < UNPACED_STEPS {
             return;

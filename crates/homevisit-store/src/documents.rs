@@ -496,16 +496,15 @@ impl<I: Index> Store<I> {
     ) -> Result<Applied> {
         let (mut doc, saved, upgraded, content) = match incoming {
             Incoming::Whole(bytes) => {
-                let (doc, upgraded, content) = match self.preloaded.take_new(id, bytes) {
-                    Some(ReceivedWhole::UnloadedNotes(heads)) => return self.store_unloaded(id, bytes, heads, judge),
-                    Some(ReceivedWhole::New { doc, upgraded, content }) => (doc, upgraded, content),
-                    _ => {
-                        if let Some(heads) =
-                            untrusted::unloaded_notes_heads(id.kind, bytes).map_err(StoreError::doc(*id))?
-                        {
-                            return self.store_unloaded(id, bytes, heads, judge);
-                        }
-                        let doc = self.load_incoming(id, bytes)?;
+                let worked = match self.preloaded.take_new(id, bytes) {
+                    Some(worked) => worked,
+                    None => ReceivedWhole::work(id, bytes, true).map_err(StoreError::doc(*id))?,
+                };
+                let (doc, upgraded, content) = match worked {
+                    ReceivedWhole::UnloadedNotes(heads) => return self.store_unloaded(id, bytes, heads, judge),
+                    ReceivedWhole::New { doc, upgraded, content } => (doc, upgraded, content),
+                    // One with no changes: its check refuses it.
+                    ReceivedWhole::Loaded(doc) => {
                         received_whole::upgrade_and_check(id, doc).map_err(StoreError::doc(*id))?
                     }
                 };

@@ -30,17 +30,18 @@ pub enum ReceivedWhole {
 }
 
 impl ReceivedWhole {
-    /// Works on the bytes of document `id`, `is_new` if the storage does not hold it.
-    pub fn work(id: &DocId, bytes: &[u8], is_new: bool) -> Option<Self> {
-        if is_new && let Some(heads) = untrusted::unloaded_notes_heads(id.kind, bytes).ok()? {
-            return Some(Self::UnloadedNotes(heads));
+    /// Works on the bytes of document `id`, `is_new` if the storage does not hold it; fails as the
+    /// document's write would (a write with no work ahead for it calls this itself).
+    pub fn work(id: &DocId, bytes: &[u8], is_new: bool) -> Result<Self, DocError> {
+        if is_new && let Some(heads) = untrusted::unloaded_notes_heads(id.kind, bytes)? {
+            return Ok(Self::UnloadedNotes(heads));
         }
-        let mut doc = untrusted::load_received(id.kind, bytes).ok()?;
+        let mut doc = untrusted::load_received(id.kind, bytes)?;
         if !is_new || doc.get_heads().is_empty() {
-            return Some(Self::Loaded(doc));
+            return Ok(Self::Loaded(doc));
         }
-        let (doc, upgraded, content) = upgrade_and_check(id, doc).ok()?;
-        Some(Self::New { doc, upgraded, content })
+        let (doc, upgraded, content) = upgrade_and_check(id, doc)?;
+        Ok(Self::New { doc, upgraded, content })
     }
 }
 
@@ -62,7 +63,7 @@ impl WorkedAhead {
     /// on every core. An empty list frees it.
     pub fn work_on(&mut self, docs: &[(DocId, &[u8], bool)]) {
         self.0.clear();
-        let worked = parallel::map_each(docs, 2, |(id, bytes, is_new)| ReceivedWhole::work(id, bytes, *is_new));
+        let worked = parallel::map_each(docs, 2, |(id, bytes, is_new)| ReceivedWhole::work(id, bytes, *is_new).ok());
         for ((id, bytes, _), worked) in docs.iter().zip(worked) {
             if let Some(worked) = worked {
                 self.0.insert(*id, (bytes.to_vec(), worked));

@@ -725,63 +725,55 @@ impl<'a, 't> PgDocs<'a, 't> {
         if is_new && deleted {
             return Err(DocFailure::Rejected(RejectReason::Forbidden));
         }
+        // A new document received whole is the document it holds: loaded once (not merged into an
+        // empty one), and stored as the bytes it came in if its schema needed no upgrade (saving
+        // again costs about as much as loading), as the device store and the embedded relay do.
         if is_new && let Incoming::Whole(bytes) = incoming {
-            match self.preloaded.take_new(doc, bytes) {
-                Some(ReceivedWhole::UnloadedNotes(heads)) => return self.store_unloaded(doc, bytes, heads, judge),
-                Some(ReceivedWhole::New { doc: mut content, upgraded, content: checked }) => {
+            let worked = match self.preloaded.take_new(doc, bytes) {
+                Some(worked) => worked,
+                None => ReceivedWhole::work(doc, bytes, true).map_err(malformed)?,
+            };
+            return match worked {
+                ReceivedWhole::UnloadedNotes(heads) => self.store_unloaded(doc, bytes, heads, judge),
+                ReceivedWhole::New { doc: mut content, upgraded, content: checked } => {
                     let after = sorted(content.get_heads());
                     let as_received = (!upgraded).then_some(bytes);
                     let received =
                         Received { doc: *doc, content: &checked, is_new, heads_before: before, heads_after: after };
-                    return self.write_judged(content, as_received, &received, judge);
+                    self.write_judged(content, as_received, &received, judge)
                 }
-                _ => {}
-            }
-            if let Some(heads) = untrusted::unloaded_notes_heads(doc.kind, bytes).map_err(malformed)? {
-                return self.store_unloaded(doc, bytes, heads, judge);
-            }
-        }
-        let whole = matches!(incoming, Incoming::Whole(_));
-        // A new document received whole is the document it holds: loaded once (not merged into an
-        // empty one), and stored as the bytes it came in if its schema needed no upgrade (saving
-        // again costs about as much as loading), as the device store and the embedded relay do.
-        let (mut content, mut as_received) = match (stored, incoming) {
-            (None, Incoming::Whole(bytes)) => (self.load_incoming(doc, bytes)?, Some(bytes)),
-            (stored, incoming) => {
-                let mut content = stored.unwrap_or_else(|| AutoCommit::new_with_encoding(homevisit_docs::ENCODING));
-                match incoming {
-                    Incoming::Whole(bytes) => {
-                        let mut other = self.load_incoming(doc, bytes)?;
-                        untrusted::merge(&mut content, &mut other).map_err(malformed)?;
-                    }
-                    Incoming::Sync { state, message } => {
-                        untrusted::receive_sync_message(&mut content, doc.kind, state, message).map_err(malformed)?;
-                    }
-                }
-                (content, None)
-            }
-        };
-        let after = sorted(content.get_heads());
-        if after == before {
-            return match (is_new, whole) {
-                // Nothing new.
-                (false, _) => Ok(Applied::Unchanged),
                 // A whole document with no changes (no bytes, or an empty document) is not a
                 // document: refused, as the device store and the embedded relay refuse it.
-                (true, true) => Err(DocFailure::Rejected(RejectReason::Malformed)),
-                // A message that creates nothing yet (nothing is kept of it here).
-                (true, false) => Ok(Applied::Pending),
+                ReceivedWhole::Loaded(_) => Err(DocFailure::Rejected(RejectReason::Malformed)),
             };
+        }
+        let mut content = stored.unwrap_or_else(|| AutoCommit::new_with_encoding(homevisit_docs::ENCODING));
+        match incoming {
+            Incoming::Whole(bytes) => {
+                let mut other = self.load_incoming(doc, bytes)?;
+                untrusted::merge(&mut content, &mut other).map_err(malformed)?;
+            }
+            Incoming::Sync { state, message } => {
+                untrusted::receive_sync_message(&mut content, doc.kind, state, message).map_err(malformed)?;
+            }
+        }
+        let after = sorted(content.get_heads());
+        if after == before {
+            return Ok(if is_new {
+                // A message that creates nothing yet (nothing is kept of it here).
+                Applied::Pending
+            } else {
+                // Nothing new.
+                Applied::Unchanged
+            });
         }
         if is_new {
             // As a device does with a document new to it: check its kind and bring its schema up.
-            if homevisit_docs::upgrade(&mut content, doc.kind).map_err(malformed)? {
-                as_received = None;
-            }
+            homevisit_docs::upgrade(&mut content, doc.kind).map_err(malformed)?;
         }
         let checked = homevisit_docs::check(doc, &content).map_err(malformed)?;
         let received = Received { doc: *doc, content: &checked, is_new, heads_before: before, heads_after: after };
-        self.write_judged(content, as_received, &received, judge)
+        self.write_judged(content, None, &received, judge)
     }
 
     /// Writes a received document once checked (`received`), if `judge` accepts it.
