@@ -272,11 +272,11 @@ impl Records for StoreRecords<'_> {
 
     fn stored_visit_log(&mut self, visit: VisitId) -> Result<Option<VisitLog>, DocFailure> {
         let id = DocId::new(DocKind::VisitLog, visit.uuid());
-        if !self.0.contains_document(&id).map_err(store_failure)? {
-            return Ok(None);
+        match self.0.stored_document(&id) {
+            Ok((bytes, _)) => Ok(attest::checked_visit_log(&id, &bytes)),
+            Err(homevisit_store::StoreError::NotFound(_)) => Ok(None),
+            Err(e) => Err(store_failure(e)),
         }
-        let (bytes, _) = self.0.stored_document(&id).map_err(store_failure)?;
-        Ok(attest::checked_visit_log(&id, &bytes))
     }
 
     fn open_declines(&mut self, family: FamilyId) -> Result<Vec<VisitId>, DocFailure> {

@@ -332,7 +332,7 @@ impl<D: DocStorage> SyncDocs for RelayDocs<'_, D> {
             .filter(|(doc, _)| matches!(self.access(doc), Ok(Permission::ReadWrite)))
             .copied()
             .collect();
-        self.store.preload_snapshots(&writable);
+        self.store.preload_snapshots(&within_ops(&writable, self.ops, self.bounds.request_ops));
     }
 
     fn receive(&mut self, doc: &DocId, state: &mut State, message: Message) -> Result<Merged, DocFailure> {
@@ -356,10 +356,66 @@ impl<D: DocStorage> SyncDocs for RelayDocs<'_, D> {
     }
 }
 
+/// The documents of `snapshots` whose operations fit in what is left of a request's budget
+/// (`budget`, `used` so far), in order, each counted as its write will count it (`within_budget`:
+/// the request's first always fits). Working on a document ahead is loading it: a device's window of
+/// documents it may write is worked on only as far as the request may still bring operations, never
+/// more (the rest is refused by its write, unread). Bytes that are not whole chunks are left out:
+/// their write refuses them.
+fn within_ops<'b>(snapshots: &[(DocId, &'b [u8])], used: u64, budget: u64) -> Vec<(DocId, &'b [u8])> {
+    let mut used = used;
+    snapshots
+        .iter()
+        .filter(|(_, bytes)| {
+            let Ok(ops) = untrusted::screen_chunks(bytes) else { return false };
+            let fits = used == 0 || used.saturating_add(ops) <= budget;
+            if fits {
+                used = used.saturating_add(ops);
+            }
+            fits
+        })
+        .copied()
+        .collect()
+}
+
 /// The session asks the device's policy through its view of the relay's documents (the records
 /// it decides on are read in the request's transaction).
 impl<D: DocStorage> AccessPolicy<RelayDocs<'_, D>> for DevicePolicy<'_> {
     fn access(&self, docs: &mut RelayDocs<'_, D>, _peer: &PeerId, doc: &DocId) -> Result<Permission, DocFailure> {
         docs.access(doc)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A saved document with `n` operations (a map of `n` keys).
+    fn doc_of(n: usize) -> Vec<u8> {
+        use automerge::transaction::Transactable;
+        let mut doc = automerge::AutoCommit::new();
+        for i in 0..n {
+            doc.put(automerge::ROOT, format!("k{i}"), i as i64).unwrap();
+        }
+        doc.save()
+    }
+
+    #[test]
+    fn only_what_fits_in_the_requests_operations_is_worked_on_ahead() {
+        let (big, small) = (doc_of(300), doc_of(20));
+        let ops = |b: &[u8]| untrusted::screen_chunks(b).unwrap();
+        let ids: Vec<DocId> = (0..4).map(|_| DocId::new(DocKind::Family, uuid::Uuid::new_v4())).collect();
+        let window =
+            [(ids[0], big.as_slice()), (ids[1], big.as_slice()), (ids[2], small.as_slice()), (ids[3], &b"junk"[..])];
+        let kept = |used, budget| -> Vec<DocId> { within_ops(&window, used, budget).iter().map(|(d, _)| *d).collect() };
+        // A request's first document always fits; the second big one does not, the small one does;
+        // bytes that are not chunks are never worked on.
+        assert_eq!(kept(0, ops(&big) + ops(&small)), [ids[0], ids[2]]);
+        // Some of the budget used by earlier messages: only the small one.
+        assert_eq!(kept(1, ops(&big)), [ids[2]]);
+        // Room for everything that screens.
+        assert_eq!(kept(0, u64::MAX), [ids[0], ids[1], ids[2]]);
+        // Nothing left.
+        assert!(kept(5, 5).is_empty());
     }
 }

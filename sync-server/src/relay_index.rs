@@ -88,15 +88,19 @@ impl Index for RelayIndex {
 /// id (`None` if it is not stored). A stored document that never passed the check has an empty
 /// scope: no school, so nobody is given it.
 pub fn document_scope(store: &RelayStore, doc: &DocId) -> Result<Option<Scope>> {
-    if !store.contains_document(doc)? {
-        return Ok(None);
-    }
-    let row: Option<(Option<String>, Option<String>, String)> = store
+    // One read for both questions (is it stored, and its scope): access asks it of every document.
+    type ScopeRow = (Option<String>, Option<String>, Option<String>);
+    let row: Option<ScopeRow> = store
         .index_tables()
-        .prepare_cached("SELECT school_id, visit_id, educator_ids FROM doc_scopes WHERE doc_id = ?1")?
+        .prepare_cached(
+            "SELECT s.school_id, s.visit_id, s.educator_ids
+             FROM documents d LEFT JOIN doc_scopes s ON s.doc_id = d.doc_id WHERE d.doc_id = ?1",
+        )?
         .query_row([doc.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?;
-    let Some((school, visit, educators)) = row else { return Ok(Some(Scope::default())) };
+    let Some((school, visit, educators)) = row else { return Ok(None) };
+    // Stored, but with no scope row: it never passed the check.
+    let Some(educators) = educators else { return Ok(Some(Scope::default())) };
     Ok(Some(Scope {
         school: school.and_then(|s| s.parse().ok()),
         visit: visit.and_then(|v| v.parse().ok()),

@@ -648,13 +648,18 @@ impl<I: Index> Store<I> {
     }
 
     pub fn document_heads(&self, id: &DocId) -> Result<Vec<ChangeHash>> {
-        let bytes: Vec<u8> = self
+        self.stored_heads(id)?.ok_or(StoreError::NotFound(*id))
+    }
+
+    /// The document's heads, or `None` if it is not stored: one read, where asking
+    /// [`Store::contains_document`] first would be two (a sync asks this of every document).
+    pub fn stored_heads(&self, id: &DocId) -> Result<Option<Vec<ChangeHash>>> {
+        let bytes: Option<Vec<u8>> = self
             .conn
             .prepare_cached("SELECT heads FROM documents WHERE doc_id = ?1")?
             .query_row([id.to_string()], |r| r.get(0))
-            .optional()?
-            .ok_or(StoreError::NotFound(*id))?;
-        Ok(decode_heads(&bytes))
+            .optional()?;
+        Ok(bytes.map(|b| decode_heads(&b)))
     }
 
     /// Every stored document id, optionally of one kind.

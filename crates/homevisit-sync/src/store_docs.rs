@@ -36,10 +36,8 @@ impl<I: Index> SyncDocs for Store<I> {
     }
 
     fn save_state(&mut self, peer: &PeerId, doc: &DocId, state: &[u8]) -> Result<(), DocFailure> {
-        if !self.contains_document(doc).map_err(failure)? {
-            return Ok(()); // nothing arrived for it yet; nothing to remember
-        }
-        self.save_sync_state(peer, doc, state).map_err(failure)
+        // Nothing is remembered of a document that has not arrived yet.
+        self.save_sync_state_if_stored(peer, doc, state).map(|_| ()).map_err(failure)
     }
 
     fn generate(&mut self, doc: &DocId, state: &mut State) -> Result<Option<Message>, DocFailure> {
@@ -51,10 +49,7 @@ impl<I: Index> SyncDocs for Store<I> {
     }
 
     fn heads(&mut self, doc: &DocId) -> Result<Option<Vec<ChangeHash>>, DocFailure> {
-        if !self.contains_document(doc).map_err(failure)? {
-            return Ok(None);
-        }
-        self.document_heads(doc).map(Some).map_err(failure)
+        self.stored_heads(doc).map_err(failure)
     }
 
     fn mark_synced(&mut self, peer: &PeerId, doc: &DocId, heads: &[ChangeHash]) -> Result<(), DocFailure> {
