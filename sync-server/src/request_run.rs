@@ -14,11 +14,15 @@ use crate::relay_docs::RelayDocs;
 /// time, so no request holds the storage (the embedded relay's one connection, or PostgreSQL's
 /// per-document locks) for long, and other devices' syncs interleave with it. Each part is
 /// committed before the answer leaves, as the whole request used to be: what the answer
-/// acknowledges is stored.
-pub const STEP_MESSAGES: usize = 64;
+/// acknowledges is stored. Also the most sync states an answer persists per transaction.
+///
+/// A part is mostly bounded by [`STEP_TIME`]; this bounds one of light messages (acknowledgements
+/// cost microseconds: at 64 a page's acknowledgements took four transactions, each with its
+/// writes of states and marks and, on PostgreSQL, its round trips).
+pub const STEP_MESSAGES: usize = 256;
 
-/// A part also ends once it has worked this long (checked every [`STEP_SLICE`] messages): new
-/// records cost a few milliseconds each, questions microseconds.
+/// A part also ends once it has worked this long (checked between slices, see [`SlicePace`]):
+/// new records cost a few milliseconds each, questions microseconds.
 pub const STEP_TIME: Duration = Duration::from_millis(10);
 
 /// Messages handed to the session in a request's first slice of a part; later slices are sized
@@ -185,12 +189,12 @@ mod tests {
         assert_eq!(pace.next_slice(STEP_TIME), FIRST_SLICE);
         // Light messages (10 µs each): far more would fit; each slice at most doubles, up to a part.
         let mut sizes = Vec::new();
-        for _ in 0..5 {
+        for _ in 0..7 {
             let n = pace.next_slice(STEP_TIME);
             pace.took(n, n as u32 * MS / 100);
             sizes.push(n);
         }
-        assert_eq!(sizes, [8, 16, 32, 64, 64]);
+        assert_eq!(sizes, [8, 16, 32, 64, 128, 256, 256]);
     }
 
     #[test]
@@ -200,7 +204,7 @@ mod tests {
             let n = pace.next_slice(STEP_TIME);
             pace.took(n, n as u32 * MS / 100);
         }
-        // 64 messages that took 2 ms each: 3 ms left fits one more; never fewer than one.
+        // 64 messages (the last allowance) that took 2 ms each: 3 ms left fits one more; never fewer than one.
         pace.took(64, 128 * MS);
         assert_eq!(pace.next_slice(3 * MS), 1);
         assert_eq!(pace.next_slice(Duration::ZERO), 1);
