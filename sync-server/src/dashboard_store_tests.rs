@@ -380,4 +380,47 @@ mod postgres {
             .unwrap();
         assert_eq!(relay.dashboard().account(account.id).unwrap(), Some(account));
     }
+
+    /// Sealed columns are stored without compression in a new database and in one brought up
+    /// from version 7 (set by the upgrade, not by every start).
+    #[test]
+    fn sealed_columns_are_stored_uncompressed_new_and_upgraded() {
+        let Some(h) = Harness::postgres() else { return };
+        let url = h._schema.as_ref().expect("a PostgreSQL harness").url.clone();
+        let run = |sql: &'static str| {
+            let url = url.clone();
+            std::thread::spawn(move || {
+                let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+                c.batch_execute(sql).unwrap();
+                let mut storage = |table: &str, column: &str| -> String {
+                    c.query_one(
+                        "SELECT attstorage::text FROM pg_attribute
+                          WHERE attrelid = to_regclass($1) AND attname = $2",
+                        &[&table, &column],
+                    )
+                    .unwrap()
+                    .get(0)
+                };
+                (storage("documents", "data"), storage("sync_states", "state"))
+            })
+            .join()
+            .unwrap()
+        };
+        let external = ("e".to_string(), "e".to_string());
+        assert_eq!(run(""), external, "a new database");
+        // Back to PostgreSQL's default for bytea (extended: compressed) at version 7.
+        let extended = ("x".to_string(), "x".to_string());
+        assert_eq!(
+            run("UPDATE hv_schema SET version = 7;
+                 ALTER TABLE documents ALTER COLUMN data SET STORAGE EXTENDED;
+                 ALTER TABLE sync_states ALTER COLUMN state SET STORAGE EXTENDED;"),
+            extended
+        );
+        let _relay = crate::Relay::open_with(h._dir.path(), &crate::Storage::Postgres(url.clone())).unwrap();
+        assert_eq!(run(""), external, "upgraded from version 7");
+        // At the current version, a start leaves the setting alone (it does not run every time).
+        run("ALTER TABLE documents ALTER COLUMN data SET STORAGE EXTENDED;");
+        let _again = crate::Relay::open_with(h._dir.path(), &crate::Storage::Postgres(url.clone())).unwrap();
+        assert_eq!(run("").0, "x");
+    }
 }

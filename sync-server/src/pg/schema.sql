@@ -184,3 +184,7 @@ CREATE TABLE IF NOT EXISTS device_turns (
     device_id text PRIMARY KEY,
     full_at   bigint NOT NULL
 );
+
+-- Schema version 8 (issue 14): documents.data and sync_states.state (sealed, so incompressible)
+-- are stored without compression: set in mod.rs (SEALED_STORAGE) when the schema is made or
+-- upgraded, not here, as this file runs at every start.
