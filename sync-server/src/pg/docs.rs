@@ -341,10 +341,7 @@ impl<'a, 't> PgDocs<'a, 't> {
         let rows = self
             .tx
             .query(
-                // Joined, not `doc_id = ANY($2)`: see `attestations::attested_among`.
-                "SELECT s.doc_id, s.state
-                 FROM (SELECT DISTINCT unnest($2::text[]) AS doc_id) u
-                 JOIN sync_states s ON s.device_id = $1 AND s.doc_id = u.doc_id",
+                "SELECT doc_id, state FROM sync_states WHERE device_id = $1 AND doc_id = ANY($2)",
                 &[&peer.as_str(), &ids],
             )
             .map_err(storage)?;
