@@ -344,6 +344,23 @@ mod postgres {
     use super::Harness;
     suite!(Harness::postgres());
 
+    /// Runs `sql` on the database at `url`, then `read` on the same connection. The synchronous
+    /// client runs its own runtime: on a thread of its own.
+    fn run_then<T: Send + 'static>(
+        url: &str,
+        sql: &'static str,
+        read: impl FnOnce(&mut postgres::Client) -> T + Send + 'static,
+    ) -> T {
+        let url = url.to_owned();
+        std::thread::spawn(move || {
+            let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+            c.batch_execute(sql).unwrap();
+            read(&mut c)
+        })
+        .join()
+        .unwrap()
+    }
+
     /// A database at schema 3 (before the dashboard) gets the dashboard's tables and version 4
     /// when a relay opens it, without recomputing every document (the upgrade to 3 did that; a
     /// row the recomputation would rewrite or refuse is left as it was).
@@ -352,11 +369,7 @@ mod postgres {
         let Some(h) = Harness::postgres() else { return };
         let url = h._schema.as_ref().expect("a PostgreSQL harness").url.clone();
         let run = |sql: &'static str| {
-            let url = url.clone();
-            // The synchronous client runs its own runtime: on a thread of its own.
-            std::thread::spawn(move || {
-                let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
-                c.batch_execute(sql).unwrap();
+            run_then(&url, sql, |c| {
                 c.query_one(
                     "SELECT max(version), (SELECT school_id FROM documents WHERE doc_id = 'sentinel') FROM hv_schema",
                     &[],
@@ -364,8 +377,6 @@ mod postgres {
                 .map(|r| (r.get::<_, i32>(0), r.get::<_, Option<String>>(1)))
                 .unwrap()
             })
-            .join()
-            .unwrap()
         };
         run("UPDATE hv_schema SET version = 3;
              DROP TABLE dashboard_accounts, dashboard_sessions, stipend_paid;
@@ -388,10 +399,7 @@ mod postgres {
         let Some(h) = Harness::postgres() else { return };
         let url = h._schema.as_ref().expect("a PostgreSQL harness").url.clone();
         let run = |sql: &'static str| {
-            let url = url.clone();
-            std::thread::spawn(move || {
-                let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
-                c.batch_execute(sql).unwrap();
+            run_then(&url, sql, |c| {
                 let mut storage = |table: &str, column: &str| -> String {
                     c.query_one(
                         "SELECT attstorage::text FROM pg_attribute
@@ -403,8 +411,6 @@ mod postgres {
                 };
                 (storage("documents", "data"), storage("sync_states", "state"))
             })
-            .join()
-            .unwrap()
         };
         let external = ("e".to_string(), "e".to_string());
         assert_eq!(run(""), external, "a new database");
