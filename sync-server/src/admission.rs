@@ -93,6 +93,13 @@ struct State {
     places_taken: usize,
 }
 
+impl State {
+    /// Forgets waiters that gave up (timed out, or their request went).
+    fn drop_gone_waiters(&mut self) {
+        self.line.retain(|w| !w.admit.is_closed());
+    }
+}
+
 struct Waiter {
     device: DeviceId,
     arrival: u64,
@@ -200,7 +207,7 @@ impl Drop for Admitted {
 
 /// Gives free permits to the best waiting devices (not running, least recent work, earliest).
 fn admit_next(state: &mut State, now: Instant) {
-    state.line.retain(|w| !w.admit.is_closed()); // gave up waiting (timed out, or the request went)
+    state.drop_gone_waiters();
     while state.free > 0 {
         let best = state
             .line
@@ -294,7 +301,7 @@ impl Reserved {
                 state.running.insert(device.clone());
                 None
             } else {
-                state.line.retain(|w| !w.admit.is_closed());
+                state.drop_gone_waiters();
                 let (admit, admitted) = oneshot::channel();
                 state.arrivals += 1;
                 let arrival = state.arrivals;
@@ -331,14 +338,14 @@ impl Admission {
     /// a permit (a slow uplink, or a device trickling its bytes).
     pub fn reading(&self) -> usize {
         let mut state = self.state.lock();
-        state.line.retain(|w| !w.admit.is_closed());
+        state.drop_gone_waiters();
         state.places_taken.saturating_sub(state.line.len())
     }
 
     /// Requests worked on now, and waiting.
     pub fn load(&self) -> (usize, usize) {
         let mut state = self.state.lock();
-        state.line.retain(|w| !w.admit.is_closed());
+        state.drop_gone_waiters();
         (self.limits.running - state.free, state.line.len())
     }
 }
