@@ -170,9 +170,7 @@ impl<'a, D: DocStorage> RelayDocs<'a, D> {
                 (bytes, ops)
             }
         };
-        // The first document of a request always fits (each is bounded by its kind's limit), so
-        // every round makes progress.
-        if self.ops > 0 && self.ops.saturating_add(ops) > self.bounds.request_ops {
+        if !fits_request_ops(self.ops, ops, self.bounds.request_ops) {
             return Err(DocFailure::Rejected(RejectReason::Busy));
         }
         self.ops = self.ops.saturating_add(ops);
@@ -356,9 +354,16 @@ impl<D: DocStorage> SyncDocs for RelayDocs<'_, D> {
     }
 }
 
+/// Whether `ops` more operations fit in a request's `budget` with `used` brought so far. The
+/// request's first document always fits (each is bounded by its kind's limit), so every round
+/// makes progress.
+fn fits_request_ops(used: u64, ops: u64, budget: u64) -> bool {
+    used == 0 || used.saturating_add(ops) <= budget
+}
+
 /// The documents of `snapshots` whose operations fit in what is left of a request's budget
-/// (`budget`, `used` so far), in order, each counted as its write will count it (`within_budget`:
-/// the request's first always fits). Working on a document ahead is loading it: a device's window of
+/// (`budget`, `used` so far), in order, each counted as its write will count it
+/// ([`fits_request_ops`], as `within_budget` does). Working on a document ahead is loading it: a device's window of
 /// documents it may write is worked on only as far as the request may still bring operations, never
 /// more (the rest is refused by its write, unread). Bytes that are not whole chunks are left out:
 /// their write refuses them.
@@ -368,7 +373,7 @@ fn within_ops<'b>(snapshots: &[(DocId, &'b [u8])], used: u64, budget: u64) -> Ve
         .iter()
         .filter(|(_, bytes)| {
             let Ok(ops) = untrusted::screen_chunks(bytes) else { return false };
-            let fits = used == 0 || used.saturating_add(ops) <= budget;
+            let fits = fits_request_ops(used, ops, budget);
             if fits {
                 used = used.saturating_add(ops);
             }

@@ -82,19 +82,17 @@ impl<I: Index> Store<I> {
         Ok(())
     }
 
-    /// As [`Store::save_sync_state`], only if `doc` is stored (one statement); returns whether it
-    /// was. A session saves a state for every document it spoke about, including one the peer only
-    /// began to send.
-    pub fn save_sync_state_if_stored(&mut self, peer: &PeerId, doc: &DocId, state: &[u8]) -> Result<bool> {
-        let saved = self
-            .conn
+    /// As [`Store::save_sync_state`], only if `doc` is stored (one statement). A session saves a
+    /// state for every document it spoke about, including one the peer only began to send.
+    pub fn save_sync_state_if_stored(&mut self, peer: &PeerId, doc: &DocId, state: &[u8]) -> Result<()> {
+        self.conn
             .prepare_cached(
                 "INSERT INTO sync_states (peer_id, doc_id, state)
                  SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM documents WHERE doc_id = ?2)
                  ON CONFLICT (peer_id, doc_id) DO UPDATE SET state = excluded.state",
             )?
             .execute(params![peer.as_str(), doc.to_string(), state])?;
-        Ok(saved > 0)
+        Ok(())
     }
 
     /// Records that `peer` holds the document at `heads` (as its sync messages acknowledged).

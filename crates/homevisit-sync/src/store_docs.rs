@@ -37,7 +37,7 @@ impl<I: Index> SyncDocs for Store<I> {
 
     fn save_state(&mut self, peer: &PeerId, doc: &DocId, state: &[u8]) -> Result<(), DocFailure> {
         // Nothing is remembered of a document that has not arrived yet.
-        self.save_sync_state_if_stored(peer, doc, state).map(|_| ()).map_err(failure)
+        self.save_sync_state_if_stored(peer, doc, state).map_err(failure)
     }
 
     fn generate(&mut self, doc: &DocId, state: &mut State) -> Result<Option<Message>, DocFailure> {
