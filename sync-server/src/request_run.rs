@@ -30,8 +30,10 @@ pub const STEP_TIME: Duration = Duration::from_millis(10);
 const FIRST_SLICE: usize = 8;
 
 /// Messages in one answer of the relay: a device with more to receive gets them over several
-/// requests ([`homevisit_protocol::SyncBatch::more`]), so answering one request stays short.
-pub const REPLY_PAGE_MESSAGES: usize = 250;
+/// requests ([`homevisit_protocol::SyncBatch::more`]), so answering one request stays short. (At
+/// 250, a first download of 1,000 visits took 15 round trips, each a commit on the phone costing
+/// about the same however many documents it holds; 500 made that download 6% faster.)
+pub const REPLY_PAGE_MESSAGES: usize = 500;
 
 /// One request's session, run over a backend's storage in steps: [`RequestRun::apply_next`] while
 /// [`RequestRun::has_incoming`], then [`RequestRun::answer_next`] until it has the outcome, each

@@ -2,10 +2,10 @@
 
 use std::sync::OnceLock;
 
-/// The machine's cores, asked once: `available_parallelism` reads the cgroup files on every call
-/// (an `open` and a `read` each), which cost more than a small batch's work (a relay calls this
-/// for every few documents it receives).
-fn cores() -> usize {
+/// The machine's cores (what [`crate::received_whole`] works ahead on is one fewer), asked once:
+/// `available_parallelism` reads the cgroup files on every call (an `open` and a `read` each),
+/// which cost more than a small batch's work.
+pub(crate) fn cores() -> usize {
     static CORES: OnceLock<usize> = OnceLock::new();
     *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
@@ -18,7 +18,7 @@ pub(crate) fn map<T: Sync, R: Send, E: Send>(items: &[T], f: impl Fn(&T) -> Resu
 
 /// Applies `f` to every item, in order, on up to `available_parallelism` threads, each given at
 /// least `min_per_thread` items (a thread costs tens of microseconds to start).
-pub fn map_each<T: Sync, R: Send>(items: &[T], min_per_thread: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+fn map_each<T: Sync, R: Send>(items: &[T], min_per_thread: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let threads = cores().min(items.len().div_ceil(min_per_thread)).max(1);
     if threads == 1 {
         return items.iter().map(&f).collect();

@@ -22,8 +22,8 @@ pub const RELAY_PEER: &PeerId = &PeerId::RELAY;
 /// Most round trips one sync makes before it stops (the next sync continues from there).
 pub const MAX_ROUNDS: usize = 12;
 
-/// Most round trips in one session, pages included: 200,000 documents each way at the relay's
-/// page size (`homevisit_relay`'s is 250): far above a district, and still a bound.
+/// Most round trips in one session, pages included: 1,000,000 documents each way at the relay's
+/// page size (`homevisit_relay`'s is 500): far above a district, and still a bound.
 pub const MAX_PAGES: usize = 2_000;
 
 #[derive(Debug, thiserror::Error)]

@@ -127,8 +127,9 @@ pub trait SyncDocs {
     /// Merges a whole document from the peer (creating it if new); durable when this returns.
     /// Refuses, like `receive`, what the peer may not write.
     fn receive_snapshot(&mut self, doc: &DocId, bytes: &[u8]) -> Result<Merged, DocFailure>;
-    /// Whole documents about to be passed to `receive_snapshot`, one by one: a storage may get
-    /// ready for them all at once (load them on every core). Replaces what an earlier call
+    /// Whole documents about to be passed to `receive_snapshot`, one by one and in this order: a
+    /// storage may get ready for them (load them on its spare cores, beside the writes, as the
+    /// device store does, or read what their writes need in one go). Replaces what an earlier call
     /// prepared; an empty list releases it. Only an optimisation: each `receive_snapshot` still
     /// checks and stores its document as if this had not been called (a storage with nothing to
     /// prepare says so in an empty body).

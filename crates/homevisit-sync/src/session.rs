@@ -9,9 +9,8 @@ use homevisit_protocol::{
 
 use crate::{Access, AccessPolicy, CandidateRange, DocFailure, FullAccess, Merged, PeerId, SyncDocs};
 
-/// Whole documents handed to [`SyncDocs::preload_snapshots`] at a time: enough to keep every core
-/// busy loading, few enough that the loaded documents stay a few MB (a relay's memory matters).
-const PRELOAD_WINDOW: usize = 64;
+/// Messages whose documents' heads are read ahead in one query ([`SyncDocs::read_heads_ahead`]).
+const READ_AHEAD_WINDOW: usize = 64;
 
 /// What a session did, in counts (never content).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -400,16 +399,17 @@ impl<P> Session<P> {
         P: AccessPolicy<S>,
     {
         let mut rejected = Vec::new();
-        for window in messages.chunks(PRELOAD_WINDOW) {
-            let snapshots: Vec<(DocId, &[u8])> = window
-                .iter()
-                .filter(|m| m.form == MessageForm::Snapshot)
-                .filter_map(|m| Some((DocId::try_from(m.doc).ok()?, m.data.as_slice())))
-                .filter(|(doc, _)| !self.refused.contains(doc) && self.in_scope(doc))
-                .collect();
-            if !snapshots.is_empty() {
-                docs.preload_snapshots(&snapshots);
-            }
+        // Worked on beside the writes, in order, a bounded distance ahead of them.
+        let snapshots: Vec<(DocId, &[u8])> = messages
+            .iter()
+            .filter(|m| m.form == MessageForm::Snapshot)
+            .filter_map(|m| Some((DocId::try_from(m.doc).ok()?, m.data.as_slice())))
+            .filter(|(doc, _)| !self.refused.contains(doc) && self.in_scope(doc))
+            .collect();
+        if !snapshots.is_empty() {
+            docs.preload_snapshots(&snapshots);
+        }
+        for window in messages.chunks(READ_AHEAD_WINDOW) {
             // The others are answered from the document's heads (and its access): one read.
             let asked: Vec<DocId> = window
                 .iter()
