@@ -136,8 +136,8 @@ pub(crate) struct PgDocs<'a, 't> {
     /// whether stored unloaded; `None` for no row) and whether it was deleted then, each taken by
     /// its first write.
     locked: HashMap<DocId, Locked>,
-    /// Whole documents received, worked on ahead on every core (loaded; new ones also checked),
-    /// with the bytes they came from.
+    /// Whole documents received, worked on by the spare cores beside the writes (loaded; new ones
+    /// also checked), with the bytes they came from.
     preloaded: WorkedAhead,
     /// Visits' latest attested values, read as their logs are locked ([`PgDocs::lock_ahead`]); one
     /// recorded since is read again.
