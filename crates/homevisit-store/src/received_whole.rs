@@ -128,6 +128,18 @@ impl Job {
         catch_unwind(AssertUnwindSafe(|| ReceivedWhole::work(id, bytes, *is_new).ok())).unwrap_or(None)
     }
 
+    /// Works on the document at `i` (waiting: nobody has started it) with the lock released, and
+    /// returns the lock, the work done.
+    fn work_unlocked<'a>(&'a self, mut state: MutexGuard<'a, JobState>, i: usize) -> MutexGuard<'a, JobState> {
+        state.slots[i] = Slot::Working;
+        drop(state);
+        let worked = self.work(i);
+        let mut state = self.state();
+        state.slots[i] = Slot::Done(worked.map(Box::new));
+        self.finished.notify_all();
+        state
+    }
+
     /// A spare core's loop: the first document nobody has started, in order, up to [`AHEAD`] of
     /// the writes, until none is left or the job stops.
     fn run(&self) {
@@ -138,14 +150,7 @@ impl Job {
             }
             let limit = state.limit();
             match (state.reached..limit).find(|&i| matches!(state.slots[i], Slot::Waiting)) {
-                Some(i) => {
-                    state.slots[i] = Slot::Working;
-                    drop(state);
-                    let worked = self.work(i);
-                    state = self.state();
-                    state.slots[i] = Slot::Done(worked.map(Box::new));
-                    self.finished.notify_all();
-                }
+                Some(i) => state = self.work_unlocked(state, i),
                 None if limit == state.slots.len() => return,
                 None => state = self.room.wait(state).unwrap_or_else(|p| p.into_inner()),
             }
@@ -173,13 +178,7 @@ impl Job {
                     state.slots[i] = Slot::Working;
                     let limit = state.limit();
                     match (i + 1..limit).rev().find(|&j| matches!(state.slots[j], Slot::Waiting)) {
-                        Some(j) => {
-                            state.slots[j] = Slot::Working;
-                            drop(state);
-                            let worked = self.work(j);
-                            state = self.state();
-                            state.slots[j] = Slot::Done(worked.map(Box::new));
-                        }
+                        Some(j) => state = self.work_unlocked(state, j),
                         None => state = self.finished.wait(state).unwrap_or_else(|p| p.into_inner()),
                     }
                 }
