@@ -328,25 +328,33 @@ impl Reserved {
     }
 }
 
+/// Where admission stands at one moment (read under one lock: the three add up).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Load {
+    /// Requests worked on (holding a permit).
+    pub running: usize,
+    /// Requests waiting for a permit.
+    pub waiting: usize,
+    /// Requests in line whose bodies are still arriving: their places taken, not yet waiting for
+    /// a permit (a slow uplink, or a device trickling its bytes).
+    pub reading: usize,
+}
+
 impl Admission {
     /// Requests waiting for a permit now.
     pub fn waiting(&self) -> usize {
-        self.load().1
+        self.load().waiting
     }
 
-    /// Requests in line whose bodies are still arriving: their places taken, not yet waiting for
-    /// a permit (a slow uplink, or a device trickling its bytes).
-    pub fn reading(&self) -> usize {
+    /// Requests worked on, waiting and being read now.
+    pub fn load(&self) -> Load {
         let mut state = self.state.lock();
         state.drop_gone_waiters();
-        state.places_taken.saturating_sub(state.line.len())
-    }
-
-    /// Requests worked on now, and waiting.
-    pub fn load(&self) -> (usize, usize) {
-        let mut state = self.state.lock();
-        state.drop_gone_waiters();
-        (self.limits.running - state.free, state.line.len())
+        Load {
+            running: self.limits.running - state.free,
+            waiting: state.line.len(),
+            reading: state.places_taken.saturating_sub(state.line.len()),
+        }
     }
 }
 
@@ -440,8 +448,7 @@ mod tests {
         // Two requests of one device whose bodies are still arriving: they hold places, no permit.
         let reading = [a.reserve(&device(1)).unwrap(), a.reserve(&device(1)).unwrap()];
         assert!(a.reserve(&device(1)).is_err(), "a third place for the same device");
-        assert_eq!(a.load(), (0, 0), "nothing worked on, nobody waiting for a permit");
-        assert_eq!(a.reading(), 2, "two bodies being read");
+        assert_eq!(a.load(), Load { running: 0, waiting: 0, reading: 2 }, "two bodies being read, nothing else");
         let third = a.reserve(&device(3)).unwrap();
         assert!(a.reserve(&device(4)).is_err(), "the line (3 places) is full");
         drop(third);
@@ -453,7 +460,7 @@ mod tests {
         let [first, second] = reading;
         drop(first);
         let admitted = second.enter().await.unwrap();
-        assert_eq!((a.load(), a.reading()), ((1, 0), 0));
+        assert_eq!(a.load(), Load { running: 1, waiting: 0, reading: 0 });
         assert!(a.reserve(&device(3)).is_ok() && a.reserve(&device(1)).is_ok(), "places given back");
         drop(admitted);
     }

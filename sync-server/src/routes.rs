@@ -33,10 +33,10 @@ pub(crate) fn router(relay: Arc<Relay>) -> Router {
 }
 
 async fn metrics(State(relay): State<Arc<Relay>>) -> impl IntoResponse {
-    let (running, waiting) = relay.admission.load();
-    relay.metrics.sync_running.set(running as i64);
-    relay.metrics.sync_waiting.set(waiting as i64);
-    relay.metrics.sync_reading.set(relay.admission.reading() as i64);
+    let load = relay.admission.load();
+    relay.metrics.sync_running.set(load.running as i64);
+    relay.metrics.sync_waiting.set(load.waiting as i64);
+    relay.metrics.sync_reading.set(load.reading as i64);
     ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], relay.metrics.encode())
 }
 
