@@ -363,10 +363,10 @@ fn fits_request_ops(used: u64, ops: u64, budget: u64) -> bool {
 
 /// The documents of `snapshots` whose operations fit in what is left of a request's budget
 /// (`budget`, `used` so far), in order, each counted as its write will count it
-/// ([`fits_request_ops`], as `within_budget` does). Working on a document ahead is loading it: a device's window of
-/// documents it may write is worked on only as far as the request may still bring operations, never
-/// more (the rest is refused by its write, unread). Bytes that are not whole chunks are left out:
-/// their write refuses them.
+/// ([`fits_request_ops`], as `within_budget` does). Working on a document ahead is loading it: the
+/// documents of a part that a device may write are worked on only as far as the request may still
+/// bring operations, never more (the rest is refused by its write, unread). Bytes that are not
+/// whole chunks are left out: their write refuses them.
 fn within_ops<'b>(snapshots: &[(DocId, &'b [u8])], used: u64, budget: u64) -> Vec<(DocId, &'b [u8])> {
     let mut used = used;
     snapshots

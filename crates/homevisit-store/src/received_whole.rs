@@ -199,6 +199,9 @@ impl WorkedAhead {
     /// by the spare cores from now on. An empty list frees it.
     pub fn work_on(&mut self, docs: &[(DocId, &[u8], bool)]) {
         self.clear();
+        if docs.is_empty() {
+            return; // every session's last call: nothing to start
+        }
         let spare = parallel::cores().saturating_sub(1).min(docs.len());
         let at = docs.iter().enumerate().map(|(i, (id, _, _))| (*id, i)).collect();
         let job = Arc::new(Job {
