@@ -18,6 +18,7 @@ mod check;
 mod doc_id;
 mod error;
 pub mod limits;
+mod map_reads;
 mod notes;
 mod record;
 mod root;
@@ -31,6 +32,7 @@ pub use automerge;
 pub use check::{Content, Scope, check, governing_doc};
 pub use doc_id::{DocId, DocKind};
 pub use error::DocError;
+pub use map_reads::MapReads;
 pub use notes::{
     debrief_done, note_text, read_notes, set_channel, set_debrief_done, set_note_text, splice_note, write_notes,
 };

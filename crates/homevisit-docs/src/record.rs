@@ -10,6 +10,7 @@ use homevisit_model::validate::{
 use homevisit_model::{Educator, Family, PromptPack, School, SchoolId, ValidationError, VisitLog};
 use uuid::Uuid;
 
+use crate::map_reads::MapReads;
 use crate::root::ENCODING;
 use crate::schema::current_version;
 use crate::{DocError, DocId, DocKind};
@@ -123,7 +124,7 @@ pub fn create_record<T: Record>(value: &T, actor: &ActorId) -> Result<AutoCommit
 }
 
 pub fn read_record<T: Record>(doc: &AutoCommit) -> Result<T, DocError> {
-    Ok(autosurgeon::hydrate_prop(doc, ROOT, "data")?)
+    Ok(autosurgeon::hydrate_prop(&MapReads::new(doc), ROOT, "data")?)
 }
 
 /// Writes `value` over the record, touching only what changed, and commits.

@@ -387,7 +387,7 @@ impl<I: Index> Store<I> {
     /// Keeps a document just stored in memory, as the next call is likely about it.
     pub(crate) fn remember(&mut self, id: DocId, doc: AutoCommit) {
         if self.cache.len() >= self.cache_capacity {
-            self.cache.clear();
+            crate::parallel::drop_beside(std::mem::take(&mut self.cache));
         }
         self.cache.insert(id, doc);
     }

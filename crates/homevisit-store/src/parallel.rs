@@ -38,6 +38,17 @@ fn map_each<T: Sync, R: Send>(items: &[T], min_per_thread: usize, f: impl Fn(&T)
     })
 }
 
+/// Drops `value` on a thread of its own when the machine has a spare core (freeing hundreds of
+/// loaded documents takes milliseconds the caller, a store's writer, need not wait for); here
+/// otherwise, or if no thread can be started.
+pub(crate) fn drop_beside<T: Send + 'static>(value: T) {
+    if cores() < 2 {
+        return drop(value);
+    }
+    // A thread that cannot start drops its closure, and `value` with it, here.
+    let _ = std::thread::Builder::new().name("drop-beside".into()).spawn(move || drop(value));
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
