@@ -17,10 +17,12 @@ use homevisit_model::{
     VisitId, VisitLog,
 };
 
+use crate::map_reads::MapReads;
+use crate::record::read_record_from;
 use crate::root::{SCHEMA_KEY, read_str, read_u64};
 use crate::schema::current_version;
 use crate::untrusted::contained;
-use crate::{DocError, DocId, DocKind, Record, read_record};
+use crate::{DocError, DocId, DocKind, Record};
 
 /// A checked document's content, typed.
 #[derive(Clone, Debug, PartialEq)]
@@ -87,11 +89,13 @@ pub fn check(id: &DocId, doc: &AutoCommit) -> Result<Content, DocError> {
         if ops > max {
             return Err(DocError::TooManyOps { kind: id.kind.as_str(), ops, max });
         }
-        let kind = read_str(doc, &ROOT, "kind").unwrap_or_default();
+        // The root's fields and the record are read through one `MapReads`: the root once.
+        let reads = MapReads::new(doc);
+        let kind = read_str(&reads, &ROOT, "kind").unwrap_or_default();
         if kind != id.kind.as_str() {
             return Err(DocError::WrongKind { expected: id.kind.as_str(), found: kind });
         }
-        match read_u64(doc, SCHEMA_KEY) {
+        match read_u64(&reads, SCHEMA_KEY) {
             Some(v) if v == current_version(id.kind) => {}
             Some(v) if v > current_version(id.kind) => {
                 return Err(DocError::NewerSchema { found: v, supported: current_version(id.kind) });
@@ -99,15 +103,15 @@ pub fn check(id: &DocId, doc: &AutoCommit) -> Result<Content, DocError> {
             Some(_) => return Err(DocError::Shape("an older schema version that was not upgraded".into())),
             None => return Err(DocError::MissingSchema),
         }
-        if read_str(doc, &ROOT, "id").as_deref() != Some(id.id.hyphenated().to_string().as_str()) {
+        if read_str(&reads, &ROOT, "id").as_deref() != Some(id.id.hyphenated().to_string().as_str()) {
             return Err(DocError::IdMismatch { what: "document" });
         }
         Ok(match id.kind {
-            DocKind::School => Content::School(record(id, doc)?),
-            DocKind::Educator => Content::Educator(record(id, doc)?),
-            DocKind::Family => Content::Family(record(id, doc)?),
-            DocKind::VisitLog => Content::VisitLog(record(id, doc)?),
-            DocKind::PromptPack => Content::PromptPack(record(id, doc)?),
+            DocKind::School => Content::School(record(id, &reads)?),
+            DocKind::Educator => Content::Educator(record(id, &reads)?),
+            DocKind::Family => Content::Family(record(id, &reads)?),
+            DocKind::VisitLog => Content::VisitLog(record(id, &reads)?),
+            DocKind::PromptPack => Content::PromptPack(record(id, &reads)?),
             DocKind::VisitNotes => {
                 check_notes(doc)?;
                 Content::VisitNotes
@@ -117,8 +121,8 @@ pub fn check(id: &DocId, doc: &AutoCommit) -> Result<Content, DocError> {
 }
 
 /// Reads the record and checks that its own id is the document's and that it is valid.
-fn record<T: Record>(id: &DocId, doc: &AutoCommit) -> Result<T, DocError> {
-    let value: T = read_record(doc)?;
+fn record<T: Record>(id: &DocId, reads: &MapReads<'_>) -> Result<T, DocError> {
+    let value: T = read_record_from(reads)?;
     if value.doc_id() != *id {
         return Err(DocError::IdMismatch { what: "record" });
     }

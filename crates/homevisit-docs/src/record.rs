@@ -124,7 +124,12 @@ pub fn create_record<T: Record>(value: &T, actor: &ActorId) -> Result<AutoCommit
 }
 
 pub fn read_record<T: Record>(doc: &AutoCommit) -> Result<T, DocError> {
-    Ok(autosurgeon::hydrate_prop(&MapReads::new(doc), ROOT, "data")?)
+    read_record_from(&MapReads::new(doc))
+}
+
+/// [`read_record`] through reads the caller has begun (its check read the root already).
+pub(crate) fn read_record_from<T: Record>(reads: &MapReads<'_>) -> Result<T, DocError> {
+    Ok(autosurgeon::hydrate_prop(reads, ROOT, "data")?)
 }
 
 /// Writes `value` over the record, touching only what changed, and commits.

@@ -13,6 +13,7 @@ use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ObjType, ROOT, ReadDoc, Value};
 use homevisit_model::Place;
 
+use crate::map_reads::MapReads;
 pub use crate::root::SCHEMA_KEY;
 use crate::root::{read_str, read_u64};
 use crate::{DocError, DocId, DocKind};
@@ -34,11 +35,15 @@ pub fn upgrade(doc: &mut AutoCommit, kind: DocKind) -> Result<bool, DocError> {
 }
 
 fn upgrade_in_place(doc: &mut AutoCommit, kind: DocKind) -> Result<bool, DocError> {
-    let found = read_str(doc, &ROOT, "kind").unwrap_or_default();
+    let (found, version) = {
+        // Both from one read of the root.
+        let root = MapReads::new(doc);
+        (read_str(&root, &ROOT, "kind").unwrap_or_default(), read_u64(&root, SCHEMA_KEY))
+    };
     if found != kind.as_str() {
         return Err(DocError::WrongKind { expected: kind.as_str(), found });
     }
-    let version = read_u64(doc, SCHEMA_KEY).ok_or(DocError::MissingSchema)?;
+    let version = version.ok_or(DocError::MissingSchema)?;
     let supported = current_version(kind);
     if version > supported {
         return Err(DocError::NewerSchema { found: version, supported });
