@@ -63,6 +63,9 @@ impl<'r> RequestRun<'r> {
             // The device is still uploading pages: the offer waits for its last one.
             session.defer_offer();
         }
+        if request.ahead {
+            session.offer_ahead_only();
+        }
         Self {
             request,
             session: Some(session),

@@ -1,5 +1,6 @@
 //! HTTP handlers. Responses and logs carry ids and counts only, never document content.
-//! `POST /v1/sync?wait_ms=N` is live mode (see [`crate::live`]).
+//! `POST /v1/sync?wait_ms=N` is live mode (see [`crate::live`]); `?ahead=1` asks for the next
+//! page of a download while the device stores the last ([`requested_ahead`]).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -266,6 +267,8 @@ async fn read_body(relay: &Relay, body: Body) -> Result<Bytes, ApiError> {
 struct LetIn {
     /// How long it may wait for news (zero: answered at once).
     wait: Duration,
+    /// The device asked for the next page ahead ([`requested_ahead`]).
+    ahead: bool,
     token: String,
     caller: Caller,
     /// How long it waited for its turn and for room for its body (not work).
@@ -294,7 +297,15 @@ async fn admit(relay: &Arc<Relay>, query: Option<&str>, headers: &HeaderMap) -> 
     let place = relay.admission.reserve(&caller.device.device_id).map_err(|_| overloaded())?;
     let waited = Instant::now();
     let room = relay.bodies.reserve(declared).await.map_err(|_| overloaded())?;
-    Ok(LetIn { wait, token, caller, paced: paced + waited.elapsed(), paid, place, room })
+    Ok(LetIn { wait, ahead: requested_ahead(query), token, caller, paced: paced + waited.elapsed(), paid, place, room })
+}
+
+/// `ahead=1` in the query: the device is still storing the last answer (a download's page) and
+/// asks for the next page before acknowledging it, so the offer goes on from where the last one
+/// stopped and not round to the documents that page offered
+/// ([`homevisit_sync::Session::offer_ahead_only`]). Anything else: an ordinary request.
+fn requested_ahead(query: Option<&str>) -> bool {
+    query.unwrap_or_default().split('&').any(|pair| pair == "ahead=1")
 }
 
 /// Answers a sync request: the device is authenticated and given its turn under its rate limit
@@ -308,7 +319,7 @@ async fn sync_request(
     body: Body,
 ) -> Result<SyncAnswer, ApiError> {
     let started = Instant::now();
-    let LetIn { wait, token, caller, paced, paid, place, room } = match admit(&relay, query, &headers).await {
+    let LetIn { wait, ahead, token, caller, paced, paid, place, room } = match admit(&relay, query, &headers).await {
         Ok(admitted) => admitted,
         Err(refusal) => {
             crate::refused_body::discard(body);
@@ -333,7 +344,7 @@ async fn sync_request(
     let changes = relay.changes.subscribe();
     let sent_something = has_news(&batch);
     let admitted = Arc::new(admitted);
-    let reply = run_session(&relay, &caller, batch, Some(admitted.clone())).await?;
+    let reply = run_session(&relay, &caller, batch, Some(admitted.clone()), ahead).await?;
     drop(admitted); // a live wait below holds no permit (its looks are small and paced)
     drop(room); // nor room for a body: the batch is gone
     let busy = AtomicU64::new(nanos(started.elapsed().saturating_sub(paced)));
@@ -361,7 +372,7 @@ async fn sync_request(
             let caller = authenticate(&relay, &token, false).await?;
             let mut ask = SyncBatch::new(Vec::new());
             ask.version = version;
-            let reply = run_session(&relay, &caller, ask, None).await;
+            let reply = run_session(&relay, &caller, ask, None, false).await;
             busy.fetch_add(nanos(started.elapsed()), Ordering::Relaxed);
             let reply = reply?;
             Ok::<_, ApiError>(has_news(&reply).then_some(reply))
@@ -420,6 +431,7 @@ async fn run_session(
     caller: &Caller,
     batch: SyncBatch,
     admitted: Option<Arc<crate::admission::Admitted>>,
+    ahead: bool,
 ) -> Result<SyncBatch, ApiError> {
     let (relay, caller) = (relay.clone(), caller.clone());
     tokio::task::spawn_blocking(move || {
@@ -436,6 +448,7 @@ async fn run_session(
             batch: &batch,
             bounds: &relay.bounds,
             between_steps: &pace,
+            ahead,
         };
         // A panic while answering (a bug: received bytes are contained further in) fails this
         // request only: its transactions roll back as the panic unwinds, and nothing of it is

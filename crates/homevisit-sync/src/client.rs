@@ -49,6 +49,10 @@ pub enum ClientError {
     Storage(#[from] DocFailure),
     #[error("the sync did not settle within {0} rounds; the next sync continues")]
     TooManyRounds(usize),
+    /// A request sent while the last reply was being stored never finished (its task was
+    /// cancelled: the runtime is shutting down). Nothing of it is assumed; the next sync continues.
+    #[error("the sync was cut short; the next sync continues")]
+    Interrupted,
     /// The relay's enrollment answer was not one (too long, or not the expected JSON).
     #[error("the relay's answer could not be read")]
     BadAnswer,
@@ -246,12 +250,34 @@ fn jitter(up_to: Duration) -> Duration {
     up_to.mul_f64(f64::from(u32::from_le_bytes(seed)) / f64::from(u32::MAX))
 }
 
-/// A device's connection to its relay.
+/// A device's connection to its relay. (Cloning shares the HTTP client's connections.)
+#[derive(Clone)]
 pub struct RelayClient {
     sync_url: reqwest::Url,
     /// Wiped from memory when the client is dropped.
     token: zeroize::Zeroizing<String>,
     http: reqwest::Client,
+}
+
+/// Whether a request asks for the next page ahead of acknowledging the last (`?ahead=1`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Ahead {
+    No,
+    Yes,
+}
+
+/// Whether `reply` is stored while the next request is already out (pipelined): a reply of whole
+/// documents only (a first download's pages) that says more follows, outside live mode. The next
+/// request then carries the acknowledgements of the reply before it and asks `ahead`, so the relay
+/// makes the next page while this one is stored (the relay's offer goes on from where it stopped
+/// and not round to this page's documents, unacknowledged yet:
+/// [`crate::Session::offer_ahead_only`]). Each page is still acknowledged only once stored.
+fn pipelined(reply: &SyncBatch, wait: Duration) -> bool {
+    wait.is_zero()
+        && reply.more
+        && !reply.messages.is_empty()
+        && reply.messages.iter().all(|m| m.form == homevisit_protocol::MessageForm::Snapshot)
+        && reply.deleted.is_empty()
 }
 
 /// One request's answer (see [`RelayClient::round_trip`]).
@@ -272,13 +298,15 @@ impl RelayClient {
     /// said the device's school shares notes with its coordinators. With a `wait` (live mode), a
     /// request that sends nothing may be held by the relay until it has news for this device, at
     /// most that long.
-    async fn round_trip(&self, batch: &SyncBatch, wait: Duration) -> Result<RoundTrip, ClientError> {
+    async fn round_trip(&self, batch: &SyncBatch, wait: Duration, ahead: Ahead) -> Result<RoundTrip, ClientError> {
         // Encoded for each attempt: sent again only after a busy relay turned it away.
         let mut body = Some(batch.encode());
         let sent = body.as_ref().map_or(0, Vec::len);
         let mut url = self.sync_url.clone();
         if !wait.is_zero() {
             url.set_query(Some(&format!("wait_ms={}", wait.as_millis())));
+        } else if ahead == Ahead::Yes {
+            url.set_query(Some("ahead=1"));
         }
         let (mut turned_away, mut resent) = (0, false);
         let response = loop {
@@ -397,6 +425,18 @@ impl RelayClient {
         let mut deleted = BTreeSet::new();
         // What the relay last said about the school sharing notes, kept with the session's state.
         let mut shares = None;
+        // Stores a reply: one commit for the whole reply, however many documents it carries.
+        // Every document it changed is announced, even one an earlier reply of this session
+        // changed too (a live session receives a partner's edits to one field one after another).
+        let store_reply = |session: &mut Session, reply: &SyncBatch| -> Result<(), ClientError> {
+            let before = session.change_count();
+            lock().batch(|store| session.incoming(store, reply))?;
+            let moved = session.changed_since(before);
+            if !moved.is_empty() {
+                (hooks.changed)(moved);
+            }
+            Ok(())
+        };
         let finish = |session: Session, shares: Option<bool>| {
             lock().batch(|store| {
                 if shares.is_some() {
@@ -405,6 +445,9 @@ impl RelayClient {
                 session.finish(store)
             })
         };
+        // A reply of whole documents that says more follows is stored while the next request is
+        // out (`ahead`, see `pipelined`): held here until then.
+        let mut unstored: Option<SyncBatch> = None;
         while unpaged < MAX_ROUNDS && round < MAX_PAGES {
             let out = session.outgoing(&mut *lock())?;
             let (done, total, report) = session.progress();
@@ -418,43 +461,57 @@ impl RelayClient {
             // After the first round trip (which also asks the relay what it has for us), having
             // nothing to say means every document is settled: the relay answers each message in
             // the same response, so nothing is left pending on its side.
-            if round > 0 && out.messages.is_empty() && !session.peer_has_more() {
+            if unstored.is_none() && round > 0 && out.messages.is_empty() && !session.peer_has_more() {
                 let report = settled(finish(session, shares)?);
                 self.delete_and_confirm(store, &deleted).await?;
                 return Ok(Some(report));
             }
             // Only a request with nothing to say waits: it is a question, "anything for me?".
             let poll = round == 0 && out.messages.is_empty() && !wait.is_zero();
-            let answer = if poll {
+            let out_more = out.more;
+            let answer = if let Some(reply) = unstored.take() {
+                // The request goes out on its own task while the last reply is stored here; the
+                // relay makes the next page meanwhile. (On a runtime of one thread it goes out
+                // once the reply is stored: the same requests, in turn.)
+                let request = tokio::spawn({
+                    let client = self.clone();
+                    async move { client.round_trip(&out, wait, Ahead::Yes).await }
+                });
+                let stored = store_reply(&mut session, &reply);
+                let answer = match request.await {
+                    Ok(answer) => answer,
+                    // A panic in the request is this sync's, as it would be on this task.
+                    Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                    Err(_) => Err(ClientError::Interrupted),
+                };
+                stored?;
+                answer?
+            } else if poll {
                 tokio::select! {
                     biased;
                     _ = &mut interrupt => return Ok(None),
-                    answer = self.round_trip(&out, wait) => answer?,
+                    answer = self.round_trip(&out, wait, Ahead::No) => answer?,
                 }
             } else {
                 // In live mode every request says so: the relay paces it, rather than refusing it,
                 // when this device is briefly over its rate limit; it answers it at once.
-                self.round_trip(&out, wait).await?
+                self.round_trip(&out, wait, Ahead::No).await?
             };
             let RoundTrip { reply, sent, received, school_shares_notes } = answer;
             shares = school_shares_notes.or(shares);
             session.count_bodies(sent, received);
             // (A round the relay answered in part, `Busy` for the rest, pages too.)
             let busy = reply.rejected.iter().any(|r| r.reason == homevisit_protocol::RejectReason::Busy);
-            if !(out.more || reply.more || busy) {
+            if !(out_more || reply.more || busy) {
                 unpaged += 1;
             }
             round += 1;
             // Documents the district deleted: deleted here once the session is settled.
             deleted.extend(reply.deleted.iter().filter_map(|w| DocId::try_from(*w).ok()));
-            // One commit for the whole reply, however many documents it carries.
-            // Every document this reply changed, even one an earlier reply of this session changed
-            // too (a live session receives a partner's edits to one field one after another).
-            let before = session.change_count();
-            lock().batch(|store| session.incoming(store, &reply))?;
-            let moved = session.changed_since(before);
-            if !moved.is_empty() {
-                (hooks.changed)(moved);
+            if pipelined(&reply, wait) {
+                unstored = Some(reply);
+            } else {
+                store_reply(&mut session, &reply)?;
             }
         }
         if wait.is_zero() {
@@ -481,7 +538,7 @@ impl RelayClient {
         let mut confirm = SyncBatch::new(Vec::new());
         confirm.confirmed_deleted = ids.into_iter().map(Into::into).collect();
         // Its answer may offer more; the next sync takes it.
-        self.round_trip(&confirm, Duration::ZERO).await?;
+        self.round_trip(&confirm, Duration::ZERO, Ahead::No).await?;
         Ok(())
     }
 }

@@ -66,6 +66,9 @@ pub struct Session<P = FullAccess> {
     offer_cut: bool,
     /// A paged offer starts after this document (see [`Session::resume_offer_after`]).
     offer_from: Option<DocId>,
+    /// A paged offer stops at the last candidate rather than going round (see
+    /// [`Session::offer_ahead_only`]).
+    offer_ahead_only: bool,
     /// The last document a cut offer considered (see [`Session::offer_resume`]).
     offer_resume: Option<DocId>,
     /// The peer has more to send: this batch offers nothing (see [`Session::defer_offer`]).
@@ -104,6 +107,7 @@ impl<P> Session<P> {
             paged_offer: false,
             offer_cut: false,
             offer_from: None,
+            offer_ahead_only: false,
             offer_resume: None,
             offer_deferred: false,
             report: SyncReport::default(),
@@ -128,6 +132,15 @@ impl<P> Session<P> {
     /// still considered before an offer ends uncut.
     pub fn resume_offer_after(&mut self, cursor: Option<DocId>) {
         self.offer_from = cursor;
+    }
+
+    /// The peer is still storing the last page it was sent (it asked for the next one ahead, see
+    /// the client's pipelined download): this offer goes from the cursor to the last candidate
+    /// and not round to the first, since the documents just before the cursor, the ones that page
+    /// offered, are not acknowledged yet and would be offered again. The peer's next request,
+    /// once it has acknowledged them, goes round as usual.
+    pub fn offer_ahead_only(&mut self) {
+        self.offer_ahead_only = true;
     }
 
     /// Where the next page's offer should start: the last document this session's offer
@@ -285,7 +298,10 @@ impl<P> Session<P> {
         // what a page took: a fifth of the relay's time answering one.)
         let part = self.page_messages.saturating_add(self.page_messages / 8).max(64);
         let passes: Vec<(Option<DocId>, Option<DocId>)> = match self.offer_from {
+            Some(cursor) if self.offer_ahead_only => vec![(Some(cursor), None)],
             Some(cursor) => vec![(Some(cursor), None), (None, Some(cursor))],
+            // The last offer went all the way: nothing is ahead of it.
+            None if self.offer_ahead_only => vec![],
             None => vec![(None, None)],
         };
         for (mut after, upto) in passes {

@@ -1,6 +1,7 @@
 //! A paged offer (the relay's: one session per request, a page per answer) goes round the
 //! candidates from where the last page stopped, offers each once, still finds a document that
-//! changed behind its cursor, and waits while the peer is still uploading.
+//! changed behind its cursor, and waits while the peer is still uploading; asked ahead (the peer
+//! is still storing the last page), it goes from the cursor to the end and not round.
 
 use std::collections::BTreeSet;
 
@@ -43,8 +44,16 @@ fn page(relay: &mut MemoryDocs, cursor: Option<DocId>) -> (Vec<DocId>, bool, Opt
 
 /// A page whose documents the device never acknowledges.
 fn unanswered_page(relay: &mut MemoryDocs, cursor: Option<DocId>) -> (Vec<DocId>, bool, Option<DocId>) {
+    offered_page(relay, cursor, false)
+}
+
+/// A page asked for `ahead` or not, unacknowledged.
+fn offered_page(relay: &mut MemoryDocs, cursor: Option<DocId>, ahead: bool) -> (Vec<DocId>, bool, Option<DocId>) {
     let mut session = Session::new(peer()).paged(PAGE);
     session.resume_offer_after(cursor);
+    if ahead {
+        session.offer_ahead_only();
+    }
     let batch: SyncBatch = session.outgoing(relay).unwrap();
     let sent: Vec<DocId> = batch
         .messages
@@ -130,4 +139,32 @@ fn while_the_peer_is_still_sending_the_offer_waits() {
     assert!(batch.more, "and it says more follows, so the peer asks again");
     let (sent, _, _) = page(&mut relay, None);
     assert_eq!(sent.len(), PAGE, "the next request's page offers");
+}
+
+#[test]
+fn asked_ahead_the_offer_goes_to_the_end_and_not_round_to_the_unacknowledged_pages() {
+    let (mut relay, schools) = relay_with(7);
+    let all: BTreeSet<DocId> = schools.iter().map(|(id, _)| *id).collect();
+    // A download: the first page, then pages asked ahead while the one before is still being
+    // stored (unacknowledged), each acknowledged with the next request.
+    let (first, more, cursor) = unanswered_page(&mut relay, None);
+    assert!(more);
+    let (second, more, cursor) = offered_page(&mut relay, cursor, true);
+    assert!(more, "a full page ahead: more may follow");
+    let (third, more, cursor) = offered_page(&mut relay, cursor, true);
+    assert_eq!(third.len(), 7 - 2 * PAGE, "the last one, not the first pages again: {third:?}");
+    assert!(!more, "nothing is ahead of the end");
+    assert_eq!(cursor, None);
+    let sent: Vec<DocId> = first.iter().chain(&second).chain(&third).copied().collect();
+    assert_eq!(sent.iter().copied().collect::<BTreeSet<_>>(), all, "each sent once: {sent:?}");
+    assert_eq!(sent.len(), 7);
+    // Ahead of an offer that went all the way, nothing; the next ordinary request goes round and
+    // offers what is still unacknowledged.
+    assert!(offered_page(&mut relay, None, true).0.is_empty());
+    for doc in &first {
+        let heads = relay.heads(doc).unwrap().unwrap();
+        relay.mark_synced(&peer(), doc, &heads).unwrap();
+    }
+    let (again, _, _) = unanswered_page(&mut relay, None);
+    assert_eq!(again, second, "the unacknowledged are offered again, in order, from the first");
 }

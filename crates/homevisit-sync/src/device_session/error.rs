@@ -124,6 +124,7 @@ pub fn client_code(e: &ClientError) -> &'static str {
         ClientError::Protocol(_) => "client.protocol",
         ClientError::Storage(_) => "client.storage",
         ClientError::TooManyRounds(_) => "client.too_many_rounds",
+        ClientError::Interrupted => "client.interrupted",
         ClientError::Setup(_) => "client.setup",
         #[allow(unreachable_patterns)]
         _ => "client.other",
