@@ -311,20 +311,35 @@ impl Reserved {
                 Some(admitted)
             }
         };
-        if let Some(mut admitted) = admitted {
-            match tokio::time::timeout(admission.limits.max_wait, &mut admitted).await {
+        if let Some(admitted) = admitted {
+            let mut on_its_way = PermitOnItsWay { admitted, admission: admission.clone(), device: device.clone() };
+            match tokio::time::timeout(admission.limits.max_wait, &mut on_its_way.admitted).await {
+                // Taken: nothing is left to give back as `on_its_way` drops.
                 Ok(Ok(())) => {}
-                _ => {
-                    // Timed out; a permit sent in the meantime is given back.
-                    admitted.close();
-                    if admitted.try_recv().is_ok() {
-                        drop(Admitted::new(admission, device));
-                    }
-                    return Err(Overloaded);
-                }
+                // Timed out (a permit sent in the meantime is given back as `on_its_way` drops).
+                _ => return Err(Overloaded),
             }
         }
         Ok(Admitted::new(admission, device))
+    }
+}
+
+/// A waiting request's end of the channel its permit comes by. Dropped before the permit is
+/// taken (timed out, or the request itself dropped: its client went away, possibly in the moment
+/// after the permit was sent), it gives back a permit sent meanwhile; else that permit, and the
+/// device's place among the running, were lost for good. (Once taken, the channel is empty.)
+struct PermitOnItsWay {
+    admitted: oneshot::Receiver<()>,
+    admission: Arc<Admission>,
+    device: DeviceId,
+}
+
+impl Drop for PermitOnItsWay {
+    fn drop(&mut self) {
+        self.admitted.close();
+        if self.admitted.try_recv().is_ok() {
+            drop(Admitted::new(&self.admission, &self.device));
+        }
     }
 }
 
@@ -338,6 +353,13 @@ pub struct Load {
     /// Requests in line whose bodies are still arriving: their places taken, not yet waiting for
     /// a permit (a slow uplink, or a device trickling its bytes).
     pub reading: usize,
+}
+
+impl Load {
+    /// At most one request is worked on (the asker's) and none waits for a permit.
+    pub fn alone(&self) -> bool {
+        self.running <= 1 && self.waiting == 0
+    }
 }
 
 impl Admission {
@@ -463,6 +485,41 @@ mod tests {
         assert_eq!(a.load(), Load { running: 1, waiting: 0, reading: 0 });
         assert!(a.reserve(&device(3)).is_ok() && a.reserve(&device(1)).is_ok(), "places given back");
         drop(admitted);
+    }
+
+    #[tokio::test]
+    async fn a_request_is_alone_while_no_other_is_worked_on_or_waits() {
+        let a = admission(2, 10, 5_000);
+        let first = a.enter(&device(1)).await.unwrap();
+        let _slow_body = a.reserve(&device(5)).unwrap();
+        assert!(a.load().alone(), "the asker alone (a body still arriving does not count)");
+        let second = a.enter(&device(2)).await.unwrap();
+        assert!(!a.load().alone(), "another request worked on beside it");
+        let mut waiting = line_up(&a, &[3]).await;
+        drop(second);
+        assert!(!a.load().alone(), "one waited: it is worked on now");
+        let third = waiting.pop().unwrap().await.unwrap().expect("admitted");
+        drop(third);
+        assert!(a.load().alone(), "the others gone: {:?}", a.load());
+        drop(first);
+    }
+
+    #[tokio::test]
+    async fn a_request_gone_while_its_permit_was_on_its_way_gives_it_back() {
+        // A request waiting in line whose client goes away (its future dropped) in the moment
+        // between being given a permit and taking it: the permit is not lost.
+        let a = admission(1, 10, 5_000);
+        let first = a.enter(&device(1)).await.unwrap();
+        let two = device(2);
+        let mut second = Box::pin(a.enter(&two));
+        assert!(tokio::time::timeout(Duration::from_millis(20), &mut second).await.is_err(), "waits in line");
+        assert_eq!(a.load().waiting, 1);
+        drop(first); // the permit goes to the second, which is never polled again
+        assert_eq!(a.load(), Load { running: 1, waiting: 0, reading: 1 });
+        drop(second);
+        assert_eq!(a.load(), Load { running: 0, waiting: 0, reading: 0 }, "given back");
+        let third = tokio::time::timeout(Duration::from_millis(500), a.enter(&device(2))).await;
+        assert!(matches!(third, Ok(Ok(_))), "the device (and the permit) free again");
     }
 
     #[tokio::test]

@@ -35,6 +35,9 @@ pub struct SyncRequest<'a> {
     /// Called between the request's steps (each its own transaction, after it ends) with the time
     /// the step took: the relay's admission paces a heavy device here ([`crate::admission::Admitted::pace`]).
     pub between_steps: &'a (dyn Fn(std::time::Duration) + Sync),
+    /// Whether no other request is being answered or waits for a permit now (asked before each
+    /// part: a part may then run longer, [`crate::request_run::LONE_STEP_TIME`]).
+    pub alone: &'a (dyn Fn() -> bool + Sync),
     /// The device asked for the next page ahead of acknowledging the last (`?ahead=1`): the offer
     /// does not go round ([`homevisit_sync::Session::offer_ahead_only`]).
     pub ahead: bool,
