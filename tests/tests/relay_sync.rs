@@ -154,8 +154,9 @@ async fn a_relay_restart_loses_nothing_and_the_next_sync_converges() {
 }
 
 /// More than a batch holds, both ways: a phone uploads 1,100 new records (over the 1,000 messages
-/// a batch may carry) and a fresh phone downloads them (over the relay's 500-message pages, each
-/// stored while the next is asked for ahead); each settles in one sync, every document
+/// a batch may carry; each page prepared while the one before is out) and a fresh phone downloads
+/// them (over the relay's 500-message pages, each stored while the next is asked for ahead); each
+/// settles in one sync, every document
 /// acknowledged, and the download sent each document once (asking ahead, before a page is
 /// acknowledged, does not bring that page again).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -180,6 +181,8 @@ async fn syncs_larger_than_a_batch_page_and_settle_in_one_sync() {
     assert_eq!(up.refused_by_peer, vec![]);
     assert_eq!(unsynced(&rivera), 0, "every document acknowledged in one sync");
     assert!(up.rounds >= 3, "paged: {} rounds", up.rounds);
+    // Each page prepared while the one before was out: each document still sent once.
+    assert_eq!(up.messages_sent, 1100, "each document sent once");
     for f in [&families[0], &families[1099]] {
         assert!(relay.relay.document(&DocId::new(DocKind::Family, f.id.uuid())).unwrap().is_some());
     }

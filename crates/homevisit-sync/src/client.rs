@@ -272,12 +272,25 @@ enum Ahead {
 /// makes the next page while this one is stored (the relay's offer goes on from where it stopped
 /// and not round to this page's documents, unacknowledged yet:
 /// [`crate::Session::offer_ahead_only`]). Each page is still acknowledged only once stored.
-fn pipelined(reply: &SyncBatch, wait: Duration) -> bool {
+fn downloading(reply: &SyncBatch, wait: Duration) -> bool {
     wait.is_zero()
         && reply.more
         && !reply.messages.is_empty()
         && reply.messages.iter().all(|m| m.form == homevisit_protocol::MessageForm::Snapshot)
         && reply.deleted.is_empty()
+}
+
+/// Whether the request after `out` is prepared while `out` is out (pipelined): `out` is a page of
+/// an upload (whole documents and acknowledgements only) and more follows, outside live mode. The
+/// relay's answer to it holds only acknowledgements and refusals (it offers nothing while the
+/// device says more follows), which need not be stored before the next page goes: that answer is
+/// stored while the next request is out, and a document it turned away (`Busy`) goes in a later
+/// page.
+fn uploading(out: &SyncBatch, wait: Duration) -> bool {
+    use homevisit_protocol::MessageForm;
+    wait.is_zero()
+        && out.more
+        && out.messages.iter().all(|m| matches!(m.form, MessageForm::Snapshot | MessageForm::Holds))
 }
 
 /// One request's answer (see [`RelayClient::round_trip`]).
@@ -445,11 +458,16 @@ impl RelayClient {
                 session.finish(store)
             })
         };
-        // A reply of whole documents that says more follows is stored while the next request is
-        // out (`ahead`, see `pipelined`): held here until then.
-        let mut unstored: Option<SyncBatch> = None;
+        // Work done while a request is out, not before or after it (see `pipelined`): a reply
+        // held to be stored then (and whether it was a download's page, so the request asks
+        // ahead), and the next request, prepared then.
+        let mut unstored: Option<(SyncBatch, Ahead)> = None;
+        let mut prepared: Option<SyncBatch> = None;
         while unpaged < MAX_ROUNDS && round < MAX_PAGES {
-            let out = session.outgoing(&mut *lock())?;
+            let out = match prepared.take() {
+                Some(out) => out,
+                None => session.outgoing(&mut *lock())?,
+            };
             let (done, total, report) = session.progress();
             (hooks.progress)(SyncProgress {
                 round,
@@ -469,15 +487,24 @@ impl RelayClient {
             // Only a request with nothing to say waits: it is a question, "anything for me?".
             let poll = round == 0 && out.messages.is_empty() && !wait.is_zero();
             let out_more = out.more;
-            let answer = if let Some(reply) = unstored.take() {
-                // The request goes out on its own task while the last reply is stored here; the
-                // relay makes the next page meanwhile. (On a runtime of one thread it goes out
-                // once the reply is stored: the same requests, in turn.)
+            let prepare_next = uploading(&out, wait);
+            let answer = if unstored.is_some() || prepare_next {
+                // The request goes out on its own task while this one stores the last reply and
+                // prepares the next request. (On a runtime of one thread it goes out once they
+                // are done: the same requests, in turn.)
+                let ahead = unstored.as_ref().map_or(Ahead::No, |(_, ahead)| *ahead);
                 let request = tokio::spawn({
                     let client = self.clone();
-                    async move { client.round_trip(&out, wait, Ahead::Yes).await }
+                    async move { client.round_trip(&out, wait, ahead).await }
                 });
-                let stored = store_reply(&mut session, &reply);
+                let stored = match unstored.take() {
+                    Some((reply, _)) => store_reply(&mut session, &reply),
+                    None => Ok(()),
+                };
+                let next = match (&stored, prepare_next) {
+                    (Ok(()), true) => Some(session.outgoing(&mut *lock())),
+                    _ => None,
+                };
                 let answer = match request.await {
                     Ok(answer) => answer,
                     // A panic in the request is this sync's, as it would be on this task.
@@ -485,6 +512,7 @@ impl RelayClient {
                     Err(_) => Err(ClientError::Interrupted),
                 };
                 stored?;
+                prepared = next.transpose()?;
                 answer?
             } else if poll {
                 tokio::select! {
@@ -508,8 +536,12 @@ impl RelayClient {
             round += 1;
             // Documents the district deleted: deleted here once the session is settled.
             deleted.extend(reply.deleted.iter().filter_map(|w| DocId::try_from(*w).ok()));
-            if pipelined(&reply, wait) {
-                unstored = Some(reply);
+            if downloading(&reply, wait) {
+                unstored = Some((reply, Ahead::Yes));
+            } else if prepared.is_some() {
+                // The next request is ready: it goes out first, and this reply (acknowledgements
+                // of an upload's page) is stored while it is out.
+                unstored = Some((reply, Ahead::No));
             } else {
                 store_reply(&mut session, &reply)?;
             }
