@@ -35,8 +35,9 @@ pub struct SyncRequest<'a> {
     /// Called between the request's steps (each its own transaction, after it ends) with the time
     /// the step took: the relay's admission paces a heavy device here ([`crate::admission::Admitted::pace`]).
     pub between_steps: &'a (dyn Fn(std::time::Duration) + Sync),
-    /// Whether no other request is being answered or waits for a permit now (asked before each
-    /// part: a part may then run longer, [`crate::request_run::LONE_STEP_TIME`]).
+    /// Whether no other request is being answered or waits for a permit now, on a storage whose
+    /// parts take turns ([`Backend::longer_parts_when_alone`]); asked before each part: a part may
+    /// then run longer, [`crate::request_run::LONE_STEP_TIME`].
     pub alone: &'a (dyn Fn() -> bool + Sync),
     /// The device asked for the next page ahead of acknowledging the last (`?ahead=1`): the offer
     /// does not go round ([`homevisit_sync::Session::offer_ahead_only`]).
@@ -148,6 +149,13 @@ pub trait Backend: Send + Sync {
     /// relay's WAL checkpoint), so no device's request waits for it.
     fn upkeep(&self) -> Result<(), RelayError> {
         Ok(())
+    }
+    /// Whether a request alone on this relay may run longer parts
+    /// ([`crate::request_run::LONE_STEP_TIME`]): where parts take turns at one lock and each
+    /// commit costs (the embedded storage). Not where requests run side by side and another
+    /// instance's requests are unseen (PostgreSQL).
+    fn longer_parts_when_alone(&self) -> bool {
+        false
     }
     /// Whether the storage is at work for anyone now (on a storage several instances share, their
     /// requests too): background work ([`crate::unloaded_check`]) waits for it to be quiet, and a

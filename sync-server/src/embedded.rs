@@ -132,6 +132,10 @@ impl Backend for Embedded {
         Ok(UnloadedChecked { deleted, left })
     }
 
+    fn longer_parts_when_alone(&self) -> bool {
+        true
+    }
+
     fn upkeep(&self) -> Result<(), RelayError> {
         let store = self.store();
         store.checkpoint_wal()?;

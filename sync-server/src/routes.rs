@@ -448,7 +448,7 @@ async fn run_session(
             batch: &batch,
             bounds: &relay.bounds,
             between_steps: &pace,
-            alone: &|| relay.admission.load().alone(),
+            alone: &|| relay.backend.longer_parts_when_alone() && relay.admission.load().alone(),
             ahead,
         };
         // A panic while answering (a bug: received bytes are contained further in) fails this
