@@ -197,6 +197,31 @@ async fn unknown_and_forbidden_documents_get_the_same_answer_and_nothing_else_fa
         .await;
 }
 
+/// `?ahead=1` (a phone still storing a download's page asks for the next one) only narrows what
+/// the relay offers: asked ahead, in any order and with anything else in the query, the relay
+/// offers nothing the device may not read, and an ordinary sync afterwards still brings all it
+/// may.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn asking_ahead_reaches_nothing_more() {
+    let dir = tempfile::tempdir().unwrap();
+    let (relay, admin, data) = seeded_relay(&dir.path().join("relay"), "");
+    let rivera = educator(&data, "Elena Rivera");
+    let readable = readable_by(&data, rivera);
+    let attacker = Device::enroll(&admin, &relay.url(), dir.path(), rivera).await;
+    let ask = || SyncBatch::new(Vec::new()).encode();
+    let mut offered = BTreeSet::new();
+    for query in ["?ahead=1", "?ahead=1&ahead=1", "?wait_ms=0&ahead=1", "", "?ahead=1", "?ahead=yes"] {
+        let (status, reply) = attacker.post(ask(), query).await;
+        assert_eq!(status, 200, "{query}");
+        offered.extend(reply.unwrap().messages.iter().map(|m| DocId::try_from(m.doc).unwrap()));
+    }
+    assert!(!offered.is_empty(), "the ordinary request among them was offered the device's documents");
+    assert!(offered.is_subset(&readable), "offered beyond what it may read: {:?}", offered.difference(&readable));
+    attacker.sync().await;
+    assert_eq!(attacker.held(), readable, "an ordinary sync still brings all it may read, and nothing else");
+    drop(relay);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_panic_mid_batch_acknowledges_only_what_was_committed() {
     let dir = tempfile::tempdir().unwrap();

@@ -458,7 +458,8 @@ impl RelayClient {
                 session.finish(store)
             })
         };
-        // Work done while a request is out, not before or after it (see `pipelined`): a reply
+        // Work done while a request is out, not before or after it (see `downloading` and
+        // `uploading`): a reply
         // held to be stored then (and whether it was a download's page, so the request asks
         // ahead), and the next request, prepared then.
         let mut unstored: Option<(SyncBatch, Ahead)> = None;
