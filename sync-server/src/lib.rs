@@ -49,6 +49,7 @@ mod report_data;
 mod request_run;
 pub mod roster_import;
 pub mod routes;
+mod scope_memo;
 pub mod serve;
 mod unloaded_check;
 

@@ -20,6 +20,7 @@ use crate::attest::{self, Effect};
 use crate::backend::{Bounds, Changed, DocStorage, Records, SyncRequest, Usage};
 use crate::consent;
 use crate::policy::DevicePolicy;
+use crate::scope_memo::ScopeMemo;
 
 pub(crate) struct RelayDocs<'a, D: DocStorage> {
     store: &'a mut D,
@@ -29,6 +30,8 @@ pub(crate) struct RelayDocs<'a, D: DocStorage> {
     changed: Vec<Changed>,
     /// Operations the request's messages brought so far, this part and the ones before.
     ops: u64,
+    /// The scopes this part has read from the relay's records.
+    scopes: ScopeMemo,
 }
 
 /// What a change from this device must satisfy, decided from the relay's records before the
@@ -146,7 +149,14 @@ fn visit_agrees_with_records(
 impl<'a, D: DocStorage> RelayDocs<'a, D> {
     /// The relay's documents for `request`'s device, `ops` operations into the request.
     pub(crate) fn new(store: &'a mut D, request: &'a SyncRequest<'a>, ops: u64) -> Self {
-        Self { store, policy: request.policy(), bounds: request.bounds, changed: Vec::new(), ops }
+        Self {
+            store,
+            policy: request.policy(),
+            bounds: request.bounds,
+            changed: Vec::new(),
+            ops,
+            scopes: ScopeMemo::default(),
+        }
     }
 
     /// What was stored, and the request's operations so far.
@@ -187,7 +197,8 @@ impl<'a, D: DocStorage> RelayDocs<'a, D> {
     }
 
     fn governing_scope(&mut self, doc: &DocId) -> Result<Option<Scope>, DocFailure> {
-        self.store.scope(&governing_doc(doc))
+        let store = &mut *self.store;
+        self.scopes.scope(&governing_doc(doc), |governing| store.scope(governing))
     }
 
     /// The rule a change to `doc` from this device must satisfy; refused outright if the device
@@ -245,13 +256,16 @@ impl<'a, D: DocStorage> RelayDocs<'a, D> {
         }
         let usage = Usage { documents: creates as u64, ..usage };
         let mut effects = Vec::new();
+        let scopes = &mut self.scopes;
         let applied = self.store.apply_checked(doc, incoming, &mut |received, records| {
             effects.clear();
-            rule.allows(received, records, &mut effects)
+            rule.allows(received, &mut scopes.over(records), &mut effects)
         })?;
         match applied {
             Applied::Unchanged => Ok(Merged::Unchanged),
             Applied::Changed => {
+                // Its scope is now what it says (the index recorded it as it stored it).
+                self.scopes.forget(doc);
                 let scope = self.governing_scope(doc)?.unwrap_or_default();
                 self.changed.push(Changed { kind: doc.kind, scope });
                 self.store.add_usage(&self.policy.device.device_id, usage)?;

@@ -230,3 +230,43 @@ async fn a_school_coordinator_reaches_nothing_of_another_school() {
     assert_eq!(homevisit_e2e::relay_json(&relay.relay, family_doc), before);
     relay.stop().await.unwrap();
 }
+
+/// A family new to the relay and the first visit planned with it, made offline and sent in one
+/// sync: the visit is judged against the family as the same request stored it (the relay's
+/// records as they are once it is stored, not as they were read before: the family was asked
+/// about, as new, on its way in).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_family_and_its_first_visit_arrive_in_one_sync() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = homevisit_e2e::start_relay(&dir.path().join("relay")).await;
+    let data = data();
+    relay.relay.import_with(|s| seed(s, &data)).unwrap();
+    let (log, _) = data.visits.iter().find(|(log, _)| log.plan.educator_ids.len() == 2).unwrap();
+    let school = data.schools.iter().find(|s| s.id == log.plan.school_id).unwrap();
+    let me = log.plan.educator_ids[0];
+    let educator = phone(&relay, dir.path(), "educator", school, "educator", Some(me)).await;
+    educator.client.sync(&educator.store).await.unwrap();
+
+    let known = data.families.iter().find(|f| f.id == log.plan.family_id).unwrap();
+    let family = homevisit_model::Family {
+        id: homevisit_model::FamilyId::new(),
+        display_name: "A family new this week".into(),
+        agreement_renewed: None,
+        ..known.clone()
+    };
+    let mut plan =
+        homevisit_model::VisitPlan { id: homevisit_model::VisitId::new(), family_id: family.id, ..log.plan.clone() };
+    if let Some(agreement) = plan.family_agreement.as_mut() {
+        agreement.recorded_by = me;
+    }
+    {
+        let mut store = educator.store.lock().unwrap();
+        store.put_family(&family).unwrap();
+        store.plan_visit(&plan).unwrap();
+    }
+    let report = educator.client.sync(&educator.store).await.unwrap();
+    assert!(report.refused_by_peer.is_empty(), "{:?}", report.refused_by_peer);
+    assert_eq!(homevisit_e2e::relay_visit_log(&relay.relay, plan.id).plan.family_id, family.id);
+    assert_eq!(educator.store.lock().unwrap().unsynced_count(homevisit_sync::client::RELAY_PEER).unwrap(), 0);
+    relay.stop().await.unwrap();
+}

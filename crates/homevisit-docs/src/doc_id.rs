@@ -67,9 +67,22 @@ impl DocId {
     }
 }
 
+/// The longest text of a document id: the longest kind, a slash, a hyphenated UUID.
+const MAX_TEXT: usize = 11 + 1 + uuid::fmt::Hyphenated::LENGTH;
+
 impl fmt::Display for DocId {
+    /// `kind/uuid`, written in one piece: every query about a document binds this text, and
+    /// writing it in three parts grew `to_string()`'s string twice (4% of a relay storing an
+    /// upload).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.kind.as_str(), self.id.hyphenated())
+        let kind = self.kind.as_str();
+        let mut text = [0u8; MAX_TEXT];
+        text[..kind.len()].copy_from_slice(kind.as_bytes());
+        text[kind.len()] = b'/';
+        let end = kind.len() + 1 + uuid::fmt::Hyphenated::LENGTH;
+        self.id.hyphenated().encode_lower(&mut text[kind.len() + 1..end]);
+        // ASCII throughout: a kind's name, a slash, hex digits and hyphens.
+        f.write_str(std::str::from_utf8(&text[..end]).map_err(|_| fmt::Error)?)
     }
 }
 
@@ -95,5 +108,14 @@ mod tests {
         assert!("visit-log".parse::<DocId>().is_err());
         assert!("diary/0b0e7f36-8d5f-4d57-9d7d-1f1e7f0f0f0f".parse::<DocId>().is_err());
         assert!("visit-log/not-a-uuid".parse::<DocId>().is_err());
+    }
+
+    #[test]
+    fn the_text_is_the_kind_a_slash_and_the_hyphenated_uuid() {
+        for kind in DocKind::ALL {
+            assert!(kind.as_str().len() + 1 + uuid::fmt::Hyphenated::LENGTH <= MAX_TEXT, "{kind:?}");
+            let id = DocId::new(kind, Uuid::from_u128(0x0b0e7f36_8d5f_4d57_9d7d_1f1e7f0f0f0f));
+            assert_eq!(id.to_string(), format!("{}/0b0e7f36-8d5f-4d57-9d7d-1f1e7f0f0f0f", kind.as_str()));
+        }
     }
 }
