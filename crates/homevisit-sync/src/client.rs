@@ -259,6 +259,18 @@ pub struct RelayClient {
     http: reqwest::Client,
 }
 
+/// The first batch a session sends carries at most this many of its own messages; each next one
+/// twice the last, up to the protocol's [`homevisit_protocol::MAX_BATCH_MESSAGES`].
+const FIRST_PAGE_MESSAGES: usize = 125;
+
+/// How many of its own messages the session's batch number `made` (from 0) carries at most. An
+/// upload of a thousand documents as one first page kept the relay idle while the device read and
+/// compressed them all; a small first page goes out at once, and each next one is prepared while
+/// the relay works on the last (the relay takes about twice as long over a document as the device).
+fn upload_page(made: u32) -> usize {
+    FIRST_PAGE_MESSAGES.saturating_mul(1 << made.min(10)).min(homevisit_protocol::MAX_BATCH_MESSAGES)
+}
+
 /// Whether a request asks for the next page ahead of acknowledging the last (`?ahead=1`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Ahead {
@@ -464,10 +476,16 @@ impl RelayClient {
         // ahead), and the next request, prepared then.
         let mut unstored: Option<(SyncBatch, Ahead)> = None;
         let mut prepared: Option<SyncBatch> = None;
+        // How many batches this session has made: the first are small (see `upload_page`).
+        let mut made = 0u32;
         while unpaged < MAX_ROUNDS && round < MAX_PAGES {
             let out = match prepared.take() {
                 Some(out) => out,
-                None => session.outgoing(&mut *lock())?,
+                None => {
+                    session.set_page_messages(upload_page(made));
+                    made += 1;
+                    session.outgoing(&mut *lock())?
+                }
             };
             let (done, total, report) = session.progress();
             (hooks.progress)(SyncProgress {
@@ -503,7 +521,11 @@ impl RelayClient {
                     None => Ok(()),
                 };
                 let next = match (&stored, prepare_next) {
-                    (Ok(()), true) => Some(session.outgoing(&mut *lock())),
+                    (Ok(()), true) => {
+                        session.set_page_messages(upload_page(made));
+                        made += 1;
+                        Some(session.outgoing(&mut *lock()))
+                    }
                     _ => None,
                 };
                 let answer = match request.await {
@@ -598,4 +620,24 @@ async fn read_bounded(mut response: reqwest::Response, limit: usize) -> Result<V
 fn settled(mut report: SyncReport) -> SyncReport {
     report.changed.sort();
     report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upload_pages_start_small_and_double_up_to_the_protocols_bound() {
+        let pages: Vec<usize> = (0..6).map(upload_page).collect();
+        assert_eq!(pages, [125, 250, 500, 1000, 1000, 1000]);
+        assert_eq!(upload_page(u32::MAX), homevisit_protocol::MAX_BATCH_MESSAGES);
+        // A thousand documents go in four batches, the first of them out after reading 125.
+        let mut left = 1000usize;
+        let mut batches = 0u32;
+        while left > 0 {
+            left = left.saturating_sub(upload_page(batches));
+            batches += 1;
+        }
+        assert_eq!(batches, 4);
+    }
 }

@@ -126,6 +126,14 @@ impl<P> Session<P> {
         self
     }
 
+    /// Sends at most `messages` messages of its own (documents and sync messages) in the next
+    /// batches, past the answers to what the peer sent (which are never held back); the protocol's
+    /// [`MAX_BATCH_MESSAGES`] still bounds a batch. A device's upload starts with small batches so
+    /// the relay starts working while the device prepares the next, larger one.
+    pub fn set_page_messages(&mut self, messages: usize) {
+        self.page_messages = messages.clamp(1, MAX_BATCH_MESSAGES);
+    }
+
     /// A paged offer goes round the candidates: this one starts after `cursor` (where the last
     /// page stopped, [`Session::offer_resume`]) and wraps round to it. So each page costs what it
     /// offers, however many documents earlier pages already settled, and every candidate is
