@@ -366,6 +366,10 @@ impl<D: DocStorage> SyncDocs for RelayDocs<'_, D> {
     fn mark_synced(&mut self, peer: &PeerId, doc: &DocId, heads: &[ChangeHash]) -> Result<(), DocFailure> {
         self.store.mark_synced(peer, doc, heads)
     }
+
+    fn mark_synced_whole(&mut self, peer: &PeerId, doc: &DocId, heads: &[ChangeHash]) -> Result<(), DocFailure> {
+        self.store.mark_synced_whole(peer, doc, heads)
+    }
 }
 
 /// Whether `ops` more operations fit in a request's `budget` with `used` brought so far. The

@@ -65,7 +65,7 @@ pub use migrations::LATEST as SCHEMA_VERSION;
 pub use phone_index::PhoneIndex;
 pub use queries::VisitSummary;
 pub use sqlcipher::{EncryptedConnection, open_encrypted};
-pub use sync_state::{InvalidPeerId, PeerId};
+pub use sync_state::{InvalidPeerId, PeerId, shared_sync_state};
 pub use visits::VisitImport;
 
 /// An open store whose index is `I` (by default the phone's). Not `Sync`: one writer per

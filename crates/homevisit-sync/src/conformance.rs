@@ -71,6 +71,7 @@ macro_rules! sync_docs_conformance {
             a_session_converges_both_ways,
             sync_states_are_per_peer_and_kept,
             saving_the_state_of_a_missing_document_keeps_nothing,
+            a_document_marked_whole_resumes_from_its_heads,
             marks_decide_the_candidates,
             candidate_parts_walk_the_candidates_in_order,
             preload_then_receive_is_receive,
@@ -647,6 +648,32 @@ pub fn sync_states_are_per_peer_and_kept(h: &mut dyn Harness) {
     run(h, |d| d.save_state(&p, &a, &shared));
     let loaded = run(h, |d| Ok((d.load_state(&p, &a)?, d.load_state(&q, &a)?)));
     assert_eq!(loaded, (Some(shared.clone()), Some(shared)));
+}
+
+/// A document marked in sync after going whole resumes from a state whose shared heads are the
+/// marked ones (replacing a state saved before), across reopening, and is no candidate; the next
+/// saved state replaces it.
+pub fn a_document_marked_whole_resumes_from_its_heads(h: &mut dyn Harness) {
+    let (a, doc_a) = school("Lee");
+    receive_whole(h, &a, &doc_a).unwrap();
+    let held = heads(h, &a).expect("stored");
+    let (p, q) = (peer("p"), peer("q"));
+    let fresh = State::new().encode();
+    run(h, |d| {
+        d.save_state(&q, &a, &fresh)?;
+        d.mark_synced_whole(&p, &a, &held)?;
+        d.mark_synced_whole(&q, &a, &held)
+    });
+    h.reopen();
+    let shared = |bytes: Option<Vec<u8>>| {
+        sorted(State::decode(&bytes.expect("a state to resume from")).expect("a sync state").shared_heads)
+    };
+    let (for_p, for_q) = run(h, |d| Ok((d.load_state(&p, &a)?, d.load_state(&q, &a)?)));
+    assert_eq!(shared(for_p), sorted(held.clone()));
+    assert_eq!(shared(for_q), sorted(held.clone()), "the state saved before is replaced");
+    assert_eq!(candidates_among(h, &p, &[a]), vec![]);
+    run(h, |d| d.save_state(&p, &a, &fresh));
+    assert_eq!(run(h, |d| d.load_state(&p, &a)), Some(fresh));
 }
 
 /// Saving a sync state for a document not held here does nothing: no state, no document.

@@ -122,6 +122,11 @@ pub trait SyncDocs {
     fn heads(&mut self, doc: &DocId) -> Result<Option<Vec<ChangeHash>>, DocFailure>;
     /// Records that `peer` holds `doc` at `heads`.
     fn mark_synced(&mut self, peer: &PeerId, doc: &DocId, heads: &[ChangeHash]) -> Result<(), DocFailure>;
+    /// Records that `peer` holds `doc` at `heads`, the heads held here, after the document went
+    /// whole one way or the other: its sync state would say no more than that both hold `heads`.
+    /// From then on `load_state` answers a state whose shared heads are `heads` (until the next
+    /// `save_state`), whether the storage keeps that state or only the mark.
+    fn mark_synced_whole(&mut self, peer: &PeerId, doc: &DocId, heads: &[ChangeHash]) -> Result<(), DocFailure>;
     /// The whole stored document and its heads, read without loading it.
     fn snapshot(&mut self, doc: &DocId) -> Result<(Vec<u8>, Vec<ChangeHash>), DocFailure>;
     /// Merges a whole document from the peer (creating it if new); durable when this returns.

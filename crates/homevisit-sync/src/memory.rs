@@ -188,6 +188,11 @@ impl SyncDocs for MemoryDocs {
         Ok(())
     }
 
+    fn mark_synced_whole(&mut self, peer: &PeerId, doc: &DocId, heads: &[ChangeHash]) -> Result<(), DocFailure> {
+        self.save_state(peer, doc, &homevisit_store::shared_sync_state(heads))?;
+        self.mark_synced(peer, doc, heads)
+    }
+
     fn snapshot(&mut self, doc: &DocId) -> Result<(Vec<u8>, Vec<ChangeHash>), DocFailure> {
         let stored = self.docs.get(doc).ok_or(DocFailure::Rejected(RejectReason::Malformed))?;
         Ok((stored.saved.clone(), stored.heads.clone()))

@@ -622,10 +622,7 @@ impl<P> Session<P> {
             let Some(ours) = docs.heads(&doc)? else { continue };
             let ours = sorted(ours);
             if theirs == ours {
-                let mut state = State::new();
-                state.shared_heads = ours.clone();
-                docs.save_state(&self.peer, &doc, &state.encode())?;
-                docs.mark_synced(&self.peer, &doc, &ours)?;
+                docs.mark_synced_whole(&self.peer, &doc, &ours)?;
                 self.report.in_sync += 1;
             }
         }

@@ -32,7 +32,7 @@ impl<I: Index> SyncDocs for Store<I> {
     }
 
     fn load_state(&mut self, peer: &PeerId, doc: &DocId) -> Result<Option<Vec<u8>>, DocFailure> {
-        self.sync_state(peer, doc).map_err(failure)
+        self.resumable_sync_state(peer, doc).map_err(failure)
     }
 
     fn save_state(&mut self, peer: &PeerId, doc: &DocId, state: &[u8]) -> Result<(), DocFailure> {
@@ -54,6 +54,10 @@ impl<I: Index> SyncDocs for Store<I> {
 
     fn mark_synced(&mut self, peer: &PeerId, doc: &DocId, heads: &[ChangeHash]) -> Result<(), DocFailure> {
         self.mark_synced(peer, doc, heads).map_err(failure)
+    }
+
+    fn mark_synced_whole(&mut self, peer: &PeerId, doc: &DocId, heads: &[ChangeHash]) -> Result<(), DocFailure> {
+        self.mark_synced_whole(peer, doc, heads).map_err(failure)
     }
 
     fn snapshot(&mut self, doc: &DocId) -> Result<(Vec<u8>, Vec<ChangeHash>), DocFailure> {

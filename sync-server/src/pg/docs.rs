@@ -964,6 +964,13 @@ impl SyncDocs for PgDocs<'_, '_> {
         Ok(())
     }
 
+    /// The state as well as the mark: states are sealed here, and saved in the same batched
+    /// statements as the marks (`pending`), so keeping both costs little.
+    fn mark_synced_whole(&mut self, peer: &PeerId, doc: &DocId, heads: &[ChangeHash]) -> Result<(), DocFailure> {
+        self.save_state(peer, doc, &homevisit_store::shared_sync_state(heads))?;
+        self.mark_synced(peer, doc, heads)
+    }
+
     fn snapshot(&mut self, doc: &DocId) -> Result<(Vec<u8>, Vec<ChangeHash>), DocFailure> {
         if let Some(stored) = self.snapshots.remove(doc) {
             return Ok(stored);
