@@ -11,6 +11,13 @@ use std::time::{Duration, Instant};
 
 use homevisit_relay::Storage;
 
+/// The relay binary the benchmarks start: this build's, or the one `HOMEVISIT_BENCH_RELAY` names
+/// (another build to compare with the same devices, or a wrapper that runs this one under a
+/// profiler such as callgrind; see the README's benchmarks section).
+fn relay_binary() -> std::ffi::OsString {
+    std::env::var_os("HOMEVISIT_BENCH_RELAY").unwrap_or_else(|| env!("CARGO_BIN_EXE_homevisit-relay").into())
+}
+
 pub fn arg(name: &str, default: usize) -> usize {
     let args: Vec<String> = std::env::args().collect();
     args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
@@ -99,12 +106,8 @@ impl RelayProcess {
         args.extend_from_slice(storage_args);
         let listen = format!("127.0.0.1:{port}");
         args.extend_from_slice(&["serve", "--listen", &listen]);
-        let child = Command::new(env!("CARGO_BIN_EXE_homevisit-relay"))
-            .args(&args)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap();
+        let child =
+            Command::new(relay_binary()).args(&args).env("RUST_LOG", "warn").stdout(Stdio::null()).spawn().unwrap();
         let mut relay = RelayProcess(child);
         // The relay opens its storage (PostgreSQL: a pool, the schema check) before it listens.
         let until = Instant::now() + Duration::from_secs(30);
