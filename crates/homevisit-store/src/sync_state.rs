@@ -75,15 +75,15 @@ impl<I: Index> Store<I> {
     /// last exchanged whole (marked alone: [`Store::mark_synced_whole`]), the state both sides
     /// holding the marked heads would have saved. `None` if neither is kept.
     pub fn resumable_sync_state(&self, peer: &PeerId, doc: &DocId) -> Result<Option<Vec<u8>>> {
-        if let Some(state) = self.sync_state(peer, doc)? {
-            return Ok(Some(state));
-        }
-        let mark: Option<Vec<u8>> = self
+        // One statement for both (a relay asks this of every document it offers a device).
+        let (state, mark): (Option<Vec<u8>>, Option<Vec<u8>>) = self
             .conn
-            .prepare_cached("SELECT heads FROM sync_marks WHERE peer_id = ?1 AND doc_id = ?2")?
-            .query_row(params![peer.as_str(), doc.to_string()], |r| r.get(0))
-            .optional()?;
-        Ok(mark.map(|heads| shared_sync_state(&crate::documents::decode_heads(&heads))))
+            .prepare_cached(
+                "SELECT (SELECT state FROM sync_states WHERE peer_id = ?1 AND doc_id = ?2),
+                        (SELECT heads FROM sync_marks WHERE peer_id = ?1 AND doc_id = ?2)",
+            )?
+            .query_row(params![peer.as_str(), doc.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(state.or_else(|| mark.map(|heads| shared_sync_state(&crate::documents::decode_heads(&heads)))))
     }
 
     /// Records that `peer` holds `doc` at `heads`, which this store holds too, after the document

@@ -271,6 +271,14 @@ fn upload_page(made: u32) -> usize {
     FIRST_PAGE_MESSAGES.saturating_mul(1 << made.min(10)).min(homevisit_protocol::MAX_BATCH_MESSAGES)
 }
 
+/// The session's next batch, its `made`th (counted here): at most [`upload_page`] of its own
+/// messages.
+fn next_batch(session: &mut Session, store: &mut Store, made: &mut u32) -> Result<SyncBatch, DocFailure> {
+    session.set_page_messages(upload_page(*made));
+    *made += 1;
+    session.outgoing(store)
+}
+
 /// Whether a request asks for the next page ahead of acknowledging the last (`?ahead=1`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Ahead {
@@ -481,11 +489,7 @@ impl RelayClient {
         while unpaged < MAX_ROUNDS && round < MAX_PAGES {
             let out = match prepared.take() {
                 Some(out) => out,
-                None => {
-                    session.set_page_messages(upload_page(made));
-                    made += 1;
-                    session.outgoing(&mut *lock())?
-                }
+                None => next_batch(&mut session, &mut lock(), &mut made)?,
             };
             let (done, total, report) = session.progress();
             (hooks.progress)(SyncProgress {
@@ -521,11 +525,7 @@ impl RelayClient {
                     None => Ok(()),
                 };
                 let next = match (&stored, prepare_next) {
-                    (Ok(()), true) => {
-                        session.set_page_messages(upload_page(made));
-                        made += 1;
-                        Some(session.outgoing(&mut *lock()))
-                    }
+                    (Ok(()), true) => Some(next_batch(&mut session, &mut lock(), &mut made)),
                     _ => None,
                 };
                 let answer = match request.await {

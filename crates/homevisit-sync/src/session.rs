@@ -121,7 +121,7 @@ impl<P> Session<P> {
     /// (however many documents a device has still to receive); the batch says
     /// [`SyncBatch::more`], and the device's next request gets the next page.
     pub fn paged(mut self, messages: usize) -> Self {
-        self.page_messages = messages.clamp(1, MAX_BATCH_MESSAGES);
+        self.set_page_messages(messages);
         self.paged_offer = true;
         self
     }
