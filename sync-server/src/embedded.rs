@@ -34,11 +34,11 @@ const RELAY_CACHE_DOCUMENTS: usize = 32;
 /// to it only as the database does.
 const RELAY_PAGE_CACHE_KIB: u32 = 32 * 1024;
 
-/// WAL pages (of 4 KiB) past which a request's commit also checkpoints: the relay checkpoints in
-/// its quiet moments ([`Backend::upkeep`], after the check of documents received whole), so at
-/// SQLite's 1,000 a device's request paid for the copying (5% of W1's upload and download). This
-/// bounds the WAL (64 MiB) when the relay is never quiet.
-const RELAY_WAL_AUTOCHECKPOINT_PAGES: u32 = 16 * 1024;
+/// WAL pages (of [`homevisit_store::PAGE_SIZE`], 8 KiB) past which a request's commit also
+/// checkpoints: the relay checkpoints in its quiet moments ([`Backend::upkeep`], after the check
+/// of documents received whole), so at SQLite's 1,000 a device's request paid for the copying (5%
+/// of W1's upload and download). This bounds the WAL (64 MiB) when the relay is never quiet.
+const RELAY_WAL_AUTOCHECKPOINT_PAGES: u32 = 8 * 1024;
 
 pub struct Embedded {
     store: Mutex<RelayStore>,

@@ -64,7 +64,7 @@ pub use key::DbKey;
 pub use migrations::LATEST as SCHEMA_VERSION;
 pub use phone_index::PhoneIndex;
 pub use queries::VisitSummary;
-pub use sqlcipher::{EncryptedConnection, open_encrypted};
+pub use sqlcipher::{EncryptedConnection, LEGACY_PAGE_SIZE, PAGE_SIZE, open_encrypted};
 pub use sync_state::{InvalidPeerId, PeerId, shared_sync_state};
 pub use visits::VisitImport;
 
