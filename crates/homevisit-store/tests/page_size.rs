@@ -1,6 +1,6 @@
-//! The encrypted files' page size: new files are made with `PAGE_SIZE` (8 KiB); files made before
-//! with SQLCipher's default (4 KiB) still open, read and take writes at theirs, and a wrong key is
-//! refused at either size.
+//! The encrypted files' format: new files are made with `PAGE_SIZE` (8 KiB) pages authenticated
+//! with HMAC-SHA256; files made before with SQLCipher's defaults (4 KiB, HMAC-SHA512) still open,
+//! read and take writes in theirs, and a wrong key is refused in either.
 
 mod common;
 
@@ -23,30 +23,36 @@ fn read_with_sqlcipher_defaults(path: &Path) -> rusqlite::Result<i64> {
     conn.query_row("SELECT count(*) FROM visit_index", [], |r| r.get(0))
 }
 
-/// A copy of the store at `from`, as a store made before the page size was raised: its pages
-/// 4 KiB, everything else as it is (`sqlcipher_export` into a file keyed with the same key).
+/// A copy of the store at `from`, as a store made before the format was chosen: SQLCipher's
+/// defaults (`sqlcipher_export` into a file keyed with the same key).
 fn legacy_copy(from: &Path, to: &Path) {
     let conn = raw_connection(from);
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
     let attach = format!("ATTACH DATABASE ?1 AS legacy KEY \"x'{}'\"", key(7).to_hex().as_str());
     conn.execute(&attach, [to.to_str().unwrap()]).unwrap();
-    conn.execute_batch(&format!("PRAGMA legacy.cipher_page_size = {LEGACY_PAGE_SIZE};")).unwrap();
+    conn.execute_batch(&format!(
+        "PRAGMA legacy.cipher_page_size = {LEGACY_PAGE_SIZE}; PRAGMA legacy.cipher_hmac_algorithm = HMAC_SHA512;"
+    ))
+    .unwrap();
     conn.query_row("SELECT sqlcipher_export('legacy')", [], |_| Ok(())).unwrap();
     conn.execute_batch(&format!("PRAGMA legacy.user_version = {version}; DETACH DATABASE legacy;")).unwrap();
 }
 
 #[test]
-fn a_new_store_is_made_with_the_larger_pages() {
+fn a_new_store_is_made_with_the_larger_pages_and_hmac_sha256() {
     let dir = tempfile::tempdir().unwrap();
     drop(demo_store(&dir));
     assert_eq!(PAGE_SIZE, 8192);
     assert_eq!(page_size(&db_path(&dir)), PAGE_SIZE);
-    // Not readable as SQLCipher's defaults would read it: the size is part of the file's format.
+    let hmac: String =
+        raw_connection(&db_path(&dir)).query_row("PRAGMA cipher_hmac_algorithm", [], |r| r.get(0)).unwrap();
+    assert_eq!(hmac, "HMAC_SHA256");
+    // Not readable as SQLCipher's defaults would read it: both are part of the file's format.
     assert!(read_with_sqlcipher_defaults(&db_path(&dir)).is_err());
 }
 
 #[test]
-fn a_store_made_with_4_kib_pages_opens_reads_and_takes_writes_at_its_size() {
+fn a_store_made_with_sqlcipher_defaults_opens_reads_and_takes_writes_in_its_format() {
     let dir = tempfile::tempdir().unwrap();
     let (store, _) = demo_store(&dir);
     drop(store);
@@ -61,7 +67,7 @@ fn a_store_made_with_4_kib_pages_opens_reads_and_takes_writes_at_its_size() {
     load(&mut store, &forms::data_set(40)); // writes: documents, their index rows, a commit or more
     drop(store);
 
-    assert_eq!(page_size(&legacy), LEGACY_PAGE_SIZE, "written at its own size, not converted");
+    assert_eq!(page_size(&legacy), LEGACY_PAGE_SIZE, "written in its own format, not converted");
     assert!(read_with_sqlcipher_defaults(&legacy).unwrap() > visits, "the new visits are in it");
     let mut store = Store::open(&legacy, &key(7)).unwrap();
     assert_eq!(store.visits_on_day(day, offset).unwrap().len(), 3);
@@ -70,7 +76,7 @@ fn a_store_made_with_4_kib_pages_opens_reads_and_takes_writes_at_its_size() {
 }
 
 #[test]
-fn a_wrong_key_is_refused_at_either_page_size() {
+fn a_wrong_key_is_refused_in_either_format() {
     let dir = tempfile::tempdir().unwrap();
     drop(demo_store(&dir));
     let legacy = dir.path().join("legacy.db");
@@ -78,7 +84,7 @@ fn a_wrong_key_is_refused_at_either_page_size() {
     for path in [db_path(&dir), legacy.clone()] {
         let err = Store::open(&path, &key(8)).err().expect("a wrong key must fail");
         assert!(matches!(err, StoreError::WrongKey), "{err:?}");
-        // The failed attempts changed nothing: the right key still opens it, at its size.
+        // The failed attempts changed nothing: the right key still opens it, in its format.
         let (day, offset) = demo_day();
         assert_eq!(Store::open(&path, &key(7)).unwrap().visits_on_day(day, offset).unwrap().len(), 3);
     }
