@@ -151,9 +151,9 @@ pub trait Backend: Send + Sync {
         Ok(())
     }
     /// Whether a request alone on this relay may run longer parts
-    /// ([`crate::request_run::LONE_STEP_TIME`]): where parts take turns at one lock and each
-    /// commit costs (the embedded storage). Not where requests run side by side and another
-    /// instance's requests are unseen (PostgreSQL).
+    /// ([`crate::request_run::LONE_STEP_TIME`]): where each commit costs and nothing else would
+    /// wait behind the part (the embedded storage; PostgreSQL when the database is quiet too,
+    /// which its `sync` checks as each part begins: another instance's requests are unseen here).
     fn longer_parts_when_alone(&self) -> bool {
         false
     }
