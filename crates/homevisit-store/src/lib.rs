@@ -233,19 +233,17 @@ impl<I: Index> Store<I> {
     }
 }
 
-/// Opens a connection to the encrypted database and checks the key.
 /// Prepared statements kept per connection: more than the store and the relay's index use
 /// (about 80 distinct statements, a few KB each).
 const STATEMENT_CACHE: usize = 128;
 
+/// Opens a connection to the encrypted database and checks the key.
 fn connect(path: &Path, key: &DbKey) -> Result<EncryptedConnection> {
     let conn = sqlcipher::open_encrypted(
         path,
         key,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
-    // The first read of the schema fails with SQLITE_NOTADB under a wrong key.
-    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))?;
+    )?; // fails with SQLITE_NOTADB under a wrong key
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;

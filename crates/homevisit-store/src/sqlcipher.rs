@@ -46,8 +46,9 @@ enum Format {
 
 /// Opens `path` (creating it if `flags` allow) and keys it with `key` as a raw 256-bit SQLCipher
 /// key, in the current format, or in SQLCipher's defaults for a file made with those. A new
-/// (empty) file gets the current format. The key is not checked here: the first read of the
-/// schema fails under a wrong key (whichever format the file was opened in then).
+/// (empty) file gets the current format. The key is checked: a file that reads in neither format
+/// (a wrong key, or not a database) is the error of its first read (`SQLITE_NOTADB`), never an
+/// open connection.
 pub fn open_encrypted(path: &Path, key: &DbKey, flags: OpenFlags) -> rusqlite::Result<EncryptedConnection> {
     initialise_once()?;
     let _open = exit_gate::enter().ok_or_else(exiting)?;
@@ -55,19 +56,16 @@ pub fn open_encrypted(path: &Path, key: &DbKey, flags: OpenFlags) -> rusqlite::R
         create_private(path);
     }
     let conn = keyed(path, key, flags, Format::Current)?;
-    if readable(&conn) {
-        return Ok(conn);
-    }
+    let Err(unreadable) = read_schema(&conn) else { return Ok(conn) };
     // Not readable in the current format: a file made before, or a wrong key (or not a
-    // database), which fails in either. Tried once more in the legacy format; if that does not
-    // read either, the first connection is the one returned, for the caller's read to fail on.
+    // database), which fails in either and is answered with the current format's error.
     let legacy = keyed(path, key, flags, Format::Legacy)?;
-    Ok(if readable(&legacy) { legacy } else { conn })
+    read_schema(&legacy).map(|()| legacy).map_err(|_| unreadable)
 }
 
-/// Whether the schema reads through `conn` (it decrypts and authenticates the first page).
-fn readable(conn: &Connection) -> bool {
-    conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get::<_, i64>(0)).is_ok()
+/// Reads the schema through `conn`, which decrypts and authenticates the first page.
+fn read_schema(conn: &Connection) -> rusqlite::Result<()> {
+    conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get::<_, i64>(0)).map(drop)
 }
 
 /// A connection to `path` keyed with `key`, in `format`.

@@ -251,8 +251,9 @@ impl Backend for Postgres {
         // commits. A part may run longer only when the request is alone here and the database
         // was quiet as the part began (see `longer_parts_when_alone`).
         let alone_here = request.alone;
+        // Set as each part begins: alone here, and the database quiet.
         let quiet = AtomicBool::new(false);
-        let alone = || alone_here() && quiet.load(Ordering::Relaxed);
+        let alone = || quiet.load(Ordering::Relaxed);
         let request = SyncRequest { alone: &alone, ..*request };
         let mut run = RequestRun::new(&request);
         self.pool.run_prepared(|c| {
@@ -440,11 +441,7 @@ mod tests {
 
     impl OwnDatabase {
         fn new() -> Option<Self> {
-            let url = std::env::var("HOMEVISIT_TEST_POSTGRES").ok().filter(|u| !u.is_empty());
-            let Some(url) = url else {
-                eprintln!("skipped: the PostgreSQL quiet check needs HOMEVISIT_TEST_POSTGRES (scripts/with-postgres)");
-                return None;
-            };
+            let url = super::test_schema::admin_url("quiet check")?;
             let mut admin = Client::connect(&url, NoTls).expect("connect to the test PostgreSQL");
             let name = format!("quiet_{}", uuid::Uuid::new_v4().simple());
             admin.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();

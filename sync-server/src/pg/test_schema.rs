@@ -17,17 +17,23 @@ fn with_search_path(url: &str, schema: &str) -> String {
     format!("{url}{separator}options=-c%20search_path%3D{schema}")
 }
 
+/// The test server's admin URL (`HOMEVISIT_TEST_POSTGRES`), or `None` with a notice naming `what`
+/// was skipped when no server is configured.
+pub(crate) fn admin_url(what: &str) -> Option<String> {
+    match std::env::var("HOMEVISIT_TEST_POSTGRES") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            eprintln!("skipped: the PostgreSQL {what} needs HOMEVISIT_TEST_POSTGRES (scripts/with-postgres)");
+            None
+        }
+    }
+}
+
 impl TestSchema {
     /// A new schema named `<prefix>_<uuid>`, or `None` when no server is configured (`what`: the
     /// run the notice names).
     pub(crate) fn new(prefix: &str, what: &str) -> Option<TestSchema> {
-        let admin_url = match std::env::var("HOMEVISIT_TEST_POSTGRES") {
-            Ok(url) if !url.is_empty() => url,
-            _ => {
-                eprintln!("skipped: the PostgreSQL {what} needs HOMEVISIT_TEST_POSTGRES (scripts/with-postgres)");
-                return None;
-            }
-        };
+        let admin_url = admin_url(what)?;
         let schema = format!("{prefix}_{}", uuid::Uuid::new_v4().simple());
         let mut admin = postgres::Client::connect(&admin_url, NoTls).expect("connect to the test PostgreSQL");
         admin.batch_execute(&format!("CREATE SCHEMA {schema}")).expect("a schema for the test");
