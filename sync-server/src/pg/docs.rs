@@ -1014,16 +1014,18 @@ impl SyncDocs for PgDocs<'_, '_> {
         if snapshots.is_empty() {
             return;
         }
+        // The spare cores start before the locks are taken, so they work while this connection
+        // waits on the database (the lock, the reads below): whether each is new is taken from
+        // its row as read ahead (`read_ahead`, just before), not under the lock. It is only a
+        // hint: each write decides under the lock, and work done for the wrong case is not taken.
+        let snapshots: Vec<(DocId, &[u8], bool)> =
+            snapshots.iter().map(|(doc, bytes)| (*doc, *bytes, !matches!(self.rows.get(doc), Some(Some(_))))).collect();
+        self.preloaded.work_on(&snapshots);
         // Locked now, in one go; a failure here is met again, and answered, by each write.
-        let ids: Vec<DocId> = snapshots.iter().map(|(doc, _)| *doc).collect();
+        let ids: Vec<DocId> = snapshots.iter().map(|(doc, _, _)| *doc).collect();
         if self.lock_ahead(&ids).is_err() {
             return;
         }
-        let snapshots: Vec<(DocId, &[u8], bool)> = snapshots
-            .iter()
-            .map(|(doc, bytes)| (*doc, *bytes, self.locked.get(doc).is_none_or(|l| l.stored.is_none())))
-            .collect();
-        self.preloaded.work_on(&snapshots);
         // With each visit log, the records its check reads: its family and educators.
         let (mut families, mut records) = (Vec::new(), Vec::new());
         for (doc, _, _) in snapshots.iter().filter(|(doc, _, _)| doc.kind == DocKind::VisitLog) {

@@ -44,7 +44,6 @@ use dashboard::PgDashboard;
 pub(crate) use docs::PgDocs;
 use pool::Pool;
 pub(crate) use seal::Sealer;
-#[cfg(test)]
 pub(crate) use statements::Statements;
 
 const SCHEMA: &str = include_str!("schema.sql");
@@ -225,15 +224,16 @@ fn listen(config: postgres::Config, instance: String, changes: Weak<Announcer>) 
 }
 
 /// Whether a session of this database other than `c`'s is running a statement or holds a
-/// transaction open (other instances' requests included).
-fn others_at_work(c: &mut impl postgres::GenericClient) -> Result<bool, postgres::Error> {
-    Ok(c.query_one(
+/// transaction open (other instances' requests included). Prepared once per connection: it is
+/// asked as every part of a lone request begins, and polled by the background check.
+fn others_at_work(c: &mut impl postgres::GenericClient, statements: &mut Statements) -> Result<bool, postgres::Error> {
+    let statement = statements.prepared(
+        c,
         "SELECT EXISTS (SELECT 1 FROM pg_stat_activity
          WHERE datname = current_database() AND pid <> pg_backend_pid()
            AND state IN ('active', 'idle in transaction'))",
-        &[],
-    )?
-    .get(0))
+    )?;
+    Ok(c.query_one(&statement, &[])?.get(0))
 }
 
 impl Backend for Postgres {
@@ -255,13 +255,16 @@ impl Backend for Postgres {
         let quiet = AtomicBool::new(false);
         let alone = || quiet.load(Ordering::Relaxed);
         let request = SyncRequest { alone: &alone, ..*request };
+        // Asked as each part begins, and only of a request alone on this instance: one query more.
+        let quiet_now = |tx: &mut postgres::Transaction<'_>, statements: &mut Statements| {
+            Ok::<_, postgres::Error>(alone_here() && !others_at_work(tx, statements)?)
+        };
         let mut run = RequestRun::new(&request);
         self.pool.run_prepared(|c| {
             while run.has_incoming() {
                 let step = std::time::Instant::now();
                 let mut tx = c.client.transaction()?;
-                // Asked only of a request alone on this instance: one query more per part.
-                quiet.store(alone_here() && !others_at_work(&mut tx)?, Ordering::Relaxed);
+                quiet.store(quiet_now(&mut tx, &mut c.statements)?, Ordering::Relaxed);
                 let changed = {
                     let mut docs = PgDocs::deferring(&mut tx, &mut c.statements, &self.sealer);
                     let changed = run.apply_next(&mut docs)?;
@@ -277,6 +280,7 @@ impl Backend for Postgres {
             loop {
                 let step = std::time::Instant::now();
                 let mut tx = c.client.transaction()?;
+                quiet.store(quiet_now(&mut tx, &mut c.statements)?, Ordering::Relaxed);
                 let outcome = {
                     let mut docs = PgDocs::deferring(&mut tx, &mut c.statements, &self.sealer);
                     let outcome = run.answer_next(&mut docs)?;
@@ -383,7 +387,8 @@ impl Backend for Postgres {
     }
 
     fn storage_busy(&self) -> bool {
-        let busy = self.pool.run(|c| others_at_work(c).map_err(RelayError::from));
+        let busy =
+            self.pool.run_prepared(|c| others_at_work(&mut c.client, &mut c.statements).map_err(RelayError::from));
         // Unknown is not busy: the check then runs, and meets any failure itself.
         busy.unwrap_or(false)
     }
@@ -429,7 +434,7 @@ impl Backend for Postgres {
 mod tests {
     use postgres::{Client, NoTls};
 
-    use super::others_at_work;
+    use super::{Statements, others_at_work};
 
     /// A database of this test's own on the test server (other tests' sessions are in the
     /// server's default database, and would count as at work), dropped at the end.
@@ -469,20 +474,22 @@ mod tests {
     fn others_at_work_counts_other_sessions_in_a_transaction_not_idle_ones_nor_the_asker() {
         let Some(db) = OwnDatabase::new() else { return };
         let (mut asker, mut other) = (db.connect(), db.connect());
-        assert!(!others_at_work(&mut asker).unwrap(), "the other session is idle");
+        // Prepared on the asker's connection on first use, then kept (as on a pooled one).
+        let mut statements = Statements::default();
+        assert!(!others_at_work(&mut asker, &mut statements).unwrap(), "the other session is idle");
 
         let mut own = asker.transaction().unwrap();
         own.execute("SELECT 1", &[]).unwrap();
-        assert!(!others_at_work(&mut own).unwrap(), "the asker's own open transaction does not count");
+        assert!(!others_at_work(&mut own, &mut statements).unwrap(), "the asker's own open transaction does not count");
         own.commit().unwrap();
 
         let mut theirs = other.transaction().unwrap();
         theirs.execute("SELECT 1", &[]).unwrap();
-        assert!(others_at_work(&mut asker).unwrap(), "another session holds a transaction open");
+        assert!(others_at_work(&mut asker, &mut statements).unwrap(), "another session holds a transaction open");
         let mut own = asker.transaction().unwrap();
-        assert!(others_at_work(&mut own).unwrap(), "seen from inside the asker's transaction too");
+        assert!(others_at_work(&mut own, &mut statements).unwrap(), "seen from inside the asker's transaction too");
         own.commit().unwrap();
         theirs.commit().unwrap();
-        assert!(!others_at_work(&mut asker).unwrap(), "the other transaction ended");
+        assert!(!others_at_work(&mut asker, &mut statements).unwrap(), "the other transaction ended");
     }
 }
