@@ -651,8 +651,8 @@ pub fn sync_states_are_per_peer_and_kept(h: &mut dyn Harness) {
 }
 
 /// A document marked in sync after going whole resumes from a state whose shared heads are the
-/// marked ones (replacing a state saved before), across reopening, and is no candidate; the next
-/// saved state replaces it.
+/// marked ones (replacing a state saved before, in the same transaction or stored in an earlier
+/// one), across reopening, and is no candidate; the next saved state replaces it.
 pub fn a_document_marked_whole_resumes_from_its_heads(h: &mut dyn Harness) {
     let (a, doc_a) = school("Lee");
     receive_whole(h, &a, &doc_a).unwrap();
@@ -674,6 +674,10 @@ pub fn a_document_marked_whole_resumes_from_its_heads(h: &mut dyn Harness) {
     assert_eq!(candidates_among(h, &p, &[a]), vec![]);
     run(h, |d| d.save_state(&p, &a, &fresh));
     assert_eq!(run(h, |d| d.load_state(&p, &a)), Some(fresh));
+    // Marked whole again in a later transaction: the state stored before no longer answers.
+    run(h, |d| d.mark_synced_whole(&p, &a, &held));
+    h.reopen();
+    assert_eq!(shared(run(h, |d| d.load_state(&p, &a))), sorted(held), "the stored state is dropped");
 }
 
 /// Saving a sync state for a document not held here does nothing: no state, no document.
