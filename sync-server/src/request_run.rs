@@ -32,14 +32,6 @@ pub const STEP_TIME: Duration = Duration::from_millis(10);
 /// faster). The next part looks again, so a request that arrives waits for one such part at most.
 pub const LONE_STEP_TIME: Duration = Duration::from_millis(40);
 
-/// Most messages of a part of a request alone ([`LONE_STEP_TIME`]), and most documents whose
-/// states and marks one of its answer's steps persists: a part's commit and, on PostgreSQL, its
-/// round trips are paid per part, and a part of light messages ends at the count, not the time
-/// (W1 at N=1,000 on PostgreSQL: an upload page of 1,000 notes was four parts of 256, each with
-/// its batch of inserts and its commit; upload 253 -> 242 ms, 4 alternating runs each). Bounded
-/// still, as every part is, by the part's time and the request's operations.
-pub const LONE_STEP_MESSAGES: usize = 1024;
-
 /// Messages handed to the session in a request's first slice of a part; later slices are sized
 /// by [`SlicePace`].
 const FIRST_SLICE: usize = 8;
@@ -98,17 +90,15 @@ impl<'r> RequestRun<'r> {
     }
 
     /// Applies the next part of the request's messages (at most [`STEP_MESSAGES`], or
-    /// [`STEP_TIME`] of work; [`LONE_STEP_MESSAGES`] and [`LONE_STEP_TIME`] when the request is
-    /// alone). Returns what this part stored (other devices may have something to
+    /// [`STEP_TIME`] of work; [`LONE_STEP_TIME`] when the request is alone). Returns what this part stored (other devices may have something to
     /// receive once it commits).
     pub(crate) fn apply_next<D: DocStorage>(&mut self, storage: &mut D) -> Result<Vec<Changed>, DocFailure> {
         let messages = &self.request.batch.messages;
-        let alone = (self.request.alone)();
-        let end = messages.len().min(self.applied + if alone { LONE_STEP_MESSAGES } else { STEP_MESSAGES });
+        let end = messages.len().min(self.applied + STEP_MESSAGES);
         let session = self.session.as_mut().expect("answer ends the run");
         let mut docs = RelayDocs::new(storage, self.request, self.ops);
         let started = Instant::now();
-        let step_time = if alone { LONE_STEP_TIME } else { STEP_TIME };
+        let step_time = if (self.request.alone)() { LONE_STEP_TIME } else { STEP_TIME };
         while self.applied < end && (started.elapsed() < step_time) {
             let take = self.pace.next_slice(step_time.saturating_sub(started.elapsed()));
             let slice = &messages[self.applied..end.min(self.applied + take)];
@@ -124,8 +114,7 @@ impl<'r> RequestRun<'r> {
     }
 
     /// Answers the request (the relay's messages, and its refusals), then persists sync states
-    /// and marks, [`STEP_MESSAGES`] documents per call ([`LONE_STEP_MESSAGES`] when the request is
-    /// alone): the last steps. Returns the outcome once
+    /// and marks, [`STEP_MESSAGES`] documents per call: the last steps. Returns the outcome once
     /// everything is persisted (`None`: call again, in another transaction).
     pub(crate) fn answer_next<D: DocStorage>(&mut self, storage: &mut D) -> Result<Option<SyncOutcome>, DocFailure> {
         let session = self.session.as_mut().expect("answered once");
@@ -145,8 +134,7 @@ impl<'r> RequestRun<'r> {
             reply.rejected = std::mem::take(&mut self.rejected);
             self.reply = Some(reply);
         }
-        let per_step = if (self.request.alone)() { LONE_STEP_MESSAGES } else { STEP_MESSAGES };
-        let persisted = session.persist_some(&mut docs, per_step)?;
+        let persisted = session.persist_some(&mut docs, STEP_MESSAGES)?;
         drop(docs);
         if let Some(start) = cursor
             && session.offer_resume() != start

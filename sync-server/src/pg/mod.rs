@@ -255,16 +255,13 @@ impl Backend for Postgres {
         let quiet = AtomicBool::new(false);
         let alone = || quiet.load(Ordering::Relaxed);
         let request = SyncRequest { alone: &alone, ..*request };
-        // Asked as each part begins, and only of a request alone on this instance: one query more.
-        let quiet_now = |tx: &mut postgres::Transaction<'_>, statements: &mut Statements| {
-            Ok::<_, postgres::Error>(alone_here() && !others_at_work(tx, statements)?)
-        };
         let mut run = RequestRun::new(&request);
         self.pool.run_prepared(|c| {
             while run.has_incoming() {
                 let step = std::time::Instant::now();
                 let mut tx = c.client.transaction()?;
-                quiet.store(quiet_now(&mut tx, &mut c.statements)?, Ordering::Relaxed);
+                // Asked only of a request alone on this instance: one query more per part.
+                quiet.store(alone_here() && !others_at_work(&mut tx, &mut c.statements)?, Ordering::Relaxed);
                 let changed = {
                     let mut docs = PgDocs::deferring(&mut tx, &mut c.statements, &self.sealer);
                     let changed = run.apply_next(&mut docs)?;
@@ -280,7 +277,6 @@ impl Backend for Postgres {
             loop {
                 let step = std::time::Instant::now();
                 let mut tx = c.client.transaction()?;
-                quiet.store(quiet_now(&mut tx, &mut c.statements)?, Ordering::Relaxed);
                 let outcome = {
                     let mut docs = PgDocs::deferring(&mut tx, &mut c.statements, &self.sealer);
                     let outcome = run.answer_next(&mut docs)?;
