@@ -126,9 +126,10 @@ pub(crate) struct PgDocs<'a, 't> {
     tombstones: HashMap<DocId, bool>,
     /// Devices' usage read during this transaction, with what it added since.
     usage: HashMap<DeviceId, Usage>,
-    /// Sync states read ahead, in one query, for the documents [`SyncDocs::candidates`] offered a
-    /// device (the answer loads each one's state next): (device, document) to its unsealed state,
-    /// `None` for none. A state saved since is read again.
+    /// Sync states read ahead for the documents [`SyncDocs::candidates`] offered a device (the
+    /// answer loads each one's state next): (device, document) to its unsealed state or, with none
+    /// stored, the one its mark answers for ([`SyncDocs::mark_synced_whole`]); `None` for neither.
+    /// A state saved or a mark written since is read again.
     states: HashMap<(PeerId, DocId), Option<Vec<u8>>>,
     /// Sync states and marks written at the end of the transaction ([`PgDocs::deferring`]).
     pending: Option<Pending>,
