@@ -353,44 +353,45 @@ impl<'a, 't> PgDocs<'a, 't> {
         Ok(())
     }
 
-    /// Reads the sync states of `peer` for `docs` ahead, in one query (see `states`).
-    fn read_states_ahead(&mut self, peer: &PeerId, docs: &[DocId]) -> Result<(), DocFailure> {
-        let ids: Vec<String> = docs.iter().map(|d| d.to_string()).collect();
-        let rows = self
+    /// Reads the sync states of `peer` for `docs` ahead, in one query (see `states`); each
+    /// document comes with `peer`'s mark on it, as the candidates' query read it.
+    fn read_states_ahead(&mut self, peer: &PeerId, docs: &[(DocId, Option<Vec<u8>>)]) -> Result<(), DocFailure> {
+        let ids: Vec<String> = docs.iter().map(|(d, _)| d.to_string()).collect();
+        let stored: HashMap<String, Vec<u8>> = self
             .tx
             .query(
                 "SELECT doc_id, state FROM sync_states WHERE device_id = $1 AND doc_id = ANY($2)",
                 &[&peer.as_str(), &ids],
             )
-            .map_err(storage)?;
-        let mut without: HashSet<&DocId> = docs.iter().collect();
-        for row in rows {
-            let Ok(doc) = row.get::<_, String>(0).parse::<DocId>() else { continue };
-            let state = self
-                .sealer
-                .open(state_aad(peer, &doc).as_bytes(), row.get(1))
-                .map_err(|e| DocFailure::Storage(Box::new(e)))?;
-            without.remove(&doc);
-            self.states.insert((peer.clone(), doc), Some(state));
-        }
-        // Those with no state row answer from their mark, if any (`mark_synced_whole`).
-        let ids: Vec<String> = without.iter().map(|d| d.to_string()).collect();
-        let mut marks: HashMap<String, Vec<u8>> = HashMap::new();
-        if !ids.is_empty() {
-            let rows = self
-                .tx
-                .query(
-                    "SELECT doc_id, heads FROM sync_marks WHERE device_id = $1 AND doc_id = ANY($2)",
-                    &[&peer.as_str(), &ids],
-                )
-                .map_err(storage)?;
-            marks.extend(rows.into_iter().map(|r| (r.get(0), r.get(1))));
-        }
-        for doc in without {
-            let state = marks.get(&doc.to_string()).map(|heads| shared_sync_state(&decode_heads(heads)));
+            .map_err(storage)?
+            .into_iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect();
+        for ((doc, mark), id) in docs.iter().zip(&ids) {
+            let state = self.resumable_state(peer, doc, stored.get(id).map(Vec::as_slice), mark.as_deref())?;
             self.states.insert((peer.clone(), *doc), state);
         }
         Ok(())
+    }
+
+    /// The state a session with `peer` resumes `doc` from: the one stored (`sealed`), or with none
+    /// the one `peer`'s mark answers for ([`SyncDocs::mark_synced_whole`]); `None` for neither.
+    fn resumable_state(
+        &self,
+        peer: &PeerId,
+        doc: &DocId,
+        sealed: Option<&[u8]>,
+        mark: Option<&[u8]>,
+    ) -> Result<Option<Vec<u8>>, DocFailure> {
+        match (sealed, mark) {
+            (Some(sealed), _) => self
+                .sealer
+                .open(state_aad(peer, doc).as_bytes(), sealed)
+                .map(Some)
+                .map_err(|e| DocFailure::Storage(Box::new(e))),
+            (None, Some(heads)) => Ok(Some(shared_sync_state(&decode_heads(heads)))),
+            (None, None) => Ok(None),
+        }
     }
 
     /// The document's row as this transaction knows it (read once).
@@ -872,23 +873,24 @@ impl<'a, 't> PgDocs<'a, 't> {
 /// A school's candidates, as three scans that each walk an index in id order (bytewise: C
 /// collation) and stop at the part's size ([`crate::candidate_bounds`]): the documents whose own
 /// school it is, the notes of the visits logged in it, the prompt packs. $1 device, $2 school,
-/// $3..$8 the bounds of each scan, $9 the part's size.
+/// $3..$8 the bounds of each scan, $9 the part's size. Each with the device's mark, if any (what
+/// its sync state is read from when none is stored).
 const SCHOOL_CANDIDATES: &str = r#"
-    SELECT doc_id FROM (
-      (SELECT d.doc_id FROM documents d
+    SELECT doc_id, mark FROM (
+      (SELECT d.doc_id, m.heads AS mark FROM documents d
          LEFT JOIN sync_marks m ON m.device_id = $1 AND m.doc_id = d.doc_id
         WHERE d.school_id = $2 AND d.doc_id COLLATE "C" > $3 AND d.doc_id COLLATE "C" <= $4
           AND (m.heads IS NULL OR m.heads <> d.heads)
         ORDER BY d.doc_id COLLATE "C" LIMIT $9)
       UNION ALL
-      (SELECT n.doc_id FROM documents g
+      (SELECT n.doc_id, m.heads FROM documents g
          JOIN documents n ON n.doc_id = 'visit-notes/' || substr(g.doc_id, 11)
          LEFT JOIN sync_marks m ON m.device_id = $1 AND m.doc_id = n.doc_id
         WHERE g.school_id = $2 AND g.doc_id COLLATE "C" > $5 AND g.doc_id COLLATE "C" <= $6
           AND (m.heads IS NULL OR m.heads <> n.heads)
         ORDER BY g.doc_id COLLATE "C" LIMIT $9)
       UNION ALL
-      (SELECT d.doc_id FROM documents d
+      (SELECT d.doc_id, m.heads FROM documents d
          LEFT JOIN sync_marks m ON m.device_id = $1 AND m.doc_id = d.doc_id
         WHERE d.doc_id COLLATE "C" > $7 AND d.doc_id COLLATE "C" <= $8
           AND (m.heads IS NULL OR m.heads <> d.heads)
@@ -896,10 +898,10 @@ const SCHOOL_CANDIDATES: &str = r#"
     ) c
     ORDER BY doc_id COLLATE "C" LIMIT $9"#;
 
-/// Every school's candidates (a district administrator's device): $1 device, $2..$3 the bounds,
-/// $4 the part's size.
+/// Every school's candidates (a district administrator's device), each with the device's mark:
+/// $1 device, $2..$3 the bounds, $4 the part's size.
 const EVERY_SCHOOLS_CANDIDATES: &str = r#"
-    SELECT d.doc_id FROM documents d
+    SELECT d.doc_id, m.heads FROM documents d
       LEFT JOIN documents g ON d.doc_id LIKE 'visit-notes/%' AND g.doc_id = 'visit-log/' || substr(d.doc_id, 13)
       LEFT JOIN sync_marks m ON m.doc_id = d.doc_id AND m.device_id = $1
      WHERE d.doc_id COLLATE "C" > $2 AND d.doc_id COLLATE "C" <= $3
@@ -934,7 +936,6 @@ impl SyncDocs for PgDocs<'_, '_> {
         self.flush_if(|p| {
             p.states.contains_key(&key) || p.dropped_states.contains(&key) || p.marks.contains_key(&key)
         })?;
-        // The state saved last or, with none, the one its mark answers for (`mark_synced_whole`).
         let row = self
             .tx
             .query_opt(
@@ -944,15 +945,7 @@ impl SyncDocs for PgDocs<'_, '_> {
             )
             .map_err(storage)?;
         let (state, mark): (Option<&[u8]>, Option<&[u8]>) = row.as_ref().map_or((None, None), |r| (r.get(0), r.get(1)));
-        match (state, mark) {
-            (Some(sealed), _) => self
-                .sealer
-                .open(state_aad(peer, doc).as_bytes(), sealed)
-                .map(Some)
-                .map_err(|e| DocFailure::Storage(Box::new(e))),
-            (None, Some(heads)) => Ok(Some(shared_sync_state(&decode_heads(heads)))),
-            (None, None) => Ok(None),
-        }
+        self.resumable_state(peer, doc, state, mark)
     }
 
     fn save_state(&mut self, peer: &PeerId, doc: &DocId, state: &[u8]) -> Result<(), DocFailure> {
@@ -1260,8 +1253,10 @@ impl DocStorage for PgDocs<'_, '_> {
             None => self.tx.query(EVERY_SCHOOLS_CANDIDATES, &[&peer.as_str(), &own.after, &own.upto, &limit]),
         }
         .map_err(storage)?;
-        let docs: Vec<DocId> = rows.iter().filter_map(|r| r.get::<_, String>(0).parse().ok()).collect();
-        self.read_states_ahead(peer, &docs)?;
+        let marked: Vec<(DocId, Option<Vec<u8>>)> =
+            rows.iter().filter_map(|r| Some((r.get::<_, String>(0).parse().ok()?, r.get(1)))).collect();
+        self.read_states_ahead(peer, &marked)?;
+        let docs: Vec<DocId> = marked.into_iter().map(|(doc, _)| doc).collect();
         self.read_rows_ahead(&docs)?;
         Ok(docs)
     }
